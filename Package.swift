@@ -1,0 +1,56 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+let strict: [SwiftSetting] = [.swiftLanguageMode(.v6)]
+
+let package = Package(
+    name: "vitals",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "vitals", targets: ["vitals"]),
+        .library(name: "VitalsCore", targets: ["VitalsCore"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+    ],
+    targets: [
+        // C libraries from the system. Each shim header holds only typed wrappers and includes.
+        .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
+        .systemLibrary(name: "CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
+        .systemLibrary(name: "CHiredis", pkgConfig: "hiredis", providers: [.apt(["libhiredis-dev"])]),
+
+        // YAML -> typed, located config values. No I/O beyond reading the files it is given.
+        .target(name: "VitalsConfig", dependencies: [.product(name: "Yams", package: "Yams")], swiftSettings: strict),
+        // The domain: judgement, hysteresis, aggregation, history, scheduler. No sockets, no C.
+        .target(name: "VitalsCore", dependencies: ["VitalsConfig"], swiftSettings: strict),
+        // One file per probe type; the only place (with the shims) where C is called.
+        .target(name: "VitalsProbes", dependencies: ["VitalsCore", "CCurl", "CLibPQ", "CHiredis"], swiftSettings: strict),
+        // Alert rules, notifier queues and payloads.
+        .target(name: "VitalsAlerting", dependencies: ["VitalsCore"], swiftSettings: strict),
+        // Routes and renderers over the published snapshot.
+        .target(name: "VitalsServer", dependencies: [
+            "VitalsCore", "VitalsAlerting",
+            .product(name: "Hummingbird", package: "hummingbird"),
+        ], swiftSettings: strict),
+        .executableTarget(name: "vitals", dependencies: [
+            "VitalsConfig", "VitalsCore", "VitalsProbes", "VitalsAlerting", "VitalsServer",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "Hummingbird", package: "hummingbird"),
+        ], swiftSettings: strict),
+
+        .testTarget(name: "VitalsConfigTests", dependencies: ["VitalsConfig"], swiftSettings: strict),
+        .testTarget(name: "VitalsCoreTests", dependencies: ["VitalsCore"], swiftSettings: strict),
+        .testTarget(name: "VitalsProbesTests", dependencies: ["VitalsProbes"], swiftSettings: strict),
+        .testTarget(name: "VitalsAlertingTests", dependencies: ["VitalsAlerting"], swiftSettings: strict),
+        .testTarget(name: "VitalsServerTests", dependencies: [
+            "VitalsServer", .product(name: "HummingbirdTesting", package: "hummingbird"),
+        ], swiftSettings: strict),
+        .testTarget(name: "IntegrationTests", dependencies: ["VitalsConfig"], swiftSettings: strict),
+    ]
+)

@@ -1,0 +1,95 @@
+/// `alerts:` entries.
+public struct AlertRuleSpec: Sendable, Equatable {
+    public enum Subject: Sendable, Equatable, CustomStringConvertible {
+        case service
+        case anyComponent
+        case component(String)
+        public var description: String {
+            switch self {
+            case .service: "service"
+            case .anyComponent: "any-component"
+            case .component(let name): name
+            }
+        }
+    }
+    public enum Level: String, Sendable, Equatable {
+        /// degraded or worse
+        case degraded
+        case unhealthy
+    }
+    public var name: String
+    public var on: Subject
+    public var when: Level
+    public var forDuration: Duration
+    /// Zero means never re-notify.
+    public var repeatInterval: Duration
+    public var notify: [String]
+    /// `critical` for `when: unhealthy`, `warning` for `when: degraded` unless set.
+    public var severity: String
+    public var location: SourceLocation
+
+    public init(
+        name: String, on: Subject, when: Level, forDuration: Duration = .zero, repeatInterval: Duration = .seconds(4 * 3600),
+        notify: [String], severity: String? = nil, location: SourceLocation = SourceLocation(file: "<memory>", line: 0, column: 0)
+    ) {
+        self.name = name
+        self.on = on
+        self.when = when
+        self.forDuration = forDuration
+        self.repeatInterval = repeatInterval
+        self.notify = notify
+        self.severity = severity ?? (when == .unhealthy ? "critical" : "warning")
+        self.location = location
+    }
+}
+
+/// `notifiers:` entries.
+public struct NotifierSpec: Sendable, Equatable {
+    public enum Kind: String, Sendable, Equatable { case webhook, slack, alertmanager }
+    public var name: String
+    public var kind: Kind
+    /// May embed a token (Slack incoming webhooks do): a secret.
+    public var url: Secret
+    public var timeout: Duration
+    public var headers: [String: Secret]
+    public var location: SourceLocation
+
+    public init(
+        name: String, kind: Kind, url: Secret, timeout: Duration = .seconds(5), headers: [String: Secret] = [:],
+        location: SourceLocation = SourceLocation(file: "<memory>", line: 0, column: 0)
+    ) {
+        self.name = name
+        self.kind = kind
+        self.url = url
+        self.timeout = timeout
+        self.headers = headers
+        self.location = location
+    }
+}
+
+/// `maintenance: [{components: [...], start: "Sun 02:00", duration: 2h, timezone: UTC}]`.
+public struct MaintenanceWindowSpec: Sendable, Equatable {
+    /// Empty means every component.
+    public var components: [String]
+    /// 1 = Sunday ... 7 = Saturday; nil means every day.
+    public var weekday: Int?
+    public var hour: Int
+    public var minute: Int
+    public var duration: Duration
+    /// An IANA name such as `UTC` or `Europe/Berlin`.
+    public var timezone: String
+    public var location: SourceLocation
+
+    public init(
+        components: [String], weekday: Int?, hour: Int, minute: Int, duration: Duration, timezone: String = "UTC",
+        location: SourceLocation = SourceLocation(file: "<memory>", line: 0, column: 0)
+    ) {
+        self.components = components
+        self.weekday = weekday
+        self.hour = hour
+        self.minute = minute
+        self.duration = duration
+        self.timezone = timezone
+        self.location = location
+    }
+}

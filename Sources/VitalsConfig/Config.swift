@@ -1,0 +1,83 @@
+/// The whole daemon config after parsing, substitution, includes and validation.
+///
+/// Plain `Sendable` values: the core and the probes never see YAML.
+public struct Config: Sendable, Equatable {
+    public var server: ServerConfig
+    public var defaults: ComponentDefaults
+    public var components: [ComponentSpec]
+    public var storage: StorageConfig
+    public var alerts: [AlertRuleSpec]
+    public var notifiers: [NotifierSpec]
+    public var maintenance: [MaintenanceWindowSpec]
+    /// The main config file (absolute path); includes and relative paths resolve against its folder.
+    public var file: String
+
+    public init(
+        server: ServerConfig = ServerConfig(), defaults: ComponentDefaults = ComponentDefaults(),
+        components: [ComponentSpec] = [], storage: StorageConfig = StorageConfig(),
+        alerts: [AlertRuleSpec] = [], notifiers: [NotifierSpec] = [],
+        maintenance: [MaintenanceWindowSpec] = [], file: String = "<memory>"
+    ) {
+        self.server = server
+        self.defaults = defaults
+        self.components = components
+        self.storage = storage
+        self.alerts = alerts
+        self.notifiers = notifiers
+        self.maintenance = maintenance
+        self.file = file
+    }
+}
+
+public struct ListenAddress: Sendable, Hashable, CustomStringConvertible {
+    public var host: String
+    public var port: Int
+    public init(host: String, port: Int) {
+        self.host = host
+        self.port = port
+    }
+    public var description: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
+}
+
+public struct ServerConfig: Sendable, Equatable {
+    /// Default `127.0.0.1:8080`.
+    public var listen: ListenAddress
+    /// Bearer token for `/health/detailed`, `/metrics`, `/api/*`, `/alerts` and `/`.
+    public var detailedToken: Secret?
+    /// Cap on probes in flight at once across all components.
+    public var maxConcurrentProbes: Int
+    /// Base URL of this Vitals as people reach it, for links in notifications (optional).
+    public var externalURL: String?
+
+    public static let defaultMaxConcurrentProbes = 512
+
+    public init(
+        listen: ListenAddress = ListenAddress(host: "127.0.0.1", port: 8080), detailedToken: Secret? = nil,
+        maxConcurrentProbes: Int = ServerConfig.defaultMaxConcurrentProbes, externalURL: String? = nil
+    ) {
+        self.listen = listen
+        self.detailedToken = detailedToken
+        self.maxConcurrentProbes = maxConcurrentProbes
+        self.externalURL = externalURL
+    }
+}
+
+/// Inherited by every component, overridable per component.
+public struct ComponentDefaults: Sendable, Equatable {
+    public var interval: Duration = .seconds(10)
+    public var timeout: Duration = .seconds(2)
+    public var failureThreshold: Int = 3
+    public var successThreshold: Int = 1
+    public var history: Int = 120
+    public init() {}
+}
+
+public struct StorageConfig: Sendable, Equatable {
+    public enum Kind: String, Sendable, Equatable { case memory, sqlite, postgres }
+    public var kind: Kind = .memory
+    public var path: String? = nil
+    public var dsn: Secret? = nil
+    public var password: Secret? = nil
+    public var retention: Duration = .seconds(7 * 86_400)
+    public init() {}
+}

@@ -1,0 +1,37 @@
+import VitalsConfig
+
+/// One check of one dependency. Every probe type implements this and nothing else.
+///
+/// A probe must return by `deadline` on its own (libcurl's `TIMEOUT_MS`, a deadline around
+/// `PQconnectPoll`, `redisSetTimeout`, a socket `poll`), must honour task cancellation, and
+/// must never block a thread of the cooperative pool: blocking C calls run on a thread or an
+/// event loop of their own. The scheduler also enforces the timeout from outside, so a probe
+/// that misbehaves costs only its own component's time.
+public protocol Probe: Sendable {
+    func run(deadline: ContinuousClock.Instant) async -> ProbeResult
+}
+
+/// Builds a probe from a component's settings. Adding a probe type is one file and one
+/// `register` line.
+public struct ProbeRegistry: Sendable {
+    public typealias Factory = @Sendable (ComponentSpec) throws -> any Probe
+    private var factories: [String: Factory] = [:]
+
+    public init() {}
+
+    public mutating func register(_ type: String, _ factory: @escaping Factory) {
+        factories[type] = factory
+    }
+
+    public var types: [String] { factories.keys.sorted() }
+
+    public func makeProbe(for spec: ComponentSpec) throws -> any Probe {
+        guard let factory = factories[spec.type] else { throw UnsupportedProbeType(type: spec.type) }
+        return try factory(spec)
+    }
+}
+
+public struct UnsupportedProbeType: Error, CustomStringConvertible {
+    public var type: String
+    public var description: String { "probe type '\(type)' is not available in this build" }
+}

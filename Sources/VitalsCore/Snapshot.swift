@@ -1,0 +1,184 @@
+import Foundation
+import VitalsConfig
+
+/// One judged result as kept in history.
+public struct HistoryEntry: Sendable, Equatable {
+    public var at: Date
+    /// The judgement of this one result (before hysteresis).
+    public var judgement: HealthStatus
+    public var latency: Duration
+    public var message: String
+
+    public init(at: Date, judgement: HealthStatus, latency: Duration, message: String) {
+        self.at = at
+        self.judgement = judgement
+        self.latency = latency
+        self.message = message
+    }
+}
+
+/// A status change of a component (after hysteresis).
+public struct StatusTransition: Sendable, Equatable {
+    public var at: Date
+    public var from: HealthStatus
+    public var to: HealthStatus
+    public var message: String
+
+    public init(at: Date, from: HealthStatus, to: HealthStatus, message: String) {
+        self.at = at
+        self.from = from
+        self.to = to
+        self.message = message
+    }
+}
+
+/// Everything the endpoints, metrics and alerting know about one component at one moment.
+/// Immutable: readers never take the store's lock.
+public struct ComponentSnapshot: Sendable {
+    public var spec: ComponentSpec
+    public var status: HealthStatus
+    /// When `status` last changed (or when the component was first seen).
+    public var since: Date
+    public var lastCheck: Date?
+    public var lastResult: ProbeResult?
+    /// The judgement of `lastResult` (before hysteresis).
+    public var lastJudgement: HealthStatus?
+    public var consecutiveFailures: Int
+    public var consecutiveSuccesses: Int
+    public var lastSuccess: Date?
+    /// Newest last, at most `spec.history` entries.
+    public var history: [HistoryEntry]
+    /// Share of results not judged unhealthy, by window label (`1h`, `24h`); nil before any result.
+    public var uptime: [(window: String, ratio: Double)]
+    public var counters: ComponentCounters
+
+    public init(
+        spec: ComponentSpec, status: HealthStatus = .unknown, since: Date, lastCheck: Date? = nil,
+        lastResult: ProbeResult? = nil, lastJudgement: HealthStatus? = nil, consecutiveFailures: Int = 0,
+        consecutiveSuccesses: Int = 0, lastSuccess: Date? = nil, history: [HistoryEntry] = [],
+        uptime: [(window: String, ratio: Double)] = [], counters: ComponentCounters = ComponentCounters()
+    ) {
+        self.spec = spec
+        self.status = status
+        self.since = since
+        self.lastCheck = lastCheck
+        self.lastResult = lastResult
+        self.lastJudgement = lastJudgement
+        self.consecutiveFailures = consecutiveFailures
+        self.consecutiveSuccesses = consecutiveSuccesses
+        self.lastSuccess = lastSuccess
+        self.history = history
+        self.uptime = uptime
+        self.counters = counters
+    }
+
+    public var name: String { spec.name }
+}
+
+/// Monotonic counters and the probe-duration histogram of one component, for `/metrics`.
+public struct ComponentCounters: Sendable, Equatable {
+    public var successes: UInt64 = 0
+    public var failures: UInt64 = 0
+    /// Runs that could not start on time (never made up with a burst).
+    public var skippedRuns: UInt64 = 0
+    public var duration = Histogram(buckets: Histogram.probeDurationBuckets)
+    public init() {}
+}
+
+/// A Prometheus-style cumulative histogram with fixed upper bounds (seconds).
+public struct Histogram: Sendable, Equatable {
+    public let upperBounds: [Double]
+    /// Non-cumulative counts per bucket; the last slot is `+Inf`.
+    public private(set) var counts: [UInt64]
+    public private(set) var sum: Double = 0
+    public private(set) var count: UInt64 = 0
+
+    public static let probeDurationBuckets: [Double] = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]
+    public static let lagBuckets: [Double] = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5]
+
+    public init(buckets: [Double]) {
+        upperBounds = buckets
+        counts = Array(repeating: 0, count: buckets.count + 1)
+    }
+
+    public mutating func observe(_ value: Double) {
+        let i = upperBounds.firstIndex { value <= $0 } ?? upperBounds.count
+        counts[i] += 1
+        sum += value
+        count += 1
+    }
+
+    /// Cumulative counts per upper bound, ending with `+Inf`.
+    public var cumulative: [(le: Double, count: UInt64)] {
+        var running: UInt64 = 0
+        var out: [(le: Double, count: UInt64)] = []
+        for (i, c) in counts.enumerated() {
+            running += c
+            out.append((i < upperBounds.count ? upperBounds[i] : .infinity, running))
+        }
+        return out
+    }
+
+    public static func == (a: Histogram, b: Histogram) -> Bool {
+        a.upperBounds == b.upperBounds && a.counts == b.counts && a.sum == b.sum && a.count == b.count
+    }
+}
+
+/// Counts of components by status, as `/health` shows them.
+public struct StatusCounts: Sendable, Equatable {
+    public var healthy = 0, degraded = 0, unhealthy = 0, unknown = 0
+    public init() {}
+    public subscript(status: HealthStatus) -> Int {
+        get {
+            switch status {
+            case .healthy: healthy
+            case .degraded: degraded
+            case .unhealthy: unhealthy
+            case .unknown: unknown
+            }
+        }
+        set {
+            switch status {
+            case .healthy: healthy = newValue
+            case .degraded: degraded = newValue
+            case .unhealthy: unhealthy = newValue
+            case .unknown: unknown = newValue
+            }
+        }
+    }
+}
+
+/// The state of the whole service at one moment: what every endpoint answers from.
+public struct HealthSnapshot: Sendable {
+    /// In config order.
+    public var components: [ComponentSnapshot]
+    /// Worst status among critical components (non-critical ones at worst degrade it).
+    public var status: HealthStatus
+    /// Sticky: true once every component has had a first result.
+    public var startupComplete: Bool
+    /// True from the moment shutdown begins: readiness answers 503.
+    public var draining: Bool
+    public var counts: StatusCounts
+    public var startedAt: Date
+    public var generatedAt: Date
+    /// Increases with every published snapshot, so renderers can cache by it.
+    public var generation: UInt64
+
+    public init(
+        components: [ComponentSnapshot], status: HealthStatus, startupComplete: Bool, draining: Bool,
+        counts: StatusCounts, startedAt: Date, generatedAt: Date, generation: UInt64
+    ) {
+        self.components = components
+        self.status = status
+        self.startupComplete = startupComplete
+        self.draining = draining
+        self.counts = counts
+        self.startedAt = startedAt
+        self.generatedAt = generatedAt
+        self.generation = generation
+    }
+
+    public func component(named name: String) -> ComponentSnapshot? {
+        components.first { $0.name == name }
+    }
+}
