@@ -22,13 +22,15 @@ let package = Package(
         .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
         .systemLibrary(name: "CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
         .systemLibrary(name: "CHiredis", pkgConfig: "hiredis", providers: [.apt(["libhiredis-dev"])]),
+        // Linux headers Swift's Glibc module does not export (epoll, eventfd, statvfs, spawn).
+        .target(name: "CVitalsSystem"),
 
         // YAML -> typed, located config values. No I/O beyond reading the files it is given.
         .target(name: "VitalsConfig", dependencies: [.product(name: "Yams", package: "Yams")], swiftSettings: strict),
         // The domain: judgement, hysteresis, aggregation, history, scheduler. No sockets, no C.
         .target(name: "VitalsCore", dependencies: ["VitalsConfig"], swiftSettings: strict),
         // One file per probe type; the only place (with the shims) where C is called.
-        .target(name: "VitalsProbes", dependencies: ["VitalsCore", "CCurl", "CLibPQ", "CHiredis"], swiftSettings: strict),
+        .target(name: "VitalsProbes", dependencies: ["VitalsCore", "CCurl", "CLibPQ", "CHiredis", "CVitalsSystem"], swiftSettings: strict),
         // Alert rules, notifier queues and payloads.
         .target(name: "VitalsAlerting", dependencies: ["VitalsCore"], swiftSettings: strict),
         // Routes and renderers over the published snapshot.
@@ -45,9 +47,9 @@ let package = Package(
         ], swiftSettings: strict),
 
         .testTarget(name: "VitalsConfigTests", dependencies: ["VitalsConfig"], swiftSettings: strict),
-        .testTarget(name: "VitalsCoreTests", dependencies: ["VitalsCore"], swiftSettings: strict),
+        .testTarget(name: "VitalsCoreTests", dependencies: ["VitalsCore", "VitalsConfig"], swiftSettings: strict),
         .testTarget(name: "VitalsProbesTests", dependencies: ["VitalsProbes"], swiftSettings: strict),
-        .testTarget(name: "VitalsAlertingTests", dependencies: ["VitalsAlerting"], swiftSettings: strict),
+        .testTarget(name: "VitalsAlertingTests", dependencies: ["VitalsAlerting", "VitalsProbes"], swiftSettings: strict),
         .testTarget(name: "VitalsServerTests", dependencies: [
             "VitalsServer", .product(name: "HummingbirdTesting", package: "hummingbird"),
         ], swiftSettings: strict),

@@ -1,0 +1,4 @@
+#include "CVitalsSystem.h"
+#include <errno.h>
+
+int vitals_errno(void) { return errno; }
