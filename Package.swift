@@ -35,14 +35,17 @@ let package = Package(
         .target(name: "VitalsAlerting", dependencies: ["VitalsCore"], swiftSettings: strict),
         // Routes and renderers over the published snapshot.
         .target(name: "VitalsServer", dependencies: [
-            "VitalsCore", "VitalsAlerting",
+            "VitalsCore",
             .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "HummingbirdCore", package: "hummingbird"),
+            .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: strict),
         .executableTarget(name: "vitals", dependencies: [
             "VitalsConfig", "VitalsCore", "VitalsProbes", "VitalsAlerting", "VitalsServer",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             .product(name: "Hummingbird", package: "hummingbird"),
         ], swiftSettings: strict),
 
@@ -53,6 +56,7 @@ let package = Package(
         .testTarget(name: "VitalsServerTests", dependencies: [
             "VitalsServer", .product(name: "HummingbirdTesting", package: "hummingbird"),
         ], swiftSettings: strict),
-        .testTarget(name: "IntegrationTests", dependencies: ["VitalsConfig"], swiftSettings: strict),
+        // Runs the built `vitals` binary as a process (the dependency makes `swift test` build it).
+        .testTarget(name: "IntegrationTests", dependencies: ["vitals"], swiftSettings: strict),
     ]
 )

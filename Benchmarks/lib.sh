@@ -1,0 +1,70 @@
+# Shared helpers for the benchmark scripts: free ports, a throwaway nginx, a vitals process.
+set -euo pipefail
+
+BENCH_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+VITALS_BIN="${VITALS_BIN:-$BENCH_ROOT/.build/release/vitals}"
+
+free_port() {
+    python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
+}
+
+# wait_http URL [tries]: polls until the URL answers with any HTTP status.
+wait_http() {
+    local url=$1 tries=${2:-200}
+    for _ in $(seq "$tries"); do
+        if curl -s -o /dev/null "$url"; then return 0; fi
+        sleep 0.05
+    done
+    echo "no answer from $url" >&2
+    return 1
+}
+
+# start_nginx DIR PORT: nginx serving DIR/www on 127.0.0.1:PORT, as the distribution tunes it
+# (worker_processes auto), writing everything under DIR.
+start_nginx() {
+    local dir=$1 port=$2
+    mkdir -p "$dir/www" "$dir/tmp"
+    printf 'ok\n' > "$dir/www/static.txt"
+    cat > "$dir/nginx.conf" <<CONF
+worker_processes auto;
+pid $dir/nginx.pid;
+error_log $dir/error.log;
+user root;
+events { worker_connections 4096; }
+http {
+    access_log off;
+    client_body_temp_path $dir/tmp; proxy_temp_path $dir/tmp; fastcgi_temp_path $dir/tmp;
+    uwsgi_temp_path $dir/tmp; scgi_temp_path $dir/tmp;
+    keepalive_requests 100000;
+    server {
+        listen 127.0.0.1:$port;
+        root $dir/www;
+        location / { }
+    }
+}
+CONF
+    nginx -c "$dir/nginx.conf" -p "$dir"
+    wait_http "http://127.0.0.1:$port/static.txt"
+}
+
+stop_nginx() {
+    local dir=$1
+    [ -f "$dir/nginx.pid" ] && kill "$(cat "$dir/nginx.pid")" 2>/dev/null || true
+}
+
+ensure_release_build() {
+    if [ ! -x "$VITALS_BIN" ] || [ -n "${REBUILD:-}" ]; then
+        (cd "$BENCH_ROOT" && swift build -c release --product vitals >&2)
+    fi
+}
+
+# wrk_run URL: prints "RPS P99_MS" from a wrk run with 64 connections.
+wrk_run() {
+    local url=$1 out
+    out=$(wrk -t2 -c64 -d"${BENCH_SECONDS:-10}"s --latency "$url")
+    echo "$out" >&2
+    local rps p99
+    rps=$(echo "$out" | awk '/Requests\/sec/ {print $2}')
+    p99=$(echo "$out" | awk '$1=="99%" {v=$2; if (v ~ /us$/) {sub("us","",v); v=v/1000} else if (v ~ /ms$/) {sub("ms","",v)} else if (v ~ /s$/) {sub("s","",v); v=v*1000}; print v}')
+    echo "$rps $p99"
+}

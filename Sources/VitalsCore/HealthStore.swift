@@ -1,0 +1,311 @@
+import Foundation
+import Synchronization
+import VitalsConfig
+
+/// Owns the state of every component: judges each result, applies hysteresis, keeps history,
+/// counters and uptime, and publishes what the endpoints read.
+///
+/// Recording a result is O(1) under one lock. Readers never wait on probing: the hot endpoints
+/// read a small summary (service status, counts, readiness) kept current on every status
+/// change, and the full `HealthSnapshot` is built lazily on read and cached until the next
+/// result, since rebuilding it per result would cost O(components) a thousand times a second.
+public final class HealthStore: Sendable {
+    private struct Entry {
+        var spec: ComponentSpec
+        var state: ComponentState
+        var since: Date
+        var lastCheck: Date?
+        var lastResult: ProbeResult?
+        var lastJudgement: HealthStatus?
+        var lastSuccess: Date?
+        var history: Ring<HistoryEntry>
+        var transitions: Ring<StatusTransition>
+        var uptime = UptimeWindow()
+        var counters = ComponentCounters()
+    }
+
+    private struct State {
+        var entries: [Entry]
+        var index: [String: Int]
+        var withResult = 0
+        var startupComplete = false
+        var draining = false
+        var status: HealthStatus = .unknown
+        var counts = StatusCounts()
+        /// Bumped on every change of anything the probe endpoints show.
+        var statusGeneration: UInt64 = 1
+        /// Bumped on every change at all.
+        var generation: UInt64 = 1
+        var readiness: ReadinessView
+        var cached: HealthSnapshot?
+        var lag = Histogram(buckets: Histogram.lagBuckets)
+        var lastHeartbeat: ContinuousClock.Instant
+        var eventSinks: [UInt64: AsyncStream<HealthEvent>.Continuation] = [:]
+        var nextSink: UInt64 = 0
+    }
+
+    private let state: Mutex<State>
+    private let now: @Sendable () -> Date
+    public let startedAt: Date
+    /// How long the scheduler may go without a heartbeat before liveness fails.
+    public let stallAfter: Duration
+
+    public init(components: [ComponentSpec], stallAfter: Duration = .seconds(10), now: @escaping @Sendable () -> Date = { Date() }) {
+        self.now = now
+        self.stallAfter = stallAfter
+        let start = now()
+        startedAt = start
+        let entries = components.map { Self.entry(for: $0, at: start) }
+        var s = State(
+            entries: entries, index: [:],
+            readiness: ReadinessView(ready: false, status: .unknown, startupComplete: false, draining: false, checks: []),
+            lastHeartbeat: .now)
+        Self.reindex(&s)
+        Self.refresh(&s)
+        state = Mutex(s)
+    }
+
+    private static func entry(for spec: ComponentSpec, at date: Date) -> Entry {
+        Entry(
+            spec: spec, state: ComponentState(failureThreshold: spec.failureThreshold, successThreshold: spec.successThreshold),
+            since: date, history: Ring(capacity: spec.history), transitions: Ring(capacity: 50))
+    }
+
+    // MARK: Writing
+
+    /// Records one probe result; returns the component's status after it.
+    @discardableResult
+    public func record(component name: String, result: ProbeResult) -> HealthStatus? {
+        let at = now()
+        return state.withLock { s -> HealthStatus? in
+            guard let i = s.index[name] else { return nil }  // removed by a reload meanwhile
+            let judgement = Judge.judge(result, thresholds: s.entries[i].spec.thresholds)
+            var e = s.entries[i]
+            if e.lastCheck == nil { s.withResult += 1 }
+            e.lastCheck = at
+            var shown = result
+            if let reason = judgement.reason, result.success, judgement.status != .healthy, !result.message.contains(reason) {
+                shown.message = result.message.isEmpty ? reason : "\(result.message); \(reason)"
+            }
+            e.lastResult = shown
+            e.lastJudgement = judgement.status
+            if result.success {
+                e.lastSuccess = at
+                e.counters.successes += 1
+            } else {
+                e.counters.failures += 1
+            }
+            e.counters.duration.observe(result.latency.seconds)
+            e.history.append(HistoryEntry(at: at, judgement: judgement.status, latency: result.latency, message: shown.message))
+            e.uptime.record(at: at, up: judgement.status != .unhealthy)
+            var changed = false
+            if let from = e.state.apply(judgement.status) {
+                e.since = at
+                let t = StatusTransition(at: at, from: from, to: e.state.status, message: shown.message)
+                e.transitions.append(t)
+                s.counts[from] -= 1
+                s.counts[e.state.status] += 1
+                Self.emit(&s, .component(name: name, from: from, to: e.state.status, at: at, message: shown.message))
+                changed = true
+            }
+            s.entries[i] = e
+            s.generation += 1
+            s.cached = nil
+            if changed || (!s.startupComplete && s.withResult == s.entries.count) {
+                let before = s.status
+                Self.refresh(&s)
+                if before != s.status { Self.emit(&s, .service(from: before, to: s.status, at: at)) }
+            }
+            return e.state.status
+        }
+    }
+
+    /// Runs that could not start on time (the previous run was still going).
+    public func recordSkipped(component name: String, count: Int) {
+        state.withLock { s in
+            guard let i = s.index[name] else { return }
+            s.entries[i].counters.skippedRuns += UInt64(count)
+            s.generation += 1
+            s.cached = nil
+        }
+    }
+
+    /// How late a probe started, in seconds.
+    public func recordLag(_ seconds: Double) {
+        state.withLock { $0.lag.observe(max(0, seconds)) }
+    }
+
+    /// The scheduler's proof of progress, for `/health/live`.
+    public func heartbeat() {
+        state.withLock { $0.lastHeartbeat = .now }
+    }
+
+    /// Shutdown has begun: readiness answers 503 from now on.
+    public func setDraining() {
+        state.withLock { s in
+            guard !s.draining else { return }
+            s.draining = true
+            Self.refresh(&s)
+            s.generation += 1
+            s.cached = nil
+        }
+    }
+
+    /// Replaces the component list (config reload). A component whose name and probe settings are
+    /// unchanged keeps its state and history; its other settings (criticality, groups,
+    /// thresholds...) are taken from the new spec.
+    public func update(components: [ComponentSpec]) {
+        let at = now()
+        state.withLock { s in
+            var kept: [Entry] = []
+            for spec in components {
+                if let i = s.index[spec.name], s.entries[i].spec.sameProbe(as: spec) {
+                    var e = s.entries[i]
+                    if e.spec.failureThreshold != spec.failureThreshold || e.spec.successThreshold != spec.successThreshold {
+                        var st = ComponentState(failureThreshold: spec.failureThreshold, successThreshold: spec.successThreshold)
+                        if e.state.status != .unknown { _ = st.apply(e.state.status) }
+                        e.state = st
+                    }
+                    if e.spec.history != spec.history { e.history = e.history.resized(to: spec.history) }
+                    e.spec = spec
+                    kept.append(e)
+                } else {
+                    kept.append(Self.entry(for: spec, at: at))
+                }
+            }
+            s.entries = kept
+            Self.reindex(&s)
+            s.withResult = kept.filter { $0.lastCheck != nil }.count
+            s.counts = StatusCounts()
+            for e in kept { s.counts[e.state.status] += 1 }
+            let before = s.status
+            Self.refresh(&s)
+            if before != s.status { Self.emit(&s, .service(from: before, to: s.status, at: at)) }
+            s.generation += 1
+            s.cached = nil
+        }
+    }
+
+    // MARK: Reading
+
+    /// Changes whenever anything the probe endpoints show changes (status, startup, draining).
+    public var statusGeneration: UInt64 { state.withLock { $0.statusGeneration } }
+
+    public var status: HealthStatus { state.withLock { $0.status } }
+
+    public func readiness(group: String? = nil, excluding: Set<String> = []) -> ReadinessView? {
+        state.withLock { s -> ReadinessView? in
+            if group == nil && excluding.isEmpty { return s.readiness }
+            var members = s.entries
+            if let group {
+                members = members.filter { $0.spec.groups.contains(group) }
+                if members.isEmpty { return nil }
+            }
+            let selected = members.filter { !excluding.contains($0.spec.name) }.map(Self.member)
+            return Aggregation.readiness(selected, startupComplete: s.startupComplete, draining: s.draining)
+        }
+    }
+
+    public func liveness() -> LivenessView {
+        let last = state.withLock { $0.lastHeartbeat }
+        let age = last.duration(to: .now)
+        let ok = age < stallAfter
+        let reason = "no scheduler progress for \(DurationFormat.short(age))"
+        return LivenessView(live: ok, checks: [CheckLine(name: "scheduler", ok: ok, reason: reason, isComponent: false)])
+    }
+
+    public func schedulerLag() -> Histogram { state.withLock { $0.lag } }
+
+    /// The full state; built on first read after a change and cached until the next one.
+    public func snapshot() -> HealthSnapshot {
+        let at = now()
+        return state.withLock { s in
+            if let cached = s.cached { return cached }
+            let components = s.entries.map { e in
+                ComponentSnapshot(
+                    spec: e.spec, status: e.state.status, since: e.since, lastCheck: e.lastCheck, lastResult: e.lastResult,
+                    lastJudgement: e.lastJudgement, consecutiveFailures: e.state.consecutiveFailures,
+                    consecutiveSuccesses: e.state.consecutiveSuccesses, lastSuccess: e.lastSuccess, history: e.history.elements,
+                    uptime: e.uptime.windows(at: at), counters: e.counters)
+            }
+            let snapshot = HealthSnapshot(
+                components: components, status: s.status, startupComplete: s.startupComplete, draining: s.draining,
+                counts: s.counts, startedAt: startedAt, generatedAt: at, generation: s.generation)
+            s.cached = snapshot
+            return snapshot
+        }
+    }
+
+    /// Status transitions of one component, newest first.
+    public func transitions(component name: String) -> [StatusTransition]? {
+        state.withLock { s in s.index[name].map { Array(s.entries[$0].transitions.elements.reversed()) } }
+    }
+
+    /// Component and service status changes, as they happen. The stream keeps the newest 1,000
+    /// events if its reader falls behind.
+    public func events() -> AsyncStream<HealthEvent> {
+        let (stream, continuation) = AsyncStream<HealthEvent>.makeStream(bufferingPolicy: .bufferingNewest(1000))
+        let id = state.withLock { s -> UInt64 in
+            s.nextSink += 1
+            s.eventSinks[s.nextSink] = continuation
+            return s.nextSink
+        }
+        continuation.onTermination = { [weak self] _ in
+            _ = self?.state.withLock { $0.eventSinks.removeValue(forKey: id) }
+        }
+        return stream
+    }
+
+    // MARK: Internals
+
+    private static func member(_ e: Entry) -> Aggregation.Member {
+        Aggregation.Member(name: e.spec.name, critical: e.spec.critical, status: e.state.status)
+    }
+
+    private static func reindex(_ s: inout State) {
+        s.index = Dictionary(s.entries.enumerated().map { ($1.spec.name, $0) }, uniquingKeysWith: { a, _ in a })
+        s.counts = StatusCounts()
+        for e in s.entries { s.counts[e.state.status] += 1 }
+    }
+
+    /// Recomputes the service status and readiness: on status changes only, never per request.
+    private static func refresh(_ s: inout State) {
+        if !s.startupComplete && s.withResult == s.entries.count && !s.entries.isEmpty { s.startupComplete = true }
+        if s.entries.isEmpty { s.startupComplete = true }
+        let members = s.entries.map(member)
+        s.readiness = Aggregation.readiness(members, startupComplete: s.startupComplete, draining: s.draining)
+        s.status = s.readiness.status
+        s.statusGeneration += 1
+    }
+
+    private static func emit(_ s: inout State, _ event: HealthEvent) {
+        for sink in s.eventSinks.values { sink.yield(event) }
+    }
+}
+
+/// A fixed-capacity ring keeping the newest elements.
+struct Ring<Element: Sendable>: Sendable {
+    private var storage: [Element] = []
+    private var head = 0
+    let capacity: Int
+
+    init(capacity: Int) { self.capacity = max(1, capacity) }
+
+    mutating func append(_ e: Element) {
+        if storage.count < capacity {
+            storage.append(e)
+        } else {
+            storage[head] = e
+            head = (head + 1) % capacity
+        }
+    }
+
+    /// Oldest first.
+    var elements: [Element] { Array(storage[head...] + storage[..<head]) }
+
+    func resized(to n: Int) -> Ring {
+        var r = Ring(capacity: n)
+        for e in elements.suffix(n) { r.append(e) }
+        return r
+    }
+}

@@ -1,0 +1,59 @@
+import VitalsConfig
+
+/// The verdict on one result, before hysteresis: a failed probe is unhealthy; a successful one
+/// is as bad as the worst threshold it crosses, and at least as bad as the target reported.
+public struct Judgement: Sendable, Equatable {
+    public var status: HealthStatus
+    /// Why it is not healthy, e.g. `latency 350ms above degraded 300ms`; nil when healthy.
+    public var reason: String?
+
+    public init(status: HealthStatus, reason: String? = nil) {
+        self.status = status
+        self.reason = reason
+    }
+}
+
+public enum Judge {
+    public static func judge(_ result: ProbeResult, thresholds: Thresholds) -> Judgement {
+        guard result.success else { return Judgement(status: .unhealthy, reason: result.message) }
+        var verdict = Judgement(status: .healthy)
+        if let reported = result.reportedStatus, reported != .healthy, reported != .unknown {
+            verdict = Judgement(status: reported, reason: result.message)
+        }
+        for name in thresholds.byName.keys.sorted() {
+            guard let threshold = thresholds.byName[name], let value = result.number(name) else { continue }
+            for (level, status) in [(threshold.unhealthy, HealthStatus.unhealthy), (threshold.degraded, .degraded)] {
+                guard let level, crosses(value, level, threshold.direction) else { continue }
+                if status.severity > verdict.status.severity {
+                    let word = threshold.direction == .higherIsWorse ? "above" : "below"
+                    verdict = Judgement(
+                        status: status,
+                        reason: "\(name) \(format(value, threshold.unit)) \(word) \(status.rawValue) \(format(level, threshold.unit))")
+                }
+                break
+            }
+        }
+        return verdict
+    }
+
+    /// A value exactly at a level counts as crossing it.
+    static func crosses(_ value: Double, _ level: Double, _ direction: Threshold.Direction) -> Bool {
+        direction == .higherIsWorse ? value >= level : value <= level
+    }
+
+    static func format(_ value: Double, _ unit: Threshold.Unit) -> String {
+        switch unit {
+        case .seconds:
+            if value >= 86_400 { return trim(value / 86_400) + "d" }
+            if value >= 1 { return trim(value) + "s" }
+            return trim(value * 1000) + "ms"
+        case .percent: return trim(value) + "%"
+        case .count: return trim(value)
+        }
+    }
+
+    private static func trim(_ v: Double) -> String {
+        let rounded = (v * 10).rounded() / 10
+        return rounded == rounded.rounded() ? String(Int64(rounded)) : String(rounded)
+    }
+}

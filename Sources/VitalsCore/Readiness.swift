@@ -1,0 +1,88 @@
+/// One line of a kube-apiserver style `?verbose` answer.
+public struct CheckLine: Sendable, Equatable {
+    public var name: String
+    public var ok: Bool
+    /// Shown after `failed:`: a status word, never a probe message (the probe endpoints are
+    /// served without a token and never reveal messages).
+    public var reason: String
+    /// False for the lines about the process itself (startup, shutdown).
+    public var isComponent: Bool
+
+    public init(name: String, ok: Bool, reason: String, isComponent: Bool = true) {
+        self.name = name
+        self.ok = ok
+        self.reason = reason
+        self.isComponent = isComponent
+    }
+}
+
+public struct ReadinessView: Sendable, Equatable {
+    public var ready: Bool
+    public var status: HealthStatus
+    public var startupComplete: Bool
+    public var draining: Bool
+    public var checks: [CheckLine]
+
+    public init(ready: Bool, status: HealthStatus, startupComplete: Bool, draining: Bool, checks: [CheckLine]) {
+        self.ready = ready
+        self.status = status
+        self.startupComplete = startupComplete
+        self.draining = draining
+        self.checks = checks
+    }
+
+    /// The failing components' names.
+    public var failing: [String] { checks.filter { !$0.ok && $0.isComponent }.map(\.name) }
+}
+
+public struct LivenessView: Sendable, Equatable {
+    public var live: Bool
+    public var checks: [CheckLine]
+    public init(live: Bool, checks: [CheckLine]) {
+        self.live = live
+        self.checks = checks
+    }
+}
+
+/// Folds component statuses into the service status and readiness (spec section 4).
+public enum Aggregation {
+    public struct Member: Sendable, Equatable {
+        public var name: String
+        public var critical: Bool
+        public var status: HealthStatus
+        public init(name: String, critical: Bool, status: HealthStatus) {
+            self.name = name
+            self.critical = critical
+            self.status = status
+        }
+    }
+
+    /// What a member contributes: a critical component its own status; a non-critical one at
+    /// worst `degraded`; `unknown` counts as unhealthy until startup has completed and not at
+    /// all after (a component added by a reload must not fail a running service).
+    public static func contribution(_ m: Member, startupComplete: Bool) -> HealthStatus {
+        var status = m.status
+        if status == .unknown {
+            if startupComplete { return .healthy }
+            status = .unhealthy
+        }
+        if !m.critical && status == .unhealthy { return .degraded }
+        return status
+    }
+
+    public static func serviceStatus(_ members: [Member], startupComplete: Bool) -> HealthStatus {
+        members.reduce(.healthy) { HealthStatus.worst($0, contribution($1, startupComplete: startupComplete)) }
+    }
+
+    public static func readiness(_ members: [Member], startupComplete: Bool, draining: Bool) -> ReadinessView {
+        let status = serviceStatus(members, startupComplete: startupComplete)
+        var checks: [CheckLine] = members.map { m in
+            let ok = contribution(m, startupComplete: startupComplete) != .unhealthy
+            return CheckLine(name: m.name, ok: ok, reason: m.status.rawValue)
+        }
+        if !startupComplete { checks.append(CheckLine(name: "startup", ok: false, reason: "not complete", isComponent: false)) }
+        if draining { checks.append(CheckLine(name: "shutdown", ok: false, reason: "draining", isComponent: false)) }
+        let ready = startupComplete && !draining && status != .unhealthy
+        return ReadinessView(ready: ready, status: status, startupComplete: startupComplete, draining: draining, checks: checks)
+    }
+}

@@ -1,0 +1,12 @@
+import VitalsCore
+
+extension ProbeRegistry {
+    /// Every probe type this build knows: one line per type.
+    public static func standard() -> ProbeRegistry {
+        var r = ProbeRegistry()
+        r.register("tcp") { try TCPProbe(spec: $0) }
+        r.register("disk") { try DiskProbe(spec: $0) }
+        r.register("memory") { try MemoryProbe(spec: $0) }
+        return r
+    }
+}

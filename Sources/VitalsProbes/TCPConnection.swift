@@ -1,0 +1,141 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import CVitalsSystem
+import Foundation
+import VitalsCore
+
+/// A non-blocking TCP socket whose waits park on the `SocketPoller` under a deadline.
+/// Shared by the probes that speak over plain TCP.
+struct TCPConnection: Sendable {
+    let fd: Int32
+
+    enum Failure: Error {
+        case resolve(String)
+        case refused
+        case timedOut
+        case cancelled
+        case system(String)
+
+        func result(timeout: Duration, latency: Duration) -> ProbeResult {
+            switch self {
+            case .timedOut: .timeout(after: timeout)
+            case .refused: .failure("connection refused", latency: latency)
+            case .resolve(let why): .failure("could not resolve host: \(why)", latency: latency)
+            case .cancelled: .failure("cancelled", latency: latency)
+            case .system(let why): .failure(why, latency: latency)
+            }
+        }
+    }
+
+    static func open(host: String, port: Int, deadline: ContinuousClock.Instant) async -> Result<TCPConnection, Failure> {
+        // getaddrinfo blocks (DNS): it runs on the blocking executor, never on the cooperative pool.
+        let resolved = await BlockingExecutor.shared.run { () -> Result<[Data], Failure> in
+            var hints = addrinfo()
+            hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
+            hints.ai_family = AF_UNSPEC
+            var list: UnsafeMutablePointer<addrinfo>?
+            let rc = getaddrinfo(host, String(port), &hints, &list)
+            guard rc == 0, let first = list else { return .failure(.resolve(String(cString: gai_strerror(rc)))) }
+            defer { freeaddrinfo(list) }
+            var out: [Data] = []
+            var p: UnsafeMutablePointer<addrinfo>? = first
+            while let ai = p {
+                out.append(Data(bytes: ai.pointee.ai_addr, count: Int(ai.pointee.ai_addrlen)))
+                p = ai.pointee.ai_next
+            }
+            return .success(out)
+        }
+        let addresses: [Data]
+        switch resolved {
+        case .success(let a): addresses = a
+        case .failure(let f): return .failure(f)
+        }
+        var last: Failure = .refused
+        for address in addresses {
+            let result = await connect(address, deadline: deadline)
+            switch result {
+            case .success: return result
+            case .failure(.timedOut), .failure(.cancelled): return result
+            case .failure(let f): last = f
+            }
+        }
+        return .failure(last)
+    }
+
+    private static func connect(_ address: Data, deadline: ContinuousClock.Instant) async -> Result<TCPConnection, Failure> {
+        let family = address.withUnsafeBytes { $0.load(as: sockaddr.self).sa_family }
+        let fd = socket(Int32(family), Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        guard fd >= 0 else { return .failure(.system("socket: \(String(cString: strerror(vitals_errno())))")) }
+        let rc = address.withUnsafeBytes { raw in
+            Glibc.connect(fd, raw.baseAddress!.assumingMemoryBound(to: sockaddr.self), socklen_t(raw.count))
+        }
+        if rc != 0 {
+            let err = vitals_errno()
+            guard err == EINPROGRESS else {
+                Glibc.close(fd)
+                return .failure(err == ECONNREFUSED ? .refused : .system(String(cString: strerror(err))))
+            }
+            switch await SocketPoller.shared.wait(fd: fd, for: .writable, deadline: deadline) {
+            case .ready: break
+            case .timedOut:
+                Glibc.close(fd)
+                return .failure(.timedOut)
+            case .cancelled:
+                Glibc.close(fd)
+                return .failure(.cancelled)
+            case .failed(let e):
+                Glibc.close(fd)
+                return .failure(.system(String(cString: strerror(e))))
+            }
+            var soError: Int32 = 0
+            var len = socklen_t(MemoryLayout<Int32>.size)
+            getsockopt(fd, SOL_SOCKET, SO_ERROR, &soError, &len)
+            if soError != 0 {
+                Glibc.close(fd)
+                return .failure(soError == ECONNREFUSED ? .refused : .system(String(cString: strerror(soError))))
+            }
+        }
+        return .success(TCPConnection(fd: fd))
+    }
+
+    func write(_ bytes: [UInt8], deadline: ContinuousClock.Instant) async -> Failure? {
+        var offset = 0
+        while offset < bytes.count {
+            let n = bytes[offset...].withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+            if n > 0 {
+                offset += n
+                continue
+            }
+            let err = vitals_errno()
+            guard err == EAGAIN || err == EWOULDBLOCK else { return .system("send: \(String(cString: strerror(err)))") }
+            switch await SocketPoller.shared.wait(fd: fd, for: .writable, deadline: deadline) {
+            case .ready: continue
+            case .timedOut: return .timedOut
+            case .cancelled: return .cancelled
+            case .failed(let e): return .system(String(cString: strerror(e)))
+            }
+        }
+        return nil
+    }
+
+    /// Reads what is available (empty at end of stream).
+    func read(max: Int, deadline: ContinuousClock.Instant) async -> Result<[UInt8], Failure> {
+        var buffer = [UInt8](repeating: 0, count: Swift.max(1, max))
+        while true {
+            let n = buffer.withUnsafeMutableBytes { Glibc.recv(fd, $0.baseAddress, $0.count, 0) }
+            if n >= 0 { return .success(Array(buffer.prefix(n))) }
+            let err = vitals_errno()
+            if err == ECONNRESET { return .success([]) }
+            guard err == EAGAIN || err == EWOULDBLOCK else { return .failure(.system("recv: \(String(cString: strerror(err)))")) }
+            switch await SocketPoller.shared.wait(fd: fd, for: .readable, deadline: deadline) {
+            case .ready: continue
+            case .timedOut: return .failure(.timedOut)
+            case .cancelled: return .failure(.cancelled)
+            case .failed(let e): return .failure(.system(String(cString: strerror(e))))
+            }
+        }
+    }
+
+    func close() { Glibc.close(fd) }
+}

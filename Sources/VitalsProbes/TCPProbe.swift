@@ -1,0 +1,119 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import CVitalsSystem
+import Foundation
+import VitalsConfig
+import VitalsCore
+
+/// `tcp`: connect within the deadline; optionally send bytes and match the first bytes read
+/// against a regex. Non-blocking sockets parked on the `SocketPoller`: no thread per probe.
+public struct TCPProbe: Probe {
+    let host: String
+    let port: Int
+    let send: [UInt8]
+    let expect: NSRegularExpression?
+    let expectPattern: String?
+    let timeout: Duration
+
+    public init(spec: ComponentSpec) throws {
+        guard case .tcp(let settings) = spec.probe else { throw ProbeSetupError("not a tcp component") }
+        (host, port) = try HostPort.split(settings.address)
+        send = settings.send
+        expectPattern = settings.expect
+        expect = try settings.expect.map { try NSRegularExpression(pattern: $0) }
+        timeout = spec.timeout
+    }
+
+    public func run(deadline: ContinuousClock.Instant) async -> ProbeResult {
+        let start = ContinuousClock.now
+        let connection: TCPConnection
+        switch await TCPConnection.open(host: host, port: port, deadline: deadline) {
+        case .success(let c): connection = c
+        case .failure(let failure): return failure.result(timeout: timeout, latency: start.duration(to: .now))
+        }
+        defer { connection.close() }
+        let connected = start.duration(to: .now)
+        var observations = [Observation("connect_time", connected.seconds, unit: "seconds")]
+        if !send.isEmpty {
+            if let failure = await connection.write(send, deadline: deadline) {
+                return failure.result(timeout: timeout, latency: start.duration(to: .now))
+            }
+        }
+        guard let expect, let pattern = expectPattern else {
+            return ProbeResult(
+                success: true, latency: connected, message: "connected in \(Self.ms(connected))", observations: observations)
+        }
+        var received: [UInt8] = []
+        while received.count < 4096 {
+            let text = String(decoding: received, as: UTF8.self)
+            if expect.firstMatch(in: text, range: NSRange(text.startIndex..., in: text)) != nil {
+                let latency = start.duration(to: .now)
+                observations.append(Observation("bytes_read", Double(received.count), unit: "bytes"))
+                return ProbeResult(success: true, latency: latency, message: "connected, expect \"\(pattern)\" matched", observations: observations)
+            }
+            switch await connection.read(max: 4096 - received.count, deadline: deadline) {
+            case .success(let chunk) where chunk.isEmpty:
+                return .failure(mismatch(pattern, received, end: "connection closed"), latency: start.duration(to: .now), observations: observations)
+            case .success(let chunk): received += chunk
+            case .failure(let failure):
+                if case .timedOut = failure, !received.isEmpty {
+                    return .failure(mismatch(pattern, received, end: "timeout after \(DurationFormat.short(timeout))"), latency: timeout, observations: observations)
+                }
+                return failure.result(timeout: timeout, latency: start.duration(to: .now))
+            }
+        }
+        return .failure(mismatch(pattern, received, end: "no match in the first 4096 bytes"), latency: start.duration(to: .now), observations: observations)
+    }
+
+    private func mismatch(_ pattern: String, _ bytes: [UInt8], end: String) -> String {
+        "expect \"\(pattern)\" did not match \"\(Printable.excerpt(bytes))\" (\(end))"
+    }
+
+    static func ms(_ d: Duration) -> String {
+        let v = (d.seconds * 10_000).rounded() / 10
+        return "\(v)ms"
+    }
+}
+
+/// Splits `host:port` and `[v6]:port`.
+enum HostPort {
+    static func split(_ address: String) throws -> (String, Int) {
+        var host: Substring
+        var port: Substring
+        if address.hasPrefix("["), let close = address.firstIndex(of: "]") {
+            host = address[address.index(after: address.startIndex)..<close]
+            let portStart = address.index(close, offsetBy: 2, limitedBy: address.endIndex) ?? address.endIndex
+            port = address[portStart...]
+        } else if let colon = address.lastIndex(of: ":") {
+            host = address[..<colon]
+            port = address[address.index(after: colon)...]
+        } else {
+            throw ProbeSetupError("expected host:port, got \(address)")
+        }
+        guard let p = Int(port), (1...65535).contains(p), !host.isEmpty else { throw ProbeSetupError("expected host:port, got \(address)") }
+        return (String(host), p)
+    }
+}
+
+/// A one-line, printable view of bytes a server sent.
+enum Printable {
+    static func excerpt(_ bytes: [UInt8], limit: Int = 60) -> String {
+        var out = ""
+        for b in bytes.prefix(limit) {
+            switch b {
+            case 0x0d: out += "\\r"
+            case 0x0a: out += "\\n"
+            case 0x20..<0x7f: out.append(Character(Unicode.Scalar(b)))
+            default: out += String(format: "\\x%02x", b)
+            }
+        }
+        return bytes.count > limit ? out + "..." : out
+    }
+}
+
+/// A probe's settings could not be turned into a probe (reported by `vitals validate`/`run`).
+public struct ProbeSetupError: Error, CustomStringConvertible {
+    public var description: String
+    public init(_ description: String) { self.description = description }
+}

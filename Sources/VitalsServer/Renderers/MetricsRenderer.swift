@@ -1,0 +1,101 @@
+import Foundation
+import VitalsCore
+
+/// `/metrics`: spec section 6, rendered from the snapshot. Scraping never runs a probe and
+/// never answers 503: an unhealthy service is a value of a gauge, not an HTTP error.
+public enum MetricsRenderer {
+    public static func render(_ s: HealthSnapshot, lag: Histogram, extra: String = "") -> String {
+        var m = MetricsText()
+        let comps = s.components
+        func labels(_ c: ComponentSnapshot) -> [(String, String)] { [("component", c.name), ("type", c.spec.type)] }
+
+        m.family("vitals_build_info", "gauge", "Vitals build information.")
+        m.sample("vitals_build_info", [("version", VitalsVersion.current)], 1)
+
+        m.family("vitals_service_status", "gauge", "Service status as a state set: 1 for the current status.")
+        for status in HealthStatus.allCases {
+            m.sample("vitals_service_status", [("status", status.rawValue)], s.status == status ? 1 : 0)
+        }
+        m.family("vitals_startup_complete", "gauge", "1 once every component has had a first result.")
+        m.sample("vitals_startup_complete", [], s.startupComplete ? 1 : 0)
+
+        m.family("vitals_component_status", "gauge", "Component status as a state set: 1 for the current status.")
+        for c in comps {
+            for status in HealthStatus.allCases {
+                m.sample("vitals_component_status", labels(c) + [("status", status.rawValue)], c.status == status ? 1 : 0)
+            }
+        }
+        m.family("vitals_probe_success", "gauge", "Whether the last probe succeeded (0/1).")
+        for c in comps {
+            guard let r = c.lastResult else { continue }
+            m.sample("vitals_probe_success", labels(c), r.success ? 1 : 0)
+        }
+        m.family("vitals_probe_duration_seconds", "histogram", "Probe duration as the probe measured it.")
+        for c in comps { m.histogram("vitals_probe_duration_seconds", labels(c), c.counters.duration) }
+
+        m.family("vitals_probe_phase_duration_seconds", "gauge", "Phase durations of the last HTTP probe.")
+        for c in comps {
+            for p in c.lastResult?.phases ?? [] {
+                m.sample("vitals_probe_phase_duration_seconds", labels(c) + [("phase", p.name)], p.seconds)
+            }
+        }
+        m.family("vitals_probes_total", "counter", "Probe runs by result.")
+        for c in comps {
+            m.sample("vitals_probes_total", labels(c) + [("result", "success")], Double(c.counters.successes))
+            m.sample("vitals_probes_total", labels(c) + [("result", "failure")], Double(c.counters.failures))
+        }
+        m.family("vitals_probe_runs_skipped_total", "counter", "Runs that could not start on time and were skipped.")
+        for c in comps { m.sample("vitals_probe_runs_skipped_total", labels(c), Double(c.counters.skippedRuns)) }
+
+        m.family("vitals_component_consecutive_failures", "gauge", "Consecutive unhealthy judgements.")
+        for c in comps { m.sample("vitals_component_consecutive_failures", labels(c), Double(c.consecutiveFailures)) }
+        m.family("vitals_component_last_success_timestamp_seconds", "gauge", "When the last successful probe ended.")
+        for c in comps {
+            guard let t = c.lastSuccess else { continue }
+            m.sample("vitals_component_last_success_timestamp_seconds", labels(c), t.timeIntervalSince1970)
+        }
+
+        observationGauge(&m, comps, "vitals_http_status_code", "HTTP status code of the last probe.", from: "status_code", labels: labels)
+        observationGauge(
+            &m, comps, "vitals_tls_cert_expiry_timestamp_seconds", "When the leaf certificate expires (unix seconds).",
+            from: "cert_expiry_timestamp", labels: labels)
+        observationGauge(
+            &m, comps, "vitals_disk_used_ratio", "Used share of the filesystem (0-1).", from: "used_percent", scale: 0.01, labels: labels)
+        observationGauge(
+            &m, comps, "vitals_memory_available_ratio", "Available share of memory (0-1).", from: "available_percent", scale: 0.01,
+            labels: labels)
+
+        m.family("vitals_scheduler_lag_seconds", "histogram", "How late probes start (actual minus planned start).")
+        m.histogram("vitals_scheduler_lag_seconds", [], lag)
+
+        m.append(raw: extra)
+
+        let p = ProcessMetrics.read()
+        m.family("process_cpu_seconds_total", "counter", "Total user and system CPU time spent in seconds.")
+        m.sample("process_cpu_seconds_total", [], p.cpuSeconds)
+        m.family("process_resident_memory_bytes", "gauge", "Resident memory size in bytes.")
+        m.sample("process_resident_memory_bytes", [], p.residentBytes)
+        m.family("process_virtual_memory_bytes", "gauge", "Virtual memory size in bytes.")
+        m.sample("process_virtual_memory_bytes", [], p.virtualBytes)
+        m.family("process_start_time_seconds", "gauge", "Start time of the process since unix epoch in seconds.")
+        m.sample("process_start_time_seconds", [], p.startTimeSeconds)
+        m.family("process_open_fds", "gauge", "Number of open file descriptors.")
+        m.sample("process_open_fds", [], p.openFDs)
+        m.family("process_max_fds", "gauge", "Maximum number of open file descriptors.")
+        m.sample("process_max_fds", [], p.maxFDs)
+        return m.out
+    }
+
+    private static func observationGauge(
+        _ m: inout MetricsText, _ comps: [ComponentSnapshot], _ name: String, _ help: String, from observation: String,
+        scale: Double = 1, labels: (ComponentSnapshot) -> [(String, String)]
+    ) {
+        let values = comps.compactMap { c -> (ComponentSnapshot, Double)? in
+            guard case .number(let v)? = c.lastResult?.observation(observation) else { return nil }
+            return (c, v * scale)
+        }
+        guard !values.isEmpty else { return }
+        m.family(name, "gauge", help)
+        for (c, v) in values { m.sample(name, labels(c), v) }
+    }
+}

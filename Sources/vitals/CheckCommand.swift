@@ -1,0 +1,108 @@
+import ArgumentParser
+import Foundation
+import VitalsConfig
+import VitalsCore
+import VitalsProbes
+
+/// `vitals check`: probes every (or the named) component once, prints the results, and exits
+/// with the Nagios code of what it found: 0 healthy, 1 degraded, 2 unhealthy, 3 config or
+/// internal error. Without `--component` the code is the service status (criticality applies);
+/// with it, the worst status of the named components.
+struct CheckCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "check", abstract: "Probe once, print results, exit with the Nagios code.")
+
+    enum Format: String, ExpressibleByArgument { case table, json }
+
+    @OptionGroup var options: ConfigOption
+
+    @Option(name: .long, help: "Only this component (repeatable).")
+    var component: [String] = []
+
+    @Option(name: .long, help: "table or json.")
+    var format: Format = .table
+
+    func run() async throws {
+        let config: Config
+        do {
+            config = try ConfigSource.load(options.config)
+        } catch {
+            for e in error.errors { printError(e.description) }
+            throw ExitCode(ExitCodes.checkUnknown)
+        }
+        var specs = config.components
+        if !component.isEmpty {
+            let known = Set(specs.map(\.name))
+            for name in component where !known.contains(name) {
+                printError("no component named '\(name)'")
+                throw ExitCode(ExitCodes.checkUnknown)
+            }
+            specs = specs.filter { component.contains($0.name) }
+        }
+        let registry = ProbeRegistry.standard()
+        var probes: [(ComponentSpec, any Probe)] = []
+        for spec in specs {
+            do {
+                probes.append((spec, try registry.makeProbe(for: spec)))
+            } catch {
+                printError("\(spec.location): components[\(spec.name)]: \(error)")
+                throw ExitCode(ExitCodes.checkUnknown)
+            }
+        }
+        let results = await withTaskGroup(of: (Int, ProbeResult).self) { group in
+            for (i, (spec, probe)) in probes.enumerated() {
+                group.addTask { (i, await ProbeRun.run(probe, timeout: spec.timeout, clock: ContinuousClock()).result) }
+            }
+            var out = [ProbeResult?](repeating: nil, count: probes.count)
+            for await (i, r) in group { out[i] = r }
+            return out.map { $0! }
+        }
+        let rows = zip(probes, results).map { pair, result in
+            CheckRow(spec: pair.0, result: result, status: Judge.judge(result, thresholds: pair.0.thresholds).status)
+        }
+        let overall: HealthStatus
+        if component.isEmpty {
+            overall = rows.reduce(HealthStatus.healthy) { worst, row in
+                HealthStatus.worst(worst, row.spec.critical ? row.status : min(row.status, .degraded))
+            }
+        } else {
+            overall = rows.reduce(HealthStatus.healthy) { HealthStatus.worst($0, $1.status) }
+        }
+        print(format == .json ? CheckRow.json(rows, overall: overall) : CheckRow.table(rows, overall: overall), terminator: "")
+        throw ExitCode(overall.nagiosExitCode)
+    }
+}
+
+private func min(_ a: HealthStatus, _ b: HealthStatus) -> HealthStatus { a.severity <= b.severity ? a : b }
+
+/// One line of `check` output.
+struct CheckRow {
+    var spec: ComponentSpec
+    var result: ProbeResult
+    var status: HealthStatus
+
+    static func table(_ rows: [CheckRow], overall: HealthStatus) -> String {
+        let nameWidth = max(9, rows.map(\.spec.name.count).max() ?? 0)
+        func pad(_ s: String, _ n: Int) -> String { s + String(repeating: " ", count: max(0, n - s.count)) }
+        var out = pad("COMPONENT", nameWidth) + "  " + pad("TYPE", 8) + "  " + pad("STATUS", 9) + "  " + pad("LATENCY", 9) + "  MESSAGE\n"
+        for r in rows {
+            let latency = String(format: "%.1fms", r.result.latency.seconds * 1000)
+            out += pad(r.spec.name, nameWidth) + "  " + pad(r.spec.type, 8) + "  " + pad(r.status.rawValue, 9) + "  "
+                + pad(latency, 9) + "  " + r.result.message + "\n"
+        }
+        out += "\n\(overall.rawValue.uppercased())\n"
+        return out
+    }
+
+    static func json(_ rows: [CheckRow], overall: HealthStatus) -> String {
+        let items: [[String: Any]] = rows.map { r in
+            [
+                "name": r.spec.name, "type": r.spec.type, "critical": r.spec.critical, "status": r.status.rawValue,
+                "success": r.result.success, "latency_ms": (r.result.latency.seconds * 1_000_000).rounded() / 1000,
+                "message": r.result.message,
+            ]
+        }
+        let object: [String: Any] = ["status": overall.rawValue, "components": items]
+        let data = (try? JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])) ?? Data()
+        return String(decoding: data, as: UTF8.self) + "\n"
+    }
+}

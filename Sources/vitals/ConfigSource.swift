@@ -1,0 +1,30 @@
+import Foundation
+import VitalsConfig
+
+/// Finds the config a command runs on: `--config FILE`, else `config/vitals.yaml` in the
+/// working directory, else the copy embedded in the binary (written to a private temporary
+/// folder with the files it includes, so includes resolve exactly as in the repository).
+enum ConfigSource {
+    static let defaultPath = "config/vitals.yaml"
+
+    static func load(_ path: String?) throws(ConfigErrors) -> Config {
+        if let path { return try ConfigLoader.load(file: path) }
+        if FileManager.default.fileExists(atPath: defaultPath) { return try ConfigLoader.load(file: defaultPath) }
+        return try ConfigLoader.load(file: materializeEmbedded())
+    }
+
+    private static func materializeEmbedded() -> String {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("vitals-default-\(getpid())")
+        for (relative, contents) in DefaultConfig.files {
+            let url = root.appendingPathComponent(relative)
+            try? FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try? contents.write(to: url, atomically: true, encoding: .utf8)
+        }
+        return root.appendingPathComponent(defaultPath).path
+    }
+}
+
+/// Writes to standard error (diagnostics never go to stdout, which `check` uses for results).
+func printError(_ message: String) {
+    FileHandle.standardError.write(Data((message + "\n").utf8))
+}

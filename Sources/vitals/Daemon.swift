@@ -1,0 +1,135 @@
+import Foundation
+import Hummingbird
+import Logging
+import ServiceLifecycle
+import UnixSignals
+import Synchronization
+import VitalsConfig
+import VitalsCore
+import VitalsProbes
+import VitalsServer
+
+/// `vitals run` wired together: the store, the scheduler and the HTTP server in one service
+/// group with graceful shutdown, plus config reload on SIGHUP.
+final class Daemon: Sendable {
+    let store: HealthStore
+    let scheduler: Scheduler<ContinuousClock>
+    let registry = ProbeRegistry.standard()
+    let config: Mutex<Config>
+    let configPath: String?
+    let shard: Shard?
+    let drainDelay: Duration
+    let logger: Logger
+    let reloadStatus = Mutex<(ok: Bool, at: Date)>((true, Date()))
+
+    init(config: Config, configPath: String?, shard: Shard?, drainDelay: Duration, logger: Logger) throws {
+        self.config = Mutex(config)
+        self.configPath = configPath
+        self.shard = shard
+        self.drainDelay = drainDelay
+        self.logger = logger
+        let components = try Self.scheduled(config, shard: shard, registry: registry)
+        store = HealthStore(components: components.map(\.spec))
+        scheduler = Scheduler(clock: ContinuousClock(), store: store, maxConcurrentProbes: config.server.maxConcurrentProbes)
+        scheduler.update(components)
+    }
+
+    /// This replica's components with their probes; fails on settings a probe cannot use.
+    static func scheduled(_ config: Config, shard: Shard?, registry: ProbeRegistry) throws -> [ScheduledComponent] {
+        try config.components.filter { shard?.owns($0.name) ?? true }.map { spec in
+            do {
+                return ScheduledComponent(spec: spec, probe: try registry.makeProbe(for: spec))
+            } catch {
+                throw ConfigErrors([ConfigError(location: spec.location, path: "components[\(spec.name)]", message: "\(error)")])
+            }
+        }
+    }
+
+    func run() async throws {
+        let config = self.config.withLock { $0 }
+        let server = HealthServer.make(
+            listen: config.server.listen, source: store, token: config.server.detailedToken,
+            extras: ServerExtras(metrics: { [self] in reloadMetrics() }), logger: logger,
+            onServerRunning: { [logger] port in logger.info("listening", metadata: ["address": "\(config.server.listen.host):\(port)"]) })
+        let scheduler = self.scheduler
+        let group = ServiceGroup(
+            configuration: .init(
+                services: [
+                    .init(service: server),
+                    .init(service: SchedulerService(scheduler: scheduler)),
+                    .init(service: ReloadService(daemon: self)),
+                    .init(service: DrainService(delay: drainDelay, onDrain: { [store, logger] in
+                        logger.info("shutting down: readiness now answers 503")
+                        store.setDraining()
+                    })),
+                ],
+                gracefulShutdownSignals: [.sigterm, .sigint],
+                logger: logger))
+        logger.info(
+            "vitals started",
+            metadata: ["config": "\(config.file)", "components": "\(scheduler.scheduled.count)", "shard": "\(shard?.description ?? "-")"])
+        try await group.run()
+        logger.info("vitals stopped")
+    }
+
+    /// SIGHUP: a valid new config replaces the old one, keeping the state of unchanged
+    /// components; an invalid one is logged and the old config keeps running.
+    func reload() {
+        let path = configPath ?? config.withLock { $0.file }
+        do {
+            let new = try ConfigLoader.load(file: path)
+            let components = try Self.scheduled(new, shard: shard, registry: registry)
+            let old = config.withLock { c in
+                defer { c = new }
+                return c
+            }
+            if old.server.listen != new.server.listen {
+                logger.warning("server.listen changed: restart vitals to listen on the new address")
+            }
+            store.update(components: components.map(\.spec))
+            scheduler.update(components)
+            reloadStatus.withLock { $0 = (true, Date()) }
+            logger.info("config reloaded", metadata: ["components": "\(components.count)"])
+        } catch let errors as ConfigErrors {
+            reloadStatus.withLock { $0.ok = false }
+            for e in errors.errors { logger.error("config reload rejected: \(e.description)") }
+        } catch {
+            reloadStatus.withLock { $0.ok = false }
+            logger.error("config reload rejected: \(error)")
+        }
+    }
+
+    func reloadMetrics() -> String {
+        let (ok, at) = reloadStatus.withLock { $0 }
+        return """
+            # HELP vitals_config_last_reload_successful Whether the last config reload succeeded.
+            # TYPE vitals_config_last_reload_successful gauge
+            vitals_config_last_reload_successful \(ok ? 1 : 0)
+            # HELP vitals_config_last_reload_success_timestamp_seconds When the config was last loaded successfully.
+            # TYPE vitals_config_last_reload_success_timestamp_seconds gauge
+            vitals_config_last_reload_success_timestamp_seconds \(Int(at.timeIntervalSince1970))
+
+            """
+    }
+}
+
+/// Runs the scheduler until graceful shutdown, then cancels it: in-flight probes are ended.
+struct SchedulerService: Service {
+    let scheduler: Scheduler<ContinuousClock>
+    func run() async throws {
+        try await cancelWhenGracefulShutdown {
+            await scheduler.run()
+        }
+    }
+}
+
+/// Reloads the config on SIGHUP.
+struct ReloadService: Service {
+    let daemon: Daemon
+    func run() async throws {
+        let signals = await UnixSignalsSequence(trapping: .sighup)
+        try await cancelWhenGracefulShutdown {
+            for await _ in signals { daemon.reload() }
+        }
+    }
+}

@@ -1,0 +1,70 @@
+import ArgumentParser
+import Foundation
+import Logging
+import VitalsConfig
+
+/// `vitals run`: the daemon, until SIGTERM or SIGINT.
+struct RunCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "run", abstract: "Run the daemon until SIGTERM/SIGINT.")
+
+    @OptionGroup var options: ConfigOption
+
+    @Option(name: .long, help: "Watch only this share of the components: I/N (0-based), by a stable hash of the name.")
+    var shard: Shard?
+
+    @Option(name: .long, help: "How long readiness answers 503 after SIGTERM before the server stops (e.g. 1s).")
+    var drainDelay: String = "1s"
+
+    @Option(name: .long, help: "Log level: trace, debug, info, notice, warning, error, critical.")
+    var logLevel: Logger.Level = .info
+
+    func run() async throws {
+        let logger = Logging.make(level: logLevel)
+        let config: Config
+        do {
+            config = try ConfigSource.load(options.config)
+        } catch {
+            for e in error.errors { printError(e.description) }
+            throw ExitCode(ExitCodes.config)
+        }
+        guard let drain = DurationParsing.parse(drainDelay) else {
+            printError("--drain-delay: not a duration: \(drainDelay)")
+            throw ExitCode(ExitCodes.config)
+        }
+        let daemon: Daemon
+        do {
+            daemon = try Daemon(config: config, configPath: options.config, shard: shard, drainDelay: drain, logger: logger)
+        } catch {
+            printError("\(config.file): \(error)")
+            throw ExitCode(ExitCodes.config)
+        }
+        try await daemon.run()
+    }
+}
+
+extension Logger.Level: @retroactive ExpressibleByArgument {}
+
+enum Logging {
+    static func make(level: Logger.Level) -> Logger {
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        var logger = Logger(label: "vitals")
+        logger.logLevel = level
+        return logger
+    }
+}
+
+/// Parses the CLI's own duration flags with the config's syntax (`250ms`, `2s`, `1m`).
+enum DurationParsing {
+    static func parse(_ s: String) -> Duration? {
+        let units: [(String, Double)] = [("ms", 0.001), ("s", 1), ("m", 60), ("h", 3600)]
+        for (unit, scale) in units where s.hasSuffix(unit) {
+            guard let v = Double(s.dropLast(unit.count)), v >= 0 else { return nil }
+            return .milliseconds(Int64((v * scale * 1000).rounded()))
+        }
+        return s == "0" ? .zero : nil
+    }
+}

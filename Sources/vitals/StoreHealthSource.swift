@@ -1,0 +1,7 @@
+import VitalsCore
+import VitalsServer
+
+/// The health store is what the server reads.
+extension HealthStore: HealthSource {
+    public var generation: UInt64 { statusGeneration }
+}

@@ -1,0 +1,20 @@
+import ArgumentParser
+import VitalsConfig
+
+/// `vitals validate`: every problem as `FILE:LINE:COLUMN: message`; exit 0 valid, 1 invalid.
+struct ValidateCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "validate", abstract: "Parse and validate a config.")
+
+    @OptionGroup var options: ConfigOption
+
+    func run() throws {
+        do {
+            let config = try ConfigSource.load(options.config)
+            print("\(config.file): ok (\(config.components.count) components)")
+        } catch {
+            for e in error.errors { printError(e.description) }
+            printError("\(error.errors.count) problem\(error.errors.count == 1 ? "" : "s") found")
+            throw ExitCode(1)
+        }
+    }
+}

@@ -1,0 +1,23 @@
+import ArgumentParser
+
+@main
+struct VitalsCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "vitals",
+        abstract: "Health-check and synthetic probe orchestrator.",
+        version: "0.1.0",
+        subcommands: [RunCommand.self, CheckCommand.self, ValidateCommand.self])
+}
+
+/// Exit codes of spec section 2.
+enum ExitCodes {
+    /// `run` on a bad config (sysexits' EX_CONFIG).
+    static let config: Int32 = 78
+    /// `check`: Nagios UNKNOWN, for a config or internal error.
+    static let checkUnknown: Int32 = 3
+}
+
+struct ConfigOption: ParsableArguments {
+    @Option(name: .long, help: "The config file (default: config/vitals.yaml, else the embedded default).")
+    var config: String?
+}

@@ -1,0 +1,195 @@
+import Foundation
+import Testing
+
+/// The daemon as users run it: a real `vitals run` process, a TCP target the test opens and
+/// closes, and the endpoints kubelet, Prometheus and people read.
+@Suite(.serialized)
+struct DaemonTests {
+    static func config(target: Int, optional: Int) -> String {
+        """
+        defaults:
+          interval: 200ms
+          timeout: 150ms
+          failure_threshold: 2
+          success_threshold: 1
+        components:
+          - name: target
+            type: tcp
+            groups: [core]
+            address: "127.0.0.1:\(target)"
+          - name: optional
+            type: tcp
+            critical: false
+            address: "127.0.0.1:\(optional)"
+
+        """
+    }
+
+    @Test func readinessFollowsTheCriticalTarget() async throws {
+        let target = try TCPTarget()
+        let neverOpen = try FreePort.pick()
+        try target.open()
+        let vitals = try VitalsProcess(configBody: Self.config(target: target.port, optional: neverOpen))
+        defer { vitals.stop() }
+
+        try await vitals.waitFor("/health/startup") { s, _ in s == 200 }
+        let ready = try await vitals.waitFor("/health/ready") { s, _ in s == 200 }
+        #expect(ready.body.contains("\"status\":\"pass\""))
+
+        // A non-critical unhealthy component degrades the service but keeps it ready.
+        let health = try await vitals.waitFor("/health") { _, b in b.contains("\"unhealthy\":1") }
+        #expect(health.status == 200)
+        #expect(health.body == #"{"status":"degraded","components":{"healthy":1,"degraded":0,"unhealthy":1,"unknown":0}}"#)
+
+        let detailed = try await vitals.get("/health/detailed")
+        #expect(detailed.status == 200)
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(detailed.body.utf8)) as? [String: Any])
+        #expect(json["status"] as? String == "degraded")
+        let components = try #require(json["components"] as? [[String: Any]])
+        #expect(components.map { $0["name"] as? String } == ["target", "optional"])
+        #expect(components[0]["status"] as? String == "healthy")
+        #expect(components[0]["type"] as? String == "tcp")
+        #expect((components[0]["latency_ms"] as? Double ?? -1) >= 0)
+        #expect(components[1]["status"] as? String == "unhealthy")
+        #expect((components[1]["message"] as? String ?? "").contains("refused"))
+
+        let ietf = try await vitals.get("/health/detailed", headers: ["Accept": "application/health+json"])
+        #expect(ietf.contentType.hasPrefix("application/health+json"))
+        #expect(ietf.body.contains("\"status\":\"warn\""))
+        #expect(ietf.body.contains("\"target:responseTime\""))
+
+        let metrics = try await vitals.get("/metrics")
+        #expect(metrics.status == 200)
+        #expect(metrics.body.contains(#"vitals_component_status{component="target",type="tcp",status="healthy"} 1"#))
+        #expect(metrics.body.contains(#"vitals_service_status{status="degraded"} 1"#))
+        #expect(metrics.body.contains(#"vitals_probe_success{component="optional",type="tcp"} 0"#))
+        #expect(metrics.body.contains("vitals_scheduler_lag_seconds_bucket"))
+        try Promtool.checkMetrics(metrics.body)
+
+        // The critical target goes away: after failure_threshold failures, readiness fails.
+        target.close()
+        let notReady = try await vitals.waitFor("/health/ready") { s, _ in s == 503 }
+        #expect(notReady.body.contains("\"failing\":[\"target\"]"))
+        let verbose = try await vitals.get("/health/ready?verbose")
+        #expect(verbose.status == 503)
+        #expect(verbose.body.contains("[-]target failed: unhealthy"))
+        #expect(verbose.body.hasSuffix("readyz check failed\n"))
+        // Public endpoints never reveal a probe message.
+        #expect(!verbose.body.contains("refused"))
+        let excluded = try await vitals.get("/health/ready?exclude=target")
+        #expect(excluded.status == 200)
+        let group = try await vitals.get("/health/group/core")
+        #expect(group.status == 503)
+        #expect(try await vitals.get("/health").status == 503)
+        #expect(try await vitals.get("/health/live").status == 200)
+
+        // Back again: success_threshold 1 makes it ready on the next good result.
+        try target.open()
+        try await vitals.waitFor("/health/ready") { s, _ in s == 200 }
+    }
+
+    @Test func unknownPathsAndMethods() async throws {
+        let target = try TCPTarget()
+        try target.open()
+        let vitals = try VitalsProcess(configBody: Self.config(target: target.port, optional: target.port))
+        defer { vitals.stop() }
+        try await vitals.waitFor("/health/live") { s, _ in s == 200 }
+        #expect(try await vitals.get("/nope").status == 404)
+        #expect(try await vitals.get("/health/group/nosuchgroup").status == 404)
+        #expect(try await vitals.get("/probe?target=http://example.com").status == 404)
+        var request = URLRequest(url: URL(string: "http://127.0.0.1:\(vitals.port)/health/ready")!)
+        request.httpMethod = "POST"
+        let (_, response) = try await URLSession.shared.data(for: request)
+        #expect((response as! HTTPURLResponse).statusCode == 405)
+    }
+
+    @Test func tokenGuardsDetailsButNotProbes() async throws {
+        let target = try TCPTarget()
+        try target.open()
+        let tokenFile = FileManager.default.temporaryDirectory.appendingPathComponent("vitals-token-\(UUID().uuidString)")
+        try "s3cret-token\n".write(to: tokenFile, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(at: tokenFile) }
+        let vitals = try VitalsProcess(
+            configBody: Self.config(target: target.port, optional: target.port),
+            extraServer: "  detailed_token_file: \"\(tokenFile.path)\"\n")
+        defer { vitals.stop() }
+        try await vitals.waitFor("/health/ready") { s, _ in s == 200 }
+        #expect(try await vitals.get("/health/detailed").status == 401)
+        #expect(try await vitals.get("/metrics").status == 401)
+        #expect(try await vitals.get("/health/detailed", headers: ["Authorization": "Bearer wrong"]).status == 401)
+        let ok = try await vitals.get("/health/detailed", headers: ["Authorization": "Bearer s3cret-token"])
+        #expect(ok.status == 200)
+        #expect(!ok.body.contains("s3cret-token"))
+        #expect(try await vitals.get("/health").status == 200)
+    }
+
+    @Test func sigtermFlipsReadinessBeforeExiting() async throws {
+        let target = try TCPTarget()
+        try target.open()
+        let vitals = try VitalsProcess(configBody: Self.config(target: target.port, optional: target.port))
+        defer { vitals.stop() }
+        try await vitals.waitFor("/health/ready") { s, _ in s == 200 }
+        vitals.signal(SIGTERM)
+        let draining = try await vitals.waitFor("/health/ready", timeout: .seconds(3)) { s, _ in s == 503 }
+        #expect(draining.body.contains("\"draining\":true"))
+        // Liveness stays up while draining: kubelet must not restart a pod that is shutting down.
+        let status = await vitals.waitForExit(timeout: .seconds(10))
+        #expect(status == 0)
+    }
+
+    @Test func badConfigExitsWithExConfigAndLocation() async throws {
+        let vitals = try VitalsProcess(configBody: "components:\n  - name: Bad_Name\n    type: tcp\n    adress: x\n")
+        defer { vitals.stop() }
+        let status = await vitals.waitForExit(timeout: .seconds(10))
+        #expect(status == 78)
+        let err = vitals.stderr
+        #expect(err.contains("vitals.yaml:4:"))
+        #expect(err.contains("vitals.yaml:3:"))
+    }
+
+    @Test func validateAndCheckUseTheirExitCodes() async throws {
+        let target = try TCPTarget()
+        try target.open()
+        let good = try VitalsProcess(configBody: Self.config(target: target.port, optional: target.port), arguments: ["validate"])
+        #expect(await good.waitForExit(timeout: .seconds(10)) == 0)
+        let bad = try VitalsProcess(configBody: "defaults:\n  interval: 1s\n  timeout: 5s\n", arguments: ["validate"])
+        #expect(await bad.waitForExit(timeout: .seconds(10)) == 1)
+
+        let healthy = try VitalsProcess(configBody: Self.config(target: target.port, optional: target.port), arguments: ["check"])
+        #expect(await healthy.waitForExit(timeout: .seconds(10)) == 0)
+        target.close()
+        let down = try VitalsProcess(configBody: Self.config(target: target.port, optional: target.port), arguments: ["check"])
+        #expect(await down.waitForExit(timeout: .seconds(10)) == 2)
+        let json = try VitalsProcess(
+            configBody: Self.config(target: target.port, optional: target.port), arguments: ["check", "--component", "optional", "--format", "json"])
+        #expect(await json.waitForExit(timeout: .seconds(10)) == 2)
+    }
+}
+
+/// `promtool check metrics`, the format check Prometheus users trust.
+enum Promtool {
+    static func checkMetrics(_ text: String) throws {
+        let promtool = "/usr/bin/promtool"
+        guard FileManager.default.isExecutableFile(atPath: promtool) else {
+            if ProcessInfo.processInfo.environment["VITALS_TEST_REQUIRE_SERVERS"] != nil {
+                Issue.record("promtool is not installed")
+            }
+            return
+        }
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: promtool)
+        p.arguments = ["check", "metrics"]
+        let input = Pipe()
+        let output = Pipe()
+        p.standardInput = input
+        p.standardOutput = output
+        p.standardError = output
+        try p.run()
+        input.fileHandleForWriting.write(Data(text.utf8))
+        try input.fileHandleForWriting.close()
+        p.waitUntilExit()
+        let out = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        // promtool exits 1 for lint warnings (e.g. naming) as well as errors; report both.
+        #expect(p.terminationStatus == 0, "promtool check metrics: \(out)")
+    }
+}
