@@ -41,7 +41,7 @@ struct RenderersTests {
         let json = try #require(try JSONSerialization.jsonObject(with: Data(r.body.utf8)) as? [String: Any])
         #expect(json["status"] as? String == "degraded")
         #expect(json["uptime_seconds"] as? Int == 3600)
-        #expect(json["started_at"] as? String == "2026-11-18T22:13:20Z")
+        #expect(json["started_at"] as? String == "2026-11-18T11:06:40Z")
         let db = try #require((json["components"] as? [[String: Any]])?.first)
         #expect(db["name"] as? String == "orders-db")
         #expect(db["latency_ms"] as? Double == 3.1)

@@ -106,7 +106,7 @@ struct WaitTimeout: Error, CustomStringConvertible {
 enum FreePort {
     static func pick() throws -> Int {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(fd) }
+        defer { Glibc.close(fd) }
         var addr = sockaddr_in()
         addr.sin_family = sa_family_t(AF_INET)
         addr.sin_addr.s_addr = inet_addr("127.0.0.1")
@@ -145,7 +145,7 @@ final class TCPTarget: @unchecked Sendable {
             while true {
                 let c = accept(listening, nil, nil)
                 if c < 0 { return }
-                close(c)
+                Glibc.close(c)
             }
         }
     }
