@@ -109,6 +109,11 @@ public final class Scheduler<C: Clock>: Sendable where C.Duration == Duration {
             h ^= UInt64(b)
             h = h &* 0x100_0000_01b3
         }
+        // FNV-1a keeps names like `api-1`, `api-2` close together: a final avalanche
+        // (splitmix64's) spreads them over the whole interval.
+        h = (h ^ (h >> 30)) &* 0xbf58_476d_1ce4_e5b9
+        h = (h ^ (h >> 27)) &* 0x94d0_49bb_1331_11eb
+        h ^= h >> 31
         let ms = max(1, Int64(interval.seconds * 1000))
         return .milliseconds(Int64(h % UInt64(ms)))
     }

@@ -1,0 +1,29 @@
+# Vitals: `make run` and `make test` are the two commands that set everything up.
+SHELL := /bin/bash
+CONFIG ?= config/vitals.yaml
+
+.PHONY: run build release test test-env-start bench clean
+
+## Build in release mode and run the daemon on the embedded default config.
+run: release
+	.build/release/vitals run --config $(CONFIG)
+
+release:
+	@scripts/install-deps.sh build
+	swift build -c release --product vitals
+
+build:
+	@scripts/install-deps.sh build
+	swift build
+
+## Start throwaway PostgreSQL, Redis, nginx and Alertmanager on loopback, run `swift test`
+## against them, and always stop them.
+test:
+	@scripts/install-deps.sh test
+	@scripts/run-tests.sh
+
+bench: release
+	Benchmarks/run.sh
+
+clean:
+	rm -rf .build

@@ -1,0 +1,140 @@
+import Foundation
+import Synchronization
+import Testing
+import VitalsConfig
+@testable import VitalsCore
+
+struct HealthStoreTests {
+    static func spec(_ name: String, critical: Bool = true, groups: [String] = [], history: Int = 3, failures: Int = 2) -> ComponentSpec {
+        ComponentSpec(
+            name: name, critical: critical, groups: groups, failureThreshold: failures, history: history,
+            probe: .tcp(TCPSettings(address: "127.0.0.1:1")))
+    }
+    static let ok = ProbeResult(success: true, latency: .milliseconds(2), message: "ok")
+    static let down = ProbeResult.failure("connection refused")
+
+    @Test func startupCompletesWhenEveryComponentHasAResult() {
+        let store = HealthStore(components: [Self.spec("a"), Self.spec("b")])
+        #expect(store.readiness()?.ready == false)
+        #expect(store.readiness()?.startupComplete == false)
+        store.record(component: "a", result: Self.ok)
+        #expect(store.readiness()?.startupComplete == false)
+        store.record(component: "b", result: Self.ok)
+        #expect(store.readiness()?.startupComplete == true)
+        #expect(store.readiness()?.ready == true)
+        #expect(store.snapshot().counts.healthy == 2)
+    }
+
+    @Test func historyIsBoundedAndCountersCount() {
+        let store = HealthStore(components: [Self.spec("a", history: 3)])
+        for _ in 0..<5 { store.record(component: "a", result: Self.ok) }
+        store.record(component: "a", result: Self.down)
+        let c = store.snapshot().components[0]
+        #expect(c.history.count == 3)
+        #expect(c.history.last?.judgement == .unhealthy)
+        #expect(c.counters.successes == 5)
+        #expect(c.counters.failures == 1)
+        #expect(c.counters.duration.count == 6)
+        #expect(c.consecutiveFailures == 1)
+        #expect(c.status == .healthy)  // failure_threshold 2
+        #expect(c.uptime.first?.window == "1h")
+        #expect(abs((c.uptime.first?.ratio ?? 0) - 5.0 / 6.0) < 1e-9)
+    }
+
+    @Test func snapshotIsCachedUntilTheNextChange() {
+        let store = HealthStore(components: [Self.spec("a")])
+        store.record(component: "a", result: Self.ok)
+        let s1 = store.snapshot()
+        #expect(store.snapshot().generation == s1.generation)
+        store.record(component: "a", result: Self.ok)
+        #expect(store.snapshot().generation > s1.generation)
+        #expect(store.snapshot().components[0].counters.successes == 2)
+    }
+
+    @Test func statusGenerationMovesOnlyWithStatus() {
+        let store = HealthStore(components: [Self.spec("a")])
+        store.record(component: "a", result: Self.ok)
+        let g = store.statusGeneration
+        store.record(component: "a", result: Self.ok)
+        #expect(store.statusGeneration == g)
+        store.setDraining()
+        #expect(store.statusGeneration > g)
+        #expect(store.readiness()?.ready == false)
+    }
+
+    @Test func degradedMessageSaysWhy() {
+        var s = Self.spec("a")
+        s.thresholds["latency"] = Threshold(degraded: 0.001, unit: .seconds)
+        let store = HealthStore(components: [s])
+        store.record(component: "a", result: Self.ok)
+        #expect(store.snapshot().components[0].status == .degraded)
+        #expect(store.snapshot().components[0].lastResult?.message == "ok; latency 2ms above degraded 1ms")
+    }
+
+    @Test func groupsAndExclusions() {
+        let store = HealthStore(components: [Self.spec("db", groups: ["core"]), Self.spec("cache")])
+        store.record(component: "db", result: Self.ok)
+        store.record(component: "cache", result: Self.down)
+        #expect(store.readiness()?.ready == false)
+        #expect(store.readiness(group: "core")?.ready == true)
+        #expect(store.readiness(group: "nope") == nil)
+        #expect(store.readiness(excluding: ["cache"])?.ready == true)
+    }
+
+    @Test func reloadKeepsUnchangedComponentsAndDropsRemovedOnes() {
+        let store = HealthStore(components: [Self.spec("a"), Self.spec("b")])
+        store.record(component: "a", result: Self.ok)
+        store.record(component: "b", result: Self.ok)
+        var a2 = Self.spec("a")
+        a2.critical = false  // not a probe setting: state is kept
+        var c = Self.spec("c")
+        c.probe = .tcp(TCPSettings(address: "127.0.0.1:2"))
+        store.update(components: [a2, c])
+        let snap = store.snapshot()
+        #expect(snap.components.map(\.name) == ["a", "c"])
+        #expect(snap.components[0].counters.successes == 1)
+        #expect(snap.components[0].spec.critical == false)
+        #expect(snap.components[1].status == .unknown)
+        // Startup stays complete: a new component does not make a running service unready.
+        #expect(store.readiness()?.ready == true)
+        #expect(store.record(component: "b", result: Self.ok) == nil)
+    }
+
+    @Test func eventsReportTransitions() async {
+        let store = HealthStore(components: [Self.spec("a", failures: 1)])
+        let events = store.events()
+        store.record(component: "a", result: Self.ok)
+        store.record(component: "a", result: Self.down)
+        var seen: [HealthEvent] = []
+        for await e in events {
+            seen.append(e)
+            if seen.count == 4 { break }
+        }
+        guard case .component(let name, .unknown, .healthy, _, _) = seen[0] else { Issue.record("\(seen)"); return }
+        #expect(name == "a")
+        guard case .service(.unhealthy, .healthy, _) = seen[1] else { Issue.record("\(seen)"); return }
+        guard case .component(_, .healthy, .unhealthy, _, "connection refused") = seen[2] else { Issue.record("\(seen)"); return }
+        guard case .service(.healthy, .unhealthy, _) = seen[3] else { Issue.record("\(seen)"); return }
+    }
+
+    @Test func livenessFollowsTheHeartbeat() {
+        let store = HealthStore(components: [], stallAfter: .milliseconds(1))
+        store.heartbeat()
+        #expect(store.liveness().live || true)  // a fresh beat; the stall case below is deterministic
+        let stalled = HealthStore(components: [], stallAfter: .zero)
+        #expect(!stalled.liveness().live)
+        let fresh = HealthStore(components: [], stallAfter: .seconds(60))
+        #expect(fresh.liveness().live)
+    }
+
+    @Test func uptimeWindows() {
+        var u = UptimeWindow()
+        let t0 = Date(timeIntervalSince1970: 1_800_000_000)
+        u.record(at: t0, up: false)
+        u.record(at: t0.addingTimeInterval(7200), up: true)
+        let now = t0.addingTimeInterval(7200)
+        #expect(u.ratio(over: 3600, at: now) == 1.0)
+        #expect(u.ratio(over: 86_400, at: now) == 0.5)
+        #expect(u.ratio(over: 3600, at: now.addingTimeInterval(86_400 * 2)) == nil)
+    }
+}

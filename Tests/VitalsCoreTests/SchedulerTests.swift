@@ -1,0 +1,175 @@
+import Synchronization
+import Testing
+import VitalsConfig
+@testable import VitalsCore
+
+/// The scheduler under a manual clock: every step is an explicit `advance`, never a sleep.
+struct SchedulerTests {
+    typealias Instant = ManualClock.Instant
+
+    static func spec(_ name: String, interval: Duration = .seconds(10), timeout: Duration = .seconds(1)) -> ComponentSpec {
+        ComponentSpec(
+            name: name, interval: interval, timeout: timeout, failureThreshold: 1, probe: .tcp(TCPSettings(address: "127.0.0.1:1")))
+    }
+
+    static func first(_ name: String, interval: Duration = .seconds(10)) -> Instant {
+        Instant(offset: Scheduler<ManualClock>.firstOffset(name: name, interval: interval))
+    }
+
+    struct Harness {
+        let clock = ManualClock()
+        let store: HealthStore
+        let scheduler: Scheduler<ManualClock>
+        let task: Task<Void, Never>
+
+        init(_ components: [ScheduledComponent], cap: Int = 64) {
+            store = HealthStore(components: components.map(\.spec))
+            scheduler = Scheduler(clock: clock, store: store, maxConcurrentProbes: cap, heartbeatInterval: .seconds(3600))
+            scheduler.update(components)
+            let s = scheduler
+            task = Task { await s.run() }
+        }
+
+        func successes(_ name: String) -> UInt64 { store.snapshot().component(named: name)?.counters.successes ?? 0 }
+        func failures(_ name: String) -> UInt64 { store.snapshot().component(named: name)?.counters.failures ?? 0 }
+    }
+
+    @Test func firstRunsSpreadWithinTheFirstInterval() {
+        var perSecond = [Int](repeating: 0, count: 10)
+        for i in 0..<1000 {
+            let o = Scheduler<ManualClock>.firstOffset(name: "component-\(i)", interval: .seconds(10))
+            #expect(o >= .zero && o < .seconds(10))
+            perSecond[Int(o.components.seconds)] += 1
+        }
+        // Spread, not bunched: each second of the interval gets its share, give or take.
+        #expect(perSecond.allSatisfy { (60...140).contains($0) }, "\(perSecond)")
+        // Stable: the same name always lands at the same place.
+        #expect(Scheduler<ManualClock>.firstOffset(name: "db", interval: .seconds(10)) == Scheduler<ManualClock>.firstOffset(name: "db", interval: .seconds(10)))
+    }
+
+    @Test func runsOnItsIntervalWithoutDrift() async {
+        let probe = FakeProbe()
+        let h = Harness([ScheduledComponent(spec: Self.spec("a"), probe: probe)])
+        defer { h.task.cancel() }
+        let t = Self.first("a")
+        #expect(await h.clock.waitForSleeper(at: t))
+        h.clock.advance(to: t)
+        #expect(await eventually { h.successes("a") == 1 })
+        for n in 1...5 {
+            let next = t.advanced(by: .seconds(10 * n))
+            #expect(await h.clock.waitForSleeper(at: next))
+            #expect(h.successes("a") == UInt64(n))
+            h.clock.advance(to: next)
+            #expect(await eventually { h.successes("a") == UInt64(n + 1) })
+        }
+        #expect(probe.runs.load(ordering: .relaxed) == 6)
+        // Started exactly when planned: zero lag.
+        #expect(h.store.schedulerLag().count == 6)
+        #expect(h.store.schedulerLag().sum == 0)
+    }
+
+    @Test func lateStartIsRecordedAsLag() async {
+        let h = Harness([ScheduledComponent(spec: Self.spec("a"), probe: FakeProbe())])
+        defer { h.task.cancel() }
+        let t = Self.first("a")
+        #expect(await h.clock.waitForSleeper(at: t))
+        h.clock.advance(to: t.advanced(by: .milliseconds(40)))
+        #expect(await eventually { h.successes("a") == 1 })
+        #expect(abs(h.store.schedulerLag().sum - 0.040) < 1e-9)
+    }
+
+    @Test func hungProbeTimesOutAtItsDeadlineAndDoesNotDelayOthers() async {
+        let gate = Gate()
+        let hung = FakeProbe(gate: gate)
+        let fast = FakeProbe()
+        let h = Harness([
+            ScheduledComponent(spec: Self.spec("hung", interval: .seconds(10), timeout: .seconds(2)), probe: hung),
+            ScheduledComponent(spec: Self.spec("fast", interval: .seconds(1), timeout: .milliseconds(500)), probe: fast),
+        ])
+        defer {
+            gate.open()
+            h.task.cancel()
+        }
+        let t = Self.first("hung")
+        #expect(await h.clock.waitForSleeper(at: t))
+        h.clock.advance(to: t)
+        #expect(await eventually { gate.waiting == 1 })
+        // Nothing is recorded before the deadline...
+        #expect(h.failures("hung") == 0)
+        let deadline = t.advanced(by: .seconds(2))
+        #expect(await h.clock.waitForSleeper(at: deadline))
+        h.clock.advance(to: deadline)
+        // ...and at the deadline the timeout is judged, while the probe still hangs.
+        #expect(await eventually { h.failures("hung") == 1 })
+        let c = h.store.snapshot().component(named: "hung")!
+        #expect(c.lastResult?.message == "timeout after 2s")
+        #expect(c.status == .unhealthy)
+        #expect(gate.waiting == 1)
+        // The fast component keeps its schedule meanwhile: step through 30 of its intervals.
+        let before = h.successes("fast")
+        var at = Self.first("fast", interval: .seconds(1))
+        while at <= h.clock.now { at = at.advanced(by: .seconds(1)) }
+        for _ in 0..<30 {
+            #expect(await h.clock.waitForSleeper(at: at))
+            h.clock.advance(to: at)
+            at = at.advanced(by: .seconds(1))
+        }
+        #expect(await eventually { h.successes("fast") == before + 30 })
+        // The hung probe has not run again (no overlap with itself); its missed runs are counted.
+        #expect(hung.runs.load(ordering: .relaxed) == 1)
+        gate.open()
+        #expect(await eventually { h.store.snapshot().component(named: "hung")!.counters.skippedRuns == 3 })  // t+10, t+20, t+30
+        // And no burst of catch-up runs: the next run is at the next planned start after now.
+        let next = t.advanced(by: .seconds(40))
+        #expect(await h.clock.waitForSleeper(at: next))
+        #expect(hung.runs.load(ordering: .relaxed) == 1)
+    }
+
+    @Test func inFlightCapIsRespected() async {
+        let gate = Gate()
+        let probes = (0..<4).map { _ in FakeProbe(gate: gate) }
+        let components = probes.enumerated().map { i, p in
+            ScheduledComponent(spec: Self.spec("c\(i)", interval: .seconds(10), timeout: .seconds(5)), probe: p)
+        }
+        let h = Harness(components, cap: 2)
+        defer {
+            gate.open()
+            h.task.cancel()
+        }
+        for c in components { #expect(await h.clock.waitForSleeper(at: Self.first(c.spec.name))) }
+        h.clock.advance(by: .seconds(9))
+        #expect(await eventually { gate.waiting == 2 })
+        for _ in 0..<1000 { await Task.yield() }
+        #expect(gate.waiting == 2)
+        gate.open()
+        #expect(await eventually { probes.allSatisfy { $0.runs.load(ordering: .relaxed) == 1 } })
+        #expect(probes.map { $0.maxInFlight.load(ordering: .relaxed) }.allSatisfy { $0 == 1 })
+    }
+
+    @Test func updateStartsNewStopsRemovedAndKeepsUnchanged() async {
+        let a = FakeProbe()
+        let b = FakeProbe()
+        let h = Harness([ScheduledComponent(spec: Self.spec("a"), probe: a), ScheduledComponent(spec: Self.spec("b"), probe: b)])
+        defer { h.task.cancel() }
+        #expect(await h.clock.waitForSleeper(at: Self.first("a")))
+        #expect(await h.clock.waitForSleeper(at: Self.first("b")))
+        let c = FakeProbe()
+        h.store.update(components: [Self.spec("a"), Self.spec("c")])
+        h.scheduler.update([ScheduledComponent(spec: Self.spec("a"), probe: a), ScheduledComponent(spec: Self.spec("c"), probe: c)])
+        #expect(h.scheduler.scheduled == ["a", "c"])
+        let firstC = h.clock.now.advanced(by: Scheduler<ManualClock>.firstOffset(name: "c", interval: .seconds(10)))
+        #expect(await h.clock.waitForSleeper(at: firstC))
+        h.clock.advance(by: .seconds(10))
+        #expect(await eventually { a.runs.load(ordering: .relaxed) == 1 && c.runs.load(ordering: .relaxed) == 1 })
+        for _ in 0..<1000 { await Task.yield() }
+        #expect(b.runs.load(ordering: .relaxed) == 0)
+    }
+
+    @Test func cancellationStopsEverything() async {
+        let h = Harness([ScheduledComponent(spec: Self.spec("a"), probe: FakeProbe())])
+        #expect(await h.clock.waitForSleeper(at: Self.first("a")))
+        h.task.cancel()
+        await h.task.value
+        #expect(h.clock.sleeperDeadlines.isEmpty)
+    }
+}

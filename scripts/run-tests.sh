@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Starts the test environment, runs the test suite with its addresses exported, and always
+# stops it, whatever the tests do. Exits with the tests' status.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+env_dir=$(mktemp -d /tmp/vitals-test-env.XXXXXX)
+cleanup() { scripts/test-env.sh stop "$env_dir" || true; }
+trap cleanup EXIT INT TERM
+
+scripts/test-env.sh start "$env_dir"
+# shellcheck disable=SC1091
+source "$env_dir/env"
+
+status=0
+swift build --build-tests || status=$?
+if [ $status -eq 0 ]; then
+    swift test --skip-build || status=$?
+fi
+if [ $status -eq 0 ] && [ -x scripts/test-alert-rules.sh ]; then
+    scripts/test-alert-rules.sh || status=$?
+fi
+exit $status

@@ -1,0 +1,212 @@
+#!/usr/bin/env bash
+# Throwaway servers for the tests, on free loopback ports, everything under one folder:
+#   scripts/test-env.sh start DIR   # starts them, writes DIR/env (export lines)
+#   scripts/test-env.sh stop DIR    # stops them and removes DIR
+# Servers: PostgreSQL (role with a password), Redis (password + ACL user + unix socket),
+# nginx (HTTP, HTTPS with a test CA, HTTPS with an expired certificate), Alertmanager.
+set -euo pipefail
+
+cmd=${1:?start or stop}
+dir=${2:?folder}
+
+free_port() {
+    python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
+}
+
+wait_for() {  # wait_for DESCRIPTION COMMAND...: bounded wait (10 s)
+    local what=$1; shift
+    for _ in $(seq 200); do
+        if "$@" >/dev/null 2>&1; then return 0; fi
+        sleep 0.05
+    done
+    echo "test-env: $what did not come up" >&2
+    return 1
+}
+
+start_postgres() {
+    local bin port
+    bin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)
+    port=$(free_port)
+    mkdir -p "$dir/pg"
+    chown postgres:postgres "$dir/pg"
+    # PostgreSQL refuses to run as root: everything as the postgres user, in a folder it owns.
+    runuser -u postgres -- "$bin/initdb" -D "$dir/pg/data" -U postgres -A trust --no-sync >"$dir/pg/initdb.log"
+    cat > "$dir/pg/data/pg_hba.conf" <<HBA
+local all all trust
+host all postgres 127.0.0.1/32 trust
+host all all 127.0.0.1/32 scram-sha-256
+HBA
+    runuser -u postgres -- "$bin/pg_ctl" -D "$dir/pg/data" -l "$dir/pg/server.log" -w -t 30 \
+        -o "-p $port -k $dir/pg -c listen_addresses=127.0.0.1 -c fsync=off" start >/dev/null
+    local password=vitals-pg-$RANDOM$RANDOM
+    runuser -u postgres -- "$bin/psql" -q -h "$dir/pg" -p "$port" -U postgres -c "CREATE ROLE vitals LOGIN PASSWORD '$password'" \
+        -c "CREATE DATABASE vitals OWNER vitals" >/dev/null
+    {
+        echo "export VITALS_TEST_PG_DSN='postgres://vitals@127.0.0.1:$port/vitals?sslmode=disable'"
+        echo "export VITALS_TEST_PG_PASSWORD='$password'"
+        echo "export VITALS_TEST_PG_PORT=$port"
+        echo "export VITALS_TEST_PG_SOCKET_DIR='$dir/pg'"
+    } >> "$dir/env"
+    echo "$bin" > "$dir/pg/bin"
+}
+
+start_redis() {
+    local port password user_password
+    port=$(free_port)
+    password=vitals-redis-$RANDOM$RANDOM
+    user_password=vitals-user-$RANDOM$RANDOM
+    mkdir -p "$dir/redis"
+    cat > "$dir/redis/redis.conf" <<CONF
+port $port
+bind 127.0.0.1
+unixsocket $dir/redis/redis.sock
+unixsocketperm 777
+daemonize yes
+pidfile $dir/redis/redis.pid
+logfile $dir/redis/redis.log
+dir $dir/redis
+save ""
+appendonly no
+user default on >$password ~* &* +@all
+user vitals on >$user_password ~* &* +@all
+CONF
+    redis-server "$dir/redis/redis.conf"
+    wait_for redis redis-cli -p "$port" -a "$password" --no-auth-warning ping
+    {
+        echo "export VITALS_TEST_REDIS=127.0.0.1:$port"
+        echo "export VITALS_TEST_REDIS_PASSWORD='$password'"
+        echo "export VITALS_TEST_REDIS_USER=vitals"
+        echo "export VITALS_TEST_REDIS_USER_PASSWORD='$user_password'"
+        echo "export VITALS_TEST_REDIS_SOCKET='$dir/redis/redis.sock'"
+    } >> "$dir/env"
+}
+
+make_certs() {
+    local c=$dir/certs
+    mkdir -p "$c/issued"
+    : > "$c/index.txt"
+    echo 1000 > "$c/serial"
+    openssl req -x509 -newkey rsa:2048 -nodes -keyout "$c/ca.key" -out "$c/ca.pem" -days 30 -subj "/CN=Vitals Test CA" 2>/dev/null
+    cat > "$c/ca.cnf" <<CNF
+[ca]
+default_ca = test
+[test]
+database = $c/index.txt
+new_certs_dir = $c/issued
+serial = $c/serial
+default_md = sha256
+policy = any
+copy_extensions = copy
+unique_subject = no
+[any]
+commonName = supplied
+CNF
+    printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n' > "$c/server.ext"
+    printf 'extendedKeyUsage=clientAuth\n' > "$c/client.ext"
+    sign() {  # sign NAME EXTFILE STARTDATE ENDDATE
+        openssl req -newkey rsa:2048 -nodes -keyout "$c/$1.key" -out "$c/$1.csr" -subj "/CN=$1" 2>/dev/null
+        openssl ca -batch -notext -config "$c/ca.cnf" -cert "$c/ca.pem" -keyfile "$c/ca.key" -in "$c/$1.csr" -out "$c/$1.pem" \
+            -extfile "$c/$2" -startdate "$3" -enddate "$4" 2>/dev/null
+    }
+    local now_plus_30d
+    now_plus_30d=$(date -u -d '+30 days' +%Y%m%d%H%M%SZ)
+    sign server server.ext "$(date -u -d '-1 day' +%Y%m%d%H%M%SZ)" "$now_plus_30d"
+    sign expired server.ext 20200101000000Z 20200201000000Z
+    sign client client.ext "$(date -u -d '-1 day' +%Y%m%d%H%M%SZ)" "$now_plus_30d"
+}
+
+start_nginx() {
+    local http https expired
+    http=$(free_port); https=$(free_port); expired=$(free_port)
+    local n=$dir/nginx
+    mkdir -p "$n/www" "$n/tmp"
+    echo '<!doctype html><title>vitals test</title><p>ok</p>' > "$n/www/index.html"
+    printf 'ok\n' > "$n/www/static.txt"
+    head -c $((2 * 1024 * 1024)) /dev/zero | tr '\0' 'x' > "$n/www/big"
+    cat > "$n/nginx.conf" <<CONF
+worker_processes 1;
+pid $n/nginx.pid;
+error_log $n/error.log;
+user root;
+events { worker_connections 1024; }
+http {
+    access_log off;
+    client_body_temp_path $n/tmp; proxy_temp_path $n/tmp; fastcgi_temp_path $n/tmp;
+    uwsgi_temp_path $n/tmp; scgi_temp_path $n/tmp;
+    types { text/html html; text/plain txt; }
+    default_type application/octet-stream;
+    server {
+        listen 127.0.0.1:$http;
+        listen 127.0.0.1:$https ssl;
+        ssl_certificate $dir/certs/server.pem;
+        ssl_certificate_key $dir/certs/server.key;
+        root $n/www;
+        location = /health { default_type application/json; return 200 '{"status":"UP"}'; }
+        location = /status/503 { return 503; }
+        location = /status/404 { return 404; }
+        location = /redirect { return 302 /health; }
+        location / { }
+    }
+    server {
+        listen 127.0.0.1:$expired ssl;
+        ssl_certificate $dir/certs/expired.pem;
+        ssl_certificate_key $dir/certs/expired.key;
+        location / { return 200 'expired\n'; }
+    }
+}
+CONF
+    nginx -c "$n/nginx.conf" -p "$n" -g 'daemon on;'
+    wait_for nginx curl -sf "http://127.0.0.1:$http/health"
+    {
+        echo "export VITALS_TEST_HTTP=http://127.0.0.1:$http"
+        echo "export VITALS_TEST_HTTPS=https://127.0.0.1:$https"
+        echo "export VITALS_TEST_HTTPS_EXPIRED=https://127.0.0.1:$expired"
+        echo "export VITALS_TEST_CA_FILE='$dir/certs/ca.pem'"
+        echo "export VITALS_TEST_CLIENT_CERT='$dir/certs/client.pem'"
+        echo "export VITALS_TEST_CLIENT_KEY='$dir/certs/client.key'"
+    } >> "$dir/env"
+}
+
+start_alertmanager() {
+    local port bin
+    bin=$(command -v prometheus-alertmanager || command -v alertmanager || true)
+    [ -n "$bin" ] || { echo "test-env: no alertmanager binary" >&2; return 1; }
+    port=$(free_port)
+    mkdir -p "$dir/am/data"
+    printf 'route:\n  receiver: "null"\nreceivers:\n  - name: "null"\n' > "$dir/am/am.yml"
+    "$bin" --config.file="$dir/am/am.yml" --storage.path="$dir/am/data" --web.listen-address="127.0.0.1:$port" \
+        --cluster.listen-address= >"$dir/am/log" 2>&1 &
+    echo $! > "$dir/am/pid"
+    wait_for alertmanager curl -sf "http://127.0.0.1:$port/-/ready"
+    echo "export VITALS_TEST_ALERTMANAGER=http://127.0.0.1:$port" >> "$dir/env"
+}
+
+case "$cmd" in
+start)
+    mkdir -p "$dir"
+    chmod 755 "$dir"
+    : > "$dir/env"
+    echo "export VITALS_TEST_REQUIRE_SERVERS=1" >> "$dir/env"
+    make_certs
+    start_postgres
+    start_redis
+    start_nginx
+    start_alertmanager
+    echo "test-env: servers up in $dir" >&2
+    ;;
+stop)
+    [ -d "$dir" ] || exit 0
+    if [ -f "$dir/pg/bin" ]; then
+        runuser -u postgres -- "$(cat "$dir/pg/bin")/pg_ctl" -D "$dir/pg/data" -m immediate stop >/dev/null 2>&1 || true
+    fi
+    for pidfile in "$dir/redis/redis.pid" "$dir/nginx/nginx.pid" "$dir/am/pid"; do
+        [ -f "$pidfile" ] && kill "$(cat "$pidfile")" 2>/dev/null || true
+    done
+    sleep 0.2
+    rm -rf "$dir"
+    ;;
+*)
+    echo "usage: $0 start|stop DIR" >&2
+    exit 2
+    ;;
+esac
