@@ -1,0 +1,82 @@
+import Foundation
+import Synchronization
+
+/// A TCP server on 127.0.0.1 for probe tests, on a thread of its own. It can greet, answer
+/// after a delay, echo a fixed reply, or accept and never answer (a hung dependency).
+final class LoopbackServer: Sendable {
+    enum Behaviour: Sendable {
+        /// Accept and keep the connection open without ever writing.
+        case hang
+        /// Write these bytes as soon as the connection is accepted.
+        case greet([UInt8])
+        /// Read a request (up to a blank line or 4 KiB), wait, then write the reply and close.
+        case reply([UInt8], after: Duration)
+    }
+
+    let port: Int
+    private let fd: Int32
+    private let held = HeldSockets()
+
+    init(_ behaviour: Behaviour) throws {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        self.fd = fd
+        var one: Int32 = 1
+        setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, len) } }
+        guard bound == 0, listen(fd, 64) == 0 else { throw POSIXError(.EADDRINUSE) }
+        _ = withUnsafeMutablePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) } }
+        port = Int(UInt16(bigEndian: addr.sin_port))
+        let listening = fd
+        let held = self.held
+        Thread.detachNewThread {
+            while true {
+                let c = accept(listening, nil, nil)
+                if c < 0 { return }
+                switch behaviour {
+                case .hang:
+                    held.add(c)
+                case .greet(let bytes):
+                    _ = bytes.withUnsafeBytes { send(c, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+                    held.add(c)
+                case .reply(let bytes, let delay):
+                    Thread.detachNewThread {
+                        var buf = [UInt8](repeating: 0, count: 4096)
+                        _ = recv(c, &buf, buf.count, 0)
+                        Thread.sleep(forTimeInterval: Double(delay.components.seconds) + Double(delay.components.attoseconds) / 1e18)
+                        _ = bytes.withUnsafeBytes { send(c, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+                        Glibc.close(c)
+                    }
+                }
+            }
+        }
+    }
+
+    func stop() {
+        shutdown(fd, Int32(SHUT_RDWR))
+        Glibc.close(fd)
+        held.closeAll()
+    }
+
+    deinit { stop() }
+
+    /// A port nothing listens on (bound, then released).
+    static func closedPort() throws -> Int {
+        let s = try LoopbackServer(.hang)
+        let p = s.port
+        s.stop()
+        return p
+    }
+}
+
+/// Connections a server keeps open (hung or greeted), closed when it stops.
+final class HeldSockets: Sendable {
+    private let fds = Mutex<[Int32]>([])
+    func add(_ fd: Int32) { fds.withLock { $0.append(fd) } }
+    func closeAll() {
+        for fd in fds.withLock({ all in defer { all = [] }; return all }) { Glibc.close(fd) }
+    }
+}
