@@ -1,0 +1,50 @@
+import Foundation
+import Testing
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+
+/// SIGHUP: a valid new config replaces the old one and keeps unchanged components' state; an
+/// invalid one is rejected and the old config keeps running.
+struct ReloadTests {
+    @Test func reloadKeepsStateAndRejectsBadConfigs() async throws {
+        let target = try TCPTarget()
+        try target.open()
+        let body = """
+            defaults:
+              interval: 200ms
+              timeout: 150ms
+            components:
+              - name: kept
+                type: tcp
+                address: "127.0.0.1:\(target.port)"
+              - name: removed
+                type: tcp
+                address: "127.0.0.1:\(target.port)"
+
+            """
+        let vitals = try VitalsProcess(configBody: body)
+        defer { vitals.stop() }
+        try await vitals.waitFor("/health/ready") { s, _ in s == 200 }
+        // Let `kept` gather a few results, then reload with `removed` swapped for `added`.
+        try await vitals.waitFor("/metrics") { _, b in b.contains(#"vitals_probes_total{component="kept",type="tcp",result="success"} 3"#) }
+        let file = vitals.folder.appendingPathComponent("vitals.yaml")
+        let original = try String(contentsOf: file, encoding: .utf8)
+        try original.replacingOccurrences(of: "name: removed", with: "name: added").write(to: file, atomically: true, encoding: .utf8)
+        vitals.signal(SIGHUP)
+        let detailed = try await vitals.waitFor("/health/detailed") { _, b in b.contains("\"added\"") && !b.contains("\"removed\"") }
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(detailed.body.utf8)) as? [String: Any])
+        let kept = try #require((json["components"] as? [[String: Any]])?.first { $0["name"] as? String == "kept" })
+        // History survived the reload: more results than the new component could have.
+        #expect(((kept["history"] as? [Any])?.count ?? 0) >= 3)
+        #expect(try await vitals.get("/metrics").body.contains("vitals_config_last_reload_successful 1"))
+
+        // A broken config is rejected; the running one stays.
+        try "components:\n  - name: BAD\n".write(to: file, atomically: true, encoding: .utf8)
+        vitals.signal(SIGHUP)
+        try await vitals.waitFor("/metrics") { _, b in b.contains("vitals_config_last_reload_successful 0") }
+        let after = try await vitals.get("/health/detailed")
+        #expect(after.body.contains("\"added\"") && after.body.contains("\"kept\""))
+        #expect(try await vitals.get("/health/ready").status == 200)
+    }
+}
