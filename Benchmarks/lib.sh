@@ -2,6 +2,10 @@
 set -euo pipefail
 
 BENCH_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+# On a small machine the load generator and the server fight for the same cores and the
+# result is mostly scheduling noise: servers under test run on SERVER_CPUS, wrk on LOAD_CPUS.
+SERVER_CPUS=${SERVER_CPUS:-0}
+LOAD_CPUS=${LOAD_CPUS:-1}
 VITALS_BIN="${VITALS_BIN:-$BENCH_ROOT/.build/release/vitals}"
 
 free_port() {
@@ -43,7 +47,7 @@ http {
     }
 }
 CONF
-    nginx -c "$dir/nginx.conf" -p "$dir"
+    taskset -c "$SERVER_CPUS" nginx -c "$dir/nginx.conf" -p "$dir"
     wait_http "http://127.0.0.1:$port/static.txt"
 }
 
@@ -61,7 +65,7 @@ ensure_release_build() {
 # wrk_run URL: prints "RPS P99_MS" from a wrk run with 64 connections.
 wrk_run() {
     local url=$1 out
-    out=$(wrk -t2 -c64 -d"${BENCH_SECONDS:-10}"s --latency "$url")
+    out=$(taskset -c "$LOAD_CPUS" wrk -t2 -c64 -d"${BENCH_SECONDS:-10}"s --latency "$url")
     echo "$out" >&2
     local rps p99
     rps=$(echo "$out" | awk '/Requests\/sec/ {print $2}')

@@ -20,7 +20,7 @@ components:
     type: tcp
     address: "127.0.0.1:$nginx_port"
 YAML
-"$VITALS_BIN" run --config "$work/vitals.yaml" 2>"$work/vitals.log" &
+taskset -c "$SERVER_CPUS" "$VITALS_BIN" run --config "$work/vitals.yaml" 2>"$work/vitals.log" &
 vpid=$!
 for _ in $(seq 200); do
     [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$vitals_port/health/ready")" = 200 ] && break
@@ -36,4 +36,4 @@ ratio=$(python3 -c "print(f'{$v_rps/$n_rps:.2f}')")
 printf '\n%-24s %12s %10s\n' "target" "req/s" "p99 ms"
 printf '%-24s %12s %10s\n' "nginx static file" "$n_rps" "$n_p99"
 printf '%-24s %12s %10s\n' "vitals /health/ready" "$v_rps" "$v_p99"
-echo "ratio vitals/nginx: ${ratio}x (target >= 0.7x, p99 < 2 ms)"
+echo "ratio vitals/nginx: ${ratio}x (target >= 0.7x, p99 < 2 ms); servers on CPU $SERVER_CPUS, wrk on CPU $LOAD_CPUS"

@@ -141,25 +141,21 @@ enum Route: Equatable {
     }
 }
 
-/// Rendered bodies of the hot endpoints, kept until the health generation moves on, so a
-/// kubelet or load balancer polling hard costs one lock and one buffer copy per request.
+/// Responses of the hot endpoints, kept whole (head and body) until the health generation
+/// moves on, so a kubelet or load balancer polling hard costs one lock and a copy of a value
+/// per request: no rendering, no header building.
 final class RenderCache: Sendable {
     enum Key: Int { case ready, startup, health }
-    private struct Entry {
+    private struct Entry: Sendable {
         var generation: UInt64
-        var status: Int
-        var contentType: String
-        var body: ByteBuffer
+        var response: Response
     }
     private let entries = Mutex<[Entry?]>([nil, nil, nil])
 
     func response(_ key: Key, generation: UInt64, render: () -> Rendered) -> Response {
-        if let e = entries.withLock({ $0[key.rawValue] }), e.generation == generation {
-            return HealthResponder.response(status: e.status, contentType: e.contentType, body: e.body)
-        }
-        let r = render()
-        let e = Entry(generation: generation, status: r.status, contentType: r.contentType, body: ByteBuffer(string: r.body))
-        entries.withLock { $0[key.rawValue] = e }
-        return HealthResponder.response(status: e.status, contentType: e.contentType, body: e.body)
+        if let e = entries.withLock({ $0[key.rawValue] }), e.generation == generation { return e.response }
+        let response = HealthResponder.response(render())
+        entries.withLock { $0[key.rawValue] = Entry(generation: generation, response: response) }
+        return response
     }
 }
