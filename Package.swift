@@ -11,11 +11,11 @@ let package = Package(
         .library(name: "VitalsCore", targets: ["VitalsCore"]),
     ],
     dependencies: [
-        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
     ],
     targets: [
         // C libraries from the system. Each shim header holds only typed wrappers and includes.
@@ -36,8 +36,10 @@ let package = Package(
         // Routes and renderers over the published snapshot.
         .target(name: "VitalsServer", dependencies: [
             "VitalsCore",
-            .product(name: "Hummingbird", package: "hummingbird"),
-            .product(name: "HummingbirdCore", package: "hummingbird"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: strict),
         .executableTarget(name: "vitals", dependencies: [
@@ -46,16 +48,13 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "UnixSignals", package: "swift-service-lifecycle"),
-            .product(name: "Hummingbird", package: "hummingbird"),
         ], swiftSettings: strict),
 
         .testTarget(name: "VitalsConfigTests", dependencies: ["VitalsConfig"], swiftSettings: strict),
         .testTarget(name: "VitalsCoreTests", dependencies: ["VitalsCore", "VitalsConfig"], swiftSettings: strict),
         .testTarget(name: "VitalsProbesTests", dependencies: ["VitalsProbes"], swiftSettings: strict),
         .testTarget(name: "VitalsAlertingTests", dependencies: ["VitalsAlerting", "VitalsProbes"], swiftSettings: strict),
-        .testTarget(name: "VitalsServerTests", dependencies: [
-            "VitalsServer", .product(name: "HummingbirdTesting", package: "hummingbird"),
-        ], swiftSettings: strict),
+        .testTarget(name: "VitalsServerTests", dependencies: ["VitalsServer"], swiftSettings: strict),
         // Runs the built `vitals` binary as a process (the dependency makes `swift test` build it).
         .testTarget(name: "IntegrationTests", dependencies: ["vitals"], swiftSettings: strict),
     ]

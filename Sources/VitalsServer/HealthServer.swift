@@ -1,32 +1,87 @@
-import Hummingbird
-import HummingbirdCore
 import Logging
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+import ServiceLifecycle
+import Synchronization
 import VitalsConfig
 
-/// Builds the HTTP server as a `Service`, so it runs beside the scheduler in one
-/// `ServiceGroup` and shuts down gracefully with it.
-public enum HealthServer {
-    /// Cap on concurrent connections: past it the server stops accepting until some close.
-    public static let maxConnections = 4096
+/// The HTTP server as a `Service`, so it runs beside the scheduler in one `ServiceGroup` and
+/// stops with it: on graceful shutdown it stops accepting and closes its connections.
+///
+/// Plain SwiftNIO with one small handler: the health endpoints are answered on the event loop
+/// from cached bytes. Hostile clients are bounded by NIO's HTTP parser limits (a bad request
+/// gets 400 and the connection closes), a 64 KiB body limit, an idle timeout and a cap on
+/// concurrent connections (past it new connections are closed at once).
+public struct HealthServer: Service {
+    public static let defaultMaxConnections = 4096
 
-    public static func make(
-        listen: ListenAddress, source: any HealthSource, token: Secret?, extras: ServerExtras = ServerExtras(),
-        logger: Logger, onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
-    ) -> some ApplicationProtocol {
-        let responder = HealthResponder(source: source, token: token, extras: extras)
-        // Small header limits: health requests are tiny, and a hostile client must get a 4xx
-        // (or a closed connection), never memory growth.
-        let http1 = HTTP1Channel.Configuration(
-            idleTimeout: .seconds(60),
-            httpDecoderConfiguration: .init(maxHeaderFieldSize: 8 * 1024, maxHeaderListSize: 32 * 1024, maxHeaderFieldCount: 100))
-        return Application(
-            responder: responder,
-            server: .http1(configuration: http1),
-            configuration: ApplicationConfiguration(
-                address: .hostname(listen.host, port: listen.port),
-                serverName: nil,
-                availableConnectionsDelegate: MaximumAvailableConnections(maxConnections)),
-            onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? listen.port) },
-            logger: logger)
+    let listen: ListenAddress
+    let routes: HealthRoutes
+    let logger: Logger
+    let maxConnections: Int
+    let onListening: @Sendable (Int) -> Void
+
+    public init(
+        listen: ListenAddress, routes: HealthRoutes, logger: Logger, maxConnections: Int = Self.defaultMaxConnections,
+        onListening: @escaping @Sendable (Int) -> Void = { _ in }
+    ) {
+        self.listen = listen
+        self.routes = routes
+        self.logger = logger
+        self.maxConnections = maxConnections
+        self.onListening = onListening
+    }
+
+    public func run() async throws {
+        let connections = Connections(limit: maxConnections)
+        let routes = self.routes
+        let bootstrap = ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .serverChannelOption(.backlog, value: 1024)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+            .childChannelInitializer { channel in
+                guard connections.add(channel) else {
+                    return channel.close()
+                }
+                channel.closeFuture.whenComplete { _ in connections.remove(channel) }
+                return channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: true)
+                    try channel.pipeline.syncOperations.addHandler(IdleStateHandler(readTimeout: .seconds(60)))
+                    try channel.pipeline.syncOperations.addHandler(HealthHTTPHandler(routes: routes))
+                }
+            }
+        let server = try await bootstrap.bind(host: listen.host, port: listen.port).get()
+        let port = server.localAddress?.port ?? listen.port
+        logger.info("listening", metadata: ["address": "\(listen.host):\(port)"])
+        onListening(port)
+        // Serve until graceful shutdown (or cancellation), then stop accepting and close.
+        try? await gracefulShutdown()
+        try? await server.close()
+        connections.closeAll()
+    }
+}
+
+/// Open connections, for the cap and for closing them at shutdown.
+final class Connections: Sendable {
+    private let limit: Int
+    private let open = Mutex<[ObjectIdentifier: any Channel]>([:])
+
+    init(limit: Int) { self.limit = limit }
+
+    func add(_ channel: any Channel) -> Bool {
+        open.withLock { o in
+            guard o.count < limit else { return false }
+            o[ObjectIdentifier(channel)] = channel
+            return true
+        }
+    }
+
+    func remove(_ channel: any Channel) {
+        _ = open.withLock { $0.removeValue(forKey: ObjectIdentifier(channel)) }
+    }
+
+    func closeAll() {
+        for c in open.withLock({ Array($0.values) }) { c.close(promise: nil) }
     }
 }

@@ -1,5 +1,4 @@
 import Foundation
-import Hummingbird
 import Logging
 import ServiceLifecycle
 import UnixSignals
@@ -47,10 +46,9 @@ final class Daemon: Sendable {
 
     func run() async throws {
         let config = self.config.withLock { $0 }
-        let server = HealthServer.make(
-            listen: config.server.listen, source: store, token: config.server.detailedToken,
-            extras: ServerExtras(metrics: { [self] in reloadMetrics() }), logger: logger,
-            onServerRunning: { [logger] port in logger.info("listening", metadata: ["address": "\(config.server.listen.host):\(port)"]) })
+        let routes = HealthRoutes(
+            source: store, token: config.server.detailedToken, extras: ServerExtras(metrics: { [self] in reloadMetrics() }))
+        let server = HealthServer(listen: config.server.listen, routes: routes, logger: logger)
         let scheduler = self.scheduler
         let group = ServiceGroup(
             configuration: .init(

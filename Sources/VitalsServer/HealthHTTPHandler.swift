@@ -1,0 +1,76 @@
+import NIOCore
+import NIOHTTP1
+
+/// Answers HTTP/1.1 requests on the event loop that read them.
+///
+/// The probe endpoints are answered synchronously from cached bytes: no task, no thread hop,
+/// which is what lets a hot `/health/ready` keep pace with a static-file server. Answers that
+/// render the full snapshot (`/metrics`, `/health/detailed`) are built off the event loop so a
+/// scrape never holds up kubelet. A request body is never needed: past 64 KiB it is refused.
+final class HealthHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
+    typealias InboundIn = HTTPServerRequestPart
+    typealias OutboundOut = HTTPServerResponsePart
+
+    static let maxBodyBytes = 64 * 1024
+
+    private let routes: HealthRoutes
+    private var head: HTTPRequestHead?
+    private var bodyBytes = 0
+    private var refused = false
+
+    init(routes: HealthRoutes) { self.routes = routes }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        switch unwrapInboundIn(data) {
+        case .head(let h):
+            head = h
+            bodyBytes = 0
+            refused = false
+        case .body(let chunk):
+            bodyBytes += chunk.readableBytes
+            if bodyBytes > Self.maxBodyBytes, !refused, let h = head {
+                refused = true
+                write(context: context, .plain(413, "request body too large\n"), for: h, keepAlive: false)
+            }
+        case .end:
+            guard let h = head, !refused else { return }
+            head = nil
+            let request = HealthRequest(
+                method: h.method.rawValue, uri: h.uri, authorization: h.headers.first(name: "authorization"),
+                accept: h.headers.first(name: "accept"))
+            if routes.rendersSlowly(request) {
+                let routes = self.routes
+                let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+                context.eventLoop.makeFutureWithTask { routes.answer(request) }.whenSuccess { answer in
+                    let (handler, context) = bound.value
+                    handler.write(context: context, answer, for: h, keepAlive: h.isKeepAlive)
+                }
+            } else {
+                write(context: context, routes.answer(request), for: h, keepAlive: h.isKeepAlive)
+            }
+        }
+    }
+
+    private func write(context: ChannelHandlerContext, _ answer: HealthAnswer, for request: HTTPRequestHead, keepAlive: Bool) {
+        var headers = answer.headers
+        if !keepAlive { headers.replaceOrAdd(name: "connection", value: "close") }
+        context.write(wrapOutboundOut(.head(HTTPResponseHead(version: request.version, status: answer.status, headers: headers))), promise: nil)
+        if request.method != .HEAD {
+            context.write(wrapOutboundOut(.body(.byteBuffer(answer.body))), promise: nil)
+        }
+        let done = context.writeAndFlush(wrapOutboundOut(.end(nil)))
+        if !keepAlive {
+            let channel = context.channel
+            done.whenComplete { _ in channel.close(promise: nil) }
+        }
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        // An idle keep-alive connection is closed rather than held forever.
+        if event is IdleStateHandler.IdleStateEvent {
+            context.close(promise: nil)
+        } else {
+            context.fireUserInboundEventTriggered(event)
+        }
+    }
+}

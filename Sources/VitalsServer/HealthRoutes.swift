@@ -1,0 +1,178 @@
+import NIOCore
+import NIOHTTP1
+import Synchronization
+import VitalsConfig
+import VitalsCore
+
+/// What the server shows beyond the health state: pieces owned by other parts of the daemon.
+public struct ServerExtras: Sendable {
+    /// Appended to `/metrics` (alerting counters, config reload state), already in text format.
+    public var metrics: @Sendable () -> String
+    /// The `/alerts` JSON body, when alerting is wired.
+    public var alerts: (@Sendable () -> String)?
+
+    public init(metrics: @escaping @Sendable () -> String = { "" }, alerts: (@Sendable () -> String)? = nil) {
+        self.metrics = metrics
+        self.alerts = alerts
+    }
+}
+
+/// A request as the routes see it: no transport types, so routing is a plain function that
+/// tests call directly.
+public struct HealthRequest: Sendable {
+    public var method: String
+    /// Path and query, as sent: `/health/ready?verbose`.
+    public var uri: String
+    public var authorization: String?
+    public var accept: String?
+
+    public init(method: String = "GET", uri: String, authorization: String? = nil, accept: String? = nil) {
+        self.method = method
+        self.uri = uri
+        self.authorization = authorization
+        self.accept = accept
+    }
+
+    var path: Substring { uri.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false).first ?? "" }
+    var query: String? {
+        let parts = uri.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false)
+        return parts.count > 1 ? String(parts[1]) : nil
+    }
+}
+
+/// A complete answer: status, headers (content type and length included) and body.
+public struct HealthAnswer: Sendable {
+    public var status: HTTPResponseStatus
+    public var headers: HTTPHeaders
+    public var body: ByteBuffer
+
+    init(status: Int, contentType: String, body: String, extraHeaders: [(String, String)] = []) {
+        self.status = HTTPResponseStatus(statusCode: status)
+        self.body = ByteBuffer(string: body)
+        var h = HTTPHeaders()
+        h.add(name: "content-type", value: contentType)
+        h.add(name: "content-length", value: String(self.body.readableBytes))
+        h.add(name: "cache-control", value: "no-store")
+        for (k, v) in extraHeaders { h.add(name: k, value: v) }
+        headers = h
+    }
+
+    init(_ r: Rendered) { self.init(status: r.status, contentType: r.contentType, body: r.body) }
+
+    static func plain(_ status: Int, _ text: String, _ extra: [(String, String)] = []) -> HealthAnswer {
+        HealthAnswer(status: status, contentType: "text/plain; charset=utf-8", body: text, extraHeaders: extra)
+    }
+
+    public var bodyString: String { String(buffer: body) }
+}
+
+/// Routes requests to renderers. No probe ever runs here: every answer comes from the health
+/// source's published state, and the hot answers are cached whole per generation, so a kubelet
+/// or load balancer polling hard costs one lock and a copy per request.
+public final class HealthRoutes: Sendable {
+    let source: any HealthSource
+    let token: BearerToken?
+    let extras: ServerExtras
+    private let cache = Mutex<[CachedAnswer?]>([nil, nil, nil])
+
+    private struct CachedAnswer: Sendable {
+        var generation: UInt64
+        var answer: HealthAnswer
+    }
+
+    public init(source: any HealthSource, token: Secret?, extras: ServerExtras = ServerExtras()) {
+        self.source = source
+        self.token = token.map(BearerToken.init)
+        self.extras = extras
+    }
+
+    /// Whether answering takes a full snapshot render (detailed, metrics, alerts): the server
+    /// does those off the event loop so they never hold up the probe endpoints.
+    public func rendersSlowly(_ request: HealthRequest) -> Bool {
+        Route(path: String(request.path)).needsToken
+    }
+
+    public func answer(_ request: HealthRequest) -> HealthAnswer {
+        let route = Route(path: String(request.path))
+        guard route != .notFound else { return .plain(404, "not found\n") }
+        guard request.method == "GET" || request.method == "HEAD" else {
+            return .plain(405, "method not allowed\n", [("allow", "GET, HEAD")])
+        }
+        if route.needsToken, let token, !token.accepts(authorization: request.authorization) {
+            return .plain(401, "unauthorized\n", [("www-authenticate", "Bearer realm=\"vitals\"")])
+        }
+        let query = Query(request.query)
+        let verbose = query.has("verbose")
+        let excluded = Set(query.all("exclude"))
+        switch route {
+        case .live:
+            return HealthAnswer(ProbeEndpoints.live(source.liveness(), verbose: verbose))
+        case .ready:
+            if !verbose && excluded.isEmpty {
+                return cached(0) { ProbeEndpoints.ready(source.readiness(group: nil, excluding: [])!, verbose: false) }
+            }
+            return HealthAnswer(ProbeEndpoints.ready(source.readiness(group: nil, excluding: excluded)!, verbose: verbose))
+        case .group(let name):
+            guard let view = source.readiness(group: name, excluding: excluded) else { return .plain(404, "unknown group\n") }
+            return HealthAnswer(ProbeEndpoints.ready(view, verbose: verbose, name: "group \(name)"))
+        case .startup:
+            return cached(1) { ProbeEndpoints.startup(source.snapshot()) }
+        case .health:
+            return cached(2) { ProbeEndpoints.health(source.snapshot()) }
+        case .detailed:
+            let snapshot = source.snapshot()
+            let wantsIETF = request.accept?.contains("application/health+json") ?? false
+            return HealthAnswer(wantsIETF ? DetailedReport.healthJSON(snapshot) : DetailedReport.json(snapshot))
+        case .metrics:
+            let body = MetricsRenderer.render(source.snapshot(), lag: source.schedulerLag(), extra: extras.metrics())
+            return HealthAnswer(status: 200, contentType: "text/plain; version=0.0.4; charset=utf-8", body: body)
+        case .alerts:
+            guard let alerts = extras.alerts else { return .plain(404, "alerting is not configured\n") }
+            return HealthAnswer(status: 200, contentType: "application/json", body: alerts())
+        case .notFound:
+            return .plain(404, "not found\n")
+        }
+    }
+
+    private func cached(_ slot: Int, render: () -> Rendered) -> HealthAnswer {
+        let generation = source.generation
+        if let c = cache.withLock({ $0[slot] }), c.generation == generation { return c.answer }
+        let answer = HealthAnswer(render())
+        cache.withLock { $0[slot] = CachedAnswer(generation: generation, answer: answer) }
+        return answer
+    }
+}
+
+/// The endpoints the server knows.
+enum Route: Equatable {
+    case live, ready, startup, health, detailed, metrics, alerts
+    case group(String)
+    case notFound
+
+    init(path: String) {
+        switch path {
+        case "/health/live", "/livez": self = .live
+        case "/health/ready", "/readyz": self = .ready
+        case "/health/startup": self = .startup
+        case "/health": self = .health
+        case "/health/detailed": self = .detailed
+        case "/metrics": self = .metrics
+        case "/alerts": self = .alerts
+        default:
+            let prefix = "/health/group/"
+            if path.hasPrefix(prefix), path.count > prefix.count, !path.dropFirst(prefix.count).contains("/") {
+                self = .group(String(path.dropFirst(prefix.count)))
+            } else {
+                self = .notFound
+            }
+        }
+    }
+
+    /// With `detailed_token_file` set these need the bearer token; the probe endpoints never do.
+    var needsToken: Bool {
+        switch self {
+        case .detailed, .metrics, .alerts: true
+        default: false
+        }
+    }
+}
