@@ -6,7 +6,7 @@ source "$(dirname "$0")/lib.sh"
 
 ensure_release_build
 work=$(mktemp -d)
-trap 'stop_nginx "$work"; [ -n "${vpid:-}" ] && kill "$vpid" 2>/dev/null; rm -rf "$work"' EXIT
+trap 'stop_nginx "$work/nginx"; [ -n "${vpid:-}" ] && kill "$vpid" 2>/dev/null; rm -rf "$work"' EXIT
 
 nginx_port=$(free_port)
 start_nginx "$work/nginx" "$nginx_port"
