@@ -7,6 +7,7 @@ extension ProbeRegistry {
         r.register("tcp") { try TCPProbe(spec: $0) }
         r.register("disk") { try DiskProbe(spec: $0) }
         r.register("memory") { try MemoryProbe(spec: $0) }
+        r.register("exec") { try ExecProbe(spec: $0) }
         return r
     }
 }

@@ -5,9 +5,27 @@
 #include <sys/eventfd.h>
 #include <sys/statvfs.h>
 #include <sys/wait.h>
+#include <sys/types.h>
 #include <spawn.h>
 #include <signal.h>
 
 /* The errno of a failed call, readable from Swift without touching errno's TLS macro. */
 int vitals_errno(void);
+
+/* Starts `path` for the exec probe: stdin from /dev/null, stdout and stderr onto the given
+   fds, every other fd closed, working directory `cwd`, its own process group (so a timeout
+   can end the whole group), an empty signal mask and default signal dispositions (the
+   daemon ignores or traps signals that a plugin must not inherit). Returns 0 or an errno. */
+int vitals_spawn(const char *path, char *const argv[], char *const envp[], const char *cwd,
+                 int stdout_fd, int stderr_fd, pid_t *pid);
+
+/* A pipe whose ends are close-on-exec and non-blocking (pipe2 needs _GNU_SOURCE). */
+int vitals_pipe(int fds[2]);
+
+/* pidfd_open(2): a descriptor that becomes readable when the process exits; -1 if the
+   kernel has none. */
+int vitals_pidfd_open(pid_t pid);
+
+/* waitpid(2) decoded: returns the pid (or 0, or -1); sets exit code or terminating signal. */
+pid_t vitals_waitpid(pid_t pid, int nohang, int *exit_code, int *signal);
 #endif

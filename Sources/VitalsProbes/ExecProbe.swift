@@ -1,0 +1,207 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import CVitalsSystem
+import Foundation
+import Synchronization
+import VitalsConfig
+import VitalsCore
+
+/// `exec`: runs a plugin the Nagios / monitoring-plugins way.
+///
+/// argv without a shell, in the config file's folder, with a clean environment plus the
+/// component's own variables, in a process group of its own. Exit 0 is healthy, 1 degraded,
+/// 2 unhealthy, 3 or anything else (or a signal) unhealthy with "unknown". The first line of
+/// stdout is the message; perfdata becomes observations that thresholds can judge. At the
+/// deadline the whole group gets SIGTERM, then SIGKILL; output past 64 KiB is read and dropped.
+public struct ExecProbe: Probe {
+    static let outputCap = 64 * 1024
+    static let killGrace: Duration = .milliseconds(500)
+    static let searchPath = ["/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin", "/usr/lib/nagios/plugins"]
+
+    let executable: String
+    let argv: [String]
+    let environment: [String]
+    let workingDirectory: String
+    let timeout: Duration
+
+    public init(spec: ComponentSpec) throws {
+        guard case .exec(let settings) = spec.probe, let program = settings.command.first else {
+            throw ProbeSetupError("not an exec component")
+        }
+        workingDirectory = settings.workingDirectory
+        executable = Self.resolve(program, in: settings.workingDirectory)
+        argv = settings.command
+        var env = ["PATH": Self.searchPath.joined(separator: ":"), "LANG": "C.UTF-8"]
+        for (k, v) in settings.environment { env[k] = v.value }
+        environment = env.keys.sorted().map { "\($0)=\(env[$0]!)" }
+        timeout = spec.timeout
+    }
+
+    /// A relative path resolves against the config's folder; a bare name searches a fixed PATH.
+    static func resolve(_ program: String, in folder: String) -> String {
+        if program.hasPrefix("/") { return program }
+        if program.contains("/") { return URL(fileURLWithPath: folder).appendingPathComponent(program).standardized.path }
+        for dir in searchPath where FileManager.default.isExecutableFile(atPath: "\(dir)/\(program)") {
+            return "\(dir)/\(program)"
+        }
+        return program
+    }
+
+    public func run(deadline: ContinuousClock.Instant) async -> ProbeResult {
+        let start = ContinuousClock.now
+        var out: [Int32] = [-1, -1]
+        var err: [Int32] = [-1, -1]
+        guard vitals_pipe(&out) == 0 else { return .failure("pipe: \(String(cString: strerror(vitals_errno())))") }
+        guard vitals_pipe(&err) == 0 else {
+            close(out[0]); close(out[1])
+            return .failure("pipe: \(String(cString: strerror(vitals_errno())))")
+        }
+        let (outRead, outWrite, errRead, errWrite) = (out[0], out[1], err[0], err[1])
+        let spawned = await BlockingExecutor.shared.run { [executable, argv, environment, workingDirectory] () -> (Int32, pid_t) in
+            var pid: pid_t = 0
+            let rc = withCStrings(argv) { cArgv in
+                withCStrings(environment) { cEnv in
+                    vitals_spawn(executable, cArgv, cEnv, workingDirectory, outWrite, errWrite, &pid)
+                }
+            }
+            return (rc, pid)
+        }
+        close(outWrite)
+        close(errWrite)
+        guard spawned.0 == 0 else {
+            close(outRead)
+            close(errRead)
+            return .failure("cannot run \(executable): \(String(cString: strerror(spawned.0)))", latency: start.duration(to: .now))
+        }
+        let pid = spawned.1
+        let stdout = PipeReader(fd: outRead, cap: Self.outputCap)
+        let stderr = PipeReader(fd: errRead, cap: Self.outputCap)
+        let readers = [Task { await stdout.drain(until: deadline + Self.killGrace) }, Task { await stderr.drain(until: deadline + Self.killGrace) }]
+
+        var exit = await ProcessExit.wait(pid: pid, until: deadline)
+        let timedOut = exit == nil
+        if timedOut {
+            kill(-pid, SIGTERM)
+            exit = await ProcessExit.wait(pid: pid, until: .now + Self.killGrace)
+            if exit == nil {
+                kill(-pid, SIGKILL)
+                exit = await ProcessExit.wait(pid: pid, until: .now + .seconds(5))
+            }
+        }
+        let latency = start.duration(to: .now)
+        // The plugin has exited; a child it left behind may still hold the pipes. Give the
+        // readers a moment to reach end of output, then end the group and stop reading.
+        let settle = ContinuousClock.now + .milliseconds(100)
+        while !(stdout.finished && stderr.finished), ContinuousClock.now < settle {
+            try? await Task.sleep(for: .milliseconds(2))
+        }
+        kill(-pid, SIGKILL)
+        for r in readers { r.cancel() }
+        for r in readers { await r.value }
+        close(outRead)
+        close(errRead)
+
+        if timedOut { return .timeout(after: timeout) }
+        return Self.result(exit: exit ?? .signal(SIGKILL), stdout: stdout.text, stderr: stderr.text, latency: latency)
+    }
+
+    static func result(exit: ProcessExit, stdout: String, stderr: String, latency: Duration) -> ProbeResult {
+        let parsed = Perfdata.parse(stdout)
+        var observations = parsed.observations
+        let fallback = stderr.split(separator: "\n").first.map { $0.trimmingSpaces() } ?? ""
+        let line = parsed.message.isEmpty ? fallback : parsed.message
+        switch exit {
+        case .code(let code):
+            observations.append(Observation("exit_code", Double(code)))
+            let message = line.isEmpty ? "exit \(code)" : line
+            switch code {
+            case 0: return ProbeResult(success: true, latency: latency, message: message, observations: observations)
+            case 1: return ProbeResult(success: true, latency: latency, message: message, observations: observations, reportedStatus: .degraded)
+            case 2: return ProbeResult(success: false, latency: latency, message: message, observations: observations)
+            default:
+                let unknown = message.uppercased().hasPrefix("UNKNOWN") ? message : "unknown (exit \(code)): \(message)"
+                return ProbeResult(success: false, latency: latency, message: unknown, observations: observations)
+            }
+        case .signal(let sig):
+            return ProbeResult(success: false, latency: latency, message: "unknown: killed by signal \(sig)", observations: observations)
+        }
+    }
+}
+
+/// How a process ended.
+enum ProcessExit: Equatable {
+    case code(Int32)
+    case signal(Int32)
+
+    /// Waits for `pid` to exit (a pidfd on the poller; polling where the kernel has none) and
+    /// reaps it; nil if it is still running at `deadline`.
+    static func wait(pid: pid_t, until deadline: ContinuousClock.Instant) async -> ProcessExit? {
+        let pidfd = vitals_pidfd_open(pid)
+        defer { if pidfd >= 0 { close(pidfd) } }
+        while true {
+            var code: Int32 = -1
+            var sig: Int32 = 0
+            let r = vitals_waitpid(pid, 1, &code, &sig)
+            if r == pid { return sig != 0 ? .signal(sig) : .code(code) }
+            if r < 0 { return .code(-1) }  // not our child any more: nothing to wait for
+            if ContinuousClock.now >= deadline { return nil }
+            if pidfd >= 0 {
+                switch await SocketPoller.shared.wait(fd: pidfd, for: .readable, deadline: deadline) {
+                case .ready: continue
+                case .timedOut: return nil
+                case .cancelled, .failed: return nil
+                }
+            } else {
+                try? await Task.sleep(for: .milliseconds(5))
+            }
+        }
+    }
+}
+
+/// Reads a non-blocking pipe to its end, keeping the first `cap` bytes and dropping the rest
+/// (a plugin must never block on a full pipe).
+final class PipeReader: Sendable {
+    private let fd: Int32
+    private let cap: Int
+    private let state = Mutex<(bytes: [UInt8], truncated: Bool, finished: Bool)>(([], false, false))
+
+    init(fd: Int32, cap: Int) {
+        self.fd = fd
+        self.cap = cap
+    }
+
+    var finished: Bool { state.withLock { $0.finished } }
+    var text: String {
+        state.withLock { s in String(decoding: s.bytes, as: UTF8.self) + (s.truncated ? "\n[output cut at 64 KiB]" : "") }
+    }
+
+    func drain(until deadline: ContinuousClock.Instant) async {
+        var buffer = [UInt8](repeating: 0, count: 16 * 1024)
+        while !Task.isCancelled {
+            let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            if n > 0 {
+                state.withLock { s in
+                    let room = cap - s.bytes.count
+                    if room > 0 { s.bytes += buffer.prefix(min(room, n)) }
+                    if n > room { s.truncated = true }
+                }
+                continue
+            }
+            if n == 0 { break }
+            let e = vitals_errno()
+            if e == EINTR { continue }
+            guard e == EAGAIN else { break }
+            guard await SocketPoller.shared.wait(fd: fd, for: .readable, deadline: deadline) == .ready else { break }
+        }
+        state.withLock { $0.finished = true }
+    }
+}
+
+/// A NULL-terminated C array of strings for the duration of `body`.
+func withCStrings<R>(_ strings: [String], _ body: (UnsafePointer<UnsafeMutablePointer<CChar>?>) -> R) -> R {
+    var pointers: [UnsafeMutablePointer<CChar>?] = strings.map { strdup($0) }
+    pointers.append(nil)
+    defer { for p in pointers { free(p) } }
+    return pointers.withUnsafeBufferPointer { body($0.baseAddress!) }
+}

@@ -1,0 +1,26 @@
+import Foundation
+import Testing
+@testable import VitalsConfig
+
+/// The config files the repository ships must parse: users copy them.
+struct ShippedFilesTests {
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    @Test func everyExampleAndTheSystemProbesParse() throws {
+        let dir = try ConfigFolder()
+        let main = try dir.write(
+            "vitals.yaml", "include: [\"\(Self.root.path)/probes/examples/*.yaml\", \"\(Self.root.path)/probes/system.yaml\"]\n")
+        let config = try ConfigLoader.load(file: main, environment: [:])
+        #expect(Set(config.components.map(\.type)) == ["http", "postgres", "redis", "tcp", "exec", "disk", "memory"])
+    }
+
+    @Test func eachExampleParsesAlone() throws {
+        let examples = try FileManager.default.contentsOfDirectory(atPath: Self.root.appendingPathComponent("probes/examples").path)
+        #expect(examples.count == 7)
+        for name in examples {
+            let dir = try ConfigFolder()
+            let main = try dir.write("vitals.yaml", "include: [\"\(Self.root.path)/probes/examples/\(name)\"]\n")
+            #expect(throws: Never.self, "\(name)") { try ConfigLoader.load(file: main, environment: [:]) }
+        }
+    }
+}

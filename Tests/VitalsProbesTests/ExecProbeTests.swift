@@ -1,0 +1,182 @@
+import Foundation
+import Testing
+import VitalsConfig
+import VitalsCore
+@testable import VitalsProbes
+
+struct ExecProbeTests {
+    static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/plugins").path
+    static let repo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    static func probe(_ command: [String], env: [String: String] = [:], timeout: Duration = .seconds(2), folder: String = fixtures) throws -> ExecProbe {
+        var e = ExecSettings(command: command, workingDirectory: folder)
+        e.environment = env.mapValues(Secret.init)
+        return try ExecProbe(spec: ComponentSpec(name: "x", interval: .seconds(10), timeout: timeout, probe: .exec(e)))
+    }
+
+    static func run(_ command: [String], env: [String: String] = [:], timeout: Duration = .seconds(2)) async throws -> ProbeResult {
+        try await probe(command, env: env, timeout: timeout).run(deadline: .now + timeout)
+    }
+
+    @Test(arguments: [
+        (Int32(0), true, HealthStatus?.none, "OK: fine"),
+        (1, true, .degraded, "WARNING: slow"),
+        (2, false, nil, "CRITICAL: down"),
+        (3, false, nil, "UNKNOWN: confused"),
+        (7, false, nil, "unknown (exit 7): odd"),
+    ] as [(Int32, Bool, HealthStatus?, String)])
+    func exitCodesFollowTheNagiosConvention(code: Int32, success: Bool, reported: HealthStatus?, message: String) async throws {
+        let text = message.replacingOccurrences(of: "unknown (exit 7): ", with: "")
+        let r = try await Self.run(["./exit_with", "\(code)", text])
+        #expect(r.success == success)
+        #expect(r.reportedStatus == reported)
+        #expect(r.message == message)
+        #expect(r.number("exit_code") == Double(code))
+        let judged = Judge.judge(r, thresholds: Thresholds()).status
+        #expect(judged == [0: HealthStatus.healthy, 1: .degraded][code] ?? .unhealthy)
+    }
+
+    @Test func perfdataBecomesObservationsThatThresholdsJudge() async throws {
+        let r = try await Self.run(["./perf"])
+        #expect(r.success)
+        #expect(r.message == "OK: 3 things")
+        #expect(r.number("queue depth") == 42)
+        #expect(r.number("latency") == nil || r.number("latency") != 0.0125)  // `latency` is the probe's own measure
+        #expect(r.observation("latency") == .number(0.0125))
+        #expect(r.number("free") == 20)
+        #expect(r.number("bytes") == 3072)
+        #expect(r.number("extra") == 7)
+        #expect(r.observation("junk") == nil)
+        let t = Thresholds(["queue depth": Threshold(degraded: 40, unhealthy: 100, unit: .count)])
+        #expect(Judge.judge(r, thresholds: t).status == .degraded)
+    }
+
+    @Test func timeoutEndsTheWholeProcessGroup() async throws {
+        let pidFile = FileManager.default.temporaryDirectory.appendingPathComponent("vitals-grandchild-\(UUID().uuidString)").path
+        let start = ContinuousClock.now
+        let r = try await Self.run(["./sleeper", pidFile], timeout: .milliseconds(300))
+        let took = start.duration(to: .now)
+        #expect(!r.success)
+        #expect(r.message == "timeout after 300ms")
+        // SIGTERM ends a sleeping shell at once: well within the kill grace.
+        #expect(took < .milliseconds(300) + .milliseconds(200), "took \(took)")
+        let grandchild = try #require(Int32(try String(contentsOfFile: pidFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)))
+        // Gone, or a zombie waiting for its new parent to reap it (kill(pid, 0) succeeds on
+        // those): either way no longer running. Signals land asynchronously: a bounded wait.
+        var alive = true
+        for _ in 0..<100 where alive {
+            alive = Self.isRunning(grandchild)
+            if alive { try await Task.sleep(for: .milliseconds(10)) }
+        }
+        #expect(!alive, "the grandchild survived")
+        try? FileManager.default.removeItem(atPath: pidFile)
+    }
+
+    static func isRunning(_ pid: Int32) -> Bool {
+        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8), let close = stat.lastIndex(of: ")") else {
+            return false
+        }
+        let state = stat[stat.index(close, offsetBy: 2)]
+        return state != "Z" && state != "X"
+    }
+
+    @Test func pluginIgnoringTermIsKilled() async throws {
+        let start = ContinuousClock.now
+        let r = try await Self.run(["./ignore_term"], timeout: .milliseconds(200))
+        let took = start.duration(to: .now)
+        #expect(r.message == "timeout after 200ms")
+        #expect(took < .milliseconds(200) + ExecProbe.killGrace + .milliseconds(300), "took \(took)")
+    }
+
+    @Test func outputIsCapped() async throws {
+        let r = try await Self.run(["./flood"])
+        #expect(r.success)
+        #expect(r.message.count <= 64 * 1024 + 40)
+        #expect(r.message.hasPrefix("yyyy"))
+    }
+
+    @Test func orphanHoldingThePipeDoesNotHoldTheProbe() async throws {
+        let start = ContinuousClock.now
+        let r = try await Self.run(["./orphan"], timeout: .seconds(5))
+        #expect(r.success)
+        #expect(r.message == "OK: parent done")
+        #expect(start.duration(to: .now) < .seconds(1))
+    }
+
+    @Test func cleanEnvironmentAndWorkingDirectory() async throws {
+        setenv("VITALS_SHOULD_NOT_LEAK", "1", 1)
+        let r = try await Self.probe(["./show_env"], env: ["QUEUE": "orders"]).run(deadline: .now + .seconds(2))
+        #expect(r.message == "env: LANG=C.UTF-8 PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin:/usr/lib/nagios/plugins PWD=\(Self.fixtures) QUEUE=orders")
+    }
+
+    @Test func missingCommand() async throws {
+        let r = try await Self.run(["./no-such-plugin"])
+        #expect(!r.success)
+        #expect(r.message == "cannot run \(Self.fixtures)/no-such-plugin: No such file or directory")
+    }
+
+    @Test func ourOwnPlugins() async throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("vitals-plugins-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let depth = dir.appendingPathComponent("depth").path
+        try "150\n".write(toFile: depth, atomically: true, encoding: .utf8)
+        let plugins = Self.repo.appendingPathComponent("probes/plugins").path
+        let q = try await Self.probe(["./check_queue_depth", "--file", depth, "--warn", "100", "--crit", "1000"], folder: plugins)
+            .run(deadline: .now + .seconds(2))
+        #expect(q.reportedStatus == .degraded)
+        #expect(q.number("depth") == 150)
+        let age = try await Self.probe(["./check_file_age", "--file", depth, "--warn", "1h", "--crit", "1d"], folder: plugins)
+            .run(deadline: .now + .seconds(2))
+        #expect(age.success && age.reportedStatus == nil, "\(age.message)")
+        #expect((age.number("age") ?? 99) < 60)
+        let missing = try await Self.probe(["./check_file_age", "--file", "/nonexistent", "--warn", "1h", "--crit", "1d"], folder: plugins)
+            .run(deadline: .now + .seconds(2))
+        #expect(!missing.success)
+        #expect(missing.message == "CRITICAL: /nonexistent does not exist")
+    }
+
+    /// Debian's monitoring-plugins run unchanged.
+    @Test func monitoringPluginsRunUnchanged() async throws {
+        let dir = "/usr/lib/nagios/plugins"
+        guard FileManager.default.isExecutableFile(atPath: "\(dir)/check_tcp") else {
+            if ProcessInfo.processInfo.environment["VITALS_TEST_REQUIRE_SERVERS"] != nil { Issue.record("monitoring-plugins-basic is not installed") }
+            return
+        }
+        let server = try LoopbackServer(.hang)
+        let tcp = try await Self.run(["check_tcp", "-H", "127.0.0.1", "-p", "\(server.port)"])
+        #expect(tcp.success, "\(tcp.message)")
+        #expect(tcp.message.hasPrefix("TCP OK"))
+        #expect(tcp.observation("time") != nil)
+        let closed = try await Self.run(["check_tcp", "-H", "127.0.0.1", "-p", "\(try LoopbackServer.closedPort())"])
+        #expect(!closed.success)
+        let disk = try await Self.run(["check_disk", "-w", "1%", "-c", "1%", "-p", "/"])
+        #expect(disk.number("exit_code") != nil)
+        #expect(disk.observations.contains { $0.name == "/" }, "\(disk.observations)")
+        if let http = ProcessInfo.processInfo.environment["VITALS_TEST_HTTP"], let url = URL(string: http), let port = url.port {
+            let ok = try await Self.run(["check_http", "-H", "127.0.0.1", "-p", "\(port)", "-u", "/health", "-s", "UP"])
+            #expect(ok.success, "\(ok.message)")
+            let bad = try await Self.run(["check_http", "-H", "127.0.0.1", "-p", "\(port)", "-u", "/status/503"])
+            #expect(!bad.success)
+        } else if ProcessInfo.processInfo.environment["VITALS_TEST_REQUIRE_SERVERS"] != nil {
+            Issue.record("VITALS_TEST_HTTP is not set")
+        }
+    }
+}
+
+struct PerfdataTests {
+    @Test func parsesLabelsUnitsAndLongOutput() {
+        let p = Perfdata.parse("DISK OK - free | '/var lib'=1024MB;2000;3000;0;4000 time=0.5s u=U\nlong output\n| later=3%\n")
+        #expect(p.message == "DISK OK - free")
+        #expect(p.observations == [
+            Observation("/var lib", 1_073_741_824, unit: "bytes"), Observation("time", 0.5, unit: "seconds"), Observation("later", 3, unit: "percent"),
+        ])
+    }
+
+    @Test func noPerfdata() {
+        #expect(Perfdata.parse("OK").observations.isEmpty)
+        #expect(Perfdata.parse("").message == "")
+        #expect(Perfdata.parse("OK | ").observations.isEmpty)
+        #expect(Perfdata.parse("x | =1 'unterminated=2").observations.isEmpty)
+    }
+}
