@@ -35,10 +35,11 @@ final class HealthHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
         case .end:
             guard let h = head, !refused else { return }
             head = nil
-            let request = HealthRequest(
-                method: h.method.rawValue, uri: h.uri, authorization: h.headers.first(name: "authorization"),
-                accept: h.headers.first(name: "accept"))
+            var request = HealthRequest(method: h.method == .GET ? "GET" : h.method.rawValue, uri: h.uri)
             if routes.rendersSlowly(request) {
+                // Only these routes read headers: the hot ones skip the lookups.
+                request.authorization = h.headers.first(name: "authorization")
+                request.accept = h.headers.first(name: "accept")
                 let routes = self.routes
                 let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
                 context.eventLoop.makeFutureWithTask { routes.answer(request) }.whenSuccess { answer in

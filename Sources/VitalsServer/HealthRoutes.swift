@@ -33,10 +33,13 @@ public struct HealthRequest: Sendable {
         self.accept = accept
     }
 
-    var path: Substring { uri.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false).first ?? "" }
+    var path: Substring {
+        guard let q = uri.firstIndex(of: "?") else { return uri[...] }
+        return uri[..<q]
+    }
     var query: String? {
-        let parts = uri.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false)
-        return parts.count > 1 ? String(parts[1]) : nil
+        guard let q = uri.firstIndex(of: "?") else { return nil }
+        return String(uri[uri.index(after: q)...])
     }
 }
 
@@ -103,7 +106,7 @@ public final class HealthRoutes: Sendable {
         }
         let query = Query(request.query)
         let verbose = query.has("verbose")
-        let excluded = Set(query.all("exclude"))
+        let excluded = query.isEmpty ? [] : Set(query.all("exclude"))
         switch route {
         case .live:
             return HealthAnswer(ProbeEndpoints.live(source.liveness(), verbose: verbose))

@@ -13,6 +13,7 @@ struct Query {
         }
     }
 
+    var isEmpty: Bool { pairs.isEmpty }
     func has(_ key: String) -> Bool { pairs.contains { $0.0 == key } }
     func all(_ key: String) -> [String] { pairs.filter { $0.0 == key }.map(\.1) }
     func first(_ key: String) -> String? { pairs.first { $0.0 == key }?.1 }
