@@ -2,6 +2,19 @@ import Foundation
 import Yams
 
 extension ConfigParser {
+    /// A name that is well-formed and not used before in its list; records the error if not.
+    func uniqueName(_ name: String, _ f: Fields, _ seen: inout Set<String>, kind: String) -> Bool {
+        guard Self.validName(name) else {
+            reader.error(f.value("name"), in: file, f.sub("name"), "\"\(name)\" is not a valid name: use [a-z0-9][a-z0-9_.-]*")
+            return false
+        }
+        guard seen.insert(name).inserted else {
+            reader.error(f.value("name"), in: file, f.sub("name"), "duplicate \(kind) name")
+            return false
+        }
+        return true
+    }
+
     func parseNotifiers(_ node: Node) -> [NotifierSpec] {
         guard let seq = node.sequence else {
             reader.error(node, in: file, "notifiers", "expected a list of notifiers")
@@ -19,14 +32,7 @@ extension ConfigParser {
             _ = f.require("type")
             _ = f.require("url")
             guard let name = f.string("name"), let type = f.string("type"), let url = f.secret("url") else { continue }
-            guard Self.validName(name) else {
-                reader.error(f.value("name"), in: file, f.sub("name"), "\"\(name)\" is not a valid name: use [a-z0-9][a-z0-9_.-]*")
-                continue
-            }
-            guard seen.insert(name).inserted else {
-                reader.error(f.value("name"), in: file, f.sub("name"), "duplicate notifier name")
-                continue
-            }
+            guard uniqueName(name, f, &seen, kind: "notifier") else { continue }
             guard let kind = NotifierSpec.Kind(rawValue: type) else {
                 reader.error(f.value("type"), in: file, f.sub("type"), "expected webhook, slack or alertmanager, got \"\(type)\"")
                 continue
@@ -60,14 +66,7 @@ extension ConfigParser {
             _ = f.require("on")
             _ = f.require("notify")
             guard let name = f.string("name"), let on = f.string("on"), let notify = f.stringList("notify") else { continue }
-            guard Self.validName(name) else {
-                reader.error(f.value("name"), in: file, f.sub("name"), "\"\(name)\" is not a valid name: use [a-z0-9][a-z0-9_.-]*")
-                continue
-            }
-            guard seen.insert(name).inserted else {
-                reader.error(f.value("name"), in: file, f.sub("name"), "duplicate alert name")
-                continue
-            }
+            guard uniqueName(name, f, &seen, kind: "alert") else { continue }
             let subject: AlertRuleSpec.Subject
             switch on {
             case "service": subject = .service

@@ -388,7 +388,3 @@ extension ConfigParser {
         return out
     }
 }
-
-extension Duration {
-    var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
-}

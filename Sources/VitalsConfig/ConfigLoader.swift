@@ -104,23 +104,7 @@ struct ConfigParser {
         }
     }
 
-    static func listenAddress(_ s: String) -> ListenAddress? {
-        var host: Substring
-        var port: Substring
-        if s.hasPrefix("[") {
-            guard let close = s.firstIndex(of: "]"), s[s.index(after: close)...].hasPrefix(":") else { return nil }
-            host = s[s.index(after: s.startIndex)..<close]
-            port = s[s.index(close, offsetBy: 2)...]
-        } else {
-            guard let colon = s.lastIndex(of: ":") else { return nil }
-            host = s[..<colon]
-            port = s[s.index(after: colon)...]
-            if host.contains(":") { return nil }
-        }
-        if host.isEmpty { host = "0.0.0.0" }
-        guard let p = Int(port), (0...65535).contains(p) else { return nil }
-        return ListenAddress(host: String(host), port: p)
-    }
+    static func listenAddress(_ s: String) -> ListenAddress? { ListenAddress(parsing: s) }
 
     func parseDefaults(_ node: Node, into d: inout ComponentDefaults) {
         guard
@@ -219,13 +203,5 @@ struct ConfigParser {
         return standardized.hasPrefix(cwd) ? String(standardized.dropFirst(cwd.count)) : standardized
     }
 
-    static func show(_ d: Duration) -> String {
-        let ms = Int64((Double(d.components.seconds) * 1000 + Double(d.components.attoseconds) / 1e15).rounded())
-        if ms % 1000 != 0 { return "\(ms)ms" }
-        let s = ms / 1000
-        if s % 86_400 == 0 { return "\(s / 86_400)d" }
-        if s % 3600 == 0 { return "\(s / 3600)h" }
-        if s % 60 == 0 { return "\(s / 60)m" }
-        return "\(s)s"
-    }
+    static func show(_ d: Duration) -> String { DurationFormat.short(d) }
 }

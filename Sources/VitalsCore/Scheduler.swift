@@ -104,16 +104,7 @@ public final class Scheduler<C: Clock>: Sendable where C.Duration == Duration {
 
     /// Where in its first interval a component first runs: a stable spread by name.
     static func firstOffset(name: String, interval: Duration) -> Duration {
-        var h: UInt64 = 0xcbf2_9ce4_8422_2325
-        for b in name.utf8 {
-            h ^= UInt64(b)
-            h = h &* 0x100_0000_01b3
-        }
-        // FNV-1a keeps names like `api-1`, `api-2` close together: a final avalanche
-        // (splitmix64's) spreads them over the whole interval.
-        h = (h ^ (h >> 30)) &* 0xbf58_476d_1ce4_e5b9
-        h = (h ^ (h >> 27)) &* 0x94d0_49bb_1331_11eb
-        h ^= h >> 31
+        let h = StableHash.of(name)
         let ms = max(1, Int64(interval.seconds * 1000))
         return .milliseconds(Int64(h % UInt64(ms)))
     }

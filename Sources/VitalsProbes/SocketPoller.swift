@@ -34,6 +34,8 @@ public final class SocketPoller: Sendable {
         var waiters: [Int32: Waiter] = [:]
     }
 
+    /// Registration ids start at 1, so id 0 marks the poller's own wake-up descriptor.
+    private static let wakeTag: UInt64 = 0
     private let epollFD: Int32
     private let wakeFD: Int32
     private let state = Mutex(State())
@@ -43,7 +45,7 @@ public final class SocketPoller: Sendable {
         wakeFD = eventfd(0, Int32(EFD_NONBLOCK | EFD_CLOEXEC))
         var ev = epoll_event()
         ev.events = EPOLLIN.rawValue
-        ev.data.fd = wakeFD
+        ev.data.u64 = Self.wakeTag
         _ = epoll_ctl(epollFD, EPOLL_CTL_ADD, wakeFD, &ev)
         let thread = Thread { [self] in loop() }
         thread.name = "vitals-socket-poller"
@@ -65,7 +67,9 @@ public final class SocketPoller: Sendable {
                 var ev = epoll_event()
                 ev.events = (interest == .readable ? EPOLLIN.rawValue : EPOLLOUT.rawValue) | EPOLLONESHOT.rawValue
                     | EPOLLERR.rawValue | EPOLLHUP.rawValue
-                ev.data.fd = fd
+                // The event carries this registration's id, not just the fd: a descriptor number
+                // can be closed and reused, and a stale event must not wake its new waiter.
+                ev.data.u64 = Self.tag(fd: fd, id: id)
                 let registered = state.withLock { s -> Int32 in
                     s.waiters[fd] = Waiter(id: id, deadline: deadline, continuation: continuation)
                     if epoll_ctl(epollFD, EPOLL_CTL_ADD, fd, &ev) != 0 {
@@ -86,9 +90,11 @@ public final class SocketPoller: Sendable {
         }
     }
 
-    private func finish(fd: Int32, id: UInt64? = nil, outcome: Outcome) {
+    static func tag(fd: Int32, id: UInt64) -> UInt64 { (id << 32) | UInt64(UInt32(bitPattern: fd)) }
+
+    private func finish(fd: Int32, id: UInt64, outcome: Outcome) {
         let waiter = state.withLock { s -> Waiter? in
-            guard let w = s.waiters[fd], id == nil || w.id == id else { return nil }
+            guard let w = s.waiters[fd], w.id & 0xFFFF_FFFF == id & 0xFFFF_FFFF else { return nil }
             s.waiters[fd] = nil
             _ = epoll_ctl(epollFD, EPOLL_CTL_DEL, fd, nil)
             return w
@@ -113,18 +119,18 @@ public final class SocketPoller: Sendable {
             let n = epoll_wait(epollFD, &events, Int32(events.count), timeoutMS)
             if n > 0 {
                 for i in 0..<Int(n) {
-                    let fd = events[i].data.fd
-                    if fd == wakeFD {
+                    let data = events[i].data.u64
+                    if data == Self.wakeTag {
                         var buf: UInt64 = 0
                         _ = Glibc.read(wakeFD, &buf, 8)
                         continue
                     }
-                    finish(fd: fd, outcome: .ready)
+                    finish(fd: Int32(bitPattern: UInt32(truncatingIfNeeded: data)), id: data >> 32, outcome: .ready)
                 }
             }
             let now = ContinuousClock.now
-            let expired = state.withLock { s in s.waiters.filter { $0.value.deadline <= now }.map(\.key) }
-            for fd in expired { finish(fd: fd, outcome: .timedOut) }
+            let expired = state.withLock { s in s.waiters.filter { $0.value.deadline <= now }.map { ($0.key, $0.value.id) } }
+            for (fd, id) in expired { finish(fd: fd, id: id, outcome: .timedOut) }
         }
     }
 }

@@ -76,23 +76,13 @@ public struct TCPProbe: Probe {
     }
 }
 
-/// Splits `host:port` and `[v6]:port`.
+/// Splits `host:port` and `[v6]:port` (the config has validated it already).
 enum HostPort {
     static func split(_ address: String) throws -> (String, Int) {
-        var host: Substring
-        var port: Substring
-        if address.hasPrefix("["), let close = address.firstIndex(of: "]") {
-            host = address[address.index(after: address.startIndex)..<close]
-            let portStart = address.index(close, offsetBy: 2, limitedBy: address.endIndex) ?? address.endIndex
-            port = address[portStart...]
-        } else if let colon = address.lastIndex(of: ":") {
-            host = address[..<colon]
-            port = address[address.index(after: colon)...]
-        } else {
+        guard !address.hasPrefix(":"), let a = ListenAddress(parsing: address), a.port > 0 else {
             throw ProbeSetupError("expected host:port, got \(address)")
         }
-        guard let p = Int(port), (1...65535).contains(p), !host.isEmpty else { throw ProbeSetupError("expected host:port, got \(address)") }
-        return (String(host), p)
+        return (a.host, a.port)
     }
 }
 

@@ -27,7 +27,7 @@ struct RunCommand: AsyncParsableCommand {
             for e in error.errors { printError(e.description) }
             throw ExitCode(ExitCodes.config)
         }
-        guard let drain = DurationParsing.parse(drainDelay) else {
+        guard let drain = Units.duration(drainDelay) else {
             printError("--drain-delay: not a duration: \(drainDelay)")
             throw ExitCode(ExitCodes.config)
         }
@@ -57,14 +57,3 @@ enum Logging {
     }
 }
 
-/// Parses the CLI's own duration flags with the config's syntax (`250ms`, `2s`, `1m`).
-enum DurationParsing {
-    static func parse(_ s: String) -> Duration? {
-        let units: [(String, Double)] = [("ms", 0.001), ("s", 1), ("m", 60), ("h", 3600)]
-        for (unit, scale) in units where s.hasSuffix(unit) {
-            guard let v = Double(s.dropLast(unit.count)), v >= 0 else { return nil }
-            return .milliseconds(Int64((v * scale * 1000).rounded()))
-        }
-        return s == "0" ? .zero : nil
-    }
-}

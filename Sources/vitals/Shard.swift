@@ -1,8 +1,8 @@
 import ArgumentParser
+import VitalsCore
 
 /// `--shard I/N`: this replica watches the components whose stable name hash falls in bucket I
-/// of N. The hash is FNV-1a over the name's bytes: the same on every replica and every run,
-/// unlike Swift's per-process seeded `hashValue`.
+/// of N (`StableHash`: the same on every replica and every run).
 struct Shard: ExpressibleByArgument, Equatable, CustomStringConvertible {
     var index: Int
     var count: Int
@@ -17,15 +17,6 @@ struct Shard: ExpressibleByArgument, Equatable, CustomStringConvertible {
     var description: String { "\(index)/\(count)" }
 
     func owns(_ name: String) -> Bool {
-        Int(Self.fnv1a(name) % UInt64(count)) == index
-    }
-
-    static func fnv1a(_ s: String) -> UInt64 {
-        var h: UInt64 = 0xcbf2_9ce4_8422_2325
-        for b in s.utf8 {
-            h ^= UInt64(b)
-            h = h &* 0x100_0000_01b3
-        }
-        return h
+        Int(StableHash.of(name) % UInt64(count)) == index
     }
 }

@@ -85,7 +85,8 @@ struct ExecProbeTests {
         let r = try await Self.run(["./ignore_term"], timeout: .milliseconds(200))
         let took = start.duration(to: .now)
         #expect(r.message == "timeout after 200ms")
-        #expect(took < .milliseconds(200) + ExecProbe.killGrace + .milliseconds(300), "took \(took)")
+        // TERM is ignored, so KILL follows after the grace: bounded, not the plugin's 30 s.
+        #expect(took < .milliseconds(200) + ExecProbe.killGrace + .seconds(1), "took \(took)")
     }
 
     @Test func outputIsCapped() async throws {
