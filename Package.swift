@@ -52,7 +52,10 @@ let package = Package(
 
         .testTarget(name: "VitalsConfigTests", dependencies: ["VitalsConfig"], swiftSettings: strict),
         .testTarget(name: "VitalsCoreTests", dependencies: ["VitalsCore", "VitalsConfig"], swiftSettings: strict),
-        .testTarget(name: "VitalsProbesTests", dependencies: ["VitalsProbes"], swiftSettings: strict),
+        .testTarget(
+            name: "VitalsProbesTests", dependencies: ["VitalsProbes"],
+            // Plugin scripts the tests run in place (found through #filePath), not resources.
+            exclude: ["Fixtures"], swiftSettings: strict),
         .testTarget(name: "VitalsAlertingTests", dependencies: ["VitalsAlerting", "VitalsProbes"], swiftSettings: strict),
         .testTarget(name: "VitalsServerTests", dependencies: ["VitalsServer"], swiftSettings: strict),
         // Runs the built `vitals` binary as a process (the dependency makes `swift test` build it).

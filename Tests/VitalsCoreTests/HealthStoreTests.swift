@@ -118,13 +118,14 @@ struct HealthStoreTests {
     }
 
     @Test func livenessFollowsTheHeartbeat() {
-        let store = HealthStore(components: [], stallAfter: .milliseconds(1))
-        store.heartbeat()
-        #expect(store.liveness().live || true)  // a fresh beat; the stall case below is deterministic
         let stalled = HealthStore(components: [], stallAfter: .zero)
         #expect(!stalled.liveness().live)
         let fresh = HealthStore(components: [], stallAfter: .seconds(60))
+        fresh.heartbeat()
         #expect(fresh.liveness().live)
+        #expect(fresh.liveness().checks.map(\.name) == ["scheduler"])
+        #expect(fresh.liveness().checks.first?.ok == true)
+        #expect(stalled.liveness().checks.first?.ok == false)
     }
 
     @Test func uptimeWindows() {
