@@ -59,3 +59,19 @@ pid_t vitals_waitpid(pid_t pid, int nohang, int *exit_code, int *signal) {
     }
     return r;
 }
+
+int vitals_exited(pid_t pid, int *exit_code, int *signal) {
+    siginfo_t info;
+    int r;
+    info.si_pid = 0;
+    do {
+        r = waitid(P_PID, (id_t)pid, &info, WEXITED | WNOHANG | WNOWAIT);
+    } while (r < 0 && errno == EINTR);
+    *exit_code = -1;
+    *signal = 0;
+    if (r < 0) return -1;
+    if (info.si_pid == 0) return 0;
+    if (info.si_code == CLD_EXITED) *exit_code = info.si_status;
+    else *signal = info.si_status;
+    return 1;
+}

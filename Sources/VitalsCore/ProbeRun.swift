@@ -4,43 +4,93 @@ import Synchronization
 ///
 /// The probe runs in a task of its own and races a timer on the scheduler's clock. Whichever
 /// finishes first decides the result: past the timeout the result is `timeout after <t>` at
-/// once and the probe's task is cancelled. The caller gets the probe's task back so it can wait
-/// for it to really end before the next run of the same component (a probe never overlaps with
-/// itself), while nothing else waits on it. A task group would not do: leaving a group awaits
-/// every child, hung ones included.
+/// once and the probe's task is cancelled. The caller gets the probe's task back, and whether it
+/// has ended, so that no new run of the same component starts beside a hung one (a probe never
+/// overlaps with itself) while nothing waits on it. A task group would not do: leaving a group
+/// awaits every child, hung ones included.
 public enum ProbeRun {
+    /// Whether a probe's task has really ended, readable without waiting for it.
+    public final class Running: Sendable {
+        private let ended = Atomic<Bool>(false)
+        public let startedAt = ContinuousClock.now
+        public var hasEnded: Bool { ended.load(ordering: .acquiring) }
+        func markEnded() { ended.store(true, ordering: .releasing) }
+    }
+
     public static func run<C: Clock>(
         _ probe: any Probe, timeout: Duration, clock: C
-    ) async -> (result: ProbeResult, task: Task<ProbeResult, Never>) where C.Duration == Duration {
+    ) async -> (result: ProbeResult, task: Task<ProbeResult, Never>, running: Running) where C.Duration == Duration {
         let deadline = ContinuousClock.now + timeout
-        let task = Task { await probe.run(deadline: deadline) }
-        let decided = Decided()
+        let running = Running()
+        let task = Task {
+            let r = await probe.run(deadline: deadline)
+            running.markEnded()
+            return r
+        }
+        let outcome = Outcome()
         let result = await withTaskCancellationHandler {
             await withCheckedContinuation { (continuation: CheckedContinuation<ProbeResult, Never>) in
                 let timer = Task {
                     try? await clock.sleep(for: timeout)
-                    if !Task.isCancelled, decided.claim() {
-                        task.cancel()
-                        continuation.resume(returning: .timeout(after: timeout))
-                    }
+                    if !Task.isCancelled { outcome.decide(.timeout(after: timeout)) }
                 }
+                outcome.start(continuation, timer: timer)
                 Task {
                     let r = await task.value
-                    if decided.claim() {
-                        timer.cancel()
-                        continuation.resume(returning: r)
-                    }
+                    outcome.decide(r)
                 }
             }
         } onCancel: {
+            // Shutdown: answer at once; the probe's task is told to stop.
             task.cancel()
+            outcome.decide(.failure("cancelled"))
         }
-        return (result, task)
+        return (result, task, running)
     }
 
-    /// Once and only once: the first of the probe and the timer to finish resumes the caller.
-    private final class Decided: Sendable {
-        private let done = Atomic<Bool>(false)
-        func claim() -> Bool { done.compareExchange(expected: false, desired: true, ordering: .acquiringAndReleasing).exchanged }
+    /// Once and only once: the first of the probe, the timer and cancellation to finish resumes
+    /// the caller; the timer is stopped when it loses.
+    private final class Outcome: Sendable {
+        private enum State {
+            case waiting
+            case started(CheckedContinuation<ProbeResult, Never>, timer: Task<Void, Never>)
+            case decidedEarly(ProbeResult)
+            case done
+        }
+        private let state = Mutex(State.waiting)
+
+        func start(_ continuation: CheckedContinuation<ProbeResult, Never>, timer: Task<Void, Never>) {
+            let early = state.withLock { s -> ProbeResult? in
+                if case .decidedEarly(let r) = s {
+                    s = .done
+                    return r
+                }
+                s = .started(continuation, timer: timer)
+                return nil
+            }
+            if let early {
+                timer.cancel()
+                continuation.resume(returning: early)
+            }
+        }
+
+        func decide(_ result: ProbeResult) {
+            let toResume = state.withLock { s -> (CheckedContinuation<ProbeResult, Never>, Task<Void, Never>)? in
+                switch s {
+                case .waiting:
+                    s = .decidedEarly(result)
+                    return nil
+                case .started(let c, let timer):
+                    s = .done
+                    return (c, timer)
+                case .decidedEarly, .done:
+                    return nil
+                }
+            }
+            if let (c, timer) = toResume {
+                timer.cancel()
+                c.resume(returning: result)
+            }
+        }
     }
 }

@@ -22,7 +22,8 @@ public struct ScheduledComponent: Sendable {
 ///   still going is skipped and counted, never made up with a burst of catch-up runs.
 /// - A probe that exceeds its timeout is judged at the deadline (`ProbeRun`); a hung probe costs
 ///   only its own component's schedule.
-/// - A semaphore caps probes in flight; the wait for it counts as lag.
+/// - A semaphore caps probes in flight (a probe past its timeout no longer counts); the wait for
+///   it counts as lag.
 ///
 /// Generic over `Clock` so unit tests drive it with a manual clock and never sleep.
 public final class Scheduler<C: Clock>: Sendable where C.Duration == Duration {
@@ -115,17 +116,30 @@ public final class Scheduler<C: Clock>: Sendable where C.Duration == Duration {
         // A component added later (reload) starts its spread from now, not from process start.
         let base = max(start, clock.now)
         var planned = base.advanced(by: Self.firstOffset(name: name, interval: interval))
+        // A run that timed out and has not ended yet: no new run starts beside it.
+        var stuck: ProbeRun.Running?
         while !Task.isCancelled {
             do { try await clock.sleep(until: planned, tolerance: nil) } catch { return }
             guard isActive(name, token) else { return }
+            if let s = stuck, !s.hasEnded {
+                // Still hung past its timeout (a C call that ignores its own deadline): this
+                // start is skipped, and judged a failure so the status cannot stay stale.
+                store.recordSkipped(component: name, count: 1)
+                store.record(component: name, result: .failure(
+                    "previous run still hung \(DurationFormat.short(s.startedAt.duration(to: ContinuousClock.now))) after it started",
+                    latency: component.spec.timeout))
+                planned = planned.advanced(by: interval)
+                continue
+            }
+            stuck = nil
             guard await semaphore.acquire() else { return }
             store.recordLag(planned.duration(to: clock.now).seconds)
-            let (result, task) = await ProbeRun.run(component.probe, timeout: component.spec.timeout, clock: clock)
-            if isActive(name, token) { store.record(component: name, result: result) }
-            // The permit is held until the probe has really ended, timed out or not, so the cap
-            // counts real work in flight; and the next run waits for it too: no overlap.
-            _ = await task.value
+            let run = await ProbeRun.run(component.probe, timeout: component.spec.timeout, clock: clock)
+            if isActive(name, token) { store.record(component: name, result: run.result) }
+            // The permit goes back once the result is decided, timed out or not: probes stuck in
+            // a C call past their timeout must not use up the cap and stall every other component.
             semaphore.release()
+            if !run.running.hasEnded { stuck = run.running }
             let end = clock.now
             planned = planned.advanced(by: interval)
             var skipped = 0

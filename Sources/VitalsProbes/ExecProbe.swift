@@ -79,26 +79,34 @@ public struct ExecProbe: Probe {
         let stderr = PipeReader(fd: errRead, cap: Self.outputCap)
         let readers = [Task { await stdout.drain(until: deadline + Self.killGrace) }, Task { await stderr.drain(until: deadline + Self.killGrace) }]
 
-        var exit = await ProcessExit.wait(pid: pid, until: deadline)
-        let timedOut = exit == nil
-        if timedOut {
-            kill(-pid, SIGTERM)
-            exit = await ProcessExit.wait(pid: pid, until: .now + Self.killGrace)
-            if exit == nil {
-                kill(-pid, SIGKILL)
-                exit = await ProcessExit.wait(pid: pid, until: .now + .seconds(5))
+        // The ending runs in a task of its own: if this probe's task is cancelled (shutdown,
+        // or the scheduler's own timeout), the plugin is still ended and reaped, never left
+        // behind as a zombie.
+        let (exit, latency, timedOut) = await Task.detached { () -> (ProcessExit?, Duration, Bool) in
+            var exit = await ProcessExit.wait(pid: pid, until: deadline)
+            let timedOut = exit == nil
+            if timedOut {
+                kill(-pid, SIGTERM)
+                exit = await ProcessExit.wait(pid: pid, until: .now + Self.killGrace)
+                if exit == nil {
+                    kill(-pid, SIGKILL)
+                    exit = await ProcessExit.wait(pid: pid, until: .now + .seconds(5))
+                }
             }
-        }
-        let latency = start.duration(to: .now)
-        // The plugin has exited; a child it left behind may still hold the pipes. Give the
-        // readers a moment to reach end of output, then end the group and stop reading.
-        let settle = ContinuousClock.now + .milliseconds(100)
-        while !(stdout.finished && stderr.finished), ContinuousClock.now < settle {
-            try? await Task.sleep(for: .milliseconds(2))
-        }
-        kill(-pid, SIGKILL)
-        for r in readers { r.cancel() }
-        for r in readers { await r.value }
+            let latency = start.duration(to: .now)
+            // The plugin has exited; a child it left behind may still hold the pipes. Give the
+            // readers a moment to reach end of output, then end the group (the leader is not
+            // reaped yet, so its group id cannot have been reused) and stop reading.
+            let settle = ContinuousClock.now + .milliseconds(100)
+            while !(stdout.finished && stderr.finished), ContinuousClock.now < settle {
+                try? await Task.sleep(for: .milliseconds(2))
+            }
+            kill(-pid, SIGKILL)
+            ProcessExit.reap(pid)
+            for r in readers { r.cancel() }
+            for r in readers { await r.value }
+            return (exit, latency, timedOut)
+        }.value
         close(outRead)
         close(errRead)
 
@@ -134,28 +142,31 @@ enum ProcessExit: Equatable {
     case code(Int32)
     case signal(Int32)
 
-    /// Waits for `pid` to exit (a pidfd on the poller; polling where the kernel has none) and
-    /// reaps it; nil if it is still running at `deadline`.
+    /// Waits for `pid` to exit (a pidfd on the poller; polling where the kernel has none)
+    /// without reaping it; nil if it is still running at `deadline`.
     static func wait(pid: pid_t, until deadline: ContinuousClock.Instant) async -> ProcessExit? {
         let pidfd = vitals_pidfd_open(pid)
         defer { if pidfd >= 0 { close(pidfd) } }
         while true {
             var code: Int32 = -1
             var sig: Int32 = 0
-            let r = vitals_waitpid(pid, 1, &code, &sig)
-            if r == pid { return sig != 0 ? .signal(sig) : .code(code) }
+            let r = vitals_exited(pid, &code, &sig)
+            if r == 1 { return sig != 0 ? .signal(sig) : .code(code) }
             if r < 0 { return .code(-1) }  // not our child any more: nothing to wait for
             if ContinuousClock.now >= deadline { return nil }
             if pidfd >= 0 {
-                switch await SocketPoller.shared.wait(fd: pidfd, for: .readable, deadline: deadline) {
-                case .ready: continue
-                case .timedOut: return nil
-                case .cancelled, .failed: return nil
-                }
+                guard await SocketPoller.shared.wait(fd: pidfd, for: .readable, deadline: deadline) == .ready else { return nil }
             } else {
                 try? await Task.sleep(for: .milliseconds(5))
             }
         }
+    }
+
+    /// Collects an exited child (non-blocking; a no-op if it is still running).
+    static func reap(_ pid: pid_t) {
+        var code: Int32 = -1
+        var sig: Int32 = 0
+        _ = vitals_waitpid(pid, 1, &code, &sig)
     }
 }
 
@@ -178,9 +189,16 @@ final class PipeReader: Sendable {
 
     func drain(until deadline: ContinuousClock.Instant) async {
         var buffer = [UInt8](repeating: 0, count: 16 * 1024)
-        while !Task.isCancelled {
+        var sinceYield = 0
+        while !Task.isCancelled, ContinuousClock.now < deadline {
             let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
             if n > 0 {
+                // A plugin writing without pause must not hold a thread of the pool.
+                sinceYield += n
+                if sinceYield >= 256 * 1024 {
+                    sinceYield = 0
+                    await Task.yield()
+                }
                 state.withLock { s in
                     let room = cap - s.bytes.count
                     if room > 0 { s.bytes += buffer.prefix(min(room, n)) }

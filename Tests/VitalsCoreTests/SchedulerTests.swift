@@ -115,14 +115,20 @@ struct SchedulerTests {
             at = at.advanced(by: .seconds(1))
         }
         #expect(await eventually { h.successes("fast") == before + 30 })
-        // The hung probe has not run again (no overlap with itself); its missed runs are counted.
+        // The hung probe has not run again (no overlap with itself). Each start that passed while
+        // it hung (t+10, t+20, t+30) is skipped and judged a failure: the status cannot go stale.
         #expect(hung.runs.load(ordering: .relaxed) == 1)
+        #expect(await eventually { h.store.snapshot().component(named: "hung")!.counters.skippedRuns == 3 })
+        let stale = h.store.snapshot().component(named: "hung")!
+        #expect(stale.counters.failures == 4)
+        #expect(stale.lastResult?.message.hasPrefix("previous run still hung") == true)
+        // Once it ends, the next planned start runs it again: no burst of catch-up runs.
         gate.open()
-        #expect(await eventually { h.store.snapshot().component(named: "hung")!.counters.skippedRuns == 3 })  // t+10, t+20, t+30
-        // And no burst of catch-up runs: the next run is at the next planned start after now.
         let next = t.advanced(by: .seconds(40))
         #expect(await h.clock.waitForSleeper(at: next))
         #expect(hung.runs.load(ordering: .relaxed) == 1)
+        h.clock.advance(to: next)
+        #expect(await eventually { hung.runs.load(ordering: .relaxed) == 2 })
     }
 
     @Test func inFlightCapIsRespected() async {
@@ -144,6 +150,48 @@ struct SchedulerTests {
         gate.open()
         #expect(await eventually { probes.allSatisfy { $0.runs.load(ordering: .relaxed) == 1 } })
         #expect(probes.map { $0.maxInFlight.load(ordering: .relaxed) }.allSatisfy { $0 == 1 })
+    }
+
+    @Test func probesStuckPastTheirTimeoutDoNotUseUpTheCap() async {
+        let gate = Gate()
+        let stuck = FakeProbe(gate: gate)
+        let other = FakeProbe()
+        let h = Harness(
+            [
+                ScheduledComponent(spec: Self.spec("stuck", timeout: .seconds(1)), probe: stuck),
+                ScheduledComponent(spec: Self.spec("other", timeout: .seconds(1)), probe: other),
+            ], cap: 1)
+        defer {
+            gate.open()
+            h.task.cancel()
+        }
+        let ts = Self.first("stuck")
+        #expect(await h.clock.waitForSleeper(at: ts))
+        // Whatever `other` did before, `stuck` now runs, hangs in its "C call" and times out.
+        h.clock.advance(to: ts)
+        #expect(await eventually { gate.waiting == 1 })
+        #expect(await h.clock.waitForSleeper(at: ts.advanced(by: .seconds(1))))
+        h.clock.advance(to: ts.advanced(by: .seconds(1)))
+        #expect(await eventually { h.failures("stuck") == 1 })
+        #expect(gate.waiting == 1)
+        // With a cap of one, `other` still gets its next run: the stuck probe gave its permit back.
+        let before = other.runs.load(ordering: .relaxed)
+        var at = Self.first("other")
+        while at <= h.clock.now { at = at.advanced(by: .seconds(10)) }
+        #expect(await h.clock.waitForSleeper(at: at))
+        h.clock.advance(to: at)
+        #expect(await eventually { other.runs.load(ordering: .relaxed) == before + 1 })
+    }
+
+    @Test func cancellationAnswersAtOnce() async {
+        let gate = Gate()
+        let clock = ManualClock()
+        let run = Task { await ProbeRun.run(FakeProbe(gate: gate), timeout: .seconds(60), clock: clock).result }
+        #expect(await eventually { gate.waiting == 1 })
+        run.cancel()
+        let result = await run.value  // no clock advance, no gate opening: it must still return
+        #expect(result.message == "cancelled")
+        gate.open()
     }
 
     @Test func updateStartsNewStopsRemovedAndKeepsUnchanged() async {

@@ -26,6 +26,11 @@ int vitals_pipe(int fds[2]);
    kernel has none. */
 int vitals_pidfd_open(pid_t pid);
 
+/* Whether `pid` has exited, WITHOUT reaping it (waitid with WNOWAIT): its pid, and so its
+   process group id, cannot be reused until it is reaped, so the group can still be killed
+   safely. Returns 1 exited, 0 running, -1 error; sets exit code or terminating signal. */
+int vitals_exited(pid_t pid, int *exit_code, int *signal);
+
 /* waitpid(2) decoded: returns the pid (or 0, or -1); sets exit code or terminating signal. */
 pid_t vitals_waitpid(pid_t pid, int nohang, int *exit_code, int *signal);
 #endif
