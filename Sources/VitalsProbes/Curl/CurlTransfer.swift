@@ -19,6 +19,7 @@ final class CurlTransfer {
     private(set) var headers: [CurlHeader] = []
     private let errorBuffer: UnsafeMutablePointer<CChar>
     private var headerList: UnsafeMutablePointer<curl_slist>?
+    private var connectToList: UnsafeMutablePointer<curl_slist>?
 
     init?(id: UInt64, request: CurlRequest, continuation: CheckedContinuation<CurlEngine.Completion, Never>) {
         guard let handle = curl_easy_init() else { return nil }
@@ -33,6 +34,7 @@ final class CurlTransfer {
     deinit {
         curl_easy_cleanup(handle)
         curl_slist_free_all(headerList)
+        curl_slist_free_all(connectToList)
         errorBuffer.deallocate()
     }
 
@@ -85,6 +87,10 @@ final class CurlTransfer {
             if !r.headers.contains(where: { $0.name.caseInsensitiveCompare("User-Agent") == .orderedSame }) {
                 string(CURLOPT_USERAGENT, r.userAgent)
             }
+        }
+        if !r.connectTo.isEmpty {
+            for entry in r.connectTo { connectToList = curl_slist_append(connectToList, entry) }
+            codes.append(vitals_curl_setopt_slist(h, CURLOPT_CONNECT_TO, connectToList))
         }
         if r.wantCertInfo { long(CURLOPT_CERTINFO, 1) }
         if let ca = r.tls.caFile { string(CURLOPT_CAINFO, ca) }

@@ -40,6 +40,9 @@ public struct CurlRequest: Sendable {
     /// Open a new connection and close it afterwards (`FRESH_CONNECT` + `FORBID_REUSE`), so a
     /// probe measures DNS, connect and handshake every time, like blackbox_exporter.
     public var freshConnection: Bool
+    /// `curl --connect-to` entries (`HOST:PORT:CONNECT-TO-HOST:CONNECT-TO-PORT`): connect
+    /// somewhere else than the URL names while keeping its host for SNI, verification and `Host`.
+    public var connectTo: [String] = []
     /// Connect (and handshake) only; used by `TLSTCPProbe` through `CurlEngine.connect`.
     var connectOnly: Bool = false
 
