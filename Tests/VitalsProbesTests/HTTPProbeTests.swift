@@ -10,7 +10,7 @@ import VitalsCore
 @Suite(.serialized) struct HTTPProbeTests {
     @Test func healthyEndpointReportsStatusVersionBytesAndPhases() async throws {
         guard let base = TestServers.value("VITALS_TEST_HTTP") else { return }
-        let result = await try httpProbe(base + "/health").runOnce()
+        let result = try await httpProbe(base + "/health").runOnce()
         #expect(result.success, "\(result.message)")
         #expect(result.message == "status 200")
         #expect(result.number("status_code") == 200)
@@ -27,48 +27,48 @@ import VitalsCore
 
     @Test func statusOutsideTheExpectedSetFails() async throws {
         guard let base = TestServers.value("VITALS_TEST_HTTP") else { return }
-        let result = await try httpProbe(base + "/status/503").runOnce()
+        let result = try await httpProbe(base + "/status/503").runOnce()
         #expect(!result.success)
         #expect(result.message == "status 503 not in 200-399")
         #expect(result.number("status_code") == 503)
 
-        let listed = await try httpProbe(base + "/status/404") { $0.expect.status = StatusCodeSet([200...200, 204...204]) }.runOnce()
+        let listed = try await httpProbe(base + "/status/404") { $0.expect.status = StatusCodeSet([200...200, 204...204]) }.runOnce()
         #expect(listed.message == "status 404 not in 200,204")
-        let accepted = await try httpProbe(base + "/status/404") { $0.expect.status = StatusCodeSet([404...404]) }.runOnce()
+        let accepted = try await httpProbe(base + "/status/404") { $0.expect.status = StatusCodeSet([404...404]) }.runOnce()
         #expect(accepted.success, "\(accepted.message)")
     }
 
     @Test func bodyContainsRegexAndJSON() async throws {
         guard let base = TestServers.value("VITALS_TEST_HTTP") else { return }
         let url = base + "/health"
-        #expect(await try httpProbe(url) { $0.expect.bodyContains = "UP" }.runOnce().success)
-        #expect(await try httpProbe(url) { $0.expect.bodyContains = "ok" }.runOnce().message == #"body does not contain "ok""#)
-        #expect(await try httpProbe(url) { $0.expect.bodyRegex = #""status":\s*"U."#) }.runOnce().success)
-        #expect(await try httpProbe(url) { $0.expect.bodyRegex = "DOWN|FAIL" }.runOnce().message == "body does not match /DOWN|FAIL/")
-        #expect(await try httpProbe(url) { $0.expect.json = JSONExpectation(path: "$.status", equals: "UP") }.runOnce().success)
-        let wrong = await try httpProbe(url) { $0.expect.json = JSONExpectation(path: "$.status", equals: "DOWN") }.runOnce()
+        #expect(try await httpProbe(url) { $0.expect.bodyContains = "UP" }.runOnce().success)
+        #expect(try await httpProbe(url) { $0.expect.bodyContains = "ok" }.runOnce().message == #"body does not contain "ok""#)
+        #expect(try await httpProbe(url) { $0.expect.bodyRegex = #""status":\s*"U."# }.runOnce().success)
+        #expect(try await httpProbe(url) { $0.expect.bodyRegex = "DOWN|FAIL" }.runOnce().message == "body does not match /DOWN|FAIL/")
+        #expect(try await httpProbe(url) { $0.expect.json = JSONExpectation(path: "$.status", equals: "UP") }.runOnce().success)
+        let wrong = try await httpProbe(url) { $0.expect.json = JSONExpectation(path: "$.status", equals: "DOWN") }.runOnce()
         #expect(!wrong.success)
         #expect(wrong.message == #"json $.status is "UP", expected "DOWN""#)
-        let missing = await try httpProbe(url) { $0.expect.json = JSONExpectation(path: "$.checks[0].name", equals: "db") }.runOnce()
+        let missing = try await httpProbe(url) { $0.expect.json = JSONExpectation(path: "$.checks[0].name", equals: "db") }.runOnce()
         #expect(missing.message == "json $.checks[0].name not found")
-        let html = await try httpProbe(base + "/") { $0.expect.json = JSONExpectation(path: "$.status", equals: "UP") }.runOnce()
+        let html = try await httpProbe(base + "/") { $0.expect.json = JSONExpectation(path: "$.status", equals: "UP") }.runOnce()
         #expect(html.message == "body is not JSON")
-        let page = await try httpProbe(base + "/") { $0.expect.bodyContains = "Vitals" }.runOnce()
+        let page = try await httpProbe(base + "/") { $0.expect.bodyContains = "Vitals" }.runOnce()
         #expect(page.success, "\(page.message)")
     }
 
     @Test func redirectsFollowedOrNot() async throws {
         guard let base = TestServers.value("VITALS_TEST_HTTP") else { return }
-        let followed = await try httpProbe(base + "/redirect") { $0.expect.json = JSONExpectation(path: "$.status", equals: "UP") }.runOnce()
+        let followed = try await httpProbe(base + "/redirect") { $0.expect.json = JSONExpectation(path: "$.status", equals: "UP") }.runOnce()
         #expect(followed.success, "\(followed.message)")
         #expect(followed.number("status_code") == 200)
         #expect(followed.number("redirects") == 1)
 
-        let notFollowed = await try httpProbe(base + "/redirect") { $0.followRedirects = false }.runOnce()
+        let notFollowed = try await httpProbe(base + "/redirect") { $0.followRedirects = false }.runOnce()
         #expect(notFollowed.success, "302 is in the default 200-399")
         #expect(notFollowed.number("status_code") == 302)
         #expect(notFollowed.number("redirects") == 0)
-        let strict = await try httpProbe(base + "/redirect") {
+        let strict = try await httpProbe(base + "/redirect") {
             $0.followRedirects = false
             $0.expect.status = StatusCodeSet([200...200])
         }.runOnce()
@@ -77,14 +77,14 @@ import VitalsCore
 
     @Test func refusedConnection() async throws {
         let port = try LoopbackServer.closedPort()
-        let result = await try httpProbe("http://127.0.0.1:\(port)/health").runOnce()
+        let result = try await httpProbe("http://127.0.0.1:\(port)/health").runOnce()
         #expect(!result.success)
         #expect(result.message == "connection refused")
     }
 
     @Test func secretsStayOutOfMessages() async throws {
         let port = try LoopbackServer.closedPort()
-        let result = await try httpProbe("http://admin:hunter2-secret@127.0.0.1:\(port)/") {
+        let result = try await httpProbe("http://admin:hunter2-secret@127.0.0.1:\(port)/") {
             $0.headers = [(name: "Authorization", value: Secret("Bearer s3cr3t-token"))]
         }.runOnce()
         #expect(!result.message.contains("hunter2"))
@@ -134,7 +134,7 @@ import VitalsCore
 
     @Test func httpsWithTheTestCA() async throws {
         guard let https = TestServers.value("VITALS_TEST_HTTPS"), let ca = TestServers.value("VITALS_TEST_CA_FILE") else { return }
-        let result = await try httpProbe(https + "/health") { $0.tls.caFile = ca }.runOnce()
+        let result = try await httpProbe(https + "/health") { $0.tls.caFile = ca }.runOnce()
         #expect(result.success, "\(result.message)")
         let expiry = try #require(result.number("cert_expiry"))
         let stamp = try #require(result.number("cert_expiry_timestamp"))
@@ -147,7 +147,7 @@ import VitalsCore
 
     @Test func httpsWithoutTheCAFailsVerification() async throws {
         guard let https = TestServers.value("VITALS_TEST_HTTPS") else { return }
-        let result = await try httpProbe(https + "/health") { $0.tls.caFile = nil }.runOnce()
+        let result = try await httpProbe(https + "/health") { $0.tls.caFile = nil }.runOnce()
         #expect(!result.success)
         #expect(result.message == "TLS: unable to get local issuer certificate")
         #expect(result.number("cert_expiry") == nil)
@@ -155,7 +155,7 @@ import VitalsCore
 
     @Test func insecureSkipVerifyStillReportsExpiry() async throws {
         guard let https = TestServers.value("VITALS_TEST_HTTPS") else { return }
-        let result = await try httpProbe(https + "/health") { $0.tls.insecureSkipVerify = true }.runOnce()
+        let result = try await httpProbe(https + "/health") { $0.tls.insecureSkipVerify = true }.runOnce()
         #expect(result.success, "\(result.message)")
         #expect((result.number("cert_expiry") ?? 0) > 0)
     }
@@ -163,11 +163,11 @@ import VitalsCore
     @Test func expiredCertificate() async throws {
         guard let expired = TestServers.value("VITALS_TEST_HTTPS_EXPIRED"), let ca = TestServers.value("VITALS_TEST_CA_FILE")
         else { return }
-        let result = await try httpProbe(expired + "/") { $0.tls.caFile = ca }.runOnce()
+        let result = try await httpProbe(expired + "/") { $0.tls.caFile = ca }.runOnce()
         #expect(!result.success)
         #expect(result.message == "certificate expired")
         // Skipping verification, the probe succeeds and reports how long ago it expired.
-        let insecure = await try httpProbe(expired + "/") { $0.tls.insecureSkipVerify = true }.runOnce()
+        let insecure = try await httpProbe(expired + "/") { $0.tls.insecureSkipVerify = true }.runOnce()
         #expect(insecure.success, "\(insecure.message)")
         #expect((insecure.number("cert_expiry") ?? 0) < 0)
     }
@@ -178,25 +178,25 @@ import VitalsCore
         else { return }
         // A server that requires one, when the environment has it; otherwise the plain HTTPS one.
         guard let url = TestServers.optional("VITALS_TEST_HTTPS_MTLS") ?? TestServers.value("VITALS_TEST_HTTPS") else { return }
-        let result = await try httpProbe(url + "/health") {
+        let result = try await httpProbe(url + "/health") {
             $0.tls.caFile = ca
             $0.tls.clientCertFile = cert
             $0.tls.clientKeyFile = key
         }.runOnce()
         #expect(result.success, "\(result.message)")
         if TestServers.optional("VITALS_TEST_HTTPS_MTLS") != nil {
-            let without = await try httpProbe(url + "/health") { $0.tls.caFile = ca }.runOnce()
+            let without = try await httpProbe(url + "/health") { $0.tls.caFile = ca }.runOnce()
             #expect(without.number("status_code") == 400, "nginx answers 400 without a required client certificate")
         }
     }
 
     @Test func bodyCapStopsReadingAndIsNotAnError() async throws {
         guard let base = TestServers.value("VITALS_TEST_HTTP") else { return }
-        let result = await try httpProbe(base + "/big").runOnce()
+        let result = try await httpProbe(base + "/big").runOnce()
         #expect(result.success, "\(result.message)")
         #expect(result.number("response_bytes") == Double(1 << 20))
         #expect(result.message == "status 200, body cut at 1 MiB")
-        let small = await try httpProbe(base + "/big") {
+        let small = try await httpProbe(base + "/big") {
             $0.maxBodyBytes = 1000
             $0.expect.bodyContains = "never-in-random-bytes-\(UUID())"
         }.runOnce()
@@ -255,7 +255,7 @@ import VitalsCore
     @Test func certificateDates() {
         let date = CertificateDate.parse("Jan  1 00:00:00 2030 GMT")
         #expect(date?.timeIntervalSince1970 == 1_893_456_000)
-        #expect(CertificateDate.parse("Feb 25 02:42:46 2029 GMT")?.timeIntervalSince1970 == 1_866_595_366)
+        #expect(CertificateDate.parse("Feb 25 02:42:46 2029 GMT")?.timeIntervalSince1970 == 1_866_681_766)
         #expect(CertificateDate.parse("garbage") == nil)
     }
 

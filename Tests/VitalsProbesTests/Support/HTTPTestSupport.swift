@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import VitalsConfig
+import VitalsCore
 @testable import VitalsProbes
 
 /// The servers `make test` starts, from the environment. With `VITALS_TEST_REQUIRE_SERVERS=1`
