@@ -53,7 +53,7 @@ import VitalsCore
         #expect(missing.message == "json $.checks[0].name not found")
         let html = try await httpProbe(base + "/") { $0.expect.json = JSONExpectation(path: "$.status", equals: "UP") }.runOnce()
         #expect(html.message == "body is not JSON")
-        let page = try await httpProbe(base + "/") { $0.expect.bodyContains = "Vitals" }.runOnce()
+        let page = try await httpProbe(base + "/") { $0.expect.bodyContains = "<title>" }.runOnce()
         #expect(page.success, "\(page.message)")
     }
 
