@@ -19,5 +19,8 @@ static inline CURLcode vitals_curl_getinfo_string(CURL *h, CURLINFO i, char **v)
 static inline CURLcode vitals_curl_getinfo_pointer(CURL *h, CURLINFO i, void **v) { return curl_easy_getinfo(h, i, v); }
 static inline CURLcode vitals_curl_getinfo_certinfo(CURL *h, struct curl_certinfo **v) { return curl_easy_getinfo(h, CURLINFO_CERTINFO, v); }
 
+/* Added by the curl engine: CURLINFO_ACTIVESOCKET takes a curl_socket_t*, not a long*. */
+static inline CURLcode vitals_curl_getinfo_socket(CURL *h, CURLINFO i, curl_socket_t *v) { return curl_easy_getinfo(h, i, v); }
+
 static inline CURLMcode vitals_curl_multi_setopt_long(CURLM *m, CURLMoption o, long v) { return curl_multi_setopt(m, o, v); }
 #endif

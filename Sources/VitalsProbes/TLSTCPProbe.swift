@@ -1,0 +1,123 @@
+import Foundation
+import VitalsConfig
+import VitalsCore
+
+/// A `tcp` component with `tls:`: connects, does the TLS handshake, optionally sends bytes and
+/// matches what comes back, and reports the leaf certificate's expiry like the HTTP probe.
+///
+/// The handshake runs on the shared libcurl engine (`CONNECT_ONLY` on `https://host:port`), so
+/// it uses the same OpenSSL set-up, verification rules and error texts as HTTPS probes, and
+/// holds no thread while the peer is slow. Reads and writes then go through libcurl's
+/// `curl_easy_send`/`curl_easy_recv` (on the engine thread, which owns the handle), waiting for
+/// the socket with `SocketPoller`. Messages follow the plain tcp probe's wording.
+public struct TLSTCPProbe: Probe {
+    public let settings: TCPSettings
+    public let tls: TLSSettings
+    public let timeout: Duration
+    private let engine: CurlEngine
+    private let host: String
+    private let port: Int
+    private let expect: BodyRegex?
+
+    /// How much is read while looking for `expect` (as the tcp probe).
+    static let maxRead = 4096
+
+    /// From a component of type `tcp` whose `tls` is set (`tls: true` or a map).
+    public init(spec: ComponentSpec, engine: CurlEngine = .shared) throws {
+        guard case .tcp(let settings) = spec.probe, settings.tls != nil else {
+            throw ProbeSetupError("not a tcp component with tls")
+        }
+        try self.init(settings: settings, timeout: spec.timeout, engine: engine)
+    }
+
+    public init(settings: TCPSettings, timeout: Duration, engine: CurlEngine = .shared) throws {
+        self.settings = settings
+        self.tls = settings.tls ?? TLSSettings()
+        self.timeout = timeout
+        self.engine = engine
+        (host, port) = try HostPort.split(settings.address)
+        if let pattern = settings.expect {
+            guard let regex = BodyRegex(pattern) else { throw ProbeSetupError("expect /\(pattern)/ does not compile") }
+            expect = regex
+        } else {
+            expect = nil
+        }
+    }
+
+    private static func urlHost(_ host: String) -> String { host.contains(":") ? "[\(host)]" : host }
+
+    func request(deadline: ContinuousClock.Instant) -> CurlRequest {
+        var request = CurlRequest(url: "https://\(Self.urlHost(host)):\(port)/", deadline: deadline, tls: tls, wantCertInfo: true)
+        if let name = tls.serverName, !name.isEmpty, name != host {
+            // SNI and verification for `server_name`; the connection goes to the configured address.
+            request.url = "https://\(Self.urlHost(name)):\(port)/"
+            request.connectTo = ["\(Self.urlHost(name)):\(port):\(Self.urlHost(host)):\(port)"]
+        }
+        return request
+    }
+
+    public func run(deadline: ContinuousClock.Instant) async -> ProbeResult {
+        let start = ContinuousClock.now
+        let (response, connection) = await engine.connect(request(deadline: deadline))
+        var observations = HTTPProbe.certificateObservations(response.certificateNotAfter)
+        let t = response.timings
+        let phases = Array(HTTPProbe.phases(t).prefix(3))  // dns, connect, tls
+        guard let connection else {
+            let failure = response.failure ?? .other("connect failed")
+            if failure == .timeout { return .timeout(after: timeout) }
+            return ProbeResult(success: false, latency: t.total, message: failure.description, observations: observations, phases: phases)
+        }
+        defer { connection.close() }
+        func elapsed() -> Duration { start.duration(to: .now) }
+        func failed(_ error: CurlConnection.IOError) -> ProbeResult {
+            switch error {
+            case .timeout: .timeout(after: timeout)
+            case .cancelled: .failure("cancelled", latency: elapsed(), observations: observations)
+            case .closed: .failure("connection closed", latency: elapsed(), observations: observations)
+            case .failed(let text): .failure(text, latency: elapsed(), observations: observations)
+            }
+        }
+        do {
+            if !settings.send.isEmpty {
+                try await connection.send(settings.send, deadline: deadline)
+            }
+        } catch {
+            return failed(error)
+        }
+        guard let expect else {
+            // Handshake only: libcurl's own measure, like the HTTP probe.
+            let latency = settings.send.isEmpty ? t.total : elapsed()
+            return ProbeResult(success: true, latency: latency, message: "TLS handshake ok", observations: observations, phases: phases)
+        }
+        var received: [UInt8] = []
+        func mismatch(_ end: String) -> String {
+            "expect \"\(expect.pattern)\" did not match \"\(Printable.excerpt(received))\" (\(end))"
+        }
+        while received.count < Self.maxRead {
+            if expect.matches(String(decoding: received, as: UTF8.self)) {
+                observations.append(Observation("bytes_read", Double(received.count), unit: "bytes"))
+                return ProbeResult(
+                    success: true, latency: elapsed(), message: "TLS handshake ok, expect \"\(expect.pattern)\" matched",
+                    observations: observations, phases: phases)
+            }
+            do {
+                let chunk = try await connection.receive(max: Self.maxRead - received.count, deadline: deadline)
+                if chunk.isEmpty {
+                    return .failure(mismatch("connection closed"), latency: elapsed(), observations: observations)
+                }
+                received += chunk
+            } catch {
+                if error == .timeout && !received.isEmpty {
+                    return .failure(mismatch("timeout after \(DurationFormat.short(timeout))"), latency: timeout, observations: observations)
+                }
+                return failed(error)
+            }
+        }
+        if expect.matches(String(decoding: received, as: UTF8.self)) {
+            return ProbeResult(
+                success: true, latency: elapsed(), message: "TLS handshake ok, expect \"\(expect.pattern)\" matched",
+                observations: observations, phases: phases)
+        }
+        return .failure(mismatch("no match in the first \(Self.maxRead) bytes"), latency: elapsed(), observations: observations)
+    }
+}

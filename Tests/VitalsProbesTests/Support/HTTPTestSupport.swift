@@ -1,0 +1,49 @@
+import Foundation
+import Testing
+import VitalsConfig
+import VitalsCore
+@testable import VitalsProbes
+
+/// The servers `make test` starts, from the environment. With `VITALS_TEST_REQUIRE_SERVERS=1`
+/// a missing variable is a test failure; otherwise the test is skipped with a message.
+enum TestServers {
+    static func value(_ name: String) -> String? {
+        if let v = optional(name) { return v }
+        if ProcessInfo.processInfo.environment["VITALS_TEST_REQUIRE_SERVERS"] == "1" {
+            Issue.record("\(name) is not set (VITALS_TEST_REQUIRE_SERVERS=1): run through `make test`")
+        } else {
+            print("skipping: \(name) is not set; `make test` starts the test servers")
+        }
+        return nil
+    }
+
+    /// An extra not every environment provides: never a failure.
+    static func optional(_ name: String) -> String? {
+        ProcessInfo.processInfo.environment[name].flatMap { $0.isEmpty ? nil : $0 }
+    }
+
+    /// `host:port` of a URL like `https://127.0.0.1:8443`.
+    static func address(of url: String) -> String {
+        String(url.split(separator: "/", omittingEmptySubsequences: true)[1])
+    }
+}
+
+/// A canned HTTP answer for `LoopbackServer(.reply(...))`.
+func httpReply(_ body: String = "ok", status: String = "200 OK") -> [UInt8] {
+    Array("HTTP/1.1 \(status)\r\nContent-Length: \(body.utf8.count)\r\nConnection: close\r\n\r\n\(body)".utf8)
+}
+
+func httpProbe(
+    _ url: String, timeout: Duration = .seconds(2), _ configure: (inout HTTPSettings) -> Void = { _ in }
+) throws -> HTTPProbe {
+    var settings = HTTPSettings(url: url)
+    configure(&settings)
+    return try HTTPProbe(spec: ComponentSpec(name: "t", timeout: timeout, probe: .http(settings)))
+}
+
+extension HTTPProbe {
+    /// One run with the deadline `timeout` from now, as the scheduler would call it.
+    func runOnce() async -> ProbeResult {
+        await run(deadline: .now.advanced(by: timeout))
+    }
+}
