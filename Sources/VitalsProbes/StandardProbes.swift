@@ -4,7 +4,11 @@ extension ProbeRegistry {
     /// Every probe type this build knows: one line per type.
     public static func standard() -> ProbeRegistry {
         var r = ProbeRegistry()
-        r.register("tcp") { try TCPProbe(spec: $0) }
+        r.register("tcp") { spec in
+            if case .tcp(let t) = spec.probe, t.tls != nil { return try TLSTCPProbe(spec: spec) }
+            return try TCPProbe(spec: spec)
+        }
+        r.register("http") { try HTTPProbe(spec: $0) }
         r.register("disk") { try DiskProbe(spec: $0) }
         r.register("memory") { try MemoryProbe(spec: $0) }
         r.register("exec") { try ExecProbe(spec: $0) }
