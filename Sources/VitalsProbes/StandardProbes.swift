@@ -12,6 +12,8 @@ extension ProbeRegistry {
         r.register("disk") { try DiskProbe(spec: $0) }
         r.register("memory") { try MemoryProbe(spec: $0) }
         r.register("exec") { try ExecProbe(spec: $0) }
+        r.register("postgres") { try PostgresProbe(spec: $0) }
+        r.register("redis") { try RedisProbe(spec: $0) }
         return r
     }
 }

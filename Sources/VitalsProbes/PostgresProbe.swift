@@ -1,0 +1,465 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import CLibPQ
+import Foundation
+import VitalsConfig
+import VitalsCore
+
+/// `postgres`: connect with libpq, run the configured query (default `SELECT 1`), and read the
+/// server's state (recovery, replication lag, connection use) in one more round trip.
+///
+/// Everything is non-blocking and parked on the `SocketPoller` under the probe's deadline:
+/// libpq's own `connect_timeout` is whole seconds, covers only the connect, and is enforced only
+/// by the blocking `PQconnectdb`, so it is passed along but the deadline is what ends a run.
+/// The one libpq call that can block, `PQconnectStartParams` (it resolves the first host name
+/// and reads `~/.pgpass`), runs on the `BlockingExecutor`; so does every `PQconnectPoll` step
+/// when the DSN names several hosts, because moving to the next host resolves its name.
+///
+/// Latency is connect plus the configured query, what a client of the database experiences.
+/// The state query is not counted: it is the probe's own overhead, one round trip always made
+/// because its answers (`in_recovery`, `replication_lag`, `connections_percent`) are what people
+/// read on `/health/detailed`, and it costs the server microseconds. If it fails (a proxy that
+/// hides `pg_stat_activity`, a PostgreSQL-compatible server without those functions) the run
+/// still succeeds, unless `expect.role` or a `replication_lag`/`connections_percent` threshold
+/// needs its answers.
+public struct PostgresProbe: Probe {
+    /// Keywords and values for `PQconnectStartParams`, in processing order (later wins).
+    let keywords: [String]
+    let values: [String]
+    let query: String
+    let queryLabel: String
+    let expectRole: PostgresSettings.Role?
+    /// Whether the state query's answers are needed to judge the run.
+    let needsState: Bool
+    /// A DSN listing several hosts makes libpq resolve names inside `PQconnectPoll`.
+    let multiHost: Bool
+    /// Strings that must never appear in a message: the configured password, the DSN's.
+    let secrets: [String]
+    let timeout: Duration
+
+    public init(spec: ComponentSpec) throws {
+        guard case .postgres(let settings) = spec.probe else { throw ProbeSetupError("not a postgres component") }
+        let dsn = settings.dsn.value
+        var secrets = DSNSecrets.find(in: dsn)
+        if let p = settings.password?.value, !p.isEmpty { secrets.append(p) }
+
+        let options: [String: String]
+        switch Self.parse(dsn) {
+        case .success(let o): options = o
+        case .failure(let failure): throw ProbeSetupError("invalid dsn: \(Redactor.scrub(failure.text, secrets))")
+        }
+        if let p = options["password"], !p.isEmpty, !secrets.contains(p) { secrets.append(p) }
+        self.secrets = secrets
+        multiHost = (options["host"] ?? "").contains(",") || (options["hostaddr"] ?? "").contains(",")
+
+        // Our defaults first (the DSN may override them), then the DSN, then the password
+        // from `password`/`password_file`, which wins over one written in the DSN.
+        let seconds = max(2, Int(spec.timeout.seconds.rounded(.up)))  // libpq treats 1 as 2
+        var keywords = ["connect_timeout", "application_name", "dbname"]
+        var values = [String(seconds), "vitals", dsn]
+        if let password = settings.password?.value {
+            keywords.append("password")
+            values.append(password)
+        }
+        self.keywords = keywords
+        self.values = values
+
+        query = settings.query
+        queryLabel = Self.label(settings.query)
+        expectRole = settings.expectRole
+        needsState = settings.expectRole != nil || spec.thresholds["replication_lag"] != nil
+            || spec.thresholds["connections_percent"] != nil
+        timeout = spec.timeout
+    }
+
+    public func run(deadline: ContinuousClock.Instant) async -> ProbeResult {
+        let start = ContinuousClock.now
+        let timeout = Self.timeoutLabel(configured: self.timeout, budget: start.duration(to: deadline))
+        func elapsed() -> Duration { start.duration(to: .now) }
+        func stopped() -> ProbeResult {
+            Task.isCancelled ? .failure("cancelled", latency: elapsed()) : .timeout(after: timeout)
+        }
+
+        // 1. Start the connection (may resolve a name: on the executor, bounded by the deadline).
+        let (keywords, values) = (self.keywords, self.values)
+        guard
+            let started = await BlockingExecutor.shared.run(
+                abandoningAt: deadline, onAbandon: { $0?.finish() },
+                { PGConnection.start(keywords: keywords, values: values) })
+        else { return stopped() }
+        guard let connection = started else { return .failure("out of memory starting a libpq connection", latency: elapsed()) }
+        var session = Session(connection: connection, deadline: deadline, multiHost: multiHost)
+        defer { session.finish() }
+
+        // 2. Drive PQconnectPoll until the connection is made.
+        var observations: [Observation] = []
+        if let failure = await session.connect() {
+            return result(for: failure, latency: elapsed(), timeout: timeout, observations: observations)
+        }
+        let connected = elapsed()
+        let version = Self.versionText(PQserverVersion(connection.conn))
+        observations.append(Observation("server_version", text: version))
+        observations.append(Observation("connect_time", connected.seconds, unit: "seconds"))
+
+        // 3. The configured query.
+        let queryStart = ContinuousClock.now
+        switch await session.execute(query) {
+        case .failure(let failure):
+            return result(for: failure, latency: elapsed(), timeout: timeout, observations: observations)
+        case .success:
+            break
+        }
+        let latency = elapsed()
+        observations.append(Observation("query_time", queryStart.duration(to: .now).seconds, unit: "seconds"))
+
+        // 4. Server state, one round trip.
+        let stateQuery = PQserverVersion(connection.conn) >= 100000 ? Self.stateQuery : Self.stateQuery9
+        let row: [String?]
+        switch await session.execute(stateQuery) {
+        case .success(let rows) where rows.count == 1 && rows[0].count == 4:
+            row = rows[0]
+        case .success:
+            row = []
+        case .failure(.timedOut):
+            return .timeout(after: timeout)
+        case .failure(.cancelled):
+            return .failure("cancelled", latency: elapsed())
+        case .failure(let failure):
+            if needsState {
+                return .failure("could not read server state: \(failure.text(secrets))", latency: latency, observations: observations)
+            }
+            row = []
+        }
+        var inRecovery: Bool?
+        if row.count == 4 {
+            inRecovery = row[0] == "t"
+            observations.append(Observation("role", text: inRecovery == true ? "replica" : "primary"))
+            observations.append(Observation("in_recovery", inRecovery == true ? 1 : 0))
+            if let lag = row[1].flatMap(Double.init) { observations.append(Observation("replication_lag", max(0, lag), unit: "seconds")) }
+            if let used = row[2].flatMap(Double.init), let max = row[3].flatMap(Double.init), max > 0 {
+                observations.append(Observation("connections_percent", used / max * 100, unit: "percent"))
+            }
+        } else if needsState {
+            return .failure("could not read server state: unexpected answer", latency: latency, observations: observations)
+        }
+
+        if let expectRole, let inRecovery {
+            let role: PostgresSettings.Role = inRecovery ? .replica : .primary
+            if role != expectRole {
+                return .failure("role is \(role.rawValue), expected \(expectRole.rawValue)", latency: latency, observations: observations)
+            }
+        }
+        return ProbeResult(success: true, latency: latency, message: "\(queryLabel) ok, server \(version)", observations: observations)
+    }
+
+    private func result(for failure: Failure, latency: Duration, timeout: Duration, observations: [Observation]) -> ProbeResult {
+        switch failure {
+        case .timedOut: .timeout(after: timeout)
+        default: .failure(failure.text(secrets), latency: latency, observations: observations)
+        }
+    }
+
+    // MARK: - Server state
+
+    /// `in_recovery`, replication lag (0 when everything received is replayed: an idle primary
+    /// must not look like a lagging replica), client connections, `max_connections`.
+    static let stateQuery = """
+        SELECT pg_is_in_recovery(), \
+        CASE WHEN NOT pg_is_in_recovery() THEN NULL \
+        WHEN pg_last_wal_receive_lsn() = pg_last_wal_replay_lsn() THEN 0 \
+        ELSE extract(epoch FROM now() - pg_last_xact_replay_timestamp()) END, \
+        (SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'client backend'), \
+        current_setting('max_connections')::int
+        """
+    /// The same before PostgreSQL 10 (xlog names, no `backend_type`).
+    static let stateQuery9 = """
+        SELECT pg_is_in_recovery(), \
+        CASE WHEN NOT pg_is_in_recovery() THEN NULL \
+        WHEN pg_last_xlog_receive_location() = pg_last_xlog_replay_location() THEN 0 \
+        ELSE extract(epoch FROM now() - pg_last_xact_replay_timestamp()) END, \
+        (SELECT count(*) FROM pg_stat_activity), \
+        current_setting('max_connections')::int
+        """
+
+    // MARK: - Text
+
+    /// `150018` → `15.18`; `90624` → `9.6.24`.
+    static func versionText(_ v: Int32) -> String {
+        if v <= 0 { return "unknown" }
+        if v >= 100000 { return "\(v / 10000).\(v % 10000)" }
+        return "\(v / 10000).\(v / 100 % 100).\(v % 100)"
+    }
+
+    /// The query as the success message shows it: one line, at most 40 characters.
+    static func label(_ query: String) -> String {
+        let words = query.split(whereSeparator: { $0.isWhitespace }).joined(separator: " ")
+        var text = words.hasSuffix(";") ? String(words.dropLast()) : words
+        if text.count > 40 { text = String(text.prefix(37)) + "..." }
+        return text
+    }
+
+    /// The timeout a message names: the configured one, unless the deadline the caller gave is
+    /// clearly another budget (a `check` run, a test).
+    static func timeoutLabel(configured: Duration, budget: Duration) -> Duration {
+        abs((budget - configured).seconds) <= 0.1 ? configured : max(budget, .zero)
+    }
+
+    /// Parses a DSN (URI or `key=value`) without I/O: the set options, or libpq's complaint.
+    static func parse(_ dsn: String) -> Result<[String: String], ParseFailure> {
+        var error: UnsafeMutablePointer<CChar>?
+        guard let options = PQconninfoParse(dsn, &error) else {
+            defer { if let error { PQfreemem(error) } }
+            return .failure(ParseFailure(text: error.map { Redactor.oneLine(String(cString: $0)) } ?? "out of memory"))
+        }
+        defer { PQconninfoFree(options) }
+        var out: [String: String] = [:]
+        var p = options
+        while let keyword = p.pointee.keyword {
+            if let value = p.pointee.val { out[String(cString: keyword)] = String(cString: value) }
+            p += 1
+        }
+        return .success(out)
+    }
+
+    struct ParseFailure: Error, CustomStringConvertible {
+        var text: String
+        var description: String { text }
+    }
+
+    /// libpq's multi-line error text as one line: the hint lines (tab-indented) and the
+    /// `connection to server at "h", port p failed:` preamble dropped, severity prefixes
+    /// (`FATAL:  `) removed, the same reason for several addresses said once, secrets scrubbed.
+    static func cleanError(_ raw: String, secrets: [String]) -> String {
+        var reasons: [String] = []
+        for line in raw.split(separator: "\n", omittingEmptySubsequences: true) {
+            if line.hasPrefix("\t") || line.hasPrefix(" ") { continue }
+            var text = line.trimmingCharacters(in: .whitespaces)
+            for preamble in [#"^connection to server (at|on) .*? failed: ?"#, #"^could not connect to server: ?"#] {
+                if let r = text.range(of: preamble, options: .regularExpression) { text.removeSubrange(r) }
+            }
+            for severity in ["FATAL:", "ERROR:", "PANIC:"] where text.hasPrefix(severity) {
+                text = String(text.dropFirst(severity.count)).trimmingCharacters(in: .whitespaces)
+            }
+            text = Redactor.lowerFirstWord(text)
+            if !text.isEmpty, !reasons.contains(text) { reasons.append(text) }
+        }
+        let joined = reasons.isEmpty ? "connection failed" : reasons.joined(separator: "; ")
+        return Redactor.scrub(Redactor.oneLine(joined), secrets)
+    }
+
+    // MARK: - One connection
+
+    enum Failure: Error {
+        case timedOut
+        case cancelled
+        /// libpq's error text, raw: cleaned and scrubbed when reported.
+        case libpq(String)
+        case other(String)
+
+        func text(_ secrets: [String]) -> String {
+            switch self {
+            case .timedOut: "timeout"
+            case .cancelled: "cancelled"
+            case .libpq(let raw): PostgresProbe.cleanError(raw, secrets: secrets)
+            case .other(let text): Redactor.scrub(text, secrets)
+            }
+        }
+    }
+
+    /// One run's use of its connection: the steps happen one after another, never overlapping.
+    struct Session {
+        let connection: PGConnection
+        let deadline: ContinuousClock.Instant
+        let multiHost: Bool
+        /// False once the connection was handed to the executor thread that frees it.
+        var owned = true
+
+        mutating func finish() {
+            if owned { connection.finish() }
+            owned = false
+        }
+
+        /// `PQconnectPoll` until `PGRES_POLLING_OK`, waiting on the socket in between.
+        mutating func connect() async -> Failure? {
+            let conn = connection.conn
+            if PQstatus(conn) == CONNECTION_BAD { return .libpq(String(cString: PQerrorMessage(conn))) }
+            var status = PGRES_POLLING_WRITING
+            while true {
+                switch status {
+                case PGRES_POLLING_OK:
+                    return nil
+                case PGRES_POLLING_READING, PGRES_POLLING_WRITING:
+                    // The socket can change between steps (a new address, a retry without SSL).
+                    if let failure = await wait(for: status == PGRES_POLLING_READING ? .readable : .writable) { return failure }
+                    if multiHost {
+                        let connection = self.connection
+                        guard
+                            let next = await BlockingExecutor.shared.run(
+                                abandoningAt: deadline, onAbandon: { _ in connection.finish() },
+                                { PQconnectPoll(connection.conn).rawValue })
+                        else {
+                            owned = false
+                            return Task.isCancelled ? .cancelled : .timedOut
+                        }
+                        status = PostgresPollingStatusType(rawValue: next)
+                    } else {
+                        status = PQconnectPoll(conn)
+                    }
+                default:  // PGRES_POLLING_FAILED
+                    return .libpq(String(cString: PQerrorMessage(conn)))
+                }
+            }
+        }
+
+        /// Sends `sql` and drains every result. Rows of the first result that has any, as text.
+        func execute(_ sql: String) async -> Result<[[String?]], Failure> {
+            let conn = connection.conn
+            guard PQsetnonblocking(conn, 1) == 0, PQsendQuery(conn, sql) == 1 else {
+                return .failure(.libpq(String(cString: PQerrorMessage(conn))))
+            }
+            // Flush what libpq could not write at once (large queries, a full socket buffer).
+            while true {
+                let flushed = PQflush(conn)
+                if flushed == 0 { break }
+                if flushed < 0 { return .failure(.libpq(String(cString: PQerrorMessage(conn)))) }
+                if let failure = await wait(for: .writable) { return .failure(failure) }
+            }
+            var rows: [[String?]]?
+            var error: Failure?
+            while true {
+                while PQisBusy(conn) == 1 {
+                    if let failure = await wait(for: .readable) { return .failure(failure) }
+                    if PQconsumeInput(conn) == 0 { return .failure(.libpq(String(cString: PQerrorMessage(conn)))) }
+                }
+                guard let res = PQgetResult(conn) else { break }
+                defer { PQclear(res) }
+                switch PQresultStatus(res) {
+                case PGRES_TUPLES_OK, PGRES_SINGLE_TUPLE:
+                    if rows == nil { rows = Self.rows(res) }
+                case PGRES_COMMAND_OK, PGRES_EMPTY_QUERY, PGRES_NONFATAL_ERROR:
+                    break
+                case PGRES_COPY_IN, PGRES_COPY_OUT, PGRES_COPY_BOTH:
+                    // The connection is mid-COPY and is about to be closed: stop here.
+                    return .failure(.other("the query started a COPY, which a probe cannot complete"))
+                default:
+                    if error == nil {
+                        if let primary = PQresultErrorField(res, Int32(UInt8(ascii: "M"))) {
+                            error = .other("query failed: \(Redactor.oneLine(String(cString: primary)))")
+                        } else {
+                            error = .libpq(String(cString: PQresultErrorMessage(res)))
+                        }
+                    }
+                }
+            }
+            if let error { return .failure(error) }
+            return .success(rows ?? [])
+        }
+
+        private func wait(for interest: SocketPoller.Interest) async -> Failure? {
+            let fd = PQsocket(connection.conn)
+            guard fd >= 0 else { return .libpq(String(cString: PQerrorMessage(connection.conn))) }
+            if ContinuousClock.now >= deadline { return .timedOut }
+            switch await SocketPoller.shared.wait(fd: fd, for: interest, deadline: deadline) {
+            case .ready: return nil
+            case .timedOut: return .timedOut
+            case .cancelled: return .cancelled
+            case .failed(let err): return .other("poll failed: \(String(cString: strerror(err)))")
+            }
+        }
+
+        private static func rows(_ res: OpaquePointer) -> [[String?]] {
+            let (n, m) = (PQntuples(res), PQnfields(res))
+            return (0..<n).map { r in
+                (0..<m).map { c in PQgetisnull(res, r, c) == 1 ? nil : String(cString: PQgetvalue(res, r, c)) }
+            }
+        }
+    }
+}
+
+/// A libpq connection. `@unchecked Sendable` because a `PGconn` is not thread-safe: it is owned
+/// by exactly one party at a time, either the probe run that awaits its steps one after another
+/// (libpq allows a connection to move between threads as long as calls never overlap), or, when
+/// that run stopped waiting for a step on the executor, the executor thread that finishes it.
+final class PGConnection: @unchecked Sendable {
+    let conn: OpaquePointer
+
+    private init(_ conn: OpaquePointer) { self.conn = conn }
+
+    /// `PQconnectStartParams` with `expand_dbname`: the DSN in `dbname` is expanded in place.
+    /// Blocking (name resolution): call it on the executor.
+    static func start(keywords: [String], values: [String]) -> PGConnection? {
+        var k: [UnsafeMutablePointer<CChar>?] = keywords.map { strdup($0) } + [nil]
+        var v: [UnsafeMutablePointer<CChar>?] = values.map { strdup($0) } + [nil]
+        defer {
+            for p in k { free(p) }
+            for p in v {
+                if let p { memset(p, 0, strlen(p)) }  // the password: do not leave it in freed memory
+                free(p)
+            }
+        }
+        let conn = k.withUnsafeMutableBufferPointer { kp in
+            v.withUnsafeMutableBufferPointer { vp in
+                kp.baseAddress!.withMemoryRebound(to: UnsafePointer<CChar>?.self, capacity: kp.count) { keys in
+                    vp.baseAddress!.withMemoryRebound(to: UnsafePointer<CChar>?.self, capacity: vp.count) { vals in
+                        PQconnectStartParams(keys, vals, 1)
+                    }
+                }
+            }
+        }
+        return conn.map(PGConnection.init)
+    }
+
+    /// `PQfinish`: closes the socket (after a Terminate message once connected); non-blocking.
+    func finish() { PQfinish(conn) }
+}
+
+/// Finds the password a DSN carries, so a message can scrub it even when libpq cannot parse the
+/// DSN: the URI userinfo's (raw and percent-decoded) and a `password=` keyword's.
+enum DSNSecrets {
+    static func find(in dsn: String) -> [String] {
+        var found: [String] = []
+        if let r = dsn.range(of: #"^[a-z]+://[^/@?#]*:([^@/?#]*)@"#, options: .regularExpression) {
+            let userinfo = dsn[r].dropFirst(dsn[r].distance(from: dsn[r].startIndex, to: dsn[r].range(of: "://")!.upperBound))
+            if let colon = userinfo.firstIndex(of: ":") {
+                let raw = String(userinfo[userinfo.index(after: colon)...].dropLast())
+                found.append(raw)
+                if let decoded = raw.removingPercentEncoding, decoded != raw { found.append(decoded) }
+            }
+        }
+        if let r = dsn.range(of: #"password\s*=\s*('([^'\\]|\\.)*'|[^\s]+)"#, options: .regularExpression) {
+            var value = String(dsn[r].drop(while: { $0 != "=" }).dropFirst()).trimmingCharacters(in: .whitespaces)
+            if value.hasPrefix("'") && value.hasSuffix("'") && value.count >= 2 { value = String(value.dropFirst().dropLast()) }
+            found.append(value)
+        }
+        return found.filter { !$0.isEmpty }
+    }
+}
+
+/// One-line, secret-free text for messages.
+enum Redactor {
+    static func scrub(_ text: String, _ secrets: [String]) -> String {
+        var out = text
+        for s in secrets.sorted(by: { $0.count > $1.count }) where !s.isEmpty {
+            out = out.replacingOccurrences(of: s, with: "<redacted>")
+        }
+        return out
+    }
+
+    /// Collapses line breaks and runs of spaces; trims a final period; at most 300 characters.
+    static func oneLine(_ text: String) -> String {
+        var out = text.split(whereSeparator: { $0.isNewline || $0 == "\t" }).map { $0.trimmingCharacters(in: .whitespaces) }
+            .filter { !$0.isEmpty }.joined(separator: " ")
+        while out.contains("  ") { out = out.replacingOccurrences(of: "  ", with: " ") }
+        if out.count > 300 { out = String(out.prefix(297)) + "..." }
+        return out
+    }
+
+    /// `Connection refused` → `connection refused`, but `SSL error` stays as it is.
+    static func lowerFirstWord(_ text: String) -> String {
+        guard let first = text.first, first.isUppercase else { return text }
+        let second = text.dropFirst().first
+        guard second == nil || second!.isLowercase else { return text }
+        return first.lowercased() + text.dropFirst()
+    }
+}

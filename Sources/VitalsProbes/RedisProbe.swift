@@ -1,0 +1,261 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import CHiredis
+import Foundation
+import VitalsConfig
+import VitalsCore
+
+/// `redis`: connect, `AUTH`, `SELECT`, `PING`, and `INFO server|memory|clients|replication`.
+///
+/// hiredis 0.14 (Debian 12) has no usable non-blocking API with TLS or options, so a run is one
+/// blocking job on the `BlockingExecutor`, every step under a native timeout taken from the
+/// deadline: `redisConnectWithTimeout` for the connect, `redisSetTimeout` (socket receive and
+/// send timeouts) re-armed with the time left before each reply. The Swift side stops waiting
+/// at the deadline anyway, because name resolution inside the connect has no timeout at all;
+/// an abandoned job frees its own context when its timeouts end it.
+///
+/// After the connect, all commands go out in one pipelined write and their replies are read in
+/// order, so a run costs one round trip however many commands it sends, and `latency` is
+/// connect plus that round trip. The first error reply (`AUTH`'s before `PING`'s `NOAUTH`) is
+/// the one reported. An `INFO` that fails (renamed away by `rename-command`) leaves the run
+/// successful, without the observations it would have given.
+///
+/// `role` is reported as `master` or `replica` (Redis' INFO still says `slave`).
+public struct RedisProbe: Probe {
+    enum Target: Sendable, Equatable {
+        case tcp(host: String, port: Int)
+        case unix(path: String)
+    }
+
+    let target: Target
+    /// What a run sends, pipelined: `AUTH`?, `SELECT`?, `PING`, four `INFO` sections.
+    let commands: [[String]]
+    static let infoSections = ["server", "memory", "clients", "replication"]
+    let secrets: [String]
+    let timeout: Duration
+
+    /// A peer that closes the socket while hiredis writes must not kill the process with
+    /// SIGPIPE: ignored once, process-wide, before the first probe exists.
+    private static let ignoreSIGPIPE: Void = {
+        _ = signal(SIGPIPE, SIG_IGN)
+    }()
+
+    public init(spec: ComponentSpec) throws {
+        guard case .redis(let settings) = spec.probe else { throw ProbeSetupError("not a redis component") }
+        Self.ignoreSIGPIPE
+        target = try Self.parseAddress(settings.address)
+        var commands: [[String]] = []
+        switch (settings.username, settings.password?.value) {
+        case (let user?, let password?): commands.append(["AUTH", user, password])  // an ACL user, Redis 6+
+        case (nil, let password?): commands.append(["AUTH", password])
+        case (_?, nil): throw ProbeSetupError("redis username needs a password")
+        case (nil, nil): break
+        }
+        if settings.db != 0 { commands.append(["SELECT", String(settings.db)]) }
+        commands.append(["PING"])
+        for section in Self.infoSections { commands.append(["INFO", section]) }
+        self.commands = commands
+        secrets = [settings.password?.value].compactMap { $0 }.filter { !$0.isEmpty }
+        timeout = spec.timeout
+    }
+
+    static func parseAddress(_ address: String) throws -> Target {
+        if address.hasPrefix("unix://") {
+            let path = String(address.dropFirst("unix://".count))
+            guard path.hasPrefix("/") else { throw ProbeSetupError("expected unix:///path/to/socket, got \(address)") }
+            return .unix(path: path)
+        }
+        let (host, port) = try HostPort.split(address)
+        return .tcp(host: host, port: port)
+    }
+
+    public func run(deadline: ContinuousClock.Instant) async -> ProbeResult {
+        let start = ContinuousClock.now
+        let timeout = PostgresProbe.timeoutLabel(configured: self.timeout, budget: start.duration(to: deadline))
+        let (target, commands) = (self.target, self.commands)
+
+        guard let outcome = await BlockingExecutor.shared.run(abandoningAt: deadline, { RedisExchange.run(target, commands, deadline: deadline) })
+        else {
+            return Task.isCancelled ? .failure("cancelled", latency: start.duration(to: .now)) : .timeout(after: timeout)
+        }
+        let latency = start.duration(to: .now)
+        let replies: [RedisExchange.Reply]
+        switch outcome {
+        case .timedOut: return .timeout(after: timeout)
+        case .failed(let why): return .failure(Redactor.scrub(why, secrets), latency: latency)
+        case .replies(let r): replies = r
+        }
+
+        // Replies in command order: AUTH?, SELECT?, PING, INFO x4.
+        let infoCount = Self.infoSections.count
+        let pingIndex = replies.count - infoCount - 1
+        for (i, reply) in replies.prefix(pingIndex + 1).enumerated() {
+            if case .error(let text) = reply {
+                return .failure(Redactor.scrub(Redactor.oneLine(text), secrets), latency: latency)
+            }
+            if i == pingIndex, reply != .status("PONG") {
+                return .failure("unexpected answer to PING: \(Redactor.scrub(reply.summary, secrets))", latency: latency)
+            }
+        }
+        var info: [String: String] = [:]
+        for case .text(let text) in replies.suffix(infoCount) { info.merge(Self.parseInfo(text)) { a, _ in a } }
+
+        let (observations, role) = Self.observations(info)
+        let version = info["redis_version"]
+        var message = "PONG"
+        if let version { message += ", redis \(version)" }
+        if let role { message += ", role \(role)" }
+        if role == "replica", info["master_link_status"] == "down" {
+            return .failure("replica link to master is down", latency: latency, observations: observations)
+        }
+        return ProbeResult(success: true, latency: latency, message: message, observations: observations)
+    }
+
+    /// `key:value` lines of an INFO answer (`#` section headers skipped).
+    static func parseInfo(_ text: String) -> [String: String] {
+        var out: [String: String] = [:]
+        for line in text.split(whereSeparator: \.isNewline) where !line.hasPrefix("#") {
+            guard let colon = line.firstIndex(of: ":") else { continue }
+            out[String(line[..<colon])] = String(line[line.index(after: colon)...])
+        }
+        return out
+    }
+
+    static func observations(_ info: [String: String]) -> ([Observation], role: String?) {
+        var out: [Observation] = []
+        let role = info["role"].map { $0 == "slave" ? "replica" : $0 }
+        if let role { out.append(Observation("role", text: role)) }
+        if let v = info["redis_version"] { out.append(Observation("redis_version", text: v)) }
+        let used = info["used_memory"].flatMap(Double.init)
+        let max = info["maxmemory"].flatMap(Double.init)
+        if let used { out.append(Observation("used_memory", used, unit: "bytes")) }
+        if let max { out.append(Observation("maxmemory", max, unit: "bytes")) }
+        if let used, let max, max > 0 { out.append(Observation("used_memory_percent", used / max * 100, unit: "percent")) }
+        if let c = info["connected_clients"].flatMap(Double.init) { out.append(Observation("connected_clients", c, unit: "count")) }
+        if role == "replica", let link = info["master_link_status"] { out.append(Observation("master_link_status", text: link)) }
+        return (out, role)
+    }
+}
+
+/// One blocking conversation with a Redis server, run on an executor thread. Owns its
+/// `redisContext` from connect to `redisFree`; nothing of it escapes.
+enum RedisExchange {
+    enum Reply: Sendable, Equatable {
+        case status(String)
+        case error(String)
+        case text(String)
+        case integer(Int64)
+        case nil_
+        case array(Int)
+
+        var summary: String {
+            switch self {
+            case .status(let s), .error(let s): Redactor.oneLine(s)
+            case .text(let s): "\"\(Redactor.oneLine(String(s.prefix(60))))\""
+            case .integer(let i): String(i)
+            case .nil_: "nil"
+            case .array(let n): "an array of \(n)"
+            }
+        }
+    }
+
+    enum Outcome: Sendable {
+        case replies([Reply])
+        case failed(String)
+        case timedOut
+    }
+
+    static func run(_ target: RedisProbe.Target, _ commands: [[String]], deadline: ContinuousClock.Instant) -> Outcome {
+        guard let tv = timeLeft(deadline) else { return .timedOut }
+        let context: UnsafeMutablePointer<redisContext>? =
+            switch target {
+            case .tcp(let host, let port): redisConnectWithTimeout(host, Int32(port), tv)
+            case .unix(let path): redisConnectUnixWithTimeout(path, tv)
+            }
+        guard let c = context else { return .failed("out of memory allocating a redis context") }
+        defer { redisFree(c) }
+        if c.pointee.err != 0 { return failure(c) }
+
+        for command in commands {
+            let appended = withArgv(command) { argc, argv, lengths in redisAppendCommandArgv(c, argc, argv, lengths) }
+            if appended != REDIS_OK { return failure(c) }
+        }
+        var replies: [Reply] = []
+        for _ in commands {
+            // Re-armed before every read, so the last one still ends at the deadline.
+            guard let tv = timeLeft(deadline) else { return .timedOut }
+            if redisSetTimeout(c, tv) != REDIS_OK { return failure(c) }
+            var raw: UnsafeMutableRawPointer?
+            guard redisGetReply(c, &raw) == REDIS_OK, let raw else { return failure(c) }
+            let reply = raw.assumingMemoryBound(to: redisReply.self)
+            replies.append(convert(reply))
+            freeReplyObject(raw)
+        }
+        return .replies(replies)
+    }
+
+    /// Time left to the deadline, at least 1 ms: a zero `timeval` means "no timeout" to
+    /// `SO_RCVTIMEO`. Nil when the deadline has passed.
+    static func timeLeft(_ deadline: ContinuousClock.Instant) -> timeval? {
+        let left = ContinuousClock.now.duration(to: deadline)
+        guard left > .zero else { return nil }
+        let (s, atto) = left.components
+        let usec = Int(atto / 1_000_000_000_000)
+        return s == 0 && usec < 1000 ? timeval(tv_sec: 0, tv_usec: 1000) : timeval(tv_sec: Int(s), tv_usec: usec)
+    }
+
+    /// The context's error as a probe outcome: a socket timeout is a timeout, the rest one line.
+    static func failure(_ c: UnsafeMutablePointer<redisContext>) -> Outcome {
+        let text = withUnsafeBytes(of: c.pointee.errstr) { raw in
+            String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
+        }
+        return describe(err: c.pointee.err, errstr: text)
+    }
+
+    static func describe(err: Int32, errstr: String) -> Outcome {
+        let timeouts = ["Resource temporarily unavailable", "Connection timed out", "Operation now in progress"]
+        if err == REDIS_ERR_IO, timeouts.contains(where: errstr.contains) { return .timedOut }
+        var text = Redactor.lowerFirstWord(Redactor.oneLine(errstr))
+        if text.isEmpty { text = "redis error \(err)" }
+        if err == REDIS_ERR_PROTOCOL { text += " (not a Redis server?)" }
+        return .failed(text)
+    }
+
+    static func convert(_ r: UnsafeMutablePointer<redisReply>) -> Reply {
+        let reply = r.pointee
+        func string() -> String {
+            guard let s = reply.str else { return "" }
+            return String(decoding: UnsafeRawBufferPointer(start: s, count: reply.len), as: UTF8.self)
+        }
+        switch reply.type {
+        case REDIS_REPLY_STATUS: return .status(string())
+        case REDIS_REPLY_ERROR: return .error(string())
+        case REDIS_REPLY_STRING: return .text(string())
+        case REDIS_REPLY_INTEGER: return .integer(reply.integer)
+        case REDIS_REPLY_ARRAY: return .array(reply.elements)
+        default: return .nil_
+        }
+    }
+
+    /// Binary-safe argv for hiredis (a password may hold any byte), freed after the call.
+    static func withArgv<R>(_ args: [String], _ body: (Int32, UnsafeMutablePointer<UnsafePointer<CChar>?>, UnsafePointer<Int>) -> R) -> R {
+        let lengths: [Int] = args.map { $0.utf8.count }
+        let copies: [UnsafeMutableBufferPointer<CChar>] = args.map { arg in
+            let buffer = UnsafeMutableBufferPointer<CChar>.allocate(capacity: arg.utf8.count + 1)
+            buffer.initialize(repeating: 0)
+            UnsafeMutableRawBufferPointer(buffer).copyBytes(from: arg.utf8)
+            return buffer
+        }
+        defer {
+            for buffer in copies {
+                buffer.update(repeating: 0)  // a password: do not leave it in freed memory
+                buffer.deallocate()
+            }
+        }
+        var argv: [UnsafePointer<CChar>?] = copies.map { UnsafePointer($0.baseAddress) }
+        return argv.withUnsafeMutableBufferPointer { a in
+            lengths.withUnsafeBufferPointer { l in body(Int32(args.count), a.baseAddress!, l.baseAddress!) }
+        }
+    }
+}
