@@ -1,0 +1,241 @@
+import Foundation
+import Testing
+import VitalsConfig
+import VitalsCore
+@testable import VitalsProbes
+
+/// The `redis` probe against the real server `make test` starts (password, ACL user, unix
+/// socket), and against loopback listeners that refuse, hang, speak HTTP, or fake a replica.
+@Suite(.enabled(if: TestServers.redisAvailable, TestServers.skipRedis))
+struct RedisProbeTests {
+    static func probe(
+        _ address: String, username: String? = nil, password: String? = nil, db: Int = 0,
+        timeout: Duration = .seconds(2), thresholds: Thresholds = Thresholds()
+    ) throws -> RedisProbe {
+        var settings = RedisSettings(address: address)
+        settings.username = username
+        settings.password = password.map(Secret.init)
+        settings.db = db
+        return try RedisProbe(spec: DBTest.spec(.redis(settings), timeout: timeout, thresholds: thresholds))
+    }
+
+    static func expectHealthy(_ r: ProbeResult, secrets: [String], sourceLocation: Testing.SourceLocation = #_sourceLocation) {
+        #expect(r.success, "\(r.message)", sourceLocation: sourceLocation)
+        #expect(r.message.range(of: #"^PONG, redis \d+\.\d+\.\d+, role master$"#, options: .regularExpression) != nil, "\(r.message)", sourceLocation: sourceLocation)
+        DBTest.expectClean(r.message, secrets: secrets, sourceLocation: sourceLocation)
+    }
+
+    @Test func healthyServerAnswersWithInfo() async throws {
+        let redis = try TestServers.redis()
+        let r = try await Self.probe(redis.address, password: redis.password).run(deadline: .now + .seconds(2))
+        Self.expectHealthy(r, secrets: [redis.password])
+        guard case .text(let version)? = r.observation("redis_version") else { Issue.record("no redis_version"); return }
+        #expect(r.message == "PONG, redis \(version), role master")
+        #expect(r.observation("role") == .text("master"))
+        #expect(try #require(r.number("used_memory")) > 0)
+        #expect(try #require(r.number("connected_clients")) >= 1)
+        #expect(r.number("maxmemory") == 0)
+        #expect(r.observation("used_memory_percent") == nil, "no percentage without maxmemory")
+        #expect(r.observation("master_link_status") == nil)
+        #expect(Judge.judge(r, thresholds: Thresholds()).status == .healthy)
+    }
+
+    @Test func aclUserAuthenticates() async throws {
+        let redis = try TestServers.redis()
+        let r = try await Self.probe(redis.address, username: redis.user, password: redis.userPassword).run(deadline: .now + .seconds(2))
+        Self.expectHealthy(r, secrets: [redis.userPassword])
+    }
+
+    @Test func unixSocket() async throws {
+        let redis = try TestServers.redis()
+        let r = try await Self.probe("unix://\(redis.socket)", password: redis.password).run(deadline: .now + .seconds(2))
+        Self.expectHealthy(r, secrets: [redis.password])
+    }
+
+    @Test func selectsTheConfiguredDatabase() async throws {
+        let redis = try TestServers.redis()
+        let r = try await Self.probe(redis.address, password: redis.password, db: 1).run(deadline: .now + .seconds(2))
+        Self.expectHealthy(r, secrets: [redis.password])
+        let out = try await Self.probe(redis.address, password: redis.password, db: 4000).run(deadline: .now + .seconds(2))
+        #expect(!out.success)
+        #expect(out.message == "ERR DB index is out of range")
+    }
+
+    @Test func wrongPasswordSaysWhyWithoutThePassword() async throws {
+        let redis = try TestServers.redis()
+        let wrong = "wrong-\(redis.password)-x"
+        let r = try await Self.probe(redis.address, password: wrong).run(deadline: .now + .seconds(2))
+        #expect(!r.success)
+        #expect(r.message.hasPrefix("WRONGPASS invalid username-password pair"))
+        DBTest.expectClean(r.message, secrets: [wrong, redis.password])
+
+        let user = try await Self.probe(redis.address, username: redis.user, password: wrong).run(deadline: .now + .seconds(2))
+        #expect(user.message.hasPrefix("WRONGPASS"))
+        DBTest.expectClean(user.message, secrets: [wrong, redis.userPassword])
+    }
+
+    @Test func noPasswordOnAProtectedServer() async throws {
+        let redis = try TestServers.redis()
+        let r = try await Self.probe(redis.address).run(deadline: .now + .seconds(2))
+        #expect(!r.success)
+        #expect(r.message == "NOAUTH Authentication required.")
+    }
+
+    @Test func refusedConnectionSaysSo() async throws {
+        let port = try LoopbackServer.closedPort()
+        let r = try await Self.probe("127.0.0.1:\(port)", password: "pw").run(deadline: .now + .seconds(2))
+        #expect(!r.success)
+        #expect(r.message == "connection refused")
+    }
+
+    @Test func missingUnixSocket() async throws {
+        let r = try await Self.probe("unix:///nonexistent/redis.sock").run(deadline: .now + .seconds(2))
+        #expect(r.message == "no such file or directory")
+    }
+
+    /// A server that accepts and never answers: the run ends at its deadline, and a healthy
+    /// probe running at the same time is not held up.
+    @Test func hungServerEndsAtTheDeadlineAndDelaysNobody() async throws {
+        let redis = try TestServers.redis()
+        let hung = try LoopbackServer(.hang)
+        defer { withExtendedLifetime(hung) {} }
+        let stuck = try Self.probe("127.0.0.1:\(hung.port)", password: "pw", timeout: .milliseconds(600))
+        let healthy = try Self.probe(redis.address, password: redis.password)
+
+        async let stuckRun = DBTest.timed(stuck, timeout: .milliseconds(600))
+        try await Task.sleep(for: .milliseconds(50))
+        let other = await DBTest.timed(healthy, timeout: .seconds(2))
+        let (r, past, _) = await stuckRun
+
+        #expect(!r.success)
+        #expect(r.message == "timeout after 600ms")
+        #expect(past >= .milliseconds(-5) && past < .milliseconds(100), "returned \(past) past the deadline")
+        Self.expectHealthy(other.result, secrets: [redis.password])
+        #expect(other.elapsed < .milliseconds(400), "the healthy probe took \(other.elapsed) next to a hung one")
+    }
+
+    @Test func serverSpeakingHTTPIsAClearFailure() async throws {
+        let http = try LoopbackServer(.reply(DBTest.badRequest, after: .zero))
+        defer { withExtendedLifetime(http) {} }
+        let (r, past, _) = await DBTest.timed(try Self.probe("127.0.0.1:\(http.port)", password: "pw-secret"), timeout: .seconds(2))
+        #expect(!r.success)
+        #expect(past < .zero, "a wrong protocol must fail at once, not time out")
+        #expect(r.message.contains("protocol error"), "\(r.message)")
+        DBTest.expectClean(r.message, secrets: ["pw-secret"])
+    }
+
+    @Test func slowAnswerIsJudgedByLatency() async throws {
+        let fake = try FakeRedis(delay: .milliseconds(200), answer: FakeReplies.master)
+        defer { fake.stop() }
+        let thresholds = DBTest.latencyThreshold(degraded: .milliseconds(100))
+        let r = try await Self.probe("127.0.0.1:\(fake.port)", thresholds: thresholds).run(deadline: .now + .seconds(2))
+        #expect(r.success, "\(r.message)")
+        #expect(r.latency >= .milliseconds(200))
+        #expect(Judge.judge(r, thresholds: thresholds).status == .degraded)
+    }
+
+    @Test func maxmemoryGivesAPercentageThatThresholdsJudge() async throws {
+        let fake = try FakeRedis(answer: FakeReplies.master)
+        defer { fake.stop() }
+        let thresholds = Thresholds(["used_memory_percent": Threshold(degraded: 80, unhealthy: 95, unit: .percent)])
+        let r = try await Self.probe("127.0.0.1:\(fake.port)", thresholds: thresholds).run(deadline: .now + .seconds(2))
+        #expect(r.message == "PONG, redis 7.2.4, role master")
+        #expect(r.number("used_memory_percent") == 90)
+        #expect(r.number("maxmemory") == 1000)
+        #expect(Judge.judge(r, thresholds: thresholds).status == .degraded)
+    }
+
+    @Test func replicaWithItsLinkDownIsUnhealthy() async throws {
+        let down = try FakeRedis(answer: FakeReplies.replica(link: "down"))
+        defer { down.stop() }
+        let r = try await Self.probe("127.0.0.1:\(down.port)").run(deadline: .now + .seconds(2))
+        #expect(!r.success)
+        #expect(r.message == "replica link to master is down")
+        #expect(r.observation("master_link_status") == .text("down"))
+        #expect(r.observation("role") == .text("replica"))
+
+        let up = try FakeRedis(answer: FakeReplies.replica(link: "up"))
+        defer { up.stop() }
+        let ok = try await Self.probe("127.0.0.1:\(up.port)").run(deadline: .now + .seconds(2))
+        #expect(ok.success)
+        #expect(ok.message == "PONG, redis 7.2.4, role replica")
+    }
+
+    @Test func cancellationEndsAHungRunPromptly() async throws {
+        let hung = try LoopbackServer(.hang)
+        defer { withExtendedLifetime(hung) {} }
+        let stuck = try Self.probe("127.0.0.1:\(hung.port)", timeout: .seconds(5))
+        let start = ContinuousClock.now
+        let task = Task { await stuck.run(deadline: .now + .seconds(5)) }
+        try await Task.sleep(for: .milliseconds(100))
+        task.cancel()
+        let r = await task.value
+        #expect(r.message == "cancelled")
+        #expect(start.duration(to: .now) < .seconds(1))
+    }
+}
+
+/// Canned answers for `FakeRedis`.
+enum FakeReplies {
+    static func master(_ command: [String]) -> String {
+        answer(command, replication: "role:master\r\nconnected_slaves:0\r\n")
+    }
+
+    static func replica(link: String) -> @Sendable ([String]) -> String {
+        { answer($0, replication: "role:slave\r\nmaster_host:10.0.0.1\r\nmaster_port:6379\r\nmaster_link_status:\(link)\r\n") }
+    }
+
+    static func answer(_ command: [String], replication: String) -> String {
+        switch (command.first?.uppercased(), command.dropFirst().first) {
+        case ("PING", _): "+PONG\r\n"
+        case ("INFO", "server"): FakeRedis.bulk("# Server\r\nredis_version:7.2.4\r\nredis_mode:standalone\r\n")
+        case ("INFO", "memory"): FakeRedis.bulk("# Memory\r\nused_memory:900\r\nmaxmemory:1000\r\n")
+        case ("INFO", "clients"): FakeRedis.bulk("# Clients\r\nconnected_clients:3\r\n")
+        case ("INFO", "replication"): FakeRedis.bulk("# Replication\r\n" + replication)
+        default: "-ERR unknown command\r\n"
+        }
+    }
+}
+
+/// Text handling that needs no server.
+struct RedisProbeTextTests {
+    @Test func infoLinesBecomeObservations() {
+        let info = RedisProbe.parseInfo("# Server\r\nredis_version:7.0.15\r\n\r\n# Memory\r\nused_memory:1024\r\nmaxmemory:4096\r\n")
+        #expect(info == ["redis_version": "7.0.15", "used_memory": "1024", "maxmemory": "4096"])
+        let (observations, role) = RedisProbe.observations(info.merging(["role": "master"]) { a, _ in a })
+        #expect(role == "master")
+        #expect(observations.first { $0.name == "used_memory_percent" }?.value == .number(25))
+    }
+
+    @Test func hiredisErrorsBecomeOutcomes() {
+        if case .failed(let text) = RedisExchange.describe(err: REDIS_ERR_IO_, errstr: "Connection refused") {
+            #expect(text == "connection refused")
+        } else {
+            Issue.record("refused is a failure")
+        }
+        if case .timedOut = RedisExchange.describe(err: REDIS_ERR_IO_, errstr: "Resource temporarily unavailable") {} else {
+            Issue.record("a socket timeout is a timeout")
+        }
+        if case .failed(let text) = RedisExchange.describe(err: REDIS_ERR_PROTOCOL_, errstr: "Protocol error, got \"H\" as reply type byte") {
+            #expect(text == "protocol error, got \"H\" as reply type byte (not a Redis server?)")
+        } else {
+            Issue.record("a protocol error is a failure")
+        }
+    }
+
+    @Test func addresses() throws {
+        #expect(try RedisProbe.parseAddress("127.0.0.1:6379") == .tcp(host: "127.0.0.1", port: 6379))
+        #expect(try RedisProbe.parseAddress("unix:///run/redis.sock") == .unix(path: "/run/redis.sock"))
+        #expect(throws: ProbeSetupError.self) { try RedisProbe.parseAddress("unix://relative") }
+    }
+
+    @Test func usernameWithoutPasswordIsASetupError() {
+        var settings = RedisSettings(address: "127.0.0.1:6379")
+        settings.username = "app"
+        #expect(throws: ProbeSetupError.self) { try RedisProbe(spec: DBTest.spec(.redis(settings))) }
+    }
+
+    // The hiredis constants, without importing the C module into the tests.
+    let REDIS_ERR_IO_: Int32 = 1
+    let REDIS_ERR_PROTOCOL_: Int32 = 4
+}

@@ -1,0 +1,166 @@
+import Foundation
+import Synchronization
+import Testing
+import VitalsConfig
+import VitalsCore
+@testable import VitalsProbes
+
+/// The real servers `make test` starts (scripts/test-env.sh), read from the environment.
+///
+/// A test that needs one is enabled when its variables are set, or when
+/// `VITALS_TEST_REQUIRE_SERVERS` is set: then a missing variable fails the test (through
+/// `#require`) instead of skipping it, so CI cannot pass by silently testing nothing.
+enum TestServers {
+    static let env = ProcessInfo.processInfo.environment
+    static let required = env["VITALS_TEST_REQUIRE_SERVERS"].map { !$0.isEmpty && $0 != "0" } ?? false
+
+    static let postgresAvailable = required || env["VITALS_TEST_PG_DSN"] != nil
+    static let redisAvailable = required || env["VITALS_TEST_REDIS"] != nil
+    static let skipPostgres: Comment = "PostgreSQL test server not configured (set VITALS_TEST_PG_DSN, or run `make test`)"
+    static let skipRedis: Comment = "Redis test server not configured (set VITALS_TEST_REDIS, or run `make test`)"
+
+    struct Postgres {
+        var dsn: String
+        var password: String
+        var port: Int
+    }
+
+    struct Redis {
+        var address: String
+        var password: String
+        var user: String
+        var userPassword: String
+        var socket: String
+    }
+
+    static func postgres() throws -> Postgres {
+        Postgres(
+            dsn: try variable("VITALS_TEST_PG_DSN"), password: try variable("VITALS_TEST_PG_PASSWORD"),
+            port: try #require(Int(try variable("VITALS_TEST_PG_PORT"))))
+    }
+
+    static func redis() throws -> Redis {
+        Redis(
+            address: try variable("VITALS_TEST_REDIS"), password: try variable("VITALS_TEST_REDIS_PASSWORD"),
+            user: try variable("VITALS_TEST_REDIS_USER"), userPassword: try variable("VITALS_TEST_REDIS_USER_PASSWORD"),
+            socket: try variable("VITALS_TEST_REDIS_SOCKET"))
+    }
+
+    private static func variable(_ name: String) throws -> String {
+        try #require(env[name], "\(name) is not set")
+    }
+}
+
+/// Helpers shared by the database probe tests.
+enum DBTest {
+    static func spec(_ settings: ProbeSettings, timeout: Duration = .seconds(2), thresholds: Thresholds = Thresholds()) -> ComponentSpec {
+        ComponentSpec(name: "db", interval: .seconds(10), timeout: timeout, thresholds: thresholds, probe: settings)
+    }
+
+    /// Runs `probe` with a deadline `timeout` from now; also returns when it came back,
+    /// relative to that deadline (negative: early).
+    static func timed(_ probe: any Probe, timeout: Duration) async -> (result: ProbeResult, pastDeadline: Duration, elapsed: Duration) {
+        let start = ContinuousClock.now
+        let deadline = start + timeout
+        let result = await probe.run(deadline: deadline)
+        let end = ContinuousClock.now
+        return (result, deadline.duration(to: end), start.duration(to: end))
+    }
+
+    static func latencyThreshold(degraded: Duration) -> Thresholds {
+        Thresholds(["latency": Threshold(degraded: degraded.seconds, unit: .seconds)])
+    }
+
+    /// A message is one line, short, and has no trace of any secret.
+    static func expectClean(_ message: String, secrets: [String], sourceLocation: Testing.SourceLocation = #_sourceLocation) {
+        #expect(!message.contains("\n") && !message.contains("\r"), "message has several lines: \(message)", sourceLocation: sourceLocation)
+        #expect(!message.isEmpty && message.count <= 300, sourceLocation: sourceLocation)
+        for s in secrets where !s.isEmpty {
+            #expect(!message.contains(s), "message leaks a secret: \(message)", sourceLocation: sourceLocation)
+        }
+    }
+
+    static let badRequest = Array("HTTP/1.1 400 Bad Request\r\n\r\n".utf8)
+}
+
+/// A tiny RESP server on 127.0.0.1 for what a real test server cannot show (a replica whose
+/// link is down, `maxmemory` set, a server that answers slowly): every command is answered by
+/// `answer`, after `delay`.
+final class FakeRedis: Sendable {
+    let port: Int
+    private let server: Int32
+    private let held = HeldSockets()
+    private let stopped = Atomic(false)
+
+    init(delay: Duration = .zero, answer: @escaping @Sendable ([String]) -> String) throws {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, len) } }
+        guard bound == 0, listen(fd, 16) == 0 else { throw POSIXError(.EADDRINUSE) }
+        _ = withUnsafeMutablePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) } }
+        port = Int(UInt16(bigEndian: addr.sin_port))
+        server = fd
+        let held = self.held
+        Thread.detachNewThread {
+            while true {
+                let c = accept(fd, nil, nil)
+                if c < 0 { return }
+                held.add(c)
+                Thread.detachNewThread { Self.serve(c, delay: delay, answer: answer) }
+            }
+        }
+    }
+
+    private static func serve(_ c: Int32, delay: Duration, answer: @Sendable ([String]) -> String) {
+        var pending: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 4096)
+        while true {
+            let n = recv(c, &chunk, chunk.count, 0)
+            if n <= 0 { return }
+            pending += chunk[..<n]
+            var out = ""
+            while let (command, used) = parse(pending) {
+                pending.removeFirst(used)
+                out += answer(command)
+            }
+            if !out.isEmpty {
+                Thread.sleep(forTimeInterval: delay.seconds)
+                _ = Array(out.utf8).withUnsafeBytes { send(c, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+            }
+        }
+    }
+
+    /// One `*N\r\n$len\r\narg\r\n...` command, and how many bytes it took; nil if incomplete.
+    static func parse(_ bytes: [UInt8]) -> ([String], Int)? {
+        var i = 0
+        func line() -> String? {
+            guard let end = bytes[i...].firstIndex(of: 13), end + 1 < bytes.count else { return nil }
+            let text = String(decoding: bytes[i..<end], as: UTF8.self)
+            i = end + 2
+            return text
+        }
+        guard let head = line(), head.hasPrefix("*"), let count = Int(head.dropFirst()) else { return nil }
+        var args: [String] = []
+        for _ in 0..<count {
+            guard let size = line(), size.hasPrefix("$"), let n = Int(size.dropFirst()), i + n + 2 <= bytes.count else { return nil }
+            args.append(String(decoding: bytes[i..<i + n], as: UTF8.self))
+            i += n + 2
+        }
+        return (args, i)
+    }
+
+    static func bulk(_ s: String) -> String { "$\(s.utf8.count)\r\n\(s)\r\n" }
+
+    /// Idempotent: the descriptor is closed once, never a reused number.
+    func stop() {
+        guard !stopped.exchange(true, ordering: .relaxed) else { return }
+        shutdown(server, Int32(SHUT_RDWR))
+        close(server)
+        held.closeAll()
+    }
+
+    deinit { stop() }
+}
