@@ -20,13 +20,15 @@ extension BlockingExecutor {
             await withCheckedContinuation { (continuation: CheckedContinuation<T?, Never>) in
                 guard handoff.install(continuation) else { return }
                 let timer = Task {
-                    try? await Task.sleep(until: deadline, clock: .continuous)
+                    // Cancelled when the work finished first: then the value is delivered, not nil.
+                    guard (try? await Task.sleep(until: deadline, clock: .continuous)) != nil else { return }
                     handoff.deliver(nil)
                 }
                 Task {
                     let value = await self.run(work)
+                    let delivered = handoff.deliver(value)
                     timer.cancel()
-                    if !handoff.deliver(value) { abandon(value) }
+                    if !delivered { abandon(value) }
                 }
             }
         } onCancel: {

@@ -16,6 +16,12 @@ import VitalsCore
 /// and reads `~/.pgpass`), runs on the `BlockingExecutor`; so does every `PQconnectPoll` step
 /// when the DSN names several hosts, because moving to the next host resolves its name.
 ///
+/// Each query goes out as `SET LOCAL statement_timeout = <time left + 100 ms>; <query>` in one
+/// message, so a query the probe gave up on does not keep running on a struggling server until
+/// it finishes on its own, one more every interval (`SET LOCAL` lasts for that one implicit
+/// transaction: nothing leaks into the session or, behind a pooler, into other clients'). The
+/// margin lets the probe's own deadline fire first, which reports `timeout after 2s`.
+///
 /// Latency is connect plus the configured query, what a client of the database experiences.
 /// The state query is not counted: it is the probe's own overhead, one round trip always made
 /// because its answers (`in_recovery`, `replication_lag`, `connections_percent`) are what people
@@ -288,6 +294,9 @@ public struct PostgresProbe: Probe {
             while true {
                 switch status {
                 case PGRES_POLLING_OK:
+                    // From here libpq never waits inside a call: PQfinish's Terminate message
+                    // and every send are written as far as the socket takes them.
+                    if PQsetnonblocking(conn, 1) != 0 { return .libpq(String(cString: PQerrorMessage(conn))) }
                     return nil
                 case PGRES_POLLING_READING, PGRES_POLLING_WRITING:
                     // The socket can change between steps (a new address, a retry without SSL).
@@ -312,10 +321,14 @@ public struct PostgresProbe: Probe {
             }
         }
 
-        /// Sends `sql` and drains every result. Rows of the first result that has any, as text.
+        /// Sends `sql` under a server-side statement timeout and drains every result. Rows of the
+        /// first result that has any, as text.
         func execute(_ sql: String) async -> Result<[[String?]], Failure> {
             let conn = connection.conn
-            guard PQsetnonblocking(conn, 1) == 0, PQsendQuery(conn, sql) == 1 else {
+            let left = ContinuousClock.now.duration(to: deadline)
+            guard left > .zero else { return .failure(.timedOut) }
+            let serverTimeout = Int((left.seconds * 1000).rounded(.up)) + 100
+            guard PQsendQuery(conn, "SET LOCAL statement_timeout = \(serverTimeout); \(sql)") == 1 else {
                 return .failure(.libpq(String(cString: PQerrorMessage(conn))))
             }
             // Flush what libpq could not write at once (large queries, a full socket buffer).
@@ -343,6 +356,13 @@ public struct PostgresProbe: Probe {
                     // The connection is mid-COPY and is about to be closed: stop here.
                     return .failure(.other("the query started a COPY, which a probe cannot complete"))
                 default:
+                    // 57014 past the deadline: cancelled by the statement timeout set above
+                    // (before it, someone cancelled the query: that is worth saying as it is).
+                    if let state = PQresultErrorField(res, Int32(UInt8(ascii: "C"))), String(cString: state) == "57014",
+                        ContinuousClock.now >= deadline
+                    {
+                        error = error ?? .timedOut
+                    }
                     if error == nil {
                         if let primary = PQresultErrorField(res, Int32(UInt8(ascii: "M"))) {
                             error = .other("query failed: \(Redactor.oneLine(String(cString: primary)))")
@@ -438,10 +458,18 @@ enum DSNSecrets {
 
 /// One-line, secret-free text for messages.
 enum Redactor {
+    /// Replaces every occurrence of a secret. A very short one (under 4 characters) is only
+    /// replaced where it stands alone: a password `x` must not turn `expected` into
+    /// `e<redacted>pected`, and a password that short could not hide inside a word anyway.
     static func scrub(_ text: String, _ secrets: [String]) -> String {
         var out = text
         for s in secrets.sorted(by: { $0.count > $1.count }) where !s.isEmpty {
-            out = out.replacingOccurrences(of: s, with: "<redacted>")
+            if s.count >= 4 {
+                out = out.replacingOccurrences(of: s, with: "<redacted>")
+            } else {
+                let pattern = "(?<![A-Za-z0-9])" + NSRegularExpression.escapedPattern(for: s) + "(?![A-Za-z0-9])"
+                out = out.replacingOccurrences(of: pattern, with: "<redacted>", options: .regularExpression)
+            }
         }
         return out
     }

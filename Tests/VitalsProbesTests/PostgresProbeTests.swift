@@ -111,8 +111,23 @@ struct PostgresProbeTests {
         #expect(judged.status == .degraded)
     }
 
+    /// A query the probe gave up on is cancelled by the server soon after, not left running.
+    @Test func timedOutQueryDoesNotKeepRunningOnTheServer() async throws {
+        let (slow, pg) = try Self.healthy(query: "SELECT pg_sleep(5.01)")
+        let (r, past, _) = await DBTest.timed(slow, timeout: .milliseconds(300))
+        #expect(r.message == "timeout after 300ms")
+        #expect(past < .milliseconds(100))
+        try await Task.sleep(for: .milliseconds(500))
+        // Divides by zero while another backend still runs the sleep.
+        let check = try Self.probe(
+            dsn: pg.dsn, password: pg.password,
+            query: "SELECT 1 / (1 - count(*))::int FROM pg_stat_activity WHERE query LIKE '%pg_sleep(5.01)%' AND pid <> pg_backend_pid()")
+        let gone = await check.run(deadline: .now + .seconds(2))
+        #expect(gone.success, "the timed-out query is still running: \(gone.message)")
+    }
+
     @Test func refusedConnectionSaysSo() async throws {
-        let port = try LoopbackServer.closedPort()
+        let port = try DBTest.closedPort()
         let r = try await Self.probe(dsn: Self.dsn(port: port), password: "pw-not-shown").run(deadline: .now + .seconds(2))
         #expect(!r.success)
         #expect(r.message == "connection refused")
@@ -185,6 +200,12 @@ struct PostgresProbeTextTests {
         #expect(PostgresProbe.cleanError("FATAL:  bad s3cret here\n", secrets: ["s3cret"]) == "bad <redacted> here")
         #expect(PostgresProbe.cleanError("SSL error: certificate verify failed\n", secrets: []) == "SSL error: certificate verify failed")
         #expect(PostgresProbe.cleanError("", secrets: []) == "connection failed")
+    }
+
+    @Test func scrubbingShortSecretsLeavesWordsAlone() {
+        #expect(Redactor.scrub("expected x but got \"x\"", ["x"]) == "expected <redacted> but got \"<redacted>\"")
+        #expect(Redactor.scrub("a hunter2hunter2 b", ["hunter2"]) == "a <redacted><redacted> b")
+        #expect(Redactor.scrub("p$s, p$ssword", ["p$s"]) == "<redacted>, p$ssword")
     }
 
     @Test func versionsReadLikePostgresWritesThem() {
