@@ -6,7 +6,7 @@ import VitalsCore
 
 /// The `postgres` probe against the real server `make test` starts, and against loopback
 /// listeners that refuse, hang, or speak HTTP.
-@Suite(.enabled(if: TestServers.postgresAvailable, TestServers.skipPostgres))
+@Suite(.enabled(if: DBServers.postgresAvailable, DBServers.skipPostgres))
 struct PostgresProbeTests {
     static func probe(
         dsn: String, password: String?, query: String? = nil, role: PostgresSettings.Role? = nil,
@@ -19,8 +19,8 @@ struct PostgresProbeTests {
         return try PostgresProbe(spec: DBTest.spec(.postgres(settings), timeout: timeout, thresholds: thresholds))
     }
 
-    static func healthy(query: String? = nil, role: PostgresSettings.Role? = nil, thresholds: Thresholds = Thresholds()) throws -> (PostgresProbe, TestServers.Postgres) {
-        let pg = try TestServers.postgres()
+    static func healthy(query: String? = nil, role: PostgresSettings.Role? = nil, thresholds: Thresholds = Thresholds()) throws -> (PostgresProbe, DBServers.Postgres) {
+        let pg = try DBServers.postgres()
         return (try probe(dsn: pg.dsn, password: pg.password, query: query, role: role, thresholds: thresholds), pg)
     }
 
@@ -50,7 +50,7 @@ struct PostgresProbeTests {
     }
 
     @Test func passwordInTheDSNWorksAndNeverShows() async throws {
-        let pg = try TestServers.postgres()
+        let pg = try DBServers.postgres()
         let withPassword = pg.dsn.replacingOccurrences(of: "vitals@", with: "vitals:\(pg.password)@")
         let r = try await Self.probe(dsn: withPassword, password: nil).run(deadline: .now + .seconds(2))
         #expect(r.success, "\(r.message)")
@@ -72,7 +72,7 @@ struct PostgresProbeTests {
     }
 
     @Test func wrongPasswordSaysWhyWithoutThePassword() async throws {
-        let pg = try TestServers.postgres()
+        let pg = try DBServers.postgres()
         let wrong = "wrong-\(pg.password)-x"
         let viaSetting = try await Self.probe(dsn: pg.dsn, password: wrong).run(deadline: .now + .seconds(2))
         #expect(!viaSetting.success)
@@ -86,7 +86,7 @@ struct PostgresProbeTests {
     }
 
     @Test func missingDatabaseIsNamed() async throws {
-        let pg = try TestServers.postgres()
+        let pg = try DBServers.postgres()
         let dsn = pg.dsn.replacingOccurrences(of: "/vitals?", with: "/nope?")
         let r = try await Self.probe(dsn: dsn, password: pg.password).run(deadline: .now + .seconds(2))
         #expect(r.message == "database \"nope\" does not exist")

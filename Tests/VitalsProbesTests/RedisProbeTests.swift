@@ -6,7 +6,7 @@ import VitalsCore
 
 /// The `redis` probe against the real server `make test` starts (password, ACL user, unix
 /// socket), and against loopback listeners that refuse, hang, speak HTTP, or fake a replica.
-@Suite(.enabled(if: TestServers.redisAvailable, TestServers.skipRedis))
+@Suite(.enabled(if: DBServers.redisAvailable, DBServers.skipRedis))
 struct RedisProbeTests {
     static func probe(
         _ address: String, username: String? = nil, password: String? = nil, db: Int = 0,
@@ -26,7 +26,7 @@ struct RedisProbeTests {
     }
 
     @Test func healthyServerAnswersWithInfo() async throws {
-        let redis = try TestServers.redis()
+        let redis = try DBServers.redis()
         let r = try await Self.probe(redis.address, password: redis.password).run(deadline: .now + .seconds(2))
         Self.expectHealthy(r, secrets: [redis.password])
         guard case .text(let version)? = r.observation("redis_version") else { Issue.record("no redis_version"); return }
@@ -41,19 +41,19 @@ struct RedisProbeTests {
     }
 
     @Test func aclUserAuthenticates() async throws {
-        let redis = try TestServers.redis()
+        let redis = try DBServers.redis()
         let r = try await Self.probe(redis.address, username: redis.user, password: redis.userPassword).run(deadline: .now + .seconds(2))
         Self.expectHealthy(r, secrets: [redis.userPassword])
     }
 
     @Test func unixSocket() async throws {
-        let redis = try TestServers.redis()
+        let redis = try DBServers.redis()
         let r = try await Self.probe("unix://\(redis.socket)", password: redis.password).run(deadline: .now + .seconds(2))
         Self.expectHealthy(r, secrets: [redis.password])
     }
 
     @Test func selectsTheConfiguredDatabase() async throws {
-        let redis = try TestServers.redis()
+        let redis = try DBServers.redis()
         let r = try await Self.probe(redis.address, password: redis.password, db: 1).run(deadline: .now + .seconds(2))
         Self.expectHealthy(r, secrets: [redis.password])
         let out = try await Self.probe(redis.address, password: redis.password, db: 4000).run(deadline: .now + .seconds(2))
@@ -62,7 +62,7 @@ struct RedisProbeTests {
     }
 
     @Test func wrongPasswordSaysWhyWithoutThePassword() async throws {
-        let redis = try TestServers.redis()
+        let redis = try DBServers.redis()
         let wrong = "wrong-\(redis.password)-x"
         let r = try await Self.probe(redis.address, password: wrong).run(deadline: .now + .seconds(2))
         #expect(!r.success)
@@ -75,7 +75,7 @@ struct RedisProbeTests {
     }
 
     @Test func noPasswordOnAProtectedServer() async throws {
-        let redis = try TestServers.redis()
+        let redis = try DBServers.redis()
         let r = try await Self.probe(redis.address).run(deadline: .now + .seconds(2))
         #expect(!r.success)
         #expect(r.message == "NOAUTH Authentication required.")
@@ -96,7 +96,7 @@ struct RedisProbeTests {
     /// A server that accepts and never answers: the run ends at its deadline, and a healthy
     /// probe running at the same time is not held up.
     @Test func hungServerEndsAtTheDeadlineAndDelaysNobody() async throws {
-        let redis = try TestServers.redis()
+        let redis = try DBServers.redis()
         let hung = try LoopbackServer(.hang)
         defer { withExtendedLifetime(hung) {} }
         let stuck = try Self.probe("127.0.0.1:\(hung.port)", password: "pw", timeout: .milliseconds(600))

@@ -10,7 +10,7 @@ import VitalsCore
 /// A test that needs one is enabled when its variables are set, or when
 /// `VITALS_TEST_REQUIRE_SERVERS` is set: then a missing variable fails the test (through
 /// `#require`) instead of skipping it, so CI cannot pass by silently testing nothing.
-enum TestServers {
+enum DBServers {
     static let env = ProcessInfo.processInfo.environment
     static let required = env["VITALS_TEST_REQUIRE_SERVERS"].map { !$0.isEmpty && $0 != "0" } ?? false
 
