@@ -134,6 +134,27 @@ struct PostgresProbeTests {
         #expect(r.latency < .seconds(1))
     }
 
+    /// Several hosts: the first refuses, the next answers. (Moving on resolves the next host's
+    /// name inside `PQconnectPoll`, so those steps run on the blocking executor.)
+    @Test func multiHostDSNMovesOnToTheNextHost() async throws {
+        let pg = try DBServers.postgres()
+        let closed = try DBTest.closedPort()
+        let probe = try Self.probe(
+            dsn: "postgres://vitals@127.0.0.1:\(closed),localhost:\(pg.port)/vitals?sslmode=disable", password: pg.password)
+        #expect(probe.multiHost)
+        let r = await probe.run(deadline: .now + .seconds(2))
+        #expect(r.success, "\(r.message)")
+    }
+
+    /// A unix-socket DSN (`host=/dir`), when the environment names the socket folder.
+    @Test func unixSocketDSN() async throws {
+        let pg = try DBServers.postgres()
+        guard let dir = DBServers.env["VITALS_TEST_PG_SOCKET_DIR"] else { return }  // an extra: older environments lack it
+        let probe = try Self.probe(dsn: "host=\(dir) port=\(pg.port) dbname=vitals user=vitals", password: pg.password)
+        let r = await probe.run(deadline: .now + .seconds(2))
+        #expect(r.success, "\(r.message)")
+    }
+
     /// A server that accepts and never answers: the probe ends at its deadline, not at libpq's
     /// `connect_timeout`, and a healthy probe running at the same time is not held up.
     @Test func hungServerEndsAtTheDeadlineAndDelaysNobody() async throws {
