@@ -64,7 +64,8 @@ public struct PostgresProbe: Probe {
         let seconds = max(2, Int(spec.timeout.seconds.rounded(.up)))  // libpq treats 1 as 2
         var keywords = ["connect_timeout", "application_name", "dbname"]
         var values = [String(seconds), "vitals", dsn]
-        if let password = settings.password?.value {
+        // An empty one (`${PGPASSWORD:-}` unset) is none: the DSN's, or ~/.pgpass, then applies.
+        if let password = settings.password?.value, !password.isEmpty {
             keywords.append("password")
             values.append(password)
         }

@@ -45,18 +45,20 @@ public struct RedisProbe: Probe {
         guard case .redis(let settings) = spec.probe else { throw ProbeSetupError("not a redis component") }
         Self.ignoreSIGPIPE
         target = try Self.parseAddress(settings.address)
+        // An empty password is no password: `password: "${REDIS_PASSWORD:-}"` with the variable
+        // unset. An ACL user still authenticates, with "" (what a `nopass` user accepts).
+        let password = settings.password?.value.isEmpty == false ? settings.password?.value : nil
         var commands: [[String]] = []
-        switch (settings.username, settings.password?.value) {
-        case (let user?, let password?): commands.append(["AUTH", user, password])  // an ACL user, Redis 6+
+        switch (settings.username, password) {
+        case (let user?, let password): commands.append(["AUTH", user, password ?? ""])  // an ACL user, Redis 6+
         case (nil, let password?): commands.append(["AUTH", password])
-        case (_?, nil): throw ProbeSetupError("redis username needs a password")
         case (nil, nil): break
         }
         if settings.db != 0 { commands.append(["SELECT", String(settings.db)]) }
         commands.append(["PING"])
         for section in Self.infoSections { commands.append(["INFO", section]) }
         self.commands = commands
-        secrets = [settings.password?.value].compactMap { $0 }.filter { !$0.isEmpty }
+        secrets = [password].compactMap { $0 }
         timeout = spec.timeout
     }
 

@@ -229,10 +229,15 @@ struct RedisProbeTextTests {
         #expect(throws: ProbeSetupError.self) { try RedisProbe.parseAddress("unix://relative") }
     }
 
-    @Test func usernameWithoutPasswordIsASetupError() {
+    @Test func emptyPasswordIsNoPassword() throws {
         var settings = RedisSettings(address: "127.0.0.1:6379")
+        settings.password = Secret("")
+        #expect(try RedisProbe(spec: DBTest.spec(.redis(settings))).commands.first == ["PING"])
         settings.username = "app"
-        #expect(throws: ProbeSetupError.self) { try RedisProbe(spec: DBTest.spec(.redis(settings))) }
+        #expect(try RedisProbe(spec: DBTest.spec(.redis(settings))).commands.first == ["AUTH", "app", ""])
+        settings.password = Secret("pw")
+        settings.db = 2
+        #expect(try RedisProbe(spec: DBTest.spec(.redis(settings))).commands.prefix(3) == [["AUTH", "app", "pw"], ["SELECT", "2"], ["PING"]])
     }
 
     // The hiredis constants, without importing the C module into the tests.
