@@ -45,7 +45,8 @@ public struct AttemptRecord: Sendable, Equatable {
     public var notifier: String
     public var kind: DeliveryKind
     public var attempt: Int
-    /// `success`, `failure` (retried), `rejected` (4xx, not retried), `gave_up`, `dropped`.
+    /// `success`, `failure` (retried), `rejected` (4xx, not retried), `gave_up`, `dropped`,
+    /// `interrupted` (the daemon stopped first; re-sent on the next start with persistent storage).
     public var outcome: String
     public var statusCode: Int?
     /// Never contains the notifier's URL secrets or header values.
@@ -82,6 +83,8 @@ struct AlertBook: Sendable {
 
     private(set) var instances: [String: AlertInstance] = [:]
     private(set) var lastInput: AlertInput?
+    /// The view before `lastInput`: what a subject was before it started matching.
+    private var previousInput: AlertInput?
 
     // Ledger for `/alerts` and `/metrics` (in memory: history lives in the notifiers' receivers).
     private(set) var attempts: [String: [AttemptRecord]] = [:]
@@ -112,6 +115,7 @@ struct AlertBook: Sendable {
 
     /// A new view of health: every rule looks at its subjects.
     mutating func observe(_ input: AlertInput) -> [BookAction] {
+        previousInput = lastInput
         lastInput = input
         var actions: [BookAction] = []
         let now = input.at
@@ -250,15 +254,19 @@ struct AlertBook: Sendable {
         case .dropped:
             outcome = "dropped"
             error = "queue full: dropped before delivery"
+        case .interrupted(let text):
+            outcome = "interrupted"
+            error = text
         }
         switch report.result {
         case .delivered: sent[report.notifier, default: [:]]["success", default: 0] += 1
         case .failed, .rejected, .gaveUp: sent[report.notifier, default: [:]]["failure", default: 0] += 1
         case .dropped: dropped[report.notifier, default: 0] += 1
+        case .interrupted: break
         }
         switch report.result {
         case .rejected, .gaveUp, .dropped: failedNotifications[report.notifier, default: 0] += 1
-        case .delivered, .failed: break
+        case .delivered, .failed, .interrupted: break
         }
         var list = attempts[report.instanceKey, default: []]
         list.append(
@@ -268,6 +276,8 @@ struct AlertBook: Sendable {
         if list.count > Self.attemptsKept { list.removeFirst(list.count - Self.attemptsKept) }
         attempts[report.instanceKey] = list
 
+        // Interrupted deliveries stay unconfirmed: the next start sends them again.
+        if case .interrupted = report.result { return [] }
         guard report.isFinal, let id = report.eventID, var instance = instances[report.instanceKey] else { return [] }
         guard (instance.acked[report.notifier] ?? 0) < id else { return [] }
         instance.acked[report.notifier] = id
@@ -304,7 +314,10 @@ struct AlertBook: Sendable {
         // components under an `any-component` rule cost nothing.
         if instances[key] == nil {
             guard condition.matches(status) else { return }
-            instances[key] = AlertInstance(rule: rule.name, subject: subject, isService: isService, severity: rule.severity, notify: rule.notify)
+            var created = AlertInstance(rule: rule.name, subject: subject, isService: isService, severity: rule.severity, notify: rule.notify)
+            let previous = isService ? previousInput?.serviceStatus : previousInput?.component(named: subject)?.status
+            if let previous, !condition.matches(previous) { created.state = AlertRuleState(previous: previous) }
+            instances[key] = created
         }
         var instance = instances[key]!
         let before = instance

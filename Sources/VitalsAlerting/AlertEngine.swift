@@ -45,6 +45,7 @@ public final class AlertEngine<C: Clock>: Sendable where C.Duration == Duration 
         /// matters: each is a full view).
         var restored = false
         var stashed: AlertInput?
+        var startWaiters: [CheckedContinuation<Void, Never>] = []
         var persistErrors: UInt64 = 0
         var lastPersistError: String?
     }
@@ -199,6 +200,9 @@ public final class AlertEngine<C: Clock>: Sendable where C.Duration == Duration 
                 shell.stashed = nil
             }
             perform(actions, in: &shell)
+            let waiters = shell.startWaiters
+            shell.startWaiters = []
+            for w in waiters { w.resume() }
             return Array(shell.queues.values)
         }
 
@@ -223,6 +227,19 @@ public final class AlertEngine<C: Clock>: Sendable where C.Duration == Duration 
         newQueuesContinuation.finish()
         persistContinuation.finish()
         await persister.value
+    }
+
+    /// Returns once `run` has loaded the saved state and alerting acts on observations
+    /// (before that they are kept, the latest one, and applied right after loading).
+    public func started() async {
+        await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
+            let ready = shell.withLock { shell -> Bool in
+                if shell.restored { return true }
+                shell.startWaiters.append(c)
+                return false
+            }
+            if ready { c.resume() }
+        }
     }
 
     /// Waits until every state change made so far is in storage.

@@ -73,6 +73,13 @@ public struct AlertRuleState: Sendable, Codable, Equatable {
 
     public init() {}
 
+    /// A state that starts from a known earlier status, so the first firing can say what the
+    /// subject was before (`previous_status`) even though the instance did not exist then.
+    public init(previous: HealthStatus?) {
+        status = previous
+        lastGoodStatus = previous
+    }
+
     /// Feeds one observation of the subject's status.
     public mutating func observe(_ status: HealthStatus, message: String, at now: Date, condition: AlertCondition) -> Event? {
         self.status = status

@@ -35,6 +35,9 @@ struct AttemptReport: Sendable {
         case gaveUp(status: Int?, error: String)
         /// The queue was full and dropped it before any attempt.
         case dropped
+        /// The daemon stopped before it was delivered: not confirmed, so with persistent
+        /// storage the next start sends it again.
+        case interrupted(error: String)
     }
     var notifier: String
     var instanceKey: String
@@ -175,7 +178,11 @@ final class NotifierQueue: Sendable {
             case .retry:
                 let delay = policy.delay(afterAttempt: attempt, random: random())
                 let spent = started.duration(to: clock.now)
-                if Task.isCancelled || spent + delay > policy.maxElapsed {
+                if Task.isCancelled {
+                    send(.interrupted(error: error))
+                    return
+                }
+                if spent + delay > policy.maxElapsed {
                     send(.gaveUp(status: status, error: error))
                     return
                 }
@@ -183,7 +190,7 @@ final class NotifierQueue: Sendable {
                 do {
                     try await clock.sleep(until: clock.now.advanced(by: delay), tolerance: nil)
                 } catch {
-                    send(.gaveUp(status: status, error: "stopped while waiting to retry"))
+                    send(.interrupted(error: "stopped while waiting to retry after: \(error)"))
                     return
                 }
             }
