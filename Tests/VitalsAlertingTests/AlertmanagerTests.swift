@@ -32,6 +32,7 @@ import VitalsCore
             transport: LoopbackTransport(), clock: clock, options: .init(serviceName: "vitals-tests", tickInterval: nil), now: { Date() })
         let running = Task { await e.run() }
         defer { running.cancel() }
+        await e.started()
         e.observe(AlertInput(at: Date(), serviceStatus: .degraded, components: [.init(name: "orders-db", status: .unhealthy, message: "timeout after 2s")]))
         await e.drained()
         let ours = try await alerts(base).filter { ($0["labels"] as? [String: String])?["alertname"] == name }
