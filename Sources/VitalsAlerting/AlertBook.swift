@@ -268,6 +268,8 @@ struct AlertBook: Sendable {
         case .rejected, .gaveUp, .dropped: failedNotifications[report.notifier, default: 0] += 1
         case .delivered, .failed, .interrupted: break
         }
+        // Attempts are listed with their alert; one already forgotten only counts in metrics.
+        guard instances[report.instanceKey] != nil else { return [] }
         var list = attempts[report.instanceKey, default: []]
         list.append(
             AttemptRecord(
