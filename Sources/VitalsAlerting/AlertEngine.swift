@@ -1,0 +1,330 @@
+import Foundation
+import Synchronization
+import VitalsConfig
+import VitalsCore
+
+/// Alerting as the daemon runs it: rules over health, notifier queues, state in `Storage`.
+///
+/// All decisions live in `AlertBook`, a plain value behind one lock; this class only turns its
+/// actions into I/O: deliveries go to per-notifier queues (each with its own task), state goes
+/// to a single persister task in order. `observe`, `tick`, `reload`, `alertsJSON` and
+/// `metricsText` are synchronous and never wait on the network or on storage, so neither the
+/// health pipeline nor an endpoint can be delayed by a receiver.
+///
+/// `C` drives the retry schedule and the tick loop (a manual clock in tests); wall time for
+/// timestamps and maintenance windows comes from `now`.
+public final class AlertEngine<C: Clock>: Sendable where C.Duration == Duration {
+    public struct Options: Sendable {
+        /// The `service` label of Alertmanager alerts and the `service` field of webhooks.
+        public var serviceName: String
+        /// Deliveries waiting per notifier before the oldest is dropped.
+        public var queueCapacity: Int
+        public var retry: RetryPolicy
+        /// How often `run` ticks (for `for`, `repeat`, windows and Alertmanager re-posts);
+        /// nil: never, the caller ticks.
+        public var tickInterval: Duration?
+        /// How long resolved alerts stay listed in `/alerts`.
+        public var resolvedRetention: Duration
+
+        public init(
+            serviceName: String = "vitals", queueCapacity: Int = 256, retry: RetryPolicy = RetryPolicy(),
+            tickInterval: Duration? = .seconds(5), resolvedRetention: Duration = .seconds(3600)
+        ) {
+            self.serviceName = serviceName
+            self.queueCapacity = queueCapacity
+            self.retry = retry
+            self.tickInterval = tickInterval
+            self.resolvedRetention = resolvedRetention
+        }
+    }
+
+    private struct Shell: Sendable {
+        var book: AlertBook
+        var queues: [String: NotifierQueue]
+        /// Until `run` has loaded the saved state, observations wait here (only the latest
+        /// matters: each is a full view).
+        var restored = false
+        var stashed: AlertInput?
+        var startWaiters: [CheckedContinuation<Void, Never>] = []
+        var persistErrors: UInt64 = 0
+        var lastPersistError: String?
+    }
+
+    private enum PersistOp: Sendable {
+        case put(String, Data)
+        case remove(String)
+        case flush(CheckedContinuation<Void, Never>)
+    }
+
+    private let shell: Mutex<Shell>
+    private let storage: any Storage
+    private let transport: any HTTPTransport
+    private let clock: C
+    private let options: Options
+    private let now: @Sendable () -> Date
+    private let random: @Sendable () -> Double
+    private let persistStream: AsyncStream<PersistOp>
+    private let persistContinuation: AsyncStream<PersistOp>.Continuation
+    /// Queues created by `reload`, for `run` to start.
+    private let newQueues: AsyncStream<NotifierQueue>
+    private let newQueuesContinuation: AsyncStream<NotifierQueue>.Continuation
+
+    public init(
+        rules: [AlertRuleSpec], notifiers: [NotifierSpec], maintenance: [MaintenanceWindowSpec] = [],
+        context: NotificationContext, storage: any Storage, transport: any HTTPTransport, clock: C,
+        options: Options = Options(), now: @escaping @Sendable () -> Date = { Date() },
+        random: @escaping @Sendable () -> Double = { Double.random(in: 0..<1) }
+    ) {
+        var context = context
+        context.serviceName = options.serviceName
+        let book = AlertBook(
+            rules: rules, notifiers: notifiers, maintenance: maintenance, context: context, resolvedRetention: options.resolvedRetention)
+        var queues: [String: NotifierQueue] = [:]
+        for spec in notifiers { queues[spec.name] = NotifierQueue(spec: spec, capacity: options.queueCapacity) }
+        shell = Mutex(Shell(book: book, queues: queues))
+        self.storage = storage
+        self.transport = transport
+        self.clock = clock
+        self.options = options
+        self.now = now
+        self.random = random
+        (persistStream, persistContinuation) = AsyncStream.makeStream(of: PersistOp.self)
+        (newQueues, newQueuesContinuation) = AsyncStream.makeStream(of: NotifierQueue.self)
+    }
+
+    /// Convenience: everything from a parsed config.
+    public convenience init(
+        config: Config, storage: any Storage, transport: any HTTPTransport, clock: C, options: Options = Options(),
+        now: @escaping @Sendable () -> Date = { Date() }
+    ) {
+        self.init(
+            rules: config.alerts, notifiers: config.notifiers, maintenance: config.maintenance,
+            context: NotificationContext(server: config.server, serviceName: options.serviceName), storage: storage,
+            transport: transport, clock: clock, options: options, now: now)
+    }
+
+    // MARK: Entry points
+
+    /// Feed on every health change (and whenever convenient: observing the same view twice
+    /// changes nothing). Never blocks on I/O.
+    public func observe(_ input: AlertInput) {
+        shell.withLock { shell in
+            guard shell.restored else {
+                shell.stashed = input
+                return
+            }
+            let actions = shell.book.observe(input)
+            perform(actions, in: &shell)
+        }
+    }
+
+    /// Lets time pass (`run` calls it every `tickInterval`; tests call it by hand).
+    public func tick() {
+        let at = now()
+        shell.withLock { shell in
+            guard shell.restored else { return }
+            let actions = shell.book.tick(at: at)
+            perform(actions, in: &shell)
+        }
+    }
+
+    /// Applies a new config (SIGHUP). Alert state carries over by rule name; alerts of removed
+    /// rules resolve; queues of unchanged notifiers keep running, changed or removed ones
+    /// finish what they hold and end.
+    public func reload(rules: [AlertRuleSpec], notifiers: [NotifierSpec], maintenance: [MaintenanceWindowSpec], context: NotificationContext? = nil) {
+        let at = now()
+        shell.withLock { shell in
+            if var context {
+                context.serviceName = options.serviceName
+                shell.book.context = context
+            }
+            let old = shell.queues
+            var queues: [String: NotifierQueue] = [:]
+            var started: [NotifierQueue] = []
+            for spec in notifiers {
+                if let existing = old[spec.name], existing.spec == spec {
+                    queues[spec.name] = existing
+                } else {
+                    let queue = NotifierQueue(spec: spec, capacity: options.queueCapacity)
+                    queues[spec.name] = queue
+                    started.append(queue)
+                }
+            }
+            // Deliveries computed now (resolves of removed rules) may still go to old queues.
+            shell.queues = old.merging(queues) { _, new in new }
+            let actions = shell.book.reload(rules: rules, notifiers: notifiers, maintenance: maintenance, at: at)
+            for queue in started { newQueuesContinuation.yield(queue) }
+            perform(actions, in: &shell)
+            for (name, queue) in old where queues[name] !== queue { queue.finish() }
+            shell.queues = queues
+        }
+    }
+
+    public func reload(config: Config) {
+        reload(
+            rules: config.alerts, notifiers: config.notifiers, maintenance: config.maintenance,
+            context: NotificationContext(server: config.server, serviceName: options.serviceName))
+    }
+
+    /// Loads saved state, then runs the notifier queues, the persister and the tick loop until
+    /// the task is cancelled. With persistent storage the saved alerts continue where they
+    /// were (no second firing, unconfirmed notifications re-sent); otherwise it starts fresh.
+    public func run() async {
+        var saved: [AlertInstance] = []
+        var loadError: String?
+        if storage.isPersistent {
+            do {
+                let decoder = JSONDecoder()
+                for (key, data) in try await storage.all(namespace: Self.namespace).sorted(by: { $0.key < $1.key }) {
+                    if let instance = try? decoder.decode(AlertInstance.self, from: data) {
+                        saved.append(instance)
+                    } else {
+                        loadError = "could not decode saved alert state \(key)"
+                    }
+                }
+            } catch {
+                loadError = "could not load alert state: \(error)"
+            }
+        }
+        let at = now()
+        let queues: [NotifierQueue] = shell.withLock { shell in
+            if let loadError {
+                shell.persistErrors += 1
+                shell.lastPersistError = loadError
+            }
+            var actions = shell.book.restore(saved, at: at)
+            shell.restored = true
+            if var input = shell.stashed {
+                input.at = max(input.at, at)
+                actions += shell.book.observe(input)
+                shell.stashed = nil
+            }
+            perform(actions, in: &shell)
+            let waiters = shell.startWaiters
+            shell.startWaiters = []
+            for w in waiters { w.resume() }
+            return Array(shell.queues.values)
+        }
+
+        // Not a child of the group: on shutdown it must finish writing what is queued
+        // instead of being cancelled with the rest.
+        let persister = Task { await self.persistLoop() }
+        await withDiscardingTaskGroup { group in
+            for queue in queues { group.addTask { await self.runQueue(queue) } }
+            if let interval = options.tickInterval {
+                group.addTask {
+                    while !Task.isCancelled {
+                        do { try await self.clock.sleep(until: self.clock.now.advanced(by: interval), tolerance: nil) } catch { break }
+                        self.tick()
+                    }
+                }
+            }
+            // Until cancelled (the stream's iteration ends with the task): start the queues
+            // reloads create.
+            for await queue in self.newQueues { group.addTask { await self.runQueue(queue) } }
+            group.cancelAll()
+        }
+        newQueuesContinuation.finish()
+        persistContinuation.finish()
+        await persister.value
+    }
+
+    /// Returns once `run` has loaded the saved state and alerting acts on observations
+    /// (before that they are kept, the latest one, and applied right after loading).
+    public func started() async {
+        await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
+            let ready = shell.withLock { shell -> Bool in
+                if shell.restored { return true }
+                shell.startWaiters.append(c)
+                return false
+            }
+            if ready { c.resume() }
+        }
+    }
+
+    /// Waits until every state change made so far is in storage.
+    public func flush() async {
+        await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
+            if case .terminated = persistContinuation.yield(.flush(c)) { c.resume() }
+        }
+    }
+
+    /// Waits until every notifier queue is empty with nothing in flight (retries included).
+    public func drained() async {
+        let queues = shell.withLock { Array($0.queues.values) }
+        for queue in queues { await queue.drained() }
+    }
+
+    // MARK: I/O
+
+    static var namespace: String { "alerts" }
+
+    private func perform(_ actions: [BookAction], in shell: inout Shell) {
+        var pending = actions[...]
+        var extra: [BookAction] = []
+        while let action = pending.popFirst() ?? extra.popLast() {
+            switch action {
+            case .deliver(let notifier, let delivery):
+                guard let queue = shell.queues[notifier] else { continue }
+                if let dropped = queue.enqueue(delivery) {
+                    let report = AttemptReport(
+                        notifier: notifier, instanceKey: dropped.instanceKey, eventID: dropped.eventID, kind: dropped.kind, attempt: 0,
+                        at: now(), result: .dropped)
+                    extra += shell.book.record(report)
+                }
+            case .persist(let instance):
+                guard storage.isPersistent else { continue }
+                let encoder = JSONEncoder()
+                encoder.outputFormatting = [.sortedKeys]
+                if let data = try? encoder.encode(instance) { persistContinuation.yield(.put(instance.key, data)) }
+            case .forget(let key):
+                guard storage.isPersistent else { continue }
+                persistContinuation.yield(.remove(key))
+            }
+        }
+    }
+
+    private func runQueue(_ queue: NotifierQueue) async {
+        await queue.run(transport: transport, clock: clock, policy: options.retry, random: random, now: now) { report in
+            self.shell.withLock { shell in
+                let actions = shell.book.record(report)
+                self.perform(actions, in: &shell)
+            }
+        }
+    }
+
+    /// One writer, in order: the newest state of an instance is always the last one written.
+    private func persistLoop() async {
+        for await op in persistStream {
+            do {
+                switch op {
+                case .put(let key, let data): try await storage.put(namespace: Self.namespace, key: key, value: data)
+                case .remove(let key): try await storage.remove(namespace: Self.namespace, key: key)
+                case .flush(let c): c.resume()
+                }
+            } catch {
+                shell.withLock {
+                    $0.persistErrors += 1
+                    $0.lastPersistError = "could not save alert state: \(error)"
+                }
+            }
+        }
+    }
+
+    // MARK: Views
+
+    /// The body of `GET /alerts`.
+    public func alertsJSON() -> String {
+        let view = shell.withLock { shell in
+            AlertsView(book: shell.book, depths: shell.queues.mapValues(\.depth), persistErrors: shell.persistErrors, lastPersistError: shell.lastPersistError)
+        }
+        return String(decoding: view.json(now: now()), as: UTF8.self)
+    }
+
+    /// Alerting's metrics in Prometheus text exposition format 0.0.4, for `/metrics` to append.
+    public func metricsText() -> String {
+        shell.withLock { shell in
+            AlertMetrics.render(book: shell.book, depths: shell.queues.mapValues(\.depth))
+        }
+    }
+}

@@ -1,0 +1,207 @@
+import Foundation
+import VitalsConfig
+import VitalsCore
+
+/// The `GET /alerts` body: firing, pending and recently resolved alerts, newest activity
+/// first, each with its notification attempts; muted notifications; queue state.
+///
+/// ```json
+/// {"generated_at":"...","alerts":[{"alert":"db-down","subject":"orders-db","state":"firing",
+///   "severity":"critical","status":"unhealthy","message":"timeout after 2s",
+///   "pending_since":"...","started_at":"...","resolved_at":null,"last_notified_at":"...",
+///   "muted":false,"notify":["ops"],
+///   "notifications":[{"at":"...","notifier":"ops","kind":"firing","attempt":1,
+///     "outcome":"success","status_code":200,"error":null}]}],
+///  "muted":[{"at":"...","alert":"db-down","subject":"orders-db","kind":"firing","reason":"maintenance window ..."}],
+///  "notifiers":[{"name":"ops","type":"webhook","queued":0,"dropped":0}],
+///  "storage_errors":0}
+/// ```
+struct AlertsView {
+    struct Attempt: Encodable {
+        var at: String
+        var notifier: String
+        var kind: String
+        var attempt: Int
+        var outcome: String
+        var statusCode: Int?
+        var error: String?
+
+        enum CodingKeys: String, CodingKey {
+            case at, notifier, kind, attempt, outcome, error
+            case statusCode = "status_code"
+        }
+        func encode(to encoder: any Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(at, forKey: .at)
+            try c.encode(notifier, forKey: .notifier)
+            try c.encode(kind, forKey: .kind)
+            try c.encode(attempt, forKey: .attempt)
+            try c.encode(outcome, forKey: .outcome)
+            try c.encode(statusCode, forKey: .statusCode)
+            try c.encode(error, forKey: .error)
+        }
+    }
+
+    struct Alert: Encodable {
+        var alert: String
+        var subject: String
+        var state: String
+        var severity: String
+        var status: String
+        var message: String
+        var pendingSince: String?
+        var startedAt: String?
+        var resolvedAt: String?
+        var lastNotifiedAt: String?
+        var muted: Bool
+        var notify: [String]
+        var notifications: [Attempt]
+        var sortKey: Date
+
+        enum CodingKeys: String, CodingKey {
+            case alert, subject, state, severity, status, message, muted, notify, notifications
+            case pendingSince = "pending_since"
+            case startedAt = "started_at"
+            case resolvedAt = "resolved_at"
+            case lastNotifiedAt = "last_notified_at"
+        }
+        func encode(to encoder: any Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(alert, forKey: .alert)
+            try c.encode(subject, forKey: .subject)
+            try c.encode(state, forKey: .state)
+            try c.encode(severity, forKey: .severity)
+            try c.encode(status, forKey: .status)
+            try c.encode(message, forKey: .message)
+            try c.encode(pendingSince, forKey: .pendingSince)
+            try c.encode(startedAt, forKey: .startedAt)
+            try c.encode(resolvedAt, forKey: .resolvedAt)
+            try c.encode(lastNotifiedAt, forKey: .lastNotifiedAt)
+            try c.encode(muted, forKey: .muted)
+            try c.encode(notify, forKey: .notify)
+            try c.encode(notifications, forKey: .notifications)
+        }
+    }
+
+    struct Muted: Encodable {
+        var at: String
+        var alert: String
+        var subject: String
+        var kind: String
+        var reason: String
+    }
+
+    struct Notifier: Encodable {
+        var name: String
+        var type: String
+        var queued: Int
+        var dropped: UInt64
+    }
+
+    struct Body: Encodable {
+        var generated_at: String
+        var alerts: [Alert]
+        var muted: [Muted]
+        var notifiers: [Notifier]
+        var storage_errors: UInt64
+        var storage_error: String?
+    }
+
+    var alerts: [Alert]
+    var muted: [Muted]
+    var notifiers: [Notifier]
+    var persistErrors: UInt64
+    var lastPersistError: String?
+
+    init(book: AlertBook, depths: [String: Int], persistErrors: UInt64, lastPersistError: String?) {
+        let iso = { (d: Date?) in d.map(RFC3339.string) }
+        alerts = book.instances.values.map { i in
+            let s = i.state
+            let sortKey = [s.resolvedAt, s.lastNotifiedAt, s.firedAt, s.pendingSince].compactMap { $0 }.max() ?? .distantPast
+            return Alert(
+                alert: i.rule, subject: i.subject, state: s.phase.rawValue, severity: i.severity, status: (s.status ?? .unknown).rawValue,
+                message: i.resolveReason ?? s.message, pendingSince: iso(s.pendingSince), startedAt: iso(s.firedAt),
+                resolvedAt: s.phase == .resolved ? iso(s.resolvedAt) : nil, lastNotifiedAt: iso(s.lastNotifiedAt), muted: i.firingMuted,
+                notify: i.notify,
+                notifications: (book.attempts[i.key] ?? []).reversed().map {
+                    Attempt(
+                        at: RFC3339.string($0.at), notifier: $0.notifier, kind: $0.kind.rawValue, attempt: $0.attempt, outcome: $0.outcome,
+                        statusCode: $0.statusCode, error: $0.error)
+                },
+                sortKey: sortKey)
+        }
+        .sorted { Self.rank($0.state) != Self.rank($1.state) ? Self.rank($0.state) < Self.rank($1.state) : $0.sortKey > $1.sortKey }
+        muted = book.muted.reversed().map {
+            Muted(at: RFC3339.string($0.at), alert: $0.alert, subject: $0.subject, kind: $0.kind.rawValue, reason: $0.reason)
+        }
+        notifiers = book.notifiers.values.sorted { $0.name < $1.name }.map {
+            Notifier(name: $0.name, type: $0.kind.rawValue, queued: depths[$0.name] ?? 0, dropped: book.dropped[$0.name] ?? 0)
+        }
+        self.persistErrors = persistErrors
+        self.lastPersistError = lastPersistError
+    }
+
+    /// Firing first, then pending, then resolved.
+    static func rank(_ state: String) -> Int {
+        switch state {
+        case "firing": 0
+        case "pending": 1
+        default: 2
+        }
+    }
+
+    func json(now: Date) -> [UInt8] {
+        encodeJSON(
+            Body(
+                generated_at: RFC3339.string(now), alerts: alerts, muted: muted, notifiers: notifiers, storage_errors: persistErrors,
+                storage_error: lastPersistError))
+    }
+}
+
+/// Alerting's series for `/metrics` (text exposition format 0.0.4).
+enum AlertMetrics {
+    static func render(book: AlertBook, depths: [String: Int]) -> String {
+        let notifiers = book.notifiers.keys.sorted()
+        var out = ""
+        out += "# HELP vitals_alerts_sent_total Notification delivery attempts by notifier and result.\n"
+        out += "# TYPE vitals_alerts_sent_total counter\n"
+        for name in notifiers {
+            for result in ["success", "failure"] {
+                out += "vitals_alerts_sent_total{notifier=\"\(escape(name))\",result=\"\(result)\"} \(book.sent[name]?[result] ?? 0)\n"
+            }
+        }
+        out += "# HELP vitals_alert_notifications_failed_total Notifications never delivered: refused, retries exhausted or dropped.\n"
+        out += "# TYPE vitals_alert_notifications_failed_total counter\n"
+        for name in notifiers {
+            out += "vitals_alert_notifications_failed_total{notifier=\"\(escape(name))\"} \(book.failedNotifications[name] ?? 0)\n"
+        }
+        out += "# HELP vitals_alert_queue_dropped_total Notifications dropped because the notifier's queue was full.\n"
+        out += "# TYPE vitals_alert_queue_dropped_total counter\n"
+        for name in notifiers {
+            out += "vitals_alert_queue_dropped_total{notifier=\"\(escape(name))\"} \(book.dropped[name] ?? 0)\n"
+        }
+        out += "# HELP vitals_alert_queue_depth Notifications queued or in flight per notifier.\n"
+        out += "# TYPE vitals_alert_queue_depth gauge\n"
+        for name in notifiers {
+            out += "vitals_alert_queue_depth{notifier=\"\(escape(name))\"} \(depths[name] ?? 0)\n"
+        }
+        let firing = book.firingCounts
+        out += "# HELP vitals_alerts_firing Alert instances currently firing, by rule.\n"
+        out += "# TYPE vitals_alerts_firing gauge\n"
+        for name in firing.keys.sorted() {
+            out += "vitals_alerts_firing{alert=\"\(escape(name))\"} \(firing[name] ?? 0)\n"
+        }
+        out += "# HELP vitals_alerts_muted_total Notifications muted by maintenance windows, by rule.\n"
+        out += "# TYPE vitals_alerts_muted_total counter\n"
+        for rule in Set(book.rules.map(\.name)).union(book.mutedCount.keys).sorted() {
+            out += "vitals_alerts_muted_total{alert=\"\(escape(rule))\"} \(book.mutedCount[rule] ?? 0)\n"
+        }
+        return out
+    }
+
+    /// Label values escape backslash, double quote and newline.
+    static func escape(_ s: String) -> String {
+        s.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
+            .replacingOccurrences(of: "\n", with: "\\n")
+    }
+}

@@ -1,0 +1,88 @@
+import Foundation
+import VitalsCore
+
+/// One notification about one alert instance: what every notifier encodes in its own format.
+///
+/// Built once per transition by the rule engine and kept with the instance's persisted state,
+/// so a notification a receiver never confirmed can be sent again after a restart.
+public struct AlertNotification: Sendable, Codable, Equatable {
+    public enum Status: String, Sendable, Codable, Equatable {
+        case firing, resolved
+    }
+
+    /// Increases with every notification of one alert instance (firing, repeat, resolved).
+    public var id: Int
+    public var status: Status
+    /// A re-notification of an alert that is still firing (`repeat`).
+    public var isRepeat: Bool
+    /// The rule name.
+    public var alert: String
+    /// `service` or a component name.
+    public var subject: String
+    /// Whether `subject` is the aggregate service rather than a component.
+    public var isService: Bool
+    public var severity: String
+    public var previousStatus: HealthStatus
+    public var currentStatus: HealthStatus
+    /// The subject's last probe message (for the service: empty).
+    public var message: String
+    /// Components failing when the notification was made, with their messages.
+    public var failing: [FailingComponent]
+    /// When the alert fired.
+    public var startsAt: Date
+    /// When it resolved; nil while firing.
+    public var endsAt: Date?
+    /// When this notification was made.
+    public var createdAt: Date
+
+    public init(
+        id: Int, status: Status, isRepeat: Bool = false, alert: String, subject: String, isService: Bool,
+        severity: String, previousStatus: HealthStatus, currentStatus: HealthStatus, message: String = "",
+        failing: [FailingComponent] = [], startsAt: Date, endsAt: Date? = nil, createdAt: Date
+    ) {
+        self.id = id
+        self.status = status
+        self.isRepeat = isRepeat
+        self.alert = alert
+        self.subject = subject
+        self.isService = isService
+        self.severity = severity
+        self.previousStatus = previousStatus
+        self.currentStatus = currentStatus
+        self.message = message
+        self.failing = failing
+        self.startsAt = startsAt
+        self.endsAt = endsAt
+        self.createdAt = createdAt
+    }
+
+    /// `orders-db is unhealthy` / `orders-db recovered: healthy`.
+    public var summary: String {
+        switch status {
+        case .firing: "\(subject) is \(currentStatus.rawValue)"
+        case .resolved: "\(subject) recovered: \(currentStatus.rawValue)"
+        }
+    }
+
+    /// A sentence with the status change and the reasons.
+    public var details: String {
+        var text = "\(subject): \(previousStatus.rawValue) → \(currentStatus.rawValue)"
+        if !message.isEmpty { text += " (\(message))" }
+        if status == .firing, !failing.isEmpty, isService || failing.contains(where: { $0.component != subject }) {
+            text += ". Failing: " + failing.map { "\($0.component) \($0.status.rawValue): \($0.message)" }.joined(separator: "; ")
+        }
+        return text
+    }
+}
+
+/// RFC 3339 timestamps in UTC with whole seconds, as receivers (and Alertmanager) parse them.
+public enum RFC3339 {
+    public static func string(_ date: Date) -> String {
+        date.formatted(Date.ISO8601FormatStyle(timeZone: TimeZone(identifier: "UTC")!))
+    }
+
+    public static func date(_ string: String) -> Date? {
+        if let d = try? Date.ISO8601FormatStyle().parse(string) { return d }
+        return try? Date.ISO8601FormatStyle(includingFractionalSeconds: true).parse(string)
+    }
+}

@@ -1,0 +1,233 @@
+import Foundation
+import VitalsConfig
+import VitalsCore
+
+/// What every payload needs besides the notification itself.
+public struct NotificationContext: Sendable, Equatable {
+    /// Link to this Vitals' `/health/detailed`: built from `server.external_url`, or from the
+    /// listen address when none is configured.
+    public var detailsURL: String
+    /// The `service` label Alertmanager groups by; several Vitals replicas watching the same
+    /// service must use the same value so their alerts deduplicate.
+    public var serviceName: String
+
+    public init(detailsURL: String, serviceName: String = "vitals") {
+        self.detailsURL = detailsURL
+        self.serviceName = serviceName
+    }
+
+    /// `external_url` (trailing slashes dropped) or `http://listen`, + `/health/detailed`.
+    /// A wildcard listen host (`0.0.0.0`, `::`) is useless in a link, so it becomes `localhost`.
+    public init(server: ServerConfig, serviceName: String = "vitals") {
+        var base: String
+        if let external = server.externalURL, !external.isEmpty {
+            base = external
+            while base.hasSuffix("/") { base.removeLast() }
+        } else {
+            var listen = server.listen
+            if listen.host == "0.0.0.0" || listen.host == "::" || listen.host.isEmpty { listen.host = "localhost" }
+            base = "http://\(listen)"
+        }
+        self.init(detailsURL: base + "/health/detailed", serviceName: serviceName)
+    }
+}
+
+/// The `webhook` notifier's JSON body. Schema (stable; documented in the README):
+///
+/// ```json
+/// {"version":"1","status":"firing","repeat":false,"alert":"service-degraded","subject":"service",
+///  "severity":"warning","previous_status":"healthy","current_status":"degraded","message":"",
+///  "failing":[{"component":"orders-db","status":"unhealthy","message":"timeout after 2s"}],
+///  "startsAt":"2026-11-22T10:00:30Z","endsAt":null,
+///  "url":"https://vitals.example/health/detailed","service":"vitals"}
+/// ```
+public struct WebhookPayload: Encodable, Sendable {
+    public var notification: AlertNotification
+    public var context: NotificationContext
+
+    public init(_ notification: AlertNotification, context: NotificationContext) {
+        self.notification = notification
+        self.context = context
+    }
+
+    enum Keys: String, CodingKey {
+        case version, status, `repeat`, alert, subject, severity, message, failing, startsAt, endsAt, url, service
+        case previousStatus = "previous_status"
+        case currentStatus = "current_status"
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        let n = notification
+        var c = encoder.container(keyedBy: Keys.self)
+        try c.encode("1", forKey: .version)
+        try c.encode(n.status.rawValue, forKey: .status)
+        try c.encode(n.isRepeat, forKey: .repeat)
+        try c.encode(n.alert, forKey: .alert)
+        try c.encode(n.subject, forKey: .subject)
+        try c.encode(n.severity, forKey: .severity)
+        try c.encode(n.previousStatus.rawValue, forKey: .previousStatus)
+        try c.encode(n.currentStatus.rawValue, forKey: .currentStatus)
+        try c.encode(n.message, forKey: .message)
+        try c.encode(n.failing, forKey: .failing)
+        try c.encode(RFC3339.string(n.startsAt), forKey: .startsAt)
+        // An explicit null while firing, so receivers find the key in both states.
+        if let end = n.endsAt { try c.encode(RFC3339.string(end), forKey: .endsAt) } else { try c.encodeNil(forKey: .endsAt) }
+        try c.encode(context.detailsURL, forKey: .url)
+        try c.encode(context.serviceName, forKey: .service)
+    }
+
+    public func body() -> [UInt8] { encodeJSON(self) }
+}
+
+/// The `slack` notifier's incoming-webhook JSON: `text` (the fallback shown in push
+/// notifications and by clients without blocks) plus `blocks` laid out to be read at a glance:
+/// an emoji by status, the subject and its status change, the failing components and why.
+public struct SlackPayload: Encodable, Sendable {
+    public var text: String
+    public var blocks: [Block]
+
+    public struct Text: Encodable, Sendable {
+        public var type: String
+        public var text: String
+    }
+
+    public struct Block: Encodable, Sendable {
+        public var type: String
+        public var text: Text?
+        public var fields: [Text]?
+        public var elements: [Text]?
+
+        init(type: String, text: Text? = nil, fields: [Text]? = nil, elements: [Text]? = nil) {
+            self.type = type
+            self.text = text
+            self.fields = fields
+            self.elements = elements
+        }
+    }
+
+    /// Slack shows at most 3000 characters per text object; long failing lists are cut.
+    static let maxListed = 10
+
+    public init(_ n: AlertNotification, context: NotificationContext) {
+        let emoji: String
+        let label: String
+        switch n.status {
+        case .resolved:
+            emoji = ":white_check_mark:"
+            label = "RESOLVED"
+        case .firing:
+            emoji = n.currentStatus == .unhealthy ? ":red_circle:" : ":large_yellow_circle:"
+            label = n.isRepeat ? "STILL FIRING" : "FIRING"
+        }
+        let change = "\(n.previousStatus.rawValue) → \(n.currentStatus.rawValue)"
+        text = "\(emoji) [\(label)] \(n.alert): \(n.subject) \(change)"
+        let when: String
+        if n.status == .resolved, let end = n.endsAt {
+            when = "*Resolved*\n\(RFC3339.string(end))"
+        } else {
+            when = "*Since*\n\(RFC3339.string(n.startsAt))"
+        }
+        var blocks: [Block] = [
+            Block(type: "section", text: Text(type: "mrkdwn", text: "\(emoji) *\(label): \(Self.escape(n.alert))*")),
+            Block(
+                type: "section",
+                fields: [
+                    Text(type: "mrkdwn", text: "*Subject*\n`\(Self.escape(n.subject))`"),
+                    Text(type: "mrkdwn", text: "*Status*\n\(change)"),
+                    Text(type: "mrkdwn", text: "*Severity*\n\(Self.escape(n.severity))"),
+                    Text(type: "mrkdwn", text: when),
+                ]),
+        ]
+        if !n.message.isEmpty {
+            blocks.append(Block(type: "section", text: Text(type: "mrkdwn", text: "> \(Self.escape(Self.cut(n.message, 500)))")))
+        }
+        if n.status == .firing, !n.failing.isEmpty {
+            var lines = n.failing.prefix(Self.maxListed).map {
+                "• `\(Self.escape($0.component))` \($0.status.rawValue): \(Self.escape(Self.cut($0.message, 200)))"
+            }
+            if n.failing.count > Self.maxListed { lines.append("…and \(n.failing.count - Self.maxListed) more") }
+            blocks.append(Block(type: "section", text: Text(type: "mrkdwn", text: "*Failing*\n" + lines.joined(separator: "\n"))))
+        }
+        blocks.append(
+            Block(type: "context", elements: [Text(type: "mrkdwn", text: "<\(context.detailsURL)|Details> · \(Self.escape(context.serviceName))")]))
+        self.blocks = blocks
+    }
+
+    /// Slack's mrkdwn treats `&`, `<` and `>` as control characters.
+    static func escape(_ s: String) -> String {
+        s.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
+            .replacingOccurrences(of: ">", with: "&gt;")
+    }
+
+    static func cut(_ s: String, _ n: Int) -> String { s.count <= n ? s : String(s.prefix(n - 1)) + "…" }
+
+    public func body() -> [UInt8] { encodeJSON(self) }
+}
+
+/// One alert in Alertmanager's v2 API (`POST /api/v2/alerts` takes an array of these).
+///
+/// Labels are exactly `alertname`, `component` (absent for the service subject: Alertmanager,
+/// like Prometheus, treats an empty label as no label), `severity` and `service`. They carry
+/// nothing replica-specific, so replicas firing the same alert produce the same label set and
+/// Alertmanager deduplicates them by fingerprint. While firing, `endsAt` is set a few re-post
+/// intervals ahead, as Prometheus does: if Vitals dies, Alertmanager resolves the alert on its
+/// own instead of keeping it forever; while Vitals lives, re-posts keep pushing it forward.
+public struct AlertmanagerAlert: Codable, Sendable, Equatable {
+    public var labels: [String: String]
+    public var annotations: [String: String]
+    public var startsAt: String
+    public var endsAt: String?
+    public var generatorURL: String
+
+    /// How often a firing alert is re-posted (Prometheus' resend cadence).
+    public static let resendInterval: Duration = .seconds(60)
+    /// `endsAt` of a firing alert lies this far past the post: four re-posts may be lost first.
+    public static let firingValidity: Duration = .seconds(240)
+
+    public init(_ n: AlertNotification, context: NotificationContext, now: Date) {
+        var labels = ["alertname": n.alert, "severity": n.severity, "service": context.serviceName]
+        if !n.isService { labels["component"] = n.subject }
+        self.labels = labels
+        annotations = ["summary": n.summary, "description": n.details]
+        startsAt = RFC3339.string(n.startsAt)
+        let end: Date
+        switch n.status {
+        case .resolved: end = max(n.endsAt ?? now, n.startsAt)
+        case .firing: end = now.addingTimeInterval(Self.firingValidity.seconds)
+        }
+        endsAt = RFC3339.string(end)
+        generatorURL = context.detailsURL
+    }
+
+    public static func body(_ alerts: [AlertmanagerAlert]) -> [UInt8] { encodeJSON(alerts) }
+}
+
+/// The notifier kinds' bodies and the URL each posts to.
+public enum PayloadEncoder {
+    public static func body(for n: AlertNotification, kind: NotifierSpec.Kind, context: NotificationContext, now: Date) -> [UInt8] {
+        switch kind {
+        case .webhook: WebhookPayload(n, context: context).body()
+        case .slack: SlackPayload(n, context: context).body()
+        case .alertmanager: AlertmanagerAlert.body([AlertmanagerAlert(n, context: context, now: now)])
+        }
+    }
+
+    /// Where a notifier posts: the configured URL, or `{base}/api/v2/alerts` for Alertmanager.
+    public static func postURL(_ spec: NotifierSpec) -> String {
+        switch spec.kind {
+        case .webhook, .slack: return spec.url.value
+        case .alertmanager:
+            var base = spec.url.value
+            while base.hasSuffix("/") { base.removeLast() }
+            return base + "/api/v2/alerts"
+        }
+    }
+}
+
+func encodeJSON<T: Encodable>(_ value: T) -> [UInt8] {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+    // Encoding these plain structs cannot fail (no floats that could be NaN, no throwing
+    // custom encoders); the fallback only keeps the signature non-throwing.
+    return (try? Array(encoder.encode(value))) ?? Array("{}".utf8)
+}

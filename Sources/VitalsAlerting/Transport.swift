@@ -1,0 +1,100 @@
+import Foundation
+
+/// What one HTTP POST ended with.
+public enum TransportOutcome: Sendable, Equatable {
+    /// The receiver answered with this status code.
+    case status(Int)
+    /// No answer: connection refused, DNS, TLS, timeout... The text must not contain header
+    /// values or the URL's secret parts (path, query, credentials); the delivery queue scrubs
+    /// them again before recording, but a transport should not rely on that.
+    case failed(String)
+}
+
+/// The one thing alerting needs from an HTTP client.
+///
+/// A protocol so the daemon plugs in the libcurl engine the probes use and tests plug in a
+/// minimal loopback client. An implementation must return by `timeout` (connect through the
+/// last byte of the answer) and must not block a thread of the cooperative pool; the queue
+/// also gives up on it a grace period after `timeout`, so a transport that hangs anyway costs
+/// only its own notifier's time.
+public protocol HTTPTransport: Sendable {
+    func post(url: String, headers: [(String, String)], body: [UInt8], timeout: Duration) async -> TransportOutcome
+}
+
+/// Removes secrets from text recorded about a delivery (error messages from transports).
+///
+/// Notifier URLs carry tokens in their path (Slack incoming webhooks) or in credentials, and
+/// configured headers carry credentials: none of them may reach `/alerts` or a log.
+struct Scrubber: Sendable {
+    let secrets: [String]
+
+    init(url: String, headerValues: [String]) {
+        var secrets = [url] + headerValues
+        if let parts = URLComponents(string: url) {
+            if let user = parts.user, !user.isEmpty { secrets.append(user) }
+            if let password = parts.password, !password.isEmpty { secrets.append(password) }
+            let path = parts.percentEncodedPath
+            if path.count > 1 { secrets.append(path) }
+            if let query = parts.percentEncodedQuery, !query.isEmpty { secrets.append(query) }
+        }
+        // Longest first, so a secret containing another is replaced whole. Very short values
+        // ("1", "on") would shred every message and are not credentials.
+        self.secrets = secrets.filter { $0.count >= 4 }.sorted { $0.count > $1.count }
+    }
+
+    func scrub(_ text: String) -> String {
+        var out = text
+        for secret in secrets { out = out.replacingOccurrences(of: secret, with: "<redacted>") }
+        return out
+    }
+}
+
+/// Exponential backoff with jitter, bounded in total time.
+///
+/// Jitter spreads the retries of many replicas (or many queued notifications) so a receiver
+/// coming back is not hit by all of them in the same second.
+public struct RetryPolicy: Sendable, Equatable {
+    public var initialDelay: Duration
+    public var multiplier: Double
+    public var maxDelay: Duration
+    /// No retry starts later than this after the first attempt: the notification is given up.
+    public var maxElapsed: Duration
+    /// Each delay is scaled by a random factor in `1 ± jitter`.
+    public var jitter: Double
+
+    public init(
+        initialDelay: Duration = .seconds(1), multiplier: Double = 2, maxDelay: Duration = .seconds(60),
+        maxElapsed: Duration = .seconds(300), jitter: Double = 0.2
+    ) {
+        self.initialDelay = initialDelay
+        self.multiplier = multiplier
+        self.maxDelay = maxDelay
+        self.maxElapsed = maxElapsed
+        self.jitter = jitter
+    }
+
+    /// The wait after failed attempt number `attempt` (1-based); `random` is in `0..<1`.
+    public func delay(afterAttempt attempt: Int, random: Double) -> Duration {
+        let base = min(initialDelay.seconds * pow(multiplier, Double(max(attempt - 1, 0))), maxDelay.seconds)
+        let factor = 1 - jitter + 2 * jitter * min(max(random, 0), 1)
+        return .milliseconds(Int64((base * factor * 1000).rounded()))
+    }
+}
+
+/// Whether an answer is worth another try.
+enum DeliveryVerdict: Equatable {
+    case delivered
+    case retry
+    /// The receiver rejected the request itself (bad URL, auth): retrying sends the same bytes.
+    case rejected
+
+    init(_ outcome: TransportOutcome) {
+        switch outcome {
+        case .status(let code) where (200..<300).contains(code): self = .delivered
+        case .status(408), .status(425), .status(429): self = .retry
+        case .status(let code) where (400..<500).contains(code): self = .rejected
+        case .status: self = .retry
+        case .failed: self = .retry
+        }
+    }
+}
