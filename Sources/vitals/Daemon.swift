@@ -3,6 +3,7 @@ import Logging
 import ServiceLifecycle
 import UnixSignals
 import Synchronization
+import VitalsAlerting
 import VitalsConfig
 import VitalsCore
 import VitalsProbes
@@ -20,6 +21,7 @@ final class Daemon: Sendable {
     let drainDelay: Duration
     let logger: Logger
     let reloadStatus = Mutex<(ok: Bool, at: Date)>((true, Date()))
+    let alerts: AlertEngine<ContinuousClock>
 
     init(config: Config, configPath: String?, shard: Shard?, drainDelay: Duration, logger: Logger) throws {
         self.config = Mutex(config)
@@ -31,6 +33,11 @@ final class Daemon: Sendable {
         store = HealthStore(components: components.map(\.spec))
         scheduler = Scheduler(clock: ContinuousClock(), store: store, maxConcurrentProbes: config.server.maxConcurrentProbes)
         scheduler.update(components)
+        if config.storage.kind != .memory {
+            logger.warning("storage: \(config.storage.kind.rawValue) is not implemented yet; history and alert state stay in memory")
+        }
+        alerts = AlertEngine(
+            config: config, storage: MemoryStorage(), transport: CurlTransport(engine: .shared), clock: ContinuousClock())
     }
 
     /// This replica's components with their probes; fails on settings a probe cannot use.
@@ -46,8 +53,11 @@ final class Daemon: Sendable {
 
     func run() async throws {
         let config = self.config.withLock { $0 }
+        let alerts = self.alerts
         let routes = HealthRoutes(
-            source: store, token: config.server.detailedToken, extras: ServerExtras(metrics: { [self] in reloadMetrics() }))
+            source: store, token: config.server.detailedToken,
+            extras: ServerExtras(
+                metrics: { [self] in reloadMetrics() + alerts.metricsText() }, alerts: { alerts.alertsJSON() }))
         let server = HealthServer(listen: config.server.listen, routes: routes, logger: logger)
         let scheduler = self.scheduler
         let group = ServiceGroup(
@@ -55,6 +65,7 @@ final class Daemon: Sendable {
                 services: [
                     .init(service: server),
                     .init(service: SchedulerService(scheduler: scheduler)),
+                    .init(service: AlertingService(engine: alerts, store: store)),
                     .init(service: ReloadService(daemon: self)),
                     .init(service: DrainService(delay: drainDelay, onDrain: { [store, logger] in
                         logger.info("shutting down: readiness now answers 503")
@@ -86,6 +97,8 @@ final class Daemon: Sendable {
             }
             store.update(components: components.map(\.spec))
             scheduler.update(components)
+            alerts.reload(config: new)
+            alerts.observe(AlertInput(snapshot: store.snapshot()))
             reloadStatus.withLock { $0 = (true, Date()) }
             logger.info("config reloaded", metadata: ["components": "\(components.count)"])
         } catch let errors as ConfigErrors {
@@ -128,6 +141,41 @@ struct ReloadService: Service {
         let signals = await UnixSignalsSequence(trapping: .sighup)
         try await cancelWhenGracefulShutdown {
             for await _ in signals { daemon.reload() }
+        }
+    }
+}
+
+/// Feeds alerting from the store's status changes and runs its queues, until shutdown.
+///
+/// Status events only mark the state changed; at most four times a second the engine observes
+/// one snapshot. With ten thousand components a snapshot per event (every first result is one)
+/// would cost O(components) each time.
+struct AlertingService: Service {
+    let engine: AlertEngine<ContinuousClock>
+    let store: HealthStore
+
+    final class Dirty: Sendable {
+        let flag = Atomic<Bool>(true)
+    }
+
+    func run() async throws {
+        let events = store.events()
+        let dirty = Dirty()
+        try await cancelWhenGracefulShutdown {
+            await withDiscardingTaskGroup { group in
+                group.addTask { await engine.run() }
+                group.addTask {
+                    for await _ in events { dirty.flag.store(true, ordering: .releasing) }
+                }
+                group.addTask {
+                    while !Task.isCancelled {
+                        if dirty.flag.exchange(false, ordering: .acquiringAndReleasing) {
+                            engine.observe(AlertInput(snapshot: store.snapshot()))
+                        }
+                        try? await Task.sleep(for: .milliseconds(250))
+                    }
+                }
+            }
         }
     }
 }

@@ -55,7 +55,12 @@ final class LoopbackServer: Sendable {
         }
     }
 
+    private let stopped = Atomic<Bool>(false)
+
+    /// Idempotent: `deinit` calls it too, and closing a descriptor twice could close another
+    /// test's socket that reused the number.
     func stop() {
+        guard !stopped.exchange(true, ordering: .acquiringAndReleasing) else { return }
         shutdown(fd, Int32(SHUT_RDWR))
         Glibc.close(fd)
         held.closeAll()
