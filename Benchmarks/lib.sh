@@ -72,3 +72,20 @@ wrk_run() {
     p99=$(echo "$out" | awk '$1=="99%" {v=$2; if (v ~ /us$/) {sub("us","",v); v=v/1000} else if (v ~ /ms$/) {sub("ms","",v)} else if (v ~ /s$/) {sub("s","",v); v=v*1000}; print v}')
     echo "$rps $p99"
 }
+
+# cpu_seconds PID: user+system CPU the process has used so far.
+cpu_seconds() {
+    awk -v t="$(getconf CLK_TCK)" '{sub(/.*\) /, ""); print ($12 + $13) / t}' "/proc/$1/stat"
+}
+
+# metric_sum URL NAME: sum of all samples of a metric family (no labels filter) from /metrics.
+metric_sum() {
+    curl -s "$1/metrics" | awk -v n="$2" '$1 == n || index($1, n "{") == 1 {s += $2} END {printf "%.0f\n", s}'
+}
+
+# start_vitals CONFIG PORT: runs the release binary, waits for /health/live; sets VPID.
+start_vitals() {
+    taskset -c "${SERVER_CPUS}" "$VITALS_BIN" run --config "$1" 2>"$1.log" &
+    VPID=$!
+    wait_http "http://127.0.0.1:$2/health/live" "${3:-200}"
+}

@@ -36,7 +36,12 @@ public final class HealthStore: Sendable {
         var statusGeneration: UInt64 = 1
         /// Bumped on every change at all.
         var generation: UInt64 = 1
-        var readiness: ReadinessView
+        /// Status tallies split by criticality: the service status follows from them in O(1),
+        /// so a status change costs O(1) even while ten thousand first results arrive.
+        var critical = StatusCounts()
+        var nonCritical = StatusCounts()
+        /// Built on first read after a status change (readiness lists every component).
+        var readiness: (generation: UInt64, view: ReadinessView)?
         var cached: HealthSnapshot?
         var lag = Histogram(buckets: Histogram.lagBuckets)
         var lastHeartbeat: ContinuousClock.Instant
@@ -56,10 +61,7 @@ public final class HealthStore: Sendable {
         let start = now()
         startedAt = start
         let entries = components.map { Self.entry(for: $0, at: start) }
-        var s = State(
-            entries: entries, index: [:],
-            readiness: ReadinessView(ready: false, status: .unknown, startupComplete: false, draining: false, checks: []),
-            lastHeartbeat: .now)
+        var s = State(entries: entries, index: [:], lastHeartbeat: .now)
         Self.reindex(&s)
         Self.refresh(&s)
         state = Mutex(s)
@@ -105,6 +107,13 @@ public final class HealthStore: Sendable {
                 e.transitions.append(t)
                 s.counts[from] -= 1
                 s.counts[e.state.status] += 1
+                if e.spec.critical {
+                    s.critical[from] -= 1
+                    s.critical[e.state.status] += 1
+                } else {
+                    s.nonCritical[from] -= 1
+                    s.nonCritical[e.state.status] += 1
+                }
                 Self.emit(&s, .component(name: name, from: from, to: e.state.status, at: at, message: shown.message))
                 changed = true
             }
@@ -176,8 +185,6 @@ public final class HealthStore: Sendable {
             s.entries = kept
             Self.reindex(&s)
             s.withResult = kept.filter { $0.lastCheck != nil }.count
-            s.counts = StatusCounts()
-            for e in kept { s.counts[e.state.status] += 1 }
             let before = s.status
             Self.refresh(&s)
             if before != s.status { Self.emit(&s, .service(from: before, to: s.status, at: at)) }
@@ -195,7 +202,12 @@ public final class HealthStore: Sendable {
 
     public func readiness(group: String? = nil, excluding: Set<String> = []) -> ReadinessView? {
         state.withLock { s -> ReadinessView? in
-            if group == nil && excluding.isEmpty { return s.readiness }
+            if group == nil && excluding.isEmpty {
+                if let r = s.readiness, r.generation == s.statusGeneration { return r.view }
+                let view = Aggregation.readiness(s.entries.map(Self.member), startupComplete: s.startupComplete, draining: s.draining)
+                s.readiness = (s.statusGeneration, view)
+                return view
+            }
             var members = s.entries
             if let group {
                 members = members.filter { $0.spec.groups.contains(group) }
@@ -265,17 +277,27 @@ public final class HealthStore: Sendable {
     private static func reindex(_ s: inout State) {
         s.index = Dictionary(s.entries.enumerated().map { ($1.spec.name, $0) }, uniquingKeysWith: { a, _ in a })
         s.counts = StatusCounts()
-        for e in s.entries { s.counts[e.state.status] += 1 }
+        s.critical = StatusCounts()
+        s.nonCritical = StatusCounts()
+        for e in s.entries {
+            s.counts[e.state.status] += 1
+            if e.spec.critical { s.critical[e.state.status] += 1 } else { s.nonCritical[e.state.status] += 1 }
+        }
     }
 
-    /// Recomputes the service status and readiness: on status changes only, never per request.
+    /// Recomputes the service status from the tallies, O(1), on status changes only; the
+    /// readiness view is rebuilt lazily when read.
     private static func refresh(_ s: inout State) {
-        if !s.startupComplete && s.withResult == s.entries.count && !s.entries.isEmpty { s.startupComplete = true }
-        if s.entries.isEmpty { s.startupComplete = true }
-        let members = s.entries.map(member)
-        s.readiness = Aggregation.readiness(members, startupComplete: s.startupComplete, draining: s.draining)
-        s.status = s.readiness.status
+        if !s.startupComplete && s.withResult == s.entries.count { s.startupComplete = true }
+        s.status = serviceStatus(critical: s.critical, nonCritical: s.nonCritical, startupComplete: s.startupComplete)
         s.statusGeneration += 1
+    }
+
+    /// The same rule as `Aggregation.serviceStatus`, from counts instead of members.
+    static func serviceStatus(critical c: StatusCounts, nonCritical n: StatusCounts, startupComplete: Bool) -> HealthStatus {
+        if c.unhealthy > 0 || (!startupComplete && c.unknown > 0) { return .unhealthy }
+        if c.degraded > 0 || n.unhealthy > 0 || n.degraded > 0 || (!startupComplete && n.unknown > 0) { return .degraded }
+        return .healthy
     }
 
     private static func emit(_ s: inout State, _ event: HealthEvent) {

@@ -65,7 +65,9 @@ final class Daemon: Sendable {
                 services: [
                     .init(service: server),
                     .init(service: SchedulerService(scheduler: scheduler)),
-                    .init(service: AlertingService(engine: alerts, store: store)),
+                    .init(service: AlertingService(engine: alerts, store: store, hasRules: { [self] in
+                        !self.config.withLock { $0.alerts.isEmpty }
+                    })),
                     .init(service: ReloadService(daemon: self)),
                     .init(service: DrainService(delay: drainDelay, onDrain: { [store, logger] in
                         logger.info("shutting down: readiness now answers 503")
@@ -153,6 +155,8 @@ struct ReloadService: Service {
 struct AlertingService: Service {
     let engine: AlertEngine<ContinuousClock>
     let store: HealthStore
+    /// Without rules there is nothing to evaluate: no snapshot is built at all.
+    let hasRules: @Sendable () -> Bool
 
     final class Dirty: Sendable {
         let flag = Atomic<Bool>(true)
@@ -169,7 +173,7 @@ struct AlertingService: Service {
                 }
                 group.addTask {
                     while !Task.isCancelled {
-                        if dirty.flag.exchange(false, ordering: .acquiringAndReleasing) {
+                        if hasRules(), dirty.flag.exchange(false, ordering: .acquiringAndReleasing) {
                             engine.observe(AlertInput(snapshot: store.snapshot()))
                         }
                         try? await Task.sleep(for: .milliseconds(250))

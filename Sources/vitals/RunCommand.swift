@@ -34,6 +34,9 @@ struct RunCommand: AsyncParsableCommand {
         let daemon: Daemon
         do {
             daemon = try Daemon(config: config, configPath: options.config, shard: shard, drainDelay: drain, logger: logger)
+        } catch let errors as ConfigErrors {
+            for e in errors.errors { printError(e.description) }
+            throw ExitCode(ExitCodes.config)
         } catch {
             printError("\(config.file): \(error)")
             throw ExitCode(ExitCodes.config)

@@ -128,6 +128,28 @@ struct HealthStoreTests {
         #expect(stalled.liveness().checks.first?.ok == false)
     }
 
+    /// The O(1) status from tallies must always equal the pure aggregation over members.
+    @Test(arguments: [1, 2, 3, 4, 5])
+    func incrementalStatusMatchesAggregation(seed: UInt64) {
+        var rng = SplitMix(seed: seed)
+        let specs = (0..<12).map { i in Self.spec("c\(i)", critical: rng.next() % 3 != 0, failures: Int(rng.next() % 3) + 1) }
+        let store = HealthStore(components: specs)
+        let results = [Self.ok, Self.down, ProbeResult(success: true, latency: .milliseconds(1), message: "ok", reportedStatus: .degraded)]
+        for step in 0..<400 {
+            let name = specs[Int(rng.next() % UInt64(specs.count))].name
+            store.record(component: name, result: results[Int(rng.next() % 3)])
+            if step == 200 {
+                var changed = specs
+                changed[0].critical.toggle()
+                store.update(components: changed + [Self.spec("late")])
+            }
+            let snap = store.snapshot()
+            let members = snap.components.map { Aggregation.Member(name: $0.name, critical: $0.spec.critical, status: $0.status) }
+            #expect(store.status == Aggregation.serviceStatus(members, startupComplete: snap.startupComplete), "step \(step)")
+            #expect(store.readiness()?.status == store.status)
+        }
+    }
+
     @Test func uptimeWindows() {
         var u = UptimeWindow()
         let t0 = Date(timeIntervalSince1970: 1_800_000_000)
@@ -137,5 +159,18 @@ struct HealthStoreTests {
         #expect(u.ratio(over: 3600, at: now) == 1.0)
         #expect(u.ratio(over: 86_400, at: now) == 0.5)
         #expect(u.ratio(over: 3600, at: now.addingTimeInterval(86_400 * 2)) == nil)
+    }
+}
+
+/// A small deterministic generator for property tests.
+struct SplitMix {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9e37_79b9_7f4a_7c15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xbf58_476d_1ce4_e5b9
+        z = (z ^ (z >> 27)) &* 0x94d0_49bb_1331_11eb
+        return z ^ (z >> 31)
     }
 }

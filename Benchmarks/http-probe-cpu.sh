@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# CPU per HTTP probe of a local nginx target: Vitals against Debian's blackbox_exporter doing the
+# same probe through /probe, in one run. Target (spec section 10): Vitals at most 0.5x.
+source "$(dirname "$0")/lib.sh"
+ensure_release_build
+command -v prometheus-blackbox-exporter >/dev/null || { echo "needs prometheus-blackbox-exporter" >&2; exit 1; }
+SECONDS_PER_SIDE=${SECONDS_PER_SIDE:-20}
+PROBES=${PROBES:-200}   # Vitals components, each probing once a second
+work=$(mktemp -d)
+trap 'stop_nginx "$work/nginx"; [ -n "${bpid:-}" ] && kill "$bpid" 2>/dev/null; [ -n "${VPID:-}" ] && kill "$VPID" 2>/dev/null; rm -rf "$work"' EXIT
+nginx_port=$(free_port)
+start_nginx "$work/nginx" "$nginx_port"
+target="http://127.0.0.1:$nginx_port/static.txt"
+
+# blackbox_exporter: the same GET, driven through /probe as Prometheus would.
+bport=$(free_port)
+printf 'modules:\n  http_2xx:\n    prober: http\n    timeout: 2s\n    http: { method: GET }\n' > "$work/bb.yml"
+taskset -c "$SERVER_CPUS" prometheus-blackbox-exporter --config.file="$work/bb.yml" --web.listen-address="127.0.0.1:$bport" 2>/dev/null &
+bpid=$!
+wait_http "http://127.0.0.1:$bport/metrics"
+b0=$(cpu_seconds "$bpid")
+out=$(taskset -c "$LOAD_CPUS" wrk -t1 -c4 -d"${SECONDS_PER_SIDE}s" "http://127.0.0.1:$bport/probe?module=http_2xx&target=$target")
+b1=$(cpu_seconds "$bpid")
+bprobes=$(echo "$out" | awk '/requests in/ {print $1}')
+kill "$bpid"; bpid=""
+
+# Vitals: PROBES http components at a 1 s interval against the same file.
+vport=$(free_port)
+{
+    echo "server: { listen: \"127.0.0.1:$vport\" }"
+    echo "defaults: { interval: 1s, timeout: 500ms }"
+    echo "components:"
+    for i in $(seq "$PROBES"); do echo "  - { name: h$i, type: http, url: \"$target\" }"; done
+} > "$work/vitals.yaml"
+start_vitals "$work/vitals.yaml" "$vport"
+sleep 2
+v0=$(cpu_seconds "$VPID"); n0=$(metric_sum "http://127.0.0.1:$vport" vitals_probes_total)
+sleep "$SECONDS_PER_SIDE"
+v1=$(cpu_seconds "$VPID"); n1=$(metric_sum "http://127.0.0.1:$vport" vitals_probes_total)
+failures=$(curl -s "http://127.0.0.1:$vport/metrics" | awk '/^vitals_probes_total/ && /result="failure"/ {s += $2} END {print s + 0}')
+
+python3 - "$b0" "$b1" "$bprobes" "$v0" "$v1" "$n0" "$n1" "$failures" <<'PY'
+import sys
+b0, b1, bn, v0, v1, n0, n1, fail = map(float, sys.argv[1:])
+b = (b1 - b0) / bn * 1e6
+v = (v1 - v0) / (n1 - n0) * 1e6
+print(f"blackbox_exporter: {bn:.0f} probes, {b1 - b0:.2f} CPU s, {b:.0f} us CPU per probe")
+print(f"vitals:            {n1 - n0:.0f} probes ({fail:.0f} failures in all), {v1 - v0:.2f} CPU s, {v:.0f} us CPU per probe")
+print(f"ratio vitals/blackbox: {v / b:.2f}x (target <= 0.5x)")
+PY
