@@ -104,16 +104,9 @@ public struct AlertRuleState: Sendable, Codable, Equatable {
             }
         } else {
             lastGoodStatus = status
-            switch phase {
-            case .pending:
-                // Flapping inside `for`: never notified, so nothing to resolve.
-                toInactive()
-                return nil
-            case .firing:
-                return resolve(at: now)
-            case .inactive, .resolved:
-                return nil
-            }
+            // Cleared: a pending alert (flapping inside `for`) was never notified, so it just
+            // goes back to inactive; a firing one resolves.
+            return clear(at: now)
         }
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import VitalsCore
 
 /// A small append-only JSON writer: keys come out in the order written (the spec's examples
 /// read top-down), and the hot endpoints avoid `JSONEncoder`'s reflection.
@@ -95,23 +96,7 @@ struct JSONWriter {
         return String(value)
     }
 
-    static func appendString(_ s: String, to out: inout String) {
-        out += "\""
-        for scalar in s.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case _ where scalar.value < 0x20:
-                let hex = String(scalar.value, radix: 16)
-                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        out += "\""
-    }
+    static func appendString(_ s: String, to out: inout String) { JSONString.append(s, to: &out) }
 }
 
 /// RFC 3339 timestamps in UTC, whole seconds: `2026-11-22T10:00:00Z`.
