@@ -1,0 +1,86 @@
+import Foundation
+
+/// The small grammars of config values: names, addresses, JSON paths, header names, DSNs,
+/// maintenance start times. Pure functions, so they are tested directly.
+enum Syntax {
+    /// Component, group, alert and notifier names: `[a-z0-9][a-z0-9_.-]*`, safe in URLs
+    /// (`/health/group/NAME`) and as Prometheus label values.
+    static func isName(_ s: String) -> Bool {
+        guard let first = s.unicodeScalars.first, isLowerAlnum(first) else { return false }
+        return s.unicodeScalars.allSatisfy { isLowerAlnum($0) || $0 == "_" || $0 == "." || $0 == "-" }
+    }
+
+    static let nameRule = "use [a-z0-9][a-z0-9_.-]*"
+
+    private static func isLowerAlnum(_ c: Unicode.Scalar) -> Bool { ("a"..."z").contains(c) || ("0"..."9").contains(c) }
+
+    /// `host:port` or `[v6]:port` with a host and a port from 1 to 65535.
+    static func isHostPort(_ s: String) -> Bool {
+        guard !s.hasPrefix(":"), let addr = ListenAddress(parsing: s), addr.port > 0 else { return false }
+        return !addr.host.contains { $0.isWhitespace || $0 == "/" }
+    }
+
+    /// `$`, then `.key` or `[index]` steps: `$.status`, `$.items[0].name`.
+    static func isJSONPath(_ p: String) -> Bool {
+        guard p.hasPrefix("$") else { return false }
+        var rest = p.dropFirst()
+        while !rest.isEmpty {
+            if rest.hasPrefix(".") {
+                let key = rest.dropFirst().prefix { $0 != "." && $0 != "[" }
+                guard !key.isEmpty else { return false }
+                rest = rest.dropFirst(1 + key.count)
+            } else if rest.hasPrefix("["), let close = rest.firstIndex(of: "]") {
+                guard let i = Int(rest[rest.index(after: rest.startIndex)..<close]), i >= 0 else { return false }
+                rest = rest[rest.index(after: close)...]
+            } else {
+                return false
+            }
+        }
+        return true
+    }
+
+    /// An HTTP header name (RFC 9110 token).
+    static func isHeaderName(_ s: String) -> Bool {
+        !s.isEmpty && s.unicodeScalars.allSatisfy { $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || "!#$%&'*+-.^_`|~".unicodeScalars.contains($0)) }
+    }
+
+    /// A libpq connection string: a `postgres://` or `postgresql://` URI, or `key=value` pairs.
+    static func isDSN(_ s: String) -> Bool {
+        let t = s.trimmingCharacters(in: .whitespaces)
+        return t.hasPrefix("postgres://") || t.hasPrefix("postgresql://") || (t.contains("=") && !t.hasPrefix("="))
+    }
+
+    /// An http:// or https:// URL with a host.
+    static func isHTTPURL(_ s: String) -> Bool {
+        guard let u = URL(string: s), let scheme = u.scheme?.lowercased(), scheme == "http" || scheme == "https" else { return false }
+        return !(u.host ?? "").isEmpty
+    }
+
+    /// Whether the pattern compiles as the probes compile it (NSRegularExpression, ICU syntax).
+    static func isRegex(_ s: String) -> Bool { (try? NSRegularExpression(pattern: s)) != nil }
+
+    static let weekdays = [
+        "sun": 1, "mon": 2, "tue": 3, "wed": 4, "thu": 5, "fri": 6, "sat": 7,
+        "sunday": 1, "monday": 2, "tuesday": 3, "wednesday": 4, "thursday": 5, "friday": 6, "saturday": 7,
+    ]
+
+    /// `"Sun 02:00"` (weekly) or `"02:00"` (daily): weekday (1 = Sunday, nil = daily), hour, minute.
+    static func maintenanceStart(_ s: String) -> (weekday: Int?, hour: Int, minute: Int)? {
+        let parts = s.split(separator: " ")
+        var weekday: Int?
+        let time: Substring
+        switch parts.count {
+        case 1: time = parts[0]
+        case 2:
+            guard let w = weekdays[parts[0].lowercased()] else { return nil }
+            weekday = w
+            time = parts[1]
+        default: return nil
+        }
+        let hm = time.split(separator: ":", omittingEmptySubsequences: false)
+        guard hm.count == 2, hm[0].count <= 2, hm[1].count == 2, let h = Int(hm[0]), let m = Int(hm[1]),
+            (0..<24).contains(h), (0..<60).contains(m)
+        else { return nil }
+        return (weekday, h, m)
+    }
+}

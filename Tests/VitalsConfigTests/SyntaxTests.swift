@@ -1,0 +1,60 @@
+import Testing
+@testable import VitalsConfig
+
+/// The small grammars of config values.
+struct SyntaxTests {
+    @Test(arguments: [("orders-db", true), ("a", true), ("0.x_y-z", true), ("Orders", false), ("-a", false), ("_a", false), ("", false), ("a b", false), ("é", false)])
+    func names(name: String, valid: Bool) {
+        #expect(Syntax.isName(name) == valid)
+    }
+
+    @Test(arguments: [("db:5432", true), ("[::1]:6379", true), ("10.0.0.1:1", true), (":80", false), ("db", false), ("db:0", false), ("db:65536", false), ("a b:1", false), ("::1:80", false)])
+    func hostPorts(address: String, valid: Bool) {
+        #expect(Syntax.isHostPort(address) == valid)
+    }
+
+    @Test(arguments: [
+        ("0.0.0.0:8080", ListenAddress(host: "0.0.0.0", port: 8080)), (":9090", ListenAddress(host: "0.0.0.0", port: 9090)),
+        ("[::1]:8080", ListenAddress(host: "::1", port: 8080)),
+    ])
+    func listenAddresses(text: String, expected: ListenAddress) {
+        #expect(ListenAddress(parsing: text) == expected)
+    }
+
+    @Test(arguments: [("$", true), ("$.status", true), ("$.a.b[0].c", true), ("$[2]", true), ("status", false), ("$.", false), ("$.a[x]", false), ("$.a[-1]", false), ("$a", false)])
+    func jsonPaths(path: String, valid: Bool) {
+        #expect(Syntax.isJSONPath(path) == valid)
+    }
+
+    @Test(arguments: [
+        ("PING\\r\\n", Array("PING\r\n".utf8)), ("\\x00\\xff", [0, 255]), ("a\\tb\\\\c\\0", Array("a\tb\\c\0".utf8)), ("plain", Array("plain".utf8)),
+    ])
+    func escapes(text: String, bytes: [UInt8]) {
+        #expect(Escapes.decode(text) == bytes)
+    }
+
+    @Test(arguments: ["\\", "\\q", "\\x0", "\\xg0", "\\x+1"])
+    func badEscapes(text: String) {
+        #expect(Escapes.decode(text) == nil)
+    }
+
+    @Test func maintenanceStarts() {
+        #expect(Syntax.maintenanceStart("Sun 02:00")! == (1, 2, 0))
+        #expect(Syntax.maintenanceStart("saturday 23:59")! == (7, 23, 59))
+        #expect(Syntax.maintenanceStart("2:05")! == (nil, 2, 5))
+        for bad in ["Sunx 02:00", "02:60", "24:00", "02", "Sun", "Sun 02:00 UTC", "02:5", ":30"] {
+            #expect(Syntax.maintenanceStart(bad) == nil, "\(bad)")
+        }
+    }
+
+    @Test(arguments: [("postgres://u@h/db", true), ("postgresql://h", true), ("host=db dbname=x", true), ("mysql://h", false), ("", false)])
+    func dsns(dsn: String, valid: Bool) {
+        #expect(Syntax.isDSN(dsn) == valid)
+    }
+
+    @Test func suggestionsAreForTyposOnly() {
+        #expect(KeySuggestion.nearest(to: "adress", in: ["address", "send"]) == "address")
+        #expect(KeySuggestion.nearest(to: "ftp", in: ["tcp", "http"]) == nil)
+        #expect(KeySuggestion.nearest(to: "colour", in: ["critical", "groups"]) == nil)
+    }
+}
