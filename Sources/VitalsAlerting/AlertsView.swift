@@ -162,46 +162,31 @@ struct AlertsView {
 enum AlertMetrics {
     static func render(book: AlertBook, depths: [String: Int]) -> String {
         let notifiers = book.notifiers.keys.sorted()
-        var out = ""
-        out += "# HELP vitals_alerts_sent_total Notification delivery attempts by notifier and result.\n"
-        out += "# TYPE vitals_alerts_sent_total counter\n"
+        var m = PrometheusText()
+        m.family("vitals_alerts_sent_total", "counter", "Notification delivery attempts by notifier and result.")
         for name in notifiers {
             for result in ["success", "failure"] {
-                out += "vitals_alerts_sent_total{notifier=\"\(escape(name))\",result=\"\(result)\"} \(book.sent[name]?[result] ?? 0)\n"
+                m.sample("vitals_alerts_sent_total", [("notifier", name), ("result", result)], Double(book.sent[name]?[result] ?? 0))
             }
         }
-        out += "# HELP vitals_alert_notifications_failed_total Notifications never delivered: refused, retries exhausted or dropped.\n"
-        out += "# TYPE vitals_alert_notifications_failed_total counter\n"
-        for name in notifiers {
-            out += "vitals_alert_notifications_failed_total{notifier=\"\(escape(name))\"} \(book.failedNotifications[name] ?? 0)\n"
-        }
-        out += "# HELP vitals_alert_queue_dropped_total Notifications dropped because the notifier's queue was full.\n"
-        out += "# TYPE vitals_alert_queue_dropped_total counter\n"
-        for name in notifiers {
-            out += "vitals_alert_queue_dropped_total{notifier=\"\(escape(name))\"} \(book.dropped[name] ?? 0)\n"
-        }
-        out += "# HELP vitals_alert_queue_depth Notifications queued or in flight per notifier.\n"
-        out += "# TYPE vitals_alert_queue_depth gauge\n"
-        for name in notifiers {
-            out += "vitals_alert_queue_depth{notifier=\"\(escape(name))\"} \(depths[name] ?? 0)\n"
+        let perNotifier: [(String, String, String, (String) -> Int)] = [
+            ("vitals_alert_notifications_failed_total", "counter", "Notifications never delivered: refused, retries exhausted or dropped.",
+             { Int(book.failedNotifications[$0] ?? 0) }),
+            ("vitals_alert_queue_dropped_total", "counter", "Notifications dropped because the notifier's queue was full.",
+             { Int(book.dropped[$0] ?? 0) }),
+            ("vitals_alert_queue_depth", "gauge", "Notifications queued or in flight per notifier.", { depths[$0] ?? 0 }),
+        ]
+        for (name, type, help, value) in perNotifier {
+            m.family(name, type, help)
+            for notifier in notifiers { m.sample(name, [("notifier", notifier)], Double(value(notifier))) }
         }
         let firing = book.firingCounts
-        out += "# HELP vitals_alerts_firing Alert instances currently firing, by rule.\n"
-        out += "# TYPE vitals_alerts_firing gauge\n"
-        for name in firing.keys.sorted() {
-            out += "vitals_alerts_firing{alert=\"\(escape(name))\"} \(firing[name] ?? 0)\n"
-        }
-        out += "# HELP vitals_alerts_muted_total Notifications muted by maintenance windows, by rule.\n"
-        out += "# TYPE vitals_alerts_muted_total counter\n"
+        m.family("vitals_alerts_firing", "gauge", "Alert instances currently firing, by rule.")
+        for name in firing.keys.sorted() { m.sample("vitals_alerts_firing", [("alert", name)], Double(firing[name] ?? 0)) }
+        m.family("vitals_alerts_muted_total", "counter", "Notifications muted by maintenance windows, by rule.")
         for rule in Set(book.rules.map(\.name)).union(book.mutedCount.keys).sorted() {
-            out += "vitals_alerts_muted_total{alert=\"\(escape(rule))\"} \(book.mutedCount[rule] ?? 0)\n"
+            m.sample("vitals_alerts_muted_total", [("alert", rule)], Double(book.mutedCount[rule] ?? 0))
         }
-        return out
-    }
-
-    /// Label values escape backslash, double quote and newline.
-    static func escape(_ s: String) -> String {
-        s.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
-            .replacingOccurrences(of: "\n", with: "\\n")
+        return m.out
     }
 }

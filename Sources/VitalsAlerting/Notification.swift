@@ -75,14 +75,3 @@ public struct AlertNotification: Sendable, Codable, Equatable {
     }
 }
 
-/// RFC 3339 timestamps in UTC with whole seconds, as receivers (and Alertmanager) parse them.
-public enum RFC3339 {
-    public static func string(_ date: Date) -> String {
-        date.formatted(Date.ISO8601FormatStyle(timeZone: TimeZone(identifier: "UTC")!))
-    }
-
-    public static func date(_ string: String) -> Date? {
-        if let d = try? Date.ISO8601FormatStyle().parse(string) { return d }
-        return try? Date.ISO8601FormatStyle(includingFractionalSeconds: true).parse(string)
-    }
-}

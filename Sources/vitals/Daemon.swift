@@ -114,15 +114,12 @@ final class Daemon: Sendable {
 
     func reloadMetrics() -> String {
         let (ok, at) = reloadStatus.withLock { $0 }
-        return """
-            # HELP vitals_config_last_reload_successful Whether the last config reload succeeded.
-            # TYPE vitals_config_last_reload_successful gauge
-            vitals_config_last_reload_successful \(ok ? 1 : 0)
-            # HELP vitals_config_last_reload_success_timestamp_seconds When the config was last loaded successfully.
-            # TYPE vitals_config_last_reload_success_timestamp_seconds gauge
-            vitals_config_last_reload_success_timestamp_seconds \(Int(at.timeIntervalSince1970))
-
-            """
+        var m = PrometheusText()
+        m.family("vitals_config_last_reload_successful", "gauge", "Whether the last config reload succeeded.")
+        m.sample("vitals_config_last_reload_successful", [], ok ? 1 : 0)
+        m.family("vitals_config_last_reload_success_timestamp_seconds", "gauge", "When the config was last loaded successfully.")
+        m.sample("vitals_config_last_reload_success_timestamp_seconds", [], at.timeIntervalSince1970.rounded(.down))
+        return m.out
     }
 }
 

@@ -99,7 +99,7 @@ struct RenderersTests {
     }
 
     @Test func labelValuesAreEscaped() {
-        var m = MetricsText()
+        var m = PrometheusText()
         m.sample("m", [("l", "a\"b\\c\nd")], 1)
         #expect(m.out == "m{l=\"a\\\"b\\\\c\\nd\"} 1\n")
     }

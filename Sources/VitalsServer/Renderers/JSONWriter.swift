@@ -81,7 +81,7 @@ struct JSONWriter {
 
     mutating func field(_ name: String, date: Date?) {
         key(name)
-        if let date { string(RFC3339.format(date)) } else { null() }
+        if let date { string(RFC3339.string(date)) } else { null() }
     }
 
     private mutating func separator() {
@@ -97,11 +97,4 @@ struct JSONWriter {
     }
 
     static func appendString(_ s: String, to out: inout String) { JSONString.append(s, to: &out) }
-}
-
-/// RFC 3339 timestamps in UTC, whole seconds: `2026-11-22T10:00:00Z`.
-enum RFC3339 {
-    static func format(_ date: Date) -> String {
-        date.formatted(Date.ISO8601FormatStyle())
-    }
 }

@@ -5,7 +5,7 @@ import VitalsCore
 /// never answers 503: an unhealthy service is a value of a gauge, not an HTTP error.
 public enum MetricsRenderer {
     public static func render(_ s: HealthSnapshot, lag: Histogram, extra: String = "") -> String {
-        var m = MetricsText()
+        var m = PrometheusText()
         let comps = s.components
         func labels(_ c: ComponentSnapshot) -> [(String, String)] { [("component", c.name), ("type", c.spec.type)] }
 
@@ -87,7 +87,7 @@ public enum MetricsRenderer {
     }
 
     private static func observationGauge(
-        _ m: inout MetricsText, _ comps: [ComponentSnapshot], _ name: String, _ help: String, from observation: String,
+        _ m: inout PrometheusText, _ comps: [ComponentSnapshot], _ name: String, _ help: String, from observation: String,
         scale: Double = 1, labels: (ComponentSnapshot) -> [(String, String)]
     ) {
         let values = comps.compactMap { c -> (ComponentSnapshot, Double)? in

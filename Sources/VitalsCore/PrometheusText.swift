@@ -1,17 +1,15 @@
-import VitalsCore
-
 /// Builds Prometheus text exposition format 0.0.4: each family once, `# HELP` and `# TYPE`
 /// first, then its samples; label values escaped.
-struct MetricsText {
-    private(set) var out = ""
+public struct PrometheusText {
+    public private(set) var out = ""
 
-    init() { out.reserveCapacity(16 * 1024) }
+    public init() { out.reserveCapacity(16 * 1024) }
 
-    mutating func family(_ name: String, _ type: String, _ help: String) {
+    public mutating func family(_ name: String, _ type: String, _ help: String) {
         out += "# HELP \(name) \(help)\n# TYPE \(name) \(type)\n"
     }
 
-    mutating func sample(_ name: String, _ labels: [(String, String)] = [], _ value: Double) {
+    public mutating func sample(_ name: String, _ labels: [(String, String)] = [], _ value: Double) {
         out += name
         if !labels.isEmpty {
             out += "{"
@@ -29,7 +27,7 @@ struct MetricsText {
         out += "\n"
     }
 
-    mutating func histogram(_ name: String, _ labels: [(String, String)], _ h: Histogram) {
+    public mutating func histogram(_ name: String, _ labels: [(String, String)], _ h: Histogram) {
         for (le, count) in h.cumulative {
             sample(name + "_bucket", labels + [("le", le.isInfinite ? "+Inf" : Self.format(le))], Double(count))
         }
@@ -37,19 +35,19 @@ struct MetricsText {
         sample(name + "_count", labels, Double(h.count))
     }
 
-    mutating func append(raw: String) {
+    public mutating func append(raw: String) {
         out += raw
         if !raw.isEmpty && !raw.hasSuffix("\n") { out += "\n" }
     }
 
-    static func format(_ v: Double) -> String {
+    public static func format(_ v: Double) -> String {
         if v.isNaN { return "NaN" }
         if v.isInfinite { return v > 0 ? "+Inf" : "-Inf" }
         if v == v.rounded(), abs(v) < 1e15 { return String(Int64(v)) }
         return String(v)
     }
 
-    static func escape(_ s: String, into out: inout String) {
+    public static func escape(_ s: String, into out: inout String) {
         for ch in s {
             switch ch {
             case "\\": out += "\\\\"
