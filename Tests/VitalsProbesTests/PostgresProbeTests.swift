@@ -127,7 +127,7 @@ struct PostgresProbeTests {
     }
 
     @Test func refusedConnectionSaysSo() async throws {
-        let port = try DBTest.closedPort()
+        let port = try LoopbackServer.closedPort()
         let r = try await Self.probe(dsn: Self.dsn(port: port), password: "pw-not-shown").run(deadline: .now + .seconds(2))
         #expect(!r.success)
         #expect(r.message == "connection refused")
@@ -138,7 +138,7 @@ struct PostgresProbeTests {
     /// name inside `PQconnectPoll`, so those steps run on the blocking executor.)
     @Test func multiHostDSNMovesOnToTheNextHost() async throws {
         let pg = try DBServers.postgres()
-        let closed = try DBTest.closedPort()
+        let closed = try LoopbackServer.closedPort()
         let probe = try Self.probe(
             dsn: "postgres://vitals@127.0.0.1:\(closed),localhost:\(pg.port)/vitals?sslmode=disable", password: pg.password)
         #expect(probe.multiHost)

@@ -82,7 +82,7 @@ struct RedisProbeTests {
     }
 
     @Test func refusedConnectionSaysSo() async throws {
-        let port = try DBTest.closedPort()
+        let port = try LoopbackServer.closedPort()
         let r = try await Self.probe("127.0.0.1:\(port)", password: "pw").run(deadline: .now + .seconds(2))
         #expect(!r.success)
         #expect(r.message == "connection refused")

@@ -81,22 +81,6 @@ enum DBTest {
     }
 
     static let badRequest = Array("HTTP/1.1 400 Bad Request\r\n\r\n".utf8)
-
-    /// A loopback port nothing listens on: bound, never listened on, closed once. (Not
-    /// `LoopbackServer.closedPort`, which closes its descriptor twice: under parallel tests the
-    /// second close can hit a socket another test just opened.)
-    static func closedPort() throws -> Int {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(fd) }
-        var addr = sockaddr_in()
-        addr.sin_family = sa_family_t(AF_INET)
-        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, len) } }
-        guard bound == 0 else { throw POSIXError(.EADDRINUSE) }
-        _ = withUnsafeMutablePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) } }
-        return Int(UInt16(bigEndian: addr.sin_port))
-    }
 }
 
 /// A tiny RESP server on 127.0.0.1 for what a real test server cannot show (a replica whose

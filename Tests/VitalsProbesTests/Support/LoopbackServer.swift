@@ -68,12 +68,18 @@ final class LoopbackServer: Sendable {
 
     deinit { stop() }
 
-    /// A port nothing listens on (bound, then released).
+    /// A loopback port nothing listens on: bound, never listened on, closed once, no thread.
     static func closedPort() throws -> Int {
-        let s = try LoopbackServer(.hang)
-        let p = s.port
-        s.stop()
-        return p
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { Glibc.close(fd) }
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, len) } }
+        guard bound == 0 else { throw POSIXError(.EADDRINUSE) }
+        _ = withUnsafeMutablePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) } }
+        return Int(UInt16(bigEndian: addr.sin_port))
     }
 }
 
