@@ -27,15 +27,18 @@ public final class AsyncSemaphore: Sendable {
         }
         return await withTaskCancellationHandler {
             await withCheckedContinuation { (c: CheckedContinuation<Bool, Never>) in
-                let granted = state.withLock { s -> Bool in
+                // Checked under the lock the cancellation handler takes: a task cancelled before it
+                // got here has run the handler already, found nothing, and must not wait in line.
+                let granted = state.withLock { s -> Bool? in
+                    if Task.isCancelled { return false }
                     if s.permits > 0 && s.waiters.isEmpty {
                         s.permits -= 1
                         return true
                     }
                     s.waiters.append((id, c))
-                    return false
+                    return nil
                 }
-                if granted { c.resume(returning: true) }
+                if let granted { c.resume(returning: granted) }
             }
         } onCancel: {
             let c = state.withLock { s -> CheckedContinuation<Bool, Never>? in

@@ -51,14 +51,22 @@ final class ManualClock: Clock, Sendable {
         }
         try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (c: CheckedContinuation<Void, any Error>) in
-                let (resume, waiter) = state.withLock { s -> (Bool, CheckedContinuation<Instant, Never>?) in
+                // Cancelled before it got here (checked under the lock the cancellation handler
+                // takes): the handler has run already and found nothing to resume, so it must not
+                // park (ContinuousClock does not).
+                let (resume, waiter) = state.withLock { s -> (Bool?, CheckedContinuation<Instant, Never>?) in
+                    if Task.isCancelled { return (nil, nil) }
                     var waiter: CheckedContinuation<Instant, Never>?
                     if s.waiters.isEmpty { s.scheduled.append(deadline) } else { waiter = s.waiters.removeFirst() }
                     if deadline <= s.now { return (true, waiter) }
                     s.sleepers.append(Sleeper(id: id, deadline: deadline, continuation: c))
                     return (false, waiter)
                 }
-                if resume { c.resume() }
+                switch resume {
+                case nil: c.resume(throwing: CancellationError())
+                case true?: c.resume()
+                case false?: break
+                }
                 waiter?.resume(returning: deadline)
             }
         } onCancel: {

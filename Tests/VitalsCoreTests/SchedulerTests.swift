@@ -91,7 +91,10 @@ struct SchedulerTests {
             h.task.cancel()
         }
         let t = Self.first("hung")
+        // Both loops wait for their first start: a loop that started after the clock moved would
+        // spread its first run from then, not from the start.
         #expect(await h.clock.waitForSleeper(at: t))
+        #expect(await h.clock.waitForSleeper(at: Self.first("fast", interval: .seconds(1))))
         h.clock.advance(to: t)
         #expect(await eventually { gate.waiting == 1 })
         // Nothing is recorded before the deadline...
@@ -167,6 +170,7 @@ struct SchedulerTests {
         }
         let ts = Self.first("stuck")
         #expect(await h.clock.waitForSleeper(at: ts))
+        #expect(await h.clock.waitForSleeper(at: Self.first("other")))
         // Whatever `other` did before, `stuck` now runs, hangs in its "C call" and times out.
         h.clock.advance(to: ts)
         #expect(await eventually { gate.waiting == 1 })

@@ -33,12 +33,20 @@ final class ManualClock: Clock {
         }
         try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (c: CheckedContinuation<Void, any Error>) in
-                let ready = state.withLock { s -> Bool in
-                    if deadline <= s.now { return true }
+                // A task cancelled before it got here has run its cancellation handler already,
+                // which found nothing to resume: it must not park (ContinuousClock does not).
+                enum Start { case parked, due, cancelled }
+                let start = state.withLock { s -> Start in
+                    if Task.isCancelled { return .cancelled }
+                    if deadline <= s.now { return .due }
                     s.sleepers.append(Sleeper(id: id, deadline: deadline, continuation: c))
-                    return false
+                    return .parked
                 }
-                if ready { c.resume() }
+                switch start {
+                case .parked: break
+                case .due: c.resume()
+                case .cancelled: c.resume(throwing: CancellationError())
+                }
             }
         } onCancel: {
             let c = state.withLock { s -> CheckedContinuation<Void, any Error>? in
