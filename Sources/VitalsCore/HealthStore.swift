@@ -82,51 +82,61 @@ public final class HealthStore: Sendable {
         return state.withLock { s -> HealthStatus? in
             guard let i = s.index[name] else { return nil }  // removed by a reload meanwhile
             let judgement = Judge.judge(result, thresholds: s.entries[i].spec.thresholds)
-            var e = s.entries[i]
-            if e.lastCheck == nil { s.withResult += 1 }
-            e.lastCheck = at
-            var shown = result
-            if let reason = judgement.reason, result.success, judgement.status != .healthy, !result.message.contains(reason) {
-                shown.message = result.message.isEmpty ? reason : "\(result.message); \(reason)"
-            }
-            e.lastResult = shown
-            e.lastJudgement = judgement.status
-            if result.success {
-                e.lastSuccess = at
-                e.counters.successes += 1
-            } else {
-                e.counters.failures += 1
-            }
-            e.counters.duration.observe(result.latency.seconds)
-            e.history.append(HistoryEntry(at: at, judgement: judgement.status, latency: result.latency, message: shown.message))
-            e.uptime.record(at: at, up: judgement.status != .unhealthy)
-            var changed = false
-            if let from = e.state.apply(judgement.status) {
-                e.since = at
-                let t = StatusTransition(at: at, from: from, to: e.state.status, message: shown.message)
-                e.transitions.append(t)
+            if s.entries[i].lastCheck == nil { s.withResult += 1 }
+            // In place (`inout` through the array's subscript): a copy of the entry would share
+            // its history buffer with the array and copy all of it on the append.
+            let (shown, from, to, critical) = Self.apply(result, judgement: judgement, at: at, to: &s.entries[i])
+            if let from {
                 s.counts[from] -= 1
-                s.counts[e.state.status] += 1
-                if e.spec.critical {
+                s.counts[to] += 1
+                if critical {
                     s.critical[from] -= 1
-                    s.critical[e.state.status] += 1
+                    s.critical[to] += 1
                 } else {
                     s.nonCritical[from] -= 1
-                    s.nonCritical[e.state.status] += 1
+                    s.nonCritical[to] += 1
                 }
-                Self.emit(&s, .component(name: name, from: from, to: e.state.status, at: at, message: shown.message))
-                changed = true
+                Self.emit(&s, .component(name: name, from: from, to: to, at: at, message: shown))
             }
-            s.entries[i] = e
             s.generation += 1
             s.cached = nil
-            if changed || (!s.startupComplete && s.withResult == s.entries.count) {
+            if from != nil || (!s.startupComplete && s.withResult == s.entries.count) {
                 let before = s.status
                 Self.refresh(&s)
                 if before != s.status { Self.emit(&s, .service(from: before, to: s.status, at: at)) }
             }
-            return e.state.status
+            return to
         }
+    }
+
+    /// One result into its component's entry: last result, counters, history, uptime and
+    /// hysteresis. Returns the message shown (with the threshold crossed, if any), the status
+    /// before a change (nil without one), the status after, and the component's criticality.
+    private static func apply(
+        _ result: ProbeResult, judgement: Judgement, at: Date, to e: inout Entry
+    ) -> (shown: String, from: HealthStatus?, to: HealthStatus, critical: Bool) {
+        e.lastCheck = at
+        var shown = result
+        if let reason = judgement.reason, result.success, judgement.status != .healthy, !result.message.contains(reason) {
+            shown.message = result.message.isEmpty ? reason : "\(result.message); \(reason)"
+        }
+        if result.success {
+            e.lastSuccess = at
+            e.counters.successes += 1
+        } else {
+            e.counters.failures += 1
+        }
+        e.counters.duration.observe(result.latency.seconds)
+        e.history.append(HistoryEntry(at: at, judgement: judgement.status, latency: result.latency, message: shown.message))
+        e.uptime.record(at: at, up: judgement.status != .unhealthy)
+        let from = e.state.apply(judgement.status)
+        if from != nil {
+            e.since = at
+            e.transitions.append(StatusTransition(at: at, from: from!, to: e.state.status, message: shown.message))
+        }
+        e.lastJudgement = judgement.status
+        e.lastResult = shown
+        return (shown.message, from, e.state.status, e.spec.critical)
     }
 
     /// Runs that could not start on time (the previous run was still going).
