@@ -9,6 +9,15 @@ import VitalsConfig
 /// that misbehaves costs only its own component's time.
 public protocol Probe: Sendable {
     func run(deadline: ContinuousClock.Instant) async -> ProbeResult
+
+    /// True when every wait of `run` is bound by the deadline natively (libcurl's `TIMEOUT_MS`,
+    /// the socket poller's deadline), so the scheduler need not arm a timer per run: a periodic
+    /// backstop (`ProbeRun.Backstop`) catches a run that breaks the promise. False by default.
+    var returnsByDeadline: Bool { get }
+}
+
+extension Probe {
+    public var returnsByDeadline: Bool { false }
 }
 
 /// Builds a probe from a component's settings. Adding a probe type is one file and one

@@ -21,7 +21,10 @@ public struct ScheduledComponent: Sendable {
 /// - A probe never overlaps with itself: a planned start that passes while the previous run is
 ///   still going is skipped and counted, never made up with a burst of catch-up runs.
 /// - A probe that exceeds its timeout is judged at the deadline (`ProbeRun`); a hung probe costs
-///   only its own component's schedule.
+///   only its own component's schedule. Probes that end by their deadline on their own are
+///   watched by one backstop swept with the heartbeat, not by a timer each.
+/// - Sleeps until a planned start allow a few milliseconds of tolerance, so that the timers of
+///   components planned close together fire as one wake-up; the lateness is measured as lag.
 /// - A semaphore caps probes in flight (a probe past its timeout no longer counts); the wait for
 ///   it counts as lag.
 ///
@@ -43,6 +46,7 @@ public final class Scheduler<C: Clock>: Sendable where C.Duration == Duration {
     private let store: HealthStore
     private let semaphore: AsyncSemaphore
     private let heartbeatInterval: Duration
+    private let backstop = ProbeRun.Backstop<C>()
     private let state = Mutex(State())
 
     public init(clock: C, store: HealthStore, maxConcurrentProbes: Int, heartbeatInterval: Duration = .seconds(1)) {
@@ -119,7 +123,7 @@ public final class Scheduler<C: Clock>: Sendable where C.Duration == Duration {
         // A run that timed out and has not ended yet: no new run starts beside it.
         var stuck: ProbeRun.Running?
         while !Task.isCancelled {
-            do { try await clock.sleep(until: planned, tolerance: nil) } catch { return }
+            do { try await clock.sleep(until: planned, tolerance: .milliseconds(5)) } catch { return }
             guard isActive(name, token) else { return }
             if let s = stuck, !s.hasEnded {
                 // Still hung past its timeout (a C call that ignores its own deadline): this
@@ -134,7 +138,7 @@ public final class Scheduler<C: Clock>: Sendable where C.Duration == Duration {
             stuck = nil
             guard await semaphore.acquire() else { return }
             store.recordLag(planned.duration(to: clock.now).seconds)
-            let run = await ProbeRun.run(component.probe, timeout: component.spec.timeout, clock: clock)
+            let run = await ProbeRun.run(component.probe, timeout: component.spec.timeout, clock: clock, backstop: backstop)
             if isActive(name, token) { store.record(component: name, result: run.result) }
             // The permit goes back once the result is decided, timed out or not: probes stuck in
             // a C call past their timeout must not use up the cap and stall every other component.
@@ -154,6 +158,7 @@ public final class Scheduler<C: Clock>: Sendable where C.Duration == Duration {
     private func heartbeatLoop() async {
         while !Task.isCancelled {
             store.heartbeat()
+            backstop.sweep(now: clock.now)
             do { try await clock.sleep(for: heartbeatInterval) } catch { return }
         }
     }

@@ -56,6 +56,9 @@ public struct HTTPProbe: Probe {
             wantCertInfo: settings.url.lowercased().hasPrefix("https:"))
     }
 
+    /// libcurl ends the transfer at the deadline (`TIMEOUT_MS`).
+    public var returnsByDeadline: Bool { true }
+
     public func run(deadline: ContinuousClock.Instant) async -> ProbeResult {
         let response = await engine.perform(request(deadline: deadline))
         return judge(response)

@@ -29,23 +29,7 @@ struct TCPConnection: Sendable {
     }
 
     static func open(host: String, port: Int, deadline: ContinuousClock.Instant) async -> Result<TCPConnection, Failure> {
-        // getaddrinfo blocks (DNS): it runs on the blocking executor, never on the cooperative pool.
-        let resolved = await BlockingExecutor.shared.run { () -> Result<[Data], Failure> in
-            var hints = addrinfo()
-            hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
-            hints.ai_family = AF_UNSPEC
-            var list: UnsafeMutablePointer<addrinfo>?
-            let rc = getaddrinfo(host, String(port), &hints, &list)
-            guard rc == 0, let first = list else { return .failure(.resolve(String(cString: gai_strerror(rc)))) }
-            defer { freeaddrinfo(list) }
-            var out: [Data] = []
-            var p: UnsafeMutablePointer<addrinfo>? = first
-            while let ai = p {
-                out.append(Data(bytes: ai.pointee.ai_addr, count: Int(ai.pointee.ai_addrlen)))
-                p = ai.pointee.ai_next
-            }
-            return .success(out)
-        }
+        let resolved = await resolve(host: host, port: port, deadline: deadline)
         let addresses: [Data]
         switch resolved {
         case .success(let a): addresses = a
@@ -61,6 +45,33 @@ struct TCPConnection: Sendable {
             }
         }
         return .failure(last)
+    }
+
+    /// The addresses to try, by the deadline. A numeric address is read at once, without DNS and
+    /// without a hop to another thread; a name is looked up on the blocking executor (getaddrinfo
+    /// blocks, and has no timeout of its own), and the wait for it ends at the deadline.
+    static func resolve(host: String, port: Int, deadline: ContinuousClock.Instant) async -> Result<[Data], Failure> {
+        if case .success(let numeric) = lookup(host: host, port: port, flags: AI_NUMERICHOST) { return .success(numeric) }
+        let named = await BlockingExecutor.shared.run(abandoningAt: deadline) { lookup(host: host, port: port, flags: 0) }
+        return named ?? .failure(Task.isCancelled ? .cancelled : .timedOut)
+    }
+
+    private static func lookup(host: String, port: Int, flags: Int32) -> Result<[Data], Failure> {
+        var hints = addrinfo()
+        hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
+        hints.ai_family = AF_UNSPEC
+        hints.ai_flags = flags | AI_NUMERICSERV
+        var list: UnsafeMutablePointer<addrinfo>?
+        let rc = getaddrinfo(host, String(port), &hints, &list)
+        guard rc == 0, let first = list else { return .failure(.resolve(String(cString: gai_strerror(rc)))) }
+        defer { freeaddrinfo(list) }
+        var out: [Data] = []
+        var p: UnsafeMutablePointer<addrinfo>? = first
+        while let ai = p {
+            out.append(Data(bytes: ai.pointee.ai_addr, count: Int(ai.pointee.ai_addrlen)))
+            p = ai.pointee.ai_next
+        }
+        return .success(out)
     }
 
     private static func connect(_ address: Data, deadline: ContinuousClock.Instant) async -> Result<TCPConnection, Failure> {

@@ -25,6 +25,9 @@ public struct TCPProbe: Probe {
         timeout = spec.timeout
     }
 
+    /// Every wait (the name lookup, connect, write, read) ends at the deadline.
+    public var returnsByDeadline: Bool { true }
+
     public func run(deadline: ContinuousClock.Instant) async -> ProbeResult {
         let start = ContinuousClock.now
         let connection: TCPConnection

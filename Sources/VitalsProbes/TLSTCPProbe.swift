@@ -56,6 +56,9 @@ public struct TLSTCPProbe: Probe {
         return request
     }
 
+    /// libcurl bounds the handshake, the poller every read and write.
+    public var returnsByDeadline: Bool { true }
+
     public func run(deadline: ContinuousClock.Instant) async -> ProbeResult {
         let start = ContinuousClock.now
         let (response, connection) = await engine.connect(request(deadline: deadline))

@@ -9,10 +9,16 @@ final class FakeProbe: Probe {
     let maxInFlight = Atomic<Int>(0)
     let result: ProbeResult
     let gate: Gate?
+    /// What the probe claims; a gated one breaks the claim, like a bug in a native timeout.
+    let returnsByDeadline: Bool
 
-    init(result: ProbeResult = ProbeResult(success: true, latency: .milliseconds(3), message: "ok"), gate: Gate? = nil) {
+    init(
+        result: ProbeResult = ProbeResult(success: true, latency: .milliseconds(3), message: "ok"), gate: Gate? = nil,
+        returnsByDeadline: Bool = false
+    ) {
         self.result = result
         self.gate = gate
+        self.returnsByDeadline = returnsByDeadline
     }
 
     func run(deadline: ContinuousClock.Instant) async -> ProbeResult {
