@@ -64,7 +64,8 @@ start_postgres_replica() {
     mkdir -p "$dir/pgr"
     chown postgres:postgres "$dir/pgr"
     runuser -u postgres -- "$bin/pg_basebackup" -h 127.0.0.1 -p "$primary" -U postgres -D "$dir/pgr/data" \
-        -R -X stream -c fast --no-sync >"$dir/pgr/basebackup.log" 2>&1
+        -R -X stream -c fast --no-sync >"$dir/pgr/basebackup.log" 2>&1 \
+        || { echo "test-env: pg_basebackup failed:" >&2; cat "$dir/pgr/basebackup.log" >&2; return 1; }
     runuser -u postgres -- "$bin/pg_ctl" -D "$dir/pgr/data" -l "$dir/pgr/server.log" -w -t 30 \
         -o "-p $port -k $dir/pgr -c listen_addresses=127.0.0.1 -c fsync=off" start >/dev/null
     echo "$port" > "$dir/pgr/port"
