@@ -2,8 +2,10 @@
 # Throwaway servers for the tests, on free loopback ports, everything under one folder:
 #   scripts/test-env.sh start DIR   # starts them, writes DIR/env (export lines)
 #   scripts/test-env.sh stop DIR    # stops them and removes DIR
-# Servers: PostgreSQL (role with a password), Redis (password + ACL user + unix socket),
-# nginx (HTTP, HTTPS with a test CA, HTTPS with an expired certificate), Alertmanager.
+# Servers: PostgreSQL (role with a password) and a streaming replica of it, Redis (password +
+# ACL user + unix socket), a Redis replica of it with its link up and one whose master is
+# unreachable, nginx (HTTP, HTTPS with a test CA, HTTPS with an expired certificate),
+# Alertmanager.
 set -euo pipefail
 
 cmd=${1:?start or stop}
@@ -34,6 +36,7 @@ start_postgres() {
     cat > "$dir/pg/data/pg_hba.conf" <<HBA
 local all all trust
 host all postgres 127.0.0.1/32 trust
+host replication postgres 127.0.0.1/32 trust
 host all all 127.0.0.1/32 scram-sha-256
 HBA
     runuser -u postgres -- "$bin/pg_ctl" -D "$dir/pg/data" -l "$dir/pg/server.log" -w -t 30 \
@@ -48,6 +51,34 @@ HBA
         echo "export VITALS_TEST_PG_SOCKET_DIR='$dir/pg'"
     } >> "$dir/env"
     echo "$bin" > "$dir/pg/bin"
+    echo "$port" > "$dir/pg/port"
+}
+
+# A streaming replica of the primary: a base backup with -R (standby.signal and
+# primary_conninfo), started on its own port. pg_hba.conf and the vitals role come with it.
+start_postgres_replica() {
+    local bin primary port
+    bin=$(cat "$dir/pg/bin")
+    primary=$(cat "$dir/pg/port")
+    port=$(free_port)
+    mkdir -p "$dir/pgr"
+    chown postgres:postgres "$dir/pgr"
+    runuser -u postgres -- "$bin/pg_basebackup" -h 127.0.0.1 -p "$primary" -U postgres -D "$dir/pgr/data" \
+        -R -X stream -c fast --no-sync >"$dir/pgr/basebackup.log" 2>&1 \
+        || { echo "test-env: pg_basebackup failed:" >&2; cat "$dir/pgr/basebackup.log" >&2; return 1; }
+    runuser -u postgres -- "$bin/pg_ctl" -D "$dir/pgr/data" -l "$dir/pgr/server.log" -w -t 30 \
+        -o "-p $port -k $dir/pgr -c listen_addresses=127.0.0.1 -c fsync=off" start >/dev/null
+    echo "$port" > "$dir/pgr/port"
+    # In recovery, and streaming from the primary (not only replaying what the backup held).
+    wait_for "postgres replica" runuser -u postgres -- "$bin/psql" -qtAX -h "$dir/pgr" -p "$port" -U postgres -d postgres \
+        -c "SELECT 1 / (pg_is_in_recovery() AND EXISTS (SELECT 1 FROM pg_stat_wal_receiver WHERE status = 'streaming'))::int"
+    {
+        echo "export VITALS_TEST_PG_REPLICA_DSN='postgres://vitals@127.0.0.1:$port/vitals?sslmode=disable'"
+        echo "export VITALS_TEST_PG_REPLICA_PORT=$port"
+        # For the test that restarts the replica (pg_ctl restart reuses its options).
+        echo "export VITALS_TEST_PG_REPLICA_DATA='$dir/pgr/data'"
+        echo "export VITALS_TEST_PG_BIN='$bin'"
+    } >> "$dir/env"
 }
 
 start_redis() {
@@ -67,6 +98,8 @@ logfile $dir/redis/redis.log
 dir $dir/redis
 save ""
 appendonly no
+# The replicas sync at once, not after the default 5 s wait for more of them.
+repl-diskless-sync-delay 0
 user default on >$password ~* &* +@all
 user vitals on >$user_password ~* &* +@all
 CONF
@@ -78,6 +111,68 @@ CONF
         echo "export VITALS_TEST_REDIS_USER=vitals"
         echo "export VITALS_TEST_REDIS_USER_PASSWORD='$user_password'"
         echo "export VITALS_TEST_REDIS_SOCKET='$dir/redis/redis.sock'"
+    } >> "$dir/env"
+    echo "$port" > "$dir/redis/port"
+    echo "$password" > "$dir/redis/password"
+    echo "$user_password" > "$dir/redis/user_password"
+}
+
+# A loopback port nothing listens on, below the ephemeral range the tests' own listeners and
+# free_port draw from, so nothing starts listening there while the tests run.
+dead_port() {
+    python3 -c '
+import socket
+for p in range(1, 1024):
+    s = socket.socket()
+    try:
+        s.connect(("127.0.0.1", p))
+    except ConnectionRefusedError:
+        print(p); break
+    finally:
+        s.close()
+'
+}
+
+redis_info_has() {  # redis_info_has PORT PASSWORD TEXT: INFO replication contains TEXT
+    redis-cli -p "$1" -a "$2" --no-auth-warning info replication | tr -d '\r' | grep -qx "$3"
+}
+
+# Two replicas of the test Redis, same ACL users: NAME's master is MASTER_PORT.
+start_redis_replica() {  # start_redis_replica NAME MASTER_PORT -> prints its port
+    local name=$1 master=$2 port password user_password
+    port=$(free_port)
+    password=$(cat "$dir/redis/password")
+    user_password=$(cat "$dir/redis/user_password")
+    mkdir -p "$dir/$name"
+    cat > "$dir/$name/redis.conf" <<CONF
+port $port
+bind 127.0.0.1
+daemonize yes
+pidfile $dir/$name/redis.pid
+logfile $dir/$name/redis.log
+dir $dir/$name
+save ""
+appendonly no
+replicaof 127.0.0.1 $master
+masterauth $password
+user default on >$password ~* &* +@all
+user vitals on >$user_password ~* &* +@all
+CONF
+    redis-server "$dir/$name/redis.conf"
+    echo "$port"
+}
+
+start_redis_replicas() {
+    local password up down dead
+    password=$(cat "$dir/redis/password")
+    up=$(start_redis_replica redis-replica "$(cat "$dir/redis/port")")
+    dead=$(dead_port)
+    down=$(start_redis_replica redis-replica-down "$dead")
+    wait_for "redis replica link" redis_info_has "$up" "$password" master_link_status:up
+    wait_for "redis replica without master" redis_info_has "$down" "$password" master_link_status:down
+    {
+        echo "export VITALS_TEST_REDIS_REPLICA=127.0.0.1:$up"
+        echo "export VITALS_TEST_REDIS_REPLICA_DOWN=127.0.0.1:$down"
     } >> "$dir/env"
 }
 
@@ -189,7 +284,9 @@ start)
     echo "export VITALS_TEST_REQUIRE_SERVERS=1" >> "$dir/env"
     make_certs
     start_postgres
+    start_postgres_replica
     start_redis
+    start_redis_replicas
     start_nginx
     start_alertmanager
     echo "test-env: servers up in $dir" >&2
@@ -197,9 +294,12 @@ start)
 stop)
     [ -d "$dir" ] || exit 0
     if [ -f "$dir/pg/bin" ]; then
+        # The replica first: stopped after its primary it would keep retrying the connection.
+        [ -d "$dir/pgr/data" ] && runuser -u postgres -- "$(cat "$dir/pg/bin")/pg_ctl" -D "$dir/pgr/data" -m immediate stop >/dev/null 2>&1 || true
         runuser -u postgres -- "$(cat "$dir/pg/bin")/pg_ctl" -D "$dir/pg/data" -m immediate stop >/dev/null 2>&1 || true
     fi
-    for pidfile in "$dir/redis/redis.pid" "$dir/nginx/nginx.pid" "$dir/am/pid"; do
+    for pidfile in "$dir/redis-replica/redis.pid" "$dir/redis-replica-down/redis.pid" "$dir/redis/redis.pid" \
+        "$dir/nginx/nginx.pid" "$dir/am/pid"; do
         [ -f "$pidfile" ] && kill "$(cat "$pidfile")" 2>/dev/null || true
     done
     sleep 0.2

@@ -171,10 +171,16 @@ public struct PostgresProbe: Probe {
 
     /// `in_recovery`, replication lag (0 when everything received is replayed: an idle primary
     /// must not look like a lagging replica), client connections, `max_connections`.
+    ///
+    /// "Everything received is replayed" is `receive <= replay`, not `=`: when a replica
+    /// (re)starts, its receive position begins at the start of the WAL segment it streams
+    /// from, behind what it already replayed from its own pg_wal, and stays there until the
+    /// primary writes again. With `=`, a restarted replica of an idle primary reported the age
+    /// of the last replayed transaction as lag, growing without end while fully caught up.
     static let stateQuery = """
         SELECT pg_is_in_recovery(), \
         CASE WHEN NOT pg_is_in_recovery() THEN NULL \
-        WHEN pg_last_wal_receive_lsn() = pg_last_wal_replay_lsn() THEN 0 \
+        WHEN pg_last_wal_receive_lsn() <= pg_last_wal_replay_lsn() THEN 0 \
         ELSE extract(epoch FROM now() - pg_last_xact_replay_timestamp()) END, \
         (SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'client backend'), \
         current_setting('max_connections')::int
@@ -183,7 +189,7 @@ public struct PostgresProbe: Probe {
     static let stateQuery9 = """
         SELECT pg_is_in_recovery(), \
         CASE WHEN NOT pg_is_in_recovery() THEN NULL \
-        WHEN pg_last_xlog_receive_location() = pg_last_xlog_replay_location() THEN 0 \
+        WHEN pg_last_xlog_receive_location() <= pg_last_xlog_replay_location() THEN 0 \
         ELSE extract(epoch FROM now() - pg_last_xact_replay_timestamp()) END, \
         (SELECT count(*) FROM pg_stat_activity), \
         current_setting('max_connections')::int

@@ -46,6 +46,29 @@ enum DBServers {
             socket: try variable("VITALS_TEST_REDIS_SOCKET"))
     }
 
+    /// The streaming replica of the test primary (same `vitals` role and password).
+    struct PostgresReplica {
+        var dsn: String
+        var port: Int
+        /// `postgres://postgres@...`: the superuser, trusted from 127.0.0.1, for pausing replay.
+        var superuserDSN: String { "postgres://postgres@127.0.0.1:\(port)/postgres?sslmode=disable" }
+    }
+
+    static let postgresReplicaAvailable = required || env["VITALS_TEST_PG_REPLICA_DSN"] != nil
+    static let redisReplicasAvailable = required || env["VITALS_TEST_REDIS_REPLICA"] != nil
+    static let skipPostgresReplica: Comment = "PostgreSQL replica not configured (set VITALS_TEST_PG_REPLICA_DSN, or run `make test`)"
+    static let skipRedisReplicas: Comment = "Redis replicas not configured (set VITALS_TEST_REDIS_REPLICA, or run `make test`)"
+
+    static func postgresReplica() throws -> PostgresReplica {
+        PostgresReplica(
+            dsn: try variable("VITALS_TEST_PG_REPLICA_DSN"), port: try #require(Int(try variable("VITALS_TEST_PG_REPLICA_PORT"))))
+    }
+
+    /// `host:port` of the Redis replica whose link is up, and of the one whose master is unreachable.
+    static func redisReplicas() throws -> (up: String, down: String) {
+        (try variable("VITALS_TEST_REDIS_REPLICA"), try variable("VITALS_TEST_REDIS_REPLICA_DOWN"))
+    }
+
     private static func variable(_ name: String) throws -> String {
         try #require(env[name], "\(name) is not set")
     }
