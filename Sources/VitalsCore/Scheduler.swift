@@ -13,33 +13,54 @@ public struct ScheduledComponent: Sendable {
 
 /// Runs every component's probe on its own interval and hands results to the store.
 ///
-/// - One loop per component in a discarding task group; the next planned start is the previous
-///   planned start plus the interval, so schedules do not drift.
+/// - One dispatcher sleeps until the earliest planned start of all components and starts what
+///   is due, each run in a short-lived task. A component between runs is an entry in a heap, not
+///   a task: ten thousand idle loops would keep ten thousand task stacks (about 4 KiB each).
+/// - The next planned start is the previous planned start plus the interval, so schedules do
+///   not drift.
 /// - First runs are spread over the first interval by a stable hash of the name, so thousands
 ///   of components do not start at once, yet every component has a result within one interval
 ///   plus one timeout.
-/// - A probe never overlaps with itself: a planned start that passes while the previous run is
-///   still going is skipped and counted, never made up with a burst of catch-up runs.
+/// - A probe never overlaps with itself: a component is out of the heap while its run is in
+///   flight; a planned start that passes meanwhile is skipped and counted, never made up with a
+///   burst of catch-up runs.
 /// - A probe that exceeds its timeout is judged at the deadline (`ProbeRun`); a hung probe costs
 ///   only its own component's schedule. Probes that end by their deadline on their own are
 ///   watched by one backstop swept with the heartbeat, not by a timer each.
-/// - Sleeps until a planned start allow a few milliseconds of tolerance, so that the timers of
-///   components planned close together fire as one wake-up; the lateness is measured as lag.
+/// - The dispatcher's sleep allows a few milliseconds of tolerance, so that starts planned close
+///   together happen on one wake-up; the lateness is measured as lag.
 /// - A semaphore caps probes in flight (a probe past its timeout no longer counts); the wait for
 ///   it counts as lag.
 ///
 /// Generic over `Clock` so unit tests drive it with a manual clock and never sleep.
 public final class Scheduler<C: Clock>: Sendable where C.Duration == Duration {
-    private enum Command: Sendable {
-        case start(ScheduledComponent, token: UInt64)
+    /// One component's place in the schedule.
+    private struct Slot {
+        var component: ScheduledComponent
+        var token: UInt64
+        /// The planned start it waits for; nil while a run is in flight (or before `run`).
+        var planned: C.Instant?
+        /// A run that timed out and has not ended yet: no new run starts beside it.
+        var stuck: ProbeRun.Running?
+    }
+
+    /// A start that came due, handed from the dispatcher to the run's task.
+    private struct Due: Sendable {
+        var component: ScheduledComponent
+        var token: UInt64
+        var planned: C.Instant
+        var stuck: ProbeRun.Running?
     }
 
     private struct State {
-        var active: [String: UInt64] = [:]
-        var specs: [String: ComponentSpec] = [:]
+        var slots: [String: Slot] = [:]
+        var queue = PlannedStarts<C.Instant>()
         var nextToken: UInt64 = 0
-        var commands: AsyncStream<Command>.Continuation?
-        var pending: [Command] = []
+        /// When `run` started; nil before. First starts are spread from it, or from the moment
+        /// of the update for components added later.
+        var started: C.Instant?
+        /// The dispatcher's current sleep and what it sleeps towards (nil: nothing planned).
+        var sleep: (until: C.Instant?, task: Task<Void, Never>)?
     }
 
     private let clock: C
@@ -47,6 +68,7 @@ public final class Scheduler<C: Clock>: Sendable where C.Duration == Duration {
     private let semaphore: AsyncSemaphore
     private let heartbeatInterval: Duration
     private let backstop = ProbeRun.Backstop<C>()
+    private let tolerance = Duration.milliseconds(5)
     private let state = Mutex(State())
 
     public init(clock: C, store: HealthStore, maxConcurrentProbes: Int, heartbeatInterval: Duration = .seconds(1)) {
@@ -58,53 +80,46 @@ public final class Scheduler<C: Clock>: Sendable where C.Duration == Duration {
 
     /// Runs until cancelled. Components given to `update` before or while it runs are scheduled.
     public func run() async {
-        let (stream, continuation) = AsyncStream<Command>.makeStream()
-        let backlog = state.withLock { s -> [Command] in
-            s.commands = continuation
-            defer { s.pending = [] }
-            return s.pending
+        let now = clock.now
+        state.withLock { s in
+            s.started = now
+            for name in Array(s.slots.keys) { Self.planFirst(&s, name: name, from: now) }
         }
-        for command in backlog { continuation.yield(command) }
-        let started = clock.now
         await withDiscardingTaskGroup { group in
             group.addTask { await self.heartbeatLoop() }
-            // Iterating an AsyncStream ends when the task is cancelled: that is shutdown.
-            for await command in stream {
-                switch command {
-                case .start(let component, let token):
-                    group.addTask { await self.loop(component, token: token, firstRunAfter: started) }
+            while !Task.isCancelled {
+                for due in takeDue() {
+                    group.addTask { await self.start(due) }
                 }
+                await sleepUntilNextStart()
             }
             group.cancelAll()
         }
-        state.withLock { $0.commands = nil }
+        state.withLock { $0.started = nil }
     }
 
     /// Sets the components to run: starts new ones, stops removed ones, restarts changed ones
     /// (a different probe or schedule); unchanged ones keep running undisturbed.
     public func update(_ components: [ScheduledComponent]) {
+        let now = clock.now
         state.withLock { s in
             let names = Set(components.map(\.spec.name))
-            for name in s.active.keys where !names.contains(name) {
-                s.active[name] = nil
-                s.specs[name] = nil
-            }
+            for name in Array(s.slots.keys) where !names.contains(name) { s.slots[name] = nil }
             for c in components {
-                if let old = s.specs[c.spec.name], old.sameProbe(as: c.spec) { continue }
+                if let old = s.slots[c.spec.name], old.component.spec.sameProbe(as: c.spec) { continue }
                 s.nextToken += 1
-                s.active[c.spec.name] = s.nextToken
-                s.specs[c.spec.name] = c.spec
-                let command = Command.start(c, token: s.nextToken)
-                if let commands = s.commands { commands.yield(command) } else { s.pending.append(command) }
+                s.slots[c.spec.name] = Slot(component: c, token: s.nextToken)
+                if let started = s.started { Self.planFirst(&s, name: c.spec.name, from: max(started, now)) }
             }
         }
     }
 
     /// Names currently scheduled.
-    public var scheduled: Set<String> { state.withLock { Set($0.active.keys) } }
+    public var scheduled: Set<String> { state.withLock { Set($0.slots.keys) } }
 
-    private func isActive(_ name: String, _ token: UInt64) -> Bool {
-        state.withLock { $0.active[name] == token }
+    /// The start a component waits for; nil while its run is in flight, or when not scheduled.
+    func plannedStart(of name: String) -> C.Instant? {
+        state.withLock { $0.slots[name]?.planned }
     }
 
     /// Where in its first interval a component first runs: a stable spread by name.
@@ -114,44 +129,111 @@ public final class Scheduler<C: Clock>: Sendable where C.Duration == Duration {
         return .milliseconds(Int64(h % UInt64(ms)))
     }
 
-    private func loop(_ component: ScheduledComponent, token: UInt64, firstRunAfter start: C.Instant) async {
-        let name = component.spec.name
-        let interval = component.spec.interval
-        // A component added later (reload) starts its spread from now, not from process start.
-        let base = max(start, clock.now)
-        var planned = base.advanced(by: Self.firstOffset(name: name, interval: interval))
-        // A run that timed out and has not ended yet: no new run starts beside it.
-        var stuck: ProbeRun.Running?
-        while !Task.isCancelled {
-            do { try await clock.sleep(until: planned, tolerance: .milliseconds(5)) } catch { return }
-            guard isActive(name, token) else { return }
-            if let s = stuck, !s.hasEnded {
-                // Still hung past its timeout (a C call that ignores its own deadline): this
-                // start is skipped, and judged a failure so the status cannot stay stale.
-                store.recordSkipped(component: name, count: 1)
-                store.record(component: name, result: .failure(
-                    "previous run still hung \(DurationFormat.short(s.startedAt.duration(to: ContinuousClock.now))) after it started",
-                    latency: component.spec.timeout))
-                planned = planned.advanced(by: interval)
-                continue
+    // MARK: Planning
+
+    private static func planFirst(_ s: inout State, name: String, from base: C.Instant) {
+        guard let slot = s.slots[name] else { return }
+        plan(&s, name: name, token: slot.token, at: base.advanced(by: firstOffset(name: name, interval: slot.component.spec.interval)))
+    }
+
+    /// Puts a component back in line for `at`, and wakes the dispatcher if that is earlier than
+    /// what it sleeps towards.
+    private static func plan(_ s: inout State, name: String, token: UInt64, at: C.Instant) {
+        s.slots[name]?.planned = at
+        s.queue.push(.init(at: at, name: name, token: token))
+        if let sleep = s.sleep, sleep.until.map({ at < $0 }) ?? true {
+            sleep.task.cancel()
+            s.sleep = nil
+        }
+    }
+
+    /// Takes every start that is due from the heap, dropping those of removed components.
+    private func takeDue() -> [Due] {
+        let now = clock.now
+        return state.withLock { s in
+            var due: [Due] = []
+            while let next = s.queue.earliest, next.at <= now {
+                _ = s.queue.popEarliest()
+                guard var slot = s.slots[next.name], slot.token == next.token, slot.planned == next.at else { continue }
+                slot.planned = nil
+                s.slots[next.name] = slot
+                due.append(Due(component: slot.component, token: slot.token, planned: next.at, stuck: slot.stuck))
             }
-            stuck = nil
-            guard await semaphore.acquire() else { return }
-            store.recordLag(planned.duration(to: clock.now).seconds)
-            let run = await ProbeRun.run(component.probe, timeout: component.spec.timeout, clock: clock, backstop: backstop)
-            if isActive(name, token) { store.record(component: name, result: run.result) }
-            // The permit goes back once the result is decided, timed out or not: probes stuck in
-            // a C call past their timeout must not use up the cap and stall every other component.
-            semaphore.release()
-            if !run.running.hasEnded { stuck = run.running }
-            let end = clock.now
-            planned = planned.advanced(by: interval)
-            var skipped = 0
-            while planned <= end {
-                planned = planned.advanced(by: interval)
-                skipped += 1
-            }
-            if skipped > 0 { store.recordSkipped(component: name, count: skipped) }
+            return due
+        }
+    }
+
+    /// Sleeps until the earliest planned start, or until `plan` puts an earlier one in line.
+    private func sleepUntilNextStart() async {
+        let until = state.withLock { $0.queue.earliest?.at }
+        let clock = self.clock
+        let tolerance = self.tolerance
+        let sleeper = Task<Void, Never> {
+            // Nothing planned: sleep until woken (a day is as good as forever here).
+            _ = try? await clock.sleep(until: until ?? clock.now.advanced(by: .seconds(86_400)), tolerance: tolerance)
+        }
+        let armed = state.withLock { s -> Bool in
+            // Something earlier was planned since `until` was read: go round again instead.
+            if let earliest = s.queue.earliest?.at, until.map({ earliest < $0 }) ?? true { return false }
+            s.sleep = (until, sleeper)
+            return true
+        }
+        guard armed else { return sleeper.cancel() }
+        await withTaskCancellationHandler {
+            await sleeper.value
+        } onCancel: {
+            sleeper.cancel()
+        }
+        state.withLock { s in
+            if s.sleep?.task == sleeper { s.sleep = nil }
+        }
+    }
+
+    // MARK: One run
+
+    private func isActive(_ name: String, _ token: UInt64) -> Bool {
+        state.withLock { $0.slots[name]?.token == token }
+    }
+
+    /// One planned start of one component: its run (or its skip, while an earlier run is still
+    /// hung), its result recorded, and its next start put in line.
+    private func start(_ due: Due) async {
+        let spec = due.component.spec
+        let name = spec.name
+        var planned = due.planned
+        if let stuck = due.stuck, !stuck.hasEnded {
+            // Still hung past its timeout (a C call that ignores its own deadline): this start
+            // is skipped, and judged a failure so the status cannot stay stale.
+            store.recordSkipped(component: name, count: 1)
+            store.record(component: name, result: .failure(
+                "previous run still hung \(DurationFormat.short(stuck.startedAt.duration(to: ContinuousClock.now))) after it started",
+                latency: spec.timeout))
+            putBack(name, due.token, at: planned.advanced(by: spec.interval), stuck: stuck)
+            return
+        }
+        guard await semaphore.acquire() else { return }
+        store.recordLag(planned.duration(to: clock.now).seconds)
+        let run = await ProbeRun.run(due.component.probe, timeout: spec.timeout, clock: clock, backstop: backstop)
+        if isActive(name, due.token) { store.record(component: name, result: run.result) }
+        // The permit goes back once the result is decided, timed out or not: probes stuck in
+        // a C call past their timeout must not use up the cap and stall every other component.
+        semaphore.release()
+        let end = clock.now
+        planned = planned.advanced(by: spec.interval)
+        var skipped = 0
+        while planned <= end {
+            planned = planned.advanced(by: spec.interval)
+            skipped += 1
+        }
+        if skipped > 0 { store.recordSkipped(component: name, count: skipped) }
+        putBack(name, due.token, at: planned, stuck: run.running.hasEnded ? nil : run.running)
+    }
+
+    private func putBack(_ name: String, _ token: UInt64, at planned: C.Instant, stuck: ProbeRun.Running?) {
+        state.withLock { s in
+            guard s.slots[name]?.token == token else { return }  // removed or replaced meanwhile
+            s.slots[name]?.stuck = stuck
+            Self.plan(&s, name: name, token: token, at: planned)
         }
     }
 

@@ -30,6 +30,11 @@ struct SchedulerTests {
             task = Task { await s.run() }
         }
 
+        /// Yields until the scheduler has planned `name`'s next start at `instant`.
+        func planned(_ name: String, at instant: Instant) async -> Bool {
+            await eventually { scheduler.plannedStart(of: name) == instant }
+        }
+
         func successes(_ name: String) -> UInt64 { store.snapshot().component(named: name)?.counters.successes ?? 0 }
         func failures(_ name: String) -> UInt64 { store.snapshot().component(named: name)?.counters.failures ?? 0 }
     }
@@ -68,6 +73,24 @@ struct SchedulerTests {
         #expect(h.store.schedulerLag().sum == 0)
     }
 
+    @Test func manyComponentsEachRunOncePerInterval() async {
+        let probes = (0..<300).map { _ in FakeProbe() }
+        let components = probes.enumerated().map { i, p in ScheduledComponent(spec: Self.spec("m\(i)"), probe: p) }
+        let h = Harness(components, cap: 16)
+        defer { h.task.cancel() }
+        for c in components { #expect(await h.planned(c.spec.name, at: Self.first(c.spec.name))) }
+        for round in 1...3 {
+            h.clock.advance(by: .seconds(10))
+            #expect(await eventually { probes.allSatisfy { $0.runs.load(ordering: .relaxed) == round } })
+            // Each is back in line for its next start, one interval after the last.
+            for c in components {
+                #expect(await h.planned(c.spec.name, at: Self.first(c.spec.name).advanced(by: .seconds(10 * round))))
+            }
+        }
+        #expect(probes.map { $0.maxInFlight.load(ordering: .relaxed) }.allSatisfy { $0 == 1 })
+        #expect(h.store.snapshot().components.allSatisfy { $0.counters.skippedRuns == 0 })
+    }
+
     @Test func lateStartIsRecordedAsLag() async {
         let h = Harness([ScheduledComponent(spec: Self.spec("a"), probe: FakeProbe())])
         defer { h.task.cancel() }
@@ -91,10 +114,8 @@ struct SchedulerTests {
             h.task.cancel()
         }
         let t = Self.first("hung")
-        // Both loops wait for their first start: a loop that started after the clock moved would
-        // spread its first run from then, not from the start.
-        #expect(await h.clock.waitForSleeper(at: t))
-        #expect(await h.clock.waitForSleeper(at: Self.first("fast", interval: .seconds(1))))
+        #expect(await h.planned("hung", at: t))
+        #expect(await h.planned("fast", at: Self.first("fast", interval: .seconds(1))))
         h.clock.advance(to: t)
         #expect(await eventually { gate.waiting == 1 })
         // Nothing is recorded before the deadline...
@@ -113,7 +134,7 @@ struct SchedulerTests {
         var at = Self.first("fast", interval: .seconds(1))
         while at <= h.clock.now { at = at.advanced(by: .seconds(1)) }
         for _ in 0..<30 {
-            #expect(await h.clock.waitForSleeper(at: at))
+            #expect(await h.planned("fast", at: at))
             h.clock.advance(to: at)
             at = at.advanced(by: .seconds(1))
         }
@@ -128,7 +149,7 @@ struct SchedulerTests {
         // Once it ends, the next planned start runs it again: no burst of catch-up runs.
         gate.open()
         let next = t.advanced(by: .seconds(40))
-        #expect(await h.clock.waitForSleeper(at: next))
+        #expect(await h.planned("hung", at: next))
         #expect(hung.runs.load(ordering: .relaxed) == 1)
         h.clock.advance(to: next)
         #expect(await eventually { hung.runs.load(ordering: .relaxed) == 2 })
@@ -145,7 +166,7 @@ struct SchedulerTests {
             gate.open()
             h.task.cancel()
         }
-        for c in components { #expect(await h.clock.waitForSleeper(at: Self.first(c.spec.name))) }
+        for c in components { #expect(await h.planned(c.spec.name, at: Self.first(c.spec.name))) }
         h.clock.advance(by: .seconds(9))
         #expect(await eventually { gate.waiting == 2 })
         for _ in 0..<1000 { await Task.yield() }
@@ -169,8 +190,8 @@ struct SchedulerTests {
             h.task.cancel()
         }
         let ts = Self.first("stuck")
-        #expect(await h.clock.waitForSleeper(at: ts))
-        #expect(await h.clock.waitForSleeper(at: Self.first("other")))
+        #expect(await h.planned("stuck", at: ts))
+        #expect(await h.planned("other", at: Self.first("other")))
         // Whatever `other` did before, `stuck` now runs, hangs in its "C call" and times out.
         h.clock.advance(to: ts)
         #expect(await eventually { gate.waiting == 1 })
@@ -182,7 +203,7 @@ struct SchedulerTests {
         let before = other.runs.load(ordering: .relaxed)
         var at = Self.first("other")
         while at <= h.clock.now { at = at.advanced(by: .seconds(10)) }
-        #expect(await h.clock.waitForSleeper(at: at))
+        #expect(await h.planned("other", at: at))
         h.clock.advance(to: at)
         #expect(await eventually { other.runs.load(ordering: .relaxed) == before + 1 })
     }
@@ -203,14 +224,14 @@ struct SchedulerTests {
         let b = FakeProbe()
         let h = Harness([ScheduledComponent(spec: Self.spec("a"), probe: a), ScheduledComponent(spec: Self.spec("b"), probe: b)])
         defer { h.task.cancel() }
-        #expect(await h.clock.waitForSleeper(at: Self.first("a")))
-        #expect(await h.clock.waitForSleeper(at: Self.first("b")))
+        #expect(await h.planned("a", at: Self.first("a")))
+        #expect(await h.planned("b", at: Self.first("b")))
         let c = FakeProbe()
         h.store.update(components: [Self.spec("a"), Self.spec("c")])
         h.scheduler.update([ScheduledComponent(spec: Self.spec("a"), probe: a), ScheduledComponent(spec: Self.spec("c"), probe: c)])
         #expect(h.scheduler.scheduled == ["a", "c"])
         let firstC = h.clock.now.advanced(by: Scheduler<ManualClock>.firstOffset(name: "c", interval: .seconds(10)))
-        #expect(await h.clock.waitForSleeper(at: firstC))
+        #expect(await h.planned("c", at: firstC))
         h.clock.advance(by: .seconds(10))
         #expect(await eventually { a.runs.load(ordering: .relaxed) == 1 && c.runs.load(ordering: .relaxed) == 1 })
         for _ in 0..<1000 { await Task.yield() }
