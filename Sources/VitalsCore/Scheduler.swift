@@ -34,9 +34,16 @@ public struct ScheduledComponent: Sendable {
 ///
 /// Generic over `Clock` so unit tests drive it with a manual clock and never sleep.
 public final class Scheduler<C: Clock>: Sendable where C.Duration == Duration {
+    /// A component as the schedule holds it: behind one reference, so that taking a start from
+    /// the heap and handing it to its run copies a pointer, not a spec full of strings.
+    private final class Held: Sendable {
+        let component: ScheduledComponent
+        init(_ component: ScheduledComponent) { self.component = component }
+    }
+
     /// One component's place in the schedule.
     private struct Slot {
-        var component: ScheduledComponent
+        var held: Held
         var token: UInt64
         /// The planned start it waits for; nil while a run is in flight (or before `run`).
         var planned: C.Instant?
@@ -46,7 +53,7 @@ public final class Scheduler<C: Clock>: Sendable where C.Duration == Duration {
 
     /// A start that came due, handed from the dispatcher to the run's task.
     private struct Due: Sendable {
-        var component: ScheduledComponent
+        var held: Held
         var token: UInt64
         var planned: C.Instant
         var stuck: ProbeRun.Running?
@@ -106,9 +113,9 @@ public final class Scheduler<C: Clock>: Sendable where C.Duration == Duration {
             let names = Set(components.map(\.spec.name))
             for name in Array(s.slots.keys) where !names.contains(name) { s.slots[name] = nil }
             for c in components {
-                if let old = s.slots[c.spec.name], old.component.spec.sameProbe(as: c.spec) { continue }
+                if let old = s.slots[c.spec.name], old.held.component.spec.sameProbe(as: c.spec) { continue }
                 s.nextToken += 1
-                s.slots[c.spec.name] = Slot(component: c, token: s.nextToken)
+                s.slots[c.spec.name] = Slot(held: Held(c), token: s.nextToken)
                 if let started = s.started { Self.planFirst(&s, name: c.spec.name, from: max(started, now)) }
             }
         }
@@ -133,7 +140,7 @@ public final class Scheduler<C: Clock>: Sendable where C.Duration == Duration {
 
     private static func planFirst(_ s: inout State, name: String, from base: C.Instant) {
         guard let slot = s.slots[name] else { return }
-        plan(&s, name: name, token: slot.token, at: base.advanced(by: firstOffset(name: name, interval: slot.component.spec.interval)))
+        plan(&s, name: name, token: slot.token, at: base.advanced(by: firstOffset(name: name, interval: slot.held.component.spec.interval)))
     }
 
     /// Puts a component back in line for `at`, and wakes the dispatcher if that is earlier than
@@ -152,12 +159,13 @@ public final class Scheduler<C: Clock>: Sendable where C.Duration == Duration {
         let now = clock.now
         return state.withLock { s in
             var due: [Due] = []
-            while let next = s.queue.earliest, next.at <= now {
-                _ = s.queue.popEarliest()
-                guard var slot = s.slots[next.name], slot.token == next.token, slot.planned == next.at else { continue }
-                slot.planned = nil
-                s.slots[next.name] = slot
-                due.append(Due(component: slot.component, token: slot.token, planned: next.at, stuck: slot.stuck))
+            while let at = s.queue.earliest?.at, at <= now, let next = s.queue.popEarliest() {
+                guard let i = s.slots.index(forKey: next.name), s.slots.values[i].token == next.token,
+                    s.slots.values[i].planned == at
+                else { continue }
+                s.slots.values[i].planned = nil
+                let slot = s.slots.values[i]
+                due.append(Due(held: slot.held, token: slot.token, planned: at, stuck: slot.stuck))
             }
             return due
         }
@@ -198,8 +206,9 @@ public final class Scheduler<C: Clock>: Sendable where C.Duration == Duration {
     /// One planned start of one component: its run (or its skip, while an earlier run is still
     /// hung), its result recorded, and its next start put in line.
     private func start(_ due: Due) async {
-        let spec = due.component.spec
-        let name = spec.name
+        let name = due.held.component.spec.name
+        let interval = due.held.component.spec.interval
+        let timeout = due.held.component.spec.timeout
         var planned = due.planned
         if let stuck = due.stuck, !stuck.hasEnded {
             // Still hung past its timeout (a C call that ignores its own deadline): this start
@@ -207,22 +216,22 @@ public final class Scheduler<C: Clock>: Sendable where C.Duration == Duration {
             store.recordSkipped(component: name, count: 1)
             store.record(component: name, result: .failure(
                 "previous run still hung \(DurationFormat.short(stuck.startedAt.duration(to: ContinuousClock.now))) after it started",
-                latency: spec.timeout))
-            putBack(name, due.token, at: planned.advanced(by: spec.interval), stuck: stuck)
+                latency: timeout))
+            putBack(name, due.token, at: planned.advanced(by: interval), stuck: stuck)
             return
         }
         guard await semaphore.acquire() else { return }
         store.recordLag(planned.duration(to: clock.now).seconds)
-        let run = await ProbeRun.run(due.component.probe, timeout: spec.timeout, clock: clock, backstop: backstop)
+        let run = await ProbeRun.run(due.held.component.probe, timeout: timeout, clock: clock, backstop: backstop)
         if isActive(name, due.token) { store.record(component: name, result: run.result) }
         // The permit goes back once the result is decided, timed out or not: probes stuck in
         // a C call past their timeout must not use up the cap and stall every other component.
         semaphore.release()
         let end = clock.now
-        planned = planned.advanced(by: spec.interval)
+        planned = planned.advanced(by: interval)
         var skipped = 0
         while planned <= end {
-            planned = planned.advanced(by: spec.interval)
+            planned = planned.advanced(by: interval)
             skipped += 1
         }
         if skipped > 0 { store.recordSkipped(component: name, count: skipped) }
