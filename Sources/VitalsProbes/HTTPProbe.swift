@@ -18,6 +18,9 @@ public struct HTTPProbe: Probe {
     private let jsonPath: JSONPath?
     /// Strings that must never appear in a message: header values and the URL's password.
     private let secrets: [String]
+    /// With `tls.server_name` on an https URL: the URL under that name, and the libcurl
+    /// `CONNECT_TO` entry that still connects to the URL's own host.
+    private let serverName: (url: String, connectTo: String)?
 
     /// From a component of type `http`.
     public init(spec: ComponentSpec, engine: CurlEngine = .shared) throws {
@@ -44,16 +47,21 @@ public struct HTTPProbe: Probe {
         var secrets = settings.headers.map(\.value.value)
         if let password = URLParts.password(of: settings.url) { secrets.append(password) }
         self.secrets = secrets.filter { $0.count >= 3 }
+        serverName = settings.tls.serverName.flatMap { name in
+            name.isEmpty || !settings.url.lowercased().hasPrefix("https:") ? nil : URLParts.serverName(name, for: settings.url)
+        }
     }
 
     /// The request a run sends.
     public func request(deadline: ContinuousClock.Instant) -> CurlRequest {
-        CurlRequest(
-            method: settings.method, url: settings.url,
+        var request = CurlRequest(
+            method: settings.method, url: serverName?.url ?? settings.url,
             headers: settings.headers.map { CurlHeader($0.name, $0.value.value) },
             body: settings.body.map { Array($0.utf8) }, deadline: deadline, tls: settings.tls,
             followRedirects: settings.followRedirects, maxBodyBytes: settings.maxBodyBytes,
             wantCertInfo: settings.url.lowercased().hasPrefix("https:"))
+        if let serverName { request.connectTo = [serverName.connectTo] }
+        return request
     }
 
     /// libcurl ends the transfer at the deadline (`TIMEOUT_MS`).
@@ -181,8 +189,41 @@ struct BodyRegex: Sendable {
     }
 }
 
-/// The userinfo password of a URL, to keep it out of messages.
+/// Pieces of a URL the probe needs without a full parser.
 enum URLParts {
+    /// For `tls.server_name`: the URL with its host replaced by `name`, so that SNI, certificate
+    /// verification and the `Host` header use it, and the libcurl `CONNECT_TO` entry that still
+    /// sends the connection to the URL's own host and port (like `curl --connect-to`). Nil when
+    /// the URL already names that host.
+    static func serverName(_ name: String, for url: String) -> (url: String, connectTo: String)? {
+        guard let schemeEnd = url.range(of: "://") else { return nil }
+        let rest = url[schemeEnd.upperBound...]
+        let authority = rest.prefix { $0 != "/" && $0 != "?" && $0 != "#" }
+        let at = authority.lastIndex(of: "@")
+        let userinfo = at.map { authority[...$0] } ?? ""
+        let hostPort = at.map { authority[authority.index(after: $0)...] } ?? authority
+        let host: Substring
+        let port: Substring?
+        if hostPort.hasPrefix("[") {
+            guard let close = hostPort.firstIndex(of: "]") else { return nil }
+            host = hostPort[...close]
+            let after = hostPort[hostPort.index(after: close)...]
+            port = after.hasPrefix(":") ? after.dropFirst() : nil
+        } else if let colon = hostPort.lastIndex(of: ":") {
+            host = hostPort[..<colon]
+            port = hostPort[hostPort.index(after: colon)...]
+        } else {
+            host = hostPort
+            port = nil
+        }
+        let named = name.contains(":") ? "[\(name)]" : name
+        guard host.lowercased() != named.lowercased() else { return nil }
+        let number = port.flatMap { Int($0) } ?? (url.lowercased().hasPrefix("https:") ? 443 : 80)
+        let renamed = "\(url[..<schemeEnd.upperBound])\(userinfo)\(named)\(port.map { ":\($0)" } ?? "")\(rest[authority.endIndex...])"
+        return (renamed, "\(named):\(number):\(host):\(number)")
+    }
+
+    /// The userinfo password of a URL, to keep it out of messages.
     static func password(of url: String) -> String? {
         guard let scheme = url.range(of: "://") else { return nil }
         let rest = url[scheme.upperBound...]

@@ -145,6 +145,35 @@ import VitalsCore
         #expect(abs(sum - result.latency.seconds) < 0.000_01)
     }
 
+    @Test func serverNameVerifiesAndConnectsToTheURLsHost() async throws {
+        guard let https = TestServers.value("VITALS_TEST_HTTPS"), let ca = TestServers.value("VITALS_TEST_CA_FILE") else { return }
+        // The test certificate names 127.0.0.1 and localhost: checked as `localhost`, it passes...
+        let named = try await httpProbe(https + "/health") {
+            $0.tls.caFile = ca
+            $0.tls.serverName = "localhost"
+        }.runOnce()
+        #expect(named.success, "\(named.message)")
+        #expect((named.number("cert_expiry") ?? 0) > 86_400)
+        // ...as a name it does not hold, verification fails, though the connection is the same.
+        let wrong = try await httpProbe(https + "/health") {
+            $0.tls.caFile = ca
+            $0.tls.serverName = "orders.internal"
+        }.runOnce()
+        #expect(!wrong.success)
+        #expect(wrong.message.hasPrefix("TLS:"), "\(wrong.message)")
+        #expect(wrong.message.contains("orders.internal"), "\(wrong.message)")
+    }
+
+    @Test func serverNameRewritesOnlyTheHost() throws {
+        let r = try #require(URLParts.serverName("api.internal", for: "https://u:p@10.0.0.5:8443/v1/health?x=1"))
+        #expect(r.url == "https://u:p@api.internal:8443/v1/health?x=1")
+        #expect(r.connectTo == "api.internal:8443:10.0.0.5:8443")
+        let v6 = try #require(URLParts.serverName("api.internal", for: "https://[::1]/health"))
+        #expect(v6.url == "https://api.internal/health")
+        #expect(v6.connectTo == "api.internal:443:[::1]:443")
+        #expect(URLParts.serverName("API.internal", for: "https://api.internal/") == nil)
+    }
+
     @Test func httpsWithoutTheCAFailsVerification() async throws {
         guard let https = TestServers.value("VITALS_TEST_HTTPS") else { return }
         let result = try await httpProbe(https + "/health") { $0.tls.caFile = nil }.runOnce()
