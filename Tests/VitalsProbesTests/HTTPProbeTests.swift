@@ -164,6 +164,16 @@ import VitalsCore
         #expect(wrong.message.contains("orders.internal"), "\(wrong.message)")
     }
 
+    @Test func httpsResetDuringTheHandshakeSaysSo() async throws {
+        guard let https = TestServers.value("VITALS_TEST_HTTPS") else { return }
+        let port = try #require(Int(TestServers.address(of: https).split(separator: ":").last ?? ""))
+        let proxy = try ToggleProxy(to: port, on: false)  // accepts, then resets
+        defer { proxy.stop() }
+        let result = try await httpProbe("https://127.0.0.1:\(proxy.port)/health") { $0.tls.insecureSkipVerify = true }.runOnce()
+        #expect(!result.success)
+        #expect(result.message == "TLS: connection reset by peer" || result.message == "connection reset by peer", "\(result.message)")
+    }
+
     @Test func serverNameRewritesOnlyTheHost() throws {
         let r = try #require(URLParts.serverName("api.internal", for: "https://u:p@10.0.0.5:8443/v1/health?x=1"))
         #expect(r.url == "https://u:p@api.internal:8443/v1/health?x=1")

@@ -16,6 +16,8 @@ enum CurlErrors {
             case EHOSTUNREACH: return .other("host unreachable")
             case ENETUNREACH: return .other("network unreachable")
             case ETIMEDOUT: return .timeout
+            // Reset during the TLS handshake (libcurl 7.88 reports it as a connect failure).
+            case ECONNRESET: return message.contains("SSL") ? .tls("connection reset by peer") : .other("connection reset by peer")
             default: return .other("could not connect")
             }
         case CURLE_ABORTED_BY_CALLBACK.rawValue:
@@ -26,6 +28,8 @@ enum CurlErrors {
             CURLE_SSL_ENGINE_NOTFOUND.rawValue, CURLE_SSL_ENGINE_SETFAILED.rawValue, CURLE_SSL_CRL_BADFILE.rawValue:
             let reason = tlsReason(message)
             if reason.contains("certificate has expired") { return .certificateExpired }
+            // `Send failure: Connection reset by peer`, `Recv failure: ...`: the peer hung up mid-handshake.
+            if osErrno == ECONNRESET || reason.hasSuffix("Connection reset by peer") { return .tls("connection reset by peer") }
             return .tls(reason)
         case CURLE_GOT_NOTHING.rawValue:
             return .other("empty reply from server")
