@@ -37,7 +37,7 @@ final class Daemon: Sendable {
             logger.warning("storage: \(config.storage.kind.rawValue) is not implemented yet; history and alert state stay in memory")
         }
         alerts = AlertEngine(
-            config: config, storage: MemoryStorage(), transport: CurlTransport(engine: .shared), clock: ContinuousClock())
+            config: config, storage: MemoryStorage(), transport: CurlTransport(), clock: ContinuousClock())
     }
 
     /// This replica's components with their probes; fails on settings a probe cannot use.
