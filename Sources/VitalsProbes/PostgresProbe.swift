@@ -177,10 +177,15 @@ public struct PostgresProbe: Probe {
     /// from, behind what it already replayed from its own pg_wal, and stays there until the
     /// primary writes again. With `=`, a restarted replica of an idle primary reported the age
     /// of the last replayed transaction as lag, growing without end while fully caught up.
+    ///
+    /// And only while a WAL receiver runs (`pg_stat_wal_receiver` has its row, whose pid every
+    /// role may see): a replica cut off from its primary has replayed all it received, yet
+    /// knows nothing of what the primary wrote since; then its lag is the age of the last
+    /// replayed transaction, as when it is behind.
     static let stateQuery = """
         SELECT pg_is_in_recovery(), \
         CASE WHEN NOT pg_is_in_recovery() THEN NULL \
-        WHEN pg_last_wal_receive_lsn() <= pg_last_wal_replay_lsn() THEN 0 \
+        WHEN pg_last_wal_receive_lsn() <= pg_last_wal_replay_lsn() AND EXISTS (SELECT 1 FROM pg_stat_wal_receiver) THEN 0 \
         ELSE extract(epoch FROM now() - pg_last_xact_replay_timestamp()) END, \
         (SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'client backend'), \
         current_setting('max_connections')::int

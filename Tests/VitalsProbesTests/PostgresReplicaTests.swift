@@ -31,6 +31,19 @@ struct PostgresReplicaTests {
         return r
     }
 
+    /// Runs `sql` with psql as `postgres`, outside a transaction (`ALTER SYSTEM` refuses one,
+    /// and the probe wraps its query in one). Through ExecProbe, under a deadline.
+    static func psql(_ sql: String, port: Int, sourceLocation: Testing.SourceLocation = #_sourceLocation) async throws {
+        let bin = try #require(DBServers.env["VITALS_TEST_PG_BIN"], "VITALS_TEST_PG_BIN is not set")
+        var settings = ExecSettings(
+            command: ["\(bin)/psql", "-X", "-q", "-h", "127.0.0.1", "-p", "\(port)", "-U", "postgres", "-d", "postgres", "-c", sql],
+            workingDirectory: "/")
+        settings.environment = [:]
+        let r = await (try ExecProbe(spec: ComponentSpec(name: "psql", interval: .seconds(60), timeout: .seconds(10), probe: .exec(settings))))
+            .run(deadline: .now + .seconds(10))
+        #expect(r.number("exit_code") == 0, "psql \(sql): \(r.message)", sourceLocation: sourceLocation)
+    }
+
     /// Waits (bounded) until the SQL condition `condition` holds on the server at `port`.
     static func waitUntil(
         _ condition: String, port: Int, within limit: Duration = .seconds(15), sourceLocation: Testing.SourceLocation = #_sourceLocation
@@ -156,6 +169,44 @@ struct PostgresReplicaTests {
         #expect(r.success, "\(r.message)")
         #expect(r.number("replication_lag") == 0, "restarted and caught up, yet replication_lag is \(r.number("replication_lag") ?? -1)")
         #expect(Judge.judge(r, thresholds: thresholds).status == .healthy)
+    }
+
+    /// The replica's WAL receiver pointed at a closed port: everything it received is replayed,
+    /// but it is not following its primary any more, and must not report a lag of 0.
+    @Test func replicaCutOffFromItsPrimaryDoesNotLookCaughtUp() async throws {
+        let (pg, replica) = (try DBServers.postgres(), try DBServers.postgresReplica())
+        try await Self.commitOnThePrimaryAndWaitForReplay()
+        let replayedAt = Date()
+        let closed = try LoopbackServer.closedPort()
+        var failure: (any Error)?
+        do {
+            try await Self.psql("ALTER SYSTEM SET primary_conninfo = 'host=127.0.0.1 port=\(closed) user=postgres'", port: replica.port)
+            try await Self.run("SELECT pg_reload_conf()", port: replica.port)
+            try await Self.waitUntil("NOT EXISTS (SELECT 1 FROM pg_stat_wal_receiver WHERE status = 'streaming')", port: replica.port)
+            let wait = 0.5 - Date().timeIntervalSince(replayedAt)
+            if wait > 0 { try await Task.sleep(for: .milliseconds(Int(wait * 1000) + 10)) }
+            // The startup process retries the (failing) connection every few seconds; a run that
+            // lands on an attempt sees a receiver for a moment: again, bounded.
+            let probe = try Self.replicaProbe()
+            var r = await probe.run(deadline: .now + .seconds(2))
+            for _ in 0..<10 where (r.number("replication_lag") ?? 0) < 0.5 {
+                try await Task.sleep(for: .milliseconds(100))
+                r = await probe.run(deadline: .now + .seconds(2))
+            }
+            #expect(r.success, "\(r.message)")
+            let lag = try #require(r.number("replication_lag"))
+            #expect(lag >= 0.5, "cut off from its primary, yet replication_lag is \(lag)")
+            #expect(Judge.judge(r, thresholds: Self.lag(degraded: 0.25)).status == .degraded)
+        } catch {
+            failure = error
+        }
+        // Always: the other tests need a replica that streams from its primary.
+        try await Self.psql("ALTER SYSTEM SET primary_conninfo = 'host=127.0.0.1 port=\(pg.port) user=postgres'", port: replica.port)
+        try await Self.run("SELECT pg_reload_conf()", port: replica.port)
+        try await Self.waitUntil("EXISTS (SELECT 1 FROM pg_stat_wal_receiver WHERE status = 'streaming')", port: replica.port, within: .seconds(30))
+        if let failure { throw failure }
+        let caughtUp = try await Self.caughtUpRun(thresholds: Self.lag(degraded: 0.25))
+        #expect(caughtUp.number("replication_lag") == 0)
     }
 
     /// One run on the replica; again (bounded) while WAL the primary writes on its own (a
