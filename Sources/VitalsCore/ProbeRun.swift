@@ -6,10 +6,11 @@ import Synchronization
 /// finishes first decides the result: past the timeout the result is `timeout after <t>` at
 /// once and the probe's task is cancelled. A probe that ends by its deadline on its own
 /// (`Probe.returnsByDeadline`) gets no timer of its own: a scheduler's `Backstop` watches it
-/// instead, so the common case costs no timer at all. The caller gets the probe's task back, and whether it
-/// has ended, so that no new run of the same component starts beside a hung one (a probe never
-/// overlaps with itself) while nothing waits on it. A task group would not do: leaving a group
-/// awaits every child, hung ones included.
+/// instead, so the common case costs no timer at all.
+///
+/// The caller gets the probe's task back, and whether it has ended, so that no new run of the
+/// same component starts beside a hung one (a probe never overlaps with itself) while nothing
+/// waits on it. A task group would not do: leaving a group awaits every child, hung ones included.
 public enum ProbeRun {
     /// Whether a probe's task has really ended, readable without waiting for it.
     public final class Running: Sendable {
