@@ -21,6 +21,8 @@ public struct HTTPProbe: Probe {
     /// With `tls.server_name` on an https URL: the URL under that name, and the libcurl
     /// `CONNECT_TO` entry that still connects to the URL's own host.
     private let serverName: (url: String, connectTo: String)?
+    /// Read once here, not on every run.
+    private let isHTTPS: Bool
 
     /// From a component of type `http`.
     public init(spec: ComponentSpec, engine: CurlEngine = .shared) throws {
@@ -47,8 +49,10 @@ public struct HTTPProbe: Probe {
         var secrets = settings.headers.map(\.value.value)
         if let password = URLParts.password(of: settings.url) { secrets.append(password) }
         self.secrets = secrets.filter { $0.count >= 3 }
+        let isHTTPS = settings.url.lowercased().hasPrefix("https:")
+        self.isHTTPS = isHTTPS
         serverName = settings.tls.serverName.flatMap { name in
-            name.isEmpty || !settings.url.lowercased().hasPrefix("https:") ? nil : URLParts.serverName(name, for: settings.url)
+            name.isEmpty || !isHTTPS ? nil : URLParts.serverName(name, for: settings.url)
         }
     }
 
@@ -59,7 +63,7 @@ public struct HTTPProbe: Probe {
             headers: settings.headers.map { CurlHeader($0.name, $0.value.value) },
             body: settings.body.map { Array($0.utf8) }, deadline: deadline, tls: settings.tls,
             followRedirects: settings.followRedirects, maxBodyBytes: settings.maxBodyBytes,
-            wantCertInfo: settings.url.lowercased().hasPrefix("https:"))
+            wantCertInfo: isHTTPS)
         if let serverName { request.connectTo = [serverName.connectTo] }
         return request
     }
@@ -216,12 +220,15 @@ enum URLParts {
             host = hostPort
             port = nil
         }
-        let named = name.contains(":") ? "[\(name)]" : name
+        let named = bracketed(name)
         guard host.lowercased() != named.lowercased() else { return nil }
         let number = port.flatMap { Int($0) } ?? (url.lowercased().hasPrefix("https:") ? 443 : 80)
         let renamed = "\(url[..<schemeEnd.upperBound])\(userinfo)\(named)\(port.map { ":\($0)" } ?? "")\(rest[authority.endIndex...])"
         return (renamed, "\(named):\(number):\(host):\(number)")
     }
+
+    /// A host as a URL writes it: an IPv6 address in brackets.
+    static func bracketed(_ host: String) -> String { host.contains(":") ? "[\(host)]" : host }
 
     /// The userinfo password of a URL, to keep it out of messages.
     static func password(of url: String) -> String? {

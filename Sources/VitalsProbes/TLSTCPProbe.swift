@@ -44,14 +44,13 @@ public struct TLSTCPProbe: Probe {
         }
     }
 
-    private static func urlHost(_ host: String) -> String { host.contains(":") ? "[\(host)]" : host }
-
     func request(deadline: ContinuousClock.Instant) -> CurlRequest {
-        var request = CurlRequest(url: "https://\(Self.urlHost(host)):\(port)/", deadline: deadline, tls: tls, wantCertInfo: true)
-        if let name = tls.serverName, !name.isEmpty, name != host {
+        let url = "https://\(URLParts.bracketed(host)):\(port)/"
+        var request = CurlRequest(url: url, deadline: deadline, tls: tls, wantCertInfo: true)
+        if let name = tls.serverName, !name.isEmpty, let named = URLParts.serverName(name, for: url) {
             // SNI and verification for `server_name`; the connection goes to the configured address.
-            request.url = "https://\(Self.urlHost(name)):\(port)/"
-            request.connectTo = ["\(Self.urlHost(name)):\(port):\(Self.urlHost(host)):\(port)"]
+            request.url = named.url
+            request.connectTo = [named.connectTo]
         }
         return request
     }
