@@ -130,9 +130,9 @@ public final class HealthStore: Sendable {
         e.history.append(HistoryEntry(at: at, judgement: judgement.status, latency: result.latency, message: shown.message))
         e.uptime.record(at: at, up: judgement.status != .unhealthy)
         let from = e.state.apply(judgement.status)
-        if from != nil {
+        if let from {
             e.since = at
-            e.transitions.append(StatusTransition(at: at, from: from!, to: e.state.status, message: shown.message))
+            e.transitions.append(StatusTransition(at: at, from: from, to: e.state.status, message: shown.message))
         }
         e.lastJudgement = judgement.status
         e.lastResult = shown
