@@ -1,0 +1,18 @@
+"""python3 scripts/deploycheck SECTION ARGS...: the structural checks of scripts/check-deploy.sh.
+Each section prints every problem it finds and exits 1 if there was one."""
+import sys
+
+import common
+
+
+def main():
+    section, args = sys.argv[1], sys.argv[2:]
+    if section == "kubernetes":
+        import kubernetes
+        kubernetes.check_manifests(*args)
+    else:
+        sys.exit(f"unknown section {section}")
+    common.finish(section)
+
+
+main()
