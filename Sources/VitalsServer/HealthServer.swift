@@ -39,7 +39,9 @@ public struct HealthServer: Service {
         let bootstrap = ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(.backlog, value: 1024)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
-            .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+            // TCP_NODELAY is a TCP-level option: at the socket level its number (1) is SO_DEBUG,
+            // which a non-root process may not set, and NIO then closes every accepted connection.
+            .childChannelOption(.tcpOption(.tcp_nodelay), value: 1)
             .childChannelInitializer { channel in
                 guard connections.add(channel) else {
                     return channel.close()
