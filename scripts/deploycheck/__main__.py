@@ -10,6 +10,21 @@ def main():
     if section == "kubernetes":
         import kubernetes
         kubernetes.check_manifests(*args)
+    elif section == "image":
+        import container
+        container.check_image(*args)
+    elif section == "compose":
+        import compose
+        compose.check_compose(*args)
+    elif section == "dashboard":
+        import dashboard
+        dashboard.check_static()
+    elif section == "dashboard-live":
+        import dashboard
+        dashboard.check_live(*args)
+    elif section == "scrape-k8s":
+        import scrape
+        scrape.write_checkable(*args)
     else:
         sys.exit(f"unknown section {section}")
     common.finish(section)

@@ -1,0 +1,140 @@
+#!/usr/bin/env bash
+# Checks everything under deploy/ with the tools its users run, offline, and fails loudly:
+#   scripts/check-deploy.sh [VITALS_BINARY]     (default .build/debug/vitals)
+# - Kubernetes manifests against Kubernetes' schemas (kubernetes-validate --strict), then what
+#   kubelet and Prometheus rely on beyond them (scripts/deploycheck/kubernetes.py), their
+#   ConfigMaps through `vitals validate`;
+# - Prometheus: `promtool check config` on prometheus.yml and on scrape.yml made checkable,
+#   the rules' unit tests (scripts/test-alert-rules.sh);
+# - the container image's file layout reproduced in a temporary root, its default config
+#   started from there as its USER;
+# - the systemd unit's `systemd-analyze security` exposure (at most 2.5);
+# - compose.yaml against the Compose specification's schema, and every file it mounts;
+# - the Grafana dashboard: units, per-instance breakdown, then a real Prometheus scraping two
+#   real Vitals replicas with the shipped rules loaded, every panel's PromQL run through its
+#   HTTP API and required to return data.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+vitals=$(realpath "${1:-.build/debug/vitals}")
+check="python3 scripts/deploycheck"
+
+missing=()
+for tool in python3 kubernetes-validate check-jsonschema promtool prometheus amtool systemd-analyze \
+            openssl curl unshare nsenter setpriv ip; do
+    command -v "$tool" >/dev/null || missing+=("$tool")
+done
+python3 -c 'import yaml' 2>/dev/null || missing+=("python3-yaml")
+if [ ${#missing[@]} -gt 0 ]; then
+    echo "check-deploy: missing ${missing[*]} (scripts/install-deps.sh test installs them)" >&2
+    exit 1
+fi
+if [ ! -x "$vitals" ]; then
+    echo "check-deploy: no vitals binary at $vitals (swift build first)" >&2
+    exit 1
+fi
+
+tmp=$(mktemp -d /tmp/vitals-check-deploy.XXXXXX)
+pids=()
+cleanup() {
+    for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+    for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
+    rm -rf "$tmp"
+}
+trap cleanup EXIT INT TERM
+status=0
+step() { echo "== check-deploy: $1"; }
+
+step "Kubernetes manifests"
+kubernetes-validate --strict --quiet deploy/kubernetes/*.yaml || status=1
+$check kubernetes "$vitals" || status=1
+
+step "Prometheus configs and rules"
+promtool check config deploy/prometheus/prometheus.yml || status=1
+$check scrape-k8s "$tmp/scrape-checkable.yml" && promtool check config "$tmp/scrape-checkable.yml" || status=1
+scripts/test-alert-rules.sh || status=1
+
+step "container image layout"
+$check image "$vitals" || status=1
+
+step "systemd unit"
+systemd-analyze security --offline=yes --no-pager deploy/systemd/vitals.service | tail -1 || true
+if ! systemd-analyze security --offline=yes --threshold=25 deploy/systemd/vitals.service >/dev/null 2>&1; then
+    echo "FAIL deploy/systemd/vitals.service: exposure above 2.5" >&2
+    status=1
+fi
+
+step "compose"
+check-jsonschema --builtin-schema vendor.compose-spec deploy/compose.yaml || status=1
+$check compose "$vitals" || status=1
+
+step "Grafana dashboard against a real Prometheus"
+$check dashboard || status=1
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
+# A TLS endpoint for the certificate and HTTP-phase panels, a closed port for the failure ones.
+openssl req -x509 -newkey rsa:2048 -nodes -keyout "$tmp/tls.key" -out "$tmp/tls.pem" -days 20 \
+    -subj "/CN=127.0.0.1" -addext "subjectAltName=IP:127.0.0.1" 2>/dev/null
+tls_port=$(free_port)
+openssl s_server -quiet -accept "127.0.0.1:$tls_port" -cert "$tmp/tls.pem" -key "$tmp/tls.key" -www >"$tmp/tls.log" 2>&1 &
+pids+=($!)
+closed_port=$(free_port)
+targets=()
+for replica in 0 1; do
+    port=$(free_port)
+    cat > "$tmp/vitals-$replica.yaml" <<CONF
+server:
+  listen: "127.0.0.1:$port"
+defaults:
+  interval: 1s
+  timeout: 500ms
+  failure_threshold: 1
+components:
+  - name: tls-site
+    type: http
+    url: "https://127.0.0.1:$tls_port/"
+    tls: { ca_file: "$tmp/tls.pem" }
+  - name: closed-port
+    type: tcp
+    address: "127.0.0.1:$closed_port"
+  - name: memory
+    type: memory
+  - name: root-disk
+    type: disk
+    path: /
+alerts:
+  - name: closed-port-down
+    on: closed-port
+    when: unhealthy
+    for: 0s
+    notify: [nowhere]
+notifiers:
+  - name: nowhere
+    type: webhook
+    url: "http://127.0.0.1:$closed_port/hook"
+    timeout: 1s
+CONF
+    "$vitals" run --config "$tmp/vitals-$replica.yaml" >"$tmp/vitals-$replica.log" 2>&1 &
+    pids+=($!)
+    targets+=("\"127.0.0.1:$port\"")
+done
+prom_port=$(free_port)
+cat > "$tmp/prometheus.yml" <<CONF
+global: { scrape_interval: 1s, evaluation_interval: 1s }
+rule_files: ["$PWD/deploy/prometheus/rules.yml"]
+scrape_configs:
+  - job_name: vitals
+    static_configs: [{ targets: [$(IFS=,; echo "${targets[*]}")] }]
+CONF
+prometheus --config.file="$tmp/prometheus.yml" --storage.tsdb.path="$tmp/prometheus-data" \
+    --web.listen-address="127.0.0.1:$prom_port" >"$tmp/prometheus.log" 2>&1 &
+pids+=($!)
+if ! $check dashboard-live "http://127.0.0.1:$prom_port" 2 90; then
+    status=1
+    tail -5 "$tmp"/prometheus.log "$tmp"/vitals-*.log >&2
+fi
+
+if [ $status -ne 0 ]; then
+    echo "check-deploy: FAILED (see FAIL lines above)" >&2
+else
+    echo "check-deploy: every deploy/ check passed"
+fi
+exit $status
