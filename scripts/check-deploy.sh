@@ -19,11 +19,14 @@ vitals=$(realpath "${1:-.build/debug/vitals}")
 check="python3 scripts/deploycheck"
 
 missing=()
-for tool in python3 kubernetes-validate check-jsonschema promtool prometheus amtool systemd-analyze \
+for tool in python3 promtool prometheus amtool systemd-analyze \
             openssl curl unshare nsenter setpriv ip; do
     command -v "$tool" >/dev/null || missing+=("$tool")
 done
-python3 -c 'import yaml' 2>/dev/null || missing+=("python3-yaml")
+# From PyPI, run as modules so no script folder needs to be on PATH.
+for module in yaml kubernetes_validate check_jsonschema; do
+    python3 -c "import $module" 2>/dev/null || missing+=("python module $module")
+done
 if [ ${#missing[@]} -gt 0 ]; then
     echo "check-deploy: missing ${missing[*]} (scripts/install-deps.sh test installs them)" >&2
     exit 1
@@ -45,7 +48,7 @@ status=0
 step() { echo "== check-deploy: $1"; }
 
 step "Kubernetes manifests"
-kubernetes-validate --strict --quiet deploy/kubernetes/*.yaml || status=1
+python3 -m kubernetes_validate --strict --quiet deploy/kubernetes/*.yaml || status=1
 $check kubernetes "$vitals" || status=1
 
 step "Prometheus configs and rules"
@@ -64,7 +67,7 @@ if ! systemd-analyze security --offline=yes --threshold=25 deploy/systemd/vitals
 fi
 
 step "compose"
-check-jsonschema --builtin-schema vendor.compose-spec deploy/compose.yaml || status=1
+python3 -m check_jsonschema --builtin-schema vendor.compose-spec deploy/compose.yaml || status=1
 $check compose "$vitals" || status=1
 
 step "Grafana dashboard against a real Prometheus"

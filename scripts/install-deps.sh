@@ -6,7 +6,11 @@
 set -euo pipefail
 
 build_pkgs=(libcurl4-openssl-dev libpq-dev libhiredis-dev pkg-config)
-test_pkgs=(postgresql redis-server nginx-light prometheus prometheus-alertmanager monitoring-plugins-basic openssl curl wrk python3)
+test_pkgs=(postgresql redis-server nginx-light prometheus prometheus-alertmanager monitoring-plugins-basic openssl curl wrk python3
+           python3-pip systemd util-linux iproute2)
+# scripts/check-deploy.sh: Kubernetes' schemas (shipped inside kubernetes-validate, offline) and
+# the Compose specification's schema (vendored in check-jsonschema).
+pip_pkgs=(kubernetes-validate==1.37.0 check-jsonschema==0.39.0 pyyaml)
 
 want=("${build_pkgs[@]}")
 [ "${1:-build}" = test ] && want+=("${test_pkgs[@]}")
@@ -15,12 +19,23 @@ missing=()
 for p in "${want[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
-[ ${#missing[@]} -eq 0 ] && exit 0
+pip_missing=()
+if [ "${1:-build}" = test ]; then
+    python3 -c 'import kubernetes_validate, check_jsonschema, yaml' 2>/dev/null || pip_missing=("${pip_pkgs[@]}")
+fi
+[ ${#missing[@]} -eq 0 ] && [ ${#pip_missing[@]} -eq 0 ] && exit 0
 
 if [ "$(id -u)" -ne 0 ]; then
-    echo "missing packages: ${missing[*]} (run as root, or: sudo apt-get install ${missing[*]})" >&2
+    echo "missing packages: ${missing[*]} ${pip_missing[*]} (run as root, or: sudo apt-get install ${missing[*]}; pip install ${pip_missing[*]})" >&2
     exit 1
 fi
+if [ ${#pip_missing[@]} -gt 0 ]; then
+    echo "installing from PyPI: ${pip_missing[*]}" >&2
+    # A Debian python3 marks itself externally managed (PEP 668); these are test tools only.
+    python3 -m pip install -q --root-user-action=ignore "${pip_missing[@]}" 2>/dev/null \
+        || python3 -m pip install -q --root-user-action=ignore --break-system-packages "${pip_missing[@]}"
+fi
+[ ${#missing[@]} -eq 0 ] && exit 0
 echo "installing: ${missing[*]}" >&2
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq

@@ -19,7 +19,11 @@ if [ $status -eq 0 ]; then
     # deadline), and on two cores they must not compete with the tests that spawn processes.
     swift test --skip-build --no-parallel || status=$?
 fi
-if [ $status -eq 0 ] && [ -x scripts/test-alert-rules.sh ]; then
-    scripts/test-alert-rules.sh || status=$?
+# Everything under deploy/ (including the alert rules' unit tests), with the binary just built.
+if [ $status -eq 0 ]; then
+    swift build --product vitals || status=$?
+fi
+if [ $status -eq 0 ]; then
+    scripts/check-deploy.sh .build/debug/vitals || status=$?
 fi
 exit $status
