@@ -110,11 +110,11 @@ def check_image(vitals):
             if proc.poll() is None:
                 proc.terminate()
                 try:
-                    proc.wait(10)
+                    check(proc.wait(10) == 0, f"image: vitals did not stop cleanly on SIGTERM (exit {proc.returncode})")
                 except subprocess.TimeoutExpired:
+                    fail("image: vitals did not stop within 10 s of SIGTERM")
                     proc.kill()
                     proc.wait()
-            check(proc.returncode == 0, f"image: vitals did not stop cleanly on SIGTERM (exit {proc.returncode})")
             os.unlink(log.name)
     finally:
         shutil.rmtree(root)
