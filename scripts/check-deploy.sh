@@ -132,7 +132,7 @@ prometheus --config.file="$tmp/prometheus.yml" --storage.tsdb.path="$tmp/prometh
 pids+=($!)
 if ! $check dashboard-live "http://127.0.0.1:$prom_port" 2 90; then
     status=1
-    tail -5 "$tmp"/prometheus.log "$tmp"/vitals-*.log >&2
+    tail -n 5 "$tmp"/prometheus.log "$tmp"/vitals-*.log >&2
 fi
 
 if [ $status -ne 0 ]; then
