@@ -1,7 +1,8 @@
 """deploy/Containerfile without a container engine: the last stage's COPY lines are laid out
 in a temporary root (the build stage's binary replaced by the one just built), and the image's
-ENTRYPOINT + CMD run from there, as the image's USER, in a network namespace of its own so the
-baked-in config can bind its real port. It must answer /health/live 200 on an address other
+ENTRYPOINT + CMD run from there, as the image's USER, with every file system read-only (as
+readOnlyRootFilesystem makes it), in a network namespace of its own so the baked-in config can
+bind its real port. It must answer /health/live 200 on an address other
 than loopback (it listens on every address, as kubelet needs) and complete startup."""
 import json
 import os
@@ -90,8 +91,11 @@ def check_image(vitals):
         valid = subprocess.run(as_user + [argv[0], "validate", "--config", config], capture_output=True, text=True)
         check(valid.returncode == 0, f"image's default config: vitals validate exited {valid.returncode}: {valid.stdout}{valid.stderr}")
         log = open(os.path.join(root, "..", os.path.basename(root) + ".log"), "w")
-        script = f"ip link set lo up && ip addr add {OUTSIDE}/32 dev lo && exec " + shlex.join(as_user + argv)
-        proc = subprocess.Popen(["unshare", "--net", "--", "sh", "-c", script], stdout=log, stderr=subprocess.STDOUT)
+        # As kubelet runs it with readOnlyRootFilesystem: every mount read-only but /proc, /sys, /dev.
+        read_only = ("mount --make-rprivate / && for m in $(awk '{print $2}' /proc/self/mounts | grep -vE '^/(proc|sys|dev)(/|$)'); "
+                     "do mount -o remount,bind,ro \"$m\" 2>/dev/null || true; done && touch /tmp/.rw 2>/dev/null && exit 90; ")
+        script = read_only + f"ip link set lo up && ip addr add {OUTSIDE}/32 dev lo && exec " + shlex.join(as_user + argv)
+        proc = subprocess.Popen(["unshare", "--net", "--mount", "--", "sh", "-c", script], stdout=log, stderr=subprocess.STDOUT)
         try:
             port = stage["expose"][0] if stage["expose"] else 8080
             statuses = {}
@@ -101,7 +105,9 @@ def check_image(vitals):
                 if all(s == 200 for s in statuses.values()):
                     break
                 time.sleep(0.2)
-            if proc.poll() is not None:
+            if proc.returncode == 90:
+                fail("image: /tmp stayed writable: could not make the file systems read-only")
+            elif proc.poll() is not None:
                 fail(f"image's default config: vitals exited {proc.returncode}: {open(log.name).read()}")
             else:
                 check(statuses.get("/health/live") == 200, f"image: /health/live on {OUTSIDE}:{port} answered {statuses.get('/health/live')}")
