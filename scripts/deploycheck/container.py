@@ -11,7 +11,6 @@ import shutil
 import subprocess
 import tempfile
 import time
-import urllib.request
 
 from common import DEPLOY, REPO, check, fail
 

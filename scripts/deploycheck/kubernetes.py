@@ -9,7 +9,7 @@ import re
 
 import yaml
 
-from common import DEPLOY, check, fail, load, load_all, rel, startup_need, validate_config
+from common import DEPLOY, check, load, load_all, rel, startup_need, validate_config
 import relabel
 
 WORKLOADS = ("Deployment", "StatefulSet", "DaemonSet")
