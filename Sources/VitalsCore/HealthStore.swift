@@ -232,8 +232,8 @@ public final class HealthStore: Sendable {
         let last = state.withLock { $0.lastHeartbeat }
         let age = last.duration(to: .now)
         let ok = age < stallAfter
-        let reason = "no scheduler progress for \(DurationFormat.short(age))"
-        return LivenessView(live: ok, checks: [CheckLine(name: "scheduler", ok: ok, reason: reason, isComponent: false)])
+        let detail = ok ? "ok" : "no scheduler progress for \(DurationFormat.short(age))"
+        return LivenessView(live: ok, checks: [CheckLine(name: "scheduler", ok: ok, detail: detail, isComponent: false)])
     }
 
     public func schedulerLag() -> Histogram { state.withLock { $0.lag } }

@@ -2,16 +2,17 @@
 public struct CheckLine: Sendable, Equatable {
     public var name: String
     public var ok: Bool
-    /// Shown after `failed:`: a status word, never a probe message (the probe endpoints are
-    /// served without a token and never reveal messages).
-    public var reason: String
+    /// What follows the name: for a passing line its status words (`ok`, `degraded`,
+    /// `unhealthy (non-critical)`), for a failing one the reason after `failed:`. Never a probe
+    /// message: the probe endpoints are served without a token and never reveal messages.
+    public var detail: String
     /// False for the lines about the process itself (startup, shutdown).
     public var isComponent: Bool
 
-    public init(name: String, ok: Bool, reason: String, isComponent: Bool = true) {
+    public init(name: String, ok: Bool, detail: String, isComponent: Bool = true) {
         self.name = name
         self.ok = ok
-        self.reason = reason
+        self.detail = detail
         self.isComponent = isComponent
     }
 }
@@ -74,14 +75,28 @@ public enum Aggregation {
         members.reduce(.healthy) { HealthStatus.worst($0, contribution($1, startupComplete: startupComplete)) }
     }
 
+    /// A member's `?verbose` line (spec section 4): its real status, so a failing non-critical
+    /// component shows as `unhealthy (non-critical)` rather than `ok`; it fails the check only
+    /// when it makes the service unhealthy.
+    public static func checkLine(_ m: Member, startupComplete: Bool) -> CheckLine {
+        let ok = contribution(m, startupComplete: startupComplete) != .unhealthy
+        let detail: String
+        switch (m.status, ok) {
+        case (.unknown, false): detail = "pending first result"
+        case (.unknown, true): detail = startupComplete ? "unknown" : "pending first result (non-critical)"
+        case (.healthy, _): detail = "ok"
+        case (.degraded, _): detail = "degraded"
+        case (.unhealthy, false): detail = "unhealthy"
+        case (.unhealthy, true): detail = "unhealthy (non-critical)"
+        }
+        return CheckLine(name: m.name, ok: ok, detail: detail)
+    }
+
     public static func readiness(_ members: [Member], startupComplete: Bool, draining: Bool) -> ReadinessView {
         let status = serviceStatus(members, startupComplete: startupComplete)
-        var checks: [CheckLine] = members.map { m in
-            let ok = contribution(m, startupComplete: startupComplete) != .unhealthy
-            return CheckLine(name: m.name, ok: ok, reason: m.status.rawValue)
-        }
-        if !startupComplete { checks.append(CheckLine(name: "startup", ok: false, reason: "not complete", isComponent: false)) }
-        if draining { checks.append(CheckLine(name: "shutdown", ok: false, reason: "draining", isComponent: false)) }
+        var checks: [CheckLine] = members.map { checkLine($0, startupComplete: startupComplete) }
+        if !startupComplete { checks.append(CheckLine(name: "startup", ok: false, detail: "not complete", isComponent: false)) }
+        if draining { checks.append(CheckLine(name: "shutdown", ok: false, detail: "draining", isComponent: false)) }
         let ready = startupComplete && !draining && status != .unhealthy
         return ReadinessView(ready: ready, status: status, startupComplete: startupComplete, draining: draining, checks: checks)
     }

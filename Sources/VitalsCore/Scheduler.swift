@@ -18,9 +18,11 @@ public struct ScheduledComponent: Sendable {
 ///   a task: ten thousand idle loops would keep ten thousand task stacks (about 4 KiB each).
 /// - The next planned start is the previous planned start plus the interval, so schedules do
 ///   not drift.
-/// - First runs are spread over the first interval by a stable hash of the name, so thousands
-///   of components do not start at once, yet every component has a result within one interval
-///   plus one timeout.
+/// - First runs are spread by a stable hash of the name over the first `min(interval, 5s)`
+///   (`firstRunWindow`), so thousands of components do not start at once, yet startup completes
+///   within about 5 s plus the longest timeout even when intervals are an hour: a kubelet's
+///   startupProbe must not wait for the longest interval. Later runs follow the first planned
+///   start at whole intervals.
 /// - A probe never overlaps with itself: a component is out of the heap while its run is in
 ///   flight; a planned start that passes meanwhile is skipped and counted, never made up with a
 ///   burst of catch-up runs.
@@ -129,10 +131,15 @@ public final class Scheduler<C: Clock>: Sendable where C.Duration == Duration {
         state.withLock { $0.slots[name]?.planned }
     }
 
-    /// Where in its first interval a component first runs: a stable spread by name.
+    /// The longest wait for any component's first run (spec section 4).
+    static var firstRunWindow: Duration { .seconds(5) }
+
+    /// Where in the first `min(interval, firstRunWindow)` a component first runs: a stable
+    /// spread by name, so replicas and restarts place it at the same phase.
     static func firstOffset(name: String, interval: Duration) -> Duration {
         let h = StableHash.of(name)
-        let ms = max(1, Int64(interval.seconds * 1000))
+        let window = min(interval, firstRunWindow)
+        let ms = max(1, Int64(window.seconds * 1000))
         return .milliseconds(Int64(h % UInt64(ms)))
     }
 

@@ -76,6 +76,8 @@ struct DaemonTests {
         let verbose = try await vitals.get("/health/ready?verbose")
         #expect(verbose.status == 503)
         #expect(verbose.body.contains("[-]target failed: unhealthy"))
+        // The failing non-critical component shows its real status, not `ok`.
+        #expect(verbose.body.contains("[+]optional unhealthy (non-critical)\n"))
         #expect(verbose.body.hasSuffix("readyz check failed\n"))
         // Public endpoints never reveal a probe message.
         #expect(!verbose.body.contains("refused"))

@@ -136,7 +136,7 @@ struct AggregationTests {
     @Test func drainingIsNeverReady() {
         let view = Aggregation.readiness([M(name: "a", critical: true, status: .healthy)], startupComplete: true, draining: true)
         #expect(!view.ready)
-        #expect(view.checks.last == CheckLine(name: "shutdown", ok: false, reason: "draining", isComponent: false))
+        #expect(view.checks.last == CheckLine(name: "shutdown", ok: false, detail: "draining", isComponent: false))
         #expect(view.failing.isEmpty)
     }
 
@@ -145,6 +145,6 @@ struct AggregationTests {
             [M(name: "db", critical: true, status: .unhealthy), M(name: "cache", critical: false, status: .unhealthy)],
             startupComplete: true, draining: false)
         #expect(view.failing == ["db"])
-        #expect(view.checks.map(\.reason) == ["unhealthy", "unhealthy"])
+        #expect(view.checks.map(\.detail) == ["unhealthy", "unhealthy (non-critical)"])
     }
 }

@@ -39,17 +39,52 @@ struct SchedulerTests {
         func failures(_ name: String) -> UInt64 { store.snapshot().component(named: name)?.counters.failures ?? 0 }
     }
 
-    @Test func firstRunsSpreadWithinTheFirstInterval() {
-        var perSecond = [Int](repeating: 0, count: 10)
-        for i in 0..<1000 {
-            let o = Scheduler<ManualClock>.firstOffset(name: "component-\(i)", interval: .seconds(10))
-            #expect(o >= .zero && o < .seconds(10))
-            perSecond[Int(o.components.seconds)] += 1
+    @Test func firstRunsSpreadWithinTheFirstFiveSeconds() {
+        for interval in [Duration.seconds(10), .seconds(3600)] {
+            var perSecond = [Int](repeating: 0, count: 5)
+            for i in 0..<1000 {
+                let o = Scheduler<ManualClock>.firstOffset(name: "component-\(i)", interval: interval)
+                #expect(o >= .zero && o < .seconds(5))
+                perSecond[Int(o.components.seconds)] += 1
+            }
+            // Spread, not bunched: each second of the window gets its share, give or take.
+            #expect(perSecond.allSatisfy { (140...260).contains($0) }, "\(perSecond)")
         }
-        // Spread, not bunched: each second of the interval gets its share, give or take.
-        #expect(perSecond.allSatisfy { (60...140).contains($0) }, "\(perSecond)")
+        // Shorter than the window: within its own interval.
+        for i in 0..<1000 {
+            let o = Scheduler<ManualClock>.firstOffset(name: "component-\(i)", interval: .seconds(2))
+            #expect(o >= .zero && o < .seconds(2))
+        }
         // Stable: the same name always lands at the same place.
         #expect(Scheduler<ManualClock>.firstOffset(name: "db", interval: .seconds(10)) == Scheduler<ManualClock>.firstOffset(name: "db", interval: .seconds(10)))
+    }
+
+    /// An hourly component and a 2 s one under the manual clock: each first runs within
+    /// min(interval, 5s) of the start, then at whole intervals after that first planned start.
+    @Test func longIntervalsStartWithinFiveSecondsAndDoNotDrift() async {
+        let hourly = FakeProbe()
+        let fast = FakeProbe()
+        let h = Harness([
+            ScheduledComponent(spec: Self.spec("hourly", interval: .seconds(3600)), probe: hourly),
+            ScheduledComponent(spec: Self.spec("fast", interval: .seconds(2)), probe: fast),
+        ])
+        defer { h.task.cancel() }
+        let start = Instant(offset: .zero)
+        let firstHourly = Self.first("hourly", interval: .seconds(3600))
+        let firstFast = Self.first("fast", interval: .seconds(2))
+        #expect(await h.planned("fast", at: firstFast))
+        #expect(await h.planned("hourly", at: firstHourly))
+        // The first runs happen by the end of their windows, at the latest.
+        h.clock.advance(to: start.advanced(by: .seconds(2)))
+        #expect(await eventually { h.successes("fast") == 1 })
+        h.clock.advance(to: start.advanced(by: .seconds(5)))
+        #expect(await eventually { h.successes("hourly") == 1 })
+        // No drift: later starts are planned at whole intervals after the first planned one.
+        #expect(await h.planned("hourly", at: firstHourly.advanced(by: .seconds(3600))))
+        var n = 1
+        while firstFast.advanced(by: .seconds(2 * n)) <= h.clock.now { n += 1 }
+        #expect(await h.planned("fast", at: firstFast.advanced(by: .seconds(2 * n))))
+        #expect(h.successes("hourly") == 1)
     }
 
     @Test func runsOnItsIntervalWithoutDrift() async {

@@ -67,7 +67,7 @@ final class FakeHealthSource: HealthSource {
             generatedAt: t0.addingTimeInterval(10), generation: generation)
         let readiness = ReadinessView(
             ready: true, status: .degraded, startupComplete: true, draining: false,
-            checks: [CheckLine(name: "orders-db", ok: true, reason: "healthy"), CheckLine(name: "payments-api", ok: true, reason: "degraded")])
+            checks: [CheckLine(name: "orders-db", ok: true, detail: "ok"), CheckLine(name: "payments-api", ok: true, detail: "degraded")])
         return (snapshot, readiness)
     }
 }

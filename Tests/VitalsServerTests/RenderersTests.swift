@@ -17,12 +17,39 @@ struct RenderersTests {
     @Test func readyVerboseFollowsKubeApiserver() {
         let view = ReadinessView(
             ready: false, status: .unhealthy, startupComplete: true, draining: false,
-            checks: [CheckLine(name: "db", ok: false, reason: "unhealthy"), CheckLine(name: "cache", ok: true, reason: "healthy")])
+            checks: [CheckLine(name: "db", ok: false, detail: "unhealthy"), CheckLine(name: "cache", ok: true, detail: "ok")])
         let r = ProbeEndpoints.ready(view, verbose: true)
         #expect(r.status == 503)
         #expect(r.body == "[-]db failed: unhealthy\n[+]cache ok\nreadyz check failed\n")
         let j = ProbeEndpoints.ready(view, verbose: false)
         #expect(j.body == #"{"status":"fail","service":"unhealthy","startup_complete":true,"failing":["db"]}"#)
+    }
+
+    /// Spec section 4's five lines, from real members through the one readiness rule: a failing
+    /// non-critical component is shown as such, never as `ok`, and no probe message appears.
+    @Test func verboseShowsEachComponentsRealStatus() {
+        typealias M = Aggregation.Member
+        let members = [
+            M(name: "db", critical: true, status: .healthy), M(name: "api", critical: true, status: .degraded),
+            M(name: "web", critical: false, status: .unhealthy), M(name: "cache", critical: true, status: .unhealthy),
+        ]
+        let r = ProbeEndpoints.ready(Aggregation.readiness(members, startupComplete: true, draining: false), verbose: true)
+        #expect(r.status == 503)
+        #expect(r.body == """
+            [+]db ok
+            [+]api degraded
+            [+]web unhealthy (non-critical)
+            [-]cache failed: unhealthy
+            readyz check failed
+
+            """)
+        let pending = Aggregation.readiness([M(name: "db", critical: true, status: .unknown)], startupComplete: false, draining: false)
+        #expect(ProbeEndpoints.ready(pending, verbose: true, name: "group").body == """
+            [-]db failed: pending first result
+            [-]startup failed: not complete
+            group check failed
+
+            """)
     }
 
     @Test func startupIsPendingUntilEveryComponentHasAResult() {

@@ -70,10 +70,11 @@ public enum ProbeEndpoints {
     }
 
     /// kube-apiserver's verbose format: `[+]name ok` / `[-]name failed: reason`, then a verdict.
+    /// A passing line carries the component's real status (`[+]web unhealthy (non-critical)`).
     static func verboseText(_ checks: [CheckLine], passed: Bool, name: String) -> Rendered {
         var out = ""
         for check in checks {
-            out += check.ok ? "[+]\(check.name) ok\n" : "[-]\(check.name) failed: \(check.reason)\n"
+            out += check.ok ? "[+]\(check.name) \(check.detail)\n" : "[-]\(check.name) failed: \(check.detail)\n"
         }
         out += passed ? "\(name) check passed\n" : "\(name) check failed\n"
         return Rendered(status: passed ? 200 : 503, contentType: "text/plain; charset=utf-8", body: out)
