@@ -67,6 +67,7 @@ struct DaemonTests {
         #expect(metrics.body.contains(#"vitals_service_status{status="degraded"} 1"#))
         #expect(metrics.body.contains(#"vitals_probe_success{component="optional",type="tcp"} 0"#))
         #expect(metrics.body.contains("vitals_scheduler_lag_seconds_bucket"))
+        #expect(metrics.body.contains(#"vitals_probe_observation{component="target",type="tcp",name="connect_time"} "#))
         try Promtool.checkMetrics(metrics.body)
 
         // The critical target goes away: after failure_threshold failures, readiness fails.

@@ -112,6 +112,8 @@ struct RenderersTests {
             #"vitals_probe_phase_duration_seconds{component="payments-api",type="http",phase="dns"} 0.001"#,
             #"vitals_http_status_code{component="payments-api",type="http"} 200"#,
             #"vitals_tls_cert_expiry_timestamp_seconds{component="payments-api",type="http"} 1800000000"#,
+            #"vitals_probe_observation{component="payments-api",type="http",name="status_code"} 200"#,
+            #"vitals_probe_observation{component="payments-api",type="http",name="cert_expiry_timestamp"} 1800000000"#,
             #"vitals_scheduler_lag_seconds_count 1"#,
             #"vitals_build_info{version="0.1.0"} 1"#,
             "x_total 1",
@@ -120,6 +122,8 @@ struct RenderersTests {
         }
         #expect(text.contains("process_resident_memory_bytes "))
         #expect(!text.contains("hunter2"))
+        // Text observations are not gauges.
+        #expect(!text.contains(#"name="server_version""#))
         // Every family is declared once.
         let types = text.split(separator: "\n").filter { $0.hasPrefix("# TYPE ") }
         #expect(Set(types).count == types.count)

@@ -39,6 +39,16 @@ public enum MetricsRenderer {
                 m.sample("vitals_probe_phase_duration_seconds", labels(c) + [("phase", p.name)], p.seconds)
             }
         }
+        // Every numeric observation of the last result, exec perfdata included, as
+        // blackbox_exporter users read `probe_*` gauges (spec section 6). Text observations
+        // (server versions, roles) stay in /health/detailed.
+        m.family("vitals_probe_observation", "gauge", "Numeric observations of the last probe, by name.")
+        for c in comps {
+            for o in c.lastResult?.observations ?? [] {
+                guard case .number(let v) = o.value else { continue }
+                m.sample("vitals_probe_observation", labels(c) + [("name", o.name)], v)
+            }
+        }
         m.family("vitals_probes_total", "counter", "Probe runs by result.")
         for c in comps {
             m.sample("vitals_probes_total", labels(c) + [("result", "success")], Double(c.counters.successes))
