@@ -117,9 +117,7 @@ public final class HealthStore: Sendable {
     ) -> (shown: String, from: HealthStatus?, to: HealthStatus, critical: Bool) {
         e.lastCheck = at
         var shown = result
-        if let reason = judgement.reason, result.success, judgement.status != .healthy, !result.message.contains(reason) {
-            shown.message = result.message.isEmpty ? reason : "\(result.message); \(reason)"
-        }
+        shown.message = judgement.message(for: result)
         if result.success {
             e.lastSuccess = at
             e.counters.successes += 1

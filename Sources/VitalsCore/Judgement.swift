@@ -11,6 +11,15 @@ public struct Judgement: Sendable, Equatable {
         self.status = status
         self.reason = reason
     }
+
+    /// The message a person is shown for `result` under this verdict: the probe's own message,
+    /// plus the threshold it crossed when that is why a successful probe is not healthy
+    /// (`status 200; cert_expiry 5d below degraded 14d`). The daemon and `vitals check` both
+    /// show this, so they never disagree on why.
+    public func message(for result: ProbeResult) -> String {
+        guard let reason, result.success, status != .healthy, !result.message.contains(reason) else { return result.message }
+        return result.message.isEmpty ? reason : "\(result.message); \(reason)"
+    }
 }
 
 public enum Judge {

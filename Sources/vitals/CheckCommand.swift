@@ -57,7 +57,8 @@ struct CheckCommand: AsyncParsableCommand {
             return out.map { $0! }
         }
         let rows = zip(probes, results).map { pair, result in
-            CheckRow(spec: pair.0, result: result, status: Judge.judge(result, thresholds: pair.0.thresholds).status)
+            let judgement = Judge.judge(result, thresholds: pair.0.thresholds)
+            return CheckRow(spec: pair.0, result: result, status: judgement.status, message: judgement.message(for: result))
         }
         let overall: HealthStatus
         if component.isEmpty {
@@ -79,6 +80,8 @@ struct CheckRow {
     var spec: ComponentSpec
     var result: ProbeResult
     var status: HealthStatus
+    /// As the daemon shows it: the probe's message plus the threshold crossed.
+    var message: String
 
     static func table(_ rows: [CheckRow], overall: HealthStatus) -> String {
         let nameWidth = max(9, rows.map(\.spec.name.count).max() ?? 0)
@@ -87,9 +90,22 @@ struct CheckRow {
         for r in rows {
             let latency = String(format: "%.1fms", r.result.latency.seconds * 1000)
             out += pad(r.spec.name, nameWidth) + "  " + pad(r.spec.type, 8) + "  " + pad(r.status.rawValue, 9) + "  "
-                + pad(latency, 9) + "  " + r.result.message + "\n"
+                + pad(latency, 9) + "  " + r.message + "\n"
         }
         out += "\n\(overall.rawValue.uppercased())\n"
+        return out
+    }
+
+    /// Observations by name, numbers as numbers, as in `/health/detailed`.
+    private static func observations(_ result: ProbeResult) -> [String: Any] {
+        var out: [String: Any] = [:]
+        for o in result.observations {
+            switch o.value {
+            case .number(let v) where v.isFinite: out[o.name] = v
+            case .number: continue
+            case .text(let t): out[o.name] = t
+            }
+        }
         return out
     }
 
@@ -98,7 +114,7 @@ struct CheckRow {
             [
                 "name": r.spec.name, "type": r.spec.type, "critical": r.spec.critical, "status": r.status.rawValue,
                 "success": r.result.success, "latency_ms": (r.result.latency.seconds * 1_000_000).rounded() / 1000,
-                "message": r.result.message,
+                "message": r.message, "observations": observations(r.result),
             ]
         }
         let object: [String: Any] = ["status": overall.rawValue, "components": items]

@@ -171,6 +171,26 @@ struct DaemonTests {
             configBody: Self.config(target: target.port, optional: target.port), arguments: ["check", "--component", "optional", "--format", "json"])
         #expect(await json.waitForExit(timeout: .seconds(10)) == 2)
     }
+
+    /// `check` shows the daemon's message, threshold reason included, and JSON carries the
+    /// observations. A disk at 0 % degraded always crosses its level.
+    @Test func checkShowsTheThresholdCrossedAndObservations() async throws {
+        let body = "components:\n  - name: root-disk\n    type: disk\n    path: /\n    thresholds:\n      used_percent: { degraded: 0 }\n"
+        let table = try VitalsProcess(configBody: body, arguments: ["check"])
+        defer { table.stop() }
+        #expect(await table.waitForExit(timeout: .seconds(10)) == 1)
+        let text = table.stdoutAfterExit
+        #expect(text.contains("above degraded 0%"), "\(text)")
+        let json = try VitalsProcess(configBody: body, arguments: ["check", "--format", "json"])
+        defer { json.stop() }
+        #expect(await json.waitForExit(timeout: .seconds(10)) == 1)
+        let object = try JSONSerialization.jsonObject(with: Data(json.stdoutAfterExit.utf8)) as? [String: Any]
+        let component = (object?["components"] as? [[String: Any]])?.first
+        #expect((component?["message"] as? String)?.contains("used_percent") == true)
+        let observations = component?["observations"] as? [String: Any]
+        #expect(observations?["used_percent"] is Double)
+        #expect(observations?["mount"] as? String == "/")
+    }
 }
 
 /// `promtool check metrics`, the format check Prometheus users trust.
