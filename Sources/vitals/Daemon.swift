@@ -86,9 +86,8 @@ final class Daemon: Sendable {
     /// SIGHUP: a valid new config replaces the old one, keeping the state of unchanged
     /// components; an invalid one is logged and the old config keeps running.
     func reload() {
-        let path = configPath ?? config.withLock { $0.file }
         do {
-            let new = try ConfigLoader.load(file: path)
+            let new = try ConfigSource.load(configPath)
             let components = try Self.scheduled(new, shard: shard, registry: registry)
             let old = config.withLock { c in
                 defer { c = new }

@@ -5,11 +5,16 @@ import Testing
 struct DefaultConfigTests {
     static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
-    static func run(_ executable: URL, _ arguments: [String], in folder: URL) throws -> (Int32, String) {
+    static func run(_ executable: URL, _ arguments: [String], in folder: URL, tmpdir: URL? = nil) throws -> (Int32, String) {
         let p = Process()
         p.executableURL = executable
         p.arguments = arguments
         p.currentDirectoryURL = folder
+        if let tmpdir {
+            var env = ProcessInfo.processInfo.environment
+            env["TMPDIR"] = tmpdir.path
+            p.environment = env
+        }
         let out = Pipe()
         p.standardOutput = out
         p.standardError = out
@@ -34,8 +39,12 @@ struct DefaultConfigTests {
         let empty = FileManager.default.temporaryDirectory.appendingPathComponent("vitals-empty-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: empty, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: empty) }
-        let (status, out) = try Self.run(VitalsProcess.binary, ["validate"], in: empty)
+        let tmp = empty.appendingPathComponent("tmp")
+        try FileManager.default.createDirectory(at: tmp, withIntermediateDirectories: true)
+        let (status, out) = try Self.run(VitalsProcess.binary, ["validate"], in: empty, tmpdir: tmp)
         #expect(status == 0, "\(out)")
         #expect(out.contains("ok (3 components)"))
+        // The embedded copy was written under TMPDIR to be read, and nothing of it is left.
+        #expect(try FileManager.default.contentsOfDirectory(atPath: tmp.path) == [])
     }
 }
