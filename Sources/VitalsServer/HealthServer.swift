@@ -33,7 +33,11 @@ public struct HealthServer: Service {
         self.onListening = onListening
     }
 
-    public func run() async throws {
+    public func run() async throws { try await bind().run() }
+
+    /// Binds the listening socket, so that a caller can report a busy or forbidden address
+    /// (`cannot listen on 127.0.0.1:8080: address already in use`) before it says it started.
+    public func bind() async throws(ListenError) -> BoundHealthServer {
         let connections = Connections(limit: maxConnections)
         let routes = self.routes
         let bootstrap = ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
@@ -53,14 +57,45 @@ public struct HealthServer: Service {
                     try channel.pipeline.syncOperations.addHandler(HealthHTTPHandler(routes: routes))
                 }
             }
-        let server = try await bootstrap.bind(host: listen.host, port: listen.port).get()
+        let server: any Channel
+        do {
+            server = try await bootstrap.bind(host: listen.host, port: listen.port).get()
+        } catch {
+            throw ListenError(address: "\(listen.host):\(listen.port)", underlying: error)
+        }
         let port = server.localAddress?.port ?? listen.port
         logger.info("listening", metadata: ["address": "\(listen.host):\(port)"])
         onListening(port)
-        // Serve until graceful shutdown (or cancellation), then stop accepting and close.
+        return BoundHealthServer(server: server, connections: connections)
+    }
+}
+
+/// The server once its socket is bound: serves until graceful shutdown (or cancellation), then
+/// stops accepting and closes its connections.
+public struct BoundHealthServer: Service {
+    let server: any Channel
+    let connections: Connections
+
+    public func run() async throws {
         try? await gracefulShutdown()
         try? await server.close()
         connections.closeAll()
+    }
+}
+
+/// Why the server could not listen, worded for a person: the address and the system's reason.
+public struct ListenError: Error, CustomStringConvertible {
+    public let address: String
+    let underlying: any Error
+
+    public var description: String {
+        let reason: String
+        if let io = underlying as? IOError {
+            reason = String(cString: strerror(io.errnoCode)).lowercased()
+        } else {
+            reason = "\(underlying)"
+        }
+        return "cannot listen on \(address): \(reason)"
     }
 }
 

@@ -58,7 +58,8 @@ final class Daemon: Sendable {
             source: store, token: config.server.detailedToken,
             extras: ServerExtras(
                 metrics: { [self] in reloadMetrics() + alerts.metricsText() }, alerts: { alerts.alertsJSON() }))
-        let server = HealthServer(listen: config.server.listen, routes: routes, logger: logger)
+        // Bound before anything says "started": a busy address fails the start on its own words.
+        let server = try await HealthServer(listen: config.server.listen, routes: routes, logger: logger).bind()
         let scheduler = self.scheduler
         let group = ServiceGroup(
             configuration: .init(

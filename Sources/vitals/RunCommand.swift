@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Logging
 import VitalsConfig
+import VitalsServer
 
 /// `vitals run`: the daemon, until SIGTERM or SIGINT.
 struct RunCommand: AsyncParsableCommand {
@@ -41,7 +42,12 @@ struct RunCommand: AsyncParsableCommand {
             printError("\(config.file): \(error)")
             throw ExitCode(ExitCodes.config)
         }
-        try await daemon.run()
+        do {
+            try await daemon.run()
+        } catch let error as ListenError {
+            printError(error.description)
+            throw ExitCode(ExitCodes.listen)
+        }
     }
 }
 

@@ -15,6 +15,8 @@ enum ExitCodes {
     static let config: Int32 = 78
     /// `check`: Nagios UNKNOWN, for a config or internal error.
     static let checkUnknown: Int32 = 3
+    /// `run` when the listen address cannot be bound (sysexits' EX_UNAVAILABLE).
+    static let listen: Int32 = 69
 }
 
 struct ConfigOption: ParsableArguments {

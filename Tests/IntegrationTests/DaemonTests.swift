@@ -172,6 +172,23 @@ struct DaemonTests {
         #expect(await json.waitForExit(timeout: .seconds(10)) == 2)
     }
 
+    /// A busy listen address fails the start in its own words, with no success line first.
+    @Test func busyPortNamesTheAddressAndPrintsNoStartedLine() async throws {
+        let holder = try TCPTarget()
+        try holder.open()
+        defer { holder.close() }
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("vitals-busy-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let file = folder.appendingPathComponent("vitals.yaml")
+        try "server:\n  listen: \"127.0.0.1:\(holder.port)\"\ncomponents:\n  - name: m\n    type: memory\n"
+            .write(to: file, atomically: true, encoding: .utf8)
+        let (status, out) = try DefaultConfigTests.run(VitalsProcess.binary, ["run", "--config", file.path], in: folder)
+        #expect(status == 69, "\(out)")
+        #expect(out.contains("cannot listen on 127.0.0.1:\(holder.port): address already in use"), "\(out)")
+        #expect(!out.contains("vitals started"), "\(out)")
+    }
+
     /// `check` shows the daemon's message, threshold reason included, and JSON carries the
     /// observations. A disk at 0 % degraded always crosses its level.
     @Test func checkShowsTheThresholdCrossedAndObservations() async throws {
