@@ -6,14 +6,16 @@ import ServiceLifecycle
 import Synchronization
 import VitalsConfig
 
-/// The HTTP server as a `Service`, so it runs beside the scheduler in one `ServiceGroup` and
-/// stops with it: on graceful shutdown it stops accepting and closes its connections.
+/// The HTTP server. `bind()` opens the listening socket first, so a start-up failure is reported
+/// before anything says "started"; the `BoundHealthServer` it returns is the `Service` that runs
+/// beside the scheduler in one `ServiceGroup` and stops with it: on graceful shutdown it stops
+/// accepting and closes its connections.
 ///
 /// Plain SwiftNIO with one small handler: the health endpoints are answered on the event loop
 /// from cached bytes. Hostile clients are bounded by NIO's HTTP parser limits (a bad request
 /// gets 400 and the connection closes), a 64 KiB body limit, an idle timeout and a cap on
 /// concurrent connections (past it new connections are closed at once).
-public struct HealthServer: Service {
+public struct HealthServer: Sendable {
     public static let defaultMaxConnections = 4096
 
     let listen: ListenAddress
@@ -32,8 +34,6 @@ public struct HealthServer: Service {
         self.maxConnections = maxConnections
         self.onListening = onListening
     }
-
-    public func run() async throws { try await bind().run() }
 
     /// Binds the listening socket, so that a caller can report a busy or forbidden address
     /// (`cannot listen on 127.0.0.1:8080: address already in use`) before it says it started.
