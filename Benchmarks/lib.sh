@@ -8,9 +8,8 @@ SERVER_CPUS=${SERVER_CPUS:-0}
 LOAD_CPUS=${LOAD_CPUS:-1}
 VITALS_BIN="${VITALS_BIN:-$BENCH_ROOT/.build/release/vitals}"
 
-free_port() {
-    python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
-}
+# shellcheck source=scripts/ports.sh
+source "$BENCH_ROOT/scripts/ports.sh"
 
 # wait_http URL [tries]: polls until the URL answers with any HTTP status.
 wait_http() {

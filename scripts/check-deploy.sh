@@ -15,6 +15,8 @@
 #   HTTP API and required to return data.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# shellcheck source=scripts/ports.sh
+source scripts/ports.sh
 vitals=$(realpath "${1:-.build/debug/vitals}")
 check="python3 scripts/deploycheck"
 
@@ -81,7 +83,6 @@ $check compose "$vitals" || status=1
 
 step "Grafana dashboard against a real Prometheus"
 $check dashboard || status=1
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
 # A TLS endpoint for the certificate and HTTP-phase panels, a closed port for the failure ones.
 openssl req -x509 -newkey rsa:2048 -nodes -keyout "$tmp/tls.key" -out "$tmp/tls.pem" -days 20 \
     -subj "/CN=127.0.0.1" -addext "subjectAltName=IP:127.0.0.1" 2>/dev/null

@@ -11,9 +11,8 @@ set -euo pipefail
 cmd=${1:?start or stop}
 dir=${2:?folder}
 
-free_port() {
-    python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
-}
+# shellcheck source=scripts/ports.sh
+source "$(dirname "$0")/ports.sh"
 
 wait_for() {  # wait_for DESCRIPTION COMMAND...: bounded wait (10 s)
     local what=$1; shift
