@@ -57,7 +57,9 @@ let package = Package(
             // Plugin scripts the tests run in place (found through #filePath), not resources.
             exclude: ["Fixtures"], swiftSettings: strict),
         .testTarget(name: "VitalsAlertingTests", dependencies: ["VitalsAlerting", "VitalsProbes"], swiftSettings: strict),
-        .testTarget(name: "VitalsServerTests", dependencies: ["VitalsServer"], swiftSettings: strict),
+        .testTarget(
+            name: "VitalsServerTests", dependencies: ["VitalsServer", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strict),
         // Runs the built `vitals` binary as a process (the dependency makes `swift test` build it).
         .testTarget(name: "IntegrationTests", dependencies: ["vitals"], swiftSettings: strict),
     ]

@@ -67,8 +67,13 @@ public struct ServerConfig: Sendable, Equatable {
     public var maxConcurrentProbes: Int
     /// Base URL of this Vitals as people reach it, for links in notifications (optional).
     public var externalURL: String?
+    /// Cap on open HTTP connections in total, and per client address.
+    public var maxConnections: Int = ServerConfig.defaultMaxConnections
+    public var maxConnectionsPerClient: Int = ServerConfig.defaultMaxConnectionsPerClient
 
     public static let defaultMaxConcurrentProbes = 512
+    public static let defaultMaxConnections = 4096
+    public static let defaultMaxConnectionsPerClient = 256
 
     public init(
         listen: ListenAddress = ListenAddress(host: "127.0.0.1", port: 8080), detailedToken: Secret? = nil,

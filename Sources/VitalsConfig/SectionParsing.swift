@@ -4,7 +4,7 @@ import Yams
 /// `server`, `defaults` and `storage`: the sections that are one mapping each.
 extension ConfigParser {
     func parseServer(_ node: Node, into server: inout ServerConfig) {
-        let keys = ["listen", "detailed_token", "max_concurrent_probes", "external_url"]
+        let keys = ["listen", "detailed_token", "max_concurrent_probes", "max_connections", "max_connections_per_client", "external_url"]
         guard let f = Fields(node, reader: reader, file: file, path: "server", allowed: keys) else { return }
         if let listen = f.string("listen") {
             if let addr = ListenAddress(parsing: listen) {
@@ -21,6 +21,15 @@ extension ConfigParser {
             }
         }
         if let n = f.int("max_concurrent_probes", min: 1, max: 100_000) { server.maxConcurrentProbes = n }
+        if let n = f.int("max_connections", min: 16, max: 1_000_000) { server.maxConnections = n }
+        if let n = f.int("max_connections_per_client", min: 1, max: 1_000_000) {
+            if n > server.maxConnections {
+                f.error("max_connections_per_client", "is more than max_connections (\(server.maxConnections))")
+            }
+            server.maxConnectionsPerClient = n
+        } else {
+            server.maxConnectionsPerClient = min(server.maxConnectionsPerClient, server.maxConnections)
+        }
         if let u = f.string("external_url") {
             if Syntax.isHTTPURL(u) {
                 server.externalURL = u

@@ -14,11 +14,15 @@ final class HealthHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
     static let maxBodyBytes = 64 * 1024
 
     private let routes: HealthRoutes
+    private let guardian: ConnectionGuard
     private var head: HTTPRequestHead?
     private var bodyBytes = 0
     private var refused = false
 
-    init(routes: HealthRoutes) { self.routes = routes }
+    init(routes: HealthRoutes, guardian: ConnectionGuard) {
+        self.routes = routes
+        self.guardian = guardian
+    }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         switch unwrapInboundIn(data) {
@@ -35,6 +39,7 @@ final class HealthHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
         case .end:
             guard let h = head, !refused else { return }
             head = nil
+            guardian.requestComplete()
             var request = HealthRequest(method: h.method == .GET ? "GET" : h.method.rawValue, uri: h.uri)
             if routes.rendersSlowly(request) {
                 // Only these routes read headers: the hot ones skip the lookups.
@@ -60,18 +65,22 @@ final class HealthHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
             context.write(wrapOutboundOut(.body(.byteBuffer(answer.body))), promise: nil)
         }
         let done = context.writeAndFlush(wrapOutboundOut(.end(nil)))
-        if !keepAlive {
+        if keepAlive {
+            guardian.answerSent()
+        } else {
             let channel = context.channel
             done.whenComplete { _ in channel.close(promise: nil) }
         }
     }
 
-    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
-        // An idle keep-alive connection is closed rather than held forever.
-        if event is IdleStateHandler.IdleStateEvent {
+    /// NIO's protocol error handler, before this one, has already written `400` with
+    /// `Connection: close`; the connection is closed at once, as that header promises, instead
+    /// of being held until a timer ends it.
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        if error is HTTPParserError {
             context.close(promise: nil)
         } else {
-            context.fireUserInboundEventTriggered(event)
+            context.fireErrorCaught(error)
         }
     }
 }

@@ -13,33 +13,32 @@ import VitalsConfig
 ///
 /// Plain SwiftNIO with one small handler: the health endpoints are answered on the event loop
 /// from cached bytes. Hostile clients are bounded by NIO's HTTP parser limits (a bad request
-/// gets 400 and the connection closes), a 64 KiB body limit, an idle timeout and a cap on
-/// concurrent connections (past it new connections are closed at once).
+/// gets 400 and the connection closes at once), a 64 KiB body limit, a deadline for a whole
+/// request and an idle timeout (`RequestClock`), and caps on connections in total and per
+/// client address whose eviction rule keeps room for kubelet (`ConnectionTable`).
 public struct HealthServer: Sendable {
-    public static let defaultMaxConnections = 4096
-
     let listen: ListenAddress
     let routes: HealthRoutes
     let logger: Logger
-    let maxConnections: Int
+    let limits: ServingLimits
     let onListening: @Sendable (Int) -> Void
 
     public init(
-        listen: ListenAddress, routes: HealthRoutes, logger: Logger, maxConnections: Int = Self.defaultMaxConnections,
+        listen: ListenAddress, routes: HealthRoutes, logger: Logger, limits: ServingLimits = ServingLimits(),
         onListening: @escaping @Sendable (Int) -> Void = { _ in }
     ) {
         self.listen = listen
         self.routes = routes
         self.logger = logger
-        self.maxConnections = maxConnections
+        self.limits = limits
         self.onListening = onListening
     }
 
     /// Binds the listening socket, so that a caller can report a busy or forbidden address
     /// (`cannot listen on 127.0.0.1:8080: address already in use`) before it says it started.
     public func bind() async throws(ListenError) -> BoundHealthServer {
-        let connections = Connections(limit: maxConnections)
-        let routes = self.routes
+        let connections = Connections(limits: limits)
+        let (routes, limits) = (self.routes, self.limits)
         let bootstrap = ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(.backlog, value: 1024)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
@@ -47,14 +46,16 @@ public struct HealthServer: Sendable {
             // which a non-root process may not set, and NIO then closes every accepted connection.
             .childChannelOption(.tcpOption(.tcp_nodelay), value: 1)
             .childChannelInitializer { channel in
-                guard connections.add(channel) else {
+                guard connections.admit(channel) else {
                     return channel.close()
                 }
                 channel.closeFuture.whenComplete { _ in connections.remove(channel) }
                 return channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: true)
-                    try channel.pipeline.syncOperations.addHandler(IdleStateHandler(readTimeout: .seconds(60)))
-                    try channel.pipeline.syncOperations.addHandler(HealthHTTPHandler(routes: routes))
+                    let guardian = ConnectionGuard(channel: channel, connections: connections, limits: limits)
+                    let pipeline = channel.pipeline.syncOperations
+                    try pipeline.configureHTTPServerPipeline(withErrorHandling: true)
+                    try pipeline.addHandler(RequestBytesWatcher(guardian), position: .first)
+                    try pipeline.addHandler(HealthHTTPHandler(routes: routes, guardian: guardian))
                 }
             }
         let server: any Channel
@@ -96,29 +97,5 @@ public struct ListenError: Error, CustomStringConvertible {
             reason = "\(underlying)"
         }
         return "cannot listen on \(address): \(reason)"
-    }
-}
-
-/// Open connections, for the cap and for closing them at shutdown.
-final class Connections: Sendable {
-    private let limit: Int
-    private let open = Mutex<[ObjectIdentifier: any Channel]>([:])
-
-    init(limit: Int) { self.limit = limit }
-
-    func add(_ channel: any Channel) -> Bool {
-        open.withLock { o in
-            guard o.count < limit else { return false }
-            o[ObjectIdentifier(channel)] = channel
-            return true
-        }
-    }
-
-    func remove(_ channel: any Channel) {
-        _ = open.withLock { $0.removeValue(forKey: ObjectIdentifier(channel)) }
-    }
-
-    func closeAll() {
-        for c in open.withLock({ Array($0.values) }) { c.close(promise: nil) }
     }
 }

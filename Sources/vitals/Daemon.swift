@@ -59,7 +59,9 @@ final class Daemon: Sendable {
             extras: ServerExtras(
                 metrics: { [self] in reloadMetrics() + alerts.metricsText() }, alerts: { alerts.alertsJSON() }))
         // Bound before anything says "started": a busy address fails the start on its own words.
-        let server = try await HealthServer(listen: config.server.listen, routes: routes, logger: logger).bind()
+        let server = try await HealthServer(
+            listen: config.server.listen, routes: routes, logger: logger, limits: ServingLimits(config.server)
+        ).bind()
         let scheduler = self.scheduler
         let group = ServiceGroup(
             configuration: .init(

@@ -1,0 +1,14 @@
+/// Where a connection is in its request/answer cycle. The server's only two deadlines and its
+/// choice of whom to close under a flood both follow from this one value.
+enum ConnectionPhase: Equatable, Sendable {
+    /// A request has begun (or the connection was just opened) and has not fully arrived.
+    case receiving
+    /// A complete request is being answered.
+    case answering
+    /// A keep-alive connection between requests.
+    case idle
+
+    /// Receiving and idle connections are waiting on their client, so they are the ones a
+    /// newcomer may push out; one being answered is doing what the server is for.
+    var isWaitingOnClient: Bool { self != .answering }
+}
