@@ -35,7 +35,7 @@ let package = Package(
         .target(name: "VitalsAlerting", dependencies: ["VitalsCore"], swiftSettings: strict),
         // Routes and renderers over the published snapshot.
         .target(name: "VitalsServer", dependencies: [
-            "VitalsCore",
+            "VitalsCore", "CVitalsSystem",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOHTTP1", package: "swift-nio"),

@@ -1,3 +1,4 @@
+import CVitalsSystem
 import NIOCore
 import Synchronization
 
@@ -8,7 +9,12 @@ final class Connections: Sendable {
     private struct State: Sendable {
         var table: ConnectionTable<ObjectIdentifier>
         var channels: [ObjectIdentifier: any Channel] = [:]
+        /// Most connections open at once since memory was last given back.
+        var highWater = 0
     }
+
+    /// A crowd this large, once mostly gone, is worth handing its memory back for.
+    static let crowd = 512
 
     private let state: Mutex<State>
 
@@ -25,6 +31,7 @@ final class Connections: Sendable {
             var evicted: (any Channel)?
             if case .admittedEvicting(let victim) = admission { evicted = s.channels.removeValue(forKey: victim) }
             if admission != .refused { s.channels[id] = channel }
+            s.highWater = max(s.highWater, s.table.count)
             return (admission, evicted)
         }
         evicted?.close(promise: nil)
@@ -37,10 +44,17 @@ final class Connections: Sendable {
 
     func remove(_ channel: any Channel) {
         let id = ObjectIdentifier(channel)
-        state.withLock { s in
+        let crowdLeft = state.withLock { s in
             s.table.remove(id)
             s.channels.removeValue(forKey: id)
+            guard s.highWater >= Self.crowd, s.table.count <= s.highWater / 8 else { return false }
+            s.highWater = s.table.count
+            return true
         }
+        // After a flood the allocator keeps the freed pages of thousands of connections; a pod
+        // with a memory limit must get them back, or each flood ratchets RSS up for good.
+        // Rare (once per crowd), so the walk over the heap costs nothing in steady state.
+        if crowdLeft { _ = vitals_trim_heap() }
     }
 
     var count: Int { state.withLock { $0.table.count } }

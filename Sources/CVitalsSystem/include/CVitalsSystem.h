@@ -9,6 +9,9 @@
 #include <spawn.h>
 #include <signal.h>
 
+/* Hands the allocator's free pages back to the system (malloc_trim); 1 if any were. */
+int vitals_trim_heap(void);
+
 /* The errno of a failed call, readable from Swift without touching errno's TLS macro. */
 int vitals_errno(void);
 
