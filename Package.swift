@@ -32,7 +32,8 @@ let package = Package(
         // One file per probe type; the only place (with the shims) where C is called.
         .target(name: "VitalsProbes", dependencies: ["VitalsCore", "CCurl", "CLibPQ", "CHiredis", "CVitalsSystem"], swiftSettings: strict),
         // Alert rules, notifier queues and payloads.
-        .target(name: "VitalsAlerting", dependencies: ["VitalsCore"], swiftSettings: strict),
+        .target(
+            name: "VitalsAlerting", dependencies: ["VitalsCore", .product(name: "Logging", package: "swift-log")], swiftSettings: strict),
         // Routes and renderers over the published snapshot.
         .target(name: "VitalsServer", dependencies: [
             "VitalsCore", "CVitalsSystem",

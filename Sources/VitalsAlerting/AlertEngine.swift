@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import Synchronization
 import VitalsConfig
 import VitalsCore
@@ -48,6 +49,8 @@ public final class AlertEngine<C: Clock>: Sendable where C.Duration == Duration 
         var startWaiters: [CheckedContinuation<Void, Never>] = []
         var persistErrors: UInt64 = 0
         var lastPersistError: String?
+        /// The phase each instance was last logged in, so each firing and resolve is one line.
+        var loggedPhases: [String: AlertRuleState.Phase] = [:]
     }
 
     private enum PersistOp: Sendable {
@@ -68,13 +71,17 @@ public final class AlertEngine<C: Clock>: Sendable where C.Duration == Duration 
     /// Queues created by `reload`, for `run` to start.
     private let newQueues: AsyncStream<NotifierQueue>
     private let newQueuesContinuation: AsyncStream<NotifierQueue>.Continuation
+    /// Alerts firing and resolving, notification outcomes and storage errors.
+    private let logger: Logger
 
     public init(
         rules: [AlertRuleSpec], notifiers: [NotifierSpec], maintenance: [MaintenanceWindowSpec] = [],
         context: NotificationContext, storage: any Storage, transport: any HTTPTransport, clock: C,
         options: Options = Options(), now: @escaping @Sendable () -> Date = { Date() },
-        random: @escaping @Sendable () -> Double = { Double.random(in: 0..<1) }
+        random: @escaping @Sendable () -> Double = { Double.random(in: 0..<1) },
+        logger: Logger = Logger(label: "vitals", factory: { _ in SwiftLogNoOpLogHandler() })
     ) {
+        self.logger = logger
         var context = context
         context.serviceName = options.serviceName
         let book = AlertBook(
@@ -95,12 +102,13 @@ public final class AlertEngine<C: Clock>: Sendable where C.Duration == Duration 
     /// Convenience: everything from a parsed config.
     public convenience init(
         config: Config, storage: any Storage, transport: any HTTPTransport, clock: C, options: Options = Options(),
-        now: @escaping @Sendable () -> Date = { Date() }
+        now: @escaping @Sendable () -> Date = { Date() },
+        logger: Logger = Logger(label: "vitals", factory: { _ in SwiftLogNoOpLogHandler() })
     ) {
         self.init(
             rules: config.alerts, notifiers: config.notifiers, maintenance: config.maintenance,
             context: NotificationContext(server: config.server, serviceName: options.serviceName), storage: storage,
-            transport: transport, clock: clock, options: options, now: now)
+            transport: transport, clock: clock, options: options, now: now, logger: logger)
     }
 
     // MARK: Entry points
@@ -270,14 +278,17 @@ public final class AlertEngine<C: Clock>: Sendable where C.Duration == Duration 
                     let report = AttemptReport(
                         notifier: notifier, instanceKey: dropped.instanceKey, eventID: dropped.eventID, kind: dropped.kind, attempt: 0,
                         at: now(), result: .dropped)
+                    log(report)
                     extra += shell.book.record(report)
                 }
             case .persist(let instance):
+                logPhase(of: instance, in: &shell)
                 guard storage.isPersistent else { continue }
                 let encoder = JSONEncoder()
                 encoder.outputFormatting = [.sortedKeys]
                 if let data = try? encoder.encode(instance) { persistContinuation.yield(.put(instance.key, data)) }
             case .forget(let key):
+                shell.loggedPhases[key] = nil
                 guard storage.isPersistent else { continue }
                 persistContinuation.yield(.remove(key))
             }
@@ -286,6 +297,7 @@ public final class AlertEngine<C: Clock>: Sendable where C.Duration == Duration 
 
     private func runQueue(_ queue: NotifierQueue) async {
         await queue.run(transport: transport, clock: clock, policy: options.retry, random: random, now: now) { report in
+            self.log(report)
             self.shell.withLock { shell in
                 let actions = shell.book.record(report)
                 self.perform(actions, in: &shell)
@@ -303,11 +315,59 @@ public final class AlertEngine<C: Clock>: Sendable where C.Duration == Duration 
                 case .flush(let c): c.resume()
                 }
             } catch {
+                logger.error("storage error", metadata: ["error": "could not save alert state: \(error)"])
                 shell.withLock {
                     $0.persistErrors += 1
                     $0.lastPersistError = "could not save alert state: \(error)"
                 }
             }
+        }
+    }
+
+    // MARK: Log lines
+
+    /// One line when an instance starts firing or resolves (pending and flaps are not news).
+    private func logPhase(of instance: AlertInstance, in shell: inout Shell) {
+        let phase = instance.state.phase
+        guard shell.loggedPhases.updateValue(phase, forKey: instance.key) != phase else { return }
+        let fields: Logger.Metadata = [
+            "alert": "\(instance.rule)", "subject": "\(instance.subject)", "severity": "\(instance.severity)",
+            "message": "\(instance.resolveReason ?? instance.state.message)",
+        ]
+        switch phase {
+        case .firing: logger.warning("alert firing", metadata: fields)
+        case .resolved: logger.info("alert resolved", metadata: fields)
+        case .inactive, .pending: break
+        }
+    }
+
+    /// Every delivery attempt's outcome: delivered, retried, refused, given up, dropped.
+    private func log(_ report: AttemptReport) {
+        var fields: Logger.Metadata = [
+            "notifier": "\(report.notifier)", "alert": "\(report.instanceKey)", "kind": "\(report.kind.rawValue)",
+            "attempt": "\(report.attempt)",
+        ]
+        switch report.result {
+        case .delivered(let status):
+            fields["status"] = "\(status)"
+            logger.info("notification delivered", metadata: fields)
+        case .failed(let status, let error):
+            fields["status"] = "\(status.map(String.init) ?? "-")"
+            fields["error"] = "\(error)"
+            logger.warning("notification failed, will retry", metadata: fields)
+        case .rejected(let status, let error):
+            fields["status"] = "\(status)"
+            fields["error"] = "\(error)"
+            logger.error("notification rejected", metadata: fields)
+        case .gaveUp(let status, let error):
+            fields["status"] = "\(status.map(String.init) ?? "-")"
+            fields["error"] = "\(error)"
+            logger.error("notification given up", metadata: fields)
+        case .dropped:
+            logger.error("notification dropped: queue full", metadata: fields)
+        case .interrupted(let error):
+            fields["error"] = "\(error)"
+            logger.warning("notification interrupted by shutdown", metadata: fields)
         }
     }
 

@@ -65,9 +65,9 @@ public struct HealthServer: Sendable {
             throw ListenError(address: "\(listen.host):\(listen.port)", underlying: error)
         }
         let port = server.localAddress?.port ?? listen.port
-        logger.info("listening", metadata: ["address": "\(listen.host):\(port)"])
+        logger.debug("listening", metadata: ["address": "\(listen.host):\(port)"])
         onListening(port)
-        return BoundHealthServer(server: server, connections: connections)
+        return BoundHealthServer(server: server, connections: connections, address: ListenAddress(host: listen.host, port: port))
     }
 }
 
@@ -76,6 +76,8 @@ public struct HealthServer: Sendable {
 public struct BoundHealthServer: Service {
     let server: any Channel
     let connections: Connections
+    /// Where it listens, with the port the system chose for `:0`.
+    public let address: ListenAddress
 
     public func run() async throws {
         try? await gracefulShutdown()

@@ -37,7 +37,7 @@ final class Daemon: Sendable {
             logger.warning("storage: \(config.storage.kind.rawValue) is not implemented yet; history and alert state stay in memory")
         }
         alerts = AlertEngine(
-            config: config, storage: MemoryStorage(), transport: CurlTransport(), clock: ContinuousClock())
+            config: config, storage: MemoryStorage(), transport: CurlTransport(), clock: ContinuousClock(), logger: logger)
     }
 
     /// This replica's components with their probes; fails on settings a probe cannot use.
@@ -72,6 +72,7 @@ final class Daemon: Sendable {
                         !self.config.withLock { $0.alerts.isEmpty }
                     })),
                     .init(service: ReloadService(daemon: self)),
+                    .init(service: StatusLogService(store: store, logger: logger)),
                     .init(service: DrainService(delay: drainDelay, onDrain: { [store, logger] in
                         logger.info("shutting down: readiness now answers 503")
                         store.setDraining()
@@ -81,7 +82,10 @@ final class Daemon: Sendable {
                 logger: logger))
         logger.info(
             "vitals started",
-            metadata: ["config": "\(config.file)", "components": "\(scheduler.scheduled.count)", "shard": "\(shard?.description ?? "-")"])
+            metadata: [
+                "config": "\(config.file)", "listen": "\(server.address)", "storage": "\(config.storage.kind.rawValue)",
+                "components": "\(scheduler.scheduled.count)", "shard": "\(shard?.description ?? "-")",
+            ])
         try await group.run()
         logger.info("vitals stopped")
     }

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Logging
 import VitalsConfig
+import VitalsCore
 import VitalsServer
 
 /// `vitals run`: the daemon, until SIGTERM or SIGINT.
@@ -19,8 +20,11 @@ struct RunCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel: Logger.Level = .info
 
+    @Option(name: .long, help: "Log line format on stderr: logfmt or json.")
+    var logFormat: LogFormat = .logfmt
+
     func run() async throws {
-        let logger = Logging.make(level: logLevel)
+        let logger = Logging.make(level: logLevel, format: logFormat)
         let config: Config
         do {
             config = try ConfigSource.load(options.config)
@@ -52,14 +56,11 @@ struct RunCommand: AsyncParsableCommand {
 }
 
 extension Logger.Level: @retroactive ExpressibleByArgument {}
+extension LogFormat: ExpressibleByArgument {}
 
 enum Logging {
-    static func make(level: Logger.Level) -> Logger {
-        LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = level
-            return handler
-        }
+    static func make(level: Logger.Level, format: LogFormat) -> Logger {
+        LoggingSystem.bootstrap { _ in LineLogHandler(format: format, logLevel: level) }
         var logger = Logger(label: "vitals")
         logger.logLevel = level
         return logger

@@ -47,6 +47,9 @@ final class VitalsProcess: @unchecked Sendable {
     /// Everything the process printed on stdout; call once it has exited (reads to EOF).
     var stdoutAfterExit: String { String(decoding: stdoutPipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self) }
 
+    /// Everything the process logged on stderr; call once it has exited (reads to EOF).
+    var stderrAfterExit: String { String(decoding: stderrPipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self) }
+
     func signal(_ sig: Int32) { kill(process.processIdentifier, sig) }
 
     /// Waits for the process to exit, at most `timeout`; returns its status or nil.
