@@ -34,7 +34,6 @@ public struct PostgresProbe: Probe {
     let keywords: [String]
     let values: [String]
     let query: String
-    let queryLabel: String
     let expectRole: PostgresSettings.Role?
     /// Whether the state query's answers are needed to judge the run.
     let needsState: Bool
@@ -73,7 +72,6 @@ public struct PostgresProbe: Probe {
         self.values = values
 
         query = settings.query
-        queryLabel = Self.label(settings.query)
         expectRole = settings.expectRole
         needsState = settings.expectRole != nil || spec.thresholds["replication_lag"] != nil
             || spec.thresholds["connections_percent"] != nil
@@ -157,7 +155,10 @@ public struct PostgresProbe: Probe {
                 return .failure("role is \(role.rawValue), expected \(expectRole.rawValue)", latency: latency, observations: observations)
             }
         }
-        return ProbeResult(success: true, latency: latency, message: "\(queryLabel) ok, server \(version)", observations: observations)
+        // What the server is comes first; the query is in the config, and a long one cut to fit
+        // said nothing.
+        let role = inRecovery.map { $0 ? " replica" : " primary" } ?? ""
+        return ProbeResult(success: true, latency: latency, message: "PostgreSQL \(version)\(role), query ok", observations: observations)
     }
 
     private func result(for failure: Failure, latency: Duration, timeout: Duration, observations: [Observation]) -> ProbeResult {
@@ -207,14 +208,6 @@ public struct PostgresProbe: Probe {
         if v <= 0 { return "unknown" }
         if v >= 100000 { return "\(v / 10000).\(v % 10000)" }
         return "\(v / 10000).\(v / 100 % 100).\(v % 100)"
-    }
-
-    /// The query as the success message shows it: one line, at most 40 characters.
-    static func label(_ query: String) -> String {
-        let words = query.split(whereSeparator: { $0.isWhitespace }).joined(separator: " ")
-        var text = words.hasSuffix(";") ? String(words.dropLast()) : words
-        if text.count > 40 { text = String(text.prefix(37)) + "..." }
-        return text
     }
 
     /// The timeout a message names: the configured one, unless the deadline the caller gave is

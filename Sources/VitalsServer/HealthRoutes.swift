@@ -74,7 +74,8 @@ public struct HealthAnswer: Sendable {
 /// or load balancer polling hard costs one lock and a copy per request.
 public final class HealthRoutes: Sendable {
     let source: any HealthSource
-    let token: BearerToken?
+    /// Swapped by a reload that re-read `detailed_token_file`: the old token stops working at once.
+    private let token: Mutex<BearerToken?>
     let extras: ServerExtras
     private let cache = Mutex<[CachedAnswer?]>([nil, nil, nil])
 
@@ -85,8 +86,14 @@ public final class HealthRoutes: Sendable {
 
     public init(source: any HealthSource, token: Secret?, extras: ServerExtras = ServerExtras()) {
         self.source = source
-        self.token = token.map(BearerToken.init)
+        self.token = Mutex(token.map(BearerToken.init))
         self.extras = extras
+    }
+
+    /// Replaces the bearer token the detailed endpoints need (nil: they need none).
+    public func setToken(_ secret: Secret?) {
+        let new = secret.map(BearerToken.init)
+        token.withLock { $0 = new }
     }
 
     /// Whether answering takes a full snapshot render (detailed, metrics, alerts): the server
@@ -101,7 +108,7 @@ public final class HealthRoutes: Sendable {
         guard request.method == "GET" || request.method == "HEAD" else {
             return .plain(405, "method not allowed\n", [("allow", "GET, HEAD")])
         }
-        if route.needsToken, let token, !token.accepts(authorization: request.authorization) {
+        if route.needsToken, let token = token.withLock({ $0 }), !token.accepts(authorization: request.authorization) {
             return .plain(401, "unauthorized\n", [("www-authenticate", "Bearer realm=\"vitals\"")])
         }
         let query = Query(request.query)

@@ -20,8 +20,10 @@ final class Daemon: Sendable {
     let shard: Shard?
     let drainDelay: Duration
     let logger: Logger
-    let reloadStatus = Mutex<(ok: Bool, at: Date)>((true, Date()))
+    let reloadStatus = ReloadStatus()
     let alerts: AlertEngine<ContinuousClock>
+    /// The routes the server answers with; built once so a reload can hand them a new token.
+    let routes: HealthRoutes
 
     init(config: Config, configPath: String?, shard: Shard?, drainDelay: Duration, logger: Logger) throws {
         self.config = Mutex(config)
@@ -36,8 +38,14 @@ final class Daemon: Sendable {
         if config.storage.kind != .memory {
             logger.warning("storage: \(config.storage.kind.rawValue) is not implemented yet; history and alert state stay in memory")
         }
-        alerts = AlertEngine(
+        let alerts = AlertEngine(
             config: config, storage: MemoryStorage(), transport: CurlTransport(), clock: ContinuousClock(), logger: logger)
+        self.alerts = alerts
+        let reloadStatus = reloadStatus
+        routes = HealthRoutes(
+            source: store, token: config.server.detailedToken,
+            extras: ServerExtras(
+                metrics: { reloadStatus.metrics() + alerts.metricsText() }, alerts: { alerts.alertsJSON() }))
     }
 
     /// This replica's components with their probes; fails on settings a probe cannot use.
@@ -54,10 +62,6 @@ final class Daemon: Sendable {
     func run() async throws {
         let config = self.config.withLock { $0 }
         let alerts = self.alerts
-        let routes = HealthRoutes(
-            source: store, token: config.server.detailedToken,
-            extras: ServerExtras(
-                metrics: { [self] in reloadMetrics() + alerts.metricsText() }, alerts: { alerts.alertsJSON() }))
         // Bound before anything says "started": a busy address fails the start on its own words.
         let server = try await HealthServer(
             listen: config.server.listen, routes: routes, logger: logger, limits: ServingLimits(config.server)
@@ -106,20 +110,31 @@ final class Daemon: Sendable {
             store.update(components: components.map(\.spec))
             scheduler.update(components)
             alerts.reload(config: new)
+            routes.setToken(new.server.detailedToken)
             alerts.observe(AlertInput(snapshot: store.snapshot()))
-            reloadStatus.withLock { $0 = (true, Date()) }
+            reloadStatus.record(ok: true)
             logger.info("config reloaded", metadata: ["components": "\(components.count)"])
         } catch let errors as ConfigErrors {
-            reloadStatus.withLock { $0.ok = false }
+            reloadStatus.record(ok: false)
             for e in errors.errors { logger.error("config reload rejected: \(e.description)") }
         } catch {
-            reloadStatus.withLock { $0.ok = false }
+            reloadStatus.record(ok: false)
             logger.error("config reload rejected: \(error)")
         }
     }
+}
 
-    func reloadMetrics() -> String {
-        let (ok, at) = reloadStatus.withLock { $0 }
+/// The outcome of the last config reload, for `/metrics`; a rejected reload keeps the time of
+/// the last good one.
+final class ReloadStatus: Sendable {
+    private let state = Mutex<(ok: Bool, at: Date)>((true, Date()))
+
+    func record(ok: Bool) {
+        state.withLock { $0 = ok ? (true, Date()) : (false, $0.at) }
+    }
+
+    func metrics() -> String {
+        let (ok, at) = state.withLock { $0 }
         var m = PrometheusText()
         m.family("vitals_config_last_reload_successful", "gauge", "Whether the last config reload succeeded.")
         m.sample("vitals_config_last_reload_successful", [], ok ? 1 : 0)

@@ -47,4 +47,37 @@ struct ReloadTests {
         #expect(after.body.contains("\"added\"") && after.body.contains("\"kept\""))
         #expect(try await vitals.get("/health/ready").status == 200)
     }
+
+    /// Rotating the token: rewrite `detailed_token_file`, SIGHUP; the new token is accepted and
+    /// the old one refused at once, on every endpoint that needs it.
+    @Test func reloadRotatesTheDetailedToken() async throws {
+        let secrets = FileManager.default.temporaryDirectory.appendingPathComponent("vitals-token-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: secrets, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: secrets) }
+        let tokenFile = secrets.appendingPathComponent("token")
+        try "old-token-1\n".write(to: tokenFile, atomically: true, encoding: .utf8)
+        let vitals = try VitalsProcess(
+            configBody: "components:\n  - name: mem\n    type: memory\n",
+            extraServer: "  detailed_token_file: \"\(tokenFile.path)\"\n")
+        defer { vitals.stop() }
+        let old = ["Authorization": "Bearer old-token-1"]
+        let new = ["Authorization": "Bearer new-token-2"]
+        try await vitals.waitFor("/health/detailed", headers: old) { s, _ in s == 200 }
+        #expect(try await vitals.get("/health/detailed", headers: new).status == 401)
+
+        try "new-token-2\n".write(to: tokenFile, atomically: true, encoding: .utf8)
+        vitals.signal(SIGHUP)
+        try await vitals.waitFor("/health/detailed", headers: new) { s, _ in s == 200 }
+        for path in ["/health/detailed", "/metrics", "/alerts"] {
+            #expect(try await vitals.get(path, headers: old).status == 401, "\(path) still takes the old token")
+            #expect(try await vitals.get(path, headers: new).status == 200, "\(path) refuses the new token")
+        }
+        #expect(try await vitals.get("/metrics", headers: new).body.contains("vitals_config_last_reload_successful 1"))
+
+        // A token file that cannot be read fails the reload, honestly, and the current token stays.
+        try FileManager.default.removeItem(at: tokenFile)
+        vitals.signal(SIGHUP)
+        try await vitals.waitFor("/metrics", headers: new) { _, b in b.contains("vitals_config_last_reload_successful 0") }
+        #expect(try await vitals.get("/health/detailed", headers: new).status == 200)
+    }
 }

@@ -85,7 +85,7 @@ struct PostgresReplicaTests {
         let r = await (try Self.replicaProbe()).run(deadline: .now + .seconds(2))
         #expect(r.success, "\(r.message)")
         guard case .text(let version)? = r.observation("server_version") else { Issue.record("no server_version"); return }
-        #expect(r.message == "SELECT 1 ok, server \(version)")
+        #expect(r.message == "PostgreSQL \(version) replica, query ok")
         #expect(r.number("in_recovery") == 1)
         #expect(r.observation("role") == .text("replica"))
         let lag = try #require(r.number("replication_lag"), "a replica reports its replication lag")

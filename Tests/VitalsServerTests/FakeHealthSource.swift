@@ -42,7 +42,7 @@ final class FakeHealthSource: HealthSource {
         dbCounters.successes = 10
         dbCounters.duration.observe(0.0031)
         let dbResult = ProbeResult(
-            success: true, latency: .microseconds(3100), message: "SELECT 1 ok, server 15.18",
+            success: true, latency: .microseconds(3100), message: "PostgreSQL 15.18 primary, query ok",
             observations: [Observation("server_version", text: "15.18")])
         let api = ComponentSpec(name: "payments-api", critical: false, probe: .http(HTTPSettings(url: "https://payments/healthz")))
         let apiResult = ProbeResult(

@@ -72,7 +72,7 @@ struct RenderersTests {
         let db = try #require((json["components"] as? [[String: Any]])?.first)
         #expect(db["name"] as? String == "orders-db")
         #expect(db["latency_ms"] as? Double == 3.1)
-        #expect(db["message"] as? String == "SELECT 1 ok, server 15.18")
+        #expect(db["message"] as? String == "PostgreSQL 15.18 primary, query ok")
         #expect((db["observations"] as? [String: Any])?["server_version"] as? String == "15.18")
         let latency = try #require((db["thresholds"] as? [String: Any])?["latency"] as? [String: Any])
         #expect(latency["degraded_ms"] as? Int == 100)
