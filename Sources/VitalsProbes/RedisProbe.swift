@@ -168,6 +168,14 @@ enum RedisExchange {
         case timedOut
     }
 
+    /// The most one run reads from the server, all replies together. INFO's four sections are a
+    /// few KiB; a peer that sends more (a 512 MiB bulk string, an endless array) is not a health
+    /// answer, and buffering it could cost a memory-limited pod its life.
+    static let maxReplyBytes = 1 << 20
+
+    /// Connects, pipelines `commands`, and reads one reply per command. The replies are read
+    /// here rather than by `redisGetReply`, so that every byte is counted against
+    /// `maxReplyBytes` before hiredis buffers it.
     static func run(_ target: RedisProbe.Target, _ commands: [[String]], deadline: ContinuousClock.Instant) -> Outcome {
         guard let tv = timeLeft(deadline) else { return .timedOut }
         let context: UnsafeMutablePointer<redisContext>? =
@@ -183,14 +191,37 @@ enum RedisExchange {
             let appended = withArgv(command) { argc, argv, lengths in redisAppendCommandArgv(c, argc, argv, lengths) }
             if appended != REDIS_OK { return failure(c) }
         }
+        // Everything out first (a few hundred bytes), each write under the time left.
+        var written: Int32 = 0
+        while written == 0 {
+            guard let tv = timeLeft(deadline) else { return .timedOut }
+            if redisSetTimeout(c, tv) != REDIS_OK || redisBufferWrite(c, &written) != REDIS_OK { return failure(c) }
+        }
+        var budget = maxReplyBytes
+        var chunk = [CChar](repeating: 0, count: 16 * 1024)
         var replies: [Reply] = []
         for _ in commands {
-            // Re-armed before every read, so the last one still ends at the deadline.
-            guard let tv = timeLeft(deadline) else { return .timedOut }
-            if redisSetTimeout(c, tv) != REDIS_OK { return failure(c) }
             var raw: UnsafeMutableRawPointer?
-            guard redisGetReply(c, &raw) == REDIS_OK, let raw else { return failure(c) }
-            let reply = raw.assumingMemoryBound(to: redisReply.self)
+            while true {
+                guard redisReaderGetReply(c.pointee.reader, &raw) == REDIS_OK else { return readerFailure(c.pointee.reader) }
+                if raw != nil { break }
+                // Re-armed before every read, so the last one still ends at the deadline.
+                guard let tv = timeLeft(deadline) else { return .timedOut }
+                if redisSetTimeout(c, tv) != REDIS_OK { return failure(c) }
+                let n = recv(c.pointee.fd, &chunk, min(chunk.count, budget + 1), 0)
+                if n == 0 { return .failed("server closed the connection") }
+                if n < 0 {
+                    let err = errno
+                    if err == EINTR { continue }
+                    if err == EAGAIN || err == EWOULDBLOCK { return .timedOut }
+                    return .failed(Redactor.lowerFirstWord(String(cString: strerror(err))))
+                }
+                // Counted before hiredis sees it: past the cap nothing more is read or kept.
+                guard n <= budget else { return .failed("reply too large (over \(maxReplyBytes / 1024) KiB)") }
+                budget -= n
+                if redisReaderFeed(c.pointee.reader, chunk, n) != REDIS_OK { return readerFailure(c.pointee.reader) }
+            }
+            let reply = raw!.assumingMemoryBound(to: redisReply.self)
             replies.append(convert(reply))
             freeReplyObject(raw)
         }
@@ -209,10 +240,18 @@ enum RedisExchange {
 
     /// The context's error as a probe outcome: a socket timeout is a timeout, the rest one line.
     static func failure(_ c: UnsafeMutablePointer<redisContext>) -> Outcome {
-        let text = withUnsafeBytes(of: c.pointee.errstr) { raw in
-            String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
-        }
-        return describe(err: c.pointee.err, errstr: text)
+        describe(err: c.pointee.err, errstr: text(of: c.pointee.errstr))
+    }
+
+    /// A protocol error found by the reply parser (hiredis copies it to the context only
+    /// inside `redisGetReply`, which a run does not use).
+    static func readerFailure(_ reader: UnsafeMutablePointer<redisReader>) -> Outcome {
+        describe(err: reader.pointee.err, errstr: text(of: reader.pointee.errstr))
+    }
+
+    /// A fixed C `char[N]` error field as text, up to its NUL.
+    private static func text<Field>(of field: Field) -> String {
+        withUnsafeBytes(of: field) { String(decoding: $0.prefix(while: { $0 != 0 }), as: UTF8.self) }
     }
 
     static func describe(err: Int32, errstr: String) -> Outcome {

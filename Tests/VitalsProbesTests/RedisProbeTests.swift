@@ -124,6 +124,19 @@ struct RedisProbeTests {
         DBTest.expectClean(r.message, secrets: ["pw-secret"])
     }
 
+    /// A "Redis" that answers with a 512 MiB bulk string, or a status line that never ends:
+    /// the run stops at the 1 MiB cap with `reply too large`, long before its deadline, having
+    /// read (and so let the peer send) little more than the cap and what sockets buffer.
+    @Test(arguments: [("$536870912\r\n", "x"), ("+PONG", "G"), ("*100000000\r\n", ":1\r\n")])
+    func endlessReplyEndsAtTheCap(head: String, unit: String) async throws {
+        let peer = try LoopbackServer(.stream(Array(head.utf8), unit: Array(unit.utf8)))
+        defer { peer.stop() }
+        let r = try await Self.probe("127.0.0.1:\(peer.port)").run(deadline: .now + .seconds(20))
+        #expect(!r.success)
+        #expect(r.message == "reply too large (over 1024 KiB)", "\(r.message)")
+        #expect(peer.sent < 16 << 20, "the probe let the peer send \(peer.sent) bytes")
+    }
+
     @Test func slowAnswerIsJudgedByLatency() async throws {
         let fake = try FakeRedis(delay: .milliseconds(200), answer: FakeReplies.master)
         defer { fake.stop() }

@@ -11,7 +11,14 @@ final class LoopbackServer: Sendable {
         case greet([UInt8])
         /// Read a request (up to a blank line or 4 KiB), wait, then write the reply and close.
         case reply([UInt8], after: Duration)
+        /// Read a request, write `head`, then `unit` over and over for as long as the peer
+        /// reads (a 512 MiB bulk string that never ends). `sent` counts every byte written.
+        case stream([UInt8], unit: [UInt8])
     }
+
+    /// Bytes written by `.stream` connections so far.
+    var sent: Int { sentBytes.value.load(ordering: .relaxed) }
+    private let sentBytes = ByteCount()
 
     let port: Int
     private let fd: Int32
@@ -50,6 +57,21 @@ final class LoopbackServer: Sendable {
                         _ = bytes.withUnsafeBytes { send(c, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
                         Glibc.close(c)
                     }
+                case .stream(let head, let unit):
+                    held.add(c)
+                    let sent = self.sentBytes
+                    Thread.detachNewThread {
+                        var buf = [UInt8](repeating: 0, count: 4096)
+                        _ = recv(c, &buf, buf.count, 0)
+                        let filler = Array([[UInt8]](repeating: unit, count: 64 * 1024 / unit.count).joined())
+                        var next = head
+                        while true {
+                            let n = next.withUnsafeBytes { send(c, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+                            if n <= 0 { return }
+                            sent.value.add(n, ordering: .relaxed)
+                            next = n < next.count ? Array(next[n...]) : filler
+                        }
+                    }
                 }
             }
         }
@@ -81,6 +103,11 @@ final class LoopbackServer: Sendable {
         _ = withUnsafeMutablePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) } }
         return Int(UInt16(bigEndian: addr.sin_port))
     }
+}
+
+/// A byte counter threads share.
+final class ByteCount: Sendable {
+    let value = Atomic<Int>(0)
 }
 
 /// Connections a server keeps open (hung or greeted), closed when it stops.
