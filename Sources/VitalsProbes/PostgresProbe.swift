@@ -183,6 +183,12 @@ public struct PostgresProbe: Probe {
     /// role may see): a replica cut off from its primary has replayed all it received, yet
     /// knows nothing of what the primary wrote since; then its lag is the age of the last
     /// replayed transaction, as when it is behind.
+    /// The most a query's rows may carry in all (values plus a byte per field): a health query
+    /// answers in bytes; past this the run fails rather than hold the result.
+    static let maxResultBytes = 1 << 20
+    /// Rows kept of the first result: the state query needs one; the configured query's are not used.
+    static let keptRows = 16
+
     static let stateQuery = """
         SELECT pg_is_in_recovery(), \
         CASE WHEN NOT pg_is_in_recovery() THEN NULL \
@@ -327,7 +333,12 @@ public struct PostgresProbe: Probe {
         }
 
         /// Sends `sql` under a server-side statement timeout and drains every result. Rows of the
-        /// first result that has any, as text.
+        /// first result that has any, as text (at most `keptRows`).
+        ///
+        /// Rows come one at a time (libpq's single-row mode) and their bytes are counted, so a
+        /// query or a server that returns millions of rows fails with `result too large` once
+        /// `maxResultBytes` have arrived, instead of libpq holding the whole result. One row is
+        /// still held whole: libpq 15 has no way to take a row in pieces.
         func execute(_ sql: String) async -> Result<[[String?]], Failure> {
             let conn = connection.conn
             let left = ContinuousClock.now.duration(to: deadline)
@@ -336,6 +347,7 @@ public struct PostgresProbe: Probe {
             guard PQsendQuery(conn, "SET LOCAL statement_timeout = \(serverTimeout); \(sql)") == 1 else {
                 return .failure(.libpq(String(cString: PQerrorMessage(conn))))
             }
+            let oneRowAtATime = PQsetSingleRowMode(conn) == 1
             // Flush what libpq could not write at once (large queries, a full socket buffer).
             while true {
                 let flushed = PQflush(conn)
@@ -343,7 +355,10 @@ public struct PostgresProbe: Probe {
                 if flushed < 0 { return .failure(.libpq(String(cString: PQerrorMessage(conn)))) }
                 if let failure = await wait(for: .writable) { return .failure(failure) }
             }
-            var rows: [[String?]]?
+            var rows: [[String?]] = []
+            var resultSet = 0
+            var rowsFrom: Int?
+            var received = 0
             var error: Failure?
             while true {
                 while PQisBusy(conn) == 1 {
@@ -353,10 +368,19 @@ public struct PostgresProbe: Probe {
                 guard let res = PQgetResult(conn) else { break }
                 defer { PQclear(res) }
                 switch PQresultStatus(res) {
-                case PGRES_TUPLES_OK, PGRES_SINGLE_TUPLE:
-                    if rows == nil { rows = Self.rows(res) }
+                case PGRES_SINGLE_TUPLE, PGRES_TUPLES_OK:
+                    received += Self.byteCount(res)
+                    if received > PostgresProbe.maxResultBytes {
+                        return .failure(.other("result too large (over \(PostgresProbe.maxResultBytes / 1024) KiB)"))
+                    }
+                    if PQntuples(res) > 0, rowsFrom == nil { rowsFrom = resultSet }
+                    if rowsFrom == resultSet, rows.count < PostgresProbe.keptRows {
+                        rows += Self.rows(res, limit: PostgresProbe.keptRows - rows.count)
+                    }
+                    // In single-row mode a zero-row TUPLES_OK ends each result set.
+                    if PQresultStatus(res) == PGRES_TUPLES_OK || !oneRowAtATime { resultSet += 1 }
                 case PGRES_COMMAND_OK, PGRES_EMPTY_QUERY, PGRES_NONFATAL_ERROR:
-                    break
+                    resultSet += 1
                 case PGRES_COPY_IN, PGRES_COPY_OUT, PGRES_COPY_BOTH:
                     // The connection is mid-COPY and is about to be closed: stop here.
                     return .failure(.other("the query started a COPY, which a probe cannot complete"))
@@ -378,7 +402,7 @@ public struct PostgresProbe: Probe {
                 }
             }
             if let error { return .failure(error) }
-            return .success(rows ?? [])
+            return .success(rows)
         }
 
         private func wait(for interest: SocketPoller.Interest) async -> Failure? {
@@ -393,8 +417,16 @@ public struct PostgresProbe: Probe {
             }
         }
 
-        private static func rows(_ res: OpaquePointer) -> [[String?]] {
+        /// The bytes of every value in `res`, as they came off the wire.
+        private static func byteCount(_ res: OpaquePointer) -> Int {
             let (n, m) = (PQntuples(res), PQnfields(res))
+            var total = 0
+            for r in 0..<n { for c in 0..<m { total += Int(PQgetlength(res, r, c)) } }
+            return total + Int(n) * Int(m)
+        }
+
+        private static func rows(_ res: OpaquePointer, limit: Int) -> [[String?]] {
+            let (n, m) = (min(PQntuples(res), Int32(limit)), PQnfields(res))
             return (0..<n).map { r in
                 (0..<m).map { c in PQgetisnull(res, r, c) == 1 ? nil : String(cString: PQgetvalue(res, r, c)) }
             }

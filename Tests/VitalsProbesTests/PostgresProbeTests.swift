@@ -111,6 +111,23 @@ struct PostgresProbeTests {
         #expect(judged.status == .degraded)
     }
 
+    /// A query that returns 100 MB fails at the 1 MiB cap, long before its deadline, instead of
+    /// libpq holding the whole result; a query with many small rows under the cap is fine.
+    @Test func hugeResultEndsAtTheCap() async throws {
+        let pg = try DBServers.postgres()
+        let huge = try Self.probe(
+            dsn: pg.dsn, password: pg.password, query: "SELECT repeat('x', 1000) FROM generate_series(1, 100000)", timeout: .seconds(20))
+        let r = await huge.run(deadline: .now + .seconds(20))
+        #expect(!r.success)
+        #expect(r.message == "result too large (over 1024 KiB)", "\(r.message)")
+        #expect(r.latency < .seconds(10), "read \(r.latency) of rows before giving up")
+
+        let (many, _) = try Self.healthy(query: "SELECT g FROM generate_series(1, 5000) g")
+        let ok = await many.run(deadline: .now + .seconds(5))
+        #expect(ok.success, "\(ok.message)")
+        #expect(ok.observation("role") == .text("primary"), "the state query after a many-row query still reads its row")
+    }
+
     /// A query the probe gave up on is cancelled by the server soon after, not left running.
     @Test func timedOutQueryDoesNotKeepRunningOnTheServer() async throws {
         let (slow, pg) = try Self.healthy(query: "SELECT pg_sleep(5.01)")
