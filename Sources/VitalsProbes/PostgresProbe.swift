@@ -170,6 +170,12 @@ public struct PostgresProbe: Probe {
 
     // MARK: - Server state
 
+    /// The most a query's rows may carry in all (values plus a byte per field): a health query
+    /// answers in bytes; past this the run fails rather than hold the result.
+    static let maxResultBytes = 1 << 20
+    /// Rows kept of the first result: the state query needs one; the configured query's are not used.
+    static let keptRows = 16
+
     /// `in_recovery`, replication lag (0 when everything received is replayed: an idle primary
     /// must not look like a lagging replica), client connections, `max_connections`.
     ///
@@ -183,12 +189,6 @@ public struct PostgresProbe: Probe {
     /// role may see): a replica cut off from its primary has replayed all it received, yet
     /// knows nothing of what the primary wrote since; then its lag is the age of the last
     /// replayed transaction, as when it is behind.
-    /// The most a query's rows may carry in all (values plus a byte per field): a health query
-    /// answers in bytes; past this the run fails rather than hold the result.
-    static let maxResultBytes = 1 << 20
-    /// Rows kept of the first result: the state query needs one; the configured query's are not used.
-    static let keptRows = 16
-
     static let stateQuery = """
         SELECT pg_is_in_recovery(), \
         CASE WHEN NOT pg_is_in_recovery() THEN NULL \
@@ -347,7 +347,7 @@ public struct PostgresProbe: Probe {
             guard PQsendQuery(conn, "SET LOCAL statement_timeout = \(serverTimeout); \(sql)") == 1 else {
                 return .failure(.libpq(String(cString: PQerrorMessage(conn))))
             }
-            let oneRowAtATime = PQsetSingleRowMode(conn) == 1
+            _ = PQsetSingleRowMode(conn)  // refused only when a result is pending, never here
             // Flush what libpq could not write at once (large queries, a full socket buffer).
             while true {
                 let flushed = PQflush(conn)
@@ -356,8 +356,7 @@ public struct PostgresProbe: Probe {
                 if let failure = await wait(for: .writable) { return .failure(failure) }
             }
             var rows: [[String?]] = []
-            var resultSet = 0
-            var rowsFrom: Int?
+            var firstRowsEnded = false
             var received = 0
             var error: Failure?
             while true {
@@ -368,19 +367,16 @@ public struct PostgresProbe: Probe {
                 guard let res = PQgetResult(conn) else { break }
                 defer { PQclear(res) }
                 switch PQresultStatus(res) {
-                case PGRES_SINGLE_TUPLE, PGRES_TUPLES_OK:
+                case let status where status == PGRES_SINGLE_TUPLE || status == PGRES_TUPLES_OK:
                     received += Self.byteCount(res)
                     if received > PostgresProbe.maxResultBytes {
                         return .failure(.other("result too large (over \(PostgresProbe.maxResultBytes / 1024) KiB)"))
                     }
-                    if PQntuples(res) > 0, rowsFrom == nil { rowsFrom = resultSet }
-                    if rowsFrom == resultSet, rows.count < PostgresProbe.keptRows {
-                        rows += Self.rows(res, limit: PostgresProbe.keptRows - rows.count)
-                    }
-                    // In single-row mode a zero-row TUPLES_OK ends each result set.
-                    if PQresultStatus(res) == PGRES_TUPLES_OK || !oneRowAtATime { resultSet += 1 }
+                    if !firstRowsEnded { rows += Self.rows(res, limit: PostgresProbe.keptRows - rows.count) }
+                    // TUPLES_OK ends a result set (in single-row mode with no rows of its own).
+                    if status == PGRES_TUPLES_OK, !rows.isEmpty { firstRowsEnded = true }
                 case PGRES_COMMAND_OK, PGRES_EMPTY_QUERY, PGRES_NONFATAL_ERROR:
-                    resultSet += 1
+                    break
                 case PGRES_COPY_IN, PGRES_COPY_OUT, PGRES_COPY_BOTH:
                     // The connection is mid-COPY and is about to be closed: stop here.
                     return .failure(.other("the query started a COPY, which a probe cannot complete"))
