@@ -2,38 +2,22 @@
 #include "CVitalsSystem.h"
 #include <errno.h>
 #include <fcntl.h>
-#include <spawn.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
 int vitals_errno(void) { return errno; }
 
-int vitals_spawn(const char *path, char *const argv[], char *const envp[], const char *cwd,
-                 int stdout_fd, int stderr_fd, pid_t *pid) {
-    posix_spawn_file_actions_t fa;
-    posix_spawnattr_t attr;
-    sigset_t none, all;
-    int rc;
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-    posix_spawn_file_actions_adddup2(&fa, stdout_fd, 1);
-    posix_spawn_file_actions_adddup2(&fa, stderr_fd, 2);
-    posix_spawn_file_actions_addclosefrom_np(&fa, 3);
-    if (cwd) posix_spawn_file_actions_addchdir_np(&fa, cwd);
-    posix_spawnattr_init(&attr);
-    sigemptyset(&none);
-    sigfillset(&all);
-    posix_spawnattr_setsigmask(&attr, &none);
-    posix_spawnattr_setsigdefault(&attr, &all);
-    posix_spawnattr_setpgroup(&attr, 0);
-    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
-    rc = posix_spawn(pid, path, &fa, &attr, argv, envp);
-    posix_spawnattr_destroy(&attr);
-    posix_spawn_file_actions_destroy(&fa);
-    return rc;
+int vitals_pipe(int fds[2]) {
+    if (pipe2(fds, O_CLOEXEC) < 0) return -1;
+    /* Only the daemon's read end: a plugin writing to a non-blocking stdout gets EAGAIN. */
+    int flags = fcntl(fds[0], F_GETFL);
+    if (flags < 0 || fcntl(fds[0], F_SETFL, flags | O_NONBLOCK) < 0) {
+        close(fds[0]);
+        close(fds[1]);
+        return -1;
+    }
+    return 0;
 }
-
-int vitals_pipe(int fds[2]) { return pipe2(fds, O_CLOEXEC | O_NONBLOCK); }
 
 int vitals_pidfd_open(pid_t pid) {
 #ifdef SYS_pidfd_open

@@ -10,13 +10,15 @@ import VitalsCore
 /// `exec`: runs a plugin the Nagios / monitoring-plugins way.
 ///
 /// argv without a shell, in the config file's folder, with a clean environment plus the
-/// component's own variables, in a process group of its own. Exit 0 is healthy, 1 degraded,
-/// 2 unhealthy, 3 or anything else (or a signal) unhealthy with "unknown". The first line of
-/// stdout is the message; perfdata becomes observations that thresholds can judge. At the
-/// deadline the whole group gets SIGTERM, then SIGKILL; output past 64 KiB is read and dropped.
+/// component's own variables, in a process group of its own under a keeper process
+/// (`keeper.c`) that ends the whole tree, escapees that called `setsid` included. Exit 0 is
+/// healthy, 1 degraded, 2 unhealthy, 3 or anything else (or a signal) unhealthy with "unknown".
+/// The first line of stdout is the message, with the values of secret `env` variables
+/// (`*PASS*`, `*TOKEN*`, `*KEY*`...) redacted; perfdata becomes observations that thresholds can judge. At the deadline
+/// the tree gets SIGTERM, then SIGKILL; output past 64 KiB is read and dropped.
 public struct ExecProbe: Probe {
     static let outputCap = 64 * 1024
-    static let killGrace: Duration = .milliseconds(500)
+    public static let killGrace: Duration = .milliseconds(500)
     static let searchPath = ["/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin", "/usr/lib/nagios/plugins"]
 
     let executable: String
@@ -24,8 +26,21 @@ public struct ExecProbe: Probe {
     let environment: [String]
     let workingDirectory: String
     let timeout: Duration
+    /// Values of `env` variables whose names say they hold a secret, hidden in the message: a
+    /// plugin may echo what it was given. Other variables (`QUEUE: orders`, `WARN: 100`) are
+    /// settings that a plugin's message names on purpose.
+    let secrets: [String]
+    /// Where this probe's running plugins are registered (a test keeps its own).
+    let running: RunningPlugins
+    static let secretNameParts = ["PASS", "TOKEN", "SECRET", "KEY", "AUTH", "CRED", "PRIVATE", "COOKIE", "SESSION", "DSN"]
 
-    public init(spec: ComponentSpec) throws {
+    static func holdsSecret(_ name: String) -> Bool {
+        let upper = name.uppercased()
+        return secretNameParts.contains { upper.contains($0) }
+    }
+
+    public init(spec: ComponentSpec, running: RunningPlugins = .shared) throws {
+        self.running = running
         guard case .exec(let settings) = spec.probe, let program = settings.command.first else {
             throw ProbeSetupError("not an exec component")
         }
@@ -35,6 +50,7 @@ public struct ExecProbe: Probe {
         var env = ["PATH": Self.searchPath.joined(separator: ":"), "LANG": "C.UTF-8"]
         for (k, v) in settings.environment { env[k] = v.value }
         environment = env.keys.sorted().map { "\($0)=\(env[$0]!)" }
+        secrets = settings.environment.filter { Self.holdsSecret($0.key) }.values.map(\.value)
         timeout = spec.timeout
     }
 
@@ -58,11 +74,12 @@ public struct ExecProbe: Probe {
             return .failure("pipe: \(String(cString: strerror(vitals_errno())))")
         }
         let (outRead, outWrite, errRead, errWrite) = (out[0], out[1], err[0], err[1])
+        let graceMilliseconds = Int32(Self.killGrace.components.attoseconds / 1_000_000_000_000_000)
         let spawned = await BlockingExecutor.shared.run { [executable, argv, environment, workingDirectory] () -> (Int32, pid_t) in
             var pid: pid_t = 0
             let rc = withCStrings(argv) { cArgv in
                 withCStrings(environment) { cEnv in
-                    vitals_spawn(executable, cArgv, cEnv, workingDirectory, outWrite, errWrite, &pid)
+                    vitals_spawn(executable, cArgv, cEnv, workingDirectory, outWrite, errWrite, graceMilliseconds, &pid)
                 }
             }
             return (rc, pid)
@@ -74,35 +91,36 @@ public struct ExecProbe: Probe {
             close(errRead)
             return .failure("cannot run \(executable): \(String(cString: strerror(spawned.0)))", latency: start.duration(to: .now))
         }
-        let pid = spawned.1
+        let keeper = spawned.1
+        running.started(keeper)
         let stdout = PipeReader(fd: outRead, cap: Self.outputCap)
         let stderr = PipeReader(fd: errRead, cap: Self.outputCap)
         let readers = [Task { await stdout.drain(until: deadline + Self.killGrace) }, Task { await stderr.drain(until: deadline + Self.killGrace) }]
 
         // The ending runs in a task of its own: if this probe's task is cancelled (shutdown,
-        // or the scheduler's own timeout), the plugin is still ended and reaped, never left
-        // behind as a zombie.
-        let (exit, latency, timedOut) = await Task.detached { () -> (ProcessExit?, Duration, Bool) in
-            var exit = await ProcessExit.wait(pid: pid, until: deadline)
+        // or the scheduler's own timeout), the plugin is still ended and its keeper reaped,
+        // never left behind as a zombie.
+        let (exit, latency, timedOut) = await Task.detached { [running] () -> (ProcessExit?, Duration, Bool) in
+            var exit = await ProcessExit.wait(pid: keeper, until: deadline)
             let timedOut = exit == nil
             if timedOut {
-                kill(-pid, SIGTERM)
-                exit = await ProcessExit.wait(pid: pid, until: .now + Self.killGrace)
+                // The keeper TERMs the plugin's tree, waits the grace, then KILLs all of it.
+                kill(keeper, SIGTERM)
+                exit = await ProcessExit.wait(pid: keeper, until: .now + Self.killGrace + .seconds(2))
                 if exit == nil {
-                    kill(-pid, SIGKILL)
-                    exit = await ProcessExit.wait(pid: pid, until: .now + .seconds(5))
+                    kill(keeper, SIGKILL)
+                    exit = await ProcessExit.wait(pid: keeper, until: .now + .seconds(5))
                 }
             }
             let latency = start.duration(to: .now)
-            // The plugin has exited; a child it left behind may still hold the pipes. Give the
-            // readers a moment to reach end of output, then end the group (the leader is not
-            // reaped yet, so its group id cannot have been reused) and stop reading.
+            // The keeper exits once the whole tree is gone, so the pipes are at their end;
+            // give the readers a moment to read the rest, then stop them.
             let settle = ContinuousClock.now + .milliseconds(100)
             while !(stdout.finished && stderr.finished), ContinuousClock.now < settle {
                 try? await Task.sleep(for: .milliseconds(2))
             }
-            kill(-pid, SIGKILL)
-            ProcessExit.reap(pid)
+            ProcessExit.reap(keeper)
+            running.ended(keeper)
             for r in readers { r.cancel() }
             for r in readers { await r.value }
             return (exit, latency, timedOut)
@@ -111,7 +129,9 @@ public struct ExecProbe: Probe {
         close(errRead)
 
         if timedOut { return .timeout(after: timeout) }
-        return Self.result(exit: exit ?? .signal(SIGKILL), stdout: stdout.text, stderr: stderr.text, latency: latency)
+        var result = Self.result(exit: exit ?? .signal(SIGKILL), stdout: stdout.text, stderr: stderr.text, latency: latency)
+        result.message = Redactor.scrub(result.message, secrets)
+        return result
     }
 
     static func result(exit: ProcessExit, stdout: String, stderr: String, latency: Duration) -> ProbeResult {
@@ -134,6 +154,25 @@ public struct ExecProbe: Probe {
         case .signal(let sig):
             return ProbeResult(success: false, latency: latency, message: "unknown: killed by signal \(sig)", observations: observations)
         }
+    }
+}
+
+/// The keepers of plugins now running, so that shutdown can end them all rather than leave
+/// them behind (a keeper whose daemon has gone also ends its plugin, within a tenth of a second).
+public final class RunningPlugins: Sendable {
+    public static let shared = RunningPlugins()
+    private let keepers = Mutex<Set<pid_t>>([])
+
+    func started(_ keeper: pid_t) { keepers.withLock { _ = $0.insert(keeper) } }
+    func ended(_ keeper: pid_t) { keepers.withLock { _ = $0.remove(keeper) } }
+
+    /// Asks every keeper to end its plugin's tree (TERM, the grace, KILL) and waits until each
+    /// has exited, or `limit` has passed.
+    public func endAll(within limit: Duration) async {
+        let running = keepers.withLock { $0 }
+        for keeper in running { kill(keeper, SIGTERM) }
+        let deadline = ContinuousClock.now + limit
+        for keeper in running { _ = await ProcessExit.wait(pid: keeper, until: deadline) }
     }
 }
 

@@ -91,6 +91,9 @@ final class Daemon: Sendable {
                 "components": "\(scheduler.scheduled.count)", "shard": "\(shard?.description ?? "-")",
             ])
         try await group.run()
+        // Plugins still running after the in-flight bound are ended with their whole tree
+        // (their keepers would also notice the daemon is gone, but then after it has exited).
+        await RunningPlugins.shared.endAll(within: ExecProbe.killGrace + .seconds(1))
         logger.info("vitals stopped")
     }
 

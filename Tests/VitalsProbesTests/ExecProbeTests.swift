@@ -8,10 +8,12 @@ struct ExecProbeTests {
     static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/plugins").path
     static let repo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
-    static func probe(_ command: [String], env: [String: String] = [:], timeout: Duration = .seconds(2), folder: String = fixtures) throws -> ExecProbe {
+    static func probe(
+        _ command: [String], env: [String: String] = [:], timeout: Duration = .seconds(2), folder: String = fixtures, running: RunningPlugins = .shared
+    ) throws -> ExecProbe {
         var e = ExecSettings(command: command, workingDirectory: folder)
         e.environment = env.mapValues(Secret.init)
-        return try ExecProbe(spec: ComponentSpec(name: "x", interval: .seconds(10), timeout: timeout, probe: .exec(e)))
+        return try ExecProbe(spec: ComponentSpec(name: "x", interval: .seconds(10), timeout: timeout, probe: .exec(e)), running: running)
     }
 
     static func run(_ command: [String], env: [String: String] = [:], timeout: Duration = .seconds(2)) async throws -> ProbeResult {
@@ -72,6 +74,80 @@ struct ExecProbeTests {
         }
         #expect(!alive, "the grandchild survived")
         try? FileManager.default.removeItem(atPath: pidFile)
+    }
+
+    /// Waits (bounded: signals land asynchronously) until `pid` no longer runs.
+    static func ended(_ pid: Int32) async throws -> Bool {
+        for _ in 0..<200 {
+            if !isRunning(pid) { return true }
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        return false
+    }
+
+    /// The pid the `escapee` fixture's setsid child writes, once it has.
+    static func escapeePid(_ pidFile: String) async throws -> Int32 {
+        for _ in 0..<500 {
+            if let text = try? String(contentsOfFile: pidFile, encoding: .utf8), let pid = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)) {
+                return pid
+            }
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        throw ProbeSetupError("the escapee never wrote its pid")
+    }
+
+    /// The session id in /proc/PID/stat (the fourth field after the command).
+    static func session(_ pid: Int32) -> Int32? {
+        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8), let close = stat.lastIndex(of: ")") else { return nil }
+        let fields = stat[stat.index(after: close)...].split(separator: " ")
+        return fields.count > 3 ? Int32(fields[3]) : nil
+    }
+
+    @Test func timeoutEndsAChildThatLeftTheSessionAndIgnoresTerm() async throws {
+        let pidFile = FileManager.default.temporaryDirectory.appendingPathComponent("vitals-escapee-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: pidFile) }
+        let run = Task { try await Self.run(["./escapee", pidFile], timeout: .seconds(1)) }
+        let escapee = try await Self.escapeePid(pidFile)
+        // It really did leave: a session of its own, which no process-group kill reaches.
+        #expect(Self.session(escapee) == escapee)
+        let r = try await run.value
+        #expect(r.message == "timeout after 1s")
+        #expect(try await Self.ended(escapee), "the setsid child survived the timeout")
+    }
+
+    @Test func shutdownEndsRunningPluginsAndTheirEscapees() async throws {
+        let pidFile = FileManager.default.temporaryDirectory.appendingPathComponent("vitals-escapee-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: pidFile) }
+        let start = ContinuousClock.now
+        // A registry of its own: ending every plugin of the shared one would end other tests'.
+        let running = RunningPlugins()
+        let probe = try Self.probe(["./escapee", pidFile], timeout: .seconds(30), running: running)
+        let run = Task { await probe.run(deadline: .now + .seconds(30)) }
+        let escapee = try await Self.escapeePid(pidFile)
+        await running.endAll(within: .seconds(3))
+        #expect(try await Self.ended(escapee), "the setsid child survived shutdown")
+        let r = await run.value
+        #expect(!r.success)
+        #expect(start.duration(to: .now) < .seconds(10), "the run waited for its 30 s timeout")
+    }
+
+    @Test func pluginWritingFastIsNotFailedByItsOwnStdout() async throws {
+        // A non-blocking stdout (shared with the daemon's read end) gave head EAGAIN: exit 1.
+        let r = try await Self.run(["./big_output"], timeout: .seconds(5))
+        #expect(r.success)
+        #expect(r.reportedStatus == nil)
+        #expect(r.number("exit_code") == 0)
+        #expect(r.message == "OK: wrote 1 MiB")
+    }
+
+    @Test func secretPassedInEnvIsRedactedWhenThePluginEchoesIt() async throws {
+        let r = try await Self.probe(["./show_env"], env: ["API_TOKEN": "tok-81f2a9", "DB_PASSWORD": "hunter22", "QUEUE": "orders"])
+            .run(deadline: .now + .seconds(2))
+        #expect(r.message.contains("API_TOKEN=<redacted> "), "\(r.message)")
+        #expect(r.message.contains("DB_PASSWORD=<redacted> "), "\(r.message)")
+        #expect(!r.message.contains("tok-81f2a9") && !r.message.contains("hunter22"))
+        // A setting is not a secret: the plugin names it on purpose.
+        #expect(r.message.contains("QUEUE=orders"), "\(r.message)")
     }
 
     static func isRunning(_ pid: Int32) -> Bool {

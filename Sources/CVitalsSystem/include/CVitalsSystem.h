@@ -6,7 +6,6 @@
 #include <sys/statvfs.h>
 #include <sys/wait.h>
 #include <sys/types.h>
-#include <spawn.h>
 #include <signal.h>
 
 /* Hands the allocator's free pages back to the system (malloc_trim); 1 if any were. */
@@ -15,14 +14,17 @@ int vitals_trim_heap(void);
 /* The errno of a failed call, readable from Swift without touching errno's TLS macro. */
 int vitals_errno(void);
 
-/* Starts `path` for the exec probe: stdin from /dev/null, stdout and stderr onto the given
-   fds, every other fd closed, working directory `cwd`, its own process group (so a timeout
-   can end the whole group), an empty signal mask and default signal dispositions (the
-   daemon ignores or traps signals that a plugin must not inherit). Returns 0 or an errno. */
+/* Starts `path` for the exec probe under a keeper process (see keeper.c) and returns the
+   keeper's pid, whose exit status is the plugin's. The plugin gets stdin from /dev/null, stdout
+   and stderr on the given fds (blocking, as a plugin expects), no other fd, working directory
+   `cwd`, a process group of its own, an empty signal mask and default dispositions. SIGTERM to
+   the keeper, or the daemon's death, ends the plugin's whole tree (TERM, `grace_ms`, KILL),
+   setsid escapees included. Returns 0 or an errno (exec failures included). */
 int vitals_spawn(const char *path, char *const argv[], char *const envp[], const char *cwd,
-                 int stdout_fd, int stderr_fd, pid_t *pid);
+                 int stdout_fd, int stderr_fd, int grace_ms, pid_t *pid);
 
-/* A pipe whose ends are close-on-exec and non-blocking (pipe2 needs _GNU_SOURCE). */
+/* A close-on-exec pipe whose read end (fds[0]) is non-blocking; the write end, the child's
+   stdout or stderr, stays blocking. */
 int vitals_pipe(int fds[2]);
 
 /* pidfd_open(2): a descriptor that becomes readable when the process exits; -1 if the
