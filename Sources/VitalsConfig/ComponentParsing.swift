@@ -73,6 +73,7 @@ extension ConfigParser {
 
         let location = reader.location(node, file)
         var spec = ComponentSpec(name: name, probe: .memory(MemorySettings()), location: location)
+        for (key, value) in pairs { if let key = key.scalar?.string { spec.keyLocations[key] = reader.location(value, file) } }
         spec.critical = f.bool("critical") ?? true
         spec.groups = f.stringList("groups") ?? []
         for (i, g) in spec.groups.enumerated() where !Syntax.isName(g) {

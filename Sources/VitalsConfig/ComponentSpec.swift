@@ -15,6 +15,9 @@ public struct ComponentSpec: Sendable, Equatable {
     public var probe: ProbeSettings
     /// Where the component was declared (for messages).
     public var location: SourceLocation
+    /// Where each of its own keys' values is, so that a probe refusing a setting (`dsn`,
+    /// `expect`) can be reported at that line rather than the component's.
+    public var keyLocations: [String: SourceLocation] = [:]
 
     public init(
         name: String, critical: Bool = true, groups: [String] = [], interval: Duration = .seconds(10),

@@ -7,10 +7,10 @@ public enum ConfigLoader {
     public static func load(
         file: String, environment: [String: String] = ProcessInfo.processInfo.environment
     ) throws(ConfigErrors) -> Config {
-        guard let data = FileManager.default.contents(atPath: file) else {
-            throw ConfigErrors([ConfigError(location: SourceLocation(file: file, line: 1, column: 1), path: "", message: "cannot read the file")])
+        switch ConfigFile.read(file) {
+        case .success(let text): return try parse(yaml: text, file: file, environment: environment)
+        case .failure(let why): throw ConfigErrors([ConfigError(location: SourceLocation(file: file, line: 1, column: 1), path: "", message: "\(why)")])
         }
-        return try parse(yaml: String(decoding: data, as: UTF8.self), file: file, environment: environment)
     }
 
     /// Parses `yaml` as if read from `file`: includes, `K_file` values and TLS files resolve

@@ -11,6 +11,10 @@ struct ConfigParser {
     static let topKeys = ["server", "defaults", "include", "components", "storage", "alerts", "notifiers", "maintenance"]
 
     func parseRoot(_ root: Node, into config: inout Config) {
+        guard ConfigFile.looksLikeConfig(root, known: Self.topKeys) else {
+            reader.error(root, in: file, "", "not a Vitals config: no top-level key is one of \(Self.topKeys.joined(separator: ", "))")
+            return
+        }
         guard let f = Fields(root, reader: reader, file: file, path: "", allowed: Self.topKeys, structured: Set(Self.topKeys)) else { return }
         if let s = f.value("server") { parseServer(s, into: &config.server) }
         if let d = f.value("defaults") { parseDefaults(d, into: &config.defaults) }

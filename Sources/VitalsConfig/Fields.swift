@@ -50,6 +50,8 @@ struct Fields {
                 pendingFiles.append((String(key.dropLast(5)), k, v))
             } else if key.hasSuffix("_file"), allowedSet.contains(String(key.dropLast(5))) {
                 reader.error(k, in: file, keyPath, "unknown key (\(key.dropLast(5)) is not a single value, so it cannot be read from a file)")
+            } else if !Syntax.isPrintableKey(key) {
+                reader.error(k, in: file, path, "unknown key (not shown: it is not like any config key; is this a Vitals config file?)")
             } else {
                 let candidates = allowed + fileable.sorted().map { $0 + "_file" }
                 var message = "unknown key"

@@ -46,7 +46,16 @@ extension ConfigParser {
                     reader.error(item, in: including, itemPath, "include cycle: \(cycle)")
                     continue
                 }
-                guard visited.insert(canonical).inserted else { continue }
+                guard !visited.contains(canonical) else { continue }
+                // `visited` holds the main file too. Past the cap a marker (no path is empty)
+                // records that it was said, so the walk back up does not say it again.
+                guard visited.count <= ConfigFile.maxIncluded else {
+                    if visited.insert("").inserted {
+                        reader.error(item, in: including, itemPath, "more than \(ConfigFile.maxIncluded) files included in all; include fewer, larger files")
+                    }
+                    return out
+                }
+                visited.insert(canonical)
                 out += parseIncludedFile(match, chain: chain + [canonical], defaults: defaults, visited: &visited, item: item, including: including, itemPath: itemPath)
             }
         }
@@ -58,11 +67,22 @@ extension ConfigParser {
         item: Node, including: String, itemPath: String
     ) -> [DeclaredComponent] {
         let display = Self.display(path)
-        guard let data = FileManager.default.contents(atPath: path) else {
+        let text: String
+        switch ConfigFile.read(path) {
+        case .success(let t): text = t
+        case .failure(.unreadable):
             reader.error(item, in: including, itemPath, "cannot read \(display)")
             return []
+        case .failure(let why):
+            reader.error(item, in: including, itemPath, "\(display): \(why)")
+            return []
         }
-        guard let root = reader.compose(String(decoding: data, as: UTF8.self), file: display),
+        guard let root = reader.compose(text, file: display) else { return [] }
+        guard ConfigFile.looksLikeConfig(root, known: Self.topKeys) else {
+            reader.error(item, in: including, itemPath, "\(display) is not a Vitals file: no top-level key is components or include")
+            return []
+        }
+        guard
             let f = Fields(
                 root, reader: reader, file: display, path: "", allowed: Self.includeKeys, structured: Set(Self.includeKeys),
                 hint: { Self.topKeys.contains($0) ? "an included file holds only components and include; \($0) goes in the main config" : nil })

@@ -12,6 +12,14 @@ enum Syntax {
 
     static let nameRule = "use [a-z0-9][a-z0-9_.-]*"
 
+    /// Whether an unknown key may be quoted in an error: up to 64 of `[A-Za-z0-9_. -]`, as any
+    /// key a person meant to write is. A file that is not a config at all (`include:
+    /// /etc/shadow`) yields "keys" such as `root:$6$...`: those are never printed.
+    static func isPrintableKey(_ s: String) -> Bool {
+        guard !s.isEmpty, s.unicodeScalars.count <= 64 else { return false }
+        return s.unicodeScalars.allSatisfy { ("a"..."z").contains($0) || ("A"..."Z").contains($0) || ("0"..."9").contains($0) || "_. -".unicodeScalars.contains($0) }
+    }
+
     private static func isLowerAlnum(_ c: Unicode.Scalar) -> Bool { ("a"..."z").contains(c) || ("0"..."9").contains(c) }
 
     /// `host:port` or `[v6]:port` with a host and a port from 1 to 65535.

@@ -28,6 +28,8 @@ final class YAMLReader {
 
     /// Parses one document; a syntax error becomes a located error, an empty file an error too.
     func compose(_ yaml: String, file: String) -> Node? {
+        // A byte order mark (editors on Windows write one) is not part of the document.
+        let yaml = yaml.hasPrefix("\u{FEFF}") ? String(yaml.dropFirst()) : yaml
         do {
             guard let node = try Yams.compose(yaml: yaml) else {
                 error(at: SourceLocation(file: file, line: 1, column: 1), "", "the file is empty")

@@ -15,8 +15,10 @@ enum YAMLSyntax {
             let (line, column) = offset.map { position(ofCharacter: $0, in: yaml) } ?? (1, 1)
             return (line, column, "YAML syntax error: \(problem)")
         case .duplicatedKeysInMapping(let duplicates, let context):
-            let keys = duplicates.sorted().joined(separator: ", ")
-            return (context.mark.line, context.mark.column, "duplicate key \(keys) in one mapping (YAML allows each key once)")
+            // Keys are quoted only when they look like keys: the file may not be a config at all.
+            let shown = duplicates.filter(Syntax.isPrintableKey).sorted()
+            let keys = shown.isEmpty ? "" : " " + shown.joined(separator: ", ")
+            return (context.mark.line, context.mark.column, "duplicate key\(keys) in one mapping (YAML allows each key once)")
         case .dataCouldNotBeDecoded:
             return (1, 1, "the file is not valid UTF-8")
         default:

@@ -161,15 +161,26 @@ public struct ExecProbe: Probe {
 /// them behind (a keeper whose daemon has gone also ends its plugin, within a tenth of a second).
 public final class RunningPlugins: Sendable {
     public static let shared = RunningPlugins()
-    private let keepers = Mutex<Set<pid_t>>([])
+    private let state = Mutex<(keepers: Set<pid_t>, ending: Bool)>(([], false))
 
-    func started(_ keeper: pid_t) { keepers.withLock { _ = $0.insert(keeper) } }
-    func ended(_ keeper: pid_t) { keepers.withLock { _ = $0.remove(keeper) } }
+    /// A keeper registered once shutdown has begun (its spawn was under way) is ended at once.
+    func started(_ keeper: pid_t) {
+        let ending = state.withLock { s in
+            s.keepers.insert(keeper)
+            return s.ending
+        }
+        if ending { kill(keeper, SIGTERM) }
+    }
+
+    func ended(_ keeper: pid_t) { state.withLock { _ = $0.keepers.remove(keeper) } }
 
     /// Asks every keeper to end its plugin's tree (TERM, the grace, KILL) and waits until each
-    /// has exited, or `limit` has passed.
+    /// has exited, or `limit` has passed. Keepers registered from now on are ended as they come.
     public func endAll(within limit: Duration) async {
-        let running = keepers.withLock { $0 }
+        let running = state.withLock { s in
+            s.ending = true
+            return s.keepers
+        }
         for keeper in running { kill(keeper, SIGTERM) }
         let deadline = ContinuousClock.now + limit
         for keeper in running { _ = await ProcessExit.wait(pid: keeper, until: deadline) }

@@ -35,13 +35,13 @@ public struct HTTPProbe: Probe {
         self.timeout = timeout
         self.engine = engine
         if let pattern = settings.expect.bodyRegex {
-            guard let regex = BodyRegex(pattern) else { throw ProbeSetupError("body_regex /\(pattern)/ does not compile") }
+            guard let regex = BodyRegex(pattern) else { throw ProbeSetupError("body_regex /\(pattern)/ does not compile", key: "expect") }
             self.regex = regex
         } else {
             regex = nil
         }
         if let json = settings.expect.json {
-            guard let path = JSONPath(json.path) else { throw ProbeSetupError("json path '\(json.path)' is not like $.a.b[0].c") }
+            guard let path = JSONPath(json.path) else { throw ProbeSetupError("json path '\(json.path)' is not like $.a.b[0].c", key: "expect") }
             jsonPath = path
         } else {
             jsonPath = nil

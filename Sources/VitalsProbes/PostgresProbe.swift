@@ -52,7 +52,7 @@ public struct PostgresProbe: Probe {
         let options: [String: String]
         switch Self.parse(dsn) {
         case .success(let o): options = o
-        case .failure(let failure): throw ProbeSetupError("invalid dsn: \(Redactor.scrub(failure.text, secrets))")
+        case .failure(let failure): throw ProbeSetupError("invalid dsn: \(Redactor.scrub(failure.text, secrets))", key: "dsn")
         }
         if let p = options["password"], !p.isEmpty, !secrets.contains(p) { secrets.append(p) }
         self.secrets = secrets

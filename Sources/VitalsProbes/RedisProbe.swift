@@ -65,7 +65,7 @@ public struct RedisProbe: Probe {
     static func parseAddress(_ address: String) throws -> Target {
         if address.hasPrefix("unix://") {
             let path = String(address.dropFirst("unix://".count))
-            guard path.hasPrefix("/") else { throw ProbeSetupError("expected unix:///path/to/socket, got \(address)") }
+            guard path.hasPrefix("/") else { throw ProbeSetupError("expected unix:///path/to/socket, got \(address)", key: "address") }
             return .unix(path: path)
         }
         let (host, port) = try HostPort.split(address)

@@ -83,7 +83,7 @@ public struct TCPProbe: Probe {
 enum HostPort {
     static func split(_ address: String) throws -> (String, Int) {
         guard !address.hasPrefix(":"), let a = ListenAddress(parsing: address), a.port > 0 else {
-            throw ProbeSetupError("expected host:port, got \(address)")
+            throw ProbeSetupError("expected host:port, got \(address)", key: "address")
         }
         return (a.host, a.port)
     }
@@ -108,5 +108,10 @@ enum Printable {
 /// A probe's settings could not be turned into a probe (reported by `vitals validate`/`run`).
 public struct ProbeSetupError: Error, CustomStringConvertible {
     public var description: String
-    public init(_ description: String) { self.description = description }
+    /// The component's key whose value is refused (`dsn`, `expect`), for the error's location.
+    public var key: String?
+    public init(_ description: String, key: String? = nil) {
+        self.description = description
+        self.key = key
+    }
 }

@@ -37,7 +37,7 @@ public struct TLSTCPProbe: Probe {
         self.engine = engine
         (host, port) = try HostPort.split(settings.address)
         if let pattern = settings.expect {
-            guard let regex = BodyRegex(pattern) else { throw ProbeSetupError("expect /\(pattern)/ does not compile") }
+            guard let regex = BodyRegex(pattern) else { throw ProbeSetupError("expect /\(pattern)/ does not compile", key: "expect") }
             expect = regex
         } else {
             expect = nil

@@ -38,15 +38,15 @@ struct CheckCommand: AsyncParsableCommand {
             }
             specs = specs.filter { component.contains($0.name) }
         }
-        let registry = ProbeRegistry.standard()
-        var probes: [(ComponentSpec, any Probe)] = []
-        for spec in specs {
-            do {
-                probes.append((spec, try registry.makeProbe(for: spec)))
-            } catch {
-                printError("\(spec.location): components[\(spec.name)]: \(error)")
-                throw ExitCode(ExitCodes.checkUnknown)
-            }
+        let probes: [(ComponentSpec, any Probe)]
+        do {
+            // Every component, like `run`: a config `run` refuses is not checked in part.
+            let all = try Preflight.components(of: config)
+            let wanted = Set(specs.map(\.name))
+            probes = all.filter { wanted.contains($0.spec.name) }.map { ($0.spec, $0.probe) }
+        } catch {
+            for e in error.errors { printError(e.description) }
+            throw ExitCode(ExitCodes.checkUnknown)
         }
         let results = await withTaskGroup(of: (Int, ProbeResult).self) { group in
             for (i, (spec, probe)) in probes.enumerated() {

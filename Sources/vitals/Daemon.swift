@@ -48,15 +48,10 @@ final class Daemon: Sendable {
                 metrics: { reloadStatus.metrics() + alerts.metricsText() }, alerts: { alerts.alertsJSON() }))
     }
 
-    /// This replica's components with their probes; fails on settings a probe cannot use.
-    static func scheduled(_ config: Config, shard: Shard?, registry: ProbeRegistry) throws -> [ScheduledComponent] {
-        try config.components.filter { shard?.owns($0.name) ?? true }.map { spec in
-            do {
-                return ScheduledComponent(spec: spec, probe: try registry.makeProbe(for: spec))
-            } catch {
-                throw ConfigErrors([ConfigError(location: spec.location, path: "components[\(spec.name)]", message: "\(error)")])
-            }
-        }
+    /// This replica's components with their probes; fails on settings a probe cannot use, in
+    /// any component, owned by this replica or not.
+    static func scheduled(_ config: Config, shard: Shard?, registry: ProbeRegistry) throws(ConfigErrors) -> [ScheduledComponent] {
+        try Preflight.components(of: config, registry: registry).filter { shard?.owns($0.spec.name) ?? true }
     }
 
     func run() async throws {
@@ -100,7 +95,7 @@ final class Daemon: Sendable {
     /// SIGHUP: a valid new config replaces the old one, keeping the state of unchanged
     /// components; an invalid one is logged and the old config keeps running.
     func reload() {
-        do {
+        do throws(ConfigErrors) {
             let new = try ConfigSource.load(configPath)
             let components = try Self.scheduled(new, shard: shard, registry: registry)
             let old = config.withLock { c in
@@ -117,12 +112,9 @@ final class Daemon: Sendable {
             alerts.observe(AlertInput(snapshot: store.snapshot()))
             reloadStatus.record(ok: true)
             logger.info("config reloaded", metadata: ["components": "\(components.count)"])
-        } catch let errors as ConfigErrors {
-            reloadStatus.record(ok: false)
-            for e in errors.errors { logger.error("config reload rejected: \(e.description)") }
         } catch {
             reloadStatus.record(ok: false)
-            logger.error("config reload rejected: \(error)")
+            for e in error.errors { logger.error("config reload rejected: \(e.description)") }
         }
     }
 }

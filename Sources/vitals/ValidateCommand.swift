@@ -1,7 +1,9 @@
 import ArgumentParser
 import VitalsConfig
+import VitalsCore
 
 /// `vitals validate`: every problem as `FILE:LINE:COLUMN: message`; exit 0 valid, 1 invalid.
+/// It runs every check `run` runs (`Preflight`), so exit 0 means `run` starts.
 struct ValidateCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "validate", abstract: "Parse and validate a config.")
 
@@ -10,6 +12,7 @@ struct ValidateCommand: ParsableCommand {
     func run() throws {
         do {
             let config = try ConfigSource.load(options.config)
+            _ = try Preflight.components(of: config)
             print("\(config.file): ok (\(config.components.count) components)")
         } catch {
             for e in error.errors { printError(e.description) }

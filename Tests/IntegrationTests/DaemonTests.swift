@@ -172,6 +172,34 @@ struct DaemonTests {
         #expect(await json.waitForExit(timeout: .seconds(10)) == 2)
     }
 
+    /// `validate` refuses what `run` refuses, all of it at once, at the line of the refused
+    /// value: DSNs libpq cannot parse pass the config's own checks and fail only in the probe.
+    @Test func validateRefusesEveryDSNThatRunRefuses() async throws {
+        let body = """
+            components:
+              - { name: a, type: postgres, dsn: "postgres://u:%zz@h/db" }
+              - { name: b, type: postgres, dsn: "postgres://h/db?bogus=1" }
+              - { name: c, type: postgres, dsn: "postgres://[::1/db" }
+              - { name: d, type: postgres, dsn: "host=h dbname='x" }
+              - { name: e, type: postgres, dsn: "postgres://h/db" }
+
+            """
+        // Lines count from the file's top: the harness writes two `server:` lines first.
+        let expected = [
+            "vitals.yaml:4:37: components[a].dsn: invalid dsn: invalid percent-encoded token",
+            "vitals.yaml:5:37: components[b].dsn: invalid dsn: invalid URI query parameter: \"bogus\"",
+            "vitals.yaml:6:37: components[c].dsn: invalid dsn: end of string reached when looking for matching \"]\"",
+            "vitals.yaml:7:37: components[d].dsn: invalid dsn: unterminated quoted string",
+        ]
+        for (command, code) in [("validate", Int32(1)), ("run", 78), ("check", 3)] {
+            let vitals = try VitalsProcess(configBody: body, arguments: [command])
+            #expect(await vitals.waitForExit(timeout: .seconds(10)) == code, "\(command)")
+            let err = vitals.stderrAfterExit
+            for line in expected { #expect(err.contains(line), "\(command) did not say \(line): \(err)") }
+            #expect(!err.contains("components[e]"))
+        }
+    }
+
     /// A busy listen address fails the start in its own words, with no success line first.
     @Test func busyPortNamesTheAddressAndPrintsNoStartedLine() async throws {
         let holder = try TCPTarget()

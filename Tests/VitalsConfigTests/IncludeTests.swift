@@ -63,6 +63,56 @@ struct IncludeTests {
         ])
     }
 
+    @Test func aByteOrderMarkIsAccepted() throws {
+        let dir = try ConfigFolder()
+        try dir.write("inc.yaml", "\u{FEFF}components:\n  - { name: b, type: memory }\n")
+        let main = try dir.write("main.yaml", "\u{FEFF}include: [inc.yaml]\ncomponents:\n  - { name: a, type: memory }\n")
+        #expect(try ConfigLoader.load(file: main, environment: [:]).components.map(\.name) == ["a", "b"])
+    }
+
+    /// `include: /etc/shadow` by mistake or by malice: one error, and nothing of the file.
+    @Test func aFileThatIsNotAConfigIsNamedButNeverQuoted() throws {
+        let dir = try ConfigFolder()
+        let hash = "$6$rounds=5000$s3cr3tsalt$Qk1hYXNo"
+        try dir.write("shadow", "root:\(hash):20228:0:99999:7:::\nvitals:!:20263::::::\n")
+        try dir.write("binary.yaml", "components:\u{0}\u{1}\u{2}\n")
+        let main = try dir.write("main.yaml", "include: [shadow, binary.yaml]\n")
+        let messages = loadErrors(main).map { "\($0.location.line):\($0.location.column): \($0.path): \($0.message)" }
+        #expect(messages == [
+            "1:11: include[0]: \(dir.url.appendingPathComponent("shadow").standardized.path) is not a Vitals file: no top-level key is components or include",
+            "1:19: include[1]: \(dir.url.appendingPathComponent("binary.yaml").standardized.path): not a text file, so not a config file",
+        ])
+        #expect(!loadErrors(main).description.contains("s3cr3t"))
+        // As the main config, the same.
+        let asMain = loadErrors(dir.url.appendingPathComponent("shadow").path)
+        #expect(asMain.count == 1)
+        #expect(!asMain.description.contains("s3cr3t") && !asMain.description.contains("root"))
+        // A YAML mapping with one unknown key that is not like a key: not quoted either.
+        try dir.write("mixed.yaml", "components: []\n\"root:\(hash)\": 1\n")
+        let mixed = loadErrors(try dir.write("main2.yaml", "include: [mixed.yaml]\n"))
+        #expect(mixed.map(\.message) == ["unknown key (not shown: it is not like any config key; is this a Vitals config file?)"])
+        #expect(!mixed.description.contains("s3cr3t"))
+    }
+
+    /// Writes 16 MiB and a thousand files: on a thread of its own, so that the cooperative
+    /// pool (two threads on two cores) stays free for the tests that run beside it.
+    @Test func includedFilesAreCappedInSizeAndCount() async throws {
+        let dir = try ConfigFolder()
+        let (big, many) = try await offThePool { () throws -> ([String], [String]) in
+            let big = dir.url.appendingPathComponent("big.yaml")
+            FileManager.default.createFile(atPath: big.path, contents: Data(repeating: UInt8(ascii: "#"), count: ConfigFile.maxBytes + 1))
+            let main = try dir.write("main.yaml", "include: [big.yaml]\n")
+            try FileManager.default.createDirectory(at: dir.url.appendingPathComponent("many"), withIntermediateDirectories: true)
+            for i in 0...ConfigFile.maxIncluded {
+                FileManager.default.createFile(atPath: dir.url.appendingPathComponent("many/\(i).yaml").path, contents: Data("components: []\n".utf8))
+            }
+            let many = try dir.write("many.yaml", "include: [\"many/*.yaml\"]\n")
+            return (loadErrors(main).map(\.message), loadErrors(many).map(\.message))
+        }
+        #expect(big == ["\(dir.url.appendingPathComponent("big.yaml").standardized.path): the file is 16 MiB, over the 16 MiB a config file may be"])
+        #expect(many == ["more than 1000 files included in all; include fewer, larger files"])
+    }
+
     @Test func cyclesAreErrors() throws {
         let dir = try ConfigFolder()
         try dir.write("a.yaml", "include: [b.yaml]\n")

@@ -151,16 +151,21 @@ struct PostgresReplicaTests {
         try await Self.commitOnThePrimaryAndWaitForReplay()
 
         // pg_ctl restart reuses the options the replica was started with (postmaster.opts).
-        // Through ExecProbe: spawned and waited for under a deadline, like any plugin.
+        // Not through ExecProbe: its keeper ends whatever a plugin leaves running, and the
+        // restarted server is exactly that. On a thread of its own: waitpid blocks.
         let folder = URL(fileURLWithPath: data).deletingLastPathComponent().path
         let runuser = ["/usr/sbin/runuser", "/sbin/runuser"].first { FileManager.default.isExecutableFile(atPath: $0) } ?? "runuser"
-        var restart = ExecSettings(
-            command: [runuser, "-u", "postgres", "--", "\(bin)/pg_ctl", "-D", data, "-l", "\(folder)/server.log", "-m", "fast", "-w", "-t", "30", "restart"],
-            workingDirectory: folder)
-        restart.environment = [:]
-        let restarted = await (try ExecProbe(spec: ComponentSpec(name: "restart", interval: .seconds(60), timeout: .seconds(40), probe: .exec(restart))))
-            .run(deadline: .now + .seconds(40))
-        try #require(restarted.number("exit_code") == 0, "pg_ctl restart: \(restarted.message) (see \(folder)/server.log)")
+        let argv = [runuser, "-u", "postgres", "--", "\(bin)/pg_ctl", "-D", data, "-l", "\(folder)/server.log", "-m", "fast", "-w", "-t", "30", "restart"]
+        let status = await withCheckedContinuation { (c: CheckedContinuation<Int32, Never>) in
+            Thread {
+                var pid: pid_t = 0
+                guard withCStrings(argv, { posix_spawn(&pid, runuser, nil, nil, $0, environ) }) == 0 else { return c.resume(returning: -1) }
+                var status: Int32 = 0
+                while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+                c.resume(returning: (status >> 8) & 0xff)
+            }.start()
+        }
+        try #require(status == 0, "pg_ctl restart exited \(status) (see \(folder)/server.log)")
         try await Self.waitUntil(
             "pg_is_in_recovery() AND EXISTS (SELECT 1 FROM pg_stat_wal_receiver WHERE status = 'streaming')", port: replica.port)
 

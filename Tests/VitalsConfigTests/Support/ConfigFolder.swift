@@ -3,7 +3,7 @@ import Testing
 @testable import VitalsConfig
 
 /// A temporary folder with config files in it, removed when the test ends.
-final class ConfigFolder {
+final class ConfigFolder: Sendable {
     let url: URL
     init() throws {
         url = FileManager.default.temporaryDirectory.appendingPathComponent("vitals-config-\(UUID().uuidString)")
@@ -49,5 +49,13 @@ func parsed(_ yaml: String, env: [String: String] = [:], file: String = "c.yaml"
     } catch {
         Issue.record("unexpected errors:\n\(error)")
         throw error
+    }
+}
+
+/// Runs `body` on a thread of its own, for a test that does seconds of file work: the
+/// cooperative pool has as many threads as cores, and the tests beside it need them.
+func offThePool<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+    try await withCheckedThrowingContinuation { continuation in
+        Thread { continuation.resume(with: Result { try body() }) }.start()
     }
 }
