@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 CONFIG ?= config/vitals.yaml
 
-.PHONY: run build release test test-env-start bench clean
+.PHONY: run build release test test-env-start bench fuzz soak clean
 
 ## Build in release mode and run the daemon on the embedded default config.
 run: release
@@ -24,6 +24,13 @@ test:
 
 bench: release
 	Benchmarks/run.sh
+
+## libFuzzer on the config loader, perfdata, Redis replies and the HTTP request pipeline:
+## FUZZ_SECONDS each (make test runs each for a few seconds).
+FUZZ_SECONDS ?= 300
+fuzz:
+	@scripts/install-deps.sh build
+	scripts/fuzz.sh $(FUZZ_SECONDS)
 
 clean:
 	rm -rf .build

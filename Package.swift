@@ -65,3 +65,21 @@ let package = Package(
         .testTarget(name: "IntegrationTests", dependencies: ["vitals"], swiftSettings: strict),
     ]
 )
+
+// libFuzzer targets (`make fuzz`, and briefly in `make test`): built only with VITALS_FUZZ set,
+// by scripts/fuzz.sh with `-sanitize=fuzzer,address`, which supplies their `main`.
+if Context.environment["VITALS_FUZZ"] != nil {
+    let fuzzers: [(String, [Target.Dependency])] = [
+        ("FuzzConfig", ["VitalsConfig"]),
+        ("FuzzPerfdata", ["VitalsProbes"]),
+        ("FuzzRedisReply", ["VitalsProbes", "CHiredis"]),
+        ("FuzzRequestHead", ["VitalsServer", "VitalsCore", "VitalsConfig", .product(name: "Logging", package: "swift-log")]),
+    ]
+    package.targets.append(.target(name: "FuzzSupport", path: "Tests/Fuzz/FuzzSupport", swiftSettings: strict))
+    for (name, dependencies) in fuzzers {
+        package.targets.append(
+            .executableTarget(
+                name: name, dependencies: ["FuzzSupport"] + dependencies, path: "Tests/Fuzz/\(name)",
+                swiftSettings: strict))
+    }
+}

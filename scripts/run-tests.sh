@@ -26,4 +26,8 @@ fi
 if [ $status -eq 0 ]; then
     scripts/check-deploy.sh .build/debug/vitals || status=$?
 fi
+# Each libFuzzer target briefly, from its seed corpus (`make fuzz` runs them for longer).
+if [ $status -eq 0 ]; then
+    scripts/fuzz.sh "${VITALS_TEST_FUZZ_SECONDS:-8}" || status=$?
+fi
 exit $status

@@ -1,5 +1,4 @@
 import VitalsCore
-import VitalsServer
 
 /// The health store is what the server reads.
 extension HealthStore: HealthSource {
