@@ -25,6 +25,12 @@ test:
 bench: release
 	Benchmarks/run.sh
 
+## Benchmarks/soak.sh: 2,000 components at 1 s against healthy, refused, hung, reset and slow
+## targets for SOAK_SECONDS; says whether RSS and open fds stay flat.
+SOAK_SECONDS ?= 600
+soak: release
+	DURATION=$(SOAK_SECONDS) Benchmarks/soak.sh
+
 ## libFuzzer on the config loader, perfdata, Redis replies and the HTTP request pipeline:
 ## FUZZ_SECONDS each (make test runs each for a few seconds).
 FUZZ_SECONDS ?= 300
