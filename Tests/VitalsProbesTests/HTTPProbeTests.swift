@@ -75,6 +75,24 @@ import VitalsCore
         #expect(strict.message == "status 302 not in 200")
     }
 
+    /// A TLS peer that announces a 16 MiB ServerHello and then sends without end: OpenSSL's
+    /// own bound on each handshake message (20,000 bytes for a ServerHello, 100 KiB for a
+    /// certificate chain) ends the handshake at once, long before the deadline.
+    @Test func endlessHandshakeEndsAtOpenSSLsBound() async throws {
+        let record: [UInt8] = [0x16, 0x03, 0x03, 0x40, 0x00]  // handshake record, 16 KiB
+        let serverHello: [UInt8] = [0x02, 0xFF, 0xFF, 0xFF]  // ServerHello of 16 MiB
+        let peer = try LoopbackServer(.stream(record + serverHello, unit: Array(repeating: 0x78, count: 4096)))
+        defer { peer.stop() }
+        let start = ContinuousClock.now
+        let result = try await httpProbe("https://127.0.0.1:\(peer.port)/", timeout: .seconds(10)).runOnce()
+        #expect(!result.success)
+        #expect(!result.message.hasPrefix("timeout"), "\(result.message)")
+        #expect(start.duration(to: .now) < .seconds(5))
+        // What the peer wrote includes what loopback's socket buffers took (a few MiB).
+        #expect(peer.sent < 16 << 20, "the handshake let the peer send \(peer.sent) bytes")
+        #expect(result.message.contains("TLS") || result.message.contains("SSL"), "\(result.message)")
+    }
+
     @Test func refusedConnection() async throws {
         let port = try LoopbackServer.closedPort()
         let result = try await httpProbe("http://127.0.0.1:\(port)/health").runOnce()
