@@ -139,6 +139,7 @@ struct DaemonTests {
         let draining = try await vitals.waitFor("/health/ready", timeout: .seconds(3)) { s, _ in s == 503 }
         #expect(draining.body.contains("\"draining\":true"))
         // Liveness stays up while draining: kubelet must not restart a pod that is shutting down.
+        #expect(try await vitals.get("/health/live").status == 200)
         let status = await vitals.waitForExit(timeout: .seconds(10))
         #expect(status == 0)
     }

@@ -34,7 +34,8 @@ struct HostileRequestTests {
         return String(decoding: out, as: UTF8.self)
     }
 
-    @Test func garbageOversizedAndSlowRequests() async throws {
+    /// Slow and trickling clients are in `VitalsServerTests/AbuseTests` (a flood of them).
+    @Test func garbageOversizedAndPipelinedRequests() async throws {
         let target = try TCPTarget()
         try target.open()
         let vitals = try VitalsProcess(configBody: "components:\n  - name: t\n    type: tcp\n    address: \"127.0.0.1:\(target.port)\"\n")

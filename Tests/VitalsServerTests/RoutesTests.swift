@@ -1,10 +1,11 @@
 import Testing
+import VitalsConfig
 import VitalsCore
 @testable import VitalsServer
 
 /// Routing as a plain function: status codes, auth, HEAD, caching, negotiation.
 struct RoutesTests {
-    static func routes(_ source: FakeHealthSource, token: String? = nil) -> HealthRoutes {
+    static func routes(_ source: any HealthSource, token: String? = nil) -> HealthRoutes {
         HealthRoutes(source: source, token: token.map { .init($0) })
     }
 
@@ -40,6 +41,20 @@ struct RoutesTests {
         #expect(after.status.code == 503)
         #expect(after.bodyString.contains("\"failing\":[\"orders-db\"]"))
         #expect(r.answer(HealthRequest(uri: "/health/ready?exclude=orders-db")).status.code == 200)
+    }
+
+    /// `?exclude=` against the real store (not the fake's own recomputation): excluding the
+    /// failing critical component makes readiness 200, excluding another does not.
+    @Test func excludeIsAppliedByTheStore() {
+        let specs = ["orders-db", "cache"].map { ComponentSpec(name: $0, failureThreshold: 1, probe: .memory(MemorySettings())) }
+        let store = HealthStore(components: specs)
+        store.record(component: "cache", result: ProbeResult(success: true, latency: .milliseconds(1), message: "ok"))
+        store.record(component: "orders-db", result: .failure("connection refused"))
+        let r = Self.routes(store)
+        #expect(r.answer(HealthRequest(uri: "/health/ready")).status.code == 503)
+        #expect(r.answer(HealthRequest(uri: "/health/ready?exclude=cache")).status.code == 503)
+        #expect(r.answer(HealthRequest(uri: "/health/ready?exclude=orders-db")).status.code == 200)
+        #expect(r.answer(HealthRequest(uri: "/health/ready?exclude=cache&exclude=orders-db")).status.code == 200)
     }
 
     @Test func tokenProtectsDetailsOnly() {
