@@ -210,8 +210,8 @@ CNF
 }
 
 start_nginx() {
-    local http https expired
-    http=$(free_port); https=$(free_port); expired=$(free_port)
+    local http https expired mtls
+    http=$(free_port); https=$(free_port); expired=$(free_port); mtls=$(free_port)
     local n=$dir/nginx
     mkdir -p "$n/www" "$n/tmp"
     echo '<!doctype html><title>vitals test</title><p>ok</p>' > "$n/www/index.html"
@@ -247,6 +247,15 @@ http {
         ssl_certificate_key $dir/certs/expired.key;
         location / { return 200 'expired\n'; }
     }
+    server {
+        # Requires a client certificate signed by the test CA: 400 without one.
+        listen 127.0.0.1:$mtls ssl;
+        ssl_certificate $dir/certs/server.pem;
+        ssl_certificate_key $dir/certs/server.key;
+        ssl_client_certificate $dir/certs/ca.pem;
+        ssl_verify_client on;
+        location = /health { default_type application/json; return 200 '{"status":"UP","client":"\$ssl_client_s_dn"}'; }
+    }
 }
 CONF
     nginx -c "$n/nginx.conf" -p "$n" -g 'daemon on;'
@@ -255,6 +264,7 @@ CONF
         echo "export VITALS_TEST_HTTP=http://127.0.0.1:$http"
         echo "export VITALS_TEST_HTTPS=https://127.0.0.1:$https"
         echo "export VITALS_TEST_HTTPS_EXPIRED=https://127.0.0.1:$expired"
+        echo "export VITALS_TEST_HTTPS_MTLS=https://127.0.0.1:$mtls"
         echo "export VITALS_TEST_CA_FILE='$dir/certs/ca.pem'"
         echo "export VITALS_TEST_CLIENT_CERT='$dir/certs/client.pem'"
         echo "export VITALS_TEST_CLIENT_KEY='$dir/certs/client.key'"
