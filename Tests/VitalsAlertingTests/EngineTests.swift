@@ -183,7 +183,11 @@ import VitalsCore
 
     /// Validates the exposition with `promtool check metrics` when it is installed.
     func checkWithPromtool(_ text: String) throws {
-        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/promtool") else { return }
+        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/promtool") else {
+            // `make test` installs it: there a missing promtool fails the test, never passes it.
+            if ProcessInfo.processInfo.environment["VITALS_TEST_REQUIRE_SERVERS"] == "1" { Issue.record("promtool is not installed") }
+            return
+        }
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/usr/bin/promtool")
         p.arguments = ["check", "metrics"]

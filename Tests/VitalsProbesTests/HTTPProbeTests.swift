@@ -8,7 +8,7 @@ import VitalsCore
 /// 127.0.0.1. Serialized: the timing assertions (a hung server ends at its deadline) must not
 /// compete with 200 concurrent probes of another test.
 @Suite(.serialized) struct HTTPProbeTests {
-    @Test func healthyEndpointReportsStatusVersionBytesAndPhases() async throws {
+    @Test(.enabled(if: TestServers.nginxAvailable, TestServers.skipNginx)) func healthyEndpointReportsStatusVersionBytesAndPhases() async throws {
         guard let base = TestServers.value("VITALS_TEST_HTTP") else { return }
         let result = try await httpProbe(base + "/health").runOnce()
         #expect(result.success, "\(result.message)")
@@ -25,7 +25,7 @@ import VitalsCore
         #expect(abs(sum - result.latency.seconds) < 0.000_01, "phases \(result.phases) vs \(result.latency)")
     }
 
-    @Test func statusOutsideTheExpectedSetFails() async throws {
+    @Test(.enabled(if: TestServers.nginxAvailable, TestServers.skipNginx)) func statusOutsideTheExpectedSetFails() async throws {
         guard let base = TestServers.value("VITALS_TEST_HTTP") else { return }
         let result = try await httpProbe(base + "/status/503").runOnce()
         #expect(!result.success)
@@ -38,7 +38,7 @@ import VitalsCore
         #expect(accepted.success, "\(accepted.message)")
     }
 
-    @Test func bodyContainsRegexAndJSON() async throws {
+    @Test(.enabled(if: TestServers.nginxAvailable, TestServers.skipNginx)) func bodyContainsRegexAndJSON() async throws {
         guard let base = TestServers.value("VITALS_TEST_HTTP") else { return }
         let url = base + "/health"
         #expect(try await httpProbe(url) { $0.expect.bodyContains = "UP" }.runOnce().success)
@@ -57,7 +57,7 @@ import VitalsCore
         #expect(page.success, "\(page.message)")
     }
 
-    @Test func redirectsFollowedOrNot() async throws {
+    @Test(.enabled(if: TestServers.nginxAvailable, TestServers.skipNginx)) func redirectsFollowedOrNot() async throws {
         guard let base = TestServers.value("VITALS_TEST_HTTP") else { return }
         let followed = try await httpProbe(base + "/redirect") { $0.expect.json = JSONExpectation(path: "$.status", equals: "UP") }.runOnce()
         #expect(followed.success, "\(followed.message)")
@@ -115,7 +115,7 @@ import VitalsCore
         }
     }
 
-    @Test func hungServerEndsAtTheDeadlineWithoutDelayingOthers() async throws {
+    @Test(.enabled(if: TestServers.nginxAvailable, TestServers.skipNginx)) func hungServerEndsAtTheDeadlineWithoutDelayingOthers() async throws {
         guard let base = TestServers.value("VITALS_TEST_HTTP") else { return }
         let hung = try LoopbackServer(.hang)
         defer { hung.stop() }
@@ -154,7 +154,7 @@ import VitalsCore
         #expect(Judge.judge(result, thresholds: thresholds).status == .degraded)
     }
 
-    @Test func httpsWithTheTestCA() async throws {
+    @Test(.enabled(if: TestServers.nginxAvailable, TestServers.skipNginx)) func httpsWithTheTestCA() async throws {
         guard let https = TestServers.value("VITALS_TEST_HTTPS"), let ca = TestServers.value("VITALS_TEST_CA_FILE") else { return }
         let result = try await httpProbe(https + "/health") { $0.tls.caFile = ca }.runOnce()
         #expect(result.success, "\(result.message)")
@@ -167,7 +167,7 @@ import VitalsCore
         #expect(abs(sum - result.latency.seconds) < 0.000_01)
     }
 
-    @Test func serverNameVerifiesAndConnectsToTheURLsHost() async throws {
+    @Test(.enabled(if: TestServers.nginxAvailable, TestServers.skipNginx)) func serverNameVerifiesAndConnectsToTheURLsHost() async throws {
         guard let https = TestServers.value("VITALS_TEST_HTTPS"), let ca = TestServers.value("VITALS_TEST_CA_FILE") else { return }
         // The test certificate names 127.0.0.1 and localhost: checked as `localhost`, it passes...
         let named = try await httpProbe(https + "/health") {
@@ -186,7 +186,7 @@ import VitalsCore
         #expect(wrong.message.contains("orders.internal"), "\(wrong.message)")
     }
 
-    @Test func httpsResetDuringTheHandshakeSaysSo() async throws {
+    @Test(.enabled(if: TestServers.nginxAvailable, TestServers.skipNginx)) func httpsResetDuringTheHandshakeSaysSo() async throws {
         guard let https = TestServers.value("VITALS_TEST_HTTPS") else { return }
         let port = try #require(Int(TestServers.address(of: https).split(separator: ":").last ?? ""))
         let proxy = try ToggleProxy(to: port, on: false)  // accepts, then resets
@@ -206,7 +206,7 @@ import VitalsCore
         #expect(URLParts.serverName("API.internal", for: "https://api.internal/") == nil)
     }
 
-    @Test func httpsWithoutTheCAFailsVerification() async throws {
+    @Test(.enabled(if: TestServers.nginxAvailable, TestServers.skipNginx)) func httpsWithoutTheCAFailsVerification() async throws {
         guard let https = TestServers.value("VITALS_TEST_HTTPS") else { return }
         let result = try await httpProbe(https + "/health") { $0.tls.caFile = nil }.runOnce()
         #expect(!result.success)
@@ -214,14 +214,14 @@ import VitalsCore
         #expect(result.number("cert_expiry") == nil)
     }
 
-    @Test func insecureSkipVerifyStillReportsExpiry() async throws {
+    @Test(.enabled(if: TestServers.nginxAvailable, TestServers.skipNginx)) func insecureSkipVerifyStillReportsExpiry() async throws {
         guard let https = TestServers.value("VITALS_TEST_HTTPS") else { return }
         let result = try await httpProbe(https + "/health") { $0.tls.insecureSkipVerify = true }.runOnce()
         #expect(result.success, "\(result.message)")
         #expect((result.number("cert_expiry") ?? 0) > 0)
     }
 
-    @Test func expiredCertificate() async throws {
+    @Test(.enabled(if: TestServers.nginxAvailable, TestServers.skipNginx)) func expiredCertificate() async throws {
         guard let expired = TestServers.value("VITALS_TEST_HTTPS_EXPIRED"), let ca = TestServers.value("VITALS_TEST_CA_FILE")
         else { return }
         let result = try await httpProbe(expired + "/") { $0.tls.caFile = ca }.runOnce()
@@ -233,7 +233,7 @@ import VitalsCore
         #expect((insecure.number("cert_expiry") ?? 0) < 0)
     }
 
-    @Test func clientCertificate() async throws {
+    @Test(.enabled(if: TestServers.nginxAvailable, TestServers.skipNginx)) func clientCertificate() async throws {
         guard let ca = TestServers.value("VITALS_TEST_CA_FILE"), let cert = TestServers.value("VITALS_TEST_CLIENT_CERT"),
             let key = TestServers.value("VITALS_TEST_CLIENT_KEY")
         else { return }
@@ -252,7 +252,7 @@ import VitalsCore
         #expect(!without.success)
     }
 
-    @Test func bodyCapStopsReadingAndIsNotAnError() async throws {
+    @Test(.enabled(if: TestServers.nginxAvailable, TestServers.skipNginx)) func bodyCapStopsReadingAndIsNotAnError() async throws {
         guard let base = TestServers.value("VITALS_TEST_HTTP") else { return }
         let result = try await httpProbe(base + "/big").runOnce()
         #expect(result.success, "\(result.message)")
@@ -266,7 +266,7 @@ import VitalsCore
         #expect(small.message.hasSuffix("(first 1000 bytes read)"))
     }
 
-    @Test func manyConcurrentProbes() async throws {
+    @Test(.enabled(if: TestServers.nginxAvailable, TestServers.skipNginx)) func manyConcurrentProbes() async throws {
         guard let base = TestServers.value("VITALS_TEST_HTTP") else { return }
         let probe = try httpProbe(base + "/health", timeout: .seconds(10)) { $0.expect.json = JSONExpectation(path: "$.status", equals: "UP") }
         let results = await withTaskGroup(of: ProbeResult.self) { group in
@@ -293,7 +293,7 @@ import VitalsCore
         #expect(result.message == "cancelled")
     }
 
-    @Test func enginePerformsAGeneralPOST() async throws {
+    @Test(.enabled(if: TestServers.nginxAvailable, TestServers.skipNginx)) func enginePerformsAGeneralPOST() async throws {
         guard let base = TestServers.value("VITALS_TEST_HTTP") else { return }
         let response = await CurlEngine.shared.perform(CurlRequest(
             method: "POST", url: base + "/health", headers: [CurlHeader("Content-Type", "application/json")],

@@ -71,7 +71,7 @@ import VitalsCore
         return (proxy, url.replacingOccurrences(of: address, with: "127.0.0.1:\(proxy.port)"))
     }
 
-    @Test func httpRecoversAfterSuccessThreshold() async throws {
+    @Test(.enabled(if: TestServers.nginxAvailable, TestServers.skipNginx)) func httpRecoversAfterSuccessThreshold() async throws {
         guard let http = TestServers.value("VITALS_TEST_HTTP") else { return }
         let (proxy, base) = try Self.proxied(http)
         defer { proxy.stop() }
@@ -81,7 +81,7 @@ import VitalsCore
         try await Self.expectRecovery(spec, probe: try HTTPProbe(spec: spec)) { proxy.isOn = $0 }
     }
 
-    @Test func httpsRecoversAfterSuccessThreshold() async throws {
+    @Test(.enabled(if: TestServers.nginxAvailable, TestServers.skipNginx)) func httpsRecoversAfterSuccessThreshold() async throws {
         guard let https = TestServers.value("VITALS_TEST_HTTPS"), let ca = TestServers.value("VITALS_TEST_CA_FILE") else { return }
         let (proxy, base) = try Self.proxied(https)
         defer { proxy.stop() }
@@ -91,7 +91,7 @@ import VitalsCore
         try await Self.expectRecovery(spec, probe: try HTTPProbe(spec: spec)) { proxy.isOn = $0 }
     }
 
-    @Test func tlsTCPRecoversAfterSuccessThreshold() async throws {
+    @Test(.enabled(if: TestServers.nginxAvailable, TestServers.skipNginx)) func tlsTCPRecoversAfterSuccessThreshold() async throws {
         guard let https = TestServers.value("VITALS_TEST_HTTPS"), let ca = TestServers.value("VITALS_TEST_CA_FILE") else { return }
         let (proxy, _) = try Self.proxied(https)
         defer { proxy.stop() }

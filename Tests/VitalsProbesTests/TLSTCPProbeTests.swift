@@ -20,7 +20,7 @@ import VitalsCore
         await p.run(deadline: .now.advanced(by: p.timeout))
     }
 
-    @Test func handshakeReportsCertificateExpiry() async throws {
+    @Test(.enabled(if: TestServers.nginxAvailable, TestServers.skipNginx)) func handshakeReportsCertificateExpiry() async throws {
         guard let https = TestServers.value("VITALS_TEST_HTTPS"), let ca = TestServers.value("VITALS_TEST_CA_FILE") else { return }
         let result = await run(try probe(TestServers.address(of: https)) { _, tls in tls.caFile = ca })
         #expect(result.success, "\(result.message)")
@@ -31,7 +31,7 @@ import VitalsCore
         #expect(result.phases.map(\.name) == ["dns", "connect", "tls"])
     }
 
-    @Test func serverNameOverride() async throws {
+    @Test(.enabled(if: TestServers.nginxAvailable, TestServers.skipNginx)) func serverNameOverride() async throws {
         guard let https = TestServers.value("VITALS_TEST_HTTPS"), let ca = TestServers.value("VITALS_TEST_CA_FILE") else { return }
         // The test certificate names 127.0.0.1 and localhost: verifying as localhost passes,
         // as another name fails, whatever address is dialled.
@@ -48,7 +48,7 @@ import VitalsCore
         #expect(wrong.message.hasPrefix("TLS: "), "\(wrong.message)")
     }
 
-    @Test func sendAndExpectOverTLS() async throws {
+    @Test(.enabled(if: TestServers.nginxAvailable, TestServers.skipNginx)) func sendAndExpectOverTLS() async throws {
         guard let https = TestServers.value("VITALS_TEST_HTTPS"), let ca = TestServers.value("VITALS_TEST_CA_FILE") else { return }
         let address = TestServers.address(of: https)
         let ok = await run(try probe(address) { s, tls in
@@ -68,7 +68,7 @@ import VitalsCore
         #expect(mismatch.message.hasSuffix("(connection closed)"))
     }
 
-    @Test func verificationFailures() async throws {
+    @Test(.enabled(if: TestServers.nginxAvailable, TestServers.skipNginx)) func verificationFailures() async throws {
         guard let https = TestServers.value("VITALS_TEST_HTTPS"), let expired = TestServers.value("VITALS_TEST_HTTPS_EXPIRED"),
             let ca = TestServers.value("VITALS_TEST_CA_FILE")
         else { return }

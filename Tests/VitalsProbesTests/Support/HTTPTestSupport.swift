@@ -5,8 +5,12 @@ import VitalsCore
 @testable import VitalsProbes
 
 /// The servers `make test` starts, from the environment. With `VITALS_TEST_REQUIRE_SERVERS=1`
-/// a missing variable is a test failure; otherwise the test is skipped with a message.
+/// a missing variable is a test failure; otherwise a test that needs nginx is reported as
+/// skipped, with the reason (`nginxAvailable` in its `.enabled(if:)` trait).
 enum TestServers {
+    static let nginxAvailable = DBServers.required || ProcessInfo.processInfo.environment["VITALS_TEST_HTTP"] != nil
+    static let skipNginx: Comment = "nginx test server not configured (set VITALS_TEST_HTTP and the rest, or run `make test`)"
+
     static func value(_ name: String) -> String? {
         if let v = optional(name) { return v }
         if ProcessInfo.processInfo.environment["VITALS_TEST_REQUIRE_SERVERS"] == "1" {
