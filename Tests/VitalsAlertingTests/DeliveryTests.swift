@@ -16,7 +16,8 @@ final class Reports: Sendable {
 /// Never answers: stands in for a transport that ignores its own timeout.
 struct StuckTransport: HTTPTransport {
     func post(url: String, headers: [(String, String)], body: [UInt8], timeout: Duration) async -> TransportOutcome {
-        await withCheckedContinuation { (_: CheckedContinuation<Void, Never>) in }
+        // An hour, or until cancelled: a continuation never resumed would be leaked instead.
+        try? await Task.sleep(for: .seconds(3600))
         return .status(200)
     }
 }

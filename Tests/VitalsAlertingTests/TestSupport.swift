@@ -205,20 +205,29 @@ final class HTTPReceiver: Sendable {
 
     /// Lets hung answers go (with 200) and stops accepting.
     func close() {
-        let first = state.withLock { s -> Bool in
+        let (unreleased, open) = state.withLock { s -> (Bool, Bool) in
             defer { s.released = true; s.closed = true }
-            return !s.released
+            return (!s.released, !s.closed)
         }
-        if first { for _ in 0..<64 { release.signal() } }
+        if unreleased { for _ in 0..<64 { release.signal() } }
+        guard open else { return }
+        // Wakes the accepting thread, which closes the socket: closed under it, the number
+        // could be reused by another test's socket, which the loop would then accept on.
         shutdown(fd, Int32(SHUT_RDWR))
-        Glibc.close(fd)
+        acceptEnded.wait()
     }
+
+    private let acceptEnded = DispatchSemaphore(value: 0)
 
     private func acceptLoop() {
         while true {
             let conn = accept(fd, nil, nil)
             if conn < 0 {
-                if state.withLock({ $0.closed }) { return }
+                if state.withLock({ $0.closed }) {
+                    Glibc.close(fd)
+                    acceptEnded.signal()
+                    return
+                }
                 continue
             }
             Thread { [self] in self.serve(conn) }.start()

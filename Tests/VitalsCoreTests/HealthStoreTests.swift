@@ -105,11 +105,26 @@ struct HealthStoreTests {
         let events = store.events()
         store.record(component: "a", result: Self.ok)
         store.record(component: "a", result: Self.down)
-        var seen: [HealthEvent] = []
-        for await e in events {
-            seen.append(e)
-            if seen.count == 4 { break }
+        // Bounded: a missing event fails the test instead of waiting for it for ever.
+        let seen = await withTaskGroup(of: [HealthEvent]?.self) { group in
+            group.addTask {
+                var seen: [HealthEvent] = []
+                for await e in events {
+                    seen.append(e)
+                    if seen.count == 4 { break }
+                }
+                return seen
+            }
+            group.addTask {
+                try? await Task.sleep(for: .seconds(10))
+                return nil
+            }
+            let first = await group.next() ?? nil
+            group.cancelAll()
+            return first ?? []
         }
+        #expect(seen.count == 4, "events: \(seen)")
+        guard seen.count == 4 else { return }
         guard case .component(let name, .unknown, .healthy, _, _) = seen[0] else { Issue.record("\(seen)"); return }
         #expect(name == "a")
         guard case .service(.unhealthy, .healthy, _) = seen[1] else { Issue.record("\(seen)"); return }

@@ -42,7 +42,20 @@ final class VitalsProcess: @unchecked Sendable {
         try process.run()
     }
 
-    var stderr: String { String(decoding: stderrPipe.fileHandleForReading.availableData, as: UTF8.self) }
+    /// What the process has logged on stderr so far, without waiting: `availableData` would
+    /// block on an empty pipe for as long as the process lives (a hang instead of a failure).
+    var stderr: String {
+        let fd = stderrPipe.fileHandleForReading.fileDescriptor
+        _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)
+        var out: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 64 * 1024)
+        while true {
+            let n = read(fd, &buffer, buffer.count)
+            if n <= 0 { break }
+            out += buffer[0..<n]
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
 
     /// Everything the process printed on stdout; call once it has exited (reads to EOF).
     var stdoutAfterExit: String { String(decoding: stdoutPipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self) }

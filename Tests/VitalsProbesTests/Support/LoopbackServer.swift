@@ -39,10 +39,19 @@ final class LoopbackServer: Sendable {
         port = Int(UInt16(bigEndian: addr.sin_port))
         let listening = fd
         let held = self.held
+        let acceptEnded = self.acceptEnded
         Thread.detachNewThread {
             while true {
                 let c = accept(listening, nil, nil)
-                if c < 0 { return }
+                if c < 0 {
+                    // Only this thread closes the listening socket, once `stop` has shut it:
+                    // closed under a blocked accept, its number could be reused by another
+                    // test's socket, which this loop would then accept on.
+                    if errno == EINTR { continue }
+                    Glibc.close(listening)
+                    acceptEnded.signal()
+                    return
+                }
                 switch behaviour {
                 case .hang:
                     held.add(c)
@@ -78,13 +87,15 @@ final class LoopbackServer: Sendable {
     }
 
     private let stopped = Atomic<Bool>(false)
+    private let acceptEnded = DispatchSemaphore(value: 0)
 
     /// Idempotent: `deinit` calls it too, and closing a descriptor twice could close another
-    /// test's socket that reused the number.
+    /// test's socket that reused the number. Shutting the listening socket wakes the accepting
+    /// thread, which closes it; `stop` returns once it has.
     func stop() {
         guard !stopped.exchange(true, ordering: .acquiringAndReleasing) else { return }
         shutdown(fd, Int32(SHUT_RDWR))
-        Glibc.close(fd)
+        acceptEnded.wait()
         held.closeAll()
     }
 

@@ -124,13 +124,17 @@ final class ToggleProxy: Sendable {
         }
 
         /// Shuts every forwarded connection down (RST to the client); their threads then end
-        /// and close the descriptors.
+        /// and close the descriptors. Under the lock: a pair leaves the table before its
+        /// descriptors are closed, so every pair seen here still owns its numbers (outside it,
+        /// a number might already be closed and reused by another test).
         func cutAll() {
-            for pair in pairs.withLock({ Array($0.values) }) {
-                var linger = Glibc.linger(l_onoff: 1, l_linger: 0)
-                setsockopt(pair.client, SOL_SOCKET, SO_LINGER, &linger, socklen_t(MemoryLayout<Glibc.linger>.size))
-                shutdown(pair.client, Int32(SHUT_RDWR))
-                shutdown(pair.upstream, Int32(SHUT_RDWR))
+            pairs.withLock { pairs in
+                for pair in pairs.values {
+                    var linger = Glibc.linger(l_onoff: 1, l_linger: 0)
+                    setsockopt(pair.client, SOL_SOCKET, SO_LINGER, &linger, socklen_t(MemoryLayout<Glibc.linger>.size))
+                    shutdown(pair.client, Int32(SHUT_RDWR))
+                    shutdown(pair.upstream, Int32(SHUT_RDWR))
+                }
             }
         }
 
