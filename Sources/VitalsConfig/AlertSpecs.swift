@@ -45,7 +45,15 @@ public struct AlertRuleSpec: Sendable, Equatable {
 
 /// `notifiers:` entries.
 public struct NotifierSpec: Sendable, Equatable {
-    public enum Kind: String, Sendable, Equatable { case webhook, slack, alertmanager }
+    public enum Kind: String, Sendable, Equatable, CaseIterable {
+        case webhook, slack, alertmanager
+
+        /// `webhook, slack or alertmanager`: for the error that names what `type` may be.
+        public static var choices: String {
+            let names = allCases.map(\.rawValue)
+            return names.dropLast().joined(separator: ", ") + " or " + names.last!
+        }
+    }
     public var name: String
     public var kind: Kind
     /// May embed a token (Slack incoming webhooks do): a secret.

@@ -22,7 +22,7 @@ extension ConfigParser {
             var kind: NotifierSpec.Kind?
             if let type = f.string("type") {
                 kind = NotifierSpec.Kind(rawValue: type)
-                if kind == nil { f.error("type", "expected webhook, slack or alertmanager" + f.got("type", type)) }
+                if kind == nil { f.error("type", "expected \(NotifierSpec.Kind.choices)" + f.got("type", type)) }
             }
             let url = f.secret("url")
             if let url, !Syntax.isHTTPURL(url.value) { f.error("url", "expected an http:// or https:// URL with a host") }
