@@ -63,7 +63,7 @@ struct ExecProbeTests {
         #expect(!r.success)
         #expect(r.message == "timeout after 300ms")
         // SIGTERM ends a sleeping shell at once: well within the kill grace.
-        #expect(took < .milliseconds(300) + .milliseconds(200), "took \(took)")
+        #expect(took < .milliseconds(300) + ExecProbe.killGrace, "took \(took)")
         let grandchild = try #require(Int32(try String(contentsOfFile: pidFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)))
         // Gone, or a zombie waiting for its new parent to reap it (kill(pid, 0) succeeds on
         // those): either way no longer running. Signals land asynchronously: a bounded wait.
