@@ -130,7 +130,9 @@ import VitalsCore
         let other = await healthy.runOnce()
         let otherTook = otherStart.duration(to: clock.now)
         #expect(other.success, "\(other.message)")
-        #expect(otherTook < .milliseconds(150), "a healthy probe waited \(otherTook) behind a hung one")
+        // Done before the hung one's deadline: it did not wait behind it (the bound a loaded
+        // machine still meets; the fidelity benchmark measures how fast).
+        #expect(otherTook < .milliseconds(700), "a healthy probe waited \(otherTook) behind a hung one")
         let result = await stuck
         let took = start.duration(to: clock.now)
         #expect(!result.success)

@@ -53,7 +53,8 @@ struct TCPProbeTests {
         let fast = try await Self.probe(greeter.port, expect: "^SSH-2").run(deadline: start + .seconds(1))
         let fastTook = start.duration(to: .now)
         #expect(fast.success)
-        #expect(fastTook < .milliseconds(200), "a hung probe delayed another: \(fastTook)")
+        // Before the hung one's deadline: it did not wait behind it.
+        #expect(fastTook < .seconds(1), "a hung probe delayed another: \(fastTook)")
         #expect(try await !slow.success)
     }
 
