@@ -38,6 +38,28 @@ struct ExecProbeTests {
         #expect(judged == [0: HealthStatus.healthy, 1: .degraded][code] ?? .unhealthy)
     }
 
+    @Test func pluginKilledBySignalIsUnknown() async throws {
+        let r = try await Self.run(["/bin/sh", "-c", "echo 'OK: about to die'; kill -9 $$"])
+        #expect(!r.success)
+        #expect(r.message == "unknown: killed by signal 9")
+        #expect(Judge.judge(r, thresholds: Thresholds()).status == .unhealthy)
+    }
+
+    @Test func stderrIsTheMessageWhenStdoutIsEmpty() async throws {
+        let r = try await Self.run(["/bin/sh", "-c", "echo '  CRITICAL: only on stderr  ' >&2; echo second >&2; exit 2"])
+        #expect(!r.success)
+        #expect(r.message == "CRITICAL: only on stderr")
+    }
+
+    @Test func silentPluginIsJudgedByItsExitCode() async throws {
+        let ok = try await Self.run(["/bin/sh", "-c", "exit 0"])
+        #expect(ok.success)
+        #expect(ok.message == "exit 0")
+        let warn = try await Self.run(["/bin/sh", "-c", "exit 1"])
+        #expect(warn.reportedStatus == .degraded)
+        #expect(warn.message == "exit 1")
+    }
+
     @Test func perfdataBecomesObservationsThatThresholdsJudge() async throws {
         let r = try await Self.run(["./perf"])
         #expect(r.success)
