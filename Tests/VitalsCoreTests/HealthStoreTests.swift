@@ -13,6 +13,23 @@ struct HealthStoreTests {
     static let ok = ProbeResult(success: true, latency: .milliseconds(2), message: "ok")
     static let down = ProbeResult.failure("connection refused")
 
+    /// A reload that changes only thresholds keeps the component (same probe) and its history,
+    /// and judges the next result by the new thresholds.
+    @Test func reloadWithNewThresholdsJudgesTheNextResultByThem() {
+        var spec = Self.spec("a", failures: 1)
+        spec.thresholds = Thresholds(["latency": Threshold(degraded: 0.1, unhealthy: 1, unit: .seconds)])
+        let store = HealthStore(components: [spec])
+        let slowish = ProbeResult(success: true, latency: .milliseconds(50), message: "ok")
+        store.record(component: "a", result: slowish)
+        #expect(store.snapshot().components[0].status == .healthy)
+        spec.thresholds = Thresholds(["latency": Threshold(degraded: 0.01, unhealthy: 1, unit: .seconds)])
+        store.update(components: [spec])
+        #expect(store.snapshot().components[0].status == .healthy, "the state is kept over the reload")
+        #expect(store.snapshot().components[0].history.count == 1, "the history is kept over the reload")
+        store.record(component: "a", result: slowish)
+        #expect(store.snapshot().components[0].status == .degraded)
+    }
+
     @Test func startupCompletesWhenEveryComponentHasAResult() {
         let store = HealthStore(components: [Self.spec("a"), Self.spec("b")])
         #expect(store.readiness()?.ready == false)
