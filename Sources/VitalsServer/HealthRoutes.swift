@@ -139,7 +139,7 @@ public final class HealthRoutes: Sendable {
         case .alerts:
             guard let alerts = extras.alerts else { return .plain(404, "alerting is not configured\n") }
             return HealthAnswer(status: 200, contentType: "application/json", body: alerts())
-        case .notFound:
+        case .notFound, .guardedNotFound:
             return .plain(404, "not found\n")
         }
     }
@@ -158,6 +158,10 @@ enum Route: Equatable {
     case live, ready, startup, health, detailed, metrics, alerts
     case group(String)
     case notFound
+    /// A path in a namespace that needs the token (`/`, `/api/`, `/components/`, `/badge/`) with
+    /// nothing behind it: without the token it is a 401 like its neighbours, so a client without
+    /// the token cannot learn which names exist.
+    case guardedNotFound
 
     init(path: String) {
         switch path {
@@ -172,16 +176,21 @@ enum Route: Equatable {
             let prefix = "/health/group/"
             if path.hasPrefix(prefix), path.count > prefix.count, !path.dropFirst(prefix.count).contains("/") {
                 self = .group(String(path.dropFirst(prefix.count)))
+            } else if path == "/" || Self.guardedPrefixes.contains(where: path.hasPrefix) {
+                self = .guardedNotFound
             } else {
                 self = .notFound
             }
         }
     }
 
+    /// The namespaces spec section 9 puts behind the token besides the fixed paths above.
+    static let guardedPrefixes = ["/api/", "/components/", "/badge/"]
+
     /// With `detailed_token_file` set these need the bearer token; the probe endpoints never do.
     var needsToken: Bool {
         switch self {
-        case .detailed, .metrics, .alerts: true
+        case .detailed, .metrics, .alerts, .guardedNotFound: true
         default: false
         }
     }

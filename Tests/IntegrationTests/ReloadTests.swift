@@ -21,18 +21,34 @@ struct ReloadTests {
               - name: removed
                 type: tcp
                 address: "127.0.0.1:\(target.port)"
+              - name: changed
+                type: tcp
+                address: "127.0.0.1:\(target.port)"
 
             """
         let vitals = try VitalsProcess(configBody: body)
         defer { vitals.stop() }
         try await vitals.waitFor("/health/ready") { s, _ in s == 200 }
         // Let `kept` gather a few results, then reload with `removed` swapped for `added`.
-        try await vitals.waitFor("/metrics") { _, b in b.contains(#"vitals_probes_total{component="kept",type="tcp",result="success"} 3"#) }
+        let before = try await vitals.waitFor("/metrics") { _, b in
+            (MetricSamples(b).value("vitals_probes_total", ["component": "changed", "result": "success"]) ?? 0) >= 10
+        }
+        let keptBefore = try #require(MetricSamples(before.body).value("vitals_probes_total", ["component": "kept", "result": "success"]))
+        let changedBefore = try #require(MetricSamples(before.body).value("vitals_probes_total", ["component": "changed", "result": "success"]))
+        // `changed` gets a new probe (another address on the same open port): its state starts over.
         let file = vitals.folder.appendingPathComponent("vitals.yaml")
         let original = try String(contentsOf: file, encoding: .utf8)
-        try original.replacingOccurrences(of: "name: removed", with: "name: added").write(to: file, atomically: true, encoding: .utf8)
+        let changedAddress = "address: \"127.0.0.1:\(target.port)\"\n"
+        var edited = original.replacingOccurrences(of: "name: removed", with: "name: added")
+        let range = try #require(edited.range(of: changedAddress, options: .backwards))
+        edited.replaceSubrange(range, with: "address: \"localhost:\(target.port)\"\n")
+        try edited.write(to: file, atomically: true, encoding: .utf8)
         vitals.signal(SIGHUP)
         let detailed = try await vitals.waitFor("/health/detailed") { _, b in b.contains("\"added\"") && !b.contains("\"removed\"") }
+        let after = MetricSamples(try await vitals.get("/metrics").body)
+        // Counters: kept goes on from where it was, changed started again from zero.
+        #expect(try #require(after.value("vitals_probes_total", ["component": "kept", "result": "success"])) >= keptBefore)
+        #expect(try #require(after.value("vitals_probes_total", ["component": "changed", "result": "success"])) < changedBefore)
         let json = try #require(try JSONSerialization.jsonObject(with: Data(detailed.body.utf8)) as? [String: Any])
         let kept = try #require((json["components"] as? [[String: Any]])?.first { $0["name"] as? String == "kept" })
         // History survived the reload: more results than the new component could have.
@@ -43,8 +59,13 @@ struct ReloadTests {
         try "components:\n  - name: BAD\n".write(to: file, atomically: true, encoding: .utf8)
         vitals.signal(SIGHUP)
         try await vitals.waitFor("/metrics") { _, b in b.contains("vitals_config_last_reload_successful 0") }
-        let after = try await vitals.get("/health/detailed")
-        #expect(after.body.contains("\"added\"") && after.body.contains("\"kept\""))
+        // The log says why, at the file, line and column of the problem.
+        let log = vitals.stderr
+        let rejected = try #require(log.split(separator: "\n").first { $0.contains("config reload rejected") })
+        #expect(rejected.contains("level=error"))
+        #expect(rejected.contains("vitals.yaml:2:"), "\(rejected)")
+        let running = try await vitals.get("/health/detailed")
+        #expect(running.body.contains("\"added\"") && running.body.contains("\"kept\""))
         #expect(try await vitals.get("/health/ready").status == 200)
     }
 

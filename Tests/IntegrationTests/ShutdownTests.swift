@@ -6,26 +6,13 @@ struct ShutdownTests {
     static let plugins = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .appendingPathComponent("VitalsProbesTests/Fixtures/plugins").path
 
-    static func server(_ name: String) -> String? {
-        if let v = ProcessInfo.processInfo.environment[name], !v.isEmpty { return v }
-        if ProcessInfo.processInfo.environment["VITALS_TEST_REQUIRE_SERVERS"] == "1" {
-            Issue.record("\(name) is not set (VITALS_TEST_REQUIRE_SERVERS=1): run through `make test`")
-        } else {
-            print("skipping: \(name) is not set; `make test` starts the test servers")
-        }
-        return nil
-    }
-
     /// TLS handshakes, libpq and hiredis sessions in flight at SIGTERM, twenty times: OpenSSL's
     /// exit handlers once ran under a thread still inside libcrypto (exit 139 in 2 to 3 of 20).
-    static let serversAvailable = ProcessInfo.processInfo.environment["VITALS_TEST_REQUIRE_SERVERS"] == "1"
-        || ProcessInfo.processInfo.environment["VITALS_TEST_HTTPS"] != nil
-
-    @Test(.enabled(if: serversAvailable, "test servers not configured (run `make test`)"))
+    @Test(.enabled(if: TestEnv.serversAvailable, TestEnv.skipReason))
     func sigtermWithHTTPSPostgresAndRedisInFlightExitsZero() async throws {
-        guard let https = Self.server("VITALS_TEST_HTTPS"), let ca = Self.server("VITALS_TEST_CA_FILE"),
-            let dsn = Self.server("VITALS_TEST_PG_DSN"), let pgPassword = Self.server("VITALS_TEST_PG_PASSWORD"),
-            let redis = Self.server("VITALS_TEST_REDIS"), let redisPassword = Self.server("VITALS_TEST_REDIS_PASSWORD")
+        guard let https = TestEnv.server("VITALS_TEST_HTTPS"), let ca = TestEnv.server("VITALS_TEST_CA_FILE"),
+            let dsn = TestEnv.server("VITALS_TEST_PG_DSN"), let pgPassword = TestEnv.server("VITALS_TEST_PG_PASSWORD"),
+            let redis = TestEnv.server("VITALS_TEST_REDIS"), let redisPassword = TestEnv.server("VITALS_TEST_REDIS_PASSWORD")
         else { return }
         var body = "defaults:\n  interval: 200ms\n  timeout: 150ms\ncomponents:\n"
         for i in 0..<40 {

@@ -1,3 +1,4 @@
+import Foundation
 import Synchronization
 import Testing
 import VitalsConfig
@@ -211,6 +212,75 @@ struct SchedulerTests {
         #expect(probes.map { $0.maxInFlight.load(ordering: .relaxed) }.allSatisfy { $0 == 1 })
     }
 
+    @Test func waitingForTheInFlightCapCountsAsLag() async {
+        let gate = Gate()
+        let first = FakeProbe(gate: gate)
+        let second = FakeProbe()
+        // Two components whose first starts are close; with a cap of one the second waits.
+        let specs = [Self.spec("w0", timeout: .seconds(5)), Self.spec("w1", timeout: .seconds(5))]
+            .sorted { Self.first($0.name) < Self.first($1.name) }
+        let h = Harness([ScheduledComponent(spec: specs[0], probe: first), ScheduledComponent(spec: specs[1], probe: second)], cap: 1)
+        defer {
+            gate.open()
+            h.task.cancel()
+        }
+        let t0 = Self.first(specs[0].name)
+        let t1 = Self.first(specs[1].name)
+        #expect(await h.planned(specs[0].name, at: t0))
+        #expect(await h.planned(specs[1].name, at: t1))
+        h.clock.advance(to: t0)
+        #expect(await eventually { gate.waiting == 1 })
+        h.clock.advance(to: t1)
+        // The second is due but holds no permit: it has not run, and 3 s pass while it waits.
+        h.clock.advance(by: .seconds(3))
+        for _ in 0..<200 { await Task.yield() }
+        #expect(second.runs.load(ordering: .relaxed) == 0)
+        let waitedUntil = h.clock.now
+        gate.open()
+        #expect(await eventually { second.runs.load(ordering: .relaxed) == 1 })
+        // Lag: the first started on time, the second late by the whole wait for the permit.
+        let lag = h.store.schedulerLag()
+        #expect(lag.count == 2)
+        let expected = t1.duration(to: waitedUntil).seconds
+        #expect(abs(lag.sum - expected) < 1e-9, "lag \(lag.sum) s, expected \(expected) s")
+    }
+
+    /// Liveness is the scheduler's heartbeat on the same cooperative pool the probes use: when a
+    /// blocking call starves that pool, `/health/live` fails, and it recovers when the pool does.
+    @Test func livenessFailsWhileTheCooperativePoolIsStarved() async {
+        let store = HealthStore(components: [], stallAfter: .milliseconds(300))
+        let scheduler = Scheduler(clock: ContinuousClock(), store: store, maxConcurrentProbes: 4, heartbeatInterval: .milliseconds(20))
+        let task = Task { await scheduler.run() }
+        defer { task.cancel() }
+        #expect(await eventually { store.liveness().live })
+        // A watcher off the pool: it releases the blockers once it has seen liveness fail, or
+        // after 10 s (then the expectation below fails instead of the test hanging).
+        let release = Flag()
+        let sawStall = Flag()
+        let watcher = Thread {
+            let until = ContinuousClock.now + .seconds(10)
+            while ContinuousClock.now < until {
+                if !store.liveness().live {
+                    sawStall.set()
+                    break
+                }
+                usleep(5_000)
+            }
+            release.set()
+        }
+        watcher.start()
+        // More blocking tasks than the pool has threads: every thread is held by one.
+        let width = ProcessInfo.processInfo.activeProcessorCount * 2
+        await withTaskGroup(of: Void.self) { group in
+            for _ in 0..<width {
+                group.addTask { while !release.isSet { usleep(1_000) } }
+            }
+        }
+        #expect(sawStall.isSet)
+        #expect(store.liveness().checks.first?.detail.hasPrefix("no scheduler progress") == true || store.liveness().live)
+        #expect(await eventually { store.liveness().live })
+    }
+
     @Test func probesStuckPastTheirTimeoutDoNotUseUpTheCap() async {
         let gate = Gate()
         let stuck = FakeProbe(gate: gate)
@@ -280,4 +350,11 @@ struct SchedulerTests {
         await h.task.value
         #expect(h.clock.sleeperDeadlines.isEmpty)
     }
+}
+
+/// A flag one thread sets and others read; shared by reference so a `Thread` can hold it.
+private final class Flag: Sendable {
+    private let value = Atomic<Bool>(false)
+    func set() { value.store(true, ordering: .relaxed) }
+    var isSet: Bool { value.load(ordering: .relaxed) }
 }

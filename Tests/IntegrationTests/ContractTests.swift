@@ -1,0 +1,258 @@
+import Foundation
+import Testing
+
+/// Parts of the contract that only a running daemon can show: who may read which endpoint
+/// (spec section 9), every metric family of spec section 6 on a live scrape, and no secret in
+/// the log or on any endpoint.
+@Suite(.serialized)
+struct ContractTests {
+    static let plugins = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("VitalsProbesTests/Fixtures/plugins").path
+
+    /// With `detailed_token_file` set, every path of spec section 9 that needs the token answers
+    /// 401 without it or with a wrong one, and the probe endpoints answer without it and never
+    /// show a probe message.
+    @Test func theTokenGuardsEveryEndpointOfSection9AndNoProbeEndpoint() async throws {
+        let target = try TCPTarget()
+        try target.open()
+        let closed = try FreePort.pick()
+        let receiver = try WebhookReceiver()
+        let tokenFile = FileManager.default.temporaryDirectory.appendingPathComponent("vitals-token-\(UUID().uuidString)")
+        try "s3cret-token\n".write(to: tokenFile, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(at: tokenFile) }
+        let body = """
+            defaults: { interval: 200ms, timeout: 150ms, failure_threshold: 1 }
+            components:
+              - { name: target, type: tcp, groups: [core], address: "127.0.0.1:\(target.port)" }
+              - { name: optional, type: tcp, critical: false, groups: [core], address: "127.0.0.1:\(closed)" }
+            notifiers:
+              - { name: hook, type: webhook, url: "http://127.0.0.1:\(receiver.port)/hook" }
+            alerts:
+              - { name: optional-down, on: optional, when: unhealthy, for: 0s, notify: [hook] }
+
+            """
+        let vitals = try VitalsProcess(configBody: body, extraServer: "  detailed_token_file: \"\(tokenFile.path)\"\n")
+        defer { vitals.stop() }
+        try await vitals.waitFor("/health/ready") { s, _ in s == 200 }
+        try await vitals.waitFor("/health") { _, b in b.contains("\"unhealthy\":1") }
+
+        let guarded = [
+            "/health/detailed", "/metrics", "/alerts", "/", "/api/v1/components", "/api/v1/components/target/history",
+            "/components/target", "/badge/target/status.svg",
+        ]
+        for path in guarded {
+            let bare = try await vitals.get(path)
+            #expect(bare.status == 401, "\(path) without the token")
+            #expect(!bare.body.contains("target") && !bare.body.contains("refused"), "\(path) leaks to a client without the token")
+            #expect(try await vitals.get(path, headers: ["Authorization": "Bearer wrong"]).status == 401, "\(path) with a wrong token")
+            #expect(try await vitals.get(path, headers: ["Authorization": "s3cret-token"]).status == 401, "\(path) without the Bearer scheme")
+            let ok = try await vitals.get(path, headers: ["Authorization": "Bearer s3cret-token"])
+            #expect(ok.status != 401, "\(path) with the token")
+            #expect(!ok.body.contains("s3cret-token"))
+        }
+        for path in ["/health/detailed", "/metrics", "/alerts"] {
+            #expect(try await vitals.get(path, headers: ["Authorization": "Bearer s3cret-token"]).status == 200, "\(path)")
+        }
+        let open = [
+            "/health/live", "/livez", "/health/ready", "/readyz", "/health/startup", "/health", "/health/group/core",
+            "/health/ready?verbose", "/health/live?verbose", "/health/group/core?verbose",
+        ]
+        for path in open {
+            let answer = try await vitals.get(path)
+            #expect(answer.status != 401, "\(path) must never need the token")
+            #expect(!answer.body.contains("refused") && !answer.body.contains("127.0.0.1"), "\(path) reveals a probe message: \(answer.body)")
+        }
+        // Like readiness over its members: the unhealthy non-critical member does not fail it.
+        #expect(try await vitals.get("/health/group/core").status == 200)
+        #expect(try await vitals.get("/health/ready").status == 200)
+    }
+
+    /// One scrape of a daemon running an HTTPS, a disk, a memory, an exec (with perfdata) and a
+    /// failing TCP probe, with an alert delivered: every family of spec section 6 is there with
+    /// its labels, the text passes `promtool check metrics`, and it answers 200 while the service
+    /// is unhealthy. (`vitals_storage_*` come with the storage issue.)
+    @Test(.enabled(if: TestEnv.serversAvailable, TestEnv.skipReason))
+    func everyMetricFamilyOfSection6IsOnALiveScrape() async throws {
+        guard let https = TestEnv.server("VITALS_TEST_HTTPS"), let ca = TestEnv.server("VITALS_TEST_CA_FILE") else { return }
+        let closed = try FreePort.pick()
+        let receiver = try WebhookReceiver()
+        let body = """
+            defaults: { interval: 500ms, timeout: 400ms, failure_threshold: 1 }
+            components:
+              - { name: web, type: http, url: "\(https)/health", tls: { ca_file: "\(ca)" } }
+              - { name: root-disk, type: disk, path: / }
+              - { name: memory, type: memory }
+              - { name: queue, type: exec, command: ["\(Self.plugins)/perf"] }
+              - { name: db, type: tcp, address: "127.0.0.1:\(closed)" }
+            notifiers:
+              - { name: hook, type: webhook, url: "http://127.0.0.1:\(receiver.port)/hook" }
+            alerts:
+              - { name: db-down, on: db, when: unhealthy, for: 0s, notify: [hook] }
+
+            """
+        let vitals = try VitalsProcess(configBody: body)
+        defer { vitals.stop() }
+        #expect(await receiver.waitFor { $0.contains { $0.contains("\"status\":\"firing\"") } })
+        let scrape = try await vitals.waitFor("/metrics") { _, b in
+            b.contains(#"vitals_alerts_sent_total{notifier="hook",result="success"}"#)
+                && ["web", "root-disk", "memory", "queue", "db"].allSatisfy { b.contains("vitals_probe_success{component=\"\($0)\"") }
+        }
+        #expect(scrape.status == 200, "a scrape never answers 503, even with the service unhealthy")
+        try Promtool.checkMetrics(scrape.body)
+        let samples = MetricSamples(scrape.body)
+
+        func has(_ name: String, _ labels: [String: String] = [:]) {
+            let found = samples.contains(name, labels)
+            #expect(found, "\(name)\(labels) is missing from the scrape")
+        }
+        for c in [("web", "http"), ("root-disk", "disk"), ("memory", "memory"), ("queue", "exec"), ("db", "tcp")] {
+            let l = ["component": c.0, "type": c.1]
+            has("vitals_probe_success", l)
+            has("vitals_probe_duration_seconds_bucket", l.merging(["le": "+Inf"]) { a, _ in a })
+            has("vitals_probe_duration_seconds_sum", l)
+            has("vitals_probe_duration_seconds_count", l)
+            for status in ["healthy", "degraded", "unhealthy", "unknown"] {
+                has("vitals_component_status", l.merging(["status": status]) { a, _ in a })
+            }
+            has("vitals_component_consecutive_failures", l)
+        }
+        // The state set: exactly one status is 1 per component.
+        for name in ["web", "db"] {
+            let ones = samples.all("vitals_component_status").filter { $0.labels["component"] == name && $0.value == 1 }
+            #expect(ones.count == 1)
+        }
+        #expect(samples.value("vitals_component_status", ["component": "db", "status": "unhealthy"]) == 1)
+        #expect(samples.value("vitals_probe_success", ["component": "db", "type": "tcp"]) == 0)
+        #expect((samples.value("vitals_component_consecutive_failures", ["component": "db", "type": "tcp"]) ?? 0) >= 1)
+        has("vitals_probes_total", ["component": "web", "type": "http", "result": "success"])
+        has("vitals_probes_total", ["component": "db", "type": "tcp", "result": "failure"])
+        for phase in ["dns", "connect", "tls", "ttfb", "transfer"] {
+            has("vitals_probe_phase_duration_seconds", ["component": "web", "type": "http", "phase": phase])
+        }
+        #expect((samples.value("vitals_probe_phase_duration_seconds", ["component": "web", "phase": "tls"]) ?? 0) > 0)
+        #expect(samples.value("vitals_http_status_code", ["component": "web", "type": "http"]) == 200)
+        let expiry = try #require(samples.value("vitals_tls_cert_expiry_timestamp_seconds", ["component": "web", "type": "http"]))
+        #expect(expiry > Date().timeIntervalSince1970 && expiry < Date().timeIntervalSince1970 + 31 * 86400, "the test certificate ends in 30 days")
+        let used = try #require(samples.value("vitals_disk_used_ratio", ["component": "root-disk", "type": "disk"]))
+        #expect(used > 0 && used < 1)
+        let available = try #require(samples.value("vitals_memory_available_ratio", ["component": "memory", "type": "memory"]))
+        #expect(available > 0 && available < 1)
+        has("vitals_component_last_success_timestamp_seconds", ["component": "web", "type": "http"])
+        // Every numeric observation, exec perfdata included.
+        #expect(samples.value("vitals_probe_observation", ["component": "queue", "type": "exec", "name": "queue depth"]) == 42)
+        has("vitals_probe_observation", ["component": "web", "type": "http", "name": "status_code"])
+        for s in ["healthy", "degraded", "unhealthy", "unknown"] { has("vitals_service_status", ["status": s]) }
+        #expect(samples.value("vitals_service_status", ["status": "unhealthy"]) == 1)
+        has("vitals_scheduler_lag_seconds_bucket", ["le": "+Inf"])
+        has("vitals_scheduler_lag_seconds_count")
+        has("vitals_alerts_sent_total", ["notifier": "hook", "result": "success"])
+        #expect(samples.value("vitals_config_last_reload_successful") == 1)
+        #expect(samples.all("vitals_build_info").first?.labels["version"]?.isEmpty == false)
+        for p in ["process_resident_memory_bytes", "process_cpu_seconds_total", "process_open_fds"] {
+            #expect((samples.value(p) ?? 0) > 0, "\(p)")
+        }
+    }
+
+    /// Secrets of every kind where a probe or a notifier could echo them: none reaches the log,
+    /// `/health/detailed`, `/metrics` or `/alerts`.
+    @Test func noSecretReachesTheLogOrAnyEndpoint() async throws {
+        let closed = try FreePort.pick()
+        let receiver = try WebhookReceiver()
+        let secrets = [
+            "pg-Password-81x", "redis-Password-27q", "url-Userinfo-55k", "header-Value-19z", "plugin-Env-73m", "webhook-Header-44p",
+            "webhook-Query-62r",
+        ]
+        let body = """
+            defaults: { interval: 200ms, timeout: 150ms, failure_threshold: 1 }
+            components:
+              - { name: db, type: postgres, dsn: "postgres://vitals:\(secrets[0])@127.0.0.1:\(closed)/vitals?sslmode=disable" }
+              - { name: cache, type: redis, address: "127.0.0.1:\(closed)", password: "\(secrets[1])" }
+              - name: api
+                type: http
+                url: "http://vitals:\(secrets[2])@127.0.0.1:\(closed)/health"
+                headers: { Authorization: "Bearer \(secrets[3])" }
+              - name: plugin
+                type: exec
+                command: ["/bin/sh", "-c", "echo CRITICAL: token is $API_TOKEN; exit 2"]
+                env: { API_TOKEN: "\(secrets[4])" }
+            notifiers:
+              - name: hook
+                type: webhook
+                url: "http://127.0.0.1:\(receiver.port)/hook?key=\(secrets[6])"
+                headers: { X-Token: "\(secrets[5])" }
+            alerts:
+              - { name: any-down, on: any-component, when: unhealthy, for: 0s, notify: [hook] }
+
+            """
+        let vitals = try VitalsProcess(configBody: body)
+        defer { vitals.stop() }
+        #expect(await receiver.waitFor { $0.contains { $0.contains("\"status\":\"firing\"") } })
+        let detailed = try await vitals.waitFor("/health/detailed") { _, b in
+            ["db", "cache", "api"].allSatisfy { b.contains("\"name\":\"\($0)\"") } && b.components(separatedBy: "\"unhealthy\"").count > 3
+                && b.contains("CRITICAL: token is")
+        }
+        let views = [
+            detailed.body, try await vitals.get("/metrics").body, try await vitals.get("/alerts").body,
+            try await vitals.get("/health/detailed", headers: ["Accept": "application/health+json"]).body,
+        ]
+        vitals.signal(SIGTERM)
+        #expect(await vitals.waitForExit(timeout: .seconds(20)) == 0)
+        let log = vitals.stderrAfterExit
+        #expect(log.contains("plugin"), "the log shows the plugin's status change")
+        for secret in secrets {
+            #expect(!log.contains(secret), "\(secret) is in the log")
+            for view in views { #expect(!view.contains(secret), "\(secret) is in an endpoint: \(view.prefix(300))") }
+        }
+        // The receiver is the notifier's destination: it may see its own header, never a probe's secret.
+        for secret in secrets[0...4] { #expect(!receiver.bodies.joined().contains(secret), "\(secret) reached the webhook") }
+    }
+}
+
+/// The samples of a Prometheus text exposition, by name and labels.
+struct MetricSamples {
+    struct Sample {
+        var name: String
+        var labels: [String: String]
+        var value: Double
+    }
+    let samples: [Sample]
+
+    init(_ text: String) {
+        var out: [Sample] = []
+        for line in text.split(separator: "\n") where !line.hasPrefix("#") {
+            guard let space = line.lastIndex(of: " ") else { continue }
+            let series = line[..<space]
+            let value = Double(line[line.index(after: space)...]) ?? .nan
+            var labels: [String: String] = [:]
+            var name = Substring(series)
+            if let brace = series.firstIndex(of: "{") {
+                name = series[..<brace]
+                var rest = series[series.index(after: brace)...].dropLast()
+                while let eq = rest.firstIndex(of: "=") {
+                    let key = rest[..<eq].trimmingCharacters(in: CharacterSet(charactersIn: ", "))
+                    var i = rest.index(eq, offsetBy: 2)
+                    var v = ""
+                    while i < rest.endIndex, rest[i] != "\"" {
+                        if rest[i] == "\\" { i = rest.index(after: i) }
+                        v.append(rest[i])
+                        i = rest.index(after: i)
+                    }
+                    labels[key] = v
+                    rest = i < rest.endIndex ? rest[rest.index(after: i)...] : ""
+                }
+            }
+            out.append(Sample(name: String(name), labels: labels, value: value))
+        }
+        samples = out
+    }
+
+    func all(_ name: String) -> [Sample] { samples.filter { $0.name == name } }
+
+    func matching(_ name: String, _ labels: [String: String]) -> Sample? {
+        samples.first { s in s.name == name && labels.allSatisfy { s.labels[$0.key] == $0.value } }
+    }
+
+    func contains(_ name: String, _ labels: [String: String] = [:]) -> Bool { matching(name, labels) != nil }
+
+    func value(_ name: String, _ labels: [String: String] = [:]) -> Double? { matching(name, labels)?.value }
+}

@@ -1,0 +1,25 @@
+import Foundation
+import Testing
+
+/// The servers `make test` starts, as the integration tests read them.
+enum TestEnv {
+    /// A server's address from the environment. Under `make test` (`VITALS_TEST_REQUIRE_SERVERS=1`)
+    /// a missing one is a recorded failure; elsewhere the test that needs it is skipped by
+    /// `serversAvailable` and this says why.
+    static func server(_ name: String) -> String? {
+        if let v = ProcessInfo.processInfo.environment[name], !v.isEmpty { return v }
+        if ProcessInfo.processInfo.environment["VITALS_TEST_REQUIRE_SERVERS"] == "1" {
+            Issue.record("\(name) is not set (VITALS_TEST_REQUIRE_SERVERS=1): run through `make test`")
+        } else {
+            print("skipping: \(name) is not set; `make test` starts the test servers")
+        }
+        return nil
+    }
+
+    /// True under `make test` and wherever the test servers were started by hand; a test that
+    /// needs them is `.enabled(if: TestEnv.serversAvailable, ...)`, so elsewhere it is a skip.
+    static let serversAvailable = ProcessInfo.processInfo.environment["VITALS_TEST_REQUIRE_SERVERS"] == "1"
+        || ProcessInfo.processInfo.environment["VITALS_TEST_HTTPS"] != nil
+
+    static let skipReason: Comment = "test servers not configured (run `make test`)"
+}
