@@ -36,16 +36,24 @@ start_postgres() {
 local all all trust
 host all postgres 127.0.0.1/32 trust
 host replication postgres 127.0.0.1/32 trust
+hostssl all vitals_tls 127.0.0.1/32 scram-sha-256
+hostnossl all vitals_tls 127.0.0.1/32 reject
 host all all 127.0.0.1/32 scram-sha-256
 HBA
+    # TLS with the test CA's server certificate; the role vitals_tls may only log in over it.
+    cp "$dir/certs/server.pem" "$dir/certs/server.key" "$dir/pg/"
+    chown postgres:postgres "$dir/pg/server.pem" "$dir/pg/server.key"
+    chmod 600 "$dir/pg/server.key"
     runuser -u postgres -- "$bin/pg_ctl" -D "$dir/pg/data" -l "$dir/pg/server.log" -w -t 30 \
-        -o "-p $port -k $dir/pg -c listen_addresses=127.0.0.1 -c fsync=off" start >/dev/null
+        -o "-p $port -k $dir/pg -c listen_addresses=127.0.0.1 -c fsync=off -c ssl=on -c ssl_cert_file=$dir/pg/server.pem -c ssl_key_file=$dir/pg/server.key" start >/dev/null
     local password=vitals-pg-$RANDOM$RANDOM
     runuser -u postgres -- "$bin/psql" -q -h "$dir/pg" -p "$port" -U postgres -c "CREATE ROLE vitals LOGIN PASSWORD '$password'" \
+        -c "CREATE ROLE vitals_tls LOGIN PASSWORD '$password'" \
         -c "CREATE DATABASE vitals OWNER vitals" >/dev/null
     {
         echo "export VITALS_TEST_PG_DSN='postgres://vitals@127.0.0.1:$port/vitals?sslmode=disable'"
         echo "export VITALS_TEST_PG_PASSWORD='$password'"
+        echo "export VITALS_TEST_PG_TLS_DSN='postgres://vitals_tls@127.0.0.1:$port/vitals'"
         echo "export VITALS_TEST_PG_PORT=$port"
         echo "export VITALS_TEST_PG_SOCKET_DIR='$dir/pg'"
     } >> "$dir/env"
@@ -161,6 +169,30 @@ CONF
     echo "$port"
 }
 
+# A standalone Redis of the tests' own, with maxmemory set: the memory-percent test reads a real
+# limit, and the slow-answer test pauses its clients (CLIENT PAUSE) without holding up the others.
+start_redis_limited() {
+    local port password
+    port=$(free_port)
+    password=$(cat "$dir/redis/password")
+    mkdir -p "$dir/redis-limited"
+    cat > "$dir/redis-limited/redis.conf" <<CONF
+port $port
+bind 127.0.0.1
+daemonize yes
+pidfile $dir/redis-limited/redis.pid
+logfile $dir/redis-limited/redis.log
+dir $dir/redis-limited
+save ""
+appendonly no
+maxmemory 64mb
+requirepass $password
+CONF
+    redis-server "$dir/redis-limited/redis.conf"
+    wait_for "redis (limited)" redis-cli -p "$port" -a "$password" --no-auth-warning ping
+    echo "export VITALS_TEST_REDIS_LIMITED=127.0.0.1:$port" >> "$dir/env"
+}
+
 start_redis_replicas() {
     local password up down dead
     password=$(cat "$dir/redis/password")
@@ -239,6 +271,16 @@ http {
         location = /status/503 { return 503; }
         location = /status/404 { return 404; }
         location = /redirect { return 302 /health; }
+        # An echo of what the probe sent: nginx reads the body only when it proxies, so /echo
+        # passes the method, a test header, the content type and the body on to /echo-reply.
+        location = /echo {
+            proxy_pass http://127.0.0.1:$http/echo-reply;
+            proxy_set_header X-Echo-Body \$request_body;
+        }
+        location = /echo-reply {
+            default_type text/plain;
+            return 200 "method=\$request_method header=\$http_x_vitals_test type=\$http_content_type body=\$http_x_echo_body\n";
+        }
         location / { }
     }
     server {
@@ -296,6 +338,7 @@ start)
     start_postgres_replica
     start_redis
     start_redis_replicas
+    start_redis_limited
     start_nginx
     start_alertmanager
     echo "test-env: servers up in $dir" >&2
@@ -307,7 +350,7 @@ stop)
         [ -d "$dir/pgr/data" ] && runuser -u postgres -- "$(cat "$dir/pg/bin")/pg_ctl" -D "$dir/pgr/data" -m immediate stop >/dev/null 2>&1 || true
         runuser -u postgres -- "$(cat "$dir/pg/bin")/pg_ctl" -D "$dir/pg/data" -m immediate stop >/dev/null 2>&1 || true
     fi
-    for pidfile in "$dir/redis-replica/redis.pid" "$dir/redis-replica-down/redis.pid" "$dir/redis/redis.pid" \
+    for pidfile in "$dir/redis-replica/redis.pid" "$dir/redis-replica-down/redis.pid" "$dir/redis/redis.pid" "$dir/redis-limited/redis.pid" \
         "$dir/nginx/nginx.pid" "$dir/am/pid"; do
         [ -f "$pidfile" ] && kill "$(cat "$pidfile")" 2>/dev/null || true
     done

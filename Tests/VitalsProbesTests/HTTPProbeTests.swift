@@ -141,6 +141,44 @@ import VitalsCore
         #expect(took < .milliseconds(800) + Timing.slack, "the hung probe ended \(took) after its start, deadline 800ms")
     }
 
+    /// nginx echoes what arrived (`/echo` proxies to a location that prints the method, a
+    /// header, the content type and the body): the probe sends the configured ones.
+    @Test(.enabled(if: TestServers.nginxAvailable, TestServers.skipNginx)) func methodHeadersAndBodyReachTheServer() async throws {
+        guard let base = TestServers.value("VITALS_TEST_HTTP") else { return }
+        let post = try await httpProbe(base + "/echo") {
+            $0.method = "POST"
+            $0.headers = [(name: "X-Vitals-Test", value: Secret("probe-42")), (name: "Content-Type", value: Secret("application/json"))]
+            $0.body = #"{"ping":1}"#
+            $0.expect.bodyContains = #"method=POST header=probe-42 type=application/json body={"ping":1}"#
+        }.runOnce()
+        #expect(post.success, "\(post.message)")
+        let put = try await httpProbe(base + "/echo") {
+            $0.method = "PUT"
+            $0.body = "state=on"
+            $0.expect.bodyRegex = "^method=PUT header= type=[^ ]* body=state=on$"
+        }.runOnce()
+        #expect(put.success, "\(put.message)")
+        let plain = try await httpProbe(base + "/echo") { $0.expect.bodyContains = "method=GET header= type= body=\n" }.runOnce()
+        #expect(plain.success, "\(plain.message)")
+    }
+
+    /// `cert_expiry` is judged like any observation, lower is worse: the test certificate ends
+    /// in 30 days, so `{ degraded: 60d, unhealthy: 3d }` is degraded, `{ degraded: 14d, ... }` healthy.
+    @Test(.enabled(if: TestServers.nginxAvailable, TestServers.skipNginx)) func certExpiryIsJudged() async throws {
+        guard let https = TestServers.value("VITALS_TEST_HTTPS"), let ca = TestServers.value("VITALS_TEST_CA_FILE") else { return }
+        let result = try await httpProbe(https + "/health") { $0.tls.caFile = ca }.runOnce()
+        #expect(result.success, "\(result.message)")
+        let day = 86_400.0
+        let soon = Thresholds(["cert_expiry": Threshold(degraded: 60 * day, unhealthy: 3 * day, direction: .lowerIsWorse, unit: .seconds)])
+        let judged = Judge.judge(result, thresholds: soon)
+        #expect(judged.status == .degraded)
+        #expect(judged.reason?.contains("cert_expiry") == true, "\(String(describing: judged.reason))")
+        let later = Thresholds(["cert_expiry": Threshold(degraded: 14 * day, unhealthy: 3 * day, direction: .lowerIsWorse, unit: .seconds)])
+        #expect(Judge.judge(result, thresholds: later).status == .healthy)
+        let gone = Thresholds(["cert_expiry": Threshold(degraded: 90 * day, unhealthy: 45 * day, direction: .lowerIsWorse, unit: .seconds)])
+        #expect(Judge.judge(result, thresholds: gone).status == .unhealthy)
+    }
+
     @Test func slowAnswerIsMeasuredAndJudgedDegraded() async throws {
         let slow = try LoopbackServer(.reply(httpReply(), after: .milliseconds(150)))
         defer { slow.stop() }

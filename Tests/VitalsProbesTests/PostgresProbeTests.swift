@@ -57,6 +57,30 @@ struct PostgresProbeTests {
         DBTest.expectClean(r.message, secrets: [pg.password])
     }
 
+    /// TLS to the real server: the role `vitals_tls` may log in only over TLS (`hostssl`, and
+    /// `hostnossl ... reject`), so a success with `sslmode=require` shows the session is encrypted;
+    /// `verify-full` checks the test CA and the address in the certificate.
+    @Test func tlsWithSslmodeRequireAndVerifyFull() async throws {
+        let pg = try DBServers.postgres()
+        let tls = try DBServers.variable("VITALS_TEST_PG_TLS_DSN")
+        let ca = try DBServers.variable("VITALS_TEST_CA_FILE")
+        let required = try await Self.probe(dsn: tls + "?sslmode=require", password: pg.password).run(deadline: .now + .seconds(2))
+        #expect(required.success, "\(required.message)")
+        let verified = try await Self.probe(dsn: tls + "?sslmode=verify-full&sslrootcert=\(ca)", password: pg.password)
+            .run(deadline: .now + .seconds(2))
+        #expect(verified.success, "\(verified.message)")
+        // The same role without TLS is refused by the server: the success above was over TLS.
+        let plain = try await Self.probe(dsn: tls + "?sslmode=disable", password: pg.password).run(deadline: .now + .seconds(2))
+        #expect(!plain.success)
+        #expect(plain.message.contains("no encryption"), "\(plain.message)")
+        // A root that did not sign the server's certificate fails verification.
+        let wrongRoot = try await Self.probe(dsn: tls + "?sslmode=verify-full&sslrootcert=/etc/ssl/certs/ca-certificates.crt", password: pg.password)
+            .run(deadline: .now + .seconds(2))
+        #expect(!wrongRoot.success)
+        #expect(wrongRoot.message.contains("certificate verify failed"), "\(wrongRoot.message)")
+        for r in [required, verified, plain, wrongRoot] { DBTest.expectClean(r.message, secrets: [pg.password]) }
+    }
+
     @Test func expectedPrimaryIsHealthy() async throws {
         let (probe, _) = try Self.healthy(role: .primary)
         let r = await probe.run(deadline: .now + .seconds(2))

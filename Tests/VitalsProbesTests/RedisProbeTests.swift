@@ -138,25 +138,45 @@ struct RedisProbeTests {
         #expect(peer.sent < 16 << 20, "the probe let the peer send \(peer.sent) bytes")
     }
 
+    /// A real server answering late: another client pauses every client of the tests' own
+    /// limited Redis (`CLIENT PAUSE`), so the probe's answer waits for the pause to end.
     @Test func slowAnswerIsJudgedByLatency() async throws {
-        let fake = try FakeRedis(delay: .milliseconds(200), answer: FakeReplies.master)
-        defer { fake.stop() }
+        let redis = try DBServers.redis()
+        let limited = try DBServers.variable("VITALS_TEST_REDIS_LIMITED")
         let thresholds = DBTest.latencyThreshold(degraded: .milliseconds(100))
-        let r = try await Self.probe("127.0.0.1:\(fake.port)", thresholds: thresholds).run(deadline: .now + .seconds(2))
+        try RedisCLI.run(limited, password: redis.password, "CLIENT", "PAUSE", "400", "ALL")
+        let r = try await Self.probe(limited, password: redis.password, thresholds: thresholds).run(deadline: .now + .seconds(5))
         #expect(r.success, "\(r.message)")
-        #expect(r.latency >= .milliseconds(200))
+        #expect(r.latency >= .milliseconds(200), "the answer came \(r.latency) after the start, inside a 400 ms pause")
         #expect(Judge.judge(r, thresholds: thresholds).status == .degraded)
+        // Paused past its deadline: a timeout, at the deadline.
+        try RedisCLI.run(limited, password: redis.password, "CLIENT", "PAUSE", "1500", "ALL")
+        let start = ContinuousClock.now
+        let late = try await Self.probe(limited, password: redis.password, timeout: .milliseconds(300)).run(deadline: start + .milliseconds(300))
+        #expect(!late.success)
+        #expect(late.message == "timeout after 300ms", "\(late.message)")
+        #expect(start.duration(to: .now) < .milliseconds(300) + Timing.slack)
+        try RedisCLI.run(limited, password: redis.password, "CLIENT", "UNPAUSE")
     }
 
+    /// The limited server has `maxmemory 64mb`: the probe reports the real limit, the percentage
+    /// of it in use, and thresholds judge that percentage.
     @Test func maxmemoryGivesAPercentageThatThresholdsJudge() async throws {
-        let fake = try FakeRedis(answer: FakeReplies.master)
-        defer { fake.stop() }
-        let thresholds = Thresholds(["used_memory_percent": Threshold(degraded: 80, unhealthy: 95, unit: .percent)])
-        let r = try await Self.probe("127.0.0.1:\(fake.port)", thresholds: thresholds).run(deadline: .now + .seconds(2))
-        #expect(r.message == "PONG, redis 7.2.4, role master")
-        #expect(r.number("used_memory_percent") == 90)
-        #expect(r.number("maxmemory") == 1000)
+        let redis = try DBServers.redis()
+        let limited = try DBServers.variable("VITALS_TEST_REDIS_LIMITED")
+        let thresholds = Thresholds(["used_memory_percent": Threshold(degraded: 0.01, unhealthy: 99, unit: .percent)])
+        let r = try await Self.probe(limited, password: redis.password, thresholds: thresholds).run(deadline: .now + .seconds(2))
+        Self.expectHealthy(r, secrets: [redis.password])
+        let limit: Double = 64 * 1024 * 1024
+        let maxmemory = try #require(r.number("maxmemory"))
+        #expect(maxmemory == limit)
+        let used = try #require(r.number("used_memory"))
+        let percent = try #require(r.number("used_memory_percent"))
+        #expect(abs(percent - used / limit * 100) < 1e-6)
+        #expect(percent > 0.01 && percent < 99)
         #expect(Judge.judge(r, thresholds: thresholds).status == .degraded)
+        let roomy = Thresholds(["used_memory_percent": Threshold(degraded: 80, unhealthy: 95, unit: .percent)])
+        #expect(Judge.judge(r, thresholds: roomy).status == .healthy)
     }
 
     @Test func replicaWithItsLinkDownIsUnhealthy() async throws {
@@ -257,4 +277,18 @@ struct RedisProbeTextTests {
     // The hiredis constants, without importing the C module into the tests.
     let REDIS_ERR_IO_: Int32 = 1
     let REDIS_ERR_PROTOCOL_: Int32 = 4
+}
+
+/// `redis-cli` from Debian's redis-tools, for what a test does to a server as another client.
+enum RedisCLI {
+    static func run(_ address: String, password: String, _ arguments: String...) throws {
+        let parts = address.split(separator: ":")
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/redis-cli")
+        p.arguments = ["-h", String(parts[0]), "-p", String(parts[1]), "-a", password, "--no-auth-warning"] + arguments
+        p.standardOutput = FileHandle.nullDevice
+        try p.run()
+        p.waitUntilExit()
+        #expect(p.terminationStatus == 0, "redis-cli \(arguments.joined(separator: " "))")
+    }
 }

@@ -69,7 +69,7 @@ enum DBServers {
         (try variable("VITALS_TEST_REDIS_REPLICA"), try variable("VITALS_TEST_REDIS_REPLICA_DOWN"))
     }
 
-    private static func variable(_ name: String) throws -> String {
+    static func variable(_ name: String) throws -> String {
         try #require(env[name], "\(name) is not set")
     }
 }
