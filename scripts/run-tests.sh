@@ -13,11 +13,16 @@ scripts/test-env.sh start "$env_dir"
 source "$env_dir/env"
 
 status=0
+phase() { echo "run-tests: $1 took $((SECONDS - $2)) s"; }
+t=$SECONDS
 swift build --build-tests || status=$?
+phase "build" $t
 if [ $status -eq 0 ]; then
-    # Serially: several tests assert timing (a hung dependency ends within 100 ms of its
-    # deadline), and on two cores they must not compete with the tests that spawn processes.
+    # Serially: several tests assert timing (a hung dependency ends by its deadline plus a
+    # slack), and on two cores they must not compete with the tests that spawn processes.
+    t=$SECONDS
     swift test --skip-build --no-parallel || status=$?
+    phase "swift test" $t
 fi
 # Everything under deploy/ (including the alert rules' unit tests), with the binary just built.
 if [ $status -eq 0 ]; then
@@ -28,6 +33,9 @@ if [ $status -eq 0 ]; then
 fi
 # Each libFuzzer target briefly, from its seed corpus (`make fuzz` runs them for longer).
 if [ $status -eq 0 ]; then
+    t=$SECONDS
     scripts/fuzz.sh "${VITALS_TEST_FUZZ_SECONDS:-8}" || status=$?
+    phase "fuzzing" $t
 fi
+echo "run-tests: everything took $SECONDS s"
 exit $status
