@@ -45,10 +45,10 @@ extension ConfigParser {
             jf.require("path")
             jf.require("equals")
             if let p = jf.string("path"), let eq = jf.string("equals") {
-                if Syntax.isJSONPath(p) {
+                if JSONPath(p) != nil {
                     e.json = JSONExpectation(path: p, equals: eq)
                 } else {
-                    jf.error("path", "expected a path like $.status or $.items[0].name" + jf.got("path", p))
+                    jf.error("path", #"expected a path like $.status, $.items[0].name or $["key with.dots"]"# + jf.got("path", p))
                 }
             }
         }

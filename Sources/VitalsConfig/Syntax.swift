@@ -28,25 +28,6 @@ enum Syntax {
         return !addr.host.contains { $0.isWhitespace || $0 == "/" }
     }
 
-    /// `$`, then `.key` or `[index]` steps: `$.status`, `$.items[0].name`.
-    static func isJSONPath(_ p: String) -> Bool {
-        guard p.hasPrefix("$") else { return false }
-        var rest = p.dropFirst()
-        while !rest.isEmpty {
-            if rest.hasPrefix(".") {
-                let key = rest.dropFirst().prefix { $0 != "." && $0 != "[" }
-                guard !key.isEmpty else { return false }
-                rest = rest.dropFirst(1 + key.count)
-            } else if rest.hasPrefix("["), let close = rest.firstIndex(of: "]") {
-                guard let i = Int(rest[rest.index(after: rest.startIndex)..<close]), i >= 0 else { return false }
-                rest = rest[rest.index(after: close)...]
-            } else {
-                return false
-            }
-        }
-        return true
-    }
-
     /// An HTTP header name (RFC 9110 token).
     static func isHeaderName(_ s: String) -> Bool {
         !s.isEmpty && s.unicodeScalars.allSatisfy { $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || "!#$%&'*+-.^_`|~".unicodeScalars.contains($0)) }

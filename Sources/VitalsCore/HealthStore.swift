@@ -297,15 +297,9 @@ public final class HealthStore: Sendable {
     /// readiness view is rebuilt lazily when read.
     private static func refresh(_ s: inout State) {
         if !s.startupComplete && s.withResult == s.entries.count { s.startupComplete = true }
-        s.status = serviceStatus(critical: s.critical, nonCritical: s.nonCritical, startupComplete: s.startupComplete)
+        s.status = Aggregation.serviceStatus(
+            critical: s.critical, nonCritical: s.nonCritical, unknown: Aggregation.UnknownCounts(startupComplete: s.startupComplete))
         s.statusGeneration += 1
-    }
-
-    /// The same rule as `Aggregation.serviceStatus`, from counts instead of members.
-    static func serviceStatus(critical c: StatusCounts, nonCritical n: StatusCounts, startupComplete: Bool) -> HealthStatus {
-        if c.unhealthy > 0 || (!startupComplete && c.unknown > 0) { return .unhealthy }
-        if c.degraded > 0 || n.unhealthy > 0 || n.degraded > 0 || (!startupComplete && n.unknown > 0) { return .degraded }
-        return .healthy
     }
 
     private static func emit(_ s: inout State, _ event: HealthEvent) {

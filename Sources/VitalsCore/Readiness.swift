@@ -58,21 +58,48 @@ public enum Aggregation {
         }
     }
 
-    /// What a member contributes: a critical component its own status; a non-critical one at
-    /// worst `degraded`; `unknown` counts as unhealthy until startup has completed and not at
-    /// all after (a component added by a reload must not fail a running service).
-    public static func contribution(_ m: Member, startupComplete: Bool) -> HealthStatus {
-        var status = m.status
-        if status == .unknown {
-            if startupComplete { return .healthy }
-            status = .unhealthy
+    /// How `unknown` (no result yet, or a plugin's UNKNOWN) counts toward the service status.
+    public enum UnknownCounts: Sendable {
+        /// Until startup has completed: as unhealthy, so a pending critical component keeps
+        /// the service unready.
+        case asUnhealthy
+        /// After: not at all, so a component added by a reload does not fail a running service.
+        case notAtAll
+        /// In a one-shot `vitals check`: as itself, the worst answer (Nagios' UNKNOWN, exit 3)
+        /// from a critical component, `degraded` from a non-critical one.
+        case asItself
+
+        public init(startupComplete: Bool) { self = startupComplete ? .notAtAll : .asUnhealthy }
+    }
+
+    /// The service-status rule (spec section 4), the one copy: a critical component counts with
+    /// its own status, a non-critical one at worst `degraded`; `unknown` as `unknown` says.
+    /// From tallies, so the store keeps it O(1) per change; members and `check` tally first.
+    public static func serviceStatus(critical c: StatusCounts, nonCritical n: StatusCounts, unknown: UnknownCounts) -> HealthStatus {
+        if unknown == .asItself && c.unknown > 0 { return .unknown }
+        if c.unhealthy > 0 || (unknown == .asUnhealthy && c.unknown > 0) { return .unhealthy }
+        if c.degraded > 0 || n.unhealthy > 0 || n.degraded > 0 || (unknown != .notAtAll && n.unknown > 0) { return .degraded }
+        return .healthy
+    }
+
+    /// Tallies of members by criticality, for `serviceStatus`.
+    public static func tally(_ members: some Sequence<(critical: Bool, status: HealthStatus)>) -> (critical: StatusCounts, nonCritical: StatusCounts) {
+        var c = StatusCounts()
+        var n = StatusCounts()
+        for m in members {
+            if m.critical { c[m.status] += 1 } else { n[m.status] += 1 }
         }
-        if !m.critical && status == .unhealthy { return .degraded }
-        return status
+        return (c, n)
+    }
+
+    /// What one member contributes: the service status of that member alone.
+    public static func contribution(_ m: Member, startupComplete: Bool) -> HealthStatus {
+        serviceStatus([m], startupComplete: startupComplete)
     }
 
     public static func serviceStatus(_ members: [Member], startupComplete: Bool) -> HealthStatus {
-        members.reduce(.healthy) { HealthStatus.worst($0, contribution($1, startupComplete: startupComplete)) }
+        let t = tally(members.lazy.map { (critical: $0.critical, status: $0.status) })
+        return serviceStatus(critical: t.critical, nonCritical: t.nonCritical, unknown: UnknownCounts(startupComplete: startupComplete))
     }
 
     /// A member's `?verbose` line (spec section 4): its real status, so a failing non-critical

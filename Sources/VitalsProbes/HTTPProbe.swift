@@ -388,47 +388,7 @@ private struct JSONParser {
     }
 }
 
-/// `$.status`, `$.a.b[0].c`, `$["key with.dots"]`: object keys and array indexes from the root.
-struct JSONPath: Sendable {
-    enum Step: Sendable, Equatable {
-        case key(String)
-        case index(Int)
-    }
-    let steps: [Step]
-
-    init?(_ text: String) {
-        var s = Substring(text.trimmingCharacters(in: .whitespaces))
-        if s.hasPrefix("$") {
-            s = s.dropFirst()
-        } else if let first = s.first, first != "." && first != "[" {
-            s = "." + s  // `status.code` without the `$.`
-        }
-        var steps: [Step] = []
-        while !s.isEmpty {
-            if s.hasPrefix(".") {
-                s = s.dropFirst()
-                let key = s.prefix { $0 != "." && $0 != "[" }
-                guard !key.isEmpty else { return nil }
-                steps.append(.key(String(key)))
-                s = s.dropFirst(key.count)
-            } else if s.hasPrefix("[") {
-                guard let close = s.firstIndex(of: "]") else { return nil }
-                let inner = s[s.index(after: s.startIndex)..<close].trimmingCharacters(in: .whitespaces)
-                if let i = Int(inner), i >= 0 {
-                    steps.append(.index(i))
-                } else if inner.count >= 2, let q = inner.first, q == "\"" || q == "'", inner.last == q {
-                    steps.append(.key(String(inner.dropFirst().dropLast())))
-                } else {
-                    return nil
-                }
-                s = s[s.index(after: close)...]
-            } else {
-                return nil
-            }
-        }
-        self.steps = steps
-    }
-
+extension JSONPath {
     func lookup(in root: JSONValue) -> JSONValue? {
         var current = root
         for step in steps {

@@ -12,16 +12,14 @@ public struct TCPProbe: Probe {
     let host: String
     let port: Int
     let send: [UInt8]
-    let expect: NSRegularExpression?
-    let expectPattern: String?
+    let expect: StreamExpect?
     let timeout: Duration
 
     public init(spec: ComponentSpec) throws {
         guard case .tcp(let settings) = spec.probe else { throw ProbeSetupError("not a tcp component") }
         (host, port) = try HostPort.split(settings.address)
         send = settings.send
-        expectPattern = settings.expect
-        expect = try settings.expect.map { try NSRegularExpression(pattern: $0) }
+        expect = try settings.expect.map(StreamExpect.init(pattern:))
         timeout = spec.timeout
     }
 
@@ -43,34 +41,28 @@ public struct TCPProbe: Probe {
                 return failure.result(timeout: timeout, latency: start.duration(to: .now))
             }
         }
-        guard let expect, let pattern = expectPattern else {
+        guard let expect else {
             return ProbeResult(
                 success: true, latency: connected, message: "connected in \(Self.ms(connected))", observations: observations)
         }
-        var received: [UInt8] = []
-        while received.count < 4096 {
-            let text = String(decoding: received, as: UTF8.self)
-            if expect.firstMatch(in: text, range: NSRange(text.startIndex..., in: text)) != nil {
-                let latency = start.duration(to: .now)
-                observations.append(Observation("bytes_read", Double(received.count), unit: "bytes"))
-                return ProbeResult(success: true, latency: latency, message: "connected, expect \"\(pattern)\" matched", observations: observations)
-            }
-            switch await connection.read(max: 4096 - received.count, deadline: deadline) {
-            case .success(let chunk) where chunk.isEmpty:
-                return .failure(mismatch(pattern, received, end: "connection closed"), latency: start.duration(to: .now), observations: observations)
-            case .success(let chunk): received += chunk
+        let outcome = await expect.read(timeout: timeout) { max -> StreamExpect.Read<TCPConnection.Failure> in
+            switch await connection.read(max: max, deadline: deadline) {
+            case .success(let chunk): .bytes(chunk)
             case .failure(let failure):
-                if case .timedOut = failure, !received.isEmpty {
-                    return .failure(mismatch(pattern, received, end: "timeout after \(DurationFormat.short(timeout))"), latency: timeout, observations: observations)
-                }
-                return failure.result(timeout: timeout, latency: start.duration(to: .now))
+                if case .timedOut = failure { .failed(failure, timedOut: true) } else { .failed(failure, timedOut: false) }
             }
         }
-        return .failure(mismatch(pattern, received, end: "no match in the first 4096 bytes"), latency: start.duration(to: .now), observations: observations)
-    }
-
-    private func mismatch(_ pattern: String, _ bytes: [UInt8], end: String) -> String {
-        "expect \"\(pattern)\" did not match \"\(Printable.excerpt(bytes))\" (\(end))"
+        switch outcome {
+        case .matched(let count):
+            observations.append(Observation("bytes_read", Double(count), unit: "bytes"))
+            return ProbeResult(
+                success: true, latency: start.duration(to: .now), message: "connected, expect \"\(expect.regex.pattern)\" matched",
+                observations: observations)
+        case .noMatch(let message, let atTimeout):
+            return .failure(message, latency: atTimeout ? timeout : start.duration(to: .now), observations: observations)
+        case .failed(let failure):
+            return failure.result(timeout: timeout, latency: start.duration(to: .now))
+        }
     }
 
     static func ms(_ d: Duration) -> String {
@@ -86,6 +78,14 @@ enum HostPort {
             throw ProbeSetupError("expected host:port, got \(address)", key: "address")
         }
         return (a.host, a.port)
+    }
+}
+
+extension StreamExpect {
+    /// The `expect` of a tcp component; a pattern that does not compile is refused at its key.
+    init(pattern: String) throws {
+        guard let regex = BodyRegex(pattern) else { throw ProbeSetupError("expect /\(pattern)/ does not compile", key: "expect") }
+        self.init(regex: regex)
     }
 }
 

@@ -17,10 +17,7 @@ public struct TLSTCPProbe: Probe {
     private let engine: CurlEngine
     private let host: String
     private let port: Int
-    private let expect: BodyRegex?
-
-    /// How much is read while looking for `expect` (as the tcp probe).
-    static let maxRead = 4096
+    private let expect: StreamExpect?
 
     /// From a component of type `tcp` whose `tls` is set (`tls: true` or a map).
     public init(spec: ComponentSpec, engine: CurlEngine = .shared) throws {
@@ -36,12 +33,7 @@ public struct TLSTCPProbe: Probe {
         self.timeout = timeout
         self.engine = engine
         (host, port) = try HostPort.split(settings.address)
-        if let pattern = settings.expect {
-            guard let regex = BodyRegex(pattern) else { throw ProbeSetupError("expect /\(pattern)/ does not compile", key: "expect") }
-            expect = regex
-        } else {
-            expect = nil
-        }
+        expect = try settings.expect.map(StreamExpect.init(pattern:))
     }
 
     func request(deadline: ContinuousClock.Instant) -> CurlRequest {
@@ -91,35 +83,23 @@ public struct TLSTCPProbe: Probe {
             let latency = settings.send.isEmpty ? t.total : elapsed()
             return ProbeResult(success: true, latency: latency, message: "TLS handshake ok", observations: observations, phases: phases)
         }
-        var received: [UInt8] = []
-        func mismatch(_ end: String) -> String {
-            "expect \"\(expect.pattern)\" did not match \"\(Printable.excerpt(received))\" (\(end))"
-        }
-        while received.count < Self.maxRead {
-            if expect.matches(String(decoding: received, as: UTF8.self)) {
-                observations.append(Observation("bytes_read", Double(received.count), unit: "bytes"))
-                return ProbeResult(
-                    success: true, latency: elapsed(), message: "TLS handshake ok, expect \"\(expect.pattern)\" matched",
-                    observations: observations, phases: phases)
-            }
-            do {
-                let chunk = try await connection.receive(max: Self.maxRead - received.count, deadline: deadline)
-                if chunk.isEmpty {
-                    return .failure(mismatch("connection closed"), latency: elapsed(), observations: observations)
-                }
-                received += chunk
+        let outcome = await expect.read(timeout: timeout) { max -> StreamExpect.Read<CurlConnection.IOError> in
+            do throws(CurlConnection.IOError) {
+                return .bytes(try await connection.receive(max: max, deadline: deadline))
             } catch {
-                if error == .timeout && !received.isEmpty {
-                    return .failure(mismatch("timeout after \(DurationFormat.short(timeout))"), latency: timeout, observations: observations)
-                }
-                return failed(error)
+                return .failed(error, timedOut: error == .timeout)
             }
         }
-        if expect.matches(String(decoding: received, as: UTF8.self)) {
+        switch outcome {
+        case .matched(let count):
+            observations.append(Observation("bytes_read", Double(count), unit: "bytes"))
             return ProbeResult(
-                success: true, latency: elapsed(), message: "TLS handshake ok, expect \"\(expect.pattern)\" matched",
+                success: true, latency: elapsed(), message: "TLS handshake ok, expect \"\(expect.regex.pattern)\" matched",
                 observations: observations, phases: phases)
+        case .noMatch(let message, let atTimeout):
+            return .failure(message, latency: atTimeout ? timeout : elapsed(), observations: observations)
+        case .failed(let error):
+            return failed(error)
         }
-        return .failure(mismatch("no match in the first \(Self.maxRead) bytes"), latency: elapsed(), observations: observations)
     }
 }

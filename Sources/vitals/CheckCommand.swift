@@ -60,14 +60,10 @@ struct CheckCommand: AsyncParsableCommand {
             let judgement = Judge.judge(result, thresholds: pair.0.thresholds)
             return CheckRow(spec: pair.0, result: result, status: judgement.status, message: judgement.message(for: result))
         }
-        let overall: HealthStatus
-        if component.isEmpty {
-            overall = rows.reduce(HealthStatus.healthy) { worst, row in
-                HealthStatus.worst(worst, row.spec.critical ? row.status : min(row.status, .degraded))
-            }
-        } else {
-            overall = rows.reduce(HealthStatus.healthy) { HealthStatus.worst($0, $1.status) }
-        }
+        // The whole service by the daemon's rule; named components each as critical, so the
+        // answer is the worst of their own statuses.
+        let t = Aggregation.tally(rows.map { (critical: $0.spec.critical || !component.isEmpty, status: $0.status) })
+        let overall = Aggregation.serviceStatus(critical: t.critical, nonCritical: t.nonCritical, unknown: .asItself)
         print(format == .json ? CheckRow.json(rows, overall: overall) : CheckRow.table(rows, overall: overall), terminator: "")
         throw ExitCode(overall.nagiosExitCode)
     }

@@ -102,7 +102,7 @@ struct BadConfigTests {
         (c("    type: http\n    url: http://x\n    expect: { status: \"299-200\" }\n"),
          #"c.yaml:5:23: components[a].expect.status: expected a status code or a range like 200-299 (100 to 599), got "299-200""#),
         (c("    type: http\n    url: http://x\n    expect: { json: { path: status, equals: UP } }\n"),
-         #"c.yaml:5:29: components[a].expect.json.path: expected a path like $.status or $.items[0].name, got "status""#),
+         #"c.yaml:5:29: components[a].expect.json.path: expected a path like $.status, $.items[0].name or $["key with.dots"], got "status""#),
         (c("    type: http\n    url: http://x\n    expect: { json: { path: $.status } }\n"), "c.yaml:5:21: components[a].expect.json: missing required key equals"),
         // Per-type values.
         (c("    type: http\n    url: ftp://x/\n"), "c.yaml:4:10: components[a].url: expected an http:// or https:// URL with a host"),

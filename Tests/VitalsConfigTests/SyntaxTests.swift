@@ -21,9 +21,28 @@ struct SyntaxTests {
         #expect(ListenAddress(parsing: text) == expected)
     }
 
-    @Test(arguments: [("$", true), ("$.status", true), ("$.a.b[0].c", true), ("$[2]", true), ("status", false), ("$.", false), ("$.a[x]", false), ("$.a[-1]", false), ("$a", false)])
+    @Test(arguments: [
+        ("$", true), ("$.status", true), ("$.a.b[0].c", true), ("$[2]", true), (#"$["key with.dots"]"#, true), ("$['k'][0]", true),
+        ("status", false), ("$.", false), ("$.a[x]", false), ("$.a[-1]", false), ("$a", false), (#"$["open"#, false),
+    ])
     func jsonPaths(path: String, valid: Bool) {
-        #expect(Syntax.isJSONPath(path) == valid)
+        #expect((JSONPath(path) != nil) == valid)
+    }
+
+    /// The config accepts the quoted-key form the HTTP probe documents and follows (the
+    /// config's own copy of the rule once refused it).
+    @Test func quotedKeysPassTheConfigCheck() throws {
+        let yaml = """
+            components:
+              - name: api
+                type: http
+                url: "http://127.0.0.1:1/"
+                expect: { json: { path: '$["build.version"]', equals: "1" } }
+
+            """
+        let config = try ConfigLoader.parse(yaml: yaml, file: "c.yaml", environment: [:])
+        guard case .http(let h) = config.components.first?.probe else { Issue.record("not http"); return }
+        #expect(h.expect.json?.path == #"$["build.version"]"#)
     }
 
     @Test(arguments: [

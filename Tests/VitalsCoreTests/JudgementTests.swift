@@ -133,6 +133,20 @@ struct AggregationTests {
         #expect(view.ready == ready)
     }
 
+    /// `vitals check` answers by the same rule, with `unknown` as itself: a critical UNKNOWN is
+    /// the answer (exit 3), a non-critical one degrades, and it outranks a critical failure.
+    @Test(arguments: [
+        ([M(name: "a", critical: true, status: .unknown)], HealthStatus.unknown),
+        ([M(name: "a", critical: true, status: .unhealthy), M(name: "b", critical: true, status: .unknown)], .unknown),
+        ([M(name: "a", critical: true, status: .healthy), M(name: "b", critical: false, status: .unknown)], .degraded),
+        ([M(name: "a", critical: true, status: .healthy), M(name: "b", critical: false, status: .unhealthy)], .degraded),
+        ([M(name: "a", critical: true, status: .unhealthy), M(name: "b", critical: false, status: .unknown)], .unhealthy),
+    ])
+    func checkCountsUnknownAsItself(members: [M], status: HealthStatus) {
+        let t = Aggregation.tally(members.map { (critical: $0.critical, status: $0.status) })
+        #expect(Aggregation.serviceStatus(critical: t.critical, nonCritical: t.nonCritical, unknown: .asItself) == status)
+    }
+
     @Test func drainingIsNeverReady() {
         let view = Aggregation.readiness([M(name: "a", critical: true, status: .healthy)], startupComplete: true, draining: true)
         #expect(!view.ready)

@@ -369,7 +369,8 @@ import VitalsCore
         #expect(at("$.s") == #"x"y"#)
         #expect(at("$.n") == "null")
         #expect(at(#"$["k.d"]"#) == "[1,2]")
-        #expect(at("a.b[0].c") == "1.50")
+        // A path must start at the root, as the config check requires (one parser serves both).
+        #expect(JSONPath("a.b[0].c") == nil)
         #expect(at("$.a.b[2]") == nil)
         #expect(at("$.missing") == nil)
         #expect(JSONPath("$.a[") == nil)

@@ -35,6 +35,21 @@ struct TCPProbeTests {
         #expect(bad.message == #"expect "^SSH-" did not match "AMQP\x00\x00\x09\x01" (connection closed)"#)
     }
 
+    /// The match is in the chunk that brings the read to its 4,096-byte cap: it is found (the
+    /// plain copy of the loop once stopped at the cap without testing that chunk).
+    @Test func aMatchInTheChunkThatReachesTheCapIsFound() async throws {
+        let padding = [UInt8](repeating: UInt8(ascii: "x"), count: 4096 - 6)
+        let server = try LoopbackServer(.greetInTwo(padding, then: Array("ready\n".utf8), after: .milliseconds(50)))
+        let r = try await Self.probe(server.port, expect: "ready").run(deadline: .now + .seconds(1))
+        #expect(r.success, "\(r.message)")
+        #expect(r.number("bytes_read") == 4096)
+        // Past the cap nothing is read: a match that ends there is reported as none.
+        let late = try LoopbackServer(.greetInTwo(padding + [0x78, 0x78], then: Array("ready\n".utf8), after: .milliseconds(50)))
+        let missed = try await Self.probe(late.port, expect: "ready").run(deadline: .now + .seconds(1))
+        #expect(!missed.success)
+        #expect(missed.message.hasSuffix("(no match in the first 4096 bytes)"), "\(missed.message)")
+    }
+
     @Test func hungServerEndsAtTheDeadline() async throws {
         let server = try LoopbackServer(.hang)
         let start = ContinuousClock.now

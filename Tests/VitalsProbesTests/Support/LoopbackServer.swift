@@ -9,6 +9,8 @@ final class LoopbackServer: Sendable {
         case hang
         /// Write these bytes as soon as the connection is accepted.
         case greet([UInt8])
+        /// Greet with the first bytes, then after a pause the rest, so they arrive as two reads.
+        case greetInTwo([UInt8], then: [UInt8], after: Duration)
         /// Read a request (up to a blank line or 4 KiB), wait, then write the reply and close.
         case reply([UInt8], after: Duration)
         /// Read a request, write `head`, then `unit` over and over for as long as the peer
@@ -58,6 +60,13 @@ final class LoopbackServer: Sendable {
                 case .greet(let bytes):
                     _ = bytes.withUnsafeBytes { send(c, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
                     held.add(c)
+                case .greetInTwo(let first, let second, let delay):
+                    held.add(c)
+                    Thread.detachNewThread {
+                        _ = first.withUnsafeBytes { send(c, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+                        Thread.sleep(forTimeInterval: Double(delay.components.seconds) + Double(delay.components.attoseconds) / 1e18)
+                        _ = second.withUnsafeBytes { send(c, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+                    }
                 case .reply(let bytes, let delay):
                     Thread.detachNewThread {
                         var buf = [UInt8](repeating: 0, count: 4096)
