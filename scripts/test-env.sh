@@ -277,6 +277,8 @@ http {
             proxy_pass http://127.0.0.1:$http/echo-reply;
             proxy_set_header X-Echo-Body \$request_body;
         }
+        # What an httpbin-like /headers would show: the request's Authorization, as JSON.
+        location = /echo-auth { default_type application/json; return 200 '{"auth":"\$http_authorization"}'; }
         location = /echo-reply {
             default_type text/plain;
             return 200 "method=\$request_method header=\$http_x_vitals_test type=\$http_content_type body=\$http_x_echo_body\n";

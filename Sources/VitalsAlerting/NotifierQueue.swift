@@ -131,7 +131,7 @@ final class NotifierQueue: Sendable {
         let url = PayloadEncoder.postURL(spec)
         var headers: [(String, String)] = [("Content-Type", "application/json"), ("User-Agent", "vitals-alerting")]
         for (name, value) in spec.headers.sorted(by: { $0.key < $1.key }) { headers.append((name, value.value)) }
-        let scrubber = Scrubber(url: url, headerValues: spec.headers.values.map(\.value))
+        let scrubber = Redactor.notifier(url: url, headerValues: spec.headers.values.map(\.value))
         for await delivery in stream {
             await deliver(
                 delivery, url: url, headers: headers, scrubber: scrubber, transport: transport, clock: clock,
@@ -143,7 +143,7 @@ final class NotifierQueue: Sendable {
     }
 
     private func deliver<C: Clock>(
-        _ delivery: Delivery, url: String, headers: [(String, String)], scrubber: Scrubber, transport: any HTTPTransport,
+        _ delivery: Delivery, url: String, headers: [(String, String)], scrubber: Redactor, transport: any HTTPTransport,
         clock: C, policy: RetryPolicy, random: @Sendable () -> Double, now: @Sendable () -> Date,
         report: @Sendable (AttemptReport) -> Void
     ) async where C.Duration == Duration {

@@ -1,4 +1,5 @@
 import Foundation
+import VitalsConfig
 
 /// What one HTTP POST ended with.
 public enum TransportOutcome: Sendable, Equatable {
@@ -21,31 +22,19 @@ public protocol HTTPTransport: Sendable {
     func post(url: String, headers: [(String, String)], body: [UInt8], timeout: Duration) async -> TransportOutcome
 }
 
-/// Removes secrets from text recorded about a delivery (error messages from transports).
-///
-/// Notifier URLs carry tokens in their path (Slack incoming webhooks) or in credentials, and
-/// configured headers carry credentials: none of them may reach `/alerts` or a log.
-struct Scrubber: Sendable {
-    let secrets: [String]
-
-    init(url: String, headerValues: [String]) {
-        var secrets = [url] + headerValues
+extension Redactor {
+    /// For text recorded about a delivery (error messages from transports): notifier URLs carry
+    /// tokens in their path (Slack incoming webhooks), query or credentials, and configured
+    /// headers carry credentials; none of them may reach `/alerts` or a log.
+    static func notifier(url: String, headerValues: [String]) -> Redactor {
+        var secrets = [url] + headerValues + Redactor.userinfoPassword(of: url)
         if let parts = URLComponents(string: url) {
-            if let user = parts.user, !user.isEmpty { secrets.append(user) }
-            if let password = parts.password, !password.isEmpty { secrets.append(password) }
+            if let user = parts.user { secrets.append(user) }
             let path = parts.percentEncodedPath
             if path.count > 1 { secrets.append(path) }
-            if let query = parts.percentEncodedQuery, !query.isEmpty { secrets.append(query) }
+            if let query = parts.percentEncodedQuery { secrets.append(query) }
         }
-        // Longest first, so a secret containing another is replaced whole. Very short values
-        // ("1", "on") would shred every message and are not credentials.
-        self.secrets = secrets.filter { $0.count >= 4 }.sorted { $0.count > $1.count }
-    }
-
-    func scrub(_ text: String) -> String {
-        var out = text
-        for secret in secrets { out = out.replacingOccurrences(of: secret, with: "<redacted>") }
-        return out
+        return Redactor(secrets)
     }
 }
 

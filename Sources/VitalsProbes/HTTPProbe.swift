@@ -17,7 +17,7 @@ public struct HTTPProbe: Probe {
     private let regex: BodyRegex?
     private let jsonPath: JSONPath?
     /// Strings that must never appear in a message: header values and the URL's password.
-    private let secrets: [String]
+    private let redactor: Redactor
     /// With `tls.server_name` on an https URL: the URL under that name, and the libcurl
     /// `CONNECT_TO` entry that still connects to the URL's own host.
     private let serverName: (url: String, connectTo: String)?
@@ -46,9 +46,7 @@ public struct HTTPProbe: Probe {
         } else {
             jsonPath = nil
         }
-        var secrets = settings.headers.map(\.value.value)
-        if let password = URLParts.password(of: settings.url) { secrets.append(password) }
-        self.secrets = secrets.filter { $0.count >= 3 }
+        redactor = Redactor(settings.headers.map(\.value.value) + Redactor.userinfoPassword(of: settings.url))
         let isHTTPS = settings.url.lowercased().hasPrefix("https:")
         self.isHTTPS = isHTTPS
         serverName = settings.tls.serverName.flatMap { name in
@@ -120,9 +118,7 @@ public struct HTTPProbe: Probe {
         return ProbeResult(success: true, latency: latency, message: message, observations: observations, phases: phases)
     }
 
-    private func redact(_ message: String) -> String {
-        secrets.reduce(message) { $0.replacingOccurrences(of: $1, with: "<redacted>") }
-    }
+    private func redact(_ message: String) -> String { redactor.scrub(message) }
 
     /// `status_code`, `http_version`, `response_bytes`, `redirects`, and on HTTPS the leaf
     /// certificate's `cert_expiry` (seconds left) and `cert_expiry_timestamp` (unix seconds).
@@ -229,18 +225,6 @@ enum URLParts {
 
     /// A host as a URL writes it: an IPv6 address in brackets.
     static func bracketed(_ host: String) -> String { host.contains(":") ? "[\(host)]" : host }
-
-    /// The userinfo password of a URL, to keep it out of messages.
-    static func password(of url: String) -> String? {
-        guard let scheme = url.range(of: "://") else { return nil }
-        let rest = url[scheme.upperBound...]
-        let authority = rest.prefix { $0 != "/" && $0 != "?" && $0 != "#" }
-        guard let at = authority.lastIndex(of: "@") else { return nil }
-        let userinfo = authority[..<at]
-        guard let colon = userinfo.firstIndex(of: ":") else { return nil }
-        let password = String(userinfo[userinfo.index(after: colon)...])
-        return password.isEmpty ? nil : (password.removingPercentEncoding ?? password)
-    }
 }
 
 // MARK: - JSON for `expect.json`

@@ -46,7 +46,7 @@ public struct PostgresProbe: Probe {
     public init(spec: ComponentSpec) throws {
         guard case .postgres(let settings) = spec.probe else { throw ProbeSetupError("not a postgres component") }
         let dsn = settings.dsn.value
-        var secrets = DSNSecrets.find(in: dsn)
+        var secrets = Redactor.dsnPasswords(of: dsn)
         if let p = settings.password?.value, !p.isEmpty { secrets.append(p) }
 
         let options: [String: String]
@@ -227,7 +227,7 @@ public struct PostgresProbe: Probe {
         var error: UnsafeMutablePointer<CChar>?
         guard let options = PQconninfoParse(dsn, &error) else {
             defer { if let error { PQfreemem(error) } }
-            return .failure(ParseFailure(text: error.map { Redactor.oneLine(String(cString: $0)) } ?? "out of memory"))
+            return .failure(ParseFailure(text: error.map { MessageText.oneLine(String(cString: $0)) } ?? "out of memory"))
         }
         defer { PQconninfoFree(options) }
         var out: [String: String] = [:]
@@ -258,11 +258,11 @@ public struct PostgresProbe: Probe {
             for severity in ["FATAL:", "ERROR:", "PANIC:"] where text.hasPrefix(severity) {
                 text = String(text.dropFirst(severity.count)).trimmingCharacters(in: .whitespaces)
             }
-            text = Redactor.lowerFirstWord(text)
+            text = MessageText.lowerFirstWord(text)
             if !text.isEmpty, !reasons.contains(text) { reasons.append(text) }
         }
         let joined = reasons.isEmpty ? "connection failed" : reasons.joined(separator: "; ")
-        return Redactor.scrub(Redactor.oneLine(joined), secrets)
+        return Redactor.scrub(MessageText.oneLine(joined), secrets)
     }
 
     // MARK: - One connection
@@ -390,7 +390,7 @@ public struct PostgresProbe: Probe {
                     }
                     if error == nil {
                         if let primary = PQresultErrorField(res, Int32(UInt8(ascii: "M"))) {
-                            error = .other("query failed: \(Redactor.oneLine(String(cString: primary)))")
+                            error = .other("query failed: \(MessageText.oneLine(String(cString: primary)))")
                         } else {
                             error = .libpq(String(cString: PQresultErrorMessage(res)))
                         }
@@ -467,46 +467,8 @@ final class PGConnection: @unchecked Sendable {
     func finish() { PQfinish(conn) }
 }
 
-/// Finds the password a DSN carries, so a message can scrub it even when libpq cannot parse the
-/// DSN: the URI userinfo's (raw and percent-decoded) and a `password=` keyword's.
-enum DSNSecrets {
-    static func find(in dsn: String) -> [String] {
-        var found: [String] = []
-        if let r = dsn.range(of: #"^[a-z]+://[^/@?#]*:([^@/?#]*)@"#, options: .regularExpression) {
-            let userinfo = dsn[r].dropFirst(dsn[r].distance(from: dsn[r].startIndex, to: dsn[r].range(of: "://")!.upperBound))
-            if let colon = userinfo.firstIndex(of: ":") {
-                let raw = String(userinfo[userinfo.index(after: colon)...].dropLast())
-                found.append(raw)
-                if let decoded = raw.removingPercentEncoding, decoded != raw { found.append(decoded) }
-            }
-        }
-        if let r = dsn.range(of: #"password\s*=\s*('([^'\\]|\\.)*'|[^\s]+)"#, options: .regularExpression) {
-            var value = String(dsn[r].drop(while: { $0 != "=" }).dropFirst()).trimmingCharacters(in: .whitespaces)
-            if value.hasPrefix("'") && value.hasSuffix("'") && value.count >= 2 { value = String(value.dropFirst().dropLast()) }
-            found.append(value)
-        }
-        return found.filter { !$0.isEmpty }
-    }
-}
-
-/// One-line, secret-free text for messages.
-enum Redactor {
-    /// Replaces every occurrence of a secret. A very short one (under 4 characters) is only
-    /// replaced where it stands alone: a password `x` must not turn `expected` into
-    /// `e<redacted>pected`, and a password that short could not hide inside a word anyway.
-    static func scrub(_ text: String, _ secrets: [String]) -> String {
-        var out = text
-        for s in secrets.sorted(by: { $0.count > $1.count }) where !s.isEmpty {
-            if s.count >= 4 {
-                out = out.replacingOccurrences(of: s, with: "<redacted>")
-            } else {
-                let pattern = "(?<![A-Za-z0-9])" + NSRegularExpression.escapedPattern(for: s) + "(?![A-Za-z0-9])"
-                out = out.replacingOccurrences(of: pattern, with: "<redacted>", options: .regularExpression)
-            }
-        }
-        return out
-    }
-
+/// Text from C libraries made fit for a one-line message (secrets are the `Redactor`'s job).
+enum MessageText {
     /// Collapses line breaks and runs of spaces; trims a final period; at most 300 characters.
     static func oneLine(_ text: String) -> String {
         var out = text.split(whereSeparator: { $0.isNewline || $0 == "\t" }).map { $0.trimmingCharacters(in: .whitespaces) }

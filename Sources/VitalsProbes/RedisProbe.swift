@@ -94,7 +94,7 @@ public struct RedisProbe: Probe {
         let pingIndex = replies.count - infoCount - 1
         for (i, reply) in replies.prefix(pingIndex + 1).enumerated() {
             if case .error(let text) = reply {
-                return .failure(Redactor.scrub(Redactor.oneLine(text), secrets), latency: latency)
+                return .failure(Redactor.scrub(MessageText.oneLine(text), secrets), latency: latency)
             }
             if i == pingIndex, reply != .status("PONG") {
                 return .failure("unexpected answer to PING: \(Redactor.scrub(reply.summary, secrets))", latency: latency)
@@ -153,8 +153,8 @@ enum RedisExchange {
 
         var summary: String {
             switch self {
-            case .status(let s), .error(let s): Redactor.oneLine(s)
-            case .text(let s): "\"\(Redactor.oneLine(String(s.prefix(60))))\""
+            case .status(let s), .error(let s): MessageText.oneLine(s)
+            case .text(let s): "\"\(MessageText.oneLine(String(s.prefix(60))))\""
             case .integer(let i): String(i)
             case .nil_: "nil"
             case .array(let n): "an array of \(n)"
@@ -214,7 +214,7 @@ enum RedisExchange {
                     let err = errno
                     if err == EINTR { continue }
                     if err == EAGAIN || err == EWOULDBLOCK { return .timedOut }
-                    return .failed(Redactor.lowerFirstWord(String(cString: strerror(err))))
+                    return .failed(MessageText.lowerFirstWord(String(cString: strerror(err))))
                 }
                 // Counted before hiredis sees it: past the cap nothing more is read or kept.
                 guard n <= budget else { return .failed("reply too large (over \(maxReplyBytes / 1024) KiB)") }
@@ -257,7 +257,7 @@ enum RedisExchange {
     static func describe(err: Int32, errstr: String) -> Outcome {
         let timeouts = ["Resource temporarily unavailable", "Connection timed out", "Operation now in progress"]
         if err == REDIS_ERR_IO, timeouts.contains(where: errstr.contains) { return .timedOut }
-        var text = Redactor.lowerFirstWord(Redactor.oneLine(errstr))
+        var text = MessageText.lowerFirstWord(MessageText.oneLine(errstr))
         if text.isEmpty { text = "redis error \(err)" }
         if err == REDIS_ERR_PROTOCOL { text += " (not a Redis server?)" }
         return .failed(text)

@@ -278,10 +278,10 @@ struct PostgresProbeTextTests {
     }
 
     @Test func dsnPasswordsAreFoundForScrubbing() {
-        #expect(DSNSecrets.find(in: "postgres://app:p%40ss@db:5432/x") == ["p%40ss", "p@ss"])
-        #expect(DSNSecrets.find(in: "host=db password='a b' user=x") == ["a b"])
-        #expect(DSNSecrets.find(in: "host=db password=abc user=x") == ["abc"])
-        #expect(DSNSecrets.find(in: "postgres://app@db/x").isEmpty)
+        #expect(Redactor.dsnPasswords(of: "postgres://app:p%40ss@db:5432/x") == ["p%40ss", "p@ss"])
+        #expect(Redactor.dsnPasswords(of: "host=db password='a b' user=x") == ["a b"])
+        #expect(Redactor.dsnPasswords(of: "host=db password=abc user=x") == ["abc"])
+        #expect(Redactor.dsnPasswords(of: "postgres://app@db/x").isEmpty)
     }
 
     @Test func invalidDSNIsRejectedWithoutItsPassword() {
