@@ -55,7 +55,7 @@ struct CheckCommandTests {
     @Test func aSecretThePluginEchoesIsNotPrinted() async throws {
         let body = """
             components:
-              - { name: envy, type: exec, command: ["\(Self.plugins)/show_env"], env: { API_TOKEN: "tok-9f8e7d6c5b" } }
+              - { name: envy, type: exec, command: ["\(Self.plugins)/show_env"], env: { API_TOKEN: "tok-9f8e7d6c5b", DB_PASSWORD: "t4k" } }
 
             """
         for format in ["table", "json"] {
@@ -63,6 +63,8 @@ struct CheckCommandTests {
             #expect(status == 0)
             #expect(out.contains("API_TOKEN=<redacted>"), "\(out)")
             #expect(!(out + err).contains("tok-9f8e7d6c5b"))
+            #expect(out.contains("DB_PASSWORD=<redacted>"), "\(out)")
+            #expect(!leaks(out + err, "t4k"), "the short secret is printed: \(out)")
         }
     }
 }
