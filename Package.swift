@@ -30,13 +30,13 @@ let package = Package(
         // The domain: judgement, hysteresis, aggregation, history, scheduler. No sockets, no C.
         .target(name: "VitalsCore", dependencies: ["VitalsConfig"], swiftSettings: strict),
         // One file per probe type; the only place (with the shims) where C is called.
-        .target(name: "VitalsProbes", dependencies: ["VitalsCore", "CCurl", "CLibPQ", "CHiredis", "CVitalsSystem"], swiftSettings: strict),
+        .target(name: "VitalsProbes", dependencies: ["VitalsConfig", "VitalsCore", "CCurl", "CLibPQ", "CHiredis", "CVitalsSystem"], swiftSettings: strict),
         // Alert rules, notifier queues and payloads.
         .target(
-            name: "VitalsAlerting", dependencies: ["VitalsCore", .product(name: "Logging", package: "swift-log")], swiftSettings: strict),
+            name: "VitalsAlerting", dependencies: ["VitalsConfig", "VitalsCore", .product(name: "Logging", package: "swift-log")], swiftSettings: strict),
         // Routes and renderers over the published snapshot.
         .target(name: "VitalsServer", dependencies: [
-            "VitalsCore", "CVitalsSystem",
+            "VitalsConfig", "VitalsCore", "CVitalsSystem",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOHTTP1", package: "swift-nio"),

@@ -6,18 +6,11 @@ extension ConfigParser {
     static let commonKeys = [
         "name", "type", "critical", "groups", "interval", "timeout", "failure_threshold", "success_threshold", "history", "thresholds",
     ]
-    static let typeKeys: [String: [String]] = [
-        "http": ["url", "method", "headers", "body", "expect", "follow_redirects", "tls", "max_body"],
-        "postgres": ["dsn", "password", "query", "expect"],
-        "redis": ["address", "username", "password", "db"],
-        "tcp": ["address", "send", "expect", "tls"],
-        "exec": ["command", "env"],
-        "disk": ["path"],
-        "memory": [],
-    ]
+    /// Each type's own keys, from the types themselves.
+    static let typeKeys: [String: [String]] = Dictionary(uniqueKeysWithValues: ProbeType.allCases.map { ($0.rawValue, $0.keys) })
     /// Keys whose values are mappings or lists (no `K_file` form), and the two the parser reads
-    /// before it knows which keys are allowed.
-    static let structuredComponentKeys: Set<String> = ["name", "type", "groups", "thresholds", "headers", "tls", "command", "env"]
+    /// before it knows which keys are allowed; each type adds its own.
+    static let structuredComponentKeys: Set<String> = ["name", "type", "groups", "thresholds"]
 
     func parseComponents(_ node: Node, file: String, defaults: ComponentDefaults) -> [DeclaredComponent] {
         if node.isNull { return [] }
@@ -51,8 +44,10 @@ extension ConfigParser {
         let typeNode = peek("type")
         let type = typeNode.flatMap { reader.substitute($0, file: file, path: path + ".type") }
         var allowed = Self.commonKeys
+        var kind: ProbeType?
         if let type {
-            guard let extra = Self.typeKeys[type] else {
+            kind = ProbeType(rawValue: type)
+            guard let extra = kind?.keys else {
                 var message = "unknown type \"\(type)\" (expected one of \(Self.typeKeys.keys.sorted().joined(separator: ", ")))"
                 if let near = KeySuggestion.nearest(to: type, in: Self.typeKeys.keys) { message = "unknown type \"\(type)\" (did you mean \(near)?)" }
                 reader.error(typeNode, in: file, path + ".type", message)
@@ -64,12 +59,12 @@ extension ConfigParser {
         guard
             let f = Fields(
                 node, reader: reader, file: file, path: path, allowed: allowed,
-                structured: Self.structuredComponentKeys.union(type == "http" ? ["expect"] : []),
+                structured: Self.structuredComponentKeys.union(kind?.config.structuredKeys ?? []),
                 hint: { key in Self.ownerHint(key, ownType) })
         else { return nil }
         if name == nil { f.require("name") }
         if type == nil { f.require("type") }
-        guard let name, let type else { return nil }
+        guard let name, let type, let kind else { return nil }
 
         let location = reader.location(node, file)
         var spec = ComponentSpec(name: name, probe: .memory(MemorySettings()), location: location)
@@ -88,9 +83,9 @@ extension ConfigParser {
         if spec.timeout >= spec.interval, f.has("timeout") || f.has("interval") {
             f.error(f.has("timeout") ? "timeout" : "interval", Self.timeoutMessage(spec.timeout, spec.interval))
         }
-        if let t = f.value("thresholds") { spec.thresholds = parseThresholds(t, type: type, path: f.sub("thresholds"), file: file) }
-        guard let probe = parseProbe(type, f) else { return nil }
-        spec.probe = probe
+        if let t = f.value("thresholds") { spec.thresholds = parseThresholds(t, type: kind, path: f.sub("thresholds"), file: file) }
+        guard let probe = kind.config.parse(f, self) else { return nil }
+        spec.probe = probe.probeSettings
         return DeclaredComponent(spec: spec, nameLocation: reader.location(nameNode, file))
     }
 
@@ -100,17 +95,5 @@ extension ConfigParser {
         guard !owners.isEmpty else { return nil }
         let of = owners.joined(separator: ", ")
         return type.map { "\(key) is a key of \(of) components, not \($0)" } ?? "\(key) is a key of \(of) components"
-    }
-
-    private func parseProbe(_ type: String, _ f: Fields) -> ProbeSettings? {
-        switch type {
-        case "http": parseHTTP(f).map(ProbeSettings.http)
-        case "postgres": parsePostgres(f).map(ProbeSettings.postgres)
-        case "redis": parseRedis(f).map(ProbeSettings.redis)
-        case "tcp": parseTCP(f).map(ProbeSettings.tcp)
-        case "exec": parseExec(f).map(ProbeSettings.exec)
-        case "disk": parseDisk(f).map(ProbeSettings.disk)
-        default: .memory(MemorySettings())
-        }
     }
 }

@@ -58,17 +58,21 @@ public enum ProbeSettings: Sendable, Equatable {
     case disk(DiskSettings)
     case memory(MemorySettings)
 
-    public var type: String {
+    /// Which type this is: an exhaustive switch, so a new case cannot be forgotten here.
+    public var kind: ProbeType {
         switch self {
-        case .http: "http"
-        case .postgres: "postgres"
-        case .redis: "redis"
-        case .tcp: "tcp"
-        case .exec: "exec"
-        case .disk: "disk"
-        case .memory: "memory"
+        case .http: .http
+        case .postgres: .postgres
+        case .redis: .redis
+        case .tcp: .tcp
+        case .exec: .exec
+        case .disk: .disk
+        case .memory: .memory
         }
     }
+
+    /// The config `type` string.
+    public var type: String { kind.rawValue }
 }
 
 public struct TLSSettings: Sendable, Equatable {
@@ -78,110 +82,5 @@ public struct TLSSettings: Sendable, Equatable {
     public var clientKeyFile: String? = nil
     /// SNI / verification name override (optional).
     public var serverName: String? = nil
-    public init() {}
-}
-
-public struct HTTPSettings: Sendable, Equatable {
-    public var url: String
-    public var method: String = "GET"
-    /// Header values are secrets: `Authorization` and the like must never be printed.
-    public var headers: [(name: String, value: Secret)] = []
-    public var body: String? = nil
-    public var expect: HTTPExpectation = HTTPExpectation()
-    public var followRedirects: Bool = true
-    public var tls: TLSSettings = TLSSettings()
-    /// Cap on the response body read (default 1 MiB).
-    public var maxBodyBytes: Int = 1 << 20
-    public init(url: String) { self.url = url }
-
-    public static func == (a: HTTPSettings, b: HTTPSettings) -> Bool {
-        a.url == b.url && a.method == b.method && a.body == b.body && a.expect == b.expect
-            && a.followRedirects == b.followRedirects && a.tls == b.tls && a.maxBodyBytes == b.maxBodyBytes
-            && a.headers.count == b.headers.count
-            && zip(a.headers, b.headers).allSatisfy { $0.name == $1.name && $0.value == $1.value }
-    }
-}
-
-/// Inclusive status-code ranges; the default is kubelet's 200-399.
-public struct StatusCodeSet: Sendable, Equatable, CustomStringConvertible {
-    public var ranges: [ClosedRange<Int>]
-    public init(_ ranges: [ClosedRange<Int>]) { self.ranges = ranges }
-    public static let kubelet = StatusCodeSet([200...399])
-    public func contains(_ code: Int) -> Bool { ranges.contains { $0.contains(code) } }
-    public var description: String {
-        ranges.map { $0.lowerBound == $0.upperBound ? "\($0.lowerBound)" : "\($0.lowerBound)-\($0.upperBound)" }
-            .joined(separator: ",")
-    }
-}
-
-public struct HTTPExpectation: Sendable, Equatable {
-    public var status: StatusCodeSet = .kubelet
-    public var bodyContains: String? = nil
-    /// Validated at parse time (compiles as a regex).
-    public var bodyRegex: String? = nil
-    public var json: JSONExpectation? = nil
-    public init() {}
-}
-
-/// `json: { path: "$.status", equals: "UP" }`: a dotted path with optional `[index]` steps.
-public struct JSONExpectation: Sendable, Equatable {
-    public var path: String
-    public var equals: String
-    public init(path: String, equals: String) {
-        self.path = path
-        self.equals = equals
-    }
-}
-
-public struct PostgresSettings: Sendable, Equatable {
-    /// The DSN as written (may hold a password: a secret).
-    public var dsn: Secret
-    public var password: Secret? = nil
-    public var query: String = "SELECT 1"
-    public enum Role: String, Sendable, Equatable { case primary, replica }
-    public var expectRole: Role? = nil
-    public init(dsn: Secret) { self.dsn = dsn }
-}
-
-public struct RedisSettings: Sendable, Equatable {
-    /// `host:port` or `unix:///path`.
-    public var address: String
-    public var username: String? = nil
-    public var password: Secret? = nil
-    public var db: Int = 0
-    public init(address: String) { self.address = address }
-}
-
-public struct TCPSettings: Sendable, Equatable {
-    /// `host:port`.
-    public var address: String
-    /// Bytes to send after connecting, escapes (`\r \n \x00`) already decoded.
-    public var send: [UInt8] = []
-    /// Regex the first bytes read must match (validated at parse time).
-    public var expect: String? = nil
-    /// `tls: true` does a TLS handshake and reports certificate expiry.
-    public var tls: TLSSettings? = nil
-    public init(address: String) { self.address = address }
-}
-
-public struct ExecSettings: Sendable, Equatable {
-    /// argv, never a shell; `command[0]` resolved against `workingDirectory` when relative.
-    public var command: [String]
-    /// The config file's folder.
-    public var workingDirectory: String
-    /// Added to a clean environment.
-    public var environment: [String: Secret] = [:]
-    public init(command: [String], workingDirectory: String) {
-        self.command = command
-        self.workingDirectory = workingDirectory
-    }
-}
-
-public struct DiskSettings: Sendable, Equatable {
-    public var path: String
-    public init(path: String) { self.path = path }
-}
-
-public struct MemorySettings: Sendable, Equatable {
     public init() {}
 }

@@ -7,21 +7,22 @@ import Yams
 /// any perfdata label, whose unit follows its values (a duration or a number) and whose
 /// direction follows the order of its two levels.
 extension ConfigParser {
-    func parseThresholds(_ node: Node, type: String, path: String, file: String) -> Thresholds {
+    func parseThresholds(_ node: Node, type kind: ProbeType, path: String, file: String) -> Thresholds {
+        let type = kind.rawValue
         var out = Thresholds()
         if node.isNull { return out }
         guard let mapping = node.mapping else {
             reader.error(node, in: file, path, "expected a mapping of measurements to levels, got \(node.kindDescription)")
             return out
         }
-        let allowed = Threshold.allowed[type] ?? []
+        let allowed = kind.thresholds
         for (k, v) in mapping {
             guard let name = k.scalar?.string else {
                 reader.error(k, in: file, path, "measurement names must be strings")
                 continue
             }
             let p = "\(path).\(name)"
-            if !allowed.contains(name) && type != "exec" {
+            if !allowed.contains(name) && !kind.acceptsAnyMeasurement {
                 var message = "\(type) has no measurement \(name) (it has \(allowed.sorted().joined(separator: ", ")))"
                 if let near = KeySuggestion.nearest(to: name, in: allowed) { message = "unknown measurement (did you mean \(near)?)" }
                 reader.error(k, in: file, p, message)

@@ -50,15 +50,4 @@ public struct Threshold: Sendable, Equatable {
         "inodes_used_percent": (.percent, .higherIsWorse),
         "available_percent": (.percent, .lowerIsWorse),
     ]
-
-    /// Which threshold names each probe type accepts (exec also accepts any perfdata label).
-    public static let allowed: [String: Set<String>] = [
-        "http": ["latency", "cert_expiry"],
-        "tcp": ["latency", "cert_expiry"],
-        "postgres": ["latency", "replication_lag", "connections_percent"],
-        "redis": ["latency", "used_memory_percent", "connected_clients"],
-        "disk": ["used_percent", "inodes_used_percent"],
-        "memory": ["available_percent"],
-        "exec": ["latency"],
-    ]
 }

@@ -14,7 +14,7 @@ enum DefaultConfig {
 # (250ms, 2s, 5m, 1h, 7d), unknown keys are errors, and `vitals validate` checks a file.
 
 server:
-  listen: "127.0.0.1:8080"        # where /health/*, /metrics and / are served
+  listen: "127.0.0.1:8080"        # where /health/*, /metrics and /alerts are served
   # detailed_token_file: /secrets/vitals-token   # require a bearer token for details and metrics
 
 defaults:                          # inherited by every component

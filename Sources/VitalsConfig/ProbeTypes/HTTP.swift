@@ -1,7 +1,68 @@
 import Foundation
 import Yams
 
-/// http components: url, method, headers, body, expect, redirects, TLS, body cap.
+/// `http`: one request through libcurl (the probe is `VitalsProbes/HTTPProbe.swift`).
+public struct HTTPSettings: Sendable, Equatable {
+    public var url: String
+    public var method: String = "GET"
+    /// Header values are secrets: `Authorization` and the like must never be printed.
+    public var headers: [(name: String, value: Secret)] = []
+    public var body: String? = nil
+    public var expect: HTTPExpectation = HTTPExpectation()
+    public var followRedirects: Bool = true
+    public var tls: TLSSettings = TLSSettings()
+    /// Cap on the response body read (default 1 MiB).
+    public var maxBodyBytes: Int = 1 << 20
+    public init(url: String) { self.url = url }
+
+    public static func == (a: HTTPSettings, b: HTTPSettings) -> Bool {
+        a.url == b.url && a.method == b.method && a.body == b.body && a.expect == b.expect
+            && a.followRedirects == b.followRedirects && a.tls == b.tls && a.maxBodyBytes == b.maxBodyBytes
+            && a.headers.count == b.headers.count
+            && zip(a.headers, b.headers).allSatisfy { $0.name == $1.name && $0.value == $1.value }
+    }
+}
+
+/// Inclusive status-code ranges; the default is kubelet's 200-399.
+public struct StatusCodeSet: Sendable, Equatable, CustomStringConvertible {
+    public var ranges: [ClosedRange<Int>]
+    public init(_ ranges: [ClosedRange<Int>]) { self.ranges = ranges }
+    public static let kubelet = StatusCodeSet([200...399])
+    public func contains(_ code: Int) -> Bool { ranges.contains { $0.contains(code) } }
+    public var description: String {
+        ranges.map { $0.lowerBound == $0.upperBound ? "\($0.lowerBound)" : "\($0.lowerBound)-\($0.upperBound)" }
+            .joined(separator: ",")
+    }
+}
+
+public struct HTTPExpectation: Sendable, Equatable {
+    public var status: StatusCodeSet = .kubelet
+    public var bodyContains: String? = nil
+    /// Validated at parse time (compiles as a regex).
+    public var bodyRegex: String? = nil
+    public var json: JSONExpectation? = nil
+    public init() {}
+}
+
+/// `json: { path: "$.status", equals: "UP" }`: a dotted path with optional `[index]` steps.
+public struct JSONExpectation: Sendable, Equatable {
+    public var path: String
+    public var equals: String
+    public init(path: String, equals: String) {
+        self.path = path
+        self.equals = equals
+    }
+}
+
+extension HTTPSettings: ProbeConfig {
+    static let type = ProbeType.http
+    static let keys = ["url", "method", "headers", "body", "expect", "follow_redirects", "tls", "max_body"]
+    static let structuredKeys: Set<String> = ["headers", "tls", "expect"]
+    static let thresholds: Set<String> = ["latency", "cert_expiry"]
+    var probeSettings: ProbeSettings { .http(self) }
+    static func parse(_ f: Fields, _ parser: ConfigParser) -> Self? { parser.parseHTTP(f) }
+}
+
 extension ConfigParser {
     func parseHTTP(_ f: Fields) -> HTTPSettings? {
         guard f.require("url") != nil, let url = f.string("url") else { return nil }
@@ -75,33 +136,5 @@ extension ConfigParser {
         }
         if s.sequence?.isEmpty == true { reader.error(s, in: file, path, "list at least one status code") }
         return ranges.isEmpty ? nil : StatusCodeSet(ranges)
-    }
-
-    /// `tls:` mapping of http (and of tcp). The three files must be readable now, so a typo
-    /// fails at load rather than at the first probe.
-    func parseTLS(_ node: Node, path: String, file: String) -> TLSSettings? {
-        let keys = ["ca_file", "insecure_skip_verify", "client_cert_file", "client_key_file", "server_name"]
-        guard let f = Fields(node, reader: reader, file: file, path: path, allowed: keys) else { return nil }
-        var t = TLSSettings()
-        func readable(_ key: String) -> String? {
-            guard let p = f.string(key) else { return nil }
-            let resolved = Fields.resolve(p, relativeTo: file)
-            var isDirectory: ObjCBool = false
-            if !FileManager.default.fileExists(atPath: resolved, isDirectory: &isDirectory) || isDirectory.boolValue
-                || !FileManager.default.isReadableFile(atPath: resolved)
-            {
-                f.error(key, "cannot read \(resolved)")
-            }
-            return resolved
-        }
-        t.caFile = readable("ca_file")
-        t.clientCertFile = readable("client_cert_file")
-        t.clientKeyFile = readable("client_key_file")
-        if (t.clientCertFile == nil) != (t.clientKeyFile == nil) {
-            reader.error(node, in: file, path, "client_cert_file and client_key_file go together")
-        }
-        t.insecureSkipVerify = f.bool("insecure_skip_verify") ?? false
-        t.serverName = f.string("server_name")
-        return t
     }
 }

@@ -1,0 +1,53 @@
+/// Every probe type this build knows, and the one place a new one is registered.
+///
+/// Adding a type (the README's contributing section has the whole recipe): a case here and
+/// in `ProbeSettings`, a file in `ProbeTypes/` with its settings, their parsing and validation
+/// and its allowed thresholds (`ProbeConfig`), its probe in `VitalsProbes` with one `register`
+/// line in `StandardProbes.swift`, its example file and its tests. Every switch over a type is
+/// exhaustive, so a forgotten piece is a compile error; a forgotten `register` line fails
+/// `everyTypeHasAProbe` (there is no default that turns an unknown type into another).
+public enum ProbeType: String, CaseIterable, Sendable {
+    case http, postgres, redis, tcp, exec, disk, memory
+
+    /// The type's settings, parser and thresholds.
+    var config: any ProbeConfig.Type {
+        switch self {
+        case .http: HTTPSettings.self
+        case .postgres: PostgresSettings.self
+        case .redis: RedisSettings.self
+        case .tcp: TCPSettings.self
+        case .exec: ExecSettings.self
+        case .disk: DiskSettings.self
+        case .memory: MemorySettings.self
+        }
+    }
+
+    /// The keys of a component of this type besides the common ones.
+    public var keys: [String] { config.keys }
+
+    /// The measurements its `thresholds` may name.
+    public var thresholds: Set<String> { config.thresholds }
+
+    /// Whether any name is a measurement too (exec's perfdata labels).
+    public var acceptsAnyMeasurement: Bool { config.acceptsAnyMeasurement }
+}
+
+/// What a probe type brings to the config: its settings value, the keys it reads, which of them
+/// hold mappings or lists, the thresholds it can be judged by, and its parser (which reports
+/// every problem at its key, through `Fields`).
+protocol ProbeConfig: Sendable, Equatable {
+    static var type: ProbeType { get }
+    static var keys: [String] { get }
+    /// Keys whose values are mappings or lists (no `K_file` form).
+    static var structuredKeys: Set<String> { get }
+    static var thresholds: Set<String> { get }
+    static var acceptsAnyMeasurement: Bool { get }
+    static func parse(_ f: Fields, _ parser: ConfigParser) -> Self?
+    /// This value as the component's `probe`.
+    var probeSettings: ProbeSettings { get }
+}
+
+extension ProbeConfig {
+    static var structuredKeys: Set<String> { [] }
+    static var acceptsAnyMeasurement: Bool { false }
+}

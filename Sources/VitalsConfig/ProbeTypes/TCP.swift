@@ -1,0 +1,58 @@
+import Foundation
+import Yams
+
+/// `tcp`: connect, optionally TLS, send and expect (the probes are `VitalsProbes/TCPProbe.swift`
+/// and `TLSTCPProbe.swift`).
+public struct TCPSettings: Sendable, Equatable {
+    /// `host:port`.
+    public var address: String
+    /// Bytes to send after connecting, escapes (`\r \n \x00`) already decoded.
+    public var send: [UInt8] = []
+    /// Regex the first bytes read must match (validated at parse time).
+    public var expect: String? = nil
+    /// `tls: true` does a TLS handshake and reports certificate expiry.
+    public var tls: TLSSettings? = nil
+    public init(address: String) { self.address = address }
+}
+
+extension TCPSettings: ProbeConfig {
+    static let type = ProbeType.tcp
+    static let keys = ["address", "send", "expect", "tls"]
+    static let structuredKeys: Set<String> = ["tls"]
+    static let thresholds: Set<String> = ["latency", "cert_expiry"]
+    var probeSettings: ProbeSettings { .tcp(self) }
+    static func parse(_ f: Fields, _ parser: ConfigParser) -> Self? { parser.parseTCP(f) }
+}
+
+extension ConfigParser {
+    func parseTCP(_ f: Fields) -> TCPSettings? {
+        guard f.require("address") != nil, let address = f.string("address") else { return nil }
+        if !Syntax.isHostPort(address) {
+            f.error("address", "expected host:port" + f.got("address", address))
+        }
+        var t = TCPSettings(address: address)
+        if let s = f.string("send") {
+            if let bytes = Escapes.decode(s) {
+                t.send = bytes
+            } else {
+                f.error("send", "bad escape (use \\r \\n \\t \\\\ \\0 or \\xHH)")
+            }
+        }
+        if let e = f.string("expect") {
+            if Syntax.isRegex(e) {
+                t.expect = e
+            } else {
+                f.error("expect", "not a valid regular expression: \(e)")
+            }
+        }
+        // `tls: true|false`, or the same mapping as http's (which implies true).
+        if let tls = f.value("tls") {
+            if tls.mapping != nil || tls.isNull {
+                t.tls = parseTLS(tls, path: f.sub("tls"), file: f.file)
+            } else if f.bool("tls") == true {
+                t.tls = TLSSettings()
+            }
+        }
+        return t
+    }
+}
