@@ -20,8 +20,8 @@ extension Probe {
     public var returnsByDeadline: Bool { false }
 }
 
-/// Builds a probe from a component's settings. Adding a probe type is one file and one
-/// `register` line.
+/// Builds a probe from a component's settings: one `register` line per type. The rest of a
+/// new type is its config file and its probe file (the README's "Adding a probe type").
 public struct ProbeRegistry: Sendable {
     public typealias Factory = @Sendable (ComponentSpec) throws -> any Probe
     private var factories: [String: Factory] = [:]
