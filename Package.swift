@@ -29,8 +29,12 @@ let package = Package(
         .target(name: "VitalsConfig", dependencies: [.product(name: "Yams", package: "Yams")], swiftSettings: strict),
         // The domain: judgement, hysteresis, aggregation, history, scheduler. No sockets, no C.
         .target(name: "VitalsCore", dependencies: ["VitalsConfig"], swiftSettings: strict),
-        // One file per probe type; the only place (with the shims) where C is called.
-        .target(name: "VitalsProbes", dependencies: ["VitalsConfig", "VitalsCore", "CCurl", "CLibPQ", "CHiredis", "CVitalsSystem"], swiftSettings: strict),
+        // The I/O the probes, the alert transport and storage share: the epoll poller, the
+        // blocking executor, TCP connections, the libcurl engine, libpq sessions. With the
+        // shims and the probes, the only place where C is called.
+        .target(name: "VitalsIO", dependencies: ["VitalsConfig", "CCurl", "CLibPQ", "CVitalsSystem"], swiftSettings: strict),
+        // One file per probe type, on VitalsIO (hiredis is the Redis probe's alone).
+        .target(name: "VitalsProbes", dependencies: ["VitalsConfig", "VitalsCore", "VitalsIO", "CCurl", "CLibPQ", "CHiredis", "CVitalsSystem"], swiftSettings: strict),
         // Alert rules, notifier queues and payloads.
         .target(
             name: "VitalsAlerting", dependencies: ["VitalsConfig", "VitalsCore", .product(name: "Logging", package: "swift-log")], swiftSettings: strict),
@@ -44,7 +48,7 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: strict),
         .executableTarget(name: "vitals", dependencies: [
-            "VitalsConfig", "VitalsCore", "VitalsProbes", "VitalsAlerting", "VitalsServer",
+            "VitalsConfig", "VitalsCore", "VitalsIO", "VitalsProbes", "VitalsAlerting", "VitalsServer",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -54,10 +58,10 @@ let package = Package(
         .testTarget(name: "VitalsConfigTests", dependencies: ["VitalsConfig"], swiftSettings: strict),
         .testTarget(name: "VitalsCoreTests", dependencies: ["VitalsCore", "VitalsConfig"], swiftSettings: strict),
         .testTarget(
-            name: "VitalsProbesTests", dependencies: ["VitalsProbes"],
+            name: "VitalsProbesTests", dependencies: ["VitalsProbes", "VitalsIO"],
             // Plugin scripts the tests run in place (found through #filePath), not resources.
             exclude: ["Fixtures"], swiftSettings: strict),
-        .testTarget(name: "VitalsAlertingTests", dependencies: ["VitalsAlerting", "VitalsProbes"], swiftSettings: strict),
+        .testTarget(name: "VitalsAlertingTests", dependencies: ["VitalsAlerting", "VitalsIO"], swiftSettings: strict),
         .testTarget(
             name: "VitalsServerTests", dependencies: ["VitalsServer", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict),

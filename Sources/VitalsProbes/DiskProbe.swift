@@ -5,6 +5,7 @@ import CVitalsSystem
 import Foundation
 import VitalsConfig
 import VitalsCore
+import VitalsIO
 
 /// `disk`: `statvfs` of the mount that holds `path` (found in `/proc/self/mounts`), reporting
 /// used and inode-used percent like `df`. The call runs on the blocking executor: a hung NFS

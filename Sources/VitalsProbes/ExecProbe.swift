@@ -6,6 +6,7 @@ import Foundation
 import Synchronization
 import VitalsConfig
 import VitalsCore
+import VitalsIO
 
 /// `exec`: runs a plugin the Nagios / monitoring-plugins way.
 ///

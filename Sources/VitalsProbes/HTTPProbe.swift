@@ -1,6 +1,7 @@
 import Foundation
 import VitalsConfig
 import VitalsCore
+import VitalsIO
 
 /// Probes an HTTP(S) endpoint through the shared libcurl engine, like kubelet's httpGet and
 /// blackbox_exporter's http module: a fresh connection every run (so DNS, connect and TLS are

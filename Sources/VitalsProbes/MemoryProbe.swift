@@ -1,6 +1,7 @@
 import Foundation
 import VitalsConfig
 import VitalsCore
+import VitalsIO
 
 /// `memory`: available memory from `/proc/meminfo` (MemAvailable over MemTotal), or inside a
 /// cgroup v2 limit from `memory.current` over `memory.max` when that is tighter: a container

@@ -1,4 +1,5 @@
 import VitalsCore
+import VitalsIO
 
 /// Nagios plugin output: the first line is the message; performance data follows a `|` on the
 /// first line and on later lines (the long-output form), as `label=value[UOM];warn;crit;min;max`.

@@ -5,6 +5,7 @@ import CLibPQ
 import Foundation
 import VitalsConfig
 import VitalsCore
+import VitalsIO
 
 /// `postgres`: connect with libpq, run the configured query (default `SELECT 1`), and read the
 /// server's state (recovery, replication lag, connection use) in one more round trip.
@@ -87,14 +88,15 @@ public struct PostgresProbe: Probe {
         }
 
         // 1. Start the connection (may resolve a name: on the executor, bounded by the deadline).
-        let (keywords, values) = (self.keywords, self.values)
-        guard
-            let started = await BlockingExecutor.shared.run(
-                abandoningAt: deadline, onAbandon: { $0?.finish() },
-                { PGConnection.start(keywords: keywords, values: values) })
-        else { return stopped() }
-        guard let connection = started else { return .failure("out of memory starting a libpq connection", latency: elapsed()) }
-        var session = Session(connection: connection, deadline: deadline, multiHost: multiHost)
+        var session: PostgresSession
+        switch await PostgresSession.open(
+            keywords: keywords, values: values, deadline: deadline, multiHost: multiHost, maxResultBytes: Self.maxResultBytes,
+            keptRows: Self.keptRows)
+        {
+        case .success(let s): session = s
+        case .failure(.timedOut), .failure(.cancelled): return stopped()
+        case .failure(let failure): return .failure(failure.text(secrets), latency: elapsed())
+        }
         defer { session.finish() }
 
         // 2. Drive PQconnectPoll until the connection is made.
@@ -103,7 +105,7 @@ public struct PostgresProbe: Probe {
             return result(for: failure, latency: elapsed(), timeout: timeout, observations: observations)
         }
         let connected = elapsed()
-        let version = Self.versionText(PQserverVersion(connection.conn))
+        let version = Self.versionText(session.serverVersion)
         observations.append(Observation("server_version", text: version))
         observations.append(Observation("connect_time", connected.seconds, unit: "seconds"))
 
@@ -119,7 +121,7 @@ public struct PostgresProbe: Probe {
         observations.append(Observation("query_time", queryStart.duration(to: .now).seconds, unit: "seconds"))
 
         // 4. Server state, one round trip.
-        let stateQuery = PQserverVersion(connection.conn) >= 100000 ? Self.stateQuery : Self.stateQuery9
+        let stateQuery = session.serverVersion >= 100000 ? Self.stateQuery : Self.stateQuery9
         let row: [String?]
         switch await session.execute(stateQuery) {
         case .success(let rows) where rows.count == 1 && rows[0].count == 4:
@@ -161,7 +163,7 @@ public struct PostgresProbe: Probe {
         return ProbeResult(success: true, latency: latency, message: "PostgreSQL \(version)\(role), query ok", observations: observations)
     }
 
-    private func result(for failure: Failure, latency: Duration, timeout: Duration, observations: [Observation]) -> ProbeResult {
+    private func result(for failure: PostgresSession.Failure, latency: Duration, timeout: Duration, observations: [Observation]) -> ProbeResult {
         switch failure {
         case .timedOut: .timeout(after: timeout)
         default: .failure(failure.text(secrets), latency: latency, observations: observations)
@@ -264,225 +266,16 @@ public struct PostgresProbe: Probe {
         let joined = reasons.isEmpty ? "connection failed" : reasons.joined(separator: "; ")
         return Redactor.scrub(MessageText.oneLine(joined), secrets)
     }
-
-    // MARK: - One connection
-
-    enum Failure: Error {
-        case timedOut
-        case cancelled
-        /// libpq's error text, raw: cleaned and scrubbed when reported.
-        case libpq(String)
-        case other(String)
-
-        func text(_ secrets: [String]) -> String {
-            switch self {
-            case .timedOut: "timeout"
-            case .cancelled: "cancelled"
-            case .libpq(let raw): PostgresProbe.cleanError(raw, secrets: secrets)
-            case .other(let text): Redactor.scrub(text, secrets)
-            }
-        }
-    }
-
-    /// One run's use of its connection: the steps happen one after another, never overlapping.
-    struct Session {
-        let connection: PGConnection
-        let deadline: ContinuousClock.Instant
-        let multiHost: Bool
-        /// False once the connection was handed to the executor thread that frees it.
-        var owned = true
-
-        mutating func finish() {
-            if owned { connection.finish() }
-            owned = false
-        }
-
-        /// `PQconnectPoll` until `PGRES_POLLING_OK`, waiting on the socket in between.
-        mutating func connect() async -> Failure? {
-            let conn = connection.conn
-            if PQstatus(conn) == CONNECTION_BAD { return .libpq(String(cString: PQerrorMessage(conn))) }
-            var status = PGRES_POLLING_WRITING
-            while true {
-                switch status {
-                case PGRES_POLLING_OK:
-                    // From here libpq never waits inside a call: PQfinish's Terminate message
-                    // and every send are written as far as the socket takes them.
-                    if PQsetnonblocking(conn, 1) != 0 { return .libpq(String(cString: PQerrorMessage(conn))) }
-                    return nil
-                case PGRES_POLLING_READING, PGRES_POLLING_WRITING:
-                    // The socket can change between steps (a new address, a retry without SSL).
-                    if let failure = await wait(for: status == PGRES_POLLING_READING ? .readable : .writable) { return failure }
-                    if multiHost {
-                        let connection = self.connection
-                        guard
-                            let next = await BlockingExecutor.shared.run(
-                                abandoningAt: deadline, onAbandon: { _ in connection.finish() },
-                                { PQconnectPoll(connection.conn).rawValue })
-                        else {
-                            owned = false
-                            return Task.isCancelled ? .cancelled : .timedOut
-                        }
-                        status = PostgresPollingStatusType(rawValue: next)
-                    } else {
-                        status = PQconnectPoll(conn)
-                    }
-                default:  // PGRES_POLLING_FAILED
-                    return .libpq(String(cString: PQerrorMessage(conn)))
-                }
-            }
-        }
-
-        /// Sends `sql` under a server-side statement timeout and drains every result. Rows of the
-        /// first result that has any, as text (at most `keptRows`).
-        ///
-        /// Rows come one at a time (libpq's single-row mode) and their bytes are counted, so a
-        /// query or a server that returns millions of rows fails with `result too large` once
-        /// `maxResultBytes` have arrived, instead of libpq holding the whole result. One row is
-        /// still held whole: libpq 15 has no way to take a row in pieces.
-        func execute(_ sql: String) async -> Result<[[String?]], Failure> {
-            let conn = connection.conn
-            let left = ContinuousClock.now.duration(to: deadline)
-            guard left > .zero else { return .failure(.timedOut) }
-            let serverTimeout = Int((left.seconds * 1000).rounded(.up)) + 100
-            guard PQsendQuery(conn, "SET LOCAL statement_timeout = \(serverTimeout); \(sql)") == 1 else {
-                return .failure(.libpq(String(cString: PQerrorMessage(conn))))
-            }
-            _ = PQsetSingleRowMode(conn)  // refused only when a result is pending, never here
-            // Flush what libpq could not write at once (large queries, a full socket buffer).
-            while true {
-                let flushed = PQflush(conn)
-                if flushed == 0 { break }
-                if flushed < 0 { return .failure(.libpq(String(cString: PQerrorMessage(conn)))) }
-                if let failure = await wait(for: .writable) { return .failure(failure) }
-            }
-            var rows: [[String?]] = []
-            var firstRowsEnded = false
-            var received = 0
-            var error: Failure?
-            while true {
-                while PQisBusy(conn) == 1 {
-                    if let failure = await wait(for: .readable) { return .failure(failure) }
-                    if PQconsumeInput(conn) == 0 { return .failure(.libpq(String(cString: PQerrorMessage(conn)))) }
-                }
-                guard let res = PQgetResult(conn) else { break }
-                defer { PQclear(res) }
-                switch PQresultStatus(res) {
-                case let status where status == PGRES_SINGLE_TUPLE || status == PGRES_TUPLES_OK:
-                    received += Self.byteCount(res)
-                    if received > PostgresProbe.maxResultBytes {
-                        return .failure(.other("result too large (over \(PostgresProbe.maxResultBytes / 1024) KiB)"))
-                    }
-                    if !firstRowsEnded { rows += Self.rows(res, limit: PostgresProbe.keptRows - rows.count) }
-                    // TUPLES_OK ends a result set (in single-row mode with no rows of its own).
-                    if status == PGRES_TUPLES_OK, !rows.isEmpty { firstRowsEnded = true }
-                case PGRES_COMMAND_OK, PGRES_EMPTY_QUERY, PGRES_NONFATAL_ERROR:
-                    break
-                case PGRES_COPY_IN, PGRES_COPY_OUT, PGRES_COPY_BOTH:
-                    // The connection is mid-COPY and is about to be closed: stop here.
-                    return .failure(.other("the query started a COPY, which a probe cannot complete"))
-                default:
-                    // 57014 past the deadline: cancelled by the statement timeout set above
-                    // (before it, someone cancelled the query: that is worth saying as it is).
-                    if let state = PQresultErrorField(res, Int32(UInt8(ascii: "C"))), String(cString: state) == "57014",
-                        ContinuousClock.now >= deadline
-                    {
-                        error = error ?? .timedOut
-                    }
-                    if error == nil {
-                        if let primary = PQresultErrorField(res, Int32(UInt8(ascii: "M"))) {
-                            error = .other("query failed: \(MessageText.oneLine(String(cString: primary)))")
-                        } else {
-                            error = .libpq(String(cString: PQresultErrorMessage(res)))
-                        }
-                    }
-                }
-            }
-            if let error { return .failure(error) }
-            return .success(rows)
-        }
-
-        private func wait(for interest: SocketPoller.Interest) async -> Failure? {
-            let fd = PQsocket(connection.conn)
-            guard fd >= 0 else { return .libpq(String(cString: PQerrorMessage(connection.conn))) }
-            if ContinuousClock.now >= deadline { return .timedOut }
-            switch await SocketPoller.shared.wait(fd: fd, for: interest, deadline: deadline) {
-            case .ready: return nil
-            case .timedOut: return .timedOut
-            case .cancelled: return .cancelled
-            case .failed(let err): return .other("poll failed: \(String(cString: strerror(err)))")
-            }
-        }
-
-        /// The bytes of every value in `res`, as they came off the wire.
-        private static func byteCount(_ res: OpaquePointer) -> Int {
-            let (n, m) = (PQntuples(res), PQnfields(res))
-            var total = 0
-            for r in 0..<n { for c in 0..<m { total += Int(PQgetlength(res, r, c)) } }
-            return total + Int(n) * Int(m)
-        }
-
-        private static func rows(_ res: OpaquePointer, limit: Int) -> [[String?]] {
-            let (n, m) = (min(PQntuples(res), Int32(limit)), PQnfields(res))
-            return (0..<n).map { r in
-                (0..<m).map { c in PQgetisnull(res, r, c) == 1 ? nil : String(cString: PQgetvalue(res, r, c)) }
-            }
-        }
-    }
 }
 
-/// A libpq connection. `@unchecked Sendable` because a `PGconn` is not thread-safe: it is owned
-/// by exactly one party at a time, either the probe run that awaits its steps one after another
-/// (libpq allows a connection to move between threads as long as calls never overlap), or, when
-/// that run stopped waiting for a step on the executor, the executor thread that finishes it.
-final class PGConnection: @unchecked Sendable {
-    let conn: OpaquePointer
-
-    private init(_ conn: OpaquePointer) { self.conn = conn }
-
-    /// `PQconnectStartParams` with `expand_dbname`: the DSN in `dbname` is expanded in place.
-    /// Blocking (name resolution): call it on the executor.
-    static func start(keywords: [String], values: [String]) -> PGConnection? {
-        var k: [UnsafeMutablePointer<CChar>?] = keywords.map { strdup($0) } + [nil]
-        var v: [UnsafeMutablePointer<CChar>?] = values.map { strdup($0) } + [nil]
-        defer {
-            for p in k { free(p) }
-            for p in v {
-                if let p { memset(p, 0, strlen(p)) }  // the password: do not leave it in freed memory
-                free(p)
-            }
+extension PostgresSession.Failure {
+    /// The failure as the probe's message says it: libpq's text cleaned, secrets scrubbed.
+    func text(_ secrets: [String]) -> String {
+        switch self {
+        case .timedOut: "timeout"
+        case .cancelled: "cancelled"
+        case .libpq(let raw): PostgresProbe.cleanError(raw, secrets: secrets)
+        case .other(let text): Redactor.scrub(text, secrets)
         }
-        let conn = k.withUnsafeMutableBufferPointer { kp in
-            v.withUnsafeMutableBufferPointer { vp in
-                kp.baseAddress!.withMemoryRebound(to: UnsafePointer<CChar>?.self, capacity: kp.count) { keys in
-                    vp.baseAddress!.withMemoryRebound(to: UnsafePointer<CChar>?.self, capacity: vp.count) { vals in
-                        PQconnectStartParams(keys, vals, 1)
-                    }
-                }
-            }
-        }
-        return conn.map(PGConnection.init)
-    }
-
-    /// `PQfinish`: closes the socket (after a Terminate message once connected); non-blocking.
-    func finish() { PQfinish(conn) }
-}
-
-/// Text from C libraries made fit for a one-line message (secrets are the `Redactor`'s job).
-enum MessageText {
-    /// Collapses line breaks and runs of spaces; trims a final period; at most 300 characters.
-    static func oneLine(_ text: String) -> String {
-        var out = text.split(whereSeparator: { $0.isNewline || $0 == "\t" }).map { $0.trimmingCharacters(in: .whitespaces) }
-            .filter { !$0.isEmpty }.joined(separator: " ")
-        while out.contains("  ") { out = out.replacingOccurrences(of: "  ", with: " ") }
-        if out.count > 300 { out = String(out.prefix(297)) + "..." }
-        return out
-    }
-
-    /// `Connection refused` → `connection refused`, but `SSL error` stays as it is.
-    static func lowerFirstWord(_ text: String) -> String {
-        guard let first = text.first, first.isUppercase else { return text }
-        let second = text.dropFirst().first
-        guard second == nil || second!.isLowercase else { return text }
-        return first.lowercased() + text.dropFirst()
     }
 }

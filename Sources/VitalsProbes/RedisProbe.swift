@@ -5,6 +5,7 @@ import CHiredis
 import Foundation
 import VitalsConfig
 import VitalsCore
+import VitalsIO
 
 /// `redis`: connect, `AUTH`, `SELECT`, `PING`, and `INFO server|memory|clients|replication`.
 ///

@@ -1,4 +1,5 @@
 import VitalsCore
+import VitalsIO
 
 extension ProbeRegistry {
     /// Every probe type this build knows: one line per type.

@@ -5,6 +5,7 @@ import CVitalsSystem
 import Foundation
 import VitalsConfig
 import VitalsCore
+import VitalsIO
 
 /// `tcp`: connect within the deadline; optionally send bytes and match the first bytes read
 /// against a regex. Non-blocking sockets parked on the `SocketPoller`: no thread per probe.
@@ -68,6 +69,19 @@ public struct TCPProbe: Probe {
     static func ms(_ d: Duration) -> String {
         let v = (d.seconds * 10_000).rounded() / 10
         return "\(v)ms"
+    }
+}
+
+extension TCPConnection.Failure {
+    /// A connection that failed, as a probe reports it.
+    func result(timeout: Duration, latency: Duration) -> ProbeResult {
+        switch self {
+        case .timedOut: .timeout(after: timeout)
+        case .refused: .failure("connection refused", latency: latency)
+        case .resolve(let why): .failure("could not resolve host: \(why)", latency: latency)
+        case .cancelled: .failure("cancelled", latency: latency)
+        case .system(let why): .failure(why, latency: latency)
+        }
     }
 }
 

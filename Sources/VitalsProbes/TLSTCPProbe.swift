@@ -1,6 +1,7 @@
 import Foundation
 import VitalsConfig
 import VitalsCore
+import VitalsIO
 
 /// A `tcp` component with `tls:`: connects, does the TLS handshake, optionally sends bytes and
 /// matches what comes back, and reports the leaf certificate's expiry like the HTTP probe.

@@ -1,5 +1,5 @@
 import VitalsAlerting
-import VitalsProbes
+import VitalsIO
 
 /// Notifications go out through the same libcurl engine as the HTTP probes: one multi handle on
 /// its own thread, libcurl's own timeouts, nothing on the cooperative pool.

@@ -3,6 +3,7 @@ import Testing
 import VitalsConfig
 import VitalsCore
 @testable import VitalsProbes
+@testable import VitalsIO
 
 /// The HTTP probe against nginx (`make test`) and loopback servers of our own; traffic only to
 /// 127.0.0.1. Serialized: the timing assertions (a hung server ends at its deadline) must not

@@ -8,11 +8,11 @@ import VitalsConfig
 /// threads, so it needs no locking and is not `Sendable`. libcurl's callbacks reach it through
 /// an unretained pointer; the engine's table of live transfers keeps it alive until the handle
 /// has been removed from the multi handle and cleaned up.
-final class CurlTransfer {
-    let id: UInt64
-    let handle: UnsafeMutableRawPointer
-    let request: CurlRequest
-    var continuation: CheckedContinuation<CurlEngine.Completion, Never>?
+package final class CurlTransfer {
+    package let id: UInt64
+    package let handle: UnsafeMutableRawPointer
+    package let request: CurlRequest
+    package var continuation: CheckedContinuation<CurlEngine.Completion, Never>?
 
     private(set) var body: [UInt8] = []
     private(set) var truncated = false
@@ -21,7 +21,7 @@ final class CurlTransfer {
     private var headerList: UnsafeMutablePointer<curl_slist>?
     private var connectToList: UnsafeMutablePointer<curl_slist>?
 
-    init?(id: UInt64, request: CurlRequest, continuation: CheckedContinuation<CurlEngine.Completion, Never>) {
+    package init?(id: UInt64, request: CurlRequest, continuation: CheckedContinuation<CurlEngine.Completion, Never>) {
         guard let handle = curl_easy_init() else { return nil }
         self.id = id
         self.handle = handle
@@ -40,7 +40,7 @@ final class CurlTransfer {
 
     /// Sets every option; returns the first failing code (an option this libcurl lacks, a bad
     /// URL is only found at transfer time).
-    func configure(timeoutMS: Int) -> CURLcode {
+    package func configure(timeoutMS: Int) -> CURLcode {
         let h = handle
         let r = request
         var codes: [CURLcode] = []
@@ -162,7 +162,7 @@ final class CurlTransfer {
     }
 
     /// Reads what libcurl measured once the transfer ended with `code`.
-    func response(code: CURLcode) -> CurlResponse {
+    package func response(code: CURLcode) -> CurlResponse {
         let h = handle
         var r = CurlResponse()
         var value = 0
@@ -222,15 +222,15 @@ final class CurlTransfer {
 }
 
 /// Byte-level pieces of a response header line.
-enum HeaderLine {
-    static let statusPrefix = Array("HTTP/".utf8)
+package enum HeaderLine {
+    package static let statusPrefix = Array("HTTP/".utf8)
 
     /// Without leading and trailing spaces, tabs, CR and LF.
-    static func trimmed(_ bytes: UnsafeBufferPointer<UInt8>) -> Slice<UnsafeBufferPointer<UInt8>> {
+    package static func trimmed(_ bytes: UnsafeBufferPointer<UInt8>) -> Slice<UnsafeBufferPointer<UInt8>> {
         trimmed(bytes[...])
     }
 
-    static func trimmed(_ bytes: Slice<UnsafeBufferPointer<UInt8>>) -> Slice<UnsafeBufferPointer<UInt8>> {
+    package static func trimmed(_ bytes: Slice<UnsafeBufferPointer<UInt8>>) -> Slice<UnsafeBufferPointer<UInt8>> {
         func blank(_ b: UInt8) -> Bool { b == 0x20 || b == 0x09 || b == 0x0D || b == 0x0A }
         var lower = bytes.startIndex
         var upper = bytes.endIndex
@@ -241,10 +241,10 @@ enum HeaderLine {
 }
 
 /// OpenSSL prints certificate times as `Jan  1 00:00:00 2030 GMT` (`ASN1_TIME_print`).
-enum CertificateDate {
+package enum CertificateDate {
     private static let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
 
-    static func parse(_ text: String) -> Date? {
+    package static func parse(_ text: String) -> Date? {
         let parts = text.split(separator: " ", omittingEmptySubsequences: true)
         guard parts.count >= 4, let month = months.firstIndex(of: String(parts[0])), let day = Int(parts[1]),
             let year = Int(parts[3])

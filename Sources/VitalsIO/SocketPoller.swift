@@ -4,7 +4,6 @@ import Glibc
 import CVitalsSystem
 import Foundation
 import Synchronization
-import VitalsCore
 
 /// Waits for sockets to become readable or writable, for many probes at once, on one thread.
 ///
@@ -90,7 +89,7 @@ public final class SocketPoller: Sendable {
         }
     }
 
-    static func tag(fd: Int32, id: UInt64) -> UInt64 { (id << 32) | UInt64(UInt32(bitPattern: fd)) }
+    package static func tag(fd: Int32, id: UInt64) -> UInt64 { (id << 32) | UInt64(UInt32(bitPattern: fd)) }
 
     private func finish(fd: Int32, id: UInt64, outcome: Outcome) {
         let waiter = state.withLock { s -> Waiter? in

@@ -3,32 +3,21 @@ import Glibc
 #endif
 import CVitalsSystem
 import Foundation
-import VitalsCore
 
 /// A non-blocking TCP socket whose waits park on the `SocketPoller` under a deadline.
 /// Shared by the probes that speak over plain TCP.
-struct TCPConnection: Sendable {
-    let fd: Int32
+package struct TCPConnection: Sendable {
+    package let fd: Int32
 
-    enum Failure: Error {
+    package enum Failure: Error {
         case resolve(String)
         case refused
         case timedOut
         case cancelled
         case system(String)
-
-        func result(timeout: Duration, latency: Duration) -> ProbeResult {
-            switch self {
-            case .timedOut: .timeout(after: timeout)
-            case .refused: .failure("connection refused", latency: latency)
-            case .resolve(let why): .failure("could not resolve host: \(why)", latency: latency)
-            case .cancelled: .failure("cancelled", latency: latency)
-            case .system(let why): .failure(why, latency: latency)
-            }
-        }
     }
 
-    static func open(host: String, port: Int, deadline: ContinuousClock.Instant) async -> Result<TCPConnection, Failure> {
+    package static func open(host: String, port: Int, deadline: ContinuousClock.Instant) async -> Result<TCPConnection, Failure> {
         let resolved = await resolve(host: host, port: port, deadline: deadline)
         let addresses: [Data]
         switch resolved {
@@ -50,7 +39,7 @@ struct TCPConnection: Sendable {
     /// The addresses to try, by the deadline. A numeric address is read at once, without DNS and
     /// without a hop to another thread; a name is looked up on the blocking executor (getaddrinfo
     /// blocks, and has no timeout of its own), and the wait for it ends at the deadline.
-    static func resolve(host: String, port: Int, deadline: ContinuousClock.Instant) async -> Result<[Data], Failure> {
+    package static func resolve(host: String, port: Int, deadline: ContinuousClock.Instant) async -> Result<[Data], Failure> {
         if case .success(let numeric) = lookup(host: host, port: port, flags: AI_NUMERICHOST) { return .success(numeric) }
         let named = await BlockingExecutor.shared.run(abandoningAt: deadline) { lookup(host: host, port: port, flags: 0) }
         return named ?? .failure(Task.isCancelled ? .cancelled : .timedOut)
@@ -110,7 +99,7 @@ struct TCPConnection: Sendable {
         return .success(TCPConnection(fd: fd))
     }
 
-    func write(_ bytes: [UInt8], deadline: ContinuousClock.Instant) async -> Failure? {
+    package func write(_ bytes: [UInt8], deadline: ContinuousClock.Instant) async -> Failure? {
         var offset = 0
         while offset < bytes.count {
             let n = bytes[offset...].withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
@@ -131,7 +120,7 @@ struct TCPConnection: Sendable {
     }
 
     /// Reads what is available (empty at end of stream).
-    func read(max: Int, deadline: ContinuousClock.Instant) async -> Result<[UInt8], Failure> {
+    package func read(max: Int, deadline: ContinuousClock.Instant) async -> Result<[UInt8], Failure> {
         var buffer = [UInt8](repeating: 0, count: Swift.max(1, max))
         while true {
             let n = buffer.withUnsafeMutableBytes { Glibc.recv(fd, $0.baseAddress, $0.count, 0) }
@@ -148,5 +137,5 @@ struct TCPConnection: Sendable {
         }
     }
 
-    func close() { Glibc.close(fd) }
+    package func close() { Glibc.close(fd) }
 }

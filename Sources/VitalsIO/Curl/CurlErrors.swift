@@ -3,8 +3,8 @@ import Foundation
 
 /// Turns libcurl's error code and error-buffer text into the short messages users read
 /// (`connection refused`, `TLS: unable to get local issuer certificate`).
-enum CurlErrors {
-    static func classify(code: Int32, osErrno: Int32, message: String) -> CurlFailure {
+package enum CurlErrors {
+    package static func classify(code: Int32, osErrno: Int32, message: String) -> CurlFailure {
         switch UInt32(code) {
         case CURLE_OPERATION_TIMEDOUT.rawValue:
             return .timeout
@@ -47,7 +47,7 @@ enum CurlErrors {
     /// OpenSSL's reason without libcurl's and OpenSSL's prefixes:
     /// `SSL certificate problem: unable to get local issuer certificate` → `unable to get local issuer certificate`;
     /// `OpenSSL/3.0.2: error:0A000412:SSL routines::sslv3 alert bad certificate` → `sslv3 alert bad certificate`.
-    static func tlsReason(_ message: String) -> String {
+    package static func tlsReason(_ message: String) -> String {
         var text = clean(message)
         for prefix in ["SSL certificate problem: ", "SSL: "] where text.hasPrefix(prefix) {
             text.removeFirst(prefix.count)
@@ -64,7 +64,7 @@ enum CurlErrors {
     }
 
     /// One line, no trailing punctuation or whitespace.
-    static func clean(_ message: String) -> String {
+    package static func clean(_ message: String) -> String {
         let line = message.split(whereSeparator: \.isNewline).first.map(String.init) ?? ""
         return line.trimmingCharacters(in: .whitespaces)
     }

@@ -44,7 +44,7 @@ public struct CurlRequest: Sendable {
     /// somewhere else than the URL names while keeping its host for SNI, verification and `Host`.
     public var connectTo: [String] = []
     /// Connect (and handshake) only; used by `TLSTCPProbe` through `CurlEngine.connect`.
-    var connectOnly: Bool = false
+    package var connectOnly: Bool = false
 
     public static let defaultUserAgent = "Vitals/0.1 (+health-probe)"
 

@@ -16,17 +16,17 @@ public final class CurlEngine: Sendable {
     /// The process-wide engine. Its thread lives as long as the process.
     public static let shared = CurlEngine()
 
-    struct Completion: Sendable {
-        var response: CurlResponse
+    package struct Completion: Sendable {
+        package var response: CurlResponse
         /// For a connect-only transfer that succeeded: its socket; the handle stays open.
-        var socket: Int32?
+        package var socket: Int32?
     }
 
     /// The result of a `curl_easy_send`/`curl_easy_recv` on a connect-only handle.
-    struct IOResult: Sendable {
-        var code: CURLcode
-        var count: Int
-        var bytes: [UInt8]
+    package struct IOResult: Sendable {
+        package var code: CURLcode
+        package var count: Int
+        package var bytes: [UInt8]
     }
 
     private enum Command: Sendable {
@@ -71,7 +71,7 @@ public final class CurlEngine: Sendable {
 
     /// Connects (TCP and, for `https://`, the TLS handshake) and keeps the connection for
     /// `CurlConnection.send`/`receive`. The connection is nil when the connect failed.
-    func connect(_ request: CurlRequest) async -> (CurlResponse, CurlConnection?) {
+    package func connect(_ request: CurlRequest) async -> (CurlResponse, CurlConnection?) {
         var request = request
         request.connectOnly = true
         let (id, completion) = await submit(request, returningID: true)
@@ -113,15 +113,15 @@ public final class CurlEngine: Sendable {
         return (id, completion)
     }
 
-    func send(_ id: UInt64, _ bytes: [UInt8]) async -> IOResult {
+    package func send(_ id: UInt64, _ bytes: [UInt8]) async -> IOResult {
         await withCheckedContinuation { enqueue(.send(id, bytes, $0)) }
     }
 
-    func receive(_ id: UInt64, max: Int) async -> IOResult {
+    package func receive(_ id: UInt64, max: Int) async -> IOResult {
         await withCheckedContinuation { enqueue(.receive(id, max, $0)) }
     }
 
-    func close(_ id: UInt64) {
+    package func close(_ id: UInt64) {
         enqueue(.close(id))
     }
 
@@ -251,13 +251,13 @@ public final class CurlEngine: Sendable {
 /// An open connection from `CurlEngine.connect` (connect-only, possibly TLS). Reads and writes
 /// run on the engine thread (the handle's owner) and never block: they return `CURLE_AGAIN` and
 /// the caller waits for the socket with `SocketPoller`.
-final class CurlConnection: Sendable {
-    let engine: CurlEngine
-    let id: UInt64
-    let socket: Int32
+package final class CurlConnection: Sendable {
+    package let engine: CurlEngine
+    package let id: UInt64
+    package let socket: Int32
     private let closed = Atomic<Bool>(false)
 
-    init(engine: CurlEngine, id: UInt64, socket: Int32) {
+    package init(engine: CurlEngine, id: UInt64, socket: Int32) {
         self.engine = engine
         self.id = id
         self.socket = socket
@@ -265,11 +265,11 @@ final class CurlConnection: Sendable {
 
     deinit { close() }
 
-    func close() {
+    package func close() {
         if !closed.exchange(true, ordering: .relaxed) { engine.close(id) }
     }
 
-    enum IOError: Error, Equatable {
+    package enum IOError: Error, Equatable {
         case timeout
         case cancelled
         case closed
@@ -277,7 +277,7 @@ final class CurlConnection: Sendable {
     }
 
     /// Sends all of `bytes` by `deadline`.
-    func send(_ bytes: [UInt8], deadline: ContinuousClock.Instant) async throws(IOError) {
+    package func send(_ bytes: [UInt8], deadline: ContinuousClock.Instant) async throws(IOError) {
         var offset = 0
         while offset < bytes.count {
             let result = await engine.send(id, Array(bytes[offset...]))
@@ -292,7 +292,7 @@ final class CurlConnection: Sendable {
     }
 
     /// Returns the next bytes received (empty at end of stream).
-    func receive(max: Int, deadline: ContinuousClock.Instant) async throws(IOError) -> [UInt8] {
+    package func receive(max: Int, deadline: ContinuousClock.Instant) async throws(IOError) -> [UInt8] {
         while true {
             // Try first: TLS may hold decrypted bytes while the socket itself has nothing new.
             let result = await engine.receive(id, max: max)
