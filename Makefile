@@ -23,6 +23,7 @@ test:
 	@scripts/run-tests.sh
 
 bench: release
+	@scripts/install-deps.sh bench
 	Benchmarks/run.sh
 
 ## Benchmarks/soak.sh: 2,000 components at 1 s against healthy, refused, hung, reset and slow

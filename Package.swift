@@ -66,7 +66,7 @@ let package = Package(
             name: "VitalsServerTests", dependencies: ["VitalsServer", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict),
         // Runs the built `vitals` binary as a process (the dependency makes `swift test` build it).
-        .testTarget(name: "IntegrationTests", dependencies: ["vitals"], swiftSettings: strict),
+        .testTarget(name: "IntegrationTests", dependencies: ["vitals"], exclude: ["Fixtures"], swiftSettings: strict),
     ]
 )
 

@@ -3,6 +3,7 @@
 # As root it runs apt-get; otherwise it names what is missing and fails.
 #   scripts/install-deps.sh build   # libraries the build links
 #   scripts/install-deps.sh test    # plus the servers and tools the tests start
+#   scripts/install-deps.sh bench   # plus blackbox_exporter, the reference of http-probe-cpu
 set -euo pipefail
 
 build_pkgs=(libcurl4-openssl-dev libpq-dev libhiredis-dev pkg-config)
@@ -12,8 +13,11 @@ test_pkgs=(postgresql redis-server nginx-light prometheus prometheus-alertmanage
 # the Compose specification's schema (vendored in check-jsonschema).
 pip_pkgs=(kubernetes-validate==1.37.0 check-jsonschema==0.39.0 pyyaml)
 
+bench_pkgs=(prometheus-blackbox-exporter)
+
 want=("${build_pkgs[@]}")
 [ "${1:-build}" = test ] && want+=("${test_pkgs[@]}")
+[ "${1:-build}" = bench ] && want+=("${test_pkgs[@]}" "${bench_pkgs[@]}")
 
 missing=()
 for p in "${want[@]}"; do
@@ -41,6 +45,6 @@ export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 # Debian starts some of these as system services on install; the tests start their own.
-for svc in nginx redis-server postgresql prometheus prometheus-alertmanager prometheus-node-exporter; do
+for svc in nginx redis-server postgresql prometheus prometheus-alertmanager prometheus-node-exporter prometheus-blackbox-exporter; do
     (command -v systemctl >/dev/null && systemctl stop "$svc" 2>/dev/null) || service "$svc" stop >/dev/null 2>&1 || true
 done
