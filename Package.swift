@@ -22,6 +22,7 @@ let package = Package(
         .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
         .systemLibrary(name: "CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
         .systemLibrary(name: "CHiredis", pkgConfig: "hiredis", providers: [.apt(["libhiredis-dev"])]),
+        .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
         // Linux headers Swift's Glibc module does not export (epoll, eventfd, statvfs, spawn).
         .target(name: "CVitalsSystem"),
 
@@ -32,7 +33,10 @@ let package = Package(
         // The I/O the probes, the alert transport and storage share: the epoll poller, the
         // blocking executor, TCP connections, the libcurl engine, libpq sessions. With the
         // shims and the probes, the only place where C is called.
-        .target(name: "VitalsIO", dependencies: ["VitalsConfig", "CCurl", "CLibPQ", "CVitalsSystem"], swiftSettings: strict),
+        .target(name: "VitalsIO", dependencies: ["VitalsConfig", "CCurl", "CLibPQ", "CSQLite", "CVitalsSystem"], swiftSettings: strict),
+        // Storage backends behind VitalsCore's `Storage`: the SQLite schema and its migrations
+        // (the backends themselves are issue 11's work in progress).
+        .target(name: "VitalsStorage", dependencies: ["VitalsCore", "VitalsIO"], swiftSettings: strict),
         // One file per probe type, on VitalsIO (hiredis is the Redis probe's alone).
         .target(name: "VitalsProbes", dependencies: ["VitalsConfig", "VitalsCore", "VitalsIO", "CCurl", "CLibPQ", "CHiredis", "CVitalsSystem"], swiftSettings: strict),
         // Alert rules, notifier queues and payloads.
@@ -55,18 +59,21 @@ let package = Package(
             .product(name: "UnixSignals", package: "swift-service-lifecycle"),
         ], swiftSettings: strict),
 
+        // Helpers more than one test target uses (test servers from the environment, processes).
+        .target(name: "VitalsTestSupport", path: "Tests/VitalsTestSupport", swiftSettings: strict),
         .testTarget(name: "VitalsConfigTests", dependencies: ["VitalsConfig"], swiftSettings: strict),
         .testTarget(name: "VitalsCoreTests", dependencies: ["VitalsCore", "VitalsConfig"], swiftSettings: strict),
         .testTarget(
-            name: "VitalsProbesTests", dependencies: ["VitalsProbes", "VitalsIO"],
+            name: "VitalsProbesTests", dependencies: ["VitalsProbes", "VitalsIO", "VitalsTestSupport"],
             // Plugin scripts the tests run in place (found through #filePath), not resources.
             exclude: ["Fixtures"], swiftSettings: strict),
+        .testTarget(name: "VitalsStorageTests", dependencies: ["VitalsStorage", "VitalsIO"], swiftSettings: strict),
         .testTarget(name: "VitalsAlertingTests", dependencies: ["VitalsAlerting", "VitalsIO"], swiftSettings: strict),
         .testTarget(
             name: "VitalsServerTests", dependencies: ["VitalsServer", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict),
         // Runs the built `vitals` binary as a process (the dependency makes `swift test` build it).
-        .testTarget(name: "IntegrationTests", dependencies: ["vitals"], exclude: ["Fixtures"], swiftSettings: strict),
+        .testTarget(name: "IntegrationTests", dependencies: ["vitals", "VitalsTestSupport"], exclude: ["Fixtures"], swiftSettings: strict),
     ]
 )
 

@@ -11,13 +11,9 @@ enum Preflight {
     /// are checked, a sharded replica's included: every replica agrees on whether a config is
     /// valid, whichever components it owns.
     static func components(of config: Config, registry: ProbeRegistry = .standard()) throws(ConfigErrors) -> [ScheduledComponent] {
-        try components(config.components, registry: registry)
-    }
-
-    static func components(_ specs: [ComponentSpec], registry: ProbeRegistry = .standard()) throws(ConfigErrors) -> [ScheduledComponent] {
         var built: [ScheduledComponent] = []
         var refused: [ConfigError] = []
-        for spec in specs {
+        for spec in config.components {
             do {
                 built.append(ScheduledComponent(spec: spec, probe: try registry.makeProbe(for: spec)))
             } catch {

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import VitalsTestSupport
 
 /// SIGTERM ends the daemon cleanly in any probe mix, and ends the plugins it started with it.
 struct ShutdownTests {
@@ -71,11 +72,5 @@ struct ShutdownTests {
         #expect(!running, "the plugin's setsid child outlived the daemon (signal \(signal))")
     }
 
-    static func isRunning(_ pid: Int32) -> Bool {
-        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8), let close = stat.lastIndex(of: ")") else {
-            return false
-        }
-        let state = stat[stat.index(close, offsetBy: 2)]
-        return state != "Z" && state != "X"
-    }
+    static func isRunning(_ pid: Int32) -> Bool { Processes.isRunning(pid) }
 }

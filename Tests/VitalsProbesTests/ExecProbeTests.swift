@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import VitalsTestSupport
 import VitalsConfig
 import VitalsCore
 @testable import VitalsProbes
@@ -172,13 +173,7 @@ struct ExecProbeTests {
         #expect(r.message.contains("QUEUE=orders"), "\(r.message)")
     }
 
-    static func isRunning(_ pid: Int32) -> Bool {
-        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8), let close = stat.lastIndex(of: ")") else {
-            return false
-        }
-        let state = stat[stat.index(close, offsetBy: 2)]
-        return state != "Z" && state != "X"
-    }
+    static func isRunning(_ pid: Int32) -> Bool { Processes.isRunning(pid) }
 
     @Test func pluginIgnoringTermIsKilled() async throws {
         let start = ContinuousClock.now

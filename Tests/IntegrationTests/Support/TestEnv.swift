@@ -1,20 +1,13 @@
 import Foundation
 import Testing
+import VitalsTestSupport
 
 /// The servers `make test` starts, as the integration tests read them.
 enum TestEnv {
     /// A server's address from the environment. Under `make test` (`VITALS_TEST_REQUIRE_SERVERS=1`)
     /// a missing one is a recorded failure; elsewhere the test that needs it is skipped by
     /// `serversAvailable` and this says why.
-    static func server(_ name: String) -> String? {
-        if let v = ProcessInfo.processInfo.environment[name], !v.isEmpty { return v }
-        if ProcessInfo.processInfo.environment["VITALS_TEST_REQUIRE_SERVERS"] == "1" {
-            Issue.record("\(name) is not set (VITALS_TEST_REQUIRE_SERVERS=1): run through `make test`")
-        } else {
-            print("skipping: \(name) is not set; `make test` starts the test servers")
-        }
-        return nil
-    }
+    static func server(_ name: String) -> String? { TestEnvironment.server(name) }
 
     /// True under `make test` and wherever the test servers were started by hand; a test that
     /// needs them is `.enabled(if: TestEnv.serversAvailable, ...)`, so elsewhere it is a skip.

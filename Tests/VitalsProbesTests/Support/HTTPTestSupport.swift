@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import VitalsTestSupport
 import VitalsConfig
 import VitalsCore
 @testable import VitalsProbes
@@ -12,13 +13,7 @@ enum TestServers {
     static let skipNginx: Comment = "nginx test server not configured (set VITALS_TEST_HTTP and the rest, or run `make test`)"
 
     static func value(_ name: String) -> String? {
-        if let v = optional(name) { return v }
-        if ProcessInfo.processInfo.environment["VITALS_TEST_REQUIRE_SERVERS"] == "1" {
-            Issue.record("\(name) is not set (VITALS_TEST_REQUIRE_SERVERS=1): run through `make test`")
-        } else {
-            print("skipping: \(name) is not set; `make test` starts the test servers")
-        }
-        return nil
+        optional(name) ?? TestEnvironment.server(name)
     }
 
     /// An extra not every environment provides: never a failure.
