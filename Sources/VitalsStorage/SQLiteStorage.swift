@@ -1,0 +1,266 @@
+import Foundation
+import Synchronization
+import VitalsCore
+import VitalsIO
+
+/// `storage: sqlite`: history, transitions and alert state in one SQLite file (issue 11, in
+/// progress: roll-ups, pruning, restore on start and the daemon's wiring are still to come).
+///
+/// Writes leave the caller at once: they go into a bounded queue that one writer thread drains
+/// in batches, one transaction each, through prepared statements. The queue bounds results
+/// only: when it is full the oldest queued result is dropped and counted, so a slow disk costs
+/// history, never memory or a probe's time; transitions and state are few and always kept.
+/// `put` and `remove` of state return once their batch is committed. Reads run on the
+/// blocking executor through a connection of their own (WAL: readers never wait for the writer).
+public final class SQLiteStorage: Storage {
+    public struct Options: Sendable {
+        /// Results waiting for the writer before the oldest is dropped.
+        public var queueCapacity = 10_000
+        /// Writes per transaction at most.
+        public var batchSize = 1_000
+        public init() {}
+    }
+
+    /// What the writer did (`vitals_storage_writes_total{result}`).
+    public struct Counts: Sendable, Equatable {
+        public var written: UInt64 = 0
+        public var dropped: UInt64 = 0
+        public var failed: UInt64 = 0
+    }
+
+    enum Write: Sendable {
+        case result(String, HistoryEntry)
+        case transition(String, StatusTransition)
+        case put(String, String, Data, CheckedContinuation<Void, any Error>)
+        case remove(String, String, CheckedContinuation<Void, any Error>)
+
+        var isResult: Bool { if case .result = self { true } else { false } }
+    }
+
+    public let path: String
+    private let options: Options
+    private let queue: WriteQueue
+    private let reader: Locked<SQLiteDatabase>
+    private let counts = Locked(Counts())
+    private let writerEnded = DispatchSemaphore(value: 0)
+
+    public var isPersistent: Bool { true }
+
+    public init(path: String, options: Options = Options()) throws(StorageError) {
+        self.path = path
+        self.options = options
+        let writer: SQLiteDatabase
+        do {
+            writer = try SQLiteDatabase(path: path)
+        } catch {
+            throw StorageError.database(path: path, message: error.message)
+        }
+        try SQLiteSchema.migrate(writer)
+        do {
+            reader = Locked(try SQLiteDatabase(path: path, readOnly: true))
+        } catch {
+            throw StorageError.database(path: path, message: error.message)
+        }
+        queue = WriteQueue(capacity: options.queueCapacity)
+        let (queue, counts, batchSize, ended) = (queue, counts, options.batchSize, writerEnded)
+        let thread = Thread {
+            Self.drain(queue, into: writer, batchSize: batchSize, counts: counts)
+            ended.signal()
+        }
+        thread.name = "vitals-sqlite-writer"
+        thread.start()
+    }
+
+    public var writes: Counts { counts.withLock { $0 } }
+
+    /// Writes what is queued and stops the writer; later writes are dropped. For shutdown.
+    public func close() {
+        guard queue.close() else { return }
+        writerEnded.wait()
+    }
+
+    deinit { close() }
+
+    // MARK: Storage
+
+    public func record(component: String, entry: HistoryEntry) async {
+        if queue.push(.result(component, entry)) { counts.withLock { $0.dropped += 1 } }
+    }
+
+    public func record(component: String, transition: StatusTransition) async {
+        if queue.push(.transition(component, transition)) { counts.withLock { $0.dropped += 1 } }
+    }
+
+    public func put(namespace: String, key: String, value: Data) async throws {
+        try await withCheckedThrowingContinuation { c in
+            if queue.push(.put(namespace, key, value, c)) { c.resume(throwing: StorageError.database(path: path, message: "storage is closed")) }
+        }
+    }
+
+    public func remove(namespace: String, key: String) async throws {
+        try await withCheckedThrowingContinuation { c in
+            if queue.push(.remove(namespace, key, c)) { c.resume(throwing: StorageError.database(path: path, message: "storage is closed")) }
+        }
+    }
+
+    public func history(component: String, since: Date?, until: Date?, limit: Int) async -> [HistoryEntry] {
+        let rows = await read(
+            "SELECT at, status, latency, message FROM results WHERE component = ? AND at >= ? AND at <= ? ORDER BY at DESC LIMIT ?",
+            [.text(component), .real(since?.timeIntervalSince1970 ?? 0), .real(until?.timeIntervalSince1970 ?? .greatestFiniteMagnitude),
+             .integer(Int64(max(0, limit)))])
+        return rows.compactMap { row in
+            guard row.count == 4, case .real(let at) = row[0], case .text(let status) = row[1], case .real(let latency) = row[2],
+                case .text(let message) = row[3], let judgement = HealthStatus(rawValue: status)
+            else { return nil }
+            // Seconds as stored, to the microsecond a probe measures.
+            let micros = Duration.microseconds(Int64((latency * 1_000_000).rounded()))
+            return HistoryEntry(at: Date(timeIntervalSince1970: at), judgement: judgement, latency: micros, message: message)
+        }
+    }
+
+    public func transitions(component: String, since: Date?, until: Date?, limit: Int) async -> [StatusTransition] {
+        let rows = await read(
+            "SELECT at, from_status, to_status, message FROM transitions WHERE component = ? AND at >= ? AND at <= ? ORDER BY at DESC LIMIT ?",
+            [.text(component), .real(since?.timeIntervalSince1970 ?? 0), .real(until?.timeIntervalSince1970 ?? .greatestFiniteMagnitude),
+             .integer(Int64(max(0, limit)))])
+        return rows.compactMap { row in
+            guard row.count == 4, case .real(let at) = row[0], case .text(let from) = row[1], case .text(let to) = row[2],
+                case .text(let message) = row[3], let f = HealthStatus(rawValue: from), let t = HealthStatus(rawValue: to)
+            else { return nil }
+            return StatusTransition(at: Date(timeIntervalSince1970: at), from: f, to: t, message: message)
+        }
+    }
+
+    public func all(namespace: String) async throws -> [String: Data] {
+        let rows = await read("SELECT key, value FROM state WHERE namespace = ?", [.text(namespace)])
+        var out: [String: Data] = [:]
+        for row in rows {
+            if row.count == 2, case .text(let key) = row[0], case .blob(let value) = row[1] { out[key] = Data(value) }
+        }
+        return out
+    }
+
+    /// A query on the reader connection, on the blocking executor (file I/O).
+    private func read(_ sql: String, _ values: [SQLiteStatement.Value]) async -> [[SQLiteStatement.Value]] {
+        let reader = self.reader
+        return await BlockingExecutor.shared.run {
+            reader.withLock { db in (try? db.prepare(sql).rows(values)) ?? [] }
+        }
+    }
+
+    // MARK: The writer
+
+    private static func drain(_ queue: WriteQueue, into db: SQLiteDatabase, batchSize: Int, counts: Locked<Counts>) {
+        let statements: (result: SQLiteStatement, transition: SQLiteStatement, put: SQLiteStatement, remove: SQLiteStatement)
+        do {
+            statements = (
+                try db.prepare("INSERT INTO results (component, at, status, latency, message) VALUES (?, ?, ?, ?, ?)"),
+                try db.prepare("INSERT INTO transitions (component, at, from_status, to_status, message) VALUES (?, ?, ?, ?, ?)"),
+                try db.prepare("INSERT INTO state (namespace, key, value) VALUES (?, ?, ?) ON CONFLICT (namespace, key) DO UPDATE SET value = excluded.value"),
+                try db.prepare("DELETE FROM state WHERE namespace = ? AND key = ?")
+            )
+        } catch {
+            // The schema was just migrated on this connection: this cannot fail short of a broken file.
+            while let batch = queue.take(max: batchSize) { fail(batch, error, counts) }
+            return
+        }
+        while let batch = queue.take(max: batchSize) {
+            do {
+                try db.transaction { () throws(SQLiteError) in
+                    for write in batch {
+                        switch write {
+                        case .result(let c, let e):
+                            try statements.result.run([.text(c), .real(e.at.timeIntervalSince1970), .text(e.judgement.rawValue), .real(e.latency.seconds), .text(e.message)])
+                        case .transition(let c, let t):
+                            try statements.transition.run([.text(c), .real(t.at.timeIntervalSince1970), .text(t.from.rawValue), .text(t.to.rawValue), .text(t.message)])
+                        case .put(let n, let k, let v, _):
+                            try statements.put.run([.text(n), .text(k), .blob(Array(v))])
+                        case .remove(let n, let k, _):
+                            try statements.remove.run([.text(n), .text(k)])
+                        }
+                    }
+                }
+                counts.withLock { $0.written += UInt64(batch.count) }
+                for write in batch {
+                    switch write {
+                    case .put(_, _, _, let c), .remove(_, _, let c): c.resume()
+                    default: break
+                    }
+                }
+            } catch {
+                fail(batch, error, counts)
+            }
+        }
+    }
+
+    private static func fail(_ batch: [Write], _ error: SQLiteError, _ counts: Locked<Counts>) {
+        counts.withLock { $0.failed += UInt64(batch.count) }
+        for write in batch {
+            switch write {
+            case .put(_, _, _, let c), .remove(_, _, let c): c.resume(throwing: error)
+            default: break
+            }
+        }
+    }
+}
+
+/// A value behind a lock, shared by reference (a `Mutex` cannot be captured or passed along).
+final class Locked<Value: Sendable>: Sendable {
+    private let mutex: Mutex<Value>
+    init(_ value: consuming sending Value) { mutex = Mutex(value) }
+    func withLock<T>(_ body: (inout sending Value) throws -> sending T) rethrows -> sending T { try mutex.withLock(body) }
+}
+
+/// The writer's queue. `@unchecked Sendable`: every field is read and written under `condition`'s
+/// lock; producers are any task, the consumer is the one writer thread.
+final class WriteQueue: @unchecked Sendable {
+    private let condition = NSCondition()
+    private var items: [SQLiteStorage.Write] = []
+    private var results = 0
+    private var closed = false
+    private let capacity: Int
+
+    init(capacity: Int) { self.capacity = max(1, capacity) }
+
+    /// Queues `write`; true when something was dropped instead (the oldest result when the
+    /// queue is full of them, or `write` itself once the queue is closed).
+    func push(_ write: SQLiteStorage.Write) -> Bool {
+        condition.lock()
+        defer { condition.unlock() }
+        if closed { return true }
+        var dropped = false
+        if write.isResult {
+            if results >= capacity, let oldest = items.firstIndex(where: \.isResult) {
+                items.remove(at: oldest)
+                results -= 1
+                dropped = true
+            }
+            results += 1
+        }
+        items.append(write)
+        condition.signal()
+        return dropped
+    }
+
+    /// Up to `max` writes, waiting for the first; nil once closed and empty.
+    func take(max: Int) -> [SQLiteStorage.Write]? {
+        condition.lock()
+        defer { condition.unlock() }
+        while items.isEmpty && !closed { condition.wait() }
+        if items.isEmpty { return nil }
+        let batch = Array(items.prefix(max))
+        items.removeFirst(batch.count)
+        results -= batch.filter(\.isResult).count
+        return batch
+    }
+
+    /// Stops taking writes; the writer drains what is queued. False when already closed.
+    func close() -> Bool {
+        condition.lock()
+        defer { condition.unlock() }
+        if closed { return false }
+        closed = true
+        condition.broadcast()
+        return true
+    }
+}
