@@ -52,7 +52,7 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: strict),
         .executableTarget(name: "vitals", dependencies: [
-            "VitalsConfig", "VitalsCore", "VitalsIO", "VitalsProbes", "VitalsAlerting", "VitalsServer",
+            "VitalsConfig", "VitalsCore", "VitalsIO", "VitalsProbes", "VitalsAlerting", "VitalsServer", "VitalsStorage",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -73,7 +73,7 @@ let package = Package(
             name: "VitalsServerTests", dependencies: ["VitalsServer", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict),
         // Runs the built `vitals` binary as a process (the dependency makes `swift test` build it).
-        .testTarget(name: "IntegrationTests", dependencies: ["vitals", "VitalsTestSupport"], exclude: ["Fixtures"], swiftSettings: strict),
+        .testTarget(name: "IntegrationTests", dependencies: ["vitals", "VitalsTestSupport", "VitalsIO"], exclude: ["Fixtures"], swiftSettings: strict),
     ]
 )
 

@@ -66,8 +66,9 @@ extension ConfigParser {
                 f.error("type", "expected memory, sqlite or postgres" + f.got("type", t))
             }
         }
-        // Like every relative path in the config, the database file is relative to the config's folder.
-        st.path = f.string("path").map { Fields.resolve($0, relativeTo: file) }
+        // Spec section 3: unlike the config's other paths, a relative database path is taken from
+        // the working directory, so state stays where Vitals was started (`.vitals/` for `make run`).
+        st.path = f.string("path")
         st.dsn = f.secret("dsn")
         st.password = f.secret("password")
         if let r = f.duration("retention") { st.retention = r }

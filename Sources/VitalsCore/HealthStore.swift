@@ -51,12 +51,17 @@ public final class HealthStore: Sendable {
 
     private let state: Mutex<State>
     private let now: @Sendable () -> Date
+    private let recorder: (any ResultRecorder)?
     public let startedAt: Date
     /// How long the scheduler may go without a heartbeat before liveness fails.
     public let stallAfter: Duration
 
-    public init(components: [ComponentSpec], stallAfter: Duration = .seconds(10), now: @escaping @Sendable () -> Date = { Date() }) {
+    public init(
+        components: [ComponentSpec], stallAfter: Duration = .seconds(10), recorder: (any ResultRecorder)? = nil,
+        now: @escaping @Sendable () -> Date = { Date() }
+    ) {
         self.now = now
+        self.recorder = recorder
         self.stallAfter = stallAfter
         let start = now()
         startedAt = start
@@ -86,6 +91,11 @@ public final class HealthStore: Sendable {
             // In place (`inout` through the array's subscript): a copy of the entry would share
             // its history buffer with the array and copy all of it on the append.
             let (shown, from, to, critical) = Self.apply(result, judgement: judgement, at: at, to: &s.entries[i])
+            if let recorder {
+                let entry = HistoryEntry(at: at, judgement: judgement.status, latency: result.latency, message: shown)
+                recorder.recorded(
+                    component: name, entry: entry, transition: from.map { StatusTransition(at: at, from: $0, to: to, message: shown) })
+            }
             if let from {
                 s.counts[from] -= 1
                 s.counts[to] += 1

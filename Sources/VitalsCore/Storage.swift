@@ -19,3 +19,10 @@ public protocol Storage: Sendable {
     /// Whether state survives a restart (alerting starts fresh when it does not).
     var isPersistent: Bool { get }
 }
+
+/// Where each result, and the status change it caused, also goes as the store records it: a
+/// persistent backend's write queue. Called under the store's lock, so it must only enqueue:
+/// never block, never wait for a disk or a database.
+public protocol ResultRecorder: Sendable {
+    func recorded(component: String, entry: HistoryEntry, transition: StatusTransition?)
+}

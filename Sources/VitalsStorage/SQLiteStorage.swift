@@ -12,7 +12,7 @@ import VitalsIO
 /// history, never memory or a probe's time; transitions and state are few and always kept.
 /// `put` and `remove` of state return once their batch is committed. Reads run on the
 /// blocking executor through a connection of their own (WAL: readers never wait for the writer).
-public final class SQLiteStorage: Storage {
+public final class SQLiteStorage: Storage, ResultRecorder {
     public struct Options: Sendable {
         /// Results waiting for the writer before the oldest is dropped.
         public var queueCapacity = 10_000
@@ -51,6 +51,9 @@ public final class SQLiteStorage: Storage {
         self.options = options
         let writer: SQLiteDatabase
         do {
+            // `.vitals/state.db` on a first start: the folder is made, the file created.
+            let folder = (path as NSString).deletingLastPathComponent
+            if !folder.isEmpty { try? FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true) }
             writer = try SQLiteDatabase(path: path)
         } catch {
             throw StorageError.database(path: path, message: error.message)
@@ -82,6 +85,24 @@ public final class SQLiteStorage: Storage {
     deinit { close() }
 
     // MARK: Storage
+
+    /// The health store's hook: queued at once, under its lock (never waits for the writer).
+    public func recorded(component: String, entry: HistoryEntry, transition: StatusTransition?) {
+        var dropped: UInt64 = queue.push(.result(component, entry)) ? 1 : 0
+        if let transition, queue.push(.transition(component, transition)) { dropped += 1 }
+        if dropped > 0 { counts.withLock { $0.dropped += dropped } }
+    }
+
+    /// `vitals_storage_writes_total{result}`.
+    public func metricsText() -> String {
+        let c = writes
+        var out = "# HELP vitals_storage_writes_total Results, transitions and state written to storage, dropped when its queue was full, or failed.\n"
+        out += "# TYPE vitals_storage_writes_total counter\n"
+        for (result, n) in [("written", c.written), ("dropped", c.dropped), ("failed", c.failed)] {
+            out += "vitals_storage_writes_total{result=\"\(result)\"} \(n)\n"
+        }
+        return out
+    }
 
     public func record(component: String, entry: HistoryEntry) async {
         if queue.push(.result(component, entry)) { counts.withLock { $0.dropped += 1 } }

@@ -8,6 +8,7 @@ import VitalsConfig
 import VitalsCore
 import VitalsProbes
 import VitalsServer
+import VitalsStorage
 
 /// `vitals run` wired together: the store, the scheduler and the HTTP server in one service
 /// group with graceful shutdown, plus config reload on SIGHUP.
@@ -22,6 +23,8 @@ final class Daemon: Sendable {
     let logger: Logger
     let reloadStatus = ReloadStatus()
     let alerts: AlertEngine<ContinuousClock>
+    /// Where results, transitions and alert state go beyond memory (`storage:`).
+    let storage: any Storage
     /// The routes the server answers with; built once so a reload can hand them a new token.
     let routes: HealthRoutes
 
@@ -32,20 +35,33 @@ final class Daemon: Sendable {
         self.drainDelay = drainDelay
         self.logger = logger
         let components = try Self.scheduled(config, shard: shard, registry: registry)
-        store = HealthStore(components: components.map(\.spec))
+        storage = try Self.openStorage(config.storage, logger: logger)
+        store = HealthStore(components: components.map(\.spec), recorder: storage as? any ResultRecorder)
         scheduler = Scheduler(clock: ContinuousClock(), store: store, maxConcurrentProbes: config.server.maxConcurrentProbes)
         scheduler.update(components)
-        if config.storage.kind != .memory {
-            logger.warning("storage: \(config.storage.kind.rawValue) is not implemented yet; history and alert state stay in memory")
-        }
         let alerts = AlertEngine(
-            config: config, storage: MemoryStorage(), transport: CurlTransport(), clock: ContinuousClock(), logger: logger)
+            config: config, storage: storage, transport: CurlTransport(), clock: ContinuousClock(), logger: logger)
         self.alerts = alerts
         let reloadStatus = reloadStatus
+        let storageMetrics: @Sendable () -> String = { [storage] in (storage as? SQLiteStorage)?.metricsText() ?? "" }
         routes = HealthRoutes(
             source: store, token: config.server.detailedToken,
             extras: ServerExtras(
-                metrics: { reloadStatus.metrics() + alerts.metricsText() }, alerts: { alerts.alertsJSON() }))
+                metrics: { reloadStatus.metrics() + alerts.metricsText() + storageMetrics() }, alerts: { alerts.alertsJSON() }))
+    }
+
+    /// `storage:` as configured. SQLite is opened (and its schema created or migrated) before
+    /// anything starts, so a file that cannot be used fails the start in its own words.
+    static func openStorage(_ config: StorageConfig, logger: Logger) throws -> any Storage {
+        switch config.kind {
+        case .memory:
+            return MemoryStorage()
+        case .sqlite:
+            return try SQLiteStorage(path: config.path ?? ".vitals/state.db")
+        case .postgres:
+            logger.warning("storage: postgres is not implemented yet; history and alert state stay in memory")
+            return MemoryStorage()
+        }
     }
 
     /// This replica's components with their probes; fails on settings a probe cannot use, in
@@ -89,6 +105,8 @@ final class Daemon: Sendable {
         // Plugins still running after the in-flight bound are ended with their whole tree
         // (their keepers would also notice the daemon is gone, but then after it has exited).
         await RunningPlugins.shared.endAll(within: ExecProbe.killGrace + .seconds(1))
+        // What the writer still holds goes to the database before "stopped" is said.
+        (storage as? SQLiteStorage)?.close()
         logger.info("vitals stopped")
     }
 

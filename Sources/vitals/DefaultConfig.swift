@@ -26,6 +26,11 @@ defaults:                          # inherited by every component
 
 include: ["../probes/system.yaml"] # globs, relative to this file
 
+storage:                           # results and status changes kept across restarts
+  type: sqlite
+  path: .vitals/state.db           # from the working directory (git-ignored); created on first start
+  retention: 7d                    # raw results
+
 components:
   - name: self-http
     type: tcp

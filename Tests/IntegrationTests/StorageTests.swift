@@ -1,0 +1,67 @@
+import Foundation
+import Testing
+import VitalsIO
+
+/// `storage: sqlite` in a running daemon (issue 11, in progress): every result and status change
+/// reaches the file, the writes are counted in `/metrics`, and a database written by a newer
+/// Vitals fails the start in its own words.
+struct StorageTests {
+    @Test func resultsAndTransitionsReachTheFile() async throws {
+        let target = try TCPTarget()
+        try target.open()
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("vitals-st-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let path = dir.appendingPathComponent("state/vitals.db").path
+        let body = """
+            defaults: { interval: 200ms, timeout: 150ms, failure_threshold: 1 }
+            storage: { type: sqlite, path: "\(path)" }
+            components:
+              - { name: target, type: tcp, address: "127.0.0.1:\(target.port)" }
+
+            """
+        let vitals = try VitalsProcess(configBody: body)
+        defer { vitals.stop() }
+        try await vitals.waitFor("/health/ready") { s, _ in s == 200 }
+        target.close()
+        try await vitals.waitFor("/health/ready") { s, _ in s == 503 }
+        let metrics = try await vitals.waitFor("/metrics") { _, b in
+            (MetricSamples(b).value("vitals_storage_writes_total", ["result": "written"]) ?? 0) >= 3
+        }
+        #expect(MetricSamples(metrics.body).value("vitals_storage_writes_total", ["result": "dropped"]) == 0)
+        try Promtool.checkMetrics(metrics.body)
+        vitals.signal(SIGTERM)
+        #expect(await vitals.waitForExit(timeout: .seconds(20)) == 0)
+        #expect(vitals.stderrAfterExit.contains("storage=sqlite"))
+
+        let db = try SQLiteDatabase(path: path, readOnly: true)
+        let results = try db.prepare("SELECT count(*), sum(status = 'healthy'), sum(status = 'unhealthy') FROM results WHERE component = 'target'").rows()
+        guard case .integer(let all) = results.first?[0], case .integer(let up) = results.first?[1], case .integer(let down) = results.first?[2]
+        else { Issue.record("no results: \(results)"); return }
+        #expect(up >= 1 && down >= 1 && all == up + down)
+        let transitions = try db.prepare("SELECT from_status, to_status, message FROM transitions WHERE component = 'target' ORDER BY at").rows()
+        #expect(transitions.first.map { Array($0.prefix(2)) } == [.text("unknown"), .text("healthy")])
+        #expect(transitions.contains { $0.prefix(2) == [.text("healthy"), .text("unhealthy")] }, "\(transitions)")
+    }
+
+    @Test func aNewerDatabaseFailsTheStartClearly() async throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("vitals-st-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let path = dir.appendingPathComponent("vitals.db").path
+        do {
+            let db = try SQLiteDatabase(path: path)
+            try db.execute("CREATE TABLE vitals_schema (version INTEGER NOT NULL, migrated_at REAL NOT NULL); INSERT INTO vitals_schema VALUES (42, 0)")
+        }
+        let body = """
+            storage: { type: sqlite, path: "\(path)" }
+            components:
+              - { name: m, type: memory }
+
+            """
+        let vitals = try VitalsProcess(configBody: body)
+        #expect(await vitals.waitForExit(timeout: .seconds(10)) == 78)
+        let err = vitals.stderrAfterExit
+        #expect(err.contains("storage schema version 42, newer than this vitals knows"), "\(err)")
+        #expect(!err.contains("vitals started"))
+    }
+}
