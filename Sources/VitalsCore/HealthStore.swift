@@ -178,6 +178,20 @@ public final class HealthStore: Sendable {
         }
     }
 
+    /// What storage kept of a component from before this start: its recent results and status
+    /// changes (newest first, as storage returns them), shown in its history and transitions.
+    /// Its status stays `unknown` until a fresh result: readiness and startup never rest on
+    /// results from before the restart. Ignored once the component has a result of this run.
+    public func restore(component name: String, history: [HistoryEntry], transitions: [StatusTransition]) {
+        state.withLock { s in
+            guard let i = s.index[name], s.entries[i].lastCheck == nil else { return }
+            for e in history.reversed() { s.entries[i].history.append(e) }
+            for t in transitions.reversed() { s.entries[i].transitions.append(t) }
+            s.generation += 1
+            s.cached = nil
+        }
+    }
+
     /// Replaces the component list (config reload). A component whose name and probe settings are
     /// unchanged keeps its state and history; its other settings (criticality, groups,
     /// thresholds...) are taken from the new spec.

@@ -78,6 +78,15 @@ final class Daemon: Sendable {
             listen: config.server.listen, routes: routes, logger: logger, limits: ServingLimits(config.server)
         ).bind()
         let scheduler = self.scheduler
+        if storage.isPersistent {
+            // History from before this start, before the first probe runs.
+            let names = scheduler.scheduled
+            for spec in config.components where names.contains(spec.name) {
+                store.restore(
+                    component: spec.name, history: await storage.history(component: spec.name, since: nil, until: nil, limit: spec.history),
+                    transitions: await storage.transitions(component: spec.name, since: nil, until: nil, limit: 50))
+            }
+        }
         let group = ServiceGroup(
             configuration: .init(
                 services: [

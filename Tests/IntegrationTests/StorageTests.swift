@@ -65,3 +65,42 @@ struct StorageTests {
         #expect(!err.contains("vitals started"))
     }
 }
+
+extension StorageTests {
+    /// Stopped and started again on the same file: the history and status changes from before
+    /// are in `/health/detailed` at once, while the status waits for a fresh result.
+    @Test func historySurvivesARestart() async throws {
+        let target = try TCPTarget()
+        try target.open()
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("vitals-st-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let path = dir.appendingPathComponent("vitals.db").path
+        let body = """
+            defaults: { interval: 200ms, timeout: 150ms, history: 50 }
+            storage: { type: sqlite, path: "\(path)" }
+            components:
+              - { name: target, type: tcp, address: "127.0.0.1:\(target.port)" }
+
+            """
+        func history(_ detailed: String) throws -> [[String: Any]] {
+            let json = try #require(try JSONSerialization.jsonObject(with: Data(detailed.utf8)) as? [String: Any])
+            let c = try #require((json["components"] as? [[String: Any]])?.first)
+            return c["history"] as? [[String: Any]] ?? []
+        }
+        let first = try VitalsProcess(configBody: body)
+        let before = try await first.waitFor("/health/detailed") { _, b in ((try? history(b))?.count ?? 0) >= 5 }
+        let seen = try history(before.body).count
+        first.signal(SIGTERM)
+        #expect(await first.waitForExit(timeout: .seconds(20)) == 0)
+
+        // The second run's probe target is gone: only restored results can be healthy.
+        target.close()
+        let second = try VitalsProcess(configBody: body.replacingOccurrences(of: "interval: 200ms", with: "interval: 10s").replacingOccurrences(of: "timeout: 150ms", with: "timeout: 2s"))
+        defer { second.stop() }
+        try await second.waitFor("/health/live") { s, _ in s == 200 }
+        let after = try await second.get("/health/detailed")
+        let restored = try history(after.body)
+        #expect(restored.count >= seen, "restored \(restored.count) of at least \(seen) results")
+        #expect(restored.contains { $0["status"] as? String == "healthy" }, "\(after.body.prefix(500))")
+    }
+}
