@@ -18,6 +18,16 @@ public final class SQLiteStorage: Storage, ResultRecorder {
         public var queueCapacity = 10_000
         /// Writes per transaction at most.
         public var batchSize = 1_000
+        /// Raw results older than this are pruned (`storage.retention`).
+        public var retention: Duration = .seconds(7 * 86_400)
+        /// Status transitions older than this are pruned (`storage.rollup_retention`).
+        public var transitionRetention: Duration = .seconds(400 * 86_400)
+        /// How often the writer prunes, and how many rows one pruning pass deletes at most: a
+        /// small batch between write batches, so pruning never holds the writer for long.
+        public var pruneEvery: Duration = .seconds(60)
+        public var pruneBatch = 2_000
+        /// The clock pruning compares with (tests move it).
+        public var now: @Sendable () -> Date = { Date() }
         public init() {}
     }
 
@@ -26,6 +36,11 @@ public final class SQLiteStorage: Storage, ResultRecorder {
         public var written: UInt64 = 0
         public var dropped: UInt64 = 0
         public var failed: UInt64 = 0
+        /// Rows removed by retention.
+        public var pruned: UInt64 = 0
+        /// How long the oldest write of the last batch waited before its commit
+        /// (`vitals_storage_write_lag_seconds`).
+        public var lastLag: Duration = .zero
     }
 
     enum Write: Sendable {
@@ -65,9 +80,9 @@ public final class SQLiteStorage: Storage, ResultRecorder {
             throw StorageError.database(path: path, message: error.message)
         }
         queue = WriteQueue(capacity: options.queueCapacity)
-        let (queue, counts, batchSize, ended) = (queue, counts, options.batchSize, writerEnded)
+        let (queue, counts, ended) = (queue, counts, writerEnded)
         let thread = Thread {
-            Self.drain(queue, into: writer, batchSize: batchSize, counts: counts)
+            Self.drain(queue, into: writer, options: options, counts: counts)
             ended.signal()
         }
         thread.name = "vitals-sqlite-writer"
@@ -101,6 +116,9 @@ public final class SQLiteStorage: Storage, ResultRecorder {
         for (result, n) in [("written", c.written), ("dropped", c.dropped), ("failed", c.failed)] {
             out += "vitals_storage_writes_total{result=\"\(result)\"} \(n)\n"
         }
+        out += "# HELP vitals_storage_write_lag_seconds How long the oldest write of the last batch waited for its commit.\n"
+        out += "# TYPE vitals_storage_write_lag_seconds gauge\n"
+        out += "vitals_storage_write_lag_seconds \(c.lastLag.seconds)\n"
         return out
     }
 
@@ -171,7 +189,8 @@ public final class SQLiteStorage: Storage, ResultRecorder {
 
     // MARK: The writer
 
-    private static func drain(_ queue: WriteQueue, into db: SQLiteDatabase, batchSize: Int, counts: Locked<Counts>) {
+    private static func drain(_ queue: WriteQueue, into db: SQLiteDatabase, options: Options, counts: Locked<Counts>) {
+        let batchSize = options.batchSize
         let statements: (result: SQLiteStatement, transition: SQLiteStatement, put: SQLiteStatement, remove: SQLiteStatement)
         do {
             statements = (
@@ -182,10 +201,18 @@ public final class SQLiteStorage: Storage, ResultRecorder {
             )
         } catch {
             // The schema was just migrated on this connection: this cannot fail short of a broken file.
-            while let batch = queue.take(max: batchSize) { fail(batch, error, counts) }
+            while let (batch, _) = queue.take(max: batchSize, waitingAtMost: options.pruneEvery) { fail(batch, error, counts) }
             return
         }
-        while let batch = queue.take(max: batchSize) {
+        var pruned = ContinuousClock.now
+        let prune = Pruner(db: db, options: options)
+        while let (batch, oldest) = queue.take(max: batchSize, waitingAtMost: options.pruneEvery) {
+            if ContinuousClock.now - pruned >= options.pruneEvery {
+                pruned = .now
+                let n = prune.pass()
+                if n > 0 { counts.withLock { $0.pruned += UInt64(n) } }
+            }
+            if batch.isEmpty { continue }
             do {
                 try db.transaction { () throws(SQLiteError) in
                     for write in batch {
@@ -201,7 +228,11 @@ public final class SQLiteStorage: Storage, ResultRecorder {
                         }
                     }
                 }
-                counts.withLock { $0.written += UInt64(batch.count) }
+                let lag = oldest.map { $0.duration(to: .now) } ?? .zero
+                counts.withLock {
+                    $0.written += UInt64(batch.count)
+                    $0.lastLag = lag
+                }
                 for write in batch {
                     switch write {
                     case .put(_, _, _, let c), .remove(_, _, let c): c.resume()
@@ -237,6 +268,8 @@ final class Locked<Value: Sendable>: Sendable {
 final class WriteQueue: @unchecked Sendable {
     private let condition = NSCondition()
     private var items: [SQLiteStorage.Write] = []
+    /// When each of `items` was queued.
+    private var queuedAt: [ContinuousClock.Instant] = []
     private var results = 0
     private var closed = false
     private let capacity: Int
@@ -253,26 +286,35 @@ final class WriteQueue: @unchecked Sendable {
         if write.isResult {
             if results >= capacity, let oldest = items.firstIndex(where: \.isResult) {
                 items.remove(at: oldest)
+                queuedAt.remove(at: oldest)
                 results -= 1
                 dropped = true
             }
             results += 1
         }
         items.append(write)
+        queuedAt.append(.now)
         condition.signal()
         return dropped
     }
 
-    /// Up to `max` writes, waiting for the first; nil once closed and empty.
-    func take(max: Int) -> [SQLiteStorage.Write]? {
+    /// Up to `max` writes and when the oldest of them was queued, waiting at most `wait` for
+    /// the first (an empty batch then); nil once closed and empty.
+    func take(max: Int, waitingAtMost wait: Duration) -> ([SQLiteStorage.Write], ContinuousClock.Instant?)? {
         condition.lock()
         defer { condition.unlock() }
-        while items.isEmpty && !closed { condition.wait() }
+        let until = Date().addingTimeInterval(wait.seconds)
+        while items.isEmpty && !closed {
+            if !condition.wait(until: until) { return ([], nil) }
+        }
         if items.isEmpty { return nil }
-        let batch = Array(items.prefix(max))
-        items.removeFirst(batch.count)
+        let n = Swift.min(max, items.count)
+        let batch = Array(items.prefix(n))
+        let oldest = queuedAt.first
+        items.removeFirst(n)
+        queuedAt.removeFirst(n)
         results -= batch.filter(\.isResult).count
-        return batch
+        return (batch, oldest)
     }
 
     /// Stops taking writes; the writer drains what is queued. False when already closed.
@@ -283,5 +325,24 @@ final class WriteQueue: @unchecked Sendable {
         closed = true
         condition.broadcast()
         return true
+    }
+}
+
+/// Retention: one pass deletes at most `pruneBatch` rows past their age, oldest first, each
+/// table in its own short statement (the `at` indexes make them cheap).
+struct Pruner {
+    let db: SQLiteDatabase
+    let options: SQLiteStorage.Options
+
+    /// Rows deleted; a failure leaves them for the next pass.
+    func pass() -> Int {
+        let now = options.now().timeIntervalSince1970
+        var deleted = 0
+        for (table, age) in [("results", options.retention), ("transitions", options.transitionRetention)] {
+            let sql = "DELETE FROM \(table) WHERE rowid IN (SELECT rowid FROM \(table) WHERE at < ? ORDER BY at LIMIT ?)"
+            guard (try? db.prepare(sql).run([.real(now - age.seconds), .integer(Int64(options.pruneBatch))])) != nil else { continue }
+            deleted += db.changes
+        }
+        return deleted
     }
 }

@@ -57,7 +57,9 @@ final class Daemon: Sendable {
         case .memory:
             return MemoryStorage()
         case .sqlite:
-            return try SQLiteStorage(path: config.path ?? ".vitals/state.db")
+            var options = SQLiteStorage.Options()
+            options.retention = config.retention
+            return try SQLiteStorage(path: config.path ?? ".vitals/state.db", options: options)
         case .postgres:
             logger.warning("storage: postgres is not implemented yet; history and alert state stay in memory")
             return MemoryStorage()

@@ -25,7 +25,8 @@ struct SQLiteStorageTests {
             try await storage.put(namespace: "alerts", key: "gone", value: Data([9]))
             try await storage.remove(namespace: "alerts", key: "gone")
             storage.close()
-            #expect(storage.writes == SQLiteStorage.Counts(written: 2_507, dropped: 0, failed: 0))
+            let w = storage.writes
+            #expect(w.written == 2_507 && w.dropped == 0 && w.failed == 0)
         }
         let reopened = try SQLiteStorage(path: path)
         defer { reopened.close() }
@@ -70,5 +71,30 @@ struct SQLiteStorageTests {
         await storage.record(component: "db", entry: Self.entry(100))
         #expect(storage.writes.dropped == counts.dropped + 1)
         await #expect(throws: StorageError.self) { try await storage.put(namespace: "a", key: "b", value: Data()) }
+    }
+
+    /// Results past `retention` are deleted in small passes while writing goes on; newer ones
+    /// and the status changes (kept for `rollup_retention`) stay.
+    @Test func retentionPrunesInSmallPasses() async throws {
+        let path = SQLiteSchemaTests.file()
+        defer { SQLiteSchemaTests.remove(path) }
+        var options = SQLiteStorage.Options()
+        options.retention = .seconds(3600)
+        options.pruneEvery = .milliseconds(10)
+        options.pruneBatch = 20
+        let now = Self.entry(0).at.addingTimeInterval(3600 + 50)
+        options.now = { now }
+        let storage = try SQLiteStorage(path: path, options: options)
+        for i in 0..<200 { await storage.record(component: "db", entry: Self.entry(i)) }
+        await storage.record(component: "db", transition: StatusTransition(at: Self.entry(0).at, from: .unknown, to: .healthy, message: "ok"))
+        let deadline = ContinuousClock.now + .seconds(10)
+        while storage.writes.pruned < 50, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(10)) }
+        storage.close()
+        #expect(storage.writes.pruned == 50)
+        let kept = await storage.history(component: "db", since: nil, until: nil, limit: 1_000)
+        #expect(kept.count == 150)
+        #expect(kept.last == Self.entry(50))
+        #expect(await storage.transitions(component: "db", since: nil, until: nil, limit: 10).count == 1)
+        #expect(storage.metricsText().contains("vitals_storage_write_lag_seconds "))
     }
 }
