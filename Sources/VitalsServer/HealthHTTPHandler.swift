@@ -47,7 +47,7 @@ final class HealthHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
                 request.accept = h.headers.first(name: "accept")
                 let routes = self.routes
                 let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
-                context.eventLoop.makeFutureWithTask { routes.answer(request) }.whenSuccess { answer in
+                context.eventLoop.makeFutureWithTask { await routes.answerSlowly(request) }.whenSuccess { answer in
                     let (handler, context) = bound.value
                     handler.write(context: context, answer, for: h, keepAlive: h.isKeepAlive)
                 }

@@ -10,10 +10,16 @@ public struct ServerExtras: Sendable {
     public var metrics: @Sendable () -> String
     /// The `/alerts` JSON body, when alerting is wired.
     public var alerts: (@Sendable () -> String)?
+    /// A component's results, newest first, from storage (or the in-memory history).
+    public var history: (@Sendable (_ component: String, _ query: HistoryQuery) async -> [HistoryEntry])?
 
-    public init(metrics: @escaping @Sendable () -> String = { "" }, alerts: (@Sendable () -> String)? = nil) {
+    public init(
+        metrics: @escaping @Sendable () -> String = { "" }, alerts: (@Sendable () -> String)? = nil,
+        history: (@Sendable (_ component: String, _ query: HistoryQuery) async -> [HistoryEntry])? = nil
+    ) {
         self.metrics = metrics
         self.alerts = alerts
+        self.history = history
     }
 }
 
@@ -102,15 +108,37 @@ public final class HealthRoutes: Sendable {
         Route(path: String(request.path)).needsToken
     }
 
-    public func answer(_ request: HealthRequest) -> HealthAnswer {
+    /// The slow routes' answer, off the event loop: storage reads are async.
+    public func answerSlowly(_ request: HealthRequest) async -> HealthAnswer {
         let route = Route(path: String(request.path))
-        guard route != .notFound else { return .plain(404, "not found\n") }
+        guard case .history(let name) = route else { return answer(request) }
+        if let refused = refusal(request, route) { return refused }
+        guard source.snapshot().component(named: name) != nil else { return .plain(404, "unknown component\n") }
+        guard let history = extras.history else { return .plain(404, "history is not available\n") }
+        switch HistoryQuery.parse(Query(request.query)) {
+        case .failure(let error):
+            return .plain(400, error.message + "\n")
+        case .success(let query):
+            let entries = await history(name, query)
+            return HealthAnswer(status: 200, contentType: "application/json", body: HistoryQuery.json(component: name, entries, limit: query.limit))
+        }
+    }
+
+    /// 405 for a method the endpoints do not take, 401 without the token where one is needed.
+    private func refusal(_ request: HealthRequest, _ route: Route) -> HealthAnswer? {
         guard request.method == "GET" || request.method == "HEAD" else {
             return .plain(405, "method not allowed\n", [("allow", "GET, HEAD")])
         }
         if route.needsToken, let token = token.withLock({ $0 }), !token.accepts(authorization: request.authorization) {
             return .plain(401, "unauthorized\n", [("www-authenticate", "Bearer realm=\"vitals\"")])
         }
+        return nil
+    }
+
+    public func answer(_ request: HealthRequest) -> HealthAnswer {
+        let route = Route(path: String(request.path))
+        guard route != .notFound else { return .plain(404, "not found\n") }
+        if let refused = refusal(request, route) { return refused }
         let query = Query(request.query)
         let verbose = query.has("verbose")
         let excluded = query.isEmpty ? [] : Set(query.all("exclude"))
@@ -141,6 +169,8 @@ public final class HealthRoutes: Sendable {
             return HealthAnswer(status: 200, contentType: "application/json", body: alerts())
         case .notFound, .guardedNotFound:
             return .plain(404, "not found\n")
+        case .history:
+            return .plain(500, "history is answered off the event loop\n")
         }
     }
 
@@ -157,6 +187,8 @@ public final class HealthRoutes: Sendable {
 enum Route: Equatable {
     case live, ready, startup, health, detailed, metrics, alerts
     case group(String)
+    /// `/api/v1/components/NAME/history`
+    case history(String)
     case notFound
     /// A path in a namespace that needs the token (`/`, `/api/`, `/components/`, `/badge/`) with
     /// nothing behind it: without the token it is a 401 like its neighbours, so a client without
@@ -176,6 +208,8 @@ enum Route: Equatable {
             let prefix = "/health/group/"
             if path.hasPrefix(prefix), path.count > prefix.count, !path.dropFirst(prefix.count).contains("/") {
                 self = .group(String(path.dropFirst(prefix.count)))
+            } else if let name = Self.historyName(path) {
+                self = .history(name)
             } else if path == "/" || Self.guardedPrefixes.contains(where: path.hasPrefix) {
                 self = .guardedNotFound
             } else {
@@ -184,13 +218,20 @@ enum Route: Equatable {
         }
     }
 
+    static func historyName(_ path: String) -> String? {
+        let prefix = "/api/v1/components/", suffix = "/history"
+        guard path.hasPrefix(prefix), path.hasSuffix(suffix), path.count > prefix.count + suffix.count else { return nil }
+        let name = path.dropFirst(prefix.count).dropLast(suffix.count)
+        return name.contains("/") ? nil : String(name)
+    }
+
     /// The namespaces spec section 9 puts behind the token besides the fixed paths above.
     static let guardedPrefixes = ["/api/", "/components/", "/badge/"]
 
     /// With `detailed_token_file` set these need the bearer token; the probe endpoints never do.
     var needsToken: Bool {
         switch self {
-        case .detailed, .metrics, .alerts, .guardedNotFound: true
+        case .detailed, .metrics, .alerts, .history, .guardedNotFound: true
         default: false
         }
     }

@@ -44,10 +44,17 @@ final class Daemon: Sendable {
         self.alerts = alerts
         let reloadStatus = reloadStatus
         let storageMetrics: @Sendable () -> String = { [storage] in (storage as? SQLiteStorage)?.metricsText() ?? "" }
+        let history: @Sendable (String, HistoryQuery) async -> [HistoryEntry] = { [storage, store] name, q in
+            if storage.isPersistent { return await storage.history(component: name, since: q.since, until: q.until, limit: q.limit) }
+            // In memory, the store's own history is all there is.
+            let kept = store.snapshot().component(named: name)?.history ?? []
+            return Array(kept.reversed().filter { e in q.since.map { e.at >= $0 } ?? true && q.until.map { e.at <= $0 } ?? true }.prefix(q.limit))
+        }
         routes = HealthRoutes(
             source: store, token: config.server.detailedToken,
             extras: ServerExtras(
-                metrics: { reloadStatus.metrics() + alerts.metricsText() + storageMetrics() }, alerts: { alerts.alertsJSON() }))
+                metrics: { reloadStatus.metrics() + alerts.metricsText() + storageMetrics() }, alerts: { alerts.alertsJSON() },
+                history: history))
     }
 
     /// `storage:` as configured. SQLite is opened (and its schema created or migrated) before

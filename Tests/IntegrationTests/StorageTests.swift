@@ -104,3 +104,49 @@ extension StorageTests {
         #expect(restored.contains { $0["status"] as? String == "healthy" }, "\(after.body.prefix(500))")
     }
 }
+
+extension StorageTests {
+    /// `/api/v1/components/NAME/history` pages through results newest first with an opaque
+    /// cursor, from SQLite and from memory alike; refuses bad queries with 400, unknown names with 404.
+    @Test(arguments: ["sqlite", "memory"])
+    func historyPagesNewestFirst(storage: String) async throws {
+        let target = try TCPTarget()
+        try target.open()
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("vitals-st-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let section = storage == "sqlite" ? "storage: { type: sqlite, path: \"\(dir.path)/vitals.db\" }\n" : ""
+        let body = """
+            defaults: { interval: 100ms, timeout: 80ms }
+            \(section)components:
+              - { name: target, type: tcp, address: "127.0.0.1:\(target.port)" }
+
+            """
+        let vitals = try VitalsProcess(configBody: body)
+        defer { vitals.stop() }
+        func page(_ query: String) async throws -> (results: [[String: Any]], next: String?) {
+            let answer = try await vitals.get("/api/v1/components/target/history" + query)
+            #expect(answer.status == 200, "\(answer.body)")
+            let json = try #require(try JSONSerialization.jsonObject(with: Data(answer.body.utf8)) as? [String: Any])
+            #expect(json["component"] as? String == "target")
+            return (try #require(json["results"] as? [[String: Any]]), json["next_cursor"] as? String)
+        }
+        try await vitals.waitFor("/api/v1/components/target/history?limit=12") { s, b in s == 200 && b.contains("\"next_cursor\":\"") }
+        let first = try await page("?limit=5")
+        #expect(first.results.count == 5)
+        let cursor = try #require(first.next)
+        let second = try await page("?limit=5&cursor=\(cursor)")
+        #expect(second.results.count == 5)
+        let times = (first.results + second.results).compactMap { $0["at"] as? String }
+        #expect(times.count == 10)
+        #expect(times == times.sorted(by: >), "newest first across pages: \(times)")
+        #expect(Set(times).count == 10, "no result on both pages")
+        #expect(first.results.allSatisfy { $0["status"] as? String == "healthy" && ($0["latency_ms"] as? Double ?? -1) >= 0 })
+        #expect(try await vitals.get("/api/v1/components/nope/history").status == 404)
+        #expect(try await vitals.get("/api/v1/components/target/history?limit=0").status == 400)
+        #expect(try await vitals.get("/api/v1/components/target/history?limit=5000").status == 400)
+        #expect(try await vitals.get("/api/v1/components/target/history?since=yesterday").status == 400)
+        #expect(try await vitals.get("/api/v1/components/target/history?cursor=garbage").status == 400)
+        let future = try await page("?since=2999-01-01T00:00:00Z")
+        #expect(future.results.isEmpty && future.next == nil)
+    }
+}
