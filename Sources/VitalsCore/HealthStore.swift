@@ -93,8 +93,10 @@ public final class HealthStore: Sendable {
             let (shown, from, to, critical) = Self.apply(result, judgement: judgement, at: at, to: &s.entries[i])
             if let recorder {
                 let entry = HistoryEntry(at: at, judgement: judgement.status, latency: result.latency, message: shown)
+                let spec = s.entries[i].spec
                 recorder.recorded(
-                    component: name, entry: entry, transition: from.map { StatusTransition(at: at, from: $0, to: to, message: shown) })
+                    component: name, entry: entry, status: to, staleAfter: spec.interval * 2 + spec.timeout,
+                    transition: from.map { StatusTransition(at: at, from: $0, to: to, message: shown) })
             }
             if let from {
                 s.counts[from] -= 1

@@ -23,6 +23,10 @@ public protocol Storage: Sendable {
 /// Where each result, and the status change it caused, also goes as the store records it: a
 /// persistent backend's write queue. Called under the store's lock, so it must only enqueue:
 /// never block, never wait for a disk or a database.
+///
+/// `status` is the component's status after the result (hysteresis applied), which uptime
+/// weighs by time; `staleAfter` (2 x interval + timeout) is how long that status may be taken
+/// to hold without a further result.
 public protocol ResultRecorder: Sendable {
-    func recorded(component: String, entry: HistoryEntry, transition: StatusTransition?)
+    func recorded(component: String, entry: HistoryEntry, status: HealthStatus, staleAfter: Duration, transition: StatusTransition?)
 }

@@ -44,7 +44,7 @@ public final class SQLiteStorage: Storage, ResultRecorder {
     }
 
     enum Write: Sendable {
-        case result(String, HistoryEntry)
+        case result(String, HistoryEntry, status: HealthStatus, staleAfter: Duration)
         case transition(String, StatusTransition)
         case put(String, String, Data, CheckedContinuation<Void, any Error>)
         case remove(String, String, CheckedContinuation<Void, any Error>)
@@ -102,8 +102,8 @@ public final class SQLiteStorage: Storage, ResultRecorder {
     // MARK: Storage
 
     /// The health store's hook: queued at once, under its lock (never waits for the writer).
-    public func recorded(component: String, entry: HistoryEntry, transition: StatusTransition?) {
-        var dropped: UInt64 = queue.push(.result(component, entry)) ? 1 : 0
+    public func recorded(component: String, entry: HistoryEntry, status: HealthStatus, staleAfter: Duration, transition: StatusTransition?) {
+        var dropped: UInt64 = queue.push(.result(component, entry, status: status, staleAfter: staleAfter)) ? 1 : 0
         if let transition, queue.push(.transition(component, transition)) { dropped += 1 }
         if dropped > 0 { counts.withLock { $0.dropped += dropped } }
     }
@@ -123,7 +123,8 @@ public final class SQLiteStorage: Storage, ResultRecorder {
     }
 
     public func record(component: String, entry: HistoryEntry) async {
-        if queue.push(.result(component, entry)) { counts.withLock { $0.dropped += 1 } }
+        // Without the store's status: the result's own judgement, held for one minute at most.
+        if queue.push(.result(component, entry, status: entry.judgement, staleAfter: .seconds(60))) { counts.withLock { $0.dropped += 1 } }
     }
 
     public func record(component: String, transition: StatusTransition) async {
@@ -170,6 +171,19 @@ public final class SQLiteStorage: Storage, ResultRecorder {
         }
     }
 
+    /// Uptime and coverage over the `window` before `now`, from hourly roll-ups up to 7 days and
+    /// daily ones beyond (spec section 4: time-weighted, gaps unknown).
+    public func uptime(component: String, window: Duration, now: Date = Date()) async -> (uptime: Double?, coverage: Double) {
+        let period = window <= .seconds(7 * 86_400) ? "hour" : "day"
+        let rows = await read(
+            "SELECT coalesce(sum(healthy_seconds), 0), coalesce(sum(degraded_seconds), 0), coalesce(sum(unhealthy_seconds), 0) FROM rollups WHERE component = ? AND period = ? AND start >= ? AND start < ?",
+            [.text(component), .text(period), .real(now.timeIntervalSince1970 - window.seconds), .real(now.timeIntervalSince1970)])
+        guard let row = rows.first, row.count == 3, case .real(let h) = row[0], case .real(let d) = row[1], case .real(let u) = row[2] else {
+            return (nil, 0)
+        }
+        return StatusSeconds.uptime(healthy: h, degraded: d, unhealthy: u, window: window)
+    }
+
     public func all(namespace: String) async throws -> [String: Data] {
         let rows = await read("SELECT key, value FROM state WHERE namespace = ?", [.text(namespace)])
         var out: [String: Data] = [:]
@@ -206,6 +220,14 @@ public final class SQLiteStorage: Storage, ResultRecorder {
         }
         var pruned = ContinuousClock.now
         let prune = Pruner(db: db, options: options)
+        var rollups = RollupBook()
+        let upsert: SQLiteStatement
+        do {
+            upsert = try db.prepare(RollupBook.upsertSQL)
+        } catch {
+            while let (batch, _) = queue.take(max: batchSize, waitingAtMost: options.pruneEvery) { fail(batch, error, counts) }
+            return
+        }
         while let (batch, oldest) = queue.take(max: batchSize, waitingAtMost: options.pruneEvery) {
             if ContinuousClock.now - pruned >= options.pruneEvery {
                 pruned = .now
@@ -217,8 +239,9 @@ public final class SQLiteStorage: Storage, ResultRecorder {
                 try db.transaction { () throws(SQLiteError) in
                     for write in batch {
                         switch write {
-                        case .result(let c, let e):
+                        case .result(let c, let e, let status, let staleAfter):
                             try statements.result.run([.text(c), .real(e.at.timeIntervalSince1970), .text(e.judgement.rawValue), .real(e.latency.seconds), .text(e.message)])
+                            rollups.add(component: c, entry: e, status: status, staleAfter: staleAfter)
                         case .transition(let c, let t):
                             try statements.transition.run([.text(c), .real(t.at.timeIntervalSince1970), .text(t.from.rawValue), .text(t.to.rawValue), .text(t.message)])
                         case .put(let n, let k, let v, _):
@@ -227,6 +250,7 @@ public final class SQLiteStorage: Storage, ResultRecorder {
                             try statements.remove.run([.text(n), .text(k)])
                         }
                     }
+                    try rollups.flush(into: upsert)
                 }
                 let lag = oldest.map { $0.duration(to: .now) } ?? .zero
                 counts.withLock {
@@ -343,6 +367,87 @@ struct Pruner {
             guard (try? db.prepare(sql).run([.real(now - age.seconds), .integer(Int64(options.pruneBatch))])) != nil else { continue }
             deleted += db.changes
         }
+        // Hourly roll-ups for 90 days, daily ones as long as transitions.
+        for (period, age) in [("hour", Duration.seconds(90 * 86_400)), ("day", options.transitionRetention)] {
+            let sql = "DELETE FROM rollups WHERE period = ? AND start < ?"
+            guard (try? db.prepare(sql).run([.text(period), .real(now - age.seconds)])) != nil else { continue }
+            deleted += db.changes
+        }
         return deleted
+    }
+}
+
+/// The writer's roll-ups: what each batch adds to the hourly and daily rows, and each
+/// component's last result (its time, status and staleness), from which the time its status held
+/// is counted. After a restart the gap to the first new result is simply not counted: unknown.
+struct RollupBook {
+    struct Key: Hashable {
+        var component: String
+        var period: String
+        var start: Double
+    }
+    struct Delta {
+        var seconds: [HealthStatus: Double] = [:]
+        var results = 0
+        var failures = 0
+        var latencyMin: Double?
+        var latencySum = 0.0
+        var latencyMax: Double?
+    }
+
+    private var last: [String: (at: Date, status: HealthStatus, staleAfter: Duration)] = [:]
+    private var pending: [Key: Delta] = [:]
+
+    static func keys(_ component: String, _ t: Double) -> [Key] {
+        [Key(component: component, period: "hour", start: (t / 3600).rounded(.down) * 3600),
+         Key(component: component, period: "day", start: (t / 86_400).rounded(.down) * 86_400)]
+    }
+
+    mutating func add(component: String, entry: HistoryEntry, status: HealthStatus, staleAfter: Duration) {
+        if let prev = last[component] {
+            for span in StatusSeconds.spans(from: prev.at, to: entry.at, status: prev.status, staleAfter: prev.staleAfter) {
+                for key in Self.keys(component, span.hour.timeIntervalSince1970) { pending[key, default: Delta()].seconds[span.status, default: 0] += span.seconds }
+            }
+        }
+        last[component] = (entry.at, status, staleAfter)
+        let latency = entry.latency.seconds
+        for key in Self.keys(component, entry.at.timeIntervalSince1970) {
+            var d = pending[key, default: Delta()]
+            d.results += 1
+            if entry.judgement == .unhealthy { d.failures += 1 }
+            d.latencyMin = min(d.latencyMin ?? latency, latency)
+            d.latencyMax = max(d.latencyMax ?? latency, latency)
+            d.latencySum += latency
+            pending[key] = d
+        }
+    }
+
+    static let upsertSQL = """
+        INSERT INTO rollups (component, period, start, healthy_seconds, degraded_seconds, unhealthy_seconds, unknown_seconds,
+            results, failures, latency_min, latency_sum, latency_max) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        ON CONFLICT (component, period, start) DO UPDATE SET
+            healthy_seconds = healthy_seconds + excluded.healthy_seconds,
+            degraded_seconds = degraded_seconds + excluded.degraded_seconds,
+            unhealthy_seconds = unhealthy_seconds + excluded.unhealthy_seconds,
+            unknown_seconds = unknown_seconds + excluded.unknown_seconds,
+            results = results + excluded.results, failures = failures + excluded.failures,
+            latency_min = min(coalesce(latency_min, excluded.latency_min), coalesce(excluded.latency_min, latency_min)),
+            latency_sum = latency_sum + excluded.latency_sum,
+            latency_max = max(coalesce(latency_max, excluded.latency_max), coalesce(excluded.latency_max, latency_max))
+        """
+
+    /// Writes what the batch added, in its transaction; forgets it once written (a failed batch
+    /// throws before, and its roll-ups go with it, as its results do).
+    mutating func flush(into upsert: SQLiteStatement) throws(SQLiteError) {
+        for (key, d) in pending {
+            func opt(_ v: Double?) -> SQLiteStatement.Value { v.map { .real($0) } ?? .null }
+            try upsert.run([
+                .text(key.component), .text(key.period), .real(key.start),
+                .real(d.seconds[.healthy] ?? 0), .real(d.seconds[.degraded] ?? 0), .real(d.seconds[.unhealthy] ?? 0),
+                .real(d.seconds[.unknown] ?? 0), .integer(Int64(d.results)), .integer(Int64(d.failures)),
+                opt(d.latencyMin), .real(d.latencySum), opt(d.latencyMax),
+            ])
+        }
+        pending.removeAll(keepingCapacity: true)
     }
 }

@@ -97,4 +97,34 @@ struct SQLiteStorageTests {
         #expect(await storage.transitions(component: "db", since: nil, until: nil, limit: 10).count == 1)
         #expect(storage.metricsText().contains("vitals_storage_write_lag_seconds "))
     }
+
+    /// Roll-ups weigh status by time: an hour healthy, an hour unhealthy, an hour with no result
+    /// (Vitals down), and one result after it. The hour down is unknown: it lowers the coverage,
+    /// not the uptime; the status before it holds only for its staleness.
+    @Test func rollupsWeighStatusByTimeAndLeaveGapsUnknown() async throws {
+        let path = SQLiteSchemaTests.file()
+        defer { SQLiteSchemaTests.remove(path) }
+        let storage = try SQLiteStorage(path: path)
+        let t0 = Date(timeIntervalSince1970: 1_800_000_000 - 1_800_000_000.truncatingRemainder(dividingBy: 86_400))
+        func record(_ k: Double, _ status: HealthStatus, latency: Int = 5) {
+            let e = HistoryEntry(at: t0.addingTimeInterval(k), judgement: status, latency: .milliseconds(latency), message: "")
+            storage.recorded(component: "db", entry: e, status: status, staleAfter: .seconds(25), transition: nil)
+        }
+        for k in 0..<720 { record(Double(k * 10), k < 360 ? .healthy : .unhealthy, latency: k == 100 ? 90 : 5) }
+        record(10_800, .healthy)
+        storage.close()
+        let r = await storage.uptime(component: "db", window: .seconds(4 * 3600), now: t0.addingTimeInterval(4 * 3600))
+        #expect(abs((r.uptime ?? -1) - 3600.0 / 7215) < 1e-9, "\(r)")
+        #expect(abs(r.coverage - 7215.0 / 14_400) < 1e-9, "\(r)")
+        // The first hour alone: all healthy, fully covered.
+        let first = await storage.uptime(component: "db", window: .seconds(3600), now: t0.addingTimeInterval(3600))
+        #expect(first.uptime == 1 && first.coverage == 1)
+        let db = try SQLiteDatabase(path: path, readOnly: true)
+        let hour = try db.prepare("SELECT results, failures, latency_min, latency_max FROM rollups WHERE component = 'db' AND period = 'hour' ORDER BY start").rows()
+        #expect(hour.first == [.integer(360), .integer(0), .real(0.005), .real(0.09)])
+        #expect(hour.count == 4, "three hours with results and the hour they ran into: \(hour)")
+        let day = try db.prepare("SELECT sum(results), sum(healthy_seconds), sum(unhealthy_seconds) FROM rollups WHERE period = 'day'").rows()
+        #expect(day == [[.integer(721), .real(3600), .real(3615)]])
+        #expect(await storage.uptime(component: "nothing", window: .seconds(3600)).uptime == nil)
+    }
 }
