@@ -136,8 +136,11 @@ final class FakeRedis: Sendable {
                     close(fd)
                     return
                 }
-                held.add(c)
-                Thread.detachNewThread { Self.serve(c, delay: delay, answer: answer) }
+                guard held.serve(c) else { continue }
+                Thread.detachNewThread {
+                    Self.serve(c, delay: delay, answer: answer)
+                    held.release(c)
+                }
             }
         }
     }

@@ -61,11 +61,15 @@ final class LoopbackServer: Sendable {
                     _ = bytes.withUnsafeBytes { send(c, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
                     held.add(c)
                 case .greetInTwo(let first, let second, let delay):
-                    held.add(c)
+                    guard held.serve(c) else { continue }
                     Thread.detachNewThread {
                         _ = first.withUnsafeBytes { send(c, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
                         Thread.sleep(forTimeInterval: Double(delay.components.seconds) + Double(delay.components.attoseconds) / 1e18)
                         _ = second.withUnsafeBytes { send(c, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+                        // Kept open until the server stops (the probe reads to its cap or deadline).
+                        var buf = [UInt8](repeating: 0, count: 256)
+                        while recv(c, &buf, buf.count, 0) > 0 {}
+                        held.release(c)
                     }
                 case .reply(let bytes, let delay):
                     Thread.detachNewThread {
@@ -76,9 +80,10 @@ final class LoopbackServer: Sendable {
                         Glibc.close(c)
                     }
                 case .stream(let head, let unit):
-                    held.add(c)
+                    guard held.serve(c) else { continue }
                     let sent = self.sentBytes
                     Thread.detachNewThread {
+                        defer { held.release(c) }
                         var buf = [UInt8](repeating: 0, count: 4096)
                         _ = recv(c, &buf, buf.count, 0)
                         let filler = Array([[UInt8]](repeating: unit, count: 64 * 1024 / unit.count).joined())
@@ -130,11 +135,48 @@ final class ByteCount: Sendable {
     let value = Atomic<Int>(0)
 }
 
-/// Connections a server keeps open (hung or greeted), closed when it stops.
+/// Connections a server keeps open, and who closes each. A connection no thread serves (hung,
+/// greeted) is closed by `closeAll`; one a thread serves is only shut down there, which ends the
+/// thread's reads and writes, and the thread closes it with `release`. Both under one lock: a
+/// descriptor is never used after its close, so a number another test's socket reused is never
+/// written to (that once sent one test's bytes into the next test's connection).
 final class HeldSockets: Sendable {
-    private let fds = Mutex<[Int32]>([])
-    func add(_ fd: Int32) { fds.withLock { $0.append(fd) } }
+    private let fds = Mutex<(idle: Set<Int32>, served: Set<Int32>, stopped: Bool)>(([], [], false))
+
+    /// A connection no thread uses.
+    func add(_ fd: Int32) {
+        let late = fds.withLock { s -> Bool in
+            if s.stopped { return true }
+            s.idle.insert(fd)
+            return false
+        }
+        if late { Glibc.close(fd) }
+    }
+
+    /// A connection a thread serves; false (and it is closed) when the server has stopped.
+    func serve(_ fd: Int32) -> Bool {
+        let late = fds.withLock { s -> Bool in
+            if s.stopped { return true }
+            s.served.insert(fd)
+            return false
+        }
+        if late { Glibc.close(fd) }
+        return !late
+    }
+
+    /// The serving thread is done with `fd`.
+    func release(_ fd: Int32) {
+        fds.withLock { s in
+            if s.served.remove(fd) != nil { Glibc.close(fd) }
+        }
+    }
+
     func closeAll() {
-        for fd in fds.withLock({ all in defer { all = [] }; return all }) { Glibc.close(fd) }
+        fds.withLock { s in
+            s.stopped = true
+            for fd in s.idle { Glibc.close(fd) }
+            s.idle = []
+            for fd in s.served { shutdown(fd, Int32(SHUT_RDWR)) }
+        }
     }
 }
