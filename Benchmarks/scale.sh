@@ -34,6 +34,13 @@ sleep "$DURATION"
 c1=$(cpu_seconds "$VPID")
 curl -s "http://127.0.0.1:$vport/metrics" > "$work/metrics"
 rss=$(awk '/VmHWM/ {print $2}' "/proc/$VPID/status")
+if [ "$STORAGE" = sqlite ]; then
+    db_bytes=$(du -cb "$work"/state.db* | tail -1 | cut -f1)
+    writes=$(awk '/^vitals_storage_writes_total\{result="written"\}/ {print $2}' "$work/metrics")
+    dropped=$(awk '/^vitals_storage_writes_total\{result="dropped"\}/ {print $2}' "$work/metrics")
+    lag=$(awk '/^vitals_storage_write_lag_seconds / {print $2}' "$work/metrics")
+    echo "storage sqlite: ${writes:-0} writes, ${dropped:-0} dropped, last write lag ${lag:-?} s, database $((db_bytes / 1024 / 1024)) MB after ${DURATION} s"
+fi
 python3 - "$work/metrics" "$c0" "$c1" "$DURATION" "$rss" "$COMPONENTS" <<'PY'
 import sys, re
 path, c0, c1, duration, rss, n = sys.argv[1], float(sys.argv[2]), float(sys.argv[3]), float(sys.argv[4]), int(sys.argv[5]), int(sys.argv[6])
