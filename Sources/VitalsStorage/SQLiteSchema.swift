@@ -21,8 +21,9 @@ public enum StorageError: Error, CustomStringConvertible, Equatable {
 /// `vitals_schema` holds the version: each migration takes the schema one version up, in one
 /// transaction with the version's update, so a crash mid-migration leaves the old version
 /// whole. Every query the endpoints make has its index: results and transitions by component
-/// and time (newest first, for history pages), results by time (for pruning in batches),
-/// roll-ups by their primary key (component, period, start).
+/// and time (newest first, for history pages), roll-ups by their primary key (component,
+/// period, start). Results have no index by time: they arrive in time order, so pruning walks
+/// them by rowid from the oldest, and a second index would cost every write of every result.
 enum SQLiteSchema {
     static let migrations: [String] = [
         // 1: results, transitions, hourly and daily roll-ups, state blobs (alert rules).
@@ -31,7 +32,6 @@ enum SQLiteSchema {
             component TEXT NOT NULL, at REAL NOT NULL, status TEXT NOT NULL,
             latency REAL NOT NULL, message TEXT NOT NULL, observations TEXT NOT NULL DEFAULT '{}');
         CREATE INDEX results_by_component ON results (component, at DESC);
-        CREATE INDEX results_by_time ON results (at);
         CREATE TABLE transitions (
             component TEXT NOT NULL, at REAL NOT NULL, from_status TEXT NOT NULL, to_status TEXT NOT NULL,
             message TEXT NOT NULL);

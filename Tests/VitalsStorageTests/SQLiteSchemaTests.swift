@@ -24,7 +24,7 @@ struct SQLiteSchemaTests {
         #expect(try db.prepare("PRAGMA journal_mode").rows() == [[.text("wal")]])
         // Every query the endpoints make has its index.
         let indexes = try db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND name NOT LIKE 'sqlite_%' ORDER BY name").rows()
-        #expect(indexes.count == 4)
+        #expect(indexes.count == 3)
         let plan = try db.prepare("EXPLAIN QUERY PLAN SELECT * FROM results WHERE component = ? ORDER BY at DESC LIMIT 100")
             .rows([.text("x")])
         #expect(plan.contains { row in row.contains(.text("SEARCH results USING INDEX results_by_component (component=?)")) }, "\(plan)")
