@@ -103,5 +103,7 @@ public struct StorageConfig: Sendable, Equatable {
     public var dsn: Secret? = nil
     public var password: Secret? = nil
     public var retention: Duration = .seconds(7 * 86_400)
+    /// Daily roll-ups and status transitions (hourly roll-ups are kept 90 days).
+    public var rollupRetention: Duration = .seconds(400 * 86_400)
     public init() {}
 }

@@ -57,7 +57,7 @@ extension ConfigParser {
     }
 
     func parseStorage(_ node: Node, into st: inout StorageConfig) {
-        let keys = ["type", "path", "dsn", "password", "retention"]
+        let keys = ["type", "path", "dsn", "password", "retention", "rollup_retention"]
         guard let f = Fields(node, reader: reader, file: file, path: "storage", allowed: keys) else { return }
         if let t = f.string("type") {
             if let kind = StorageConfig.Kind(rawValue: t) {
@@ -72,6 +72,11 @@ extension ConfigParser {
         st.dsn = f.secret("dsn")
         st.password = f.secret("password")
         if let r = f.duration("retention") { st.retention = r }
+        if let r = f.duration("rollup_retention") { st.rollupRetention = r }
+        if st.rollupRetention < st.retention, f.has("rollup_retention") || f.has("retention") {
+            f.error(f.has("rollup_retention") ? "rollup_retention" : "retention",
+                "rollup_retention (\(DurationFormat.short(st.rollupRetention))) must be at least retention (\(DurationFormat.short(st.retention)))")
+        }
         if let dsn = st.dsn, !Syntax.isDSN(dsn.value) {
             f.error("dsn", "expected a postgres:// URI or a key=value connection string")
         }

@@ -66,6 +66,7 @@ final class Daemon: Sendable {
         case .sqlite:
             var options = SQLiteStorage.Options()
             options.retention = config.retention
+            options.transitionRetention = config.rollupRetention
             return try SQLiteStorage(path: config.path ?? ".vitals/state.db", options: options)
         case .postgres:
             logger.warning("storage: postgres is not implemented yet; history and alert state stay in memory")

@@ -5,7 +5,7 @@ import Testing
 /// validates, with the files it names made for it: the secrets under `/secrets/`, the CA and
 /// client certificate files, the probes it includes, the variables it reads.
 ///
-/// Parts of it are open work (storage's `rollup_retention`, the status page's `public_status`,
+/// Parts of it are open work (the status page's `public_status`,
 /// windowed thresholds, `max_per_hour`, email and PagerDuty notifiers, the cpu, dns, icmp and
 /// grpc probe types: issues 11 to 14). Those problems are a known issue, listed one by one;
 /// any other problem fails the test now, and when the last known one goes the known issue
@@ -24,7 +24,6 @@ struct SpecExampleTests {
         #"components[api-dns].type: unknown type "dns""#,
         #"components[gateway].type: unknown type "icmp""#,
         #"components[users-grpc].type: unknown type "grpc""#,
-        "storage.rollup_retention: unknown key",
         "alerts[0].max_per_hour: unknown key",
         #"notifiers[1].type: expected webhook, slack or alertmanager, got "email""#,
         "notifiers[1].url: expected an http:// or https:// URL with a host",

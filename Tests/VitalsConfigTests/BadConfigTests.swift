@@ -28,6 +28,8 @@ struct BadConfigTests {
         (c("    type: exec\n"), "c.yaml:2:5: components[a]: missing required key command"),
         (c("    type: disk\n"), "c.yaml:2:5: components[a]: missing required key path"),
         ("storage: { type: sqlite }\n", "c.yaml:1:10: storage: missing required key path"),
+        ("storage: { type: sqlite, path: x, retention: 30d, rollup_retention: 7d }\n",
+         "c.yaml:1:69: storage.rollup_retention: rollup_retention (7d) must be at least retention (30d)"),
         ("storage: { type: postgres }\n", "c.yaml:1:10: storage: missing required key dsn"),
         ("storage: { type: sqlite, path: x, dsn: \"postgres://h/d\" }\n", "c.yaml:1:35: storage.dsn: only postgres storage has a dsn (this is sqlite)"),
         ("storage: { type: mysql }\n", #"c.yaml:1:18: storage.type: expected memory, sqlite or postgres, got "mysql""#),
