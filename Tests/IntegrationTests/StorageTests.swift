@@ -150,3 +150,50 @@ extension StorageTests {
         #expect(future.results.isEmpty && future.next == nil)
     }
 }
+
+extension StorageTests {
+    /// `kill -9` mid-write: the next start finds a consistent database (SQLite's WAL recovery),
+    /// restores the history, and lost only what was still queued (the target, at most the last
+    /// second, is measured by `Benchmarks/storage.sh`; this bound only catches a writer that
+    /// never commits).
+    @Test func aKilledDaemonLeavesAConsistentDatabase() async throws {
+        let target = try TCPTarget()
+        try target.open()
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("vitals-st-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let path = dir.appendingPathComponent("vitals.db").path
+        let body = """
+            defaults: { interval: 100ms, timeout: 80ms, history: 500 }
+            storage: { type: sqlite, path: "\(path)" }
+            components:
+              - { name: target, type: tcp, address: "127.0.0.1:\(target.port)" }
+
+            """
+        let first = try VitalsProcess(configBody: body)
+        try await first.waitFor("/metrics") { _, b in
+            (MetricSamples(b).value("vitals_storage_writes_total", ["result": "written"]) ?? 0) >= 20
+        }
+        first.signal(SIGKILL)
+        let killedAt = Date()
+        _ = await first.waitForExit(timeout: .seconds(10))
+
+        let db = try SQLiteDatabase(path: path)
+        #expect(try db.prepare("PRAGMA integrity_check").rows() == [[.text("ok")]])
+        let newest = try db.prepare("SELECT max(at), count(*) FROM results").rows()
+        guard case .real(let at) = newest.first?[0], case .integer(let count) = newest.first?[1] else {
+            Issue.record("no results survived: \(newest)")
+            return
+        }
+        #expect(count >= 20)
+        let lost = killedAt.timeIntervalSince1970 - at
+        print("kill -9: the newest stored result was \(Int(lost * 1000)) ms before the kill")
+        #expect(lost < 5, "the newest stored result is \(lost) s older than the kill")
+
+        let second = try VitalsProcess(configBody: body.replacingOccurrences(of: "interval: 100ms", with: "interval: 10s"))
+        defer { second.stop() }
+        let detailed = try await second.waitFor("/health/detailed") { s, _ in s == 200 }
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(detailed.body.utf8)) as? [String: Any])
+        let history = (json["components"] as? [[String: Any]])?.first?["history"] as? [Any] ?? []
+        #expect(history.count >= Int(count), "restored \(history.count) of \(count)")
+    }
+}
