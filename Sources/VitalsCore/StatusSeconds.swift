@@ -40,4 +40,19 @@ public enum StatusSeconds {
         let coverage = window.seconds > 0 ? min(1, known / window.seconds) : 0
         return (known > 0 ? (healthy + degraded) / known : nil, coverage)
     }
+
+    /// Seconds per status over `[now - window, now)` from results (oldest first), each result's
+    /// judgement held to the next result for at most `staleAfter`: the in-memory view, for
+    /// storage that keeps no roll-ups.
+    public static func totals(_ history: [HistoryEntry], staleAfter: Duration, window: Duration, now: Date) -> [HealthStatus: Double] {
+        let start = now.addingTimeInterval(-window.seconds)
+        var out: [HealthStatus: Double] = [:]
+        for (i, e) in history.enumerated() {
+            let next = i + 1 < history.count ? history[i + 1].at : now
+            let from = max(e.at, start)
+            let to = min(next, now, e.at.addingTimeInterval(staleAfter.seconds))
+            if to > from { out[e.judgement, default: 0] += to.timeIntervalSince(from) }
+        }
+        return out
+    }
 }

@@ -12,14 +12,22 @@ public struct ServerExtras: Sendable {
     public var alerts: (@Sendable () -> String)?
     /// A component's results, newest first, from storage (or the in-memory history).
     public var history: (@Sendable (_ component: String, _ query: HistoryQuery) async -> [HistoryEntry])?
+    /// A component's status changes, newest first.
+    public var transitions: (@Sendable (_ component: String, _ query: HistoryQuery) async -> [StatusTransition])?
+    /// A component's uptime over a window.
+    public var uptime: (@Sendable (_ component: String, _ window: Duration) async -> UptimeReport)?
 
     public init(
         metrics: @escaping @Sendable () -> String = { "" }, alerts: (@Sendable () -> String)? = nil,
-        history: (@Sendable (_ component: String, _ query: HistoryQuery) async -> [HistoryEntry])? = nil
+        history: (@Sendable (_ component: String, _ query: HistoryQuery) async -> [HistoryEntry])? = nil,
+        transitions: (@Sendable (_ component: String, _ query: HistoryQuery) async -> [StatusTransition])? = nil,
+        uptime: (@Sendable (_ component: String, _ window: Duration) async -> UptimeReport)? = nil
     ) {
         self.metrics = metrics
         self.alerts = alerts
         self.history = history
+        self.transitions = transitions
+        self.uptime = uptime
     }
 }
 
@@ -111,16 +119,33 @@ public final class HealthRoutes: Sendable {
     /// The slow routes' answer, off the event loop: storage reads are async.
     public func answerSlowly(_ request: HealthRequest) async -> HealthAnswer {
         let route = Route(path: String(request.path))
-        guard case .history(let name) = route else { return answer(request) }
+        guard case .component(let name, let part) = route else { return answer(request) }
         if let refused = refusal(request, route) { return refused }
         guard source.snapshot().component(named: name) != nil else { return .plain(404, "unknown component\n") }
-        guard let history = extras.history else { return .plain(404, "history is not available\n") }
-        switch HistoryQuery.parse(Query(request.query)) {
-        case .failure(let error):
-            return .plain(400, error.message + "\n")
-        case .success(let query):
-            let entries = await history(name, query)
-            return HealthAnswer(status: 200, contentType: "application/json", body: HistoryQuery.json(component: name, entries, limit: query.limit))
+        let query = Query(request.query)
+        switch part {
+        case .history, .transitions:
+            let parsed: HistoryQuery
+            switch HistoryQuery.parse(query) {
+            case .failure(let error): return .plain(400, error.message + "\n")
+            case .success(let q): parsed = q
+            }
+            if part == .history {
+                guard let history = extras.history else { return .plain(404, "history is not available\n") }
+                let body = HistoryQuery.json(component: name, await history(name, parsed), limit: parsed.limit)
+                return HealthAnswer(status: 200, contentType: "application/json", body: body)
+            }
+            guard let transitions = extras.transitions else { return .plain(404, "transitions are not available\n") }
+            let body = HistoryQuery.transitionsJSON(component: name, await transitions(name, parsed), limit: parsed.limit)
+            return HealthAnswer(status: 200, contentType: "application/json", body: body)
+        case .uptime:
+            let label = query.first("window") ?? "24h"
+            guard let window = UptimeReport.windows.first(where: { $0.0 == label })?.1 else {
+                return .plain(400, "window must be one of " + UptimeReport.windows.map(\.0).joined(separator: ", ") + "\n")
+            }
+            guard let uptime = extras.uptime else { return .plain(404, "uptime is not available\n") }
+            let body = UptimeReport.json(component: name, window: label, await uptime(name, window))
+            return HealthAnswer(status: 200, contentType: "application/json", body: body)
         }
     }
 
@@ -169,8 +194,8 @@ public final class HealthRoutes: Sendable {
             return HealthAnswer(status: 200, contentType: "application/json", body: alerts())
         case .notFound, .guardedNotFound:
             return .plain(404, "not found\n")
-        case .history:
-            return .plain(500, "history is answered off the event loop\n")
+        case .component:
+            return .plain(500, "answered off the event loop\n")
         }
     }
 
@@ -183,12 +208,17 @@ public final class HealthRoutes: Sendable {
     }
 }
 
+/// What `/api/v1/components/NAME/...` reads from storage.
+enum ComponentPart: String, Equatable {
+    case history, transitions, uptime
+}
+
 /// The endpoints the server knows.
 enum Route: Equatable {
     case live, ready, startup, health, detailed, metrics, alerts
     case group(String)
-    /// `/api/v1/components/NAME/history`
-    case history(String)
+    /// `/api/v1/components/NAME/history`, `.../transitions`, `.../uptime`
+    case component(String, ComponentPart)
     case notFound
     /// A path in a namespace that needs the token (`/`, `/api/`, `/components/`, `/badge/`) with
     /// nothing behind it: without the token it is a 401 like its neighbours, so a client without
@@ -208,8 +238,8 @@ enum Route: Equatable {
             let prefix = "/health/group/"
             if path.hasPrefix(prefix), path.count > prefix.count, !path.dropFirst(prefix.count).contains("/") {
                 self = .group(String(path.dropFirst(prefix.count)))
-            } else if let name = Self.historyName(path) {
-                self = .history(name)
+            } else if let (name, part) = Self.componentPart(path) {
+                self = .component(name, part)
             } else if path == "/" || Self.guardedPrefixes.contains(where: path.hasPrefix) {
                 self = .guardedNotFound
             } else {
@@ -218,11 +248,12 @@ enum Route: Equatable {
         }
     }
 
-    static func historyName(_ path: String) -> String? {
-        let prefix = "/api/v1/components/", suffix = "/history"
-        guard path.hasPrefix(prefix), path.hasSuffix(suffix), path.count > prefix.count + suffix.count else { return nil }
-        let name = path.dropFirst(prefix.count).dropLast(suffix.count)
-        return name.contains("/") ? nil : String(name)
+    static func componentPart(_ path: String) -> (String, ComponentPart)? {
+        let prefix = "/api/v1/components/"
+        guard path.hasPrefix(prefix) else { return nil }
+        let rest = path.dropFirst(prefix.count).split(separator: "/", omittingEmptySubsequences: false)
+        guard rest.count == 2, !rest[0].isEmpty, let part = ComponentPart(rawValue: String(rest[1])) else { return nil }
+        return (String(rest[0]), part)
     }
 
     /// The namespaces spec section 9 puts behind the token besides the fixed paths above.
@@ -231,7 +262,7 @@ enum Route: Equatable {
     /// With `detailed_token_file` set these need the bearer token; the probe endpoints never do.
     var needsToken: Bool {
         switch self {
-        case .detailed, .metrics, .alerts, .history, .guardedNotFound: true
+        case .detailed, .metrics, .alerts, .component, .guardedNotFound: true
         default: false
         }
     }

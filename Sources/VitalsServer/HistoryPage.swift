@@ -63,3 +63,72 @@ struct HistoryQueryError: Error, Equatable {
     var message: String
     init(_ message: String) { self.message = message }
 }
+
+/// `GET /api/v1/components/NAME/uptime?window=`: time-weighted uptime with its coverage, and per
+/// bucket (hourly up to 7d, daily beyond) the seconds per status and latency min/avg/max.
+public struct UptimeReport: Sendable, Equatable {
+    public struct Bucket: Sendable, Equatable {
+        public var start: Date
+        public var healthy: Double, degraded: Double, unhealthy: Double
+        public var results: Int, failures: Int
+        public var latencyMin: Double?, latencyAvg: Double?, latencyMax: Double?
+        public init(
+            start: Date, healthy: Double, degraded: Double, unhealthy: Double, results: Int, failures: Int, latencyMin: Double?,
+            latencyAvg: Double?, latencyMax: Double?
+        ) {
+            self.start = start
+            self.healthy = healthy
+            self.degraded = degraded
+            self.unhealthy = unhealthy
+            self.results = results
+            self.failures = failures
+            self.latencyMin = latencyMin
+            self.latencyAvg = latencyAvg
+            self.latencyMax = latencyMax
+        }
+    }
+    public var uptime: Double?
+    public var coverage: Double
+    public var buckets: [Bucket]
+    public init(uptime: Double?, coverage: Double, buckets: [Bucket]) {
+        self.uptime = uptime
+        self.coverage = coverage
+        self.buckets = buckets
+    }
+
+    /// The windows the endpoint takes.
+    public static let windows: [(String, Duration)] = [
+        ("1h", .seconds(3600)), ("24h", .seconds(86_400)), ("7d", .seconds(7 * 86_400)), ("30d", .seconds(30 * 86_400)),
+        ("90d", .seconds(90 * 86_400)), ("365d", .seconds(365 * 86_400)),
+    ]
+
+    static func json(component: String, window: String, _ r: UptimeReport) -> String {
+        func number(_ v: Double?) -> String { v.map { "\($0)" } ?? "null" }
+        var out = "{\"component\":" + JSONString.quoted(component) + ",\"window\":" + JSONString.quoted(window)
+        out += ",\"uptime\":\(number(r.uptime)),\"coverage\":\(r.coverage),\"buckets\":["
+        for (i, b) in r.buckets.enumerated() {
+            if i > 0 { out += "," }
+            out += "{\"start\":" + JSONString.quoted(RFC3339.string(b.start))
+            out += ",\"seconds\":{\"healthy\":\(b.healthy),\"degraded\":\(b.degraded),\"unhealthy\":\(b.unhealthy)}"
+            out += ",\"results\":\(b.results),\"failures\":\(b.failures)"
+            out += ",\"latency_ms\":{\"min\":\(number(b.latencyMin.map { $0 * 1000 })),\"avg\":\(number(b.latencyAvg.map { $0 * 1000 })),\"max\":\(number(b.latencyMax.map { $0 * 1000 }))}}"
+        }
+        return out + "]}"
+    }
+}
+
+extension HistoryQuery {
+    /// Status changes, newest first, in the history page's shape.
+    static func transitionsJSON(component: String, _ items: [StatusTransition], limit: Int) -> String {
+        var out = "{\"component\":" + JSONString.quoted(component) + ",\"transitions\":["
+        for (i, t) in items.enumerated() {
+            if i > 0 { out += "," }
+            out += "{\"at\":" + JSONString.quoted(RFC3339.milliseconds(t.at)) + ",\"from\":" + JSONString.quoted(t.from.rawValue)
+            out += ",\"to\":" + JSONString.quoted(t.to.rawValue) + ",\"message\":" + JSONString.quoted(t.message) + "}"
+        }
+        out += "],\"next_cursor\":"
+        let last = items.last.map { HistoryEntry(at: $0.at, judgement: $0.to, latency: .zero, message: "") }
+        out += items.count == limit && !items.isEmpty ? JSONString.quoted(cursor(after: last!)) : "null"
+        return out + "}"
+    }
+}

@@ -195,6 +195,33 @@ public final class SQLiteStorage: Storage, ResultRecorder {
         return StatusSeconds.uptime(healthy: h, degraded: d, unhealthy: u, window: window)
     }
 
+    /// Per bucket of the window (hourly up to 7 days, daily beyond), oldest first: its start,
+    /// seconds healthy, degraded and unhealthy, results, failures, latency min, sum and max.
+    public func rollups(component: String, window: Duration, now: Date = Date()) async
+        -> [(start: Date, healthy: Double, degraded: Double, unhealthy: Double, results: Int, failures: Int, latencyMin: Double?, latencySum: Double, latencyMax: Double?)]
+    {
+        let period = window <= .seconds(7 * 86_400) ? "hour" : "day"
+        let rows = await read(
+            """
+            SELECT start, healthy_seconds, degraded_seconds, unhealthy_seconds, results, failures, latency_min, latency_sum, latency_max
+            FROM rollups WHERE component = ? AND period = ? AND start >= ? AND start < ? ORDER BY start
+            """,
+            [.text(component), .text(period), .real(now.timeIntervalSince1970 - window.seconds), .real(now.timeIntervalSince1970)])
+        func real(_ v: SQLiteStatement.Value) -> Double? {
+            switch v {
+            case .real(let d): d
+            case .integer(let i): Double(i)
+            default: nil
+            }
+        }
+        return rows.compactMap { r in
+            guard r.count == 9, let start = real(r[0]), let h = real(r[1]), let d = real(r[2]), let u = real(r[3]),
+                case .integer(let n) = r[4], case .integer(let f) = r[5], let sum = real(r[7])
+            else { return nil }
+            return (Date(timeIntervalSince1970: start), h, d, u, Int(n), Int(f), real(r[6]), sum, real(r[8]))
+        }
+    }
+
     public func all(namespace: String) async throws -> [String: Data] {
         let rows = await read("SELECT key, value FROM state WHERE namespace = ?", [.text(namespace)])
         var out: [String: Data] = [:]

@@ -50,11 +50,37 @@ final class Daemon: Sendable {
             let kept = store.snapshot().component(named: name)?.history ?? []
             return Array(kept.reversed().filter { e in q.since.map { e.at >= $0 } ?? true && q.until.map { e.at <= $0 } ?? true }.prefix(q.limit))
         }
+        let transitions: @Sendable (String, HistoryQuery) async -> [StatusTransition] = { [storage, store] name, q in
+            if storage.isPersistent { return await storage.transitions(component: name, since: q.since, until: q.until, limit: q.limit) }
+            let kept = store.transitions(component: name) ?? []  // newest first
+            return Array(kept.filter { t in q.since.map { t.at >= $0 } ?? true && q.until.map { t.at <= $0 } ?? true }.prefix(q.limit))
+        }
+        let uptime: @Sendable (String, Duration) async -> UptimeReport = { [storage, store] name, window in
+            let now = Date()
+            if let sqlite = storage as? SQLiteStorage {
+                let rows = await sqlite.rollups(component: name, window: window, now: now)
+                let buckets = rows.map { r in
+                    UptimeReport.Bucket(
+                        start: r.start, healthy: r.healthy, degraded: r.degraded, unhealthy: r.unhealthy, results: r.results,
+                        failures: r.failures, latencyMin: r.latencyMin, latencyAvg: r.results > 0 ? r.latencySum / Double(r.results) : nil,
+                        latencyMax: r.latencyMax)
+                }
+                let (u, coverage) = StatusSeconds.uptime(
+                    healthy: buckets.reduce(0) { $0 + $1.healthy }, degraded: buckets.reduce(0) { $0 + $1.degraded },
+                    unhealthy: buckets.reduce(0) { $0 + $1.unhealthy }, window: window)
+                return UptimeReport(uptime: u, coverage: coverage, buckets: buckets)
+            }
+            // In memory: from the results the store keeps, each judgement held to the next.
+            guard let c = store.snapshot().component(named: name) else { return UptimeReport(uptime: nil, coverage: 0, buckets: []) }
+            let t = StatusSeconds.totals(c.history, staleAfter: c.spec.interval * 2 + c.spec.timeout, window: window, now: now)
+            let (u, coverage) = StatusSeconds.uptime(healthy: t[.healthy] ?? 0, degraded: t[.degraded] ?? 0, unhealthy: t[.unhealthy] ?? 0, window: window)
+            return UptimeReport(uptime: u, coverage: coverage, buckets: [])
+        }
         routes = HealthRoutes(
             source: store, token: config.server.detailedToken,
             extras: ServerExtras(
                 metrics: { reloadStatus.metrics() + alerts.metricsText() + storageMetrics() }, alerts: { alerts.alertsJSON() },
-                history: history))
+                history: history, transitions: transitions, uptime: uptime))
     }
 
     /// `storage:` as configured. SQLite is opened (and its schema created or migrated) before

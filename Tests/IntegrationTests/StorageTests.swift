@@ -197,3 +197,51 @@ extension StorageTests {
         #expect(history.count >= Int(count), "restored \(history.count) of \(count)")
     }
 }
+
+extension StorageTests {
+    /// `.../transitions` and `.../uptime?window=` from SQLite and from memory: a component that
+    /// went down and came back shows both changes newest first, and an uptime below 1 over the
+    /// time it was known, with a coverage well under 1 for a window far longer than the run.
+    @Test(arguments: ["sqlite", "memory"])
+    func transitionsAndUptimeFromStorage(storage: String) async throws {
+        let target = try TCPTarget()
+        try target.open()
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("vitals-st-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let section = storage == "sqlite" ? "storage: { type: sqlite, path: \"\(dir.path)/vitals.db\" }\n" : ""
+        let body = """
+            defaults: { interval: 100ms, timeout: 80ms, failure_threshold: 1 }
+            \(section)components:
+              - { name: target, type: tcp, address: "127.0.0.1:\(target.port)" }
+
+            """
+        let vitals = try VitalsProcess(configBody: body)
+        defer { vitals.stop() }
+        try await vitals.waitFor("/health/ready") { s, _ in s == 200 }
+        target.close()
+        try await vitals.waitFor("/health/ready") { s, _ in s == 503 }
+        try target.open()
+        try await vitals.waitFor("/health/ready") { s, _ in s == 200 }
+        let path = "/api/v1/components/target/"
+        let changes = try await vitals.waitFor(path + "transitions") { s, b in s == 200 && b.components(separatedBy: "\"to\":").count >= 4 }
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(changes.body.utf8)) as? [String: Any])
+        let list = try #require(json["transitions"] as? [[String: Any]])
+        #expect(list.prefix(3).map { "\($0["from"] ?? "")>\($0["to"] ?? "")" } == ["unhealthy>healthy", "healthy>unhealthy", "unknown>healthy"])
+        // Past the next batch's commit (the writer waits up to 250 ms between small batches).
+        let up = try await vitals.waitFor(path + "uptime?window=1h") { s, b in
+            guard s == 200, let j = try? JSONSerialization.jsonObject(with: Data(b.utf8)) as? [String: Any] else { return false }
+            return (j["uptime"] as? Double).map { $0 > 0 && $0 < 1 } ?? false
+        }
+        let u = try #require(try JSONSerialization.jsonObject(with: Data(up.body.utf8)) as? [String: Any])
+        #expect(u["window"] as? String == "1h")
+        let coverage = try #require(u["coverage"] as? Double)
+        #expect(coverage > 0 && coverage < 0.1, "a few seconds of a 1 h window: \(coverage)")
+        if storage == "sqlite" {
+            let buckets = try #require(u["buckets"] as? [[String: Any]])
+            #expect(!buckets.isEmpty && buckets.allSatisfy { ($0["results"] as? Int ?? 0) > 0 })
+        }
+        #expect(try await vitals.get(path + "uptime?window=2h").status == 400)
+        #expect(try await vitals.get("/api/v1/components/nope/uptime").status == 404)
+        #expect(try await vitals.get(path + "nonsense").status == 404)
+    }
+}
