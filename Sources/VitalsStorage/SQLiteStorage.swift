@@ -32,6 +32,9 @@ public final class SQLiteStorage: Storage, ResultRecorder {
         public var pruneBatch = 2_000
         /// The clock pruning compares with (tests move it).
         public var now: @Sendable () -> Date = { Date() }
+        /// Told, at most once a minute, how many writes were dropped or failed since it was
+        /// last told (the daemon logs it): nothing is lost silently.
+        public var report: (@Sendable (_ dropped: UInt64, _ failed: UInt64) -> Void)? = nil
         public init() {}
     }
 
@@ -257,6 +260,14 @@ public final class SQLiteStorage: Storage, ResultRecorder {
             return
         }
         var pruned = ContinuousClock.now
+        var reported = (at: ContinuousClock.now, dropped: UInt64(0), failed: UInt64(0))
+        func reportLosses(force: Bool = false) {
+            guard let report = options.report, force || ContinuousClock.now - reported.at >= .seconds(60) else { return }
+            let c = counts.withLock { $0 }
+            if c.dropped > reported.dropped || c.failed > reported.failed { report(c.dropped - reported.dropped, c.failed - reported.failed) }
+            reported = (.now, c.dropped, c.failed)
+        }
+        defer { reportLosses(force: true) }
         let prune = Pruner(db: db, options: options)
         var rollups = RollupBook()
         let upsert: SQLiteStatement
@@ -272,6 +283,7 @@ public final class SQLiteStorage: Storage, ResultRecorder {
                 let n = prune.pass()
                 if n > 0 { counts.withLock { $0.pruned += UInt64(n) } }
             }
+            reportLosses()
             if batch.isEmpty { continue }
             do {
                 try db.transaction { () throws(SQLiteError) in

@@ -93,6 +93,9 @@ final class Daemon: Sendable {
             var options = SQLiteStorage.Options()
             options.retention = config.retention
             options.transitionRetention = config.rollupRetention
+            options.report = { dropped, failed in
+                logger.error("storage writes lost", metadata: ["dropped": "\(dropped)", "failed": "\(failed)", "storage": "sqlite"])
+            }
             return try SQLiteStorage(path: config.path ?? ".vitals/state.db", options: options)
         case .postgres:
             logger.warning("storage: postgres is not implemented yet; history and alert state stay in memory")

@@ -51,6 +51,8 @@ struct SQLiteStorageTests {
         defer { SQLiteSchemaTests.remove(path) }
         var options = SQLiteStorage.Options()
         options.queueCapacity = 10
+        let reports = Locked<[UInt64]>([])
+        options.report = { dropped, _ in reports.withLock { $0.append(dropped) } }
         let storage = try SQLiteStorage(path: path, options: options)
         let blocker = try SQLiteDatabase(path: path)
         try blocker.execute("BEGIN IMMEDIATE")
@@ -65,6 +67,8 @@ struct SQLiteStorageTests {
         let counts = storage.writes
         #expect(counts.written + counts.dropped == 100)
         #expect(counts.failed == 0)
+        // Said, not silent: the writer reported every drop (at the latest when it stopped).
+        #expect(reports.withLock { $0.reduce(0, +) } == counts.dropped)
         // The oldest went: the newest result is kept.
         #expect(await storage.history(component: "db", since: nil, until: nil, limit: 1) == [Self.entry(99)])
         // Closed: what comes later is dropped and counted, never queued.
