@@ -95,7 +95,8 @@ public final class HealthStore: Sendable {
                 let entry = HistoryEntry(at: at, judgement: judgement.status, latency: result.latency, message: shown)
                 let spec = s.entries[i].spec
                 recorder.recorded(
-                    component: name, entry: entry, status: to, staleAfter: spec.interval * 2 + spec.timeout,
+                    component: name, entry: entry, observations: result.observations, status: to,
+                    staleAfter: spec.interval * 2 + spec.timeout,
                     transition: from.map { StatusTransition(at: at, from: $0, to: to, message: shown) })
             }
             if let from {

@@ -28,5 +28,7 @@ public protocol Storage: Sendable {
 /// weighs by time; `staleAfter` (2 x interval + timeout) is how long that status may be taken
 /// to hold without a further result.
 public protocol ResultRecorder: Sendable {
-    func recorded(component: String, entry: HistoryEntry, status: HealthStatus, staleAfter: Duration, transition: StatusTransition?)
+    func recorded(
+        component: String, entry: HistoryEntry, observations: [Observation], status: HealthStatus, staleAfter: Duration,
+        transition: StatusTransition?)
 }

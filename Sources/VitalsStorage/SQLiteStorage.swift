@@ -51,7 +51,7 @@ public final class SQLiteStorage: Storage, ResultRecorder {
     }
 
     enum Write: Sendable {
-        case result(String, HistoryEntry, status: HealthStatus, staleAfter: Duration)
+        case result(String, HistoryEntry, observations: [Observation], status: HealthStatus, staleAfter: Duration)
         case transition(String, StatusTransition)
         case put(String, String, Data, CheckedContinuation<Void, any Error>)
         case remove(String, String, CheckedContinuation<Void, any Error>)
@@ -116,8 +116,11 @@ public final class SQLiteStorage: Storage, ResultRecorder {
     // MARK: Storage
 
     /// The health store's hook: queued at once, under its lock (never waits for the writer).
-    public func recorded(component: String, entry: HistoryEntry, status: HealthStatus, staleAfter: Duration, transition: StatusTransition?) {
-        var dropped: UInt64 = queue.push(.result(component, entry, status: status, staleAfter: staleAfter)) ? 1 : 0
+    public func recorded(
+        component: String, entry: HistoryEntry, observations: [Observation], status: HealthStatus, staleAfter: Duration,
+        transition: StatusTransition?
+    ) {
+        var dropped: UInt64 = queue.push(.result(component, entry, observations: observations, status: status, staleAfter: staleAfter)) ? 1 : 0
         if let transition, queue.push(.transition(component, transition)) { dropped += 1 }
         if dropped > 0 { counts.withLock { $0.dropped += dropped } }
     }
@@ -138,7 +141,7 @@ public final class SQLiteStorage: Storage, ResultRecorder {
 
     public func record(component: String, entry: HistoryEntry) async {
         // Without the store's status: the result's own judgement, held for one minute at most.
-        if queue.push(.result(component, entry, status: entry.judgement, staleAfter: .seconds(60))) { counts.withLock { $0.dropped += 1 } }
+        if queue.push(.result(component, entry, observations: [], status: entry.judgement, staleAfter: .seconds(60))) { counts.withLock { $0.dropped += 1 } }
     }
 
     public func record(component: String, transition: StatusTransition) async {
@@ -249,7 +252,7 @@ public final class SQLiteStorage: Storage, ResultRecorder {
         let statements: (result: SQLiteStatement, transition: SQLiteStatement, put: SQLiteStatement, remove: SQLiteStatement)
         do {
             statements = (
-                try db.prepare("INSERT INTO results (component, at, status, latency, message) VALUES (?, ?, ?, ?, ?)"),
+                try db.prepare("INSERT INTO results (component, at, status, latency, message, observations) VALUES (?, ?, ?, ?, ?, ?)"),
                 try db.prepare("INSERT INTO transitions (component, at, from_status, to_status, message) VALUES (?, ?, ?, ?, ?)"),
                 try db.prepare("INSERT INTO state (namespace, key, value) VALUES (?, ?, ?) ON CONFLICT (namespace, key) DO UPDATE SET value = excluded.value"),
                 try db.prepare("DELETE FROM state WHERE namespace = ? AND key = ?")
@@ -289,8 +292,11 @@ public final class SQLiteStorage: Storage, ResultRecorder {
                 try db.transaction { () throws(SQLiteError) in
                     for write in batch {
                         switch write {
-                        case .result(let c, let e, let status, let staleAfter):
-                            try statements.result.run([.text(c), .real(e.at.timeIntervalSince1970), .text(e.judgement.rawValue), .real(e.latency.seconds), .text(e.message)])
+                        case .result(let c, let e, let observations, let status, let staleAfter):
+                            try statements.result.run([
+                                .text(c), .real(e.at.timeIntervalSince1970), .text(e.judgement.rawValue), .real(e.latency.seconds), .text(e.message),
+                                .text(Self.json(observations)),
+                            ])
                             rollups.add(component: c, entry: e, status: status, staleAfter: staleAfter)
                         case .transition(let c, let t):
                             try statements.transition.run([.text(c), .real(t.at.timeIntervalSince1970), .text(t.from.rawValue), .text(t.to.rawValue), .text(t.message)])
@@ -318,6 +324,21 @@ public final class SQLiteStorage: Storage, ResultRecorder {
             }
             if batch.count < batchSize { queue.pause(options.flushInterval) }
         }
+    }
+
+    /// A result's observations as one JSON object, name to number or text.
+    static func json(_ observations: [Observation]) -> String {
+        guard !observations.isEmpty else { return "{}" }
+        var out = "{"
+        for (i, o) in observations.enumerated() {
+            if i > 0 { out += "," }
+            out += JSONString.quoted(o.name) + ":"
+            switch o.value {
+            case .number(let v): out += v.isFinite ? "\(v)" : "null"
+            case .text(let t): out += JSONString.quoted(t)
+            }
+        }
+        return out + "}"
     }
 
     private static func fail(_ batch: [Write], _ error: SQLiteError, _ counts: Locked<Counts>) {

@@ -112,7 +112,7 @@ struct SQLiteStorageTests {
         let t0 = Date(timeIntervalSince1970: 1_800_000_000 - 1_800_000_000.truncatingRemainder(dividingBy: 86_400))
         func record(_ k: Double, _ status: HealthStatus, latency: Int = 5) {
             let e = HistoryEntry(at: t0.addingTimeInterval(k), judgement: status, latency: .milliseconds(latency), message: "")
-            storage.recorded(component: "db", entry: e, status: status, staleAfter: .seconds(25), transition: nil)
+            storage.recorded(component: "db", entry: e, observations: [Observation("connect_time", 0.001, unit: "seconds"), Observation("role", text: "primary")], status: status, staleAfter: .seconds(25), transition: nil)
         }
         for k in 0..<720 { record(Double(k * 10), k < 360 ? .healthy : .unhealthy, latency: k == 100 ? 90 : 5) }
         record(10_800, .healthy)
@@ -130,5 +130,8 @@ struct SQLiteStorageTests {
         let day = try db.prepare("SELECT sum(results), sum(healthy_seconds), sum(unhealthy_seconds) FROM rollups WHERE period = 'day'").rows()
         #expect(day == [[.integer(721), .real(3600), .real(3615)]])
         #expect(await storage.uptime(component: "nothing", window: .seconds(3600)).uptime == nil)
+        // Each result keeps its observations.
+        let stored = try db.prepare("SELECT observations FROM results LIMIT 1").rows()
+        #expect(stored == [[.text(#"{"connect_time":0.001,"role":"primary"}"#)]])
     }
 }
