@@ -119,11 +119,20 @@ public final class HealthRoutes: Sendable {
     /// The slow routes' answer, off the event loop: storage reads are async.
     public func answerSlowly(_ request: HealthRequest) async -> HealthAnswer {
         let route = Route(path: String(request.path))
+        if route == .components {
+            if let refused = refusal(request, route) { return refused }
+            let snapshot = source.snapshot()
+            var windows: [String: [(String, UptimeReport)]] = [:]
+            for c in snapshot.components { windows[c.name] = await summaryWindows(c.name) }
+            return HealthAnswer(ComponentsAPI.list(snapshot, windows: windows))
+        }
         guard case .component(let name, let part) = route else { return answer(request) }
         if let refused = refusal(request, route) { return refused }
-        guard source.snapshot().component(named: name) != nil else { return .plain(404, "unknown component\n") }
+        guard let component = source.snapshot().component(named: name) else { return .plain(404, "unknown component\n") }
         let query = Query(request.query)
         switch part {
+        case .summary:
+            return HealthAnswer(ComponentsAPI.one(component, windows: await summaryWindows(name)))
         case .history, .transitions:
             let parsed: HistoryQuery
             switch HistoryQuery.parse(query) {
@@ -147,6 +156,14 @@ public final class HealthRoutes: Sendable {
             let body = UptimeReport.json(component: name, window: label, await uptime(name, window))
             return HealthAnswer(status: 200, contentType: "application/json", body: body)
         }
+    }
+
+    /// Uptime over 1h, 24h, 7d and 30d, for the component lists.
+    private func summaryWindows(_ name: String) async -> [(String, UptimeReport)] {
+        guard let uptime = extras.uptime else { return [] }
+        var out: [(String, UptimeReport)] = []
+        for (label, window) in UptimeReport.windows.prefix(4) { out.append((label, await uptime(name, window))) }
+        return out
     }
 
     /// 405 for a method the endpoints do not take, 401 without the token where one is needed.
@@ -194,7 +211,7 @@ public final class HealthRoutes: Sendable {
             return HealthAnswer(status: 200, contentType: "application/json", body: alerts())
         case .notFound, .guardedNotFound:
             return .plain(404, "not found\n")
-        case .component:
+        case .component, .components:
             return .plain(500, "answered off the event loop\n")
         }
     }
@@ -210,12 +227,16 @@ public final class HealthRoutes: Sendable {
 
 /// What `/api/v1/components/NAME/...` reads from storage.
 enum ComponentPart: String, Equatable {
+    /// `/api/v1/components/NAME` itself.
+    case summary = ""
     case history, transitions, uptime
 }
 
 /// The endpoints the server knows.
 enum Route: Equatable {
     case live, ready, startup, health, detailed, metrics, alerts
+    /// `/api/v1/components`
+    case components
     case group(String)
     /// `/api/v1/components/NAME/history`, `.../transitions`, `.../uptime`
     case component(String, ComponentPart)
@@ -234,6 +255,7 @@ enum Route: Equatable {
         case "/health/detailed": self = .detailed
         case "/metrics": self = .metrics
         case "/alerts": self = .alerts
+        case "/api/v1/components": self = .components
         default:
             let prefix = "/health/group/"
             if path.hasPrefix(prefix), path.count > prefix.count, !path.dropFirst(prefix.count).contains("/") {
@@ -252,7 +274,9 @@ enum Route: Equatable {
         let prefix = "/api/v1/components/"
         guard path.hasPrefix(prefix) else { return nil }
         let rest = path.dropFirst(prefix.count).split(separator: "/", omittingEmptySubsequences: false)
-        guard rest.count == 2, !rest[0].isEmpty, let part = ComponentPart(rawValue: String(rest[1])) else { return nil }
+        guard !rest[0].isEmpty else { return nil }
+        if rest.count == 1 { return (String(rest[0]), .summary) }
+        guard rest.count == 2, !rest[1].isEmpty, let part = ComponentPart(rawValue: String(rest[1])) else { return nil }
         return (String(rest[0]), part)
     }
 
@@ -262,7 +286,7 @@ enum Route: Equatable {
     /// With `detailed_token_file` set these need the bearer token; the probe endpoints never do.
     var needsToken: Bool {
         switch self {
-        case .detailed, .metrics, .alerts, .component, .guardedNotFound: true
+        case .detailed, .metrics, .alerts, .components, .component, .guardedNotFound: true
         default: false
         }
     }

@@ -245,3 +245,39 @@ extension StorageTests {
         #expect(try await vitals.get(path + "nonsense").status == 404)
     }
 }
+
+extension StorageTests {
+    /// `/api/v1/components` lists every component with uptime by window and coverage;
+    /// `/api/v1/components/NAME` is the detailed view plus those windows.
+    @Test func componentsListAndOne() async throws {
+        let target = try TCPTarget()
+        try target.open()
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("vitals-st-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let body = """
+            defaults: { interval: 100ms, timeout: 80ms }
+            storage: { type: sqlite, path: "\(dir.path)/vitals.db" }
+            components:
+              - { name: target, type: tcp, groups: [core], address: "127.0.0.1:\(target.port)" }
+              - { name: mem, type: memory }
+
+            """
+        let vitals = try VitalsProcess(configBody: body)
+        defer { vitals.stop() }
+        let list = try await vitals.waitFor("/api/v1/components") { s, b in s == 200 && b.contains("\"coverage\":") && !b.contains("\"uptime\":null") }
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(list.body.utf8)) as? [String: Any])
+        let components = try #require(json["components"] as? [[String: Any]])
+        #expect(components.map { $0["name"] as? String } == ["target", "mem"])
+        let uptime = try #require(components.first?["uptime"] as? [String: [String: Any]])
+        #expect(Set(uptime.keys) == ["1h", "24h", "7d", "30d"])
+        #expect(uptime["1h"]?["uptime"] as? Double == 1)
+        #expect((uptime["30d"]?["coverage"] as? Double ?? 1) < 0.001)
+        let one = try await vitals.get("/api/v1/components/target")
+        #expect(one.status == 200)
+        let detail = try #require(try JSONSerialization.jsonObject(with: Data(one.body.utf8)) as? [String: Any])
+        #expect(detail["name"] as? String == "target" && detail["groups"] as? [String] == ["core"])
+        #expect((detail["uptime_windows"] as? [String: Any])?.count == 4)
+        #expect(detail["history"] != nil && detail["observations"] != nil)
+        #expect(try await vitals.get("/api/v1/components/nope").status == 404)
+    }
+}
