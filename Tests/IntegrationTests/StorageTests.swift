@@ -281,3 +281,45 @@ extension StorageTests {
         #expect(try await vitals.get("/api/v1/components/nope").status == 404)
     }
 }
+
+extension StorageTests {
+    /// Alert state in SQLite across a restart: an alert that fired before it does not fire
+    /// again after it, and its resolve is still sent when the component recovers.
+    @Test func anAlertFiresOnceAcrossARestartAndStillResolves() async throws {
+        let target = try TCPTarget()
+        try target.open()
+        let receiver = try WebhookReceiver()
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("vitals-st-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let body = """
+            defaults: { interval: 200ms, timeout: 150ms, failure_threshold: 1 }
+            storage: { type: sqlite, path: "\(dir.path)/vitals.db" }
+            components:
+              - { name: target, type: tcp, address: "127.0.0.1:\(target.port)" }
+            notifiers:
+              - { name: hook, type: webhook, url: "http://127.0.0.1:\(receiver.port)/hook" }
+            alerts:
+              - { name: target-down, on: target, when: unhealthy, for: 0s, notify: [hook] }
+
+            """
+        func firing() -> Int { receiver.bodies.filter { $0.contains("\"status\":\"firing\"") }.count }
+        let first = try VitalsProcess(configBody: body)
+        try await first.waitFor("/health/ready") { s, _ in s == 200 }
+        target.close()
+        #expect(await receiver.waitFor { _ in firing() == 1 })
+        first.signal(SIGTERM)
+        #expect(await first.waitForExit(timeout: .seconds(20)) == 0)
+
+        let second = try VitalsProcess(configBody: body)
+        defer { second.stop() }
+        // Still down after the restart: judged unhealthy again, and the alert is already firing.
+        try await second.waitFor("/alerts") { s, b in s == 200 && b.contains("\"state\":\"firing\"") }
+        // Several more failed results later (each one evaluated by the rules), still one firing.
+        try await second.waitFor("/metrics") { _, b in
+            (MetricSamples(b).value("vitals_probes_total", ["component": "target", "result": "failure"]) ?? 0) >= 5
+        }
+        #expect(firing() == 1, "the alert fired again after the restart: \(receiver.bodies)")
+        try target.open()
+        #expect(await receiver.waitFor { $0.contains { $0.contains("\"status\":\"resolved\"") } }, "the resolve was lost")
+    }
+}
