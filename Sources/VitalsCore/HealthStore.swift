@@ -139,8 +139,8 @@ public final class HealthStore: Sendable {
         }
         e.counters.duration.observe(result.latency.seconds)
         e.history.append(HistoryEntry(at: at, judgement: judgement.status, latency: result.latency, message: shown.message))
-        e.uptime.record(at: at, up: judgement.status != .unhealthy)
         let from = e.state.apply(judgement.status)
+        e.uptime.record(at: at, status: e.state.status, staleAfter: e.spec.interval * 2 + e.spec.timeout)
         if let from {
             e.since = at
             e.transitions.append(StatusTransition(at: at, from: from, to: e.state.status, message: shown.message))

@@ -1,48 +1,87 @@
 import Foundation
 
-/// Share of results not judged unhealthy over the last hour and day, from 10-minute buckets in
-/// a ring: about a kilobyte per component, so ten thousand components stay small.
+/// Time-weighted uptime over the last hour and day (spec section 4), from 10-minute buckets in
+/// a ring: the seconds the component's status was up (healthy or degraded) and known, each
+/// status held from one result to the next for at most its staleness (2 x interval + timeout).
+/// About 1.7 KB per component, so ten thousand components stay small. The same rule as the
+/// storage roll-ups (`StatusSeconds`), kept in memory for `/health/detailed`.
 public struct UptimeWindow: Sendable, Equatable {
     static let bucketSeconds = 600.0
     static let bucketCount = 144  // 24h
 
     private var epochs: [Int32] = []
-    private var good: [UInt16] = []
-    private var total: [UInt16] = []
+    private var up: [Float] = []
+    private var known: [Float] = []
+    /// The last result: when, the status it left, and how long that may be taken to hold.
+    private var last: (at: Date, status: HealthStatus, staleAfter: Duration)?
 
     public init() {}
 
-    public mutating func record(at date: Date, up: Bool) {
+    public static func == (a: UptimeWindow, b: UptimeWindow) -> Bool {
+        a.epochs == b.epochs && a.up == b.up && a.known == b.known && a.last?.at == b.last?.at && a.last?.status == b.last?.status
+    }
+
+    /// A result at `date` left the component in `status`: the time since the previous result
+    /// is counted with the previous status.
+    public mutating func record(at date: Date, status: HealthStatus, staleAfter: Duration) {
         if epochs.isEmpty {
             epochs = Array(repeating: -1, count: Self.bucketCount)
-            good = Array(repeating: 0, count: Self.bucketCount)
-            total = Array(repeating: 0, count: Self.bucketCount)
+            up = Array(repeating: 0, count: Self.bucketCount)
+            known = Array(repeating: 0, count: Self.bucketCount)
         }
-        let epoch = Int32(date.timeIntervalSince1970 / Self.bucketSeconds)
+        if let last {
+            for (bucket, seconds) in Self.pieces(from: last.at, to: date, staleAfter: last.staleAfter) {
+                add(bucket, seconds, status: last.status)
+            }
+        }
+        last = (date, status, staleAfter)
+    }
+
+    private mutating func add(_ epoch: Int32, _ seconds: Double, status: HealthStatus) {
+        guard status != .unknown else { return }
         let i = Int(epoch) % Self.bucketCount
         if epochs[i] != epoch {
             epochs[i] = epoch
-            good[i] = 0
-            total[i] = 0
+            up[i] = 0
+            known[i] = 0
         }
-        if total[i] < UInt16.max {
-            total[i] += 1
-            if up { good[i] += 1 }
-        }
+        known[i] += Float(seconds)
+        if status != .unhealthy { up[i] += Float(seconds) }
     }
 
-    /// Nil when no result fell in the window.
+    /// The seconds from `from` to `to`, capped at `staleAfter`, by 10-minute bucket.
+    static func pieces(from: Date, to: Date, staleAfter: Duration) -> [(Int32, Double)] {
+        let end = min(to.timeIntervalSince1970, from.timeIntervalSince1970 + max(0, staleAfter.seconds))
+        var t = from.timeIntervalSince1970
+        var out: [(Int32, Double)] = []
+        while t < end {
+            let epoch = (t / bucketSeconds).rounded(.down)
+            let next = min(end, (epoch + 1) * bucketSeconds)
+            out.append((Int32(epoch), next - t))
+            t = next
+        }
+        return out
+    }
+
+    /// Up seconds over known seconds in the window ending at `date`, the last status counted up
+    /// to `date` (within its staleness); nil when nothing in the window was known.
     public func ratio(over seconds: Double, at date: Date) -> Double? {
         guard !epochs.isEmpty else { return nil }
         let now = Int32(date.timeIntervalSince1970 / Self.bucketSeconds)
         let oldest = now - Int32((seconds / Self.bucketSeconds).rounded(.up)) + 1
-        var g = 0
-        var t = 0
+        var u = 0.0
+        var k = 0.0
         for i in 0..<Self.bucketCount where epochs[i] >= oldest && epochs[i] <= now {
-            g += Int(good[i])
-            t += Int(total[i])
+            u += Double(up[i])
+            k += Double(known[i])
         }
-        return t == 0 ? nil : Double(g) / Double(t)
+        if let last, last.status != .unknown {
+            for (epoch, s) in Self.pieces(from: last.at, to: date, staleAfter: last.staleAfter) where epoch >= oldest {
+                k += s
+                if last.status != .unhealthy { u += s }
+            }
+        }
+        return k == 0 ? nil : u / k
     }
 
     public func windows(at date: Date) -> [(window: String, ratio: Double)] {

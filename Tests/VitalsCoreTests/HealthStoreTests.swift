@@ -55,7 +55,9 @@ struct HealthStoreTests {
         #expect(c.consecutiveFailures == 1)
         #expect(c.status == .healthy)  // failure_threshold 2
         #expect(c.uptime.first?.window == "1h")
-        #expect(abs((c.uptime.first?.ratio ?? 0) - 5.0 / 6.0) < 1e-9)
+        // Time-weighted over the status, not a share of results: the one failure did not turn
+        // the status (failure_threshold 2), so all the time was up.
+        #expect(c.uptime.first?.ratio == 1)
     }
 
     @Test func snapshotIsCachedUntilTheNextChange() {
@@ -182,15 +184,22 @@ struct HealthStoreTests {
         }
     }
 
+    /// Time-weighted (spec section 4): results every 10 s, healthy for 30 minutes, then
+    /// unhealthy for 30; then nothing for a day, which is unknown, not down.
     @Test func uptimeWindows() {
         var u = UptimeWindow()
-        let t0 = Date(timeIntervalSince1970: 1_800_000_000)
-        u.record(at: t0, up: false)
-        u.record(at: t0.addingTimeInterval(7200), up: true)
-        let now = t0.addingTimeInterval(7200)
-        #expect(u.ratio(over: 3600, at: now) == 1.0)
-        #expect(u.ratio(over: 86_400, at: now) == 0.5)
-        #expect(u.ratio(over: 3600, at: now.addingTimeInterval(86_400 * 2)) == nil)
+        let t0 = Date(timeIntervalSince1970: 1_800_000_000 - 1_800_000_000.truncatingRemainder(dividingBy: 600))
+        for k in 0..<360 { u.record(at: t0.addingTimeInterval(Double(k * 10)), status: k < 180 ? .healthy : .unhealthy, staleAfter: .seconds(25)) }
+        let end = t0.addingTimeInterval(3590)
+        // 1,800 s up (180 gaps) and 1,790 s down (179 gaps) before the last result.
+        #expect(abs((u.ratio(over: 3600, at: end) ?? -1) - 1800.0 / 3590) < 1e-6)
+        // The last (unhealthy) status holds up to its staleness, then nothing is known.
+        let later = end.addingTimeInterval(600)
+        #expect(abs((u.ratio(over: 86_400, at: later) ?? -1) - 1800.0 / 3615) < 1e-6)
+        #expect(u.ratio(over: 3600, at: end.addingTimeInterval(86_400 * 2)) == nil)
+        var pending = UptimeWindow()
+        pending.record(at: t0, status: .unknown, staleAfter: .seconds(25))
+        #expect(pending.ratio(over: 3600, at: t0.addingTimeInterval(10)) == nil)
     }
 }
 
