@@ -283,6 +283,13 @@ public final class HealthStore: Sendable {
         }
     }
 
+    /// One component's time-weighted uptime and coverage over the window ending now, from the
+    /// last 24 hours the store keeps; nil for an unknown name.
+    public func uptime(component name: String, over window: Duration) -> (uptime: Double?, coverage: Double)? {
+        let at = now()
+        return state.withLock { s in s.index[name].map { s.entries[$0].uptime.report(over: window.seconds, at: at) } }
+    }
+
     /// Status transitions of one component, newest first.
     public func transitions(component name: String) -> [StatusTransition]? {
         state.withLock { s in s.index[name].map { Array(s.entries[$0].transitions.elements.reversed()) } }

@@ -20,13 +20,22 @@ public enum StatusSeconds {
     /// result), capped at `staleAfter`, split at hour boundaries. Nothing for a gap that goes
     /// backwards (a clock step).
     public static func spans(from: Date, to: Date, status: HealthStatus, staleAfter: Duration) -> [Span] {
+        pieces(from: from, to: to, staleAfter: staleAfter, bucketSeconds: 3600).map {
+            Span(hour: Date(timeIntervalSince1970: $0.start), status: status, seconds: $0.seconds)
+        }
+    }
+
+    /// The one split both the roll-ups (hours) and the in-memory window (10 minutes) use: the
+    /// seconds from `from` to `to`, capped at `staleAfter`, by bucket of `bucketSeconds`, each
+    /// with its bucket's start (unix seconds).
+    public static func pieces(from: Date, to: Date, staleAfter: Duration, bucketSeconds: Double) -> [(start: Double, seconds: Double)] {
         let end = min(to.timeIntervalSince1970, from.timeIntervalSince1970 + max(0, staleAfter.seconds))
         var t = from.timeIntervalSince1970
-        var out: [Span] = []
+        var out: [(start: Double, seconds: Double)] = []
         while t < end {
-            let hour = (t / 3600).rounded(.down) * 3600
-            let next = min(end, hour + 3600)
-            out.append(Span(hour: Date(timeIntervalSince1970: hour), status: status, seconds: next - t))
+            let start = (t / bucketSeconds).rounded(.down) * bucketSeconds
+            let next = min(end, start + bucketSeconds)
+            out.append((start, next - t))
             t = next
         }
         return out
@@ -41,18 +50,36 @@ public enum StatusSeconds {
         return (known > 0 ? (healthy + degraded) / known : nil, coverage)
     }
 
-    /// Seconds per status over `[now - window, now)` from results (oldest first), each result's
-    /// judgement held to the next result for at most `staleAfter`: the in-memory view, for
-    /// storage that keeps no roll-ups.
-    public static func totals(_ history: [HistoryEntry], staleAfter: Duration, window: Duration, now: Date) -> [HealthStatus: Double] {
-        let start = now.addingTimeInterval(-window.seconds)
-        var out: [HealthStatus: Double] = [:]
-        for (i, e) in history.enumerated() {
-            let next = i + 1 < history.count ? history[i + 1].at : now
-            let from = max(e.at, start)
-            let to = min(next, now, e.at.addingTimeInterval(staleAfter.seconds))
-            if to > from { out[e.judgement, default: 0] += to.timeIntervalSince(from) }
-        }
-        return out
+    /// Uptime and coverage over a window from its roll-ups.
+    public static func uptime(_ rollups: [Rollup], window: Duration) -> (uptime: Double?, coverage: Double) {
+        uptime(
+            healthy: rollups.reduce(0) { $0 + $1.healthy }, degraded: rollups.reduce(0) { $0 + $1.degraded },
+            unhealthy: rollups.reduce(0) { $0 + $1.unhealthy }, window: window)
     }
+}
+
+/// One hourly or daily roll-up of one component: seconds per status, results, failures and
+/// latency (seconds) over the period starting at `start`.
+public struct Rollup: Sendable, Equatable {
+    public var start: Date
+    public var healthy: Double, degraded: Double, unhealthy: Double
+    public var results: Int, failures: Int
+    public var latencyMin: Double?, latencySum: Double, latencyMax: Double?
+
+    public init(
+        start: Date, healthy: Double, degraded: Double, unhealthy: Double, results: Int, failures: Int, latencyMin: Double?,
+        latencySum: Double, latencyMax: Double?
+    ) {
+        self.start = start
+        self.healthy = healthy
+        self.degraded = degraded
+        self.unhealthy = unhealthy
+        self.results = results
+        self.failures = failures
+        self.latencyMin = latencyMin
+        self.latencySum = latencySum
+        self.latencyMax = latencyMax
+    }
+
+    public var latencyAvg: Double? { results > 0 ? latencySum / Double(results) : nil }
 }

@@ -30,8 +30,8 @@ public struct UptimeWindow: Sendable, Equatable {
             known = Array(repeating: 0, count: Self.bucketCount)
         }
         if let last {
-            for (bucket, seconds) in Self.pieces(from: last.at, to: date, staleAfter: last.staleAfter) {
-                add(bucket, seconds, status: last.status)
+            for piece in Self.pieces(from: last.at, to: date, staleAfter: last.staleAfter) {
+                add(piece.epoch, piece.seconds, status: last.status)
             }
         }
         last = (date, status, staleAfter)
@@ -50,23 +50,20 @@ public struct UptimeWindow: Sendable, Equatable {
     }
 
     /// The seconds from `from` to `to`, capped at `staleAfter`, by 10-minute bucket.
-    static func pieces(from: Date, to: Date, staleAfter: Duration) -> [(Int32, Double)] {
-        let end = min(to.timeIntervalSince1970, from.timeIntervalSince1970 + max(0, staleAfter.seconds))
-        var t = from.timeIntervalSince1970
-        var out: [(Int32, Double)] = []
-        while t < end {
-            let epoch = (t / bucketSeconds).rounded(.down)
-            let next = min(end, (epoch + 1) * bucketSeconds)
-            out.append((Int32(epoch), next - t))
-            t = next
+    static func pieces(from: Date, to: Date, staleAfter: Duration) -> [(epoch: Int32, seconds: Double)] {
+        StatusSeconds.pieces(from: from, to: to, staleAfter: staleAfter, bucketSeconds: bucketSeconds).map {
+            (Int32($0.start / bucketSeconds), $0.seconds)
         }
-        return out
     }
 
     /// Up seconds over known seconds in the window ending at `date`, the last status counted up
     /// to `date` (within its staleness); nil when nothing in the window was known.
-    public func ratio(over seconds: Double, at date: Date) -> Double? {
-        guard !epochs.isEmpty else { return nil }
+    public func ratio(over seconds: Double, at date: Date) -> Double? { report(over: seconds, at: date).uptime }
+
+    /// Uptime and its coverage (known seconds over the window) for a window ending at `date`.
+    /// Only the last 24 hours are kept: for a longer window the rest is unknown.
+    public func report(over seconds: Double, at date: Date) -> (uptime: Double?, coverage: Double) {
+        guard !epochs.isEmpty else { return (nil, 0) }
         let now = Int32(date.timeIntervalSince1970 / Self.bucketSeconds)
         let oldest = now - Int32((seconds / Self.bucketSeconds).rounded(.up)) + 1
         var u = 0.0
@@ -76,12 +73,12 @@ public struct UptimeWindow: Sendable, Equatable {
             k += Double(known[i])
         }
         if let last, last.status != .unknown {
-            for (epoch, s) in Self.pieces(from: last.at, to: date, staleAfter: last.staleAfter) where epoch >= oldest {
-                k += s
-                if last.status != .unhealthy { u += s }
+            for piece in Self.pieces(from: last.at, to: date, staleAfter: last.staleAfter) where piece.epoch >= oldest {
+                k += piece.seconds
+                if last.status != .unhealthy { u += piece.seconds }
             }
         }
-        return k == 0 ? nil : u / k
+        return StatusSeconds.uptime(healthy: u, degraded: 0, unhealthy: k - u, window: .seconds(seconds))
     }
 
     public func windows(at date: Date) -> [(window: String, ratio: Double)] {

@@ -67,30 +67,11 @@ struct HistoryQueryError: Error, Equatable {
 /// `GET /api/v1/components/NAME/uptime?window=`: time-weighted uptime with its coverage, and per
 /// bucket (hourly up to 7d, daily beyond) the seconds per status and latency min/avg/max.
 public struct UptimeReport: Sendable, Equatable {
-    public struct Bucket: Sendable, Equatable {
-        public var start: Date
-        public var healthy: Double, degraded: Double, unhealthy: Double
-        public var results: Int, failures: Int
-        public var latencyMin: Double?, latencyAvg: Double?, latencyMax: Double?
-        public init(
-            start: Date, healthy: Double, degraded: Double, unhealthy: Double, results: Int, failures: Int, latencyMin: Double?,
-            latencyAvg: Double?, latencyMax: Double?
-        ) {
-            self.start = start
-            self.healthy = healthy
-            self.degraded = degraded
-            self.unhealthy = unhealthy
-            self.results = results
-            self.failures = failures
-            self.latencyMin = latencyMin
-            self.latencyAvg = latencyAvg
-            self.latencyMax = latencyMax
-        }
-    }
     public var uptime: Double?
     public var coverage: Double
-    public var buckets: [Bucket]
-    public init(uptime: Double?, coverage: Double, buckets: [Bucket]) {
+    /// The window's roll-ups, oldest first (none without persistent storage).
+    public var buckets: [Rollup]
+    public init(uptime: Double?, coverage: Double, buckets: [Rollup]) {
         self.uptime = uptime
         self.coverage = coverage
         self.buckets = buckets

@@ -191,21 +191,12 @@ public final class SQLiteStorage: Storage, ResultRecorder {
     /// Uptime and coverage over the `window` before `now`, from hourly roll-ups up to 7 days and
     /// daily ones beyond (spec section 4: time-weighted, gaps unknown).
     public func uptime(component: String, window: Duration, now: Date = Date()) async -> (uptime: Double?, coverage: Double) {
-        let period = window <= .seconds(7 * 86_400) ? "hour" : "day"
-        let rows = await read(
-            "SELECT coalesce(sum(healthy_seconds), 0), coalesce(sum(degraded_seconds), 0), coalesce(sum(unhealthy_seconds), 0) FROM rollups WHERE component = ? AND period = ? AND start >= ? AND start < ?",
-            [.text(component), .text(period), .real(now.timeIntervalSince1970 - window.seconds), .real(now.timeIntervalSince1970)])
-        guard let row = rows.first, row.count == 3, case .real(let h) = row[0], case .real(let d) = row[1], case .real(let u) = row[2] else {
-            return (nil, 0)
-        }
-        return StatusSeconds.uptime(healthy: h, degraded: d, unhealthy: u, window: window)
+        StatusSeconds.uptime(await rollups(component: component, window: window, now: now), window: window)
     }
 
     /// Per bucket of the window (hourly up to 7 days, daily beyond), oldest first: its start,
     /// seconds healthy, degraded and unhealthy, results, failures, latency min, sum and max.
-    public func rollups(component: String, window: Duration, now: Date = Date()) async
-        -> [(start: Date, healthy: Double, degraded: Double, unhealthy: Double, results: Int, failures: Int, latencyMin: Double?, latencySum: Double, latencyMax: Double?)]
-    {
+    public func rollups(component: String, window: Duration, now: Date = Date()) async -> [Rollup] {
         let period = window <= .seconds(7 * 86_400) ? "hour" : "day"
         let rows = await read(
             """
@@ -224,7 +215,9 @@ public final class SQLiteStorage: Storage, ResultRecorder {
             guard r.count == 9, let start = real(r[0]), let h = real(r[1]), let d = real(r[2]), let u = real(r[3]),
                 case .integer(let n) = r[4], case .integer(let f) = r[5], let sum = real(r[7])
             else { return nil }
-            return (Date(timeIntervalSince1970: start), h, d, u, Int(n), Int(f), real(r[6]), sum, real(r[8]))
+            return Rollup(
+                start: Date(timeIntervalSince1970: start), healthy: h, degraded: d, unhealthy: u, results: Int(n), failures: Int(f),
+                latencyMin: real(r[6]), latencySum: sum, latencyMax: real(r[8]))
         }
     }
 

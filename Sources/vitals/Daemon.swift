@@ -56,24 +56,13 @@ final class Daemon: Sendable {
             return Array(kept.filter { t in q.since.map { t.at >= $0 } ?? true && q.until.map { t.at <= $0 } ?? true }.prefix(q.limit))
         }
         let uptime: @Sendable (String, Duration) async -> UptimeReport = { [storage, store] name, window in
-            let now = Date()
             if let sqlite = storage as? SQLiteStorage {
-                let rows = await sqlite.rollups(component: name, window: window, now: now)
-                let buckets = rows.map { r in
-                    UptimeReport.Bucket(
-                        start: r.start, healthy: r.healthy, degraded: r.degraded, unhealthy: r.unhealthy, results: r.results,
-                        failures: r.failures, latencyMin: r.latencyMin, latencyAvg: r.results > 0 ? r.latencySum / Double(r.results) : nil,
-                        latencyMax: r.latencyMax)
-                }
-                let (u, coverage) = StatusSeconds.uptime(
-                    healthy: buckets.reduce(0) { $0 + $1.healthy }, degraded: buckets.reduce(0) { $0 + $1.degraded },
-                    unhealthy: buckets.reduce(0) { $0 + $1.unhealthy }, window: window)
-                return UptimeReport(uptime: u, coverage: coverage, buckets: buckets)
+                let rollups = await sqlite.rollups(component: name, window: window)
+                let (u, coverage) = StatusSeconds.uptime(rollups, window: window)
+                return UptimeReport(uptime: u, coverage: coverage, buckets: rollups)
             }
-            // In memory: from the results the store keeps, each judgement held to the next.
-            guard let c = store.snapshot().component(named: name) else { return UptimeReport(uptime: nil, coverage: 0, buckets: []) }
-            let t = StatusSeconds.totals(c.history, staleAfter: c.spec.interval * 2 + c.spec.timeout, window: window, now: now)
-            let (u, coverage) = StatusSeconds.uptime(healthy: t[.healthy] ?? 0, degraded: t[.degraded] ?? 0, unhealthy: t[.unhealthy] ?? 0, window: window)
+            // In memory: the store's own window, the same one `/health/detailed` shows.
+            let (u, coverage) = store.uptime(component: name, over: window) ?? (nil, 0)
             return UptimeReport(uptime: u, coverage: coverage, buckets: [])
         }
         routes = HealthRoutes(
