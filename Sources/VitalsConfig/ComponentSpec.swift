@@ -41,6 +41,10 @@ public struct ComponentSpec: Sendable, Equatable {
     /// The config `type` string.
     public var type: String { probe.type }
 
+    /// How long a result may stand without another (spec section 4): 2 x interval + timeout.
+    /// Past it the status is not known; uptime never counts that time as up.
+    public var staleAfter: Duration { interval * 2 + timeout }
+
     /// Whether two specs probe the same thing the same way; on reload, a component whose
     /// name and probe settings are unchanged keeps its history and state.
     public func sameProbe(as other: ComponentSpec) -> Bool {

@@ -90,15 +90,12 @@ public final class HealthStore: Sendable {
             if s.entries[i].lastCheck == nil { s.withResult += 1 }
             // In place (`inout` through the array's subscript): a copy of the entry would share
             // its history buffer with the array and copy all of it on the append.
-            let (shown, from, to, critical) = Self.apply(result, judgement: judgement, at: at, to: &s.entries[i])
-            if let recorder {
-                let entry = HistoryEntry(at: at, judgement: judgement.status, latency: result.latency, message: shown)
-                let spec = s.entries[i].spec
-                recorder.recorded(
-                    component: name, entry: entry, observations: result.observations, status: to,
-                    staleAfter: spec.interval * 2 + spec.timeout,
-                    transition: from.map { StatusTransition(at: at, from: $0, to: to, message: shown) })
-            }
+            let (entry, transition, critical) = Self.apply(result, judgement: judgement, at: at, to: &s.entries[i])
+            let to = s.entries[i].state.status
+            recorder?.recorded(
+                component: name, entry: entry, observations: result.observations, status: to, staleAfter: s.entries[i].spec.staleAfter,
+                transition: transition)
+            let from = transition?.from
             if let from {
                 s.counts[from] -= 1
                 s.counts[to] += 1
@@ -109,7 +106,7 @@ public final class HealthStore: Sendable {
                     s.nonCritical[from] -= 1
                     s.nonCritical[to] += 1
                 }
-                Self.emit(&s, .component(name: name, from: from, to: to, at: at, message: shown))
+                Self.emit(&s, .component(name: name, from: from, to: to, at: at, message: entry.message))
             }
             s.generation += 1
             s.cached = nil
@@ -123,11 +120,11 @@ public final class HealthStore: Sendable {
     }
 
     /// One result into its component's entry: last result, counters, history, uptime and
-    /// hysteresis. Returns the message shown (with the threshold crossed, if any), the status
-    /// before a change (nil without one), the status after, and the component's criticality.
+    /// hysteresis. Returns its history entry (with the message shown, threshold crossed
+    /// included), the status change it caused if any, and the component's criticality.
     private static func apply(
         _ result: ProbeResult, judgement: Judgement, at: Date, to e: inout Entry
-    ) -> (shown: String, from: HealthStatus?, to: HealthStatus, critical: Bool) {
+    ) -> (entry: HistoryEntry, transition: StatusTransition?, critical: Bool) {
         e.lastCheck = at
         var shown = result
         shown.message = judgement.message(for: result)
@@ -138,16 +135,17 @@ public final class HealthStore: Sendable {
             e.counters.failures += 1
         }
         e.counters.duration.observe(result.latency.seconds)
-        e.history.append(HistoryEntry(at: at, judgement: judgement.status, latency: result.latency, message: shown.message))
-        let from = e.state.apply(judgement.status)
-        e.uptime.record(at: at, status: e.state.status, staleAfter: e.spec.interval * 2 + e.spec.timeout)
-        if let from {
+        let entry = HistoryEntry(at: at, judgement: judgement.status, latency: result.latency, message: shown.message)
+        e.history.append(entry)
+        let transition = e.state.apply(judgement.status).map { StatusTransition(at: at, from: $0, to: e.state.status, message: shown.message) }
+        e.uptime.record(at: at, status: e.state.status, staleAfter: e.spec.staleAfter)
+        if let transition {
             e.since = at
-            e.transitions.append(StatusTransition(at: at, from: from, to: e.state.status, message: shown.message))
+            e.transitions.append(transition)
         }
         e.lastJudgement = judgement.status
         e.lastResult = shown
-        return (shown.message, from, e.state.status, e.spec.critical)
+        return (entry, transition, e.spec.critical)
     }
 
     /// Runs that could not start on time (the previous run was still going).
