@@ -33,8 +33,9 @@ public struct HistoryQuery: Sendable, Equatable {
         return .success(q)
     }
 
-    static func cursor(after entry: HistoryEntry) -> String {
-        Data("v1:\(entry.at.timeIntervalSince1970)".utf8).base64EncodedString()
+    /// The cursor for the page after one whose last item is at `at`.
+    static func cursor(after at: Date) -> String {
+        Data("v1:\(at.timeIntervalSince1970)".utf8).base64EncodedString()
             .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
     }
 
@@ -45,16 +46,39 @@ public struct HistoryQuery: Sendable, Equatable {
         return Double(text.dropFirst(3)).flatMap { $0.isFinite ? $0 : nil }
     }
 
-    /// The page as JSON: `next_cursor` when the page is full (there may be more).
-    static func json(component: String, _ entries: [HistoryEntry], limit: Int) -> String {
-        var out = "{\"component\":" + JSONString.quoted(component) + ",\"results\":["
-        for (i, e) in entries.enumerated() {
-            if i > 0 { out += "," }
-            out += "{\"at\":" + JSONString.quoted(RFC3339.milliseconds(e.at)) + ",\"status\":" + JSONString.quoted(e.judgement.rawValue)
-            out += ",\"latency_ms\":\((e.latency.seconds * 1_000_000).rounded() / 1_000),\"message\":" + JSONString.quoted(e.message) + "}"
+    /// Items kept in memory, newest first, as storage would answer the query.
+    public func select<T>(_ newestFirst: [T], at: (T) -> Date) -> [T] {
+        var out: [T] = []
+        for item in newestFirst where out.count < limit {
+            let t = at(item)
+            if (since.map { t >= $0 } ?? true) && (until.map { t <= $0 } ?? true) { out.append(item) }
         }
+        return out
+    }
+
+    /// The results page as JSON.
+    static func json(component: String, _ entries: [HistoryEntry], limit: Int) -> String {
+        page(component: component, key: "results", entries, limit: limit, at: \.at) { e in
+            "{\"at\":" + JSONString.quoted(RFC3339.milliseconds(e.at)) + ",\"status\":" + JSONString.quoted(e.judgement.rawValue)
+                + ",\"latency_ms\":\((e.latency.seconds * 1_000_000).rounded() / 1_000),\"message\":" + JSONString.quoted(e.message) + "}"
+        }
+    }
+
+    /// The status changes page as JSON, in the results page's shape.
+    static func transitionsJSON(component: String, _ items: [StatusTransition], limit: Int) -> String {
+        page(component: component, key: "transitions", items, limit: limit, at: \.at) { t in
+            "{\"at\":" + JSONString.quoted(RFC3339.milliseconds(t.at)) + ",\"from\":" + JSONString.quoted(t.from.rawValue)
+                + ",\"to\":" + JSONString.quoted(t.to.rawValue) + ",\"message\":" + JSONString.quoted(t.message) + "}"
+        }
+    }
+
+    /// `{"component": ..., KEY: [...], "next_cursor": ...}`: a cursor when the page is full
+    /// (there may be more), null otherwise.
+    private static func page<T>(component: String, key: String, _ items: [T], limit: Int, at: (T) -> Date, item: (T) -> String) -> String {
+        var out = "{\"component\":" + JSONString.quoted(component) + ",\"" + key + "\":["
+        out += items.map(item).joined(separator: ",")
         out += "],\"next_cursor\":"
-        out += entries.count == limit && !entries.isEmpty ? JSONString.quoted(cursor(after: entries[entries.count - 1])) : "null"
+        if items.count == limit, let last = items.last { out += JSONString.quoted(cursor(after: at(last))) } else { out += "null" }
         return out + "}"
     }
 }
@@ -95,21 +119,5 @@ public struct UptimeReport: Sendable, Equatable {
             out += ",\"latency_ms\":{\"min\":\(number(b.latencyMin.map { $0 * 1000 })),\"avg\":\(number(b.latencyAvg.map { $0 * 1000 })),\"max\":\(number(b.latencyMax.map { $0 * 1000 }))}}"
         }
         return out + "]}"
-    }
-}
-
-extension HistoryQuery {
-    /// Status changes, newest first, in the history page's shape.
-    static func transitionsJSON(component: String, _ items: [StatusTransition], limit: Int) -> String {
-        var out = "{\"component\":" + JSONString.quoted(component) + ",\"transitions\":["
-        for (i, t) in items.enumerated() {
-            if i > 0 { out += "," }
-            out += "{\"at\":" + JSONString.quoted(RFC3339.milliseconds(t.at)) + ",\"from\":" + JSONString.quoted(t.from.rawValue)
-            out += ",\"to\":" + JSONString.quoted(t.to.rawValue) + ",\"message\":" + JSONString.quoted(t.message) + "}"
-        }
-        out += "],\"next_cursor\":"
-        let last = items.last.map { HistoryEntry(at: $0.at, judgement: $0.to, latency: .zero, message: "") }
-        out += items.count == limit && !items.isEmpty ? JSONString.quoted(cursor(after: last!)) : "null"
-        return out + "}"
     }
 }

@@ -47,13 +47,11 @@ final class Daemon: Sendable {
         let history: @Sendable (String, HistoryQuery) async -> [HistoryEntry] = { [storage, store] name, q in
             if storage.isPersistent { return await storage.history(component: name, since: q.since, until: q.until, limit: q.limit) }
             // In memory, the store's own history is all there is.
-            let kept = store.snapshot().component(named: name)?.history ?? []
-            return Array(kept.reversed().filter { e in q.since.map { e.at >= $0 } ?? true && q.until.map { e.at <= $0 } ?? true }.prefix(q.limit))
+            return q.select((store.snapshot().component(named: name)?.history ?? []).reversed(), at: \.at)
         }
         let transitions: @Sendable (String, HistoryQuery) async -> [StatusTransition] = { [storage, store] name, q in
             if storage.isPersistent { return await storage.transitions(component: name, since: q.since, until: q.until, limit: q.limit) }
-            let kept = store.transitions(component: name) ?? []  // newest first
-            return Array(kept.filter { t in q.since.map { t.at >= $0 } ?? true && q.until.map { t.at <= $0 } ?? true }.prefix(q.limit))
+            return q.select(store.transitions(component: name) ?? [], at: \.at)  // newest first
         }
         let uptime: @Sendable (String, Duration) async -> UptimeReport = { [storage, store] name, window in
             if let sqlite = storage as? SQLiteStorage {
