@@ -120,9 +120,20 @@ public final class SQLiteStorage: Storage, ResultRecorder {
         component: String, entry: HistoryEntry, observations: [Observation], status: HealthStatus, staleAfter: Duration,
         transition: StatusTransition?
     ) {
-        var dropped: UInt64 = queue.push(.result(component, entry, observations: observations, status: status, staleAfter: staleAfter)) ? 1 : 0
-        if let transition, queue.push(.transition(component, transition)) { dropped += 1 }
-        if dropped > 0 { counts.withLock { $0.dropped += dropped } }
+        enqueue(.result(component, entry, observations: observations, status: status, staleAfter: staleAfter))
+        if let transition { enqueue(.transition(component, transition)) }
+    }
+
+    /// Queues a write; one that is dropped instead is counted.
+    private func enqueue(_ write: Write) {
+        if queue.push(write) { counts.withLock { $0.dropped += 1 } }
+    }
+
+    /// Queues a state write and returns once its batch is committed.
+    private func committed(_ write: (CheckedContinuation<Void, any Error>) -> Write) async throws {
+        try await withCheckedThrowingContinuation { c in
+            if queue.push(write(c)) { c.resume(throwing: StorageError.database(path: path, message: "storage is closed")) }
+        }
     }
 
     /// `vitals_storage_writes_total{result}`.
@@ -141,30 +152,24 @@ public final class SQLiteStorage: Storage, ResultRecorder {
 
     public func record(component: String, entry: HistoryEntry) async {
         // Without the store's status: the result's own judgement, held for one minute at most.
-        if queue.push(.result(component, entry, observations: [], status: entry.judgement, staleAfter: .seconds(60))) { counts.withLock { $0.dropped += 1 } }
+        enqueue(.result(component, entry, observations: [], status: entry.judgement, staleAfter: .seconds(60)))
     }
 
     public func record(component: String, transition: StatusTransition) async {
-        if queue.push(.transition(component, transition)) { counts.withLock { $0.dropped += 1 } }
+        enqueue(.transition(component, transition))
     }
 
     public func put(namespace: String, key: String, value: Data) async throws {
-        try await withCheckedThrowingContinuation { c in
-            if queue.push(.put(namespace, key, value, c)) { c.resume(throwing: StorageError.database(path: path, message: "storage is closed")) }
-        }
+        try await committed { .put(namespace, key, value, $0) }
     }
 
     public func remove(namespace: String, key: String) async throws {
-        try await withCheckedThrowingContinuation { c in
-            if queue.push(.remove(namespace, key, c)) { c.resume(throwing: StorageError.database(path: path, message: "storage is closed")) }
-        }
+        try await committed { .remove(namespace, key, $0) }
     }
 
     public func history(component: String, since: Date?, until: Date?, limit: Int) async -> [HistoryEntry] {
         let rows = await read(
-            "SELECT at, status, latency, message FROM results WHERE component = ? AND at >= ? AND at <= ? ORDER BY at DESC LIMIT ?",
-            [.text(component), .real(since?.timeIntervalSince1970 ?? 0), .real(until?.timeIntervalSince1970 ?? .greatestFiniteMagnitude),
-             .integer(Int64(max(0, limit)))])
+            "SELECT at, status, latency, message FROM results " + Self.newestInRange, Self.range(component, since, until, limit))
         return rows.compactMap { row in
             guard row.count == 4, case .real(let at) = row[0], case .text(let status) = row[1], case .real(let latency) = row[2],
                 case .text(let message) = row[3], let judgement = HealthStatus(rawValue: status)
@@ -177,9 +182,7 @@ public final class SQLiteStorage: Storage, ResultRecorder {
 
     public func transitions(component: String, since: Date?, until: Date?, limit: Int) async -> [StatusTransition] {
         let rows = await read(
-            "SELECT at, from_status, to_status, message FROM transitions WHERE component = ? AND at >= ? AND at <= ? ORDER BY at DESC LIMIT ?",
-            [.text(component), .real(since?.timeIntervalSince1970 ?? 0), .real(until?.timeIntervalSince1970 ?? .greatestFiniteMagnitude),
-             .integer(Int64(max(0, limit)))])
+            "SELECT at, from_status, to_status, message FROM transitions " + Self.newestInRange, Self.range(component, since, until, limit))
         return rows.compactMap { row in
             guard row.count == 4, case .real(let at) = row[0], case .text(let from) = row[1], case .text(let to) = row[2],
                 case .text(let message) = row[3], let f = HealthStatus(rawValue: from), let t = HealthStatus(rawValue: to)
@@ -228,6 +231,15 @@ public final class SQLiteStorage: Storage, ResultRecorder {
             if row.count == 2, case .text(let key) = row[0], case .blob(let value) = row[1] { out[key] = Data(value) }
         }
         return out
+    }
+
+    /// One component's rows in `[since, until]`, newest first, at most `limit` (the index on
+    /// component and time serves it); its parameters come from `range`.
+    private static let newestInRange = "WHERE component = ? AND at >= ? AND at <= ? ORDER BY at DESC LIMIT ?"
+
+    private static func range(_ component: String, _ since: Date?, _ until: Date?, _ limit: Int) -> [SQLiteStatement.Value] {
+        [.text(component), .real(since?.timeIntervalSince1970 ?? 0), .real(until?.timeIntervalSince1970 ?? .greatestFiniteMagnitude),
+         .integer(Int64(max(0, limit)))]
     }
 
     /// A query on the reader connection, on the blocking executor (file I/O).
