@@ -12,14 +12,7 @@ enum ComponentsAPI {
             o.array { a in
                 for c in s.components {
                     a.object { e in
-                        e.field("name", c.name)
-                        e.field("type", c.spec.type)
-                        e.field("critical", c.spec.critical)
-                        e.key("groups")
-                        e.array { g in for name in c.spec.groups { g.string(name) } }
-                        e.field("status", c.status.rawValue)
-                        e.field("since", date: c.since)
-                        e.field("last_check", date: c.lastCheck)
+                        DetailedReport.summary(c, into: &e)
                         uptime(windows[c.name] ?? [], key: "uptime", into: &e)
                     }
                 }

@@ -23,7 +23,9 @@ public enum DetailedReport {
         return .json(200, w)
     }
 
-    static func component(_ c: ComponentSnapshot, into o: inout JSONWriter) {
+    /// What a component is and how it stands: the head of its detailed entry, and the whole of
+    /// its entry in `/api/v1/components`.
+    static func summary(_ c: ComponentSnapshot, into o: inout JSONWriter) {
         o.field("name", c.name)
         o.field("type", c.spec.type)
         o.field("critical", c.spec.critical)
@@ -32,6 +34,10 @@ public enum DetailedReport {
         o.field("status", c.status.rawValue)
         o.field("since", date: c.since)
         o.field("last_check", date: c.lastCheck)
+    }
+
+    static func component(_ c: ComponentSnapshot, into o: inout JSONWriter) {
+        summary(c, into: &o)
         o.key("latency_ms")
         if let r = c.lastResult { o.number(milliseconds(r.latency.seconds)) } else { o.null() }
         o.key("message")
