@@ -4,6 +4,7 @@ import Synchronization
 import FoundationNetworking
 #endif
 import Testing
+import VitalsTestSupport
 
 /// Alerting through the real daemon: a component goes down, a webhook receives `firing`; it
 /// comes back, the webhook receives `resolved`; `/alerts` and the metrics show it.
@@ -57,9 +58,9 @@ struct AlertingTests {
     /// Every notifier type through the daemon's own curl transport to a real peer: a real
     /// Alertmanager, a receiver that checks Slack's incoming-webhook schema and answers as Slack
     /// does, and a webhook that is down for its first request (the retry delivers it).
-    @Test(.enabled(if: TestEnv.serversAvailable, TestEnv.skipReason))
+    @Test(.enabled(if: TestEnvironment.serversAvailable, TestEnvironment.skipReason))
     func alertmanagerSlackAndARetriedWebhookThroughTheDaemon() async throws {
-        guard let alertmanager = TestEnv.server("VITALS_TEST_ALERTMANAGER") else { return }
+        guard let alertmanager = TestEnvironment.server("VITALS_TEST_ALERTMANAGER") else { return }
         let target = try TCPTarget()
         try target.open()
         let slack = try WebhookReceiver(accepts: SlackSchema.accepts)

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import VitalsTestSupport
 
 /// Parts of the contract that only a running daemon can show: who may read which endpoint
 /// (spec section 9), every metric family of spec section 6 on a live scrape, and no secret in
@@ -71,9 +72,9 @@ struct ContractTests {
     /// failing TCP probe, with an alert delivered: every family of spec section 6 is there with
     /// its labels, the text passes `promtool check metrics`, and it answers 200 while the service
     /// is unhealthy. (`vitals_storage_*` come with the storage issue.)
-    @Test(.enabled(if: TestEnv.serversAvailable, TestEnv.skipReason))
+    @Test(.enabled(if: TestEnvironment.serversAvailable, TestEnvironment.skipReason))
     func everyMetricFamilyOfSection6IsOnALiveScrape() async throws {
-        guard let https = TestEnv.server("VITALS_TEST_HTTPS"), let ca = TestEnv.server("VITALS_TEST_CA_FILE") else { return }
+        guard let https = TestEnvironment.server("VITALS_TEST_HTTPS"), let ca = TestEnvironment.server("VITALS_TEST_CA_FILE") else { return }
         let closed = try FreePort.pick()
         let receiver = try WebhookReceiver()
         let body = """
@@ -157,9 +158,9 @@ struct ContractTests {
     /// notifier could echo them: nginx returns the probe's Authorization in JSON that the probe
     /// quotes, a plugin prints its env; none reaches the log, `/health/detailed`, `/metrics`,
     /// `/alerts` or an alert payload.
-    @Test(.enabled(if: TestEnv.serversAvailable, TestEnv.skipReason))
+    @Test(.enabled(if: TestEnvironment.serversAvailable, TestEnvironment.skipReason))
     func noSecretReachesTheLogOrAnyEndpoint() async throws {
-        guard let http = TestEnv.server("VITALS_TEST_HTTP") else { return }
+        guard let http = TestEnvironment.server("VITALS_TEST_HTTP") else { return }
         let closed = try FreePort.pick()
         let receiver = try WebhookReceiver()
         struct Kind {

@@ -9,11 +9,11 @@ struct ShutdownTests {
 
     /// TLS handshakes, libpq and hiredis sessions in flight at SIGTERM, twenty times: OpenSSL's
     /// exit handlers once ran under a thread still inside libcrypto (exit 139 in 2 to 3 of 20).
-    @Test(.enabled(if: TestEnv.serversAvailable, TestEnv.skipReason))
+    @Test(.enabled(if: TestEnvironment.serversAvailable, TestEnvironment.skipReason))
     func sigtermWithHTTPSPostgresAndRedisInFlightExitsZero() async throws {
-        guard let https = TestEnv.server("VITALS_TEST_HTTPS"), let ca = TestEnv.server("VITALS_TEST_CA_FILE"),
-            let dsn = TestEnv.server("VITALS_TEST_PG_DSN"), let pgPassword = TestEnv.server("VITALS_TEST_PG_PASSWORD"),
-            let redis = TestEnv.server("VITALS_TEST_REDIS"), let redisPassword = TestEnv.server("VITALS_TEST_REDIS_PASSWORD")
+        guard let https = TestEnvironment.server("VITALS_TEST_HTTPS"), let ca = TestEnvironment.server("VITALS_TEST_CA_FILE"),
+            let dsn = TestEnvironment.server("VITALS_TEST_PG_DSN"), let pgPassword = TestEnvironment.server("VITALS_TEST_PG_PASSWORD"),
+            let redis = TestEnvironment.server("VITALS_TEST_REDIS"), let redisPassword = TestEnvironment.server("VITALS_TEST_REDIS_PASSWORD")
         else { return }
         var body = "defaults:\n  interval: 200ms\n  timeout: 150ms\ncomponents:\n"
         for i in 0..<40 {

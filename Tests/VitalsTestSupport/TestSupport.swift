@@ -15,6 +15,13 @@ public enum TestEnvironment {
         }
         return nil
     }
+
+    /// True under `make test` and wherever the test servers were started by hand; a test that
+    /// needs them is `.enabled(if: TestEnvironment.serversAvailable, ...)`, so elsewhere it is a skip.
+    public static let serversAvailable = ProcessInfo.processInfo.environment["VITALS_TEST_REQUIRE_SERVERS"] == "1"
+        || ProcessInfo.processInfo.environment["VITALS_TEST_HTTPS"] != nil
+
+    public static let skipReason: Comment = "test servers not configured (run `make test`)"
 }
 
 public enum Processes {
