@@ -34,7 +34,7 @@ struct CheckCommandTests {
     @Test func jsonCarriesStatusMessageAndObservations() async throws {
         let (status, out, _) = try await Self.check(Self.degraded, ["--format", "json"])
         #expect(status == 1)
-        let json = try #require(try JSONSerialization.jsonObject(with: Data(out.utf8)) as? [String: Any], "\(out)")
+        let json = try #require(jsonObject(out), "\(out)")
         #expect(json["status"] as? String == "degraded")
         let queue = try #require((json["components"] as? [[String: Any]])?.first { $0["name"] as? String == "queue" })
         #expect(queue["status"] as? String == "degraded")

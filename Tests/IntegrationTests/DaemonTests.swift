@@ -46,7 +46,7 @@ struct DaemonTests {
 
         let detailed = try await vitals.get("/health/detailed")
         #expect(detailed.status == 200)
-        let json = try #require(try JSONSerialization.jsonObject(with: Data(detailed.body.utf8)) as? [String: Any])
+        let json = try #require(jsonObject(detailed.body))
         #expect(json["status"] as? String == "degraded")
         let components = try #require(json["components"] as? [[String: Any]])
         #expect(components.map { $0["name"] as? String } == ["target", "optional"])

@@ -49,7 +49,7 @@ struct ReloadTests {
         // Counters: kept goes on from where it was, changed started again from zero.
         #expect(try #require(after.value("vitals_probes_total", ["component": "kept", "result": "success"])) >= keptBefore)
         #expect(try #require(after.value("vitals_probes_total", ["component": "changed", "result": "success"])) < changedBefore)
-        let json = try #require(try JSONSerialization.jsonObject(with: Data(detailed.body.utf8)) as? [String: Any])
+        let json = try #require(jsonObject(detailed.body))
         let kept = try #require((json["components"] as? [[String: Any]])?.first { $0["name"] as? String == "kept" })
         // History survived the reload: more results than the new component could have.
         #expect(((kept["history"] as? [Any])?.count ?? 0) >= 3)

@@ -11,7 +11,7 @@ struct ShardTests {
         let vitals = try VitalsProcess(configBody: body, arguments: ["run", "--shard", shard])
         defer { vitals.stop() }
         let detailed = try await vitals.waitFor("/health/detailed") { s, _ in s == 200 }
-        let json = try #require(try JSONSerialization.jsonObject(with: Data(detailed.body.utf8)) as? [String: Any])
+        let json = try #require(jsonObject(detailed.body))
         return Set(((json["components"] as? [[String: Any]]) ?? []).compactMap { $0["name"] as? String })
     }
 

@@ -9,9 +9,9 @@ struct StorageTests {
     @Test func resultsAndTransitionsReachTheFile() async throws {
         let target = try TCPTarget()
         try target.open()
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("vitals-st-\(UUID().uuidString)")
-        defer { try? FileManager.default.removeItem(at: dir) }
-        let path = dir.appendingPathComponent("state/vitals.db").path
+        let dir = ScratchFolder()
+        defer { dir.remove() }
+        let path = dir.url.appendingPathComponent("state/vitals.db").path
         let body = """
             defaults: { interval: 200ms, timeout: 150ms, failure_threshold: 1 }
             storage: { type: sqlite, path: "\(path)" }
@@ -44,10 +44,9 @@ struct StorageTests {
     }
 
     @Test func aNewerDatabaseFailsTheStartClearly() async throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("vitals-st-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: dir) }
-        let path = dir.appendingPathComponent("vitals.db").path
+        let dir = ScratchFolder()
+        defer { dir.remove() }
+        let path = dir.url.appendingPathComponent("vitals.db").path
         do {
             let db = try SQLiteDatabase(path: path)
             try db.execute("CREATE TABLE vitals_schema (version INTEGER NOT NULL, migrated_at REAL NOT NULL); INSERT INTO vitals_schema VALUES (42, 0)")
@@ -72,9 +71,9 @@ extension StorageTests {
     @Test func historySurvivesARestart() async throws {
         let target = try TCPTarget()
         try target.open()
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("vitals-st-\(UUID().uuidString)")
-        defer { try? FileManager.default.removeItem(at: dir) }
-        let path = dir.appendingPathComponent("vitals.db").path
+        let dir = ScratchFolder()
+        defer { dir.remove() }
+        let path = dir.url.appendingPathComponent("vitals.db").path
         let body = """
             defaults: { interval: 200ms, timeout: 150ms, history: 50 }
             storage: { type: sqlite, path: "\(path)" }
@@ -83,7 +82,7 @@ extension StorageTests {
 
             """
         func history(_ detailed: String) throws -> [[String: Any]] {
-            let json = try #require(try JSONSerialization.jsonObject(with: Data(detailed.utf8)) as? [String: Any])
+            let json = try #require(jsonObject(detailed))
             let c = try #require((json["components"] as? [[String: Any]])?.first)
             return c["history"] as? [[String: Any]] ?? []
         }
@@ -112,8 +111,8 @@ extension StorageTests {
     func historyPagesNewestFirst(storage: String) async throws {
         let target = try TCPTarget()
         try target.open()
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("vitals-st-\(UUID().uuidString)")
-        defer { try? FileManager.default.removeItem(at: dir) }
+        let dir = ScratchFolder()
+        defer { dir.remove() }
         let section = storage == "sqlite" ? "storage: { type: sqlite, path: \"\(dir.path)/vitals.db\" }\n" : ""
         let body = """
             defaults: { interval: 100ms, timeout: 80ms }
@@ -126,7 +125,7 @@ extension StorageTests {
         func page(_ query: String) async throws -> (results: [[String: Any]], next: String?) {
             let answer = try await vitals.get("/api/v1/components/target/history" + query)
             #expect(answer.status == 200, "\(answer.body)")
-            let json = try #require(try JSONSerialization.jsonObject(with: Data(answer.body.utf8)) as? [String: Any])
+            let json = try #require(jsonObject(answer.body))
             #expect(json["component"] as? String == "target")
             return (try #require(json["results"] as? [[String: Any]]), json["next_cursor"] as? String)
         }
@@ -159,9 +158,9 @@ extension StorageTests {
     @Test func aKilledDaemonLeavesAConsistentDatabase() async throws {
         let target = try TCPTarget()
         try target.open()
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("vitals-st-\(UUID().uuidString)")
-        defer { try? FileManager.default.removeItem(at: dir) }
-        let path = dir.appendingPathComponent("vitals.db").path
+        let dir = ScratchFolder()
+        defer { dir.remove() }
+        let path = dir.url.appendingPathComponent("vitals.db").path
         let body = """
             defaults: { interval: 100ms, timeout: 80ms, history: 500 }
             storage: { type: sqlite, path: "\(path)" }
@@ -192,7 +191,7 @@ extension StorageTests {
         let second = try VitalsProcess(configBody: body.replacingOccurrences(of: "interval: 100ms", with: "interval: 10s"))
         defer { second.stop() }
         let detailed = try await second.waitFor("/health/detailed") { s, _ in s == 200 }
-        let json = try #require(try JSONSerialization.jsonObject(with: Data(detailed.body.utf8)) as? [String: Any])
+        let json = try #require(jsonObject(detailed.body))
         let history = (json["components"] as? [[String: Any]])?.first?["history"] as? [Any] ?? []
         #expect(history.count >= Int(count), "restored \(history.count) of \(count)")
     }
@@ -206,8 +205,8 @@ extension StorageTests {
     func transitionsAndUptimeFromStorage(storage: String) async throws {
         let target = try TCPTarget()
         try target.open()
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("vitals-st-\(UUID().uuidString)")
-        defer { try? FileManager.default.removeItem(at: dir) }
+        let dir = ScratchFolder()
+        defer { dir.remove() }
         let section = storage == "sqlite" ? "storage: { type: sqlite, path: \"\(dir.path)/vitals.db\" }\n" : ""
         let body = """
             defaults: { interval: 100ms, timeout: 80ms, failure_threshold: 1 }
@@ -224,15 +223,15 @@ extension StorageTests {
         try await vitals.waitFor("/health/ready") { s, _ in s == 200 }
         let path = "/api/v1/components/target/"
         let changes = try await vitals.waitFor(path + "transitions") { s, b in s == 200 && b.components(separatedBy: "\"to\":").count >= 4 }
-        let json = try #require(try JSONSerialization.jsonObject(with: Data(changes.body.utf8)) as? [String: Any])
+        let json = try #require(jsonObject(changes.body))
         let list = try #require(json["transitions"] as? [[String: Any]])
         #expect(list.prefix(3).map { "\($0["from"] ?? "")>\($0["to"] ?? "")" } == ["unhealthy>healthy", "healthy>unhealthy", "unknown>healthy"])
         // Past the next batch's commit (the writer waits up to 250 ms between small batches).
         let up = try await vitals.waitFor(path + "uptime?window=1h") { s, b in
-            guard s == 200, let j = try? JSONSerialization.jsonObject(with: Data(b.utf8)) as? [String: Any] else { return false }
+            guard s == 200, let j = jsonObject(b) else { return false }
             return (j["uptime"] as? Double).map { $0 > 0 && $0 < 1 } ?? false
         }
-        let u = try #require(try JSONSerialization.jsonObject(with: Data(up.body.utf8)) as? [String: Any])
+        let u = try #require(jsonObject(up.body))
         #expect(u["window"] as? String == "1h")
         let coverage = try #require(u["coverage"] as? Double)
         #expect(coverage > 0 && coverage < 0.1, "a few seconds of a 1 h window: \(coverage)")
@@ -252,8 +251,8 @@ extension StorageTests {
     @Test func componentsListAndOne() async throws {
         let target = try TCPTarget()
         try target.open()
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("vitals-st-\(UUID().uuidString)")
-        defer { try? FileManager.default.removeItem(at: dir) }
+        let dir = ScratchFolder()
+        defer { dir.remove() }
         let body = """
             defaults: { interval: 100ms, timeout: 80ms }
             storage: { type: sqlite, path: "\(dir.path)/vitals.db" }
@@ -265,7 +264,7 @@ extension StorageTests {
         let vitals = try VitalsProcess(configBody: body)
         defer { vitals.stop() }
         let list = try await vitals.waitFor("/api/v1/components") { s, b in s == 200 && b.contains("\"coverage\":") && !b.contains("\"uptime\":null") }
-        let json = try #require(try JSONSerialization.jsonObject(with: Data(list.body.utf8)) as? [String: Any])
+        let json = try #require(jsonObject(list.body))
         let components = try #require(json["components"] as? [[String: Any]])
         #expect(components.map { $0["name"] as? String } == ["target", "mem"])
         let uptime = try #require(components.first?["uptime"] as? [String: [String: Any]])
@@ -274,7 +273,7 @@ extension StorageTests {
         #expect((uptime["30d"]?["coverage"] as? Double ?? 1) < 0.001)
         let one = try await vitals.get("/api/v1/components/target")
         #expect(one.status == 200)
-        let detail = try #require(try JSONSerialization.jsonObject(with: Data(one.body.utf8)) as? [String: Any])
+        let detail = try #require(jsonObject(one.body))
         #expect(detail["name"] as? String == "target" && detail["groups"] as? [String] == ["core"])
         #expect((detail["uptime_windows"] as? [String: Any])?.count == 4)
         #expect(detail["history"] != nil && detail["observations"] != nil)
@@ -289,8 +288,8 @@ extension StorageTests {
         let target = try TCPTarget()
         try target.open()
         let receiver = try WebhookReceiver()
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("vitals-st-\(UUID().uuidString)")
-        defer { try? FileManager.default.removeItem(at: dir) }
+        let dir = ScratchFolder()
+        defer { dir.remove() }
         let body = """
             defaults: { interval: 200ms, timeout: 150ms, failure_threshold: 1 }
             storage: { type: sqlite, path: "\(dir.path)/vitals.db" }

@@ -178,3 +178,22 @@ final class TCPTarget: @unchecked Sendable {
 
     deinit { close() }
 }
+
+/// A JSON object from text (an endpoint's body, a line of output); nil when it is not one.
+func jsonObject(_ text: String) -> [String: Any]? {
+    (try? JSONSerialization.jsonObject(with: Data(text.utf8))) as? [String: Any]
+}
+
+/// A folder of the test's own under the temporary directory; the test removes it with `remove`
+/// (a `defer`: a class removing it in `deinit` could go before the daemon using it is done).
+struct ScratchFolder {
+    let url: URL
+    var path: String { url.path }
+
+    init() {
+        url = FileManager.default.temporaryDirectory.appendingPathComponent("vitals-test-\(UUID().uuidString)")
+        try? FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+    }
+
+    func remove() { try? FileManager.default.removeItem(at: url) }
+}
