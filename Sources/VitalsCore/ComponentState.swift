@@ -39,4 +39,16 @@ public struct ComponentState: Sendable, Equatable {
         }
         return status == before ? nil : before
     }
+
+    /// The state that `judgements` (oldest first) leave, taken up after a restart. It ends in
+    /// `status` when that is known (the last stored transition's): the stored history may be
+    /// too short to replay the streak that led to it.
+    public static func replaying(
+        _ judgements: [HealthStatus], endingIn status: HealthStatus?, failureThreshold: Int, successThreshold: Int
+    ) -> ComponentState {
+        var state = ComponentState(failureThreshold: failureThreshold, successThreshold: successThreshold)
+        for j in judgements { _ = state.apply(j) }
+        if let status { state.status = status }
+        return state
+    }
 }

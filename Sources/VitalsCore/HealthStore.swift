@@ -22,6 +22,12 @@ public final class HealthStore: Sendable {
         var transitions: Ring<StatusTransition>
         var uptime = UptimeWindow()
         var counters = ComponentCounters()
+        /// Has a result of this run. Until then the tallies (service status, readiness, `/health`
+        /// counts) count it `unknown`, whatever status was restored from before the restart.
+        var fresh = false
+
+        /// The status the tallies count.
+        var tallied: HealthStatus { fresh ? state.status : .unknown }
     }
 
     private struct State {
@@ -43,6 +49,9 @@ public final class HealthStore: Sendable {
         /// Built on first read after a status change (readiness lists every component).
         var readiness: (generation: UInt64, view: ReadinessView)?
         var cached: HealthSnapshot?
+        /// When a component of the cached snapshot turns stale (its newest result older than its
+        /// `staleAfter`): the snapshot is built anew from then.
+        var cachedUntil = Date.distantFuture
         var lag = Histogram(buckets: Histogram.lagBuckets)
         var lastHeartbeat: ContinuousClock.Instant
         var eventSinks: [UInt64: AsyncStream<HealthEvent>.Continuation] = [:]
@@ -87,7 +96,11 @@ public final class HealthStore: Sendable {
         return state.withLock { s -> HealthStatus? in
             guard let i = s.index[name] else { return nil }  // removed by a reload meanwhile
             let judgement = Judge.judge(result, thresholds: s.entries[i].spec.thresholds)
-            if s.entries[i].lastCheck == nil { s.withResult += 1 }
+            let talliedBefore = s.entries[i].tallied
+            if !s.entries[i].fresh {
+                s.entries[i].fresh = true
+                s.withResult += 1
+            }
             // In place (`inout` through the array's subscript): a copy of the entry would share
             // its history buffer with the array and copy all of it on the append.
             let (entry, transition, critical) = Self.apply(result, judgement: judgement, at: at, to: &s.entries[i])
@@ -95,22 +108,22 @@ public final class HealthStore: Sendable {
             recorder?.recorded(
                 component: name, entry: entry, observations: result.observations, status: to, staleAfter: s.entries[i].spec.staleAfter,
                 transition: transition)
-            let from = transition?.from
-            if let from {
-                s.counts[from] -= 1
+            if let from = transition?.from { Self.emit(&s, .component(name: name, from: from, to: to, at: at, message: entry.message)) }
+            let retallied = talliedBefore != to
+            if retallied {
+                s.counts[talliedBefore] -= 1
                 s.counts[to] += 1
                 if critical {
-                    s.critical[from] -= 1
+                    s.critical[talliedBefore] -= 1
                     s.critical[to] += 1
                 } else {
-                    s.nonCritical[from] -= 1
+                    s.nonCritical[talliedBefore] -= 1
                     s.nonCritical[to] += 1
                 }
-                Self.emit(&s, .component(name: name, from: from, to: to, at: at, message: entry.message))
             }
             s.generation += 1
             s.cached = nil
-            if from != nil || (!s.startupComplete && s.withResult == s.entries.count) {
+            if retallied || (!s.startupComplete && s.withResult == s.entries.count) {
                 let before = s.status
                 Self.refresh(&s)
                 if before != s.status { Self.emit(&s, .service(from: before, to: s.status, at: at)) }
@@ -179,18 +192,37 @@ public final class HealthStore: Sendable {
         }
     }
 
-    /// What storage kept of a component from before this start: its recent results and status
-    /// changes (newest first, as storage returns them), shown in its history and transitions.
-    /// Its status stays `unknown` until a fresh result: readiness and startup never rest on
-    /// results from before the restart. Ignored once the component has a result of this run.
-    public func restore(component name: String, history: [HistoryEntry], transitions: [StatusTransition]) {
+    /// What storage kept of a component from before this start: its recent results, status
+    /// changes and uptime, its last result and the status and streaks they leave, so that
+    /// `/health/detailed` after a restart looks as it did before it (its last check shown stale
+    /// once older than `staleAfter`). Startup, readiness and the service status still wait for
+    /// a result of this run: until then the component counts `unknown` there, and the first
+    /// fresh result applies on top of the restored hysteresis (an unhealthy component needs its
+    /// `success_threshold` to recover, restart or not). Ignored once it has a fresh result.
+    public func restore(component name: String, stored: StoredComponent) {
         state.withLock { s in
-            guard let i = s.index[name], s.entries[i].lastCheck == nil else { return }
-            for e in history.reversed() { s.entries[i].history.append(e) }
-            for t in transitions.reversed() { s.entries[i].transitions.append(t) }
+            guard let i = s.index[name], !s.entries[i].fresh else { return }
+            Self.take(stored, into: &s.entries[i])
             s.generation += 1
             s.cached = nil
         }
+    }
+
+    private static func take(_ stored: StoredComponent, into e: inout Entry) {
+        let oldestFirst = Array(stored.history.reversed())
+        for h in oldestFirst { e.history.append(h) }
+        for t in stored.transitions.reversed() { e.transitions.append(t) }
+        e.state = .replaying(
+            oldestFirst.map(\.judgement), endingIn: stored.transitions.first?.to, failureThreshold: e.spec.failureThreshold,
+            successThreshold: e.spec.successThreshold)
+        if let since = stored.transitions.first?.at { e.since = since }
+        guard let newest = stored.history.first else { return }
+        e.lastCheck = newest.at
+        e.lastJudgement = newest.judgement
+        e.lastSuccess = stored.history.first { $0.judgement != .unhealthy }?.at
+        e.lastResult = ProbeResult(
+            success: newest.judgement != .unhealthy, latency: newest.latency, message: newest.message, observations: stored.observations)
+        e.uptime.seed(hourly: stored.hourly, until: newest.at)
     }
 
     /// Replaces the component list (config reload). A component whose name and probe settings are
@@ -217,7 +249,7 @@ public final class HealthStore: Sendable {
             }
             s.entries = kept
             Self.reindex(&s)
-            s.withResult = kept.filter { $0.lastCheck != nil }.count
+            s.withResult = kept.filter(\.fresh).count
             let before = s.status
             Self.refresh(&s)
             if before != s.status { Self.emit(&s, .service(from: before, to: s.status, at: at)) }
@@ -265,14 +297,18 @@ public final class HealthStore: Sendable {
     public func snapshot() -> HealthSnapshot {
         let at = now()
         return state.withLock { s in
-            if let cached = s.cached { return cached }
+            if let cached = s.cached, at < s.cachedUntil { return cached }
+            var until = Date.distantFuture
             let components = s.entries.map { e in
-                ComponentSnapshot(
+                var c = ComponentSnapshot(
                     spec: e.spec, status: e.state.status, since: e.since, lastCheck: e.lastCheck, lastResult: e.lastResult,
                     lastJudgement: e.lastJudgement, consecutiveFailures: e.state.consecutiveFailures,
                     consecutiveSuccesses: e.state.consecutiveSuccesses, lastSuccess: e.lastSuccess, history: e.history.elements,
                     uptime: e.uptime.windows(at: at), counters: e.counters)
+                if let staleAt = c.markStale(at: at) { until = min(until, staleAt) }
+                return c
             }
+            s.cachedUntil = until
             let snapshot = HealthSnapshot(
                 components: components, status: s.status, startupComplete: s.startupComplete, draining: s.draining,
                 counts: s.counts, startedAt: startedAt, generatedAt: at, generation: s.generation)
@@ -311,7 +347,7 @@ public final class HealthStore: Sendable {
     // MARK: Internals
 
     private static func member(_ e: Entry) -> Aggregation.Member {
-        Aggregation.Member(name: e.spec.name, critical: e.spec.critical, status: e.state.status)
+        Aggregation.Member(name: e.spec.name, critical: e.spec.critical, status: e.tallied)
     }
 
     private static func reindex(_ s: inout State) {
@@ -320,8 +356,8 @@ public final class HealthStore: Sendable {
         s.critical = StatusCounts()
         s.nonCritical = StatusCounts()
         for e in s.entries {
-            s.counts[e.state.status] += 1
-            if e.spec.critical { s.critical[e.state.status] += 1 } else { s.nonCritical[e.state.status] += 1 }
+            s.counts[e.tallied] += 1
+            if e.spec.critical { s.critical[e.tallied] += 1 } else { s.nonCritical[e.tallied] += 1 }
         }
     }
 

@@ -51,6 +51,10 @@ public struct ComponentSnapshot: Sendable {
     /// Share of results not judged unhealthy, by window label (`1h`, `24h`); nil before any result.
     public var uptime: [(window: String, ratio: Double)]
     public var counters: ComponentCounters
+    /// Set when the newest result is older than `spec.staleAfter` (2 x interval + timeout): a
+    /// stuck probe, a silent shard, or results from before a restart. The component is then
+    /// shown `unknown`, never as its last status (spec section 4).
+    public var staleSince: Date?
 
     public init(
         spec: ComponentSpec, status: HealthStatus = .unknown, since: Date, lastCheck: Date? = nil,
@@ -73,6 +77,19 @@ public struct ComponentSnapshot: Sendable {
     }
 
     public var name: String { spec.name }
+
+    /// Marks the component stale when its newest result is older than its `staleAfter` at
+    /// `date`: status `unknown`, message `stale: no result since <time>`. Returns when it will
+    /// turn stale if it is not yet (nil when it is, or has no result to go stale).
+    public mutating func markStale(at date: Date) -> Date? {
+        guard let lastCheck else { return nil }
+        let staleAt = lastCheck.addingTimeInterval(spec.staleAfter.seconds)
+        guard date >= staleAt else { return staleAt }
+        staleSince = lastCheck
+        status = .unknown
+        lastResult?.message = "stale: no result since \(RFC3339.string(lastCheck))"
+        return nil
+    }
 }
 
 /// Monotonic counters and the probe-duration histogram of one component, for `/metrics`.

@@ -18,6 +18,10 @@ public protocol Storage: Sendable {
 
     /// Whether state survives a restart (alerting starts fresh when it does not).
     var isPersistent: Bool { get }
+
+    /// What was kept of each named component (with how many history entries it shows), for
+    /// the store to take up on start; components storage knows nothing of are left out.
+    func restore(components: [(name: String, history: Int)]) async -> [String: StoredComponent]
 }
 
 /// Where each result, and the status change it caused, also goes as the store records it: a
@@ -31,4 +35,39 @@ public protocol ResultRecorder: Sendable {
     func recorded(
         component: String, entry: HistoryEntry, observations: [Observation], status: HealthStatus, staleAfter: Duration,
         transition: StatusTransition?)
+}
+
+/// What storage kept of one component from before this start (`Storage.restore`): enough for
+/// `/health/detailed` to look after a restart as it did before it.
+public struct StoredComponent: Sendable, Equatable {
+    /// Newest first, at most the component's `history`.
+    public var history: [HistoryEntry]
+    /// Newest first.
+    public var transitions: [StatusTransition]
+    /// The observations of the newest result.
+    public var observations: [Observation]
+    /// Hourly roll-ups of the last 24 hours, oldest first (the in-memory uptime window's seed).
+    public var hourly: [Rollup]
+
+    public init(history: [HistoryEntry], transitions: [StatusTransition], observations: [Observation] = [], hourly: [Rollup] = []) {
+        self.history = history
+        self.transitions = transitions
+        self.observations = observations
+        self.hourly = hourly
+    }
+}
+
+extension Storage {
+    /// One component at a time; a backend with a faster way overrides it.
+    public func restore(components: [(name: String, history: Int)]) async -> [String: StoredComponent] {
+        guard isPersistent else { return [:] }
+        var out: [String: StoredComponent] = [:]
+        for c in components {
+            let stored = StoredComponent(
+                history: await history(component: c.name, since: nil, until: nil, limit: c.history),
+                transitions: await transitions(component: c.name, since: nil, until: nil, limit: 50))
+            if !stored.history.isEmpty || !stored.transitions.isEmpty { out[c.name] = stored }
+        }
+        return out
+    }
 }

@@ -24,17 +24,38 @@ public struct UptimeWindow: Sendable, Equatable {
     /// A result at `date` left the component in `status`: the time since the previous result
     /// is counted with the previous status.
     public mutating func record(at date: Date, status: HealthStatus, staleAfter: Duration) {
-        if epochs.isEmpty {
-            epochs = Array(repeating: -1, count: Self.bucketCount)
-            up = Array(repeating: 0, count: Self.bucketCount)
-            known = Array(repeating: 0, count: Self.bucketCount)
-        }
+        if epochs.isEmpty { allocate() }
         if let last {
             for piece in Self.pieces(from: last.at, to: date, staleAfter: last.staleAfter) {
                 add(piece.epoch, piece.seconds, status: last.status)
             }
         }
         last = (date, status, staleAfter)
+    }
+
+    /// Takes up what storage kept (after a restart): each hour's known and up seconds, spread
+    /// over its 10-minute buckets up to `until` (the newest stored result), so the 1h and 24h
+    /// windows count the time before the restart to the hour's resolution. The gap from `until`
+    /// to the first new result stays unknown, as the roll-ups count it.
+    public mutating func seed(hourly: [Rollup], until: Date) {
+        guard last == nil else { return }
+        if epochs.isEmpty { allocate() }
+        for r in hourly {
+            let end = min(r.start.timeIntervalSince1970 + 3600, until.timeIntervalSince1970)
+            let span = end - r.start.timeIntervalSince1970
+            guard span > 0 else { continue }
+            for piece in Self.pieces(from: r.start, to: Date(timeIntervalSince1970: end), staleAfter: .seconds(3600)) {
+                let share = piece.seconds / span
+                add(piece.epoch, share * (r.healthy + r.degraded), status: .healthy)
+                add(piece.epoch, share * r.unhealthy, status: .unhealthy)
+            }
+        }
+    }
+
+    private mutating func allocate() {
+        epochs = Array(repeating: -1, count: Self.bucketCount)
+        up = Array(repeating: 0, count: Self.bucketCount)
+        known = Array(repeating: 0, count: Self.bucketCount)
     }
 
     private mutating func add(_ epoch: Int32, _ seconds: Double, status: HealthStatus) {

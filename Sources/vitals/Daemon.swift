@@ -107,11 +107,9 @@ final class Daemon: Sendable {
         if storage.isPersistent {
             // History from before this start, before the first probe runs.
             let names = scheduler.scheduled
-            for spec in config.components where names.contains(spec.name) {
-                store.restore(
-                    component: spec.name, history: await storage.history(component: spec.name, since: nil, until: nil, limit: spec.history),
-                    transitions: await storage.transitions(component: spec.name, since: nil, until: nil, limit: 50))
-            }
+            let mine = config.components.filter { names.contains($0.name) }
+            let stored = await storage.restore(components: mine.map { ($0.name, $0.history) })
+            for (name, kept) in stored { store.restore(component: name, stored: kept) }
         }
         let group = ServiceGroup(
             configuration: .init(

@@ -101,6 +101,13 @@ extension StorageTests {
         let restored = try history(after.body)
         #expect(restored.count >= seen, "restored \(restored.count) of at least \(seen) results")
         #expect(restored.contains { $0["status"] as? String == "healthy" }, "\(after.body.prefix(500))")
+        // As it was before the stop: the status, its last check and message, its uptime.
+        let json = try #require(jsonObject(after.body))
+        let component = try #require((json["components"] as? [[String: Any]])?.first)
+        #expect(component["status"] as? String == "healthy", "\(after.body.prefix(800))")
+        #expect(component["last_check"] as? String != nil)
+        #expect((component["message"] as? String)?.isEmpty == false)
+        #expect((component["uptime"] as? [String: Any])?["1h"] as? Double == 1.0, "\(component["uptime"] ?? "none")")
     }
 }
 

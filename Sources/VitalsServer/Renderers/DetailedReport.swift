@@ -34,6 +34,7 @@ public enum DetailedReport {
         o.field("status", c.status.rawValue)
         o.field("since", date: c.since)
         o.field("last_check", date: c.lastCheck)
+        if let stale = c.staleSince { o.field("stale_since", date: stale) }
     }
 
     static func component(_ c: ComponentSnapshot, into o: inout JSONWriter) {
