@@ -1,0 +1,182 @@
+import Foundation
+import VitalsCore
+
+/// How a persistent backend writes and prunes (`storage:` settings plus the writer's tuning).
+public struct StorageOptions: Sendable {
+    /// Results waiting for the writer before the oldest is dropped.
+    public var queueCapacity = 10_000
+    /// Writes per transaction at most.
+    public var batchSize = 1_000
+    /// After a batch smaller than `batchSize` the writer waits this long for more, so a
+    /// thousand results a second make a few transactions a second, not a thousand; `kill -9`
+    /// loses at most about this much.
+    public var flushInterval: Duration = .milliseconds(250)
+    /// Raw results older than this are pruned (`storage.retention`).
+    public var retention: Duration = .seconds(7 * 86_400)
+    /// Status transitions and daily roll-ups older than this are pruned (`storage.rollup_retention`).
+    public var transitionRetention: Duration = .seconds(400 * 86_400)
+    /// How often the writer prunes, and how many rows one pruning pass deletes at most: a
+    /// small batch between write batches, so pruning never holds the writer for long.
+    public var pruneEvery: Duration = .seconds(60)
+    public var pruneBatch = 2_000
+    /// The clock pruning and restore compare with (tests move it).
+    public var now: @Sendable () -> Date = { Date() }
+    /// Told, at most once a minute, how many writes were dropped or failed since it was
+    /// last told (the daemon logs it): nothing is lost silently.
+    public var report: (@Sendable (_ dropped: UInt64, _ failed: UInt64) -> Void)? = nil
+    public init() {}
+}
+
+/// What a backend's writer did (`vitals_storage_writes_total{result}`).
+public struct StorageCounts: Sendable, Equatable {
+    public var written: UInt64 = 0
+    public var dropped: UInt64 = 0
+    public var failed: UInt64 = 0
+    /// Rows removed by retention.
+    public var pruned: UInt64 = 0
+    /// How long the oldest write of the last batch waited before its commit
+    /// (`vitals_storage_write_lag_seconds`).
+    public var lastLag: Duration = .zero
+}
+
+/// Why a batch or a query failed, in the database's words (never a secret).
+struct StorageFailure: Error {
+    var message: String
+}
+
+/// A backend's side of the writer: one batch in one transaction, and one pruning pass. Called
+/// on the writer's own thread only, one call at a time, so it may block (a disk, a database).
+protocol BatchStore {
+    /// Writes `batch` and the roll-ups it adds in one transaction: all of it or none.
+    mutating func commit(_ batch: [StorageWrite], rollups: [RollupBook.Key: RollupBook.Delta]) throws(StorageFailure)
+    /// Deletes at most `options.pruneBatch` rows per table past their age; the rows deleted.
+    mutating func prune(now: Date, options: StorageOptions) -> Int
+}
+
+/// The write path both persistent backends share: a bounded queue that callers push to without
+/// waiting, drained by one thread of its own in batches, each one transaction of its backend.
+///
+/// The queue bounds results only: when it is full the oldest queued result is dropped and
+/// counted, so a slow or unavailable database costs history, never memory, a probe's time or
+/// an endpoint's; transitions and state are few and always kept. `put` and `remove` of state
+/// return once their batch is committed (or failed).
+final class StorageWriter: Sendable {
+    let options: StorageOptions
+    private let queue: WriteQueue
+    private let counts = Locked(StorageCounts())
+    private let ended = DispatchSemaphore(value: 0)
+    /// Names the failure of a write that could not be queued.
+    private let name: String
+
+    /// Starts the writer thread on `store`, which it owns from now on.
+    init(name: String, options: StorageOptions, store: consuming sending some BatchStore) {
+        self.name = name
+        self.options = options
+        queue = WriteQueue(capacity: options.queueCapacity)
+        let (queue, counts, ended) = (queue, counts, ended)
+        let box = StoreBox(store)
+        let thread = Thread {
+            Self.drain(queue, into: box, name: name, options: options, counts: counts)
+            ended.signal()
+        }
+        thread.name = "vitals-\(name)-writer"
+        thread.start()
+    }
+
+    var writes: StorageCounts { counts.withLock { $0 } }
+
+    /// Queues a write; one that is dropped instead is counted.
+    func enqueue(_ write: StorageWrite) {
+        if queue.push(write) { counts.withLock { $0.dropped += 1 } }
+    }
+
+    /// Queues a state write and returns once its batch is committed.
+    func committed(_ write: (CheckedContinuation<Void, any Error>) -> StorageWrite) async throws {
+        let name = self.name
+        try await withCheckedThrowingContinuation { c in
+            if queue.push(write(c)) { c.resume(throwing: StorageError.database(path: name, message: "storage is closed")) }
+        }
+    }
+
+    /// Writes what is queued and stops the writer; later writes are dropped. For shutdown.
+    func close() {
+        guard queue.close() else { return }
+        ended.wait()
+    }
+
+    /// `vitals_storage_writes_total{result}` and `vitals_storage_write_lag_seconds`.
+    func metricsText() -> String {
+        let c = writes
+        var out = "# HELP vitals_storage_writes_total Results, transitions and state written to storage, dropped when its queue was full, or failed.\n"
+        out += "# TYPE vitals_storage_writes_total counter\n"
+        for (result, n) in [("written", c.written), ("dropped", c.dropped), ("failed", c.failed)] {
+            out += "vitals_storage_writes_total{result=\"\(result)\"} \(n)\n"
+        }
+        out += "# HELP vitals_storage_write_lag_seconds How long the oldest write of the last batch waited for its commit.\n"
+        out += "# TYPE vitals_storage_write_lag_seconds gauge\n"
+        out += "vitals_storage_write_lag_seconds \(c.lastLag.seconds)\n"
+        return out
+    }
+
+    private static func drain<Store: BatchStore>(
+        _ queue: WriteQueue, into box: StoreBox<Store>, name: String, options: StorageOptions, counts: Locked<StorageCounts>
+    ) {
+        var store = box.take()
+        var pruned = ContinuousClock.now
+        var reported = (at: ContinuousClock.now, dropped: UInt64(0), failed: UInt64(0))
+        func reportLosses(force: Bool = false) {
+            guard let report = options.report, force || ContinuousClock.now - reported.at >= .seconds(60) else { return }
+            let c = counts.withLock { $0 }
+            if c.dropped > reported.dropped || c.failed > reported.failed { report(c.dropped - reported.dropped, c.failed - reported.failed) }
+            reported = (.now, c.dropped, c.failed)
+        }
+        defer { reportLosses(force: true) }
+        var rollups = RollupBook()
+        while let (batch, oldest) = queue.take(max: options.batchSize, waitingAtMost: options.pruneEvery) {
+            if ContinuousClock.now - pruned >= options.pruneEvery {
+                pruned = .now
+                let n = store.prune(now: options.now(), options: options)
+                if n > 0 { counts.withLock { $0.pruned += UInt64(n) } }
+            }
+            reportLosses()
+            if batch.isEmpty { continue }
+            for case .result(let c, let e, _, let status, let staleAfter) in batch {
+                rollups.add(component: c, entry: e, status: status, staleAfter: staleAfter)
+            }
+            do {
+                try store.commit(batch, rollups: rollups.takePending())
+                let lag = oldest.map { $0.duration(to: .now) } ?? .zero
+                counts.withLock {
+                    $0.written += UInt64(batch.count)
+                    $0.lastLag = lag
+                }
+                for write in batch {
+                    switch write {
+                    case .put(_, _, _, let c), .remove(_, _, let c): c.resume()
+                    default: break
+                    }
+                }
+            } catch {
+                counts.withLock { $0.failed += UInt64(batch.count) }
+                for write in batch {
+                    switch write {
+                    case .put(_, _, _, let c), .remove(_, _, let c): c.resume(throwing: StorageError.database(path: name, message: error.message))
+                    default: break
+                    }
+                }
+            }
+            if batch.count < options.batchSize { queue.pause(options.flushInterval) }
+        }
+    }
+}
+
+/// Hands the backend's store to the writer thread. `@unchecked Sendable`: the store is taken
+/// exactly once, by that thread, and never touched by its creator after `init`.
+final class StoreBox<Store>: @unchecked Sendable {
+    private var store: Store?
+    init(_ store: consuming Store) { self.store = store }
+    func take() -> Store {
+        defer { store = nil }
+        return store!
+    }
+}
