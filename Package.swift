@@ -36,7 +36,7 @@ let package = Package(
         .target(name: "VitalsIO", dependencies: ["VitalsConfig", "CCurl", "CLibPQ", "CSQLite", "CVitalsSystem"], swiftSettings: strict),
         // Storage backends behind VitalsCore's `Storage`: the SQLite schema and its migrations
         // (the backends themselves are issue 11's work in progress).
-        .target(name: "VitalsStorage", dependencies: ["VitalsCore", "VitalsIO"], swiftSettings: strict),
+        .target(name: "VitalsStorage", dependencies: ["VitalsConfig", "VitalsCore", "VitalsIO"], swiftSettings: strict),
         // One file per probe type, on VitalsIO (hiredis is the Redis probe's alone).
         .target(name: "VitalsProbes", dependencies: ["VitalsConfig", "VitalsCore", "VitalsIO", "CCurl", "CLibPQ", "CHiredis", "CVitalsSystem"], swiftSettings: strict),
         // Alert rules, notifier queues and payloads.

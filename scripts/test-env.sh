@@ -47,7 +47,7 @@ HBA
     runuser -u postgres -- "$bin/pg_ctl" -D "$dir/pg/data" -l "$dir/pg/server.log" -w -t 30 \
         -o "-p $port -k $dir/pg -c listen_addresses=127.0.0.1 -c fsync=off -c ssl=on -c ssl_cert_file=$dir/pg/server.pem -c ssl_key_file=$dir/pg/server.key" start >/dev/null
     local password=vitals-pg-$RANDOM$RANDOM
-    runuser -u postgres -- "$bin/psql" -q -h "$dir/pg" -p "$port" -U postgres -c "CREATE ROLE vitals LOGIN PASSWORD '$password'" \
+    runuser -u postgres -- "$bin/psql" -q -h "$dir/pg" -p "$port" -U postgres -c "CREATE ROLE vitals LOGIN CREATEDB PASSWORD '$password'" \
         -c "CREATE ROLE vitals_tls LOGIN PASSWORD '$password'" \
         -c "CREATE DATABASE vitals OWNER vitals" >/dev/null
     {

@@ -56,6 +56,9 @@ public final class HealthStore: Sendable {
         var lastHeartbeat: ContinuousClock.Instant
         var eventSinks: [UInt64: AsyncStream<HealthEvent>.Continuation] = [:]
         var nextSink: UInt64 = 0
+        /// The components other replicas probe, and what they last wrote of them.
+        var peers: [ComponentSpec] = []
+        var peerStatus: [String: StoredStatus] = [:]
     }
 
     private let state: Mutex<State>
@@ -225,6 +228,30 @@ public final class HealthStore: Sendable {
         e.uptime.seed(hourly: stored.hourly, until: newest.at)
     }
 
+    /// The components other replicas probe (a sharded replica with shared storage), set on
+    /// start and on reload; what is known of them is replaced by `updatePeers`.
+    public func setPeers(_ specs: [ComponentSpec]) {
+        state.withLock { s in
+            s.peers = specs
+            let names = Set(specs.map(\.name))
+            s.peerStatus = s.peerStatus.filter { names.contains($0.key) }
+            s.generation += 1
+            s.cached = nil
+        }
+    }
+
+    public var peerNames: [String] { state.withLock { $0.peers.map(\.name) } }
+
+    /// What the other replicas last wrote of their components (read from shared storage).
+    public func updatePeers(_ status: [String: StoredStatus]) {
+        state.withLock { s in
+            guard s.peerStatus != status else { return }
+            s.peerStatus = status
+            s.generation += 1
+            s.cached = nil
+        }
+    }
+
     /// Replaces the component list (config reload). A component whose name and probe settings are
     /// unchanged keeps its state and history; its other settings (criticality, groups,
     /// thresholds...) are taken from the new spec.
@@ -308,10 +335,23 @@ public final class HealthStore: Sendable {
                 if let staleAt = c.markStale(at: at) { until = min(until, staleAt) }
                 return c
             }
+            let peers = s.peers.map { spec in
+                var c = ComponentSnapshot(spec: spec, since: startedAt)
+                if let p = s.peerStatus[spec.name] {
+                    c.status = p.status
+                    c.since = p.since
+                    c.lastCheck = p.lastCheck
+                    c.lastJudgement = p.status
+                    c.lastResult = ProbeResult(success: p.status != .unhealthy, latency: p.latency, message: p.message, observations: p.observations)
+                }
+                if let staleAt = c.markStale(at: at) { until = min(until, staleAt) }
+                return c
+            }
             s.cachedUntil = until
-            let snapshot = HealthSnapshot(
+            var snapshot = HealthSnapshot(
                 components: components, status: s.status, startupComplete: s.startupComplete, draining: s.draining,
                 counts: s.counts, startedAt: startedAt, generatedAt: at, generation: s.generation)
+            snapshot.peers = peers
             s.cached = snapshot
             return snapshot
         }

@@ -180,6 +180,10 @@ public struct HealthSnapshot: Sendable {
     public var generatedAt: Date
     /// Increases with every published snapshot, so renderers can cache by it.
     public var generation: UInt64
+    /// The components other replicas probe (`--shard` with shared storage), as they last
+    /// wrote them: shown by `/api/v1/components`, `?scope=all` and the status page, never
+    /// counted in this replica's status, readiness or metrics.
+    public var peers: [ComponentSnapshot] = []
 
     public init(
         components: [ComponentSnapshot], status: HealthStatus, startupComplete: Bool, draining: Bool,
@@ -195,7 +199,11 @@ public struct HealthSnapshot: Sendable {
         self.generation = generation
     }
 
+    /// This replica's component of that name, or another replica's.
     public func component(named name: String) -> ComponentSnapshot? {
-        components.first { $0.name == name }
+        components.first { $0.name == name } ?? peers.first { $0.name == name }
     }
+
+    /// Every component of the config: this replica's, then the other replicas'.
+    public var allComponents: [ComponentSnapshot] { peers.isEmpty ? components : components + peers }
 }

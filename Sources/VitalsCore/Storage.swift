@@ -71,3 +71,29 @@ extension Storage {
         return out
     }
 }
+
+/// A component that another replica probes, as that replica last wrote it to the shared store
+/// (`storage: postgres` with `--shard`): what this replica shows of it.
+public struct StoredStatus: Sendable, Equatable {
+    public var status: HealthStatus
+    public var since: Date
+    public var lastCheck: Date
+    public var latency: Duration
+    public var message: String
+    public var observations: [Observation]
+    /// Past `lastCheck` plus this, the component is shown stale (its replica stopped writing).
+    public var staleAfter: Duration
+
+    public init(
+        status: HealthStatus, since: Date, lastCheck: Date, latency: Duration, message: String, observations: [Observation],
+        staleAfter: Duration
+    ) {
+        self.status = status
+        self.since = since
+        self.lastCheck = lastCheck
+        self.latency = latency
+        self.message = message
+        self.observations = observations
+        self.staleAfter = staleAfter
+    }
+}

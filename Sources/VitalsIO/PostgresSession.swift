@@ -21,7 +21,8 @@ package struct PostgresSession {
     }
 
     package let connection: PGConnection
-    package let deadline: ContinuousClock.Instant
+    /// Every step gives up at it; a long-lived session (storage) moves it on before each query.
+    package var deadline: ContinuousClock.Instant
     package let multiHost: Bool
     /// The most a query's rows may carry in all (values plus a byte per field); past it a
     /// query fails with `result too large` rather than hold the result.

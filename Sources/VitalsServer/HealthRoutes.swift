@@ -123,7 +123,7 @@ public final class HealthRoutes: Sendable {
             if let refused = refusal(request, route) { return refused }
             let snapshot = source.snapshot()
             var windows: [String: [(String, UptimeReport)]] = [:]
-            for c in snapshot.components { windows[c.name] = await summaryWindows(c.name) }
+            for c in snapshot.allComponents { windows[c.name] = await summaryWindows(c.name) }
             return HealthAnswer(ComponentsAPI.list(snapshot, windows: windows))
         }
         guard case .component(let name, let part) = route else { return answer(request) }
@@ -200,7 +200,9 @@ public final class HealthRoutes: Sendable {
         case .health:
             return cached(2) { ProbeEndpoints.health(source.snapshot()) }
         case .detailed:
-            let snapshot = source.snapshot()
+            var snapshot = source.snapshot()
+            // `?scope=all`: also the components other shards probe (spec section 8).
+            if query.first("scope") == "all" { snapshot.components = snapshot.allComponents }
             let wantsIETF = request.accept?.contains("application/health+json") ?? false
             return HealthAnswer(wantsIETF ? DetailedReport.healthJSON(snapshot) : DetailedReport.json(snapshot))
         case .metrics:

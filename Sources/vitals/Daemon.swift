@@ -28,22 +28,23 @@ final class Daemon: Sendable {
     /// The routes the server answers with; built once so a reload can hand them a new token.
     let routes: HealthRoutes
 
-    init(config: Config, configPath: String?, shard: Shard?, drainDelay: Duration, logger: Logger) throws {
+    init(config: Config, configPath: String?, shard: Shard?, drainDelay: Duration, storage: any Storage, logger: Logger) throws {
         self.config = Mutex(config)
         self.configPath = configPath
         self.shard = shard
         self.drainDelay = drainDelay
         self.logger = logger
         let components = try Self.scheduled(config, shard: shard, registry: registry)
-        storage = try Self.openStorage(config.storage, logger: logger)
+        self.storage = storage
         store = HealthStore(components: components.map(\.spec), recorder: storage as? any ResultRecorder)
+        if shard != nil, storage is PostgresStorage { store.setPeers(Self.peers(config, shard: shard)) }
         scheduler = Scheduler(clock: ContinuousClock(), store: store, maxConcurrentProbes: config.server.maxConcurrentProbes)
         scheduler.update(components)
         let alerts = AlertEngine(
             config: config, storage: storage, transport: CurlTransport(), clock: ContinuousClock(), logger: logger)
         self.alerts = alerts
         let reloadStatus = reloadStatus
-        let storageMetrics: @Sendable () -> String = { [storage] in (storage as? SQLiteStorage)?.metricsText() ?? "" }
+        let storageMetrics: @Sendable () -> String = { [storage] in (storage as? any PersistentStorage)?.metricsText() ?? "" }
         let history: @Sendable (String, HistoryQuery) async -> [HistoryEntry] = { [storage, store] name, q in
             if storage.isPersistent { return await storage.history(component: name, since: q.since, until: q.until, limit: q.limit) }
             // In memory, the store's own history is all there is.
@@ -54,8 +55,8 @@ final class Daemon: Sendable {
             return q.select(store.transitions(component: name) ?? [], at: \.at)  // newest first
         }
         let uptime: @Sendable (String, Duration) async -> UptimeReport = { [storage, store] name, window in
-            if let sqlite = storage as? SQLiteStorage {
-                let rollups = await sqlite.rollups(component: name, window: window)
+            if let persistent = storage as? any PersistentStorage {
+                let rollups = await persistent.rollups(component: name, window: window, now: Date())
                 let (u, coverage) = StatusSeconds.uptime(rollups, window: window)
                 return UptimeReport(uptime: u, coverage: coverage, buckets: rollups)
             }
@@ -72,22 +73,28 @@ final class Daemon: Sendable {
 
     /// `storage:` as configured. SQLite is opened (and its schema created or migrated) before
     /// anything starts, so a file that cannot be used fails the start in its own words.
-    static func openStorage(_ config: StorageConfig, logger: Logger) throws -> any Storage {
+    static func openStorage(_ config: StorageConfig, logger: Logger) async throws -> any Storage {
+        var options = StorageOptions()
+        options.retention = config.retention
+        options.transitionRetention = config.rollupRetention
+        let kind = config.kind.rawValue
+        options.report = { dropped, failed in
+            logger.error("storage writes lost", metadata: ["dropped": "\(dropped)", "failed": "\(failed)", "storage": "\(kind)"])
+        }
         switch config.kind {
         case .memory:
             return MemoryStorage()
         case .sqlite:
-            var options = SQLiteStorage.Options()
-            options.retention = config.retention
-            options.transitionRetention = config.rollupRetention
-            options.report = { dropped, failed in
-                logger.error("storage writes lost", metadata: ["dropped": "\(dropped)", "failed": "\(failed)", "storage": "sqlite"])
-            }
             return try SQLiteStorage(path: config.path ?? ".vitals/state.db", options: options)
         case .postgres:
-            logger.warning("storage: postgres is not implemented yet; history and alert state stay in memory")
-            return MemoryStorage()
+            return try await PostgresStorage.open(dsn: config.dsn?.value ?? "", password: config.password?.value, options: options)
         }
+    }
+
+    /// The components of the config that other replicas probe.
+    static func peers(_ config: Config, shard: Shard?) -> [ComponentSpec] {
+        guard let shard else { return [] }
+        return config.components.filter { !shard.owns($0.name) }
     }
 
     /// This replica's components with their probes; fails on settings a probe cannot use, in
@@ -121,6 +128,7 @@ final class Daemon: Sendable {
                     })),
                     .init(service: ReloadService(daemon: self)),
                     .init(service: StatusLogService(store: store, logger: logger)),
+                    .init(service: PeerService(store: store, storage: storage as? PostgresStorage, shard: shard)),
                     .init(service: DrainService(delay: drainDelay, onDrain: { [store, logger] in
                         logger.info("shutting down: readiness now answers 503")
                         store.setDraining()
@@ -139,7 +147,7 @@ final class Daemon: Sendable {
         // (their keepers would also notice the daemon is gone, but then after it has exited).
         await RunningPlugins.shared.endAll(within: ExecProbe.killGrace + .seconds(1))
         // What the writer still holds goes to the database before "stopped" is said.
-        (storage as? SQLiteStorage)?.close()
+        (storage as? any PersistentStorage)?.close()
         logger.info("vitals stopped")
     }
 
@@ -157,6 +165,7 @@ final class Daemon: Sendable {
                 logger.warning("server.listen changed: restart vitals to listen on the new address")
             }
             store.update(components: components.map(\.spec))
+            if shard != nil, storage is PostgresStorage { store.setPeers(Self.peers(new, shard: shard)) }
             scheduler.update(components)
             alerts.reload(config: new)
             routes.setToken(new.server.detailedToken)

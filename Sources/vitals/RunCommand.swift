@@ -38,7 +38,8 @@ struct RunCommand: AsyncParsableCommand {
         }
         let daemon: Daemon
         do {
-            daemon = try Daemon(config: config, configPath: options.config, shard: shard, drainDelay: drain, logger: logger)
+            let storage = try await Daemon.openStorage(config.storage, logger: logger)
+            daemon = try Daemon(config: config, configPath: options.config, shard: shard, drainDelay: drain, storage: storage, logger: logger)
         } catch let errors as ConfigErrors {
             for e in errors.errors { printError(e.description) }
             throw ExitCode(ExitCodes.config)

@@ -10,7 +10,7 @@ enum ComponentsAPI {
             o.field("status", s.status.rawValue)
             o.key("components")
             o.array { a in
-                for c in s.components {
+                for c in s.allComponents {
                     a.object { e in
                         DetailedReport.summary(c, into: &e)
                         uptime(windows[c.name] ?? [], key: "uptime", into: &e)

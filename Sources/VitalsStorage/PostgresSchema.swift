@@ -1,0 +1,64 @@
+import Foundation
+
+/// The tables Vitals keeps in PostgreSQL: those of SQLite (times as unix seconds, so both
+/// backends answer from the same queries), plus `component_status`, each component's latest
+/// state, from which replicas read the components other shards probe.
+///
+/// Migrating runs server-side in one statement under a transaction-scoped advisory lock, so
+/// replicas that start together migrate once, one after the other. A newer schema than this
+/// build knows is refused before anything is written.
+enum PostgresSchema {
+    static let migrations: [String] = [
+        // 1
+        """
+        CREATE TABLE results (
+            component text NOT NULL, at double precision NOT NULL, status text NOT NULL,
+            latency double precision NOT NULL, message text NOT NULL, observations text NOT NULL DEFAULT '{}');
+        CREATE INDEX results_by_component ON results (component, at DESC);
+        CREATE INDEX results_by_time ON results (at);
+        CREATE TABLE transitions (
+            component text NOT NULL, at double precision NOT NULL, from_status text NOT NULL, to_status text NOT NULL,
+            message text NOT NULL);
+        CREATE INDEX transitions_by_component ON transitions (component, at DESC);
+        CREATE INDEX transitions_by_time ON transitions (at);
+        CREATE TABLE rollups (
+            component text NOT NULL, period text NOT NULL CHECK (period IN ('hour', 'day')), start double precision NOT NULL,
+            healthy_seconds double precision NOT NULL DEFAULT 0, degraded_seconds double precision NOT NULL DEFAULT 0,
+            unhealthy_seconds double precision NOT NULL DEFAULT 0, unknown_seconds double precision NOT NULL DEFAULT 0,
+            results bigint NOT NULL DEFAULT 0, failures bigint NOT NULL DEFAULT 0,
+            latency_min double precision, latency_sum double precision NOT NULL DEFAULT 0, latency_max double precision,
+            PRIMARY KEY (component, period, start));
+        CREATE TABLE state (namespace text NOT NULL, key text NOT NULL, value text NOT NULL, PRIMARY KEY (namespace, key));
+        CREATE TABLE component_status (
+            component text PRIMARY KEY, status text NOT NULL, since double precision, last_check double precision NOT NULL,
+            latency double precision NOT NULL, message text NOT NULL, observations text NOT NULL DEFAULT '{}',
+            stale_after double precision NOT NULL);
+        """,
+    ]
+
+    static var version: Int { migrations.count }
+
+    /// Any replica's key for the migration lock ("vitals" in ASCII).
+    static let lockKey = 0x7669_7461_6C73
+
+    /// Brings the schema up to `version` and returns the version found after: one statement.
+    static var migrateSQL: String {
+        var body = """
+            PERFORM pg_advisory_xact_lock(\(lockKey));
+            CREATE TABLE IF NOT EXISTS vitals_schema (version integer NOT NULL, migrated_at double precision NOT NULL);
+            found := (SELECT coalesce(max(version), 0) FROM vitals_schema);
+
+            """
+        for (i, migration) in migrations.enumerated() {
+            body += """
+                IF found = \(i) THEN
+                \(migration)
+                INSERT INTO vitals_schema VALUES (\(i + 1), extract(epoch FROM now()));
+                found := \(i + 1);
+                END IF;
+
+                """
+        }
+        return "DO $vitals$ DECLARE found integer; BEGIN\n\(body)END $vitals$;\nSELECT coalesce(max(version), 0) FROM vitals_schema"
+    }
+}

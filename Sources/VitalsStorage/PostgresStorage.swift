@@ -1,0 +1,220 @@
+import Foundation
+import VitalsCore
+
+/// `storage: postgres`: the tables of `storage: sqlite` in a PostgreSQL database that every
+/// replica of a sharded deployment writes to and reads from (spec section 8).
+///
+/// Writes go through the shared `StorageWriter`; each batch is one query on the writer's own
+/// connection. Reads (endpoints, the restore on start, the other shards' components) take turns
+/// on a second connection. Both are made again after the database restarts; while it is away,
+/// batches fail and are counted, probes and endpoints go on.
+public final class PostgresStorage: PersistentStorage {
+    public typealias Options = StorageOptions
+
+    private let options: Options
+    private let writer: StorageWriter
+    private let writerLink: PostgresLink
+    private let reader: PostgresLink
+    /// Reads on the endpoints' path give up after this.
+    private let readTimeout: Duration = .seconds(5)
+
+    public var isPersistent: Bool { true }
+
+    private init(options: Options, writerLink: PostgresLink, reader: PostgresLink) {
+        self.options = options
+        self.writerLink = writerLink
+        self.reader = reader
+        writer = StorageWriter(name: "postgres", options: options, store: PostgresBatchStore(link: writerLink))
+    }
+
+    /// Connects, creates or migrates the schema (refusing a newer one), and starts the writer.
+    public static func open(dsn: String, password: String?, options: Options = Options()) async throws(StorageError) -> PostgresStorage {
+        let link = PostgresLink(dsn: dsn, password: password)
+        switch await link.query(PostgresSchema.migrateSQL, timeout: .seconds(15)) {
+        case .failure(let f):
+            link.close()
+            throw StorageError.database(path: "postgres", message: f.message)
+        case .success(let rows):
+            let found = rows.first?.first.flatMap { $0 }.flatMap { Int($0) } ?? 0
+            if found > PostgresSchema.version {
+                link.close()
+                throw StorageError.newerSchema(path: "postgres", found: found, known: PostgresSchema.version)
+            }
+        }
+        return PostgresStorage(options: options, writerLink: link, reader: PostgresLink(dsn: dsn, password: password))
+    }
+
+    public var writes: StorageCounts { writer.writes }
+
+    public func close() {
+        writer.close()
+        writerLink.close()
+        reader.close()
+    }
+
+    public func metricsText() -> String { writer.metricsText() }
+
+    public func recorded(
+        component: String, entry: HistoryEntry, observations: [Observation], status: HealthStatus, staleAfter: Duration,
+        transition: StatusTransition?
+    ) {
+        writer.enqueue(.result(component, entry, observations: observations, status: status, staleAfter: staleAfter))
+        if let transition { writer.enqueue(.transition(component, transition)) }
+    }
+
+    public func record(component: String, entry: HistoryEntry) async {
+        writer.enqueue(.result(component, entry, observations: [], status: entry.judgement, staleAfter: .seconds(60)))
+    }
+
+    public func record(component: String, transition: StatusTransition) async {
+        writer.enqueue(.transition(component, transition))
+    }
+
+    public func put(namespace: String, key: String, value: Data) async throws {
+        try await writer.committed { .put(namespace, key, value, $0) }
+    }
+
+    public func remove(namespace: String, key: String) async throws {
+        try await writer.committed { .remove(namespace, key, $0) }
+    }
+
+    // MARK: Reads
+
+    private static let q = PGText.literal
+
+    private static func range(_ component: String, _ since: Date?, _ until: Date?, _ limit: Int) -> String {
+        "component = \(q(component)) AND at >= \(PGText.number(since?.timeIntervalSince1970 ?? 0)) AND at <= \(PGText.number(until?.timeIntervalSince1970 ?? 1e15)) ORDER BY at DESC LIMIT \(max(0, limit))"
+    }
+
+    private func rows(_ sql: String, timeout: Duration? = nil) async -> [[String?]] {
+        (try? await reader.query(sql, timeout: timeout ?? readTimeout).get()) ?? []
+    }
+
+    public func history(component: String, since: Date?, until: Date?, limit: Int) async -> [HistoryEntry] {
+        await rows("SELECT at, status, latency, message FROM results WHERE " + Self.range(component, since, until, limit))
+            .compactMap { Self.historyEntry($0[...]) }
+    }
+
+    public func transitions(component: String, since: Date?, until: Date?, limit: Int) async -> [StatusTransition] {
+        await rows("SELECT at, from_status, to_status, message FROM transitions WHERE " + Self.range(component, since, until, limit))
+            .compactMap { Self.transition($0[...]) }
+    }
+
+    public func rollups(component: String, window: Duration, now: Date = Date()) async -> [Rollup] {
+        let period = window <= .seconds(7 * 86_400) ? "hour" : "day"
+        return await rows(Self.rollupsSQL(components: [component], period: period, window: window, now: now)).compactMap { Self.rollup($0.dropFirst()) }
+    }
+
+    public func all(namespace: String) async throws -> [String: Data] {
+        var out: [String: Data] = [:]
+        for row in await rows("SELECT key, value FROM state WHERE namespace = \(Self.q(namespace))") {
+            if row.count == 2, let key = row[0], let text = row[1], let value = Data(base64Encoded: text) { out[key] = value }
+        }
+        return out
+    }
+
+    /// Components in chunks of 500, each chunk's history, transitions, newest observations and
+    /// hourly roll-ups in one query apiece (`LATERAL` walks the index per component).
+    public func restore(components: [(name: String, history: Int)]) async -> [String: StoredComponent] {
+        var out: [String: StoredComponent] = [:]
+        let now = options.now()
+        var start = 0
+        while start < components.count {
+            let chunk = Array(components[start..<min(components.count, start + 500)])
+            start += chunk.count
+            let names = PGText.array(chunk.map(\.name))
+            let limit = chunk.map(\.history).max() ?? 0
+            var history: [String: [HistoryEntry]] = [:]
+            var transitions: [String: [StatusTransition]] = [:]
+            var observations: [String: [Observation]] = [:]
+            var hourly: [String: [Rollup]] = [:]
+            let wanted = Dictionary(chunk.map { ($0.name, $0.history) }, uniquingKeysWith: { a, _ in a })
+            for row in await rows(
+                "SELECT c, r.at, r.status, r.latency, r.message FROM unnest(\(names)) AS c CROSS JOIN LATERAL "
+                    + "(SELECT at, status, latency, message FROM results WHERE component = c ORDER BY at DESC LIMIT \(limit)) r", timeout: .seconds(60))
+            {
+                guard let c = row.first ?? nil, let e = Self.historyEntry(row.dropFirst()), (history[c]?.count ?? 0) < wanted[c] ?? 0 else { continue }
+                history[c, default: []].append(e)
+            }
+            for row in await rows(
+                "SELECT c, t.at, t.from_status, t.to_status, t.message FROM unnest(\(names)) AS c CROSS JOIN LATERAL "
+                    + "(SELECT at, from_status, to_status, message FROM transitions WHERE component = c ORDER BY at DESC LIMIT 50) t", timeout: .seconds(60))
+            {
+                guard let c = row.first ?? nil, let t = Self.transition(row.dropFirst()) else { continue }
+                transitions[c, default: []].append(t)
+            }
+            for row in await rows("SELECT component, observations FROM component_status WHERE component = ANY(\(names))", timeout: .seconds(60)) {
+                if row.count == 2, let c = row[0], let text = row[1] { observations[c] = StoredObservations.parse(text) }
+            }
+            for row in await rows(Self.rollupsSQL(names: names, period: "hour", window: .seconds(86_400), now: now), timeout: .seconds(60)) {
+                guard let c = row.first ?? nil, let r = Self.rollup(row.dropFirst()) else { continue }
+                hourly[c, default: []].append(r)
+            }
+            for c in chunk where history[c.name] != nil || transitions[c.name] != nil {
+                out[c.name] = StoredComponent(
+                    history: history[c.name] ?? [], transitions: transitions[c.name] ?? [], observations: observations[c.name] ?? [],
+                    hourly: hourly[c.name] ?? [])
+            }
+        }
+        return out
+    }
+
+    /// The latest state of the named components as their own replicas last wrote it (the
+    /// components other shards probe), in one query.
+    /// Nil when the database did not answer (what was known stays shown, and turns stale).
+    public func latest(components names: [String]) async -> [String: StoredStatus]? {
+        guard !names.isEmpty else { return [:] }
+        let sql = "SELECT component, status, coalesce(since, last_check), last_check, latency, message, observations, stale_after FROM component_status WHERE component = ANY(\(PGText.array(names)))"
+        guard case .success(let rows) = await reader.query(sql, timeout: readTimeout) else { return nil }
+        var out: [String: StoredStatus] = [:]
+        for row in rows {
+            guard row.count == 8, let c = row[0], let status = row[1].flatMap(HealthStatus.init(rawValue:)), let since = row[2].flatMap(Double.init),
+                let last = row[3].flatMap(Double.init), let latency = row[4].flatMap(Double.init), let message = row[5],
+                let staleAfter = row[7].flatMap(Double.init)
+            else { continue }
+            out[c] = StoredStatus(
+                status: status, since: Date(timeIntervalSince1970: since), lastCheck: Date(timeIntervalSince1970: last),
+                latency: .microseconds(Int64((latency * 1_000_000).rounded())), message: message,
+                observations: row[6].map(StoredObservations.parse) ?? [], staleAfter: .milliseconds(Int64(staleAfter * 1000)))
+        }
+        return out
+    }
+
+    private static func rollupsSQL(components: [String], period: String, window: Duration, now: Date) -> String {
+        rollupsSQL(names: PGText.array(components), period: period, window: window, now: now)
+    }
+
+    private static func rollupsSQL(names: String, period: String, window: Duration, now: Date) -> String {
+        """
+        SELECT component, start, healthy_seconds, degraded_seconds, unhealthy_seconds, results, failures, latency_min, latency_sum, latency_max
+        FROM rollups WHERE component = ANY(\(names)) AND period = '\(period)' AND start >= \(now.timeIntervalSince1970 - window.seconds)
+            AND start < \(now.timeIntervalSince1970) ORDER BY component, start
+        """
+    }
+
+    private static func historyEntry(_ row: ArraySlice<String?>) -> HistoryEntry? {
+        let r = Array(row)
+        guard r.count == 4, let at = r[0].flatMap(Double.init), let judgement = r[1].flatMap(HealthStatus.init(rawValue:)),
+            let latency = r[2].flatMap(Double.init), let message = r[3]
+        else { return nil }
+        return HistoryEntry(
+            at: Date(timeIntervalSince1970: at), judgement: judgement, latency: .microseconds(Int64((latency * 1_000_000).rounded())),
+            message: message)
+    }
+
+    private static func transition(_ row: ArraySlice<String?>) -> StatusTransition? {
+        let r = Array(row)
+        guard r.count == 4, let at = r[0].flatMap(Double.init), let from = r[1].flatMap(HealthStatus.init(rawValue:)),
+            let to = r[2].flatMap(HealthStatus.init(rawValue:)), let message = r[3]
+        else { return nil }
+        return StatusTransition(at: Date(timeIntervalSince1970: at), from: from, to: to, message: message)
+    }
+
+    private static func rollup(_ row: ArraySlice<String?>) -> Rollup? {
+        let r = Array(row).map { $0.flatMap(Double.init) }
+        guard r.count == 9, let start = r[0], let h = r[1], let d = r[2], let u = r[3], let n = r[4], let f = r[5], let sum = r[7] else { return nil }
+        return Rollup(
+            start: Date(timeIntervalSince1970: start), healthy: h, degraded: d, unhealthy: u, results: Int(n), failures: Int(f),
+            latencyMin: r[6], latencySum: sum, latencyMax: r[8])
+    }
+}

@@ -1,0 +1,28 @@
+import ServiceLifecycle
+import VitalsCore
+import VitalsStorage
+
+/// A sharded replica's view of the other shards: every second it reads the latest state of the
+/// components they probe from the shared PostgreSQL store (one query), so `/api/v1/components`,
+/// `/health/detailed?scope=all` and the status page list every component on any replica. A
+/// replica that stops writing shows as its components turning stale here.
+struct PeerService: Service {
+    let store: HealthStore
+    let storage: PostgresStorage?
+    let shard: Shard?
+
+    func run() async throws {
+        guard let storage, shard != nil else {
+            // Nothing to follow: wait for shutdown like the others (a service may not end early).
+            try await gracefulShutdown()
+            return
+        }
+        try await cancelWhenGracefulShutdown {
+            while !Task.isCancelled {
+                let names = store.peerNames
+                if !names.isEmpty, let latest = await storage.latest(components: names) { store.updatePeers(latest) }
+                try? await Task.sleep(for: .seconds(1))
+            }
+        }
+    }
+}

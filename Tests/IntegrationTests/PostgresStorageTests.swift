@@ -1,0 +1,189 @@
+import Foundation
+import Testing
+import VitalsTestSupport
+
+/// `storage: postgres` against the PostgreSQL that `make test` starts: each test in a database
+/// of its own, made and dropped with psql.
+@Suite(.serialized, .enabled(if: TestEnvironment.serversAvailable, TestEnvironment.skipReason))
+struct PostgresStorageTests {
+    /// A scratch database for one test, and PostgreSQL's own tools for it.
+    struct Database {
+        let name = "vitals_it_\(UInt32.random(in: 0...UInt32.max))"
+        let port: String
+        let password: String
+        let socketDir: String
+
+        init() throws {
+            port = try #require(TestEnvironment.server("VITALS_TEST_PG_PORT"))
+            password = try #require(TestEnvironment.server("VITALS_TEST_PG_PASSWORD"))
+            socketDir = try #require(TestEnvironment.server("VITALS_TEST_PG_SOCKET_DIR"))
+            try psql("CREATE DATABASE \(name)", database: "vitals")
+        }
+
+        var storageSection: String {
+            "storage: { type: postgres, dsn: \"postgres://vitals@127.0.0.1:\(port)/\(name)?sslmode=disable\", password: \"\(password)\" }\n"
+        }
+
+        static var bin: String {
+            let dirs = (try? FileManager.default.contentsOfDirectory(atPath: "/usr/lib/postgresql")) ?? []
+            return "/usr/lib/postgresql/\(dirs.sorted { $0.compare($1, options: .numeric) == .orderedAscending }.last ?? "15")/bin"
+        }
+
+        /// Runs SQL as the test role; the rows as psql prints them unaligned.
+        @discardableResult
+        func psql(_ sql: String, database: String? = nil) throws -> String {
+            try run(Self.bin + "/psql", ["-qtA", "-h", "127.0.0.1", "-p", port, "-U", "vitals", "-d", database ?? name, "-c", sql], env: ["PGPASSWORD": password])
+        }
+
+        /// Restarts the server (as the postgres user, who owns it).
+        func restartServer() throws {
+            // Through Python's subprocess, which closes inherited descriptors: the new server
+            // must not hold Foundation's child-exit socket (the wait would never end).
+            try run(
+                "/usr/bin/python3",
+                ["-c", "import subprocess, sys; sys.exit(subprocess.run(sys.argv[1:]).returncode)",
+                 "/usr/sbin/runuser", "-u", "postgres", "--", Self.bin + "/pg_ctl", "-D", socketDir + "/data", "-l", socketDir + "/server.log", "-m", "fast", "-w", "-t", "30", "restart"],
+                env: [:], capture: false)
+        }
+
+        func drop() { _ = try? psql("DROP DATABASE IF EXISTS \(name) WITH (FORCE)", database: "vitals") }
+
+        @discardableResult
+        private func run(_ tool: String, _ args: [String], env: [String: String], capture: Bool = true) throws -> String {
+            let p = Process()
+            p.executableURL = URL(fileURLWithPath: tool)
+            p.arguments = args
+            p.environment = ProcessInfo.processInfo.environment.merging(env) { $1 }
+            // A server started by the tool keeps what it inherits: nothing to read to its end then.
+            let out = Pipe()
+            p.standardOutput = capture ? out : FileHandle.nullDevice
+            p.standardError = FileHandle.nullDevice
+            try p.run()
+            let data = capture ? out.fileHandleForReading.readDataToEndOfFile() : Data()
+            p.waitUntilExit()
+            #expect(p.terminationStatus == 0, "\(tool) \(args.last ?? "") failed")
+            return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+    }
+
+    static func written(_ metrics: String) -> Int {
+        metrics.split(separator: "\n").first { $0.hasPrefix("vitals_storage_writes_total{result=\"written\"}") }
+            .flatMap { Int($0.split(separator: " ").last ?? "") } ?? 0
+    }
+
+    /// Results, transitions and roll-ups reach PostgreSQL, the schema has its version, and a
+    /// restart reads the history and status back: `/health/detailed` looks as before.
+    @Test func historyAndStatusSurviveARestart() async throws {
+        let db = try Database()
+        defer { db.drop() }
+        let target = try TCPTarget()
+        try target.open()
+        let body = """
+            defaults: { interval: 200ms, timeout: 150ms, history: 50 }
+            \(db.storageSection)components:
+              - { name: target, type: tcp, address: "127.0.0.1:\(target.port)" }
+              - { name: closed, type: tcp, address: "127.0.0.1:1" }
+
+            """
+        let first = try VitalsProcess(configBody: body)
+        try await first.waitFor("/api/v1/components/target/history?limit=100") { s, b in
+            s == 200 && ((jsonObject(b)?["results"] as? [Any])?.count ?? 0) >= 5
+        }
+        first.signal(SIGTERM)
+        #expect(await first.waitForExit(timeout: .seconds(20)) == 0)
+        #expect(try db.psql("SELECT max(version) FROM vitals_schema") == "1")
+        let stored = try #require(Int(try db.psql("SELECT count(*) FROM results WHERE component = 'target'")))
+        #expect(stored >= 5)
+        #expect(try db.psql("SELECT to_status FROM transitions WHERE component = 'closed'") == "unhealthy")
+        #expect(try db.psql("SELECT results > 0 FROM rollups WHERE component = 'target' AND period = 'hour'") == "t")
+
+        let second = try VitalsProcess(configBody: body.replacingOccurrences(of: "interval: 200ms", with: "interval: 30s"))
+        defer { second.stop() }
+        // The restore is read before the first probe runs; the server may answer a moment before.
+        let restored = try await second.waitFor("/health/detailed") { _, b in b.contains("\"last_check\":\"") }
+        let detailed = try #require(jsonObject(restored.body))
+        let components = try #require(detailed["components"] as? [[String: Any]])
+        let t = try #require(components.first { $0["name"] as? String == "target" })
+        #expect(t["status"] as? String == "healthy")
+        #expect((t["history"] as? [Any])?.count ?? 0 >= 5)
+        #expect(t["last_check"] as? String != nil)
+        let history = try #require(jsonObject(try await second.get("/api/v1/components/target/history?limit=1000").body))
+        #expect((history["results"] as? [Any])?.count ?? 0 >= stored)
+        let transitions = try #require(jsonObject(try await second.get("/api/v1/components/closed/transitions").body))
+        #expect((transitions["transitions"] as? [[String: Any]])?.first?["to"] as? String == "unhealthy")
+        let uptime = try #require(jsonObject(try await second.get("/api/v1/components/target/uptime?window=24h").body))
+        #expect(uptime["uptime"] as? Double == 1.0, "\(uptime)")
+    }
+
+    /// PostgreSQL restarted under a running Vitals: probes and endpoints go on meanwhile, and
+    /// writes resume on a new connection once it is back.
+    @Test func writesResumeAfterTheDatabaseRestarts() async throws {
+        let db = try Database()
+        defer { db.drop() }
+        let body = """
+            defaults: { interval: 100ms, timeout: 80ms }
+            \(db.storageSection)components:
+              - { name: mem, type: memory }
+
+            """
+        let vitals = try VitalsProcess(configBody: body)
+        defer { vitals.stop() }
+        try await vitals.waitFor("/metrics") { _, b in Self.written(b) > 0 }
+        try db.restartServer()
+        // Endpoints answered throughout; the writer reconnects on its own.
+        #expect(try await vitals.get("/health/live").status == 200)
+        let before = Self.written(try await vitals.get("/metrics").body)
+        try await vitals.waitFor("/metrics", timeout: .seconds(20)) { _, b in Self.written(b) > before + 10 }
+        let rows = try #require(Int(try db.psql("SELECT count(*) FROM results")))
+        #expect(rows > before)
+    }
+
+    /// Three `--shard I/3` replicas on one database: each component probed by exactly one,
+    /// every replica lists every component, and a stopped replica's components turn stale on
+    /// the others.
+    @Test func shardsShareOneView() async throws {
+        let db = try Database()
+        defer { db.drop() }
+        let names = (0..<9).map { "c\($0)" }
+        let body = "defaults: { interval: 200ms, timeout: 100ms }\n" + db.storageSection + "components:\n"
+            + names.map { "  - { name: \($0), type: memory }\n" }.joined()
+        let replicas = try (0..<3).map { try VitalsProcess(configBody: body, arguments: ["run", "--shard", "\($0)/3"]) }
+        defer { for r in replicas { r.stop() } }
+        func listed(_ r: VitalsProcess) async throws -> [String: [String: Any]] {
+            let json = try #require(jsonObject(try await r.get("/api/v1/components").body))
+            let list = try #require(json["components"] as? [[String: Any]])
+            return Dictionary(list.compactMap { c in (c["name"] as? String).map { ($0, c) } }, uniquingKeysWith: { a, _ in a })
+        }
+        var owner: [String: Int] = [:]
+        for (i, r) in replicas.enumerated() {
+            let detailed = try await r.waitFor("/health/detailed") { s, _ in s == 200 }
+            for c in (jsonObject(detailed.body)?["components"] as? [[String: Any]]) ?? [] {
+                let name = try #require(c["name"] as? String)
+                #expect(owner[name] == nil, "\(name) probed by replicas \(owner[name] ?? -1) and \(i)")
+                owner[name] = i
+            }
+        }
+        #expect(Set(owner.keys) == Set(names))
+        // Every replica lists all nine, each healthy once its owner has written it.
+        for r in replicas {
+            try await r.waitFor("/api/v1/components") { _, b in
+                let list = (jsonObject(b)?["components"] as? [[String: Any]]) ?? []
+                return list.count == names.count && list.allSatisfy { $0["status"] as? String == "healthy" }
+            }
+            let all = try #require(jsonObject(try await r.get("/health/detailed?scope=all").body)?["components"] as? [Any])
+            #expect(all.count == names.count)
+        }
+        // Replica 0 stops: its components go stale on the others (2 x 200ms + 100ms).
+        replicas[0].signal(SIGTERM)
+        _ = await replicas[0].waitForExit(timeout: .seconds(20))
+        let gone = owner.filter { $0.value == 0 }.map(\.key)
+        try #require(!gone.isEmpty, "the hash gives replica 0 none of nine names")
+        try await replicas[1].waitFor("/api/v1/components") { _, _ in true }
+        try await replicas[1].waitFor("/api/v1/components", timeout: .seconds(10)) { _, b in
+            let list = (jsonObject(b)?["components"] as? [[String: Any]]) ?? []
+            return gone.allSatisfy { name in list.contains { $0["name"] as? String == name && $0["status"] as? String == "unknown" && $0["stale_since"] != nil } }
+        }
+        let others = try await listed(replicas[2])
+        for name in gone { #expect(others[name]?["status"] as? String == "unknown") }
+    }
+}
