@@ -122,6 +122,7 @@ struct AlertBook: Sendable {
         for rule in rules {
             switch rule.on {
             case .service:
+                guard input.evaluatesService else { continue }
                 step(rule, subject: "service", isService: true, status: input.serviceStatus, message: "", at: now, into: &actions)
             case .component(let name):
                 if let c = input.component(named: name) {

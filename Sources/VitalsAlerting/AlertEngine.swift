@@ -26,6 +26,9 @@ public final class AlertEngine<C: Clock>: Sendable where C.Duration == Duration 
         public var tickInterval: Duration?
         /// How long resolved alerts stay listed in `/alerts`.
         public var resolvedRetention: Duration
+        /// Where alert state is saved: `alerts`, or one namespace per shard when replicas share
+        /// one store, so that no replica restores (and resolves) another's component alerts.
+        public var stateNamespace = "alerts"
 
         public init(
             serviceName: String = "vitals", queueCapacity: Int = 256, retry: RetryPolicy = RetryPolicy(),
@@ -183,7 +186,7 @@ public final class AlertEngine<C: Clock>: Sendable where C.Duration == Duration 
         if storage.isPersistent {
             do {
                 let decoder = JSONDecoder()
-                for (key, data) in try await storage.all(namespace: Self.namespace).sorted(by: { $0.key < $1.key }) {
+                for (key, data) in try await storage.all(namespace: options.stateNamespace).sorted(by: { $0.key < $1.key }) {
                     if let instance = try? decoder.decode(AlertInstance.self, from: data) {
                         saved.append(instance)
                     } else {
@@ -265,7 +268,6 @@ public final class AlertEngine<C: Clock>: Sendable where C.Duration == Duration 
 
     // MARK: I/O
 
-    static var namespace: String { "alerts" }
 
     private func perform(_ actions: [BookAction], in shell: inout Shell) {
         var pending = actions[...]
@@ -310,8 +312,8 @@ public final class AlertEngine<C: Clock>: Sendable where C.Duration == Duration 
         for await op in persistStream {
             do {
                 switch op {
-                case .put(let key, let data): try await storage.put(namespace: Self.namespace, key: key, value: data)
-                case .remove(let key): try await storage.remove(namespace: Self.namespace, key: key)
+                case .put(let key, let data): try await storage.put(namespace: options.stateNamespace, key: key, value: data)
+                case .remove(let key): try await storage.remove(namespace: options.stateNamespace, key: key)
                 case .flush(let c): c.resume()
                 }
             } catch {

@@ -33,6 +33,10 @@ public struct AlertInput: Sendable, Equatable {
     /// status before every component has a first result is not evidence of anything.
     public var serviceStatus: HealthStatus
     public var components: [Component]
+    /// Whether `on: service` rules are evaluated here. False on a sharded replica that does not
+    /// hold the service lock: another replica evaluates them, so each notification is sent once,
+    /// and this one leaves its service alerts as they are.
+    public var evaluatesService = true
 
     public init(at: Date, serviceStatus: HealthStatus, components: [Component]) {
         self.at = at
@@ -44,14 +48,31 @@ public struct AlertInput: Sendable, Equatable {
     ///
     /// Before startup completes the service status is reported as `unknown`, which never
     /// fires: a restart must not page because components have not been probed yet.
-    public init(snapshot: HealthSnapshot, at: Date? = nil) {
+    ///
+    /// `service` says who evaluates the `on: service` rules: this replica over its own
+    /// components (unsharded), over every component of the config (the sharded replica holding
+    /// the service lock: the other shards' components read from shared storage), or nobody here.
+    public init(snapshot: HealthSnapshot, at: Date? = nil, service: ServiceScope = .own) {
         self.at = at ?? snapshot.generatedAt
-        self.serviceStatus = snapshot.startupComplete ? snapshot.status : .unknown
+        switch service {
+        case .own:
+            serviceStatus = snapshot.startupComplete ? snapshot.status : .unknown
+        case .all:
+            let members = snapshot.allComponents.map { Aggregation.Member(name: $0.name, critical: $0.spec.critical, status: $0.status) }
+            serviceStatus = snapshot.startupComplete ? Aggregation.serviceStatus(members, startupComplete: true) : .unknown
+        case .elsewhere:
+            serviceStatus = .unknown
+            evaluatesService = false
+        }
         self.components = snapshot.components.map {
             Component(
                 name: $0.name, type: $0.spec.type, status: $0.status,
                 message: $0.lastResult?.message ?? "", critical: $0.spec.critical)
         }
+    }
+
+    public enum ServiceScope: Sendable {
+        case own, all, elsewhere
     }
 
     public func component(named name: String) -> Component? {

@@ -59,6 +59,7 @@ public final class HealthStore: Sendable {
         /// The components other replicas probe, and what they last wrote of them.
         var peers: [ComponentSpec] = []
         var peerStatus: [String: StoredStatus] = [:]
+        var peerSlack: Duration = .zero
     }
 
     private let state: Mutex<State>
@@ -230,9 +231,12 @@ public final class HealthStore: Sendable {
 
     /// The components other replicas probe (a sharded replica with shared storage), set on
     /// start and on reload; what is known of them is replaced by `updatePeers`.
-    public func setPeers(_ specs: [ComponentSpec]) {
+    /// `slack`: how much later than its owner a replica can know of a result (the owner's
+    /// write batching plus this replica's read period), added to the peers' staleness.
+    public func setPeers(_ specs: [ComponentSpec], slack: Duration) {
         state.withLock { s in
             s.peers = specs
+            s.peerSlack = slack
             let names = Set(specs.map(\.name))
             s.peerStatus = s.peerStatus.filter { names.contains($0.key) }
             s.generation += 1
@@ -344,7 +348,7 @@ public final class HealthStore: Sendable {
                     c.lastJudgement = p.status
                     c.lastResult = ProbeResult(success: p.status != .unhealthy, latency: p.latency, message: p.message, observations: p.observations)
                 }
-                if let staleAt = c.markStale(at: at) { until = min(until, staleAt) }
+                if let staleAt = c.markStale(at: at, slack: s.peerSlack) { until = min(until, staleAt) }
                 return c
             }
             s.cachedUntil = until

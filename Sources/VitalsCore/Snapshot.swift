@@ -80,10 +80,12 @@ public struct ComponentSnapshot: Sendable {
 
     /// Marks the component stale when its newest result is older than its `staleAfter` at
     /// `date`: status `unknown`, message `stale: no result since <time>`. Returns when it will
-    /// turn stale if it is not yet (nil when it is, or has no result to go stale).
-    public mutating func markStale(at date: Date) -> Date? {
+    /// turn stale if it is not yet (nil when it is, or has no result to go stale). `slack` is
+    /// added for a component seen through shared storage, whose newest result reaches this
+    /// replica only after its owner's write batch and this replica's next read.
+    public mutating func markStale(at date: Date, slack: Duration = .zero) -> Date? {
         guard let lastCheck else { return nil }
-        let staleAt = lastCheck.addingTimeInterval(spec.staleAfter.seconds)
+        let staleAt = lastCheck.addingTimeInterval((spec.staleAfter + slack).seconds)
         guard date >= staleAt else { return staleAt }
         staleSince = lastCheck
         status = .unknown

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import VitalsCore
 
 /// `storage: postgres`: the tables of `storage: sqlite` in a PostgreSQL database that every
@@ -15,15 +16,20 @@ public final class PostgresStorage: PersistentStorage {
     private let writer: StorageWriter
     private let writerLink: PostgresLink
     private let reader: PostgresLink
+    /// The session that holds the service lock while this replica evaluates `on: service`
+    /// rules: a session-level advisory lock, released by the server when the session ends.
+    private let lockLink: PostgresLink
+    private let holdsLock = Mutex(false)
     /// Reads on the endpoints' path give up after this.
     private let readTimeout: Duration = .seconds(5)
 
     public var isPersistent: Bool { true }
 
-    private init(options: Options, writerLink: PostgresLink, reader: PostgresLink) {
+    private init(options: Options, writerLink: PostgresLink, reader: PostgresLink, lockLink: PostgresLink) {
         self.options = options
         self.writerLink = writerLink
         self.reader = reader
+        self.lockLink = lockLink
         writer = StorageWriter(name: "postgres", options: options, store: PostgresBatchStore(link: writerLink))
     }
 
@@ -41,7 +47,8 @@ public final class PostgresStorage: PersistentStorage {
                 throw StorageError.newerSchema(path: "postgres", found: found, known: PostgresSchema.version)
             }
         }
-        return PostgresStorage(options: options, writerLink: link, reader: PostgresLink(dsn: dsn, password: password))
+        return PostgresStorage(
+            options: options, writerLink: link, reader: PostgresLink(dsn: dsn, password: password), lockLink: PostgresLink(dsn: dsn, password: password))
     }
 
     public var writes: StorageCounts { writer.writes }
@@ -50,6 +57,7 @@ public final class PostgresStorage: PersistentStorage {
         writer.close()
         writerLink.close()
         reader.close()
+        lockLink.close()
     }
 
     public func metricsText() -> String { writer.metricsText() }
@@ -76,6 +84,25 @@ public final class PostgresStorage: PersistentStorage {
 
     public func remove(namespace: String, key: String) async throws {
         try await writer.committed { .remove(namespace, key, $0) }
+    }
+
+    /// The advisory lock's key for `on: service` rules ("service" in ASCII).
+    static let serviceLockKey = 0x73_6572_7669_6365
+
+    /// Whether this replica holds the service lock, after one step: takes it when free, or
+    /// checks that the session holding it is still alive. Any failure of that session means
+    /// the server has released (or will release) the lock, so it counts as not held; another
+    /// replica takes it over at its next step.
+    public func holdServiceLock() async -> Bool {
+        let held = holdsLock.withLock { $0 }
+        let sql = held ? "SELECT true" : "SELECT pg_try_advisory_lock(\(Self.serviceLockKey))"
+        let now: Bool
+        switch await lockLink.query(sql, timeout: .seconds(2)) {
+        case .success(let rows): now = rows.first?.first == "t"
+        case .failure: now = false
+        }
+        holdsLock.withLock { $0 = now }
+        return now
     }
 
     // MARK: Reads

@@ -27,6 +27,15 @@ final class Daemon: Sendable {
     let storage: any Storage
     /// The routes the server answers with; built once so a reload can hand them a new token.
     let routes: HealthRoutes
+    /// Set while this sharded replica holds the service lock (see `ServiceLockService`).
+    let holdsServiceLock = ServiceLockFlag()
+
+    /// Who evaluates `on: service` rules: this replica alone when not sharded; with shared
+    /// storage, the one sharded replica holding the lock, over every component.
+    var serviceScope: AlertInput.ServiceScope {
+        guard shard != nil, storage is PostgresStorage else { return .own }
+        return holdsServiceLock.value ? .all : .elsewhere
+    }
 
     init(config: Config, configPath: String?, shard: Shard?, drainDelay: Duration, storage: any Storage, logger: Logger) throws {
         self.config = Mutex(config)
@@ -37,11 +46,14 @@ final class Daemon: Sendable {
         let components = try Self.scheduled(config, shard: shard, registry: registry)
         self.storage = storage
         store = HealthStore(components: components.map(\.spec), recorder: storage as? any ResultRecorder)
-        if shard != nil, storage is PostgresStorage { store.setPeers(Self.peers(config, shard: shard)) }
+        if shard != nil, storage is PostgresStorage { store.setPeers(Self.peers(config, shard: shard), slack: PeerService.slack) }
         scheduler = Scheduler(clock: ContinuousClock(), store: store, maxConcurrentProbes: config.server.maxConcurrentProbes)
         scheduler.update(components)
+        var alertOptions = AlertEngine<ContinuousClock>.Options()
+        // Replicas sharing one store keep their alert state apart (each its own components').
+        if let shard, storage is PostgresStorage { alertOptions.stateNamespace = "alerts/shard-\(shard.index)-of-\(shard.count)" }
         let alerts = AlertEngine(
-            config: config, storage: storage, transport: CurlTransport(), clock: ContinuousClock(), logger: logger)
+            config: config, storage: storage, transport: CurlTransport(), clock: ContinuousClock(), options: alertOptions, logger: logger)
         self.alerts = alerts
         let reloadStatus = reloadStatus
         let storageMetrics: @Sendable () -> String = { [storage] in (storage as? any PersistentStorage)?.metricsText() ?? "" }
@@ -125,7 +137,8 @@ final class Daemon: Sendable {
                     .init(service: SchedulerService(scheduler: scheduler)),
                     .init(service: AlertingService(engine: alerts, store: store, hasRules: { [self] in
                         !self.config.withLock { $0.alerts.isEmpty }
-                    })),
+                    }, scope: { [self] in self.serviceScope })),
+                    .init(service: ServiceLockService(storage: shard == nil ? nil : storage as? PostgresStorage, flag: holdsServiceLock, logger: logger)),
                     .init(service: ReloadService(daemon: self)),
                     .init(service: StatusLogService(store: store, logger: logger)),
                     .init(service: PeerService(store: store, storage: storage as? PostgresStorage, shard: shard)),
@@ -165,11 +178,11 @@ final class Daemon: Sendable {
                 logger.warning("server.listen changed: restart vitals to listen on the new address")
             }
             store.update(components: components.map(\.spec))
-            if shard != nil, storage is PostgresStorage { store.setPeers(Self.peers(new, shard: shard)) }
+            if shard != nil, storage is PostgresStorage { store.setPeers(Self.peers(new, shard: shard), slack: PeerService.slack) }
             scheduler.update(components)
             alerts.reload(config: new)
             routes.setToken(new.server.detailedToken)
-            alerts.observe(AlertInput(snapshot: store.snapshot()))
+            alerts.observe(AlertInput(snapshot: store.snapshot(), service: serviceScope))
             reloadStatus.record(ok: true)
             logger.info("config reloaded", metadata: ["components": "\(components.count)"])
         } catch {
@@ -230,6 +243,7 @@ struct AlertingService: Service {
     let store: HealthStore
     /// Without rules there is nothing to evaluate: no snapshot is built at all.
     let hasRules: @Sendable () -> Bool
+    let scope: @Sendable () -> AlertInput.ServiceScope
 
     final class Dirty: Sendable {
         let flag = Atomic<Bool>(true)
@@ -245,9 +259,18 @@ struct AlertingService: Service {
                     for await _ in events { dirty.flag.store(true, ordering: .releasing) }
                 }
                 group.addTask {
+                    var last = AlertInput.ServiceScope.own
+                    var looked = ContinuousClock.now
                     while !Task.isCancelled {
+                        // Sharded, the other shards' components change without events here: every
+                        // second a fresh look, and at once when the service lock moves.
+                        let scope = scope()
+                        if scope != last { dirty.flag.store(true, ordering: .releasing) }
+                        if scope != .own, ContinuousClock.now - looked >= .seconds(1) { dirty.flag.store(true, ordering: .releasing) }
+                        last = scope
                         if hasRules(), dirty.flag.exchange(false, ordering: .acquiringAndReleasing) {
-                            engine.observe(AlertInput(snapshot: store.snapshot()))
+                            looked = .now
+                            engine.observe(AlertInput(snapshot: store.snapshot(), service: scope))
                         }
                         try? await Task.sleep(for: .milliseconds(250))
                     }

@@ -10,6 +10,11 @@ struct PeerService: Service {
     let store: HealthStore
     let storage: PostgresStorage?
     let shard: Shard?
+    /// How often the other shards' state is read.
+    static let period: Duration = .seconds(1)
+    /// How much later than its owner this replica may learn of a result: the owner's write
+    /// batching (250 ms), one read period, and a margin for the read itself.
+    static let slack: Duration = .milliseconds(250) + period + .milliseconds(500)
 
     func run() async throws {
         guard let storage, shard != nil else {
@@ -21,7 +26,7 @@ struct PeerService: Service {
             while !Task.isCancelled {
                 let names = store.peerNames
                 if !names.isEmpty, let latest = await storage.latest(components: names) { store.updatePeers(latest) }
-                try? await Task.sleep(for: .seconds(1))
+                try? await Task.sleep(for: Self.period)
             }
         }
     }

@@ -178,12 +178,63 @@ struct PostgresStorageTests {
         _ = await replicas[0].waitForExit(timeout: .seconds(20))
         let gone = owner.filter { $0.value == 0 }.map(\.key)
         try #require(!gone.isEmpty, "the hash gives replica 0 none of nine names")
-        try await replicas[1].waitFor("/api/v1/components") { _, _ in true }
-        try await replicas[1].waitFor("/api/v1/components", timeout: .seconds(10)) { _, b in
-            let list = (jsonObject(b)?["components"] as? [[String: Any]]) ?? []
-            return gone.allSatisfy { name in list.contains { $0["name"] as? String == name && $0["status"] as? String == "unknown" && $0["stale_since"] != nil } }
+        for r in replicas.dropFirst() {
+            try await r.waitFor("/api/v1/components", timeout: .seconds(10)) { _, b in
+                let list = (jsonObject(b)?["components"] as? [[String: Any]]) ?? []
+                return gone.allSatisfy { name in list.contains { $0["name"] as? String == name && $0["status"] as? String == "unknown" && $0["stale_since"] != nil } }
+            }
+            // The replicas still running keep their own components healthy.
+            let mine = try await listed(r)
+            for (name, i) in owner where i != 0 { #expect(mine[name]?["status"] as? String == "healthy", "\(name)") }
         }
-        let others = try await listed(replicas[2])
-        for name in gone { #expect(others[name]?["status"] as? String == "unknown") }
+    }
+
+    /// An `on: service` rule over three replicas: the one holding the service lock evaluates it
+    /// over every component (the failing one may be another shard's), so the webhook gets the
+    /// firing exactly once; the others send nothing.
+    @Test func aServiceAlertIsSentOnceByTheReplicaHoldingTheLock() async throws {
+        let db = try Database()
+        defer { db.drop() }
+        let receiver = try WebhookReceiver()
+        let names = (0..<8).map { "c\($0)" }
+        // Two failing components in two different shards: replicas that each judged their own
+        // shard would send two notifications, replicas without the lock three.
+        let candidates = (0..<20).map { "closed\($0)" }
+        let first = candidates[0]
+        let second = try #require(candidates.first { ShardTests.fnv1a($0) % 3 != ShardTests.fnv1a(first) % 3 })
+        let closed = [first, second]
+        let body = "defaults: { interval: 200ms, timeout: 100ms, failure_threshold: 1 }\n" + db.storageSection + "components:\n"
+            + names.map { "  - { name: \($0), type: memory }\n" }.joined()
+            + closed.map { "  - { name: \($0), type: tcp, address: \"127.0.0.1:1\" }\n" }.joined()
+            + "notifiers:\n  - { name: hook, type: webhook, url: \"http://127.0.0.1:\(receiver.port)/hook\", timeout: 2s }\n"
+            + "alerts:\n  - { name: service-down, on: service, when: unhealthy, for: 0s, notify: [hook] }\n"
+        let replicas = try (0..<3).map { try VitalsProcess(configBody: body, arguments: ["run", "--shard", "\($0)/3"]) }
+        defer { for r in replicas { r.stop() } }
+        func sent() async -> Int {
+            var total = 0
+            for r in replicas {
+                let metrics = (try? await r.get("/metrics").body) ?? ""
+                for line in metrics.split(separator: "\n") where line.hasPrefix("vitals_alerts_sent_total{") && line.contains("result=\"success\"") {
+                    total += Int(Double(line.split(separator: " ").last ?? "") ?? 0)
+                }
+            }
+            return total
+        }
+        // Every replica sees the failing component, whoever probes it.
+        for r in replicas {
+            try await r.waitFor("/api/v1/components", timeout: .seconds(15)) { _, b in
+                let list = (jsonObject(b)?["components"] as? [[String: Any]]) ?? []
+                return closed.allSatisfy { name in list.contains { $0["name"] as? String == name && $0["status"] as? String == "unhealthy" } }
+            }
+        }
+        let deadline = ContinuousClock.now + .seconds(15)
+        while receiver.bodies.isEmpty, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(50)) }
+        #expect(receiver.bodies.count == 1, "\(receiver.bodies)")
+        // Three seconds more, each replica looking at the service once a second: still one.
+        let watch = ContinuousClock.now + .seconds(3)
+        while ContinuousClock.now < watch, receiver.bodies.count <= 1 { try await Task.sleep(for: .milliseconds(200)) }
+        #expect(receiver.bodies.count == 1, "\(receiver.bodies)")
+        #expect(await sent() == 1)
+        #expect(receiver.bodies.first?.contains("service-down") == true)
     }
 }
