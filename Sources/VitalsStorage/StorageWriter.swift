@@ -118,6 +118,27 @@ final class StorageWriter: Sendable {
         return out
     }
 
+    /// Commits a batch, trying again a few times a second apart: a database that restarts, or
+    /// a disk that was briefly full, costs a pause, not the batch. Meanwhile the queue takes
+    /// new writes (and drops its oldest results, counted, once full). Not after `close`.
+    private static func commit<Store: BatchStore>(
+        _ batch: [StorageWrite], rollups: [RollupBook.Key: RollupBook.Delta], to store: inout Store, queue: WriteQueue
+    ) throws(StorageFailure) {
+        var attempt = 1
+        while true {
+            do {
+                return try store.commit(batch, rollups: rollups)
+            } catch {
+                if attempt >= retries || queue.isClosed { throw error }
+                attempt += 1
+                queue.sleep(.seconds(1))
+            }
+        }
+    }
+
+    /// Tries per batch: the first and four more, over about four seconds.
+    static let retries = 5
+
     private static func drain<Store: BatchStore>(
         _ queue: WriteQueue, into box: StoreBox<Store>, name: String, options: StorageOptions, counts: Locked<StorageCounts>
     ) {
@@ -144,7 +165,7 @@ final class StorageWriter: Sendable {
                 rollups.add(component: c, entry: e, status: status, staleAfter: staleAfter)
             }
             do {
-                try store.commit(batch, rollups: rollups.takePending())
+                try commit(batch, rollups: rollups.takePending(), to: &store, queue: queue)
                 let lag = oldest.map { $0.duration(to: .now) } ?? .zero
                 counts.withLock {
                     $0.written += UInt64(batch.count)

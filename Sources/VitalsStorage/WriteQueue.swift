@@ -94,6 +94,22 @@ final class WriteQueue: @unchecked Sendable {
         }
     }
 
+    var isClosed: Bool {
+        condition.lock()
+        defer { condition.unlock() }
+        return closed
+    }
+
+    /// The writer's wait before a retry; ends early when the queue closes.
+    func sleep(_ d: Duration) {
+        condition.lock()
+        defer { condition.unlock() }
+        let until = Date().addingTimeInterval(d.seconds)
+        while !closed {
+            if !condition.wait(until: until) { return }
+        }
+    }
+
     /// Stops taking writes; the writer drains what is queued. False when already closed.
     func close() -> Bool {
         condition.lock()

@@ -136,6 +136,9 @@ struct PostgresStorageTests {
         try await vitals.waitFor("/metrics", timeout: .seconds(20)) { _, b in Self.written(b) > before + 10 }
         let rows = try #require(Int(try db.psql("SELECT count(*) FROM results")))
         #expect(rows > before)
+        // The batch the restart interrupted was tried again, not lost.
+        let metrics = try await vitals.get("/metrics").body
+        #expect(metrics.contains("vitals_storage_writes_total{result=\"failed\"} 0\n"), "\(metrics.split(separator: "\n").filter { $0.contains("storage") })")
     }
 
     /// Three `--shard I/3` replicas on one database: each component probed by exactly one,
