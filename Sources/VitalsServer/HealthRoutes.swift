@@ -16,18 +16,23 @@ public struct ServerExtras: Sendable {
     public var transitions: (@Sendable (_ component: String, _ query: HistoryQuery) async -> [StatusTransition])?
     /// A component's uptime over a window.
     public var uptime: (@Sendable (_ component: String, _ window: Duration) async -> UptimeReport)?
+    /// Every component's uptime over a window in one read, for the lists (tens of thousands of
+    /// components must not cost a query each); without it, `uptime` per component.
+    public var uptimeOfAll: (@Sendable (_ window: Duration) async -> [String: UptimeReport])?
 
     public init(
         metrics: @escaping @Sendable () -> String = { "" }, alerts: (@Sendable () -> String)? = nil,
         history: (@Sendable (_ component: String, _ query: HistoryQuery) async -> [HistoryEntry])? = nil,
         transitions: (@Sendable (_ component: String, _ query: HistoryQuery) async -> [StatusTransition])? = nil,
-        uptime: (@Sendable (_ component: String, _ window: Duration) async -> UptimeReport)? = nil
+        uptime: (@Sendable (_ component: String, _ window: Duration) async -> UptimeReport)? = nil,
+        uptimeOfAll: (@Sendable (_ window: Duration) async -> [String: UptimeReport])? = nil
     ) {
         self.metrics = metrics
         self.alerts = alerts
         self.history = history
         self.transitions = transitions
         self.uptime = uptime
+        self.uptimeOfAll = uptimeOfAll
     }
 }
 
@@ -123,7 +128,16 @@ public final class HealthRoutes: Sendable {
             if let refused = refusal(request, route) { return refused }
             let snapshot = source.snapshot()
             var windows: [String: [(String, UptimeReport)]] = [:]
-            for c in snapshot.allComponents { windows[c.name] = await summaryWindows(c.name) }
+            if let all = extras.uptimeOfAll {
+                for (label, window) in UptimeReport.windows.prefix(4) {
+                    let reports = await all(window)
+                    for c in snapshot.allComponents {
+                        windows[c.name, default: []].append((label, reports[c.name] ?? UptimeReport(uptime: nil, coverage: 0, buckets: [])))
+                    }
+                }
+            } else {
+                for c in snapshot.allComponents { windows[c.name] = await summaryWindows(c.name) }
+            }
             return HealthAnswer(ComponentsAPI.list(snapshot, windows: windows))
         }
         guard case .component(let name, let part) = route else { return answer(request) }

@@ -132,6 +132,19 @@ public final class PostgresStorage: PersistentStorage {
         return await rows(Self.rollupsSQL(components: [component], period: period, window: window, now: now)).compactMap { Self.rollup($0.dropFirst()) }
     }
 
+    public func uptimeOfAll(window: Duration, now: Date) async -> [String: (uptime: Double?, coverage: Double)] {
+        let period = window <= .seconds(7 * 86_400) ? "hour" : "day"
+        let sql = RollupBook.totalsSQL(
+            placeholders: false, period: period, from: now.timeIntervalSince1970 - window.seconds, to: now.timeIntervalSince1970)
+        var out: [String: (uptime: Double?, coverage: Double)] = [:]
+        for r in await rows(sql, timeout: .seconds(30)) where r.count == 4 {
+            guard let c = r[0] else { continue }
+            let v = r.dropFirst().map { $0.flatMap(Double.init) ?? 0 }
+            out[c] = StatusSeconds.uptime(healthy: v[0], degraded: v[1], unhealthy: v[2], window: window)
+        }
+        return out
+    }
+
     public func all(namespace: String) async throws -> [String: Data] {
         var out: [String: Data] = [:]
         for row in await rows("SELECT key, value FROM state WHERE namespace = \(Self.q(namespace))") {

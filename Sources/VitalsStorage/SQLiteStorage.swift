@@ -8,6 +8,8 @@ import VitalsIO
 public protocol PersistentStorage: Storage, ResultRecorder {
     /// Per bucket of the window (hourly up to 7 days, daily beyond), oldest first.
     func rollups(component: String, window: Duration, now: Date) async -> [Rollup]
+    /// Every component's uptime and coverage over the window before `now`, in one query.
+    func uptimeOfAll(window: Duration, now: Date) async -> [String: (uptime: Double?, coverage: Double)]
     /// `vitals_storage_writes_total{result}`, `vitals_storage_write_lag_seconds`.
     func metricsText() -> String
     var writes: StorageCounts { get }
@@ -176,6 +178,24 @@ public final class SQLiteStorage: PersistentStorage {
     public func rollups(component: String, window: Duration, now: Date = Date()) async -> [Rollup] {
         let period = window <= .seconds(7 * 86_400) ? "hour" : "day"
         return await read(Self.rollupsSQL, Self.rollupRange(component, period, window, now)).compactMap(Self.rollup)
+    }
+
+    public func uptimeOfAll(window: Duration, now: Date) async -> [String: (uptime: Double?, coverage: Double)] {
+        let period = window <= .seconds(7 * 86_400) ? "hour" : "day"
+        let rows = await read(RollupBook.totalsSQL(placeholders: true), [.text(period)] + Array(Self.rollupRange("", period, window, now).dropFirst(2)))
+        var out: [String: (uptime: Double?, coverage: Double)] = [:]
+        for r in rows {
+            guard r.count == 4, case .text(let c) = r[0] else { continue }
+            func real(_ v: SQLiteStatement.Value) -> Double {
+                switch v {
+                case .real(let d): d
+                case .integer(let i): Double(i)
+                default: 0
+                }
+            }
+            out[c] = StatusSeconds.uptime(healthy: real(r[1]), degraded: real(r[2]), unhealthy: real(r[3]), window: window)
+        }
+        return out
     }
 
     public func all(namespace: String) async throws -> [String: Data] {

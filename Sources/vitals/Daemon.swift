@@ -76,11 +76,17 @@ final class Daemon: Sendable {
             let (u, coverage) = store.uptime(component: name, over: window) ?? (nil, 0)
             return UptimeReport(uptime: u, coverage: coverage, buckets: [])
         }
+        var uptimeOfAll: (@Sendable (Duration) async -> [String: UptimeReport])?
+        if let persistent = storage as? any PersistentStorage {
+            uptimeOfAll = { window in
+                await persistent.uptimeOfAll(window: window, now: Date()).mapValues { UptimeReport(uptime: $0.uptime, coverage: $0.coverage, buckets: []) }
+            }
+        }
         routes = HealthRoutes(
             source: store, token: config.server.detailedToken,
             extras: ServerExtras(
                 metrics: { reloadStatus.metrics() + alerts.metricsText() + storageMetrics() }, alerts: { alerts.alertsJSON() },
-                history: history, transitions: transitions, uptime: uptime))
+                history: history, transitions: transitions, uptime: uptime, uptimeOfAll: uptimeOfAll))
     }
 
     /// `storage:` as configured. SQLite is opened (and its schema created or migrated) before
