@@ -62,29 +62,15 @@ public final class PostgresStorage: PersistentStorage {
 
     public func metricsText() -> String { writer.metricsText() }
 
+    /// The health store's hook: queued at once, under its lock (never waits for the writer).
     public func recorded(
         component: String, entry: HistoryEntry, observations: [Observation], status: HealthStatus, staleAfter: Duration,
         transition: StatusTransition?
-    ) {
-        writer.enqueue(.result(component, entry, observations: observations, status: status, staleAfter: staleAfter))
-        if let transition { writer.enqueue(.transition(component, transition)) }
-    }
-
-    public func record(component: String, entry: HistoryEntry) async {
-        writer.enqueue(.result(component, entry, observations: [], status: entry.judgement, staleAfter: .seconds(60)))
-    }
-
-    public func record(component: String, transition: StatusTransition) async {
-        writer.enqueue(.transition(component, transition))
-    }
-
-    public func put(namespace: String, key: String, value: Data) async throws {
-        try await writer.committed { .put(namespace, key, value, $0) }
-    }
-
-    public func remove(namespace: String, key: String) async throws {
-        try await writer.committed { .remove(namespace, key, $0) }
-    }
+    ) { writer.recorded(component, entry, observations, status, staleAfter, transition) }
+    public func record(component: String, entry: HistoryEntry) async { writer.recorded(component, entry) }
+    public func record(component: String, transition: StatusTransition) async { writer.enqueue(.transition(component, transition)) }
+    public func put(namespace: String, key: String, value: Data) async throws { try await writer.committed { .put(namespace, key, value, $0) } }
+    public func remove(namespace: String, key: String) async throws { try await writer.committed { .remove(namespace, key, $0) } }
 
     /// The advisory lock's key for `on: service` rules ("service" in ASCII).
     static let serviceLockKey = 0x73_6572_7669_6365

@@ -3,20 +3,6 @@ import Synchronization
 import VitalsCore
 import VitalsIO
 
-/// What both persistent backends offer beyond `Storage`: the health store's write hook, roll-ups
-/// for uptime pages, their write metrics, and a flush on shutdown.
-public protocol PersistentStorage: Storage, ResultRecorder {
-    /// Per bucket of the window (hourly up to 7 days, daily beyond), oldest first.
-    func rollups(component: String, window: Duration, now: Date) async -> [Rollup]
-    /// Every component's uptime and coverage over the window before `now`, in one query.
-    func uptimeOfAll(window: Duration, now: Date) async -> [String: (uptime: Double?, coverage: Double)]
-    /// `vitals_storage_writes_total{result}`, `vitals_storage_write_lag_seconds`.
-    func metricsText() -> String
-    var writes: StorageCounts { get }
-    /// Writes what is queued and stops the writer. For shutdown.
-    func close()
-}
-
 /// `storage: sqlite`: history, transitions, roll-ups and alert state in one SQLite file.
 ///
 /// Writes go through the shared `StorageWriter` (a bounded queue, one writer thread, batches of
@@ -65,29 +51,12 @@ public final class SQLiteStorage: PersistentStorage {
     public func recorded(
         component: String, entry: HistoryEntry, observations: [Observation], status: HealthStatus, staleAfter: Duration,
         transition: StatusTransition?
-    ) {
-        writer.enqueue(.result(component, entry, observations: observations, status: status, staleAfter: staleAfter))
-        if let transition { writer.enqueue(.transition(component, transition)) }
-    }
-
+    ) { writer.recorded(component, entry, observations, status, staleAfter, transition) }
+    public func record(component: String, entry: HistoryEntry) async { writer.recorded(component, entry) }
+    public func record(component: String, transition: StatusTransition) async { writer.enqueue(.transition(component, transition)) }
+    public func put(namespace: String, key: String, value: Data) async throws { try await writer.committed { .put(namespace, key, value, $0) } }
+    public func remove(namespace: String, key: String) async throws { try await writer.committed { .remove(namespace, key, $0) } }
     public func metricsText() -> String { writer.metricsText() }
-
-    public func record(component: String, entry: HistoryEntry) async {
-        // Without the store's status: the result's own judgement, held for one minute at most.
-        writer.enqueue(.result(component, entry, observations: [], status: entry.judgement, staleAfter: .seconds(60)))
-    }
-
-    public func record(component: String, transition: StatusTransition) async {
-        writer.enqueue(.transition(component, transition))
-    }
-
-    public func put(namespace: String, key: String, value: Data) async throws {
-        try await writer.committed { .put(namespace, key, value, $0) }
-    }
-
-    public func remove(namespace: String, key: String) async throws {
-        try await writer.committed { .remove(namespace, key, $0) }
-    }
 
     public func history(component: String, since: Date?, until: Date?, limit: Int) async -> [HistoryEntry] {
         await read(Self.historySQL, Self.range(component, since, until, limit)).compactMap(Self.historyEntry)

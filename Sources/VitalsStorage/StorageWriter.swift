@@ -90,6 +90,20 @@ final class StorageWriter: Sendable {
         if queue.push(write) { counts.withLock { $0.dropped += 1 } }
     }
 
+    /// A result and the status change it caused, as the health store records them.
+    func recorded(
+        _ component: String, _ entry: HistoryEntry, _ observations: [Observation], _ status: HealthStatus, _ staleAfter: Duration,
+        _ transition: StatusTransition?
+    ) {
+        enqueue(.result(component, entry, observations: observations, status: status, staleAfter: staleAfter))
+        if let transition { enqueue(.transition(component, transition)) }
+    }
+
+    /// A result without the store's status: its own judgement, held for one minute at most.
+    func recorded(_ component: String, _ entry: HistoryEntry) {
+        enqueue(.result(component, entry, observations: [], status: entry.judgement, staleAfter: .seconds(60)))
+    }
+
     /// Queues a state write and returns once its batch is committed.
     func committed(_ write: (CheckedContinuation<Void, any Error>) -> StorageWrite) async throws {
         let name = self.name

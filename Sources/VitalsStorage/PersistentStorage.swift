@@ -1,0 +1,16 @@
+import Foundation
+import VitalsCore
+
+/// What both persistent backends offer beyond `Storage`: the health store's write hook, roll-ups
+/// for uptime pages, their write metrics, and a flush on shutdown.
+public protocol PersistentStorage: Storage, ResultRecorder {
+    /// Per bucket of the window (hourly up to 7 days, daily beyond), oldest first.
+    func rollups(component: String, window: Duration, now: Date) async -> [Rollup]
+    /// Every component's uptime and coverage over the window before `now`, in one query.
+    func uptimeOfAll(window: Duration, now: Date) async -> [String: (uptime: Double?, coverage: Double)]
+    /// `vitals_storage_writes_total{result}`, `vitals_storage_write_lag_seconds`.
+    func metricsText() -> String
+    var writes: StorageCounts { get }
+    /// Writes what is queued and stops the writer. For shutdown.
+    func close()
+}
