@@ -40,6 +40,8 @@ if [ "$STORAGE" = sqlite ]; then
     dropped=$(awk '/^vitals_storage_writes_total\{result="dropped"\}/ {print $2}' "$work/metrics")
     lag=$(awk '/^vitals_storage_write_lag_seconds / {print $2}' "$work/metrics")
     echo "storage sqlite: ${writes:-0} writes, ${dropped:-0} dropped, last write lag ${lag:-?} s, database $((db_bytes / 1024 / 1024)) MB after ${DURATION} s"
+    # At the default retention (7 days of raw results at 10 s), from the bytes per result here.
+    python3 -c "b, w, n = $db_bytes, max(1, ${writes:-1}), $COMPONENTS; per = b / w; print(f'bytes per stored result: {per:.0f}; projected at retention 7d: {per * n / 10 * 7 * 86400 / 1e9:.0f} GB for {n} components at 10 s (1d: {per * n / 10 * 86400 / 1e9:.1f} GB)')"
 fi
 python3 - "$work/metrics" "$c0" "$c1" "$DURATION" "$rss" "$COMPONENTS" <<'PY'
 import sys, re
