@@ -4,6 +4,12 @@ public enum JSONString {
     /// Appends `s` as a quoted JSON string.
     public static func append(_ s: String, to out: inout String) {
         out += "\""
+        // Most text needs no escape: then it goes in whole, not a scalar at a time.
+        if !s.utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) {
+            out += s
+            out += "\""
+            return
+        }
         for scalar in s.unicodeScalars {
             switch scalar {
             case "\"": out += "\\\""
