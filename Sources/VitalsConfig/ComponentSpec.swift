@@ -61,6 +61,7 @@ public enum ProbeSettings: Sendable, Equatable {
     case exec(ExecSettings)
     case disk(DiskSettings)
     case memory(MemorySettings)
+    case cpu(CPUSettings)
 
     /// Which type this is: an exhaustive switch, so a new case cannot be forgotten here.
     public var kind: ProbeType {
@@ -72,6 +73,7 @@ public enum ProbeSettings: Sendable, Equatable {
         case .exec: .exec
         case .disk: .disk
         case .memory: .memory
+        case .cpu: .cpu
         }
     }
 

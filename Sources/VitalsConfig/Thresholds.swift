@@ -49,5 +49,8 @@ public struct Threshold: Sendable, Equatable {
         "used_percent": (.percent, .higherIsWorse),
         "inodes_used_percent": (.percent, .higherIsWorse),
         "available_percent": (.percent, .lowerIsWorse),
+        "usage_percent": (.percent, .higherIsWorse),
+        "load_per_core": (.count, .higherIsWorse),
+        "throttled_percent": (.percent, .higherIsWorse),
     ]
 }

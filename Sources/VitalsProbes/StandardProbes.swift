@@ -12,6 +12,7 @@ extension ProbeRegistry {
         r.register("http") { try HTTPProbe(spec: $0) }
         r.register("disk") { try DiskProbe(spec: $0) }
         r.register("memory") { try MemoryProbe(spec: $0) }
+        r.register("cpu") { try CPUProbe(spec: $0) }
         r.register("exec") { try ExecProbe(spec: $0) }
         r.register("postgres") { try PostgresProbe(spec: $0) }
         r.register("redis") { try RedisProbe(spec: $0) }

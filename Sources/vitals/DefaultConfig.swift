@@ -7,7 +7,7 @@ enum DefaultConfig {
     static let files: [(path: String, contents: String)] = [
         ("config/vitals.yaml", #"""
 # Vitals' embedded default config: what `vitals run` watches when no --config is given.
-# It needs nothing outside this machine: the local disk and memory (from probes/system.yaml)
+# It needs nothing outside this machine: the local disk, memory and CPU (from probes/system.yaml)
 # and a TCP port of its own (the health server itself).
 #
 # Walkthrough: every key below is documented in README.md; durations take a unit
@@ -40,7 +40,7 @@ components:
       latency: { degraded: 100ms, unhealthy: 1s }
 """#),
         ("probes/system.yaml", #"""
-# The machine Vitals runs on: the root filesystem and memory.
+# The machine Vitals runs on: the root filesystem, memory and CPU.
 components:
   - name: root-disk
     type: disk
@@ -53,6 +53,13 @@ components:
     type: memory                   # MemAvailable, or the cgroup v2 limit when tighter
     thresholds:
       available_percent: { degraded: 10, unhealthy: 3 }   # lower is worse
+
+  - name: cpu
+    type: cpu                      # /proc/stat since the last run; cgroup v2 cpu.max / cpu.stat when limited
+    thresholds:
+      usage_percent: { degraded: 90, unhealthy: 98 }
+      load_per_core: { degraded: 2, unhealthy: 4 }
+      throttled_percent: { degraded: 25 }                 # of periods throttled by the cgroup quota
 """#),
     ]
 }

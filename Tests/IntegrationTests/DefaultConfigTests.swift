@@ -27,7 +27,7 @@ struct DefaultConfigTests {
     @Test func repositoryDefaultIsValid() throws {
         let (status, out) = try Self.run(VitalsProcess.binary, ["validate", "--config", "config/vitals.yaml"], in: Self.root)
         #expect(status == 0, "\(out)")
-        #expect(out.contains("ok (3 components)"))
+        #expect(out.contains("ok (4 components)"))
     }
 
     @Test func embeddedCopyMatchesTheRepository() throws {
@@ -43,7 +43,7 @@ struct DefaultConfigTests {
         try FileManager.default.createDirectory(at: tmp, withIntermediateDirectories: true)
         let (status, out) = try Self.run(VitalsProcess.binary, ["validate"], in: empty, tmpdir: tmp)
         #expect(status == 0, "\(out)")
-        #expect(out.contains("ok (3 components)"))
+        #expect(out.contains("ok (4 components)"))
         // The embedded copy was written under TMPDIR to be read, and nothing of it is left.
         #expect(try FileManager.default.contentsOfDirectory(atPath: tmp.path) == [])
     }
