@@ -2,23 +2,23 @@ import Foundation
 import Testing
 import VitalsIO
 
-/// `storage: sqlite` in a running daemon (issue 11, in progress): every result and status change
+/// `storage: sqlite` in a running daemon: every result and status change
 /// reaches the file, the writes are counted in `/metrics`, and a database written by a newer
 /// Vitals fails the start in its own words.
 struct StorageTests {
+    /// A daemon's config watching one TCP target, with sqlite storage at `path` (nil: in memory).
+    static func watching(_ target: TCPTarget, defaults: String, sqlite path: String?) -> String {
+        let storage = path.map { "storage: { type: sqlite, path: \"\($0)\" }\n" } ?? ""
+        return "defaults: { \(defaults) }\n\(storage)components:\n  - { name: target, type: tcp, address: \"127.0.0.1:\(target.port)\" }\n"
+    }
+
     @Test func resultsAndTransitionsReachTheFile() async throws {
         let target = try TCPTarget()
         try target.open()
         let dir = ScratchFolder()
         defer { dir.remove() }
         let path = dir.url.appendingPathComponent("state/vitals.db").path
-        let body = """
-            defaults: { interval: 200ms, timeout: 150ms, failure_threshold: 1 }
-            storage: { type: sqlite, path: "\(path)" }
-            components:
-              - { name: target, type: tcp, address: "127.0.0.1:\(target.port)" }
-
-            """
+        let body = Self.watching(target, defaults: "interval: 200ms, timeout: 150ms, failure_threshold: 1", sqlite: path)
         let vitals = try VitalsProcess(configBody: body)
         defer { vitals.stop() }
         try await vitals.waitFor("/health/ready") { s, _ in s == 200 }
@@ -74,13 +74,7 @@ extension StorageTests {
         let dir = ScratchFolder()
         defer { dir.remove() }
         let path = dir.url.appendingPathComponent("vitals.db").path
-        let body = """
-            defaults: { interval: 200ms, timeout: 150ms, history: 50 }
-            storage: { type: sqlite, path: "\(path)" }
-            components:
-              - { name: target, type: tcp, address: "127.0.0.1:\(target.port)" }
-
-            """
+        let body = Self.watching(target, defaults: "interval: 200ms, timeout: 150ms, history: 50", sqlite: path)
         func history(_ detailed: String) throws -> [[String: Any]] {
             let json = try #require(jsonObject(detailed))
             let c = try #require((json["components"] as? [[String: Any]])?.first)
@@ -94,7 +88,7 @@ extension StorageTests {
 
         // The second run's probe target is gone: only restored results can be healthy.
         target.close()
-        let second = try VitalsProcess(configBody: body.replacingOccurrences(of: "interval: 200ms", with: "interval: 10s").replacingOccurrences(of: "timeout: 150ms", with: "timeout: 2s"))
+        let second = try VitalsProcess(configBody: Self.watching(target, defaults: "interval: 10s, timeout: 2s, history: 50", sqlite: path))
         defer { second.stop() }
         try await second.waitFor("/health/live") { s, _ in s == 200 }
         let after = try await second.get("/health/detailed")
@@ -120,13 +114,7 @@ extension StorageTests {
         try target.open()
         let dir = ScratchFolder()
         defer { dir.remove() }
-        let section = storage == "sqlite" ? "storage: { type: sqlite, path: \"\(dir.path)/vitals.db\" }\n" : ""
-        let body = """
-            defaults: { interval: 100ms, timeout: 80ms }
-            \(section)components:
-              - { name: target, type: tcp, address: "127.0.0.1:\(target.port)" }
-
-            """
+        let body = Self.watching(target, defaults: "interval: 100ms, timeout: 80ms", sqlite: storage == "sqlite" ? "\(dir.path)/vitals.db" : nil)
         let vitals = try VitalsProcess(configBody: body)
         defer { vitals.stop() }
         func page(_ query: String) async throws -> (results: [[String: Any]], next: String?) {
@@ -168,13 +156,7 @@ extension StorageTests {
         let dir = ScratchFolder()
         defer { dir.remove() }
         let path = dir.url.appendingPathComponent("vitals.db").path
-        let body = """
-            defaults: { interval: 100ms, timeout: 80ms, history: 500 }
-            storage: { type: sqlite, path: "\(path)" }
-            components:
-              - { name: target, type: tcp, address: "127.0.0.1:\(target.port)" }
-
-            """
+        let body = Self.watching(target, defaults: "interval: 100ms, timeout: 80ms, history: 500", sqlite: path)
         let first = try VitalsProcess(configBody: body)
         try await first.waitFor("/metrics") { _, b in
             (MetricSamples(b).value("vitals_storage_writes_total", ["result": "written"]) ?? 0) >= 20
@@ -214,13 +196,8 @@ extension StorageTests {
         try target.open()
         let dir = ScratchFolder()
         defer { dir.remove() }
-        let section = storage == "sqlite" ? "storage: { type: sqlite, path: \"\(dir.path)/vitals.db\" }\n" : ""
-        let body = """
-            defaults: { interval: 100ms, timeout: 80ms, failure_threshold: 1 }
-            \(section)components:
-              - { name: target, type: tcp, address: "127.0.0.1:\(target.port)" }
-
-            """
+        let body = Self.watching(
+            target, defaults: "interval: 100ms, timeout: 80ms, failure_threshold: 1", sqlite: storage == "sqlite" ? "\(dir.path)/vitals.db" : nil)
         let vitals = try VitalsProcess(configBody: body)
         defer { vitals.stop() }
         try await vitals.waitFor("/health/ready") { s, _ in s == 200 }
