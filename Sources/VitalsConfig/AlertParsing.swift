@@ -17,7 +17,7 @@ extension ConfigParser {
             f.require("name")
             f.require("on")
             f.require("notify")
-            let name = f.string("name").flatMap { uniqueName($0, f, &seen, kind: "alert") }
+            let name = f.string("name").flatMap { uniqueName($0, f, &seen, kind: "alert", valid: Syntax.isAlertName, rule: Syntax.alertNameRule) }
             let subject = f.string("on").flatMap { on -> AlertRuleSpec.Subject? in
                 switch on {
                 case "service": return .service

@@ -38,9 +38,12 @@ extension ConfigParser {
     }
 
     /// `name` if well-formed and not used before in its list; records the error if not.
-    func uniqueName(_ name: String, _ f: Fields, _ seen: inout Set<String>, kind: String) -> String? {
-        guard Syntax.isName(name) else {
-            f.error("name", "\"\(name)\" is not a valid name: \(Syntax.nameRule)")
+    func uniqueName(
+        _ name: String, _ f: Fields, _ seen: inout Set<String>, kind: String,
+        valid: (String) -> Bool = Syntax.isName, rule: String = Syntax.nameRule
+    ) -> String? {
+        guard valid(name) else {
+            f.error("name", "\"\(name)\" is not a valid name: \(rule)")
             return nil
         }
         guard seen.insert(name).inserted else {

@@ -5,12 +5,21 @@ import Foundation
 enum Syntax {
     /// Component, group, alert and notifier names: `[a-z0-9][a-z0-9_.-]*`, safe in URLs
     /// (`/health/group/NAME`) and as Prometheus label values.
-    static func isName(_ s: String) -> Bool {
-        guard let first = s.unicodeScalars.first, isLowerAlnum(first) else { return false }
-        return s.unicodeScalars.allSatisfy { isLowerAlnum($0) || $0 == "_" || $0 == "." || $0 == "-" }
-    }
+    static func isName(_ s: String) -> Bool { isName(s, letter: isLowerAlnum) }
 
     static let nameRule = "use [a-z0-9][a-z0-9_.-]*"
+
+    /// Alert names also take Prometheus' style (`OrdersDown`, `orders_db_down`), what an
+    /// Alertmanager user writes first: `[A-Za-z0-9][A-Za-z0-9_.-]*`, still safe in URLs and as
+    /// the `alertname` label, sent as written.
+    static func isAlertName(_ s: String) -> Bool { isName(s) { isLowerAlnum($0) || ("A"..."Z").contains($0) } }
+
+    static let alertNameRule = "use [A-Za-z0-9][A-Za-z0-9_.-]*"
+
+    private static func isName(_ s: String, letter: (Unicode.Scalar) -> Bool) -> Bool {
+        guard let first = s.unicodeScalars.first, letter(first) else { return false }
+        return s.unicodeScalars.allSatisfy { letter($0) || $0 == "_" || $0 == "." || $0 == "-" }
+    }
 
     /// Whether an unknown key may be quoted in an error: up to 64 of `[A-Za-z0-9_. -]`, as any
     /// key a person meant to write is. A file that is not a config at all (`include:

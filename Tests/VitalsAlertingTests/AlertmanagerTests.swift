@@ -21,9 +21,11 @@ import VitalsCore
         return try #require(try JSONSerialization.jsonObject(with: Data(body)) as? [[String: Any]])
     }
 
-    @Test(.enabled(if: base != nil)) func firesAndResolvesAgainstAlertmanager() async throws {
+    /// In each style an alert name is written in (kebab, snake, Prometheus' CamelCase), sent as written.
+    @Test(.enabled(if: base != nil), arguments: ["vitals-test-", "vitals_test_", "VitalsTest"])
+    func firesAndResolvesAgainstAlertmanager(prefix: String) async throws {
         let base = try #require(Self.base)
-        let name = "vitals-test-\(UInt32.random(in: 0...UInt32.max))"
+        let name = prefix + "\(UInt32.random(in: 0...UInt32.max))"
         let clock = ManualClock(epoch: Date())
         let e = AlertEngine(
             rules: [AlertRuleSpec(name: name, on: .anyComponent, when: .unhealthy, notify: ["am"])],

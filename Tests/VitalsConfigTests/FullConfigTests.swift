@@ -277,6 +277,15 @@ struct DefaultValueTests {
         #expect(try parsed(yaml).components.isEmpty)
     }
 
+    /// Alert names as an Alertmanager user writes them are accepted and kept as written.
+    @Test func prometheusStyleAlertNames() throws {
+        let c = try parsed(
+            "notifiers: [{ name: ops, type: webhook, url: \"http://h/\" }]\nalerts:\n"
+                + "  - { name: OrdersDown, on: service, notify: [ops] }\n  - { name: orders_db_down, on: service, notify: [ops] }\n"
+                + "  - { name: orders-db-down, on: service, notify: [ops] }\n")
+        #expect(c.alerts.map(\.name) == ["OrdersDown", "orders_db_down", "orders-db-down"])
+    }
+
     @Test func componentsOverrideDefaults() throws {
         let c = try parsed(
             "defaults: { interval: 1m, timeout: 30s, history: 5 }\ncomponents:\n  - { name: a, type: memory }\n  - { name: b, type: memory, timeout: 50s, history: 7 }\n")

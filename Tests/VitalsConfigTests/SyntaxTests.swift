@@ -8,6 +8,12 @@ struct SyntaxTests {
         #expect(Syntax.isName(name) == valid)
     }
 
+    /// Alert names as Prometheus users write them; still no leading punctuation, spaces or non-ASCII.
+    @Test(arguments: [("OrdersDown", true), ("orders_db_down", true), ("orders-db-down", true), ("A", true), ("9Lives", true), ("_Orders", false), ("-a", false), ("", false), ("Orders Down", false), ("Ördersdown", false), ("a/b", false)])
+    func alertNames(name: String, valid: Bool) {
+        #expect(Syntax.isAlertName(name) == valid)
+    }
+
     @Test(arguments: [("db:5432", true), ("[::1]:6379", true), ("10.0.0.1:1", true), (":80", false), ("db", false), ("db:0", false), ("db:65536", false), ("a b:1", false), ("::1:80", false)])
     func hostPorts(address: String, valid: Bool) {
         #expect(Syntax.isHostPort(address) == valid)
