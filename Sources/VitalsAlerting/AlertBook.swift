@@ -18,8 +18,9 @@ public struct AlertInstance: Sendable, Codable, Equatable {
     public var lastNotification: AlertNotification?
     /// Per notifier, the newest notification id it confirmed (or that was given up on).
     public var acked: [String: Int] = [:]
-    /// The firing notification was muted by a maintenance window: no receiver knows of it, so
-    /// it is sent when the window ends (if still firing) and its resolve is muted too.
+    /// The firing notification was held back (by a maintenance window or the rule's
+    /// `max_per_hour`): no receiver knows of it, so it is sent when the window ends or the hour
+    /// allows (if still firing), and its resolve is held back too.
     public var firingMuted: Bool = false
     /// Why it resolved when that was not an observation (rule or component removed).
     public var resolveReason: String?
@@ -92,7 +93,10 @@ struct AlertBook: Sendable {
     private(set) var sent: [String: [String: UInt64]] = [:]
     private(set) var failedNotifications: [String: UInt64] = [:]
     private(set) var dropped: [String: UInt64] = [:]
-    private(set) var mutedCount: [String: UInt64] = [:]
+    /// Notifications held back, by rule and reason (`maintenance`, `rate_limit`, `unsent_firing`).
+    private(set) var suppressed: [String: [String: UInt64]] = [:]
+    /// Per rule, when its firing and repeat notifications of the last hour went out (`max_per_hour`).
+    private var sentInLastHour: [String: [Date]] = [:]
     /// When each firing instance was last posted to each Alertmanager notifier.
     private var alertmanagerPosts: [String: [String: Date]] = [:]
 
@@ -155,7 +159,7 @@ struct AlertBook: Sendable {
                 let event = instance.state.tick(at: now, condition: AlertCondition(rule))
                 handle(event, &instance, at: now, into: &actions)
             }
-            if instance.state.phase == .firing, instance.firingMuted, muteReason(instance, at: now) == nil {
+            if instance.state.phase == .firing, instance.firingMuted, muteReason(instance, at: now) == nil, rateLimit(instance, at: now) == nil {
                 instance.firingMuted = false
                 emit(.firing, isRepeat: false, &instance, at: now, into: &actions)
             }
@@ -200,6 +204,7 @@ struct AlertBook: Sendable {
         }
         rules = newRules
         rulesByName = newByName
+        sentInLastHour = sentInLastHour.filter { newByName[$0.key]?.maxPerHour != nil }
         notifiers = Dictionary(newNotifiers.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
         windows = maintenance.map(MaintenanceWindow.init)
         if var input = lastInput {
@@ -390,13 +395,19 @@ struct AlertBook: Sendable {
         case .fired:
             if let reason = muteReason(instance, at: now) {
                 instance.firingMuted = true
-                recordMuted(instance, .firing, reason: reason, at: now)
+                recordMuted(instance, .firing, reason: reason, cause: "maintenance", at: now)
+            } else if let reason = rateLimit(instance, at: now) {
+                instance.firingMuted = true
+                recordMuted(instance, .firing, reason: reason, cause: "rate_limit", at: now)
             } else {
                 emit(.firing, isRepeat: false, &instance, at: now, into: &actions)
             }
         case .repeated:
+            let kind: DeliveryKind = instance.firingMuted ? .firing : .repeat
             if let reason = muteReason(instance, at: now) {
-                recordMuted(instance, instance.firingMuted ? .firing : .repeat, reason: reason, at: now)
+                recordMuted(instance, kind, reason: reason, cause: "maintenance", at: now)
+            } else if let reason = rateLimit(instance, at: now) {
+                recordMuted(instance, kind, reason: reason, cause: "rate_limit", at: now)
             } else if instance.firingMuted {
                 instance.firingMuted = false
                 emit(.firing, isRepeat: false, &instance, at: now, into: &actions)
@@ -407,7 +418,7 @@ struct AlertBook: Sendable {
             if instance.firingMuted {
                 // No receiver heard of it: a resolve would be noise.
                 instance.firingMuted = false
-                recordMuted(instance, .resolved, reason: "its firing notification was muted", at: now)
+                recordMuted(instance, .resolved, reason: "its firing notification was held back", cause: "unsent_firing", at: now)
             } else {
                 // Resolves are never muted: a receiver left with an alert nobody clears is worse
                 // than a message during maintenance.
@@ -416,10 +427,20 @@ struct AlertBook: Sendable {
         }
     }
 
-    private mutating func recordMuted(_ instance: AlertInstance, _ kind: DeliveryKind, reason: String, at now: Date) {
+    /// Why the rule's `max_per_hour` holds a firing or repeat back now, or nil.
+    private func rateLimit(_ instance: AlertInstance, at now: Date) -> String? {
+        guard let limit = rulesByName[instance.rule]?.maxPerHour else { return nil }
+        return sends(of: instance.rule, inTheHourBefore: now).count >= limit ? "max_per_hour \(limit) reached" : nil
+    }
+
+    private func sends(of rule: String, inTheHourBefore now: Date) -> [Date] {
+        sentInLastHour[rule, default: []].filter { !elapsed(from: $0, to: now, reaches: .seconds(3600)) }
+    }
+
+    private mutating func recordMuted(_ instance: AlertInstance, _ kind: DeliveryKind, reason: String, cause: String, at now: Date) {
         muted.append(MutedRecord(at: now, alert: instance.rule, subject: instance.subject, kind: kind, reason: reason))
         if muted.count > Self.mutedKept { muted.removeFirst(muted.count - Self.mutedKept) }
-        mutedCount[instance.rule, default: 0] += 1
+        suppressed[instance.rule, default: [:]][cause, default: 0] += 1
     }
 
     private func notification(for instance: AlertInstance, _ status: AlertNotification.Status, isRepeat: Bool, id: Int, at now: Date)
@@ -448,6 +469,9 @@ struct AlertBook: Sendable {
         _ status: AlertNotification.Status, isRepeat: Bool, _ instance: inout AlertInstance, at now: Date, into actions: inout [BookAction]
     ) {
         instance.lastEventID += 1
+        if status == .firing, rulesByName[instance.rule]?.maxPerHour != nil {
+            sentInLastHour[instance.rule] = sends(of: instance.rule, inTheHourBefore: now) + [now]
+        }
         let n = notification(for: instance, status, isRepeat: isRepeat, id: instance.lastEventID, at: now)
         instance.lastNotification = n
         let kind: DeliveryKind = status == .resolved ? .resolved : (isRepeat ? .repeat : .firing)

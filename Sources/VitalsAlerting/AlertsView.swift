@@ -183,9 +183,13 @@ enum AlertMetrics {
         let firing = book.firingCounts
         m.family("vitals_alerts_firing", "gauge", "Alert instances currently firing, by rule.")
         for name in firing.keys.sorted() { m.sample("vitals_alerts_firing", [("alert", name)], Double(firing[name] ?? 0)) }
-        m.family("vitals_alerts_muted_total", "counter", "Notifications muted by maintenance windows, by rule.")
-        for rule in Set(book.rules.map(\.name)).union(book.mutedCount.keys).sorted() {
-            m.sample("vitals_alerts_muted_total", [("alert", rule)], Double(book.mutedCount[rule] ?? 0))
+        m.family(
+            "vitals_alerts_suppressed_total", "counter",
+            "Notifications held back, by rule and reason: maintenance (a window), rate_limit (max_per_hour), unsent_firing (the resolve of one never sent).")
+        for rule in Set(book.rules.map(\.name)).union(book.suppressed.keys).sorted() {
+            for reason in ["maintenance", "rate_limit", "unsent_firing"] {
+                m.sample("vitals_alerts_suppressed_total", [("alert", rule), ("reason", reason)], Double(book.suppressed[rule]?[reason] ?? 0))
+            }
         }
         return m.out
     }

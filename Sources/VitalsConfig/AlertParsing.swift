@@ -12,7 +12,7 @@ extension ConfigParser {
         var out: [AlertRuleSpec] = []
         var seen: Set<String> = []
         for (i, item) in seq.enumerated() {
-            let keys = ["name", "on", "when", "for", "repeat", "notify", "severity"]
+            let keys = ["name", "on", "when", "for", "repeat", "notify", "severity", "max_per_hour"]
             guard let f = Fields(item, reader: reader, file: file, path: "alerts[\(i)]", allowed: keys, structured: ["name", "notify"]) else { continue }
             f.require("name")
             f.require("on")
@@ -48,8 +48,9 @@ extension ConfigParser {
             }
             let forDuration = f.duration("for", allowZero: true)
             let repeatInterval = f.duration("repeat", allowZero: true)
+            let maxPerHour = f.int("max_per_hour", min: 1)
             guard let name, let subject, let level, let notify else { continue }
-            var rule = AlertRuleSpec(name: name, on: subject, when: level, notify: notify, severity: severity, location: reader.location(item, file))
+            var rule = AlertRuleSpec(name: name, on: subject, when: level, notify: notify, severity: severity, maxPerHour: maxPerHour, location: reader.location(item, file))
             if let forDuration { rule.forDuration = forDuration }
             if let repeatInterval { rule.repeatInterval = repeatInterval }
             out.append(rule)

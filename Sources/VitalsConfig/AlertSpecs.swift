@@ -26,11 +26,16 @@ public struct AlertRuleSpec: Sendable, Equatable {
     public var notify: [String]
     /// `critical` for `when: unhealthy`, `warning` for `when: degraded` unless set.
     public var severity: String
+    /// `max_per_hour`: at most this many firing and repeat notifications in any hour, over all
+    /// of the rule's subjects (an `any-component` rule over a flapping fleet is the storm it
+    /// stops); nil is no limit. Resolves are never counted nor held back.
+    public var maxPerHour: Int?
     public var location: SourceLocation
 
     public init(
         name: String, on: Subject, when: Level, forDuration: Duration = .zero, repeatInterval: Duration = .seconds(4 * 3600),
-        notify: [String], severity: String? = nil, location: SourceLocation = SourceLocation(file: "<memory>", line: 0, column: 0)
+        notify: [String], severity: String? = nil, maxPerHour: Int? = nil,
+        location: SourceLocation = SourceLocation(file: "<memory>", line: 0, column: 0)
     ) {
         self.name = name
         self.on = on
@@ -39,6 +44,7 @@ public struct AlertRuleSpec: Sendable, Equatable {
         self.repeatInterval = repeatInterval
         self.notify = notify
         self.severity = severity ?? (when == .unhealthy ? "critical" : "warning")
+        self.maxPerHour = maxPerHour
         self.location = location
     }
 }

@@ -23,7 +23,6 @@ struct SpecExampleTests {
         #"components[api-dns].type: unknown type "dns""#,
         #"components[gateway].type: unknown type "icmp""#,
         #"components[users-grpc].type: unknown type "grpc""#,
-        "alerts[0].max_per_hour: unknown key",
         #"notifiers[1].type: expected webhook, slack or alertmanager, got "email""#,
         "notifiers[1].url: expected an http:// or https:// URL with a host",
         "notifiers[1].from: unknown key", "notifiers[1].to: unknown key", "notifiers[1].username: unknown key",

@@ -127,6 +127,38 @@ import VitalsCore
         #expect(b.muted.map(\.kind) == [.firing, .resolved])
     }
 
+    /// A flapping component under `max_per_hour: 2`: two firings go out, the third is held
+    /// back (and its resolve, which would clear what no receiver heard of); resolves of sent
+    /// firings always go; once the hour allows, a still-firing alert is sent.
+    @Test func maxPerHourHoldsBackFiringsOfAFlappingComponent() {
+        var b = book([AlertRuleSpec(name: "DbDown", on: .anyComponent, when: .unhealthy, repeatInterval: .zero, notify: ["ops"], maxPerHour: 2)])
+        var statuses: [String?] = []
+        for (i, status) in [HealthStatus.unhealthy, .healthy, .unhealthy, .healthy, .unhealthy, .healthy, .unhealthy].enumerated() {
+            statuses += b.observe(input(Double(i) * 60, [("db", status)])).bodies.map { $0["status"] as? String }
+        }
+        #expect(statuses == ["firing", "resolved", "firing", "resolved"])
+        #expect(b.muted.map(\.kind) == [.firing, .resolved, .firing])
+        #expect(b.muted[0].reason == "max_per_hour 2 reached")
+        #expect(b.suppressed["DbDown"] == ["rate_limit": 2, "unsent_firing": 1])
+        // Still firing at 360 s; the first firing (0 s) leaves the hour at 3600 s.
+        #expect(b.tick(at: at(3599)).deliveries.isEmpty)
+        #expect(b.tick(at: at(3600)).bodies.map { $0["status"] as? String } == ["firing"])
+        #expect(b.observe(input(3700, [("db", .healthy)])).bodies.map { $0["status"] as? String } == ["resolved"])
+    }
+
+    /// Repeats count against the limit too; over it they are held back and counted.
+    @Test func maxPerHourCountsRepeats() {
+        var b = book([AlertRuleSpec(name: "db-down", on: .component("db"), when: .unhealthy, repeatInterval: .seconds(600), notify: ["ops"], maxPerHour: 3)])
+        var sent = b.observe(input(0, [("db", .unhealthy)])).deliveries.count
+        for t in stride(from: 600.0, through: 3000, by: 600) { sent += b.tick(at: at(t)).deliveries.count }
+        // Firing at 0 s, repeats at 600 s and 1,200 s; those at 1,800, 2,400 and 3,000 s are held.
+        #expect(sent == 3)
+        #expect(b.muted.map(\.kind) == [.repeat, .repeat, .repeat])
+        #expect(b.suppressed["db-down"]?["rate_limit"] == 3)
+        let metrics = AlertMetrics.render(book: b, depths: [:])
+        #expect(metrics.contains(#"vitals_alerts_suppressed_total{alert="db-down",reason="rate_limit"} 3"#))
+    }
+
     @Test func restoreResendsOnlyUnconfirmedNotifications() {
         let rules = [AlertRuleSpec(name: "db-down", on: .component("db"), when: .unhealthy, notify: ["ops", "team"])]
         let notifiers = [webhook("ops"), webhook("team")]
