@@ -24,6 +24,9 @@ public struct AlertInstance: Sendable, Codable, Equatable {
     public var firingMuted: Bool = false
     /// Why it resolved when that was not an observation (rule or component removed).
     public var resolveReason: String?
+    /// Who took the alert while it fired: no repeats since. Kept once it resolves (as the record
+    /// of who handled it), dropped when it goes pending or fires again.
+    public var acknowledgement: Acknowledgement?
 
     public init(rule: String, subject: String, isService: Bool, severity: String, notify: [String]) {
         self.rule = rule
@@ -159,7 +162,9 @@ struct AlertBook: Sendable {
                 let event = instance.state.tick(at: now, condition: AlertCondition(rule))
                 handle(event, &instance, at: now, into: &actions)
             }
-            if instance.state.phase == .firing, instance.firingMuted, muteReason(instance, at: now) == nil, rateLimit(instance, at: now) == nil {
+            if instance.state.phase == .firing, instance.firingMuted, instance.acknowledgement == nil, muteReason(instance, at: now) == nil,
+                rateLimit(instance, at: now) == nil
+            {
                 instance.firingMuted = false
                 emit(.firing, isRepeat: false, &instance, at: now, into: &actions)
             }
@@ -293,6 +298,16 @@ struct AlertBook: Sendable {
         return [.persist(instance)]
     }
 
+    /// Someone took a firing alert: no more repeats (nor a held-back firing) until it resolves;
+    /// the resolve is still sent. Acknowledging again replaces who and why. Nil when no alert
+    /// with that id is firing.
+    mutating func acknowledge(id: String, by: String, comment: String, at now: Date) -> (AlertInstance, [BookAction])? {
+        guard let key = AlertInstance.key(forID: id), var instance = instances[key], instance.state.phase == .firing else { return nil }
+        instance.acknowledgement = Acknowledgement(by: by, comment: comment, at: now)
+        instances[key] = instance
+        return (instance, [.persist(instance)])
+    }
+
     // MARK: Views
 
     var firingCounts: [String: Int] {
@@ -334,6 +349,8 @@ struct AlertBook: Sendable {
         if condition.matches(status) { instance.resolveReason = nil }
         let event = instance.state.observe(status, message: message, at: now, condition: condition)
         handle(event, &instance, at: now, into: &actions)
+        // Matching again after a resolve is a new incident: nobody has taken it yet.
+        if instance.state.phase == .pending || instance.state.phase == .inactive { instance.acknowledgement = nil }
         if instance.state.phase == .inactive, instance.lastEventID == 0 {
             // Flapped inside `for`: nothing was ever said about it, nothing to keep.
             remove(key, into: &actions)
@@ -369,7 +386,7 @@ struct AlertBook: Sendable {
     private func needsPersisting(_ old: AlertInstance, _ new: AlertInstance) -> Bool {
         old.state.phase != new.state.phase || old.lastEventID != new.lastEventID || old.acked != new.acked
             || old.firingMuted != new.firingMuted || old.notify != new.notify || old.severity != new.severity
-            || old.state.pendingSince != new.state.pendingSince
+            || old.state.pendingSince != new.state.pendingSince || old.acknowledgement != new.acknowledgement
     }
 
     private func isExpired(_ instance: AlertInstance, at now: Date) -> Bool {
@@ -393,6 +410,7 @@ struct AlertBook: Sendable {
         guard let event else { return }
         switch event {
         case .fired:
+            instance.acknowledgement = nil
             if let reason = muteReason(instance, at: now) {
                 instance.firingMuted = true
                 recordMuted(instance, .firing, reason: reason, cause: "maintenance", at: now)
@@ -403,6 +421,8 @@ struct AlertBook: Sendable {
                 emit(.firing, isRepeat: false, &instance, at: now, into: &actions)
             }
         case .repeated:
+            // Someone is on it: reminders would only be noise (a held-back firing stays held).
+            guard instance.acknowledgement == nil else { return }
             let kind: DeliveryKind = instance.firingMuted ? .firing : .repeat
             if let reason = muteReason(instance, at: now) {
                 recordMuted(instance, kind, reason: reason, cause: "maintenance", at: now)

@@ -177,6 +177,23 @@ public final class AlertEngine<C: Clock>: Sendable where C.Duration == Duration 
             context: NotificationContext(server: config.server, serviceName: options.serviceName))
     }
 
+    /// `POST /api/v1/alerts/ID/ack`: the firing alert `id` stops repeating until it resolves.
+    /// The new state goes to storage like any other change, so it survives a restart.
+    public func acknowledge(id: String, by: String, comment: String) -> AcknowledgeOutcome {
+        let at = now()
+        return shell.withLock { shell in
+            guard shell.restored, let (instance, actions) = shell.book.acknowledge(id: id, by: by, comment: comment, at: at) else {
+                return .notFiring
+            }
+            perform(actions, in: &shell)
+            logger.info(
+                "alert acknowledged",
+                metadata: ["alert": "\(instance.rule)", "subject": "\(instance.subject)", "by": "\(by)", "comment": "\(comment)"])
+            let entry = AlertsView.entry(instance, attempts: shell.book.attempts[instance.key] ?? [])
+            return .acknowledged(json: String(decoding: encodeJSON(entry), as: UTF8.self))
+        }
+    }
+
     /// Loads saved state, then runs the notifier queues, the persister and the tick loop until
     /// the task is cancelled. With persistent storage the saved alerts continue where they
     /// were (no second firing, unconfirmed notifications re-sent); otherwise it starts fresh.

@@ -6,10 +6,11 @@ import VitalsCore
 /// first, each with its notification attempts; muted notifications; queue state.
 ///
 /// ```json
-/// {"generated_at":"...","alerts":[{"alert":"db-down","subject":"orders-db","state":"firing",
+/// {"generated_at":"...","alerts":[{"id":"db-down:orders-db","alert":"db-down","subject":"orders-db","state":"firing",
 ///   "severity":"critical","status":"unhealthy","message":"timeout after 2s",
 ///   "pending_since":"...","started_at":"...","resolved_at":null,"last_notified_at":"...",
 ///   "muted":false,"notify":["ops"],
+///   "acknowledged":{"by":"alice","comment":"on it, INC-42","at":"..."},
 ///   "notifications":[{"at":"...","notifier":"ops","kind":"firing","attempt":1,
 ///     "outcome":"success","status_code":200,"error":null}]}],
 ///  "muted":[{"at":"...","alert":"db-down","subject":"orders-db","kind":"firing","reason":"maintenance window ..."}],
@@ -42,7 +43,15 @@ struct AlertsView {
         }
     }
 
+    /// Who took the alert; strings are JSON-escaped by the encoder like every other field.
+    struct Acknowledged: Encodable {
+        var by: String
+        var comment: String
+        var at: String
+    }
+
     struct Alert: Encodable {
+        var id: String
         var alert: String
         var subject: String
         var state: String
@@ -55,11 +64,12 @@ struct AlertsView {
         var lastNotifiedAt: String?
         var muted: Bool
         var notify: [String]
+        var acknowledged: Acknowledged?
         var notifications: [Attempt]
         var sortKey: Date
 
         enum CodingKeys: String, CodingKey {
-            case alert, subject, state, severity, status, message, muted, notify, notifications
+            case id, alert, subject, acknowledged, state, severity, status, message, muted, notify, notifications
             case pendingSince = "pending_since"
             case startedAt = "started_at"
             case resolvedAt = "resolved_at"
@@ -67,6 +77,7 @@ struct AlertsView {
         }
         func encode(to encoder: any Encoder) throws {
             var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(id, forKey: .id)
             try c.encode(alert, forKey: .alert)
             try c.encode(subject, forKey: .subject)
             try c.encode(state, forKey: .state)
@@ -79,6 +90,7 @@ struct AlertsView {
             try c.encode(lastNotifiedAt, forKey: .lastNotifiedAt)
             try c.encode(muted, forKey: .muted)
             try c.encode(notify, forKey: .notify)
+            try c.encode(acknowledged, forKey: .acknowledged)
             try c.encode(notifications, forKey: .notifications)
         }
     }
@@ -114,22 +126,7 @@ struct AlertsView {
     var lastPersistError: String?
 
     init(book: AlertBook, depths: [String: Int], persistErrors: UInt64, lastPersistError: String?) {
-        let iso = { (d: Date?) in d.map(RFC3339.string) }
-        alerts = book.instances.values.map { i in
-            let s = i.state
-            let sortKey = [s.resolvedAt, s.lastNotifiedAt, s.firedAt, s.pendingSince].compactMap { $0 }.max() ?? .distantPast
-            return Alert(
-                alert: i.rule, subject: i.subject, state: s.phase.rawValue, severity: i.severity, status: (s.status ?? .unknown).rawValue,
-                message: i.resolveReason ?? s.message, pendingSince: iso(s.pendingSince), startedAt: iso(s.firedAt),
-                resolvedAt: s.phase == .resolved ? iso(s.resolvedAt) : nil, lastNotifiedAt: iso(s.lastNotifiedAt), muted: i.firingMuted,
-                notify: i.notify,
-                notifications: (book.attempts[i.key] ?? []).reversed().map {
-                    Attempt(
-                        at: RFC3339.string($0.at), notifier: $0.notifier, kind: $0.kind.rawValue, attempt: $0.attempt, outcome: $0.outcome,
-                        statusCode: $0.statusCode, error: $0.error)
-                },
-                sortKey: sortKey)
-        }
+        alerts = book.instances.values.map { Self.entry($0, attempts: book.attempts[$0.key] ?? []) }
         .sorted { Self.rank($0.state) != Self.rank($1.state) ? Self.rank($0.state) < Self.rank($1.state) : $0.sortKey > $1.sortKey }
         muted = book.muted.reversed().map {
             Muted(at: RFC3339.string($0.at), alert: $0.alert, subject: $0.subject, kind: $0.kind.rawValue, reason: $0.reason)
@@ -139,6 +136,25 @@ struct AlertsView {
         }
         self.persistErrors = persistErrors
         self.lastPersistError = lastPersistError
+    }
+
+    /// One alert as listed (and as the acknowledgement answers it), newest attempt first.
+    static func entry(_ i: AlertInstance, attempts: [AttemptRecord]) -> Alert {
+        let iso = { (d: Date?) in d.map(RFC3339.string) }
+        let s = i.state
+        let sortKey = [s.resolvedAt, s.lastNotifiedAt, s.firedAt, s.pendingSince].compactMap { $0 }.max() ?? .distantPast
+        return Alert(
+            id: i.id, alert: i.rule, subject: i.subject, state: s.phase.rawValue, severity: i.severity,
+            status: (s.status ?? .unknown).rawValue, message: i.resolveReason ?? s.message, pendingSince: iso(s.pendingSince),
+            startedAt: iso(s.firedAt), resolvedAt: s.phase == .resolved ? iso(s.resolvedAt) : nil, lastNotifiedAt: iso(s.lastNotifiedAt),
+            muted: i.firingMuted, notify: i.notify,
+            acknowledged: i.acknowledgement.map { Acknowledged(by: $0.by, comment: $0.comment, at: RFC3339.string($0.at)) },
+            notifications: attempts.reversed().map {
+                Attempt(
+                    at: RFC3339.string($0.at), notifier: $0.notifier, kind: $0.kind.rawValue, attempt: $0.attempt, outcome: $0.outcome,
+                    statusCode: $0.statusCode, error: $0.error)
+            },
+            sortKey: sortKey)
     }
 
     /// Firing first, then pending, then resolved.

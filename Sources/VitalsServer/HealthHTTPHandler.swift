@@ -6,7 +6,8 @@ import NIOHTTP1
 /// The probe endpoints are answered synchronously from cached bytes: no task, no thread hop,
 /// which is what lets a hot `/health/ready` keep pace with a static-file server. Answers that
 /// render the full snapshot (`/metrics`, `/health/detailed`) are built off the event loop so a
-/// scrape never holds up kubelet. A request body is never needed: past 64 KiB it is refused.
+/// scrape never holds up kubelet. Only a POST's body is kept (the alert acknowledgement's); any
+/// body past 64 KiB is refused.
 final class HealthHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPServerRequestPart
     typealias OutboundOut = HTTPServerResponsePart
@@ -18,6 +19,8 @@ final class HealthHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
     private var head: HTTPRequestHead?
     private var bodyBytes = 0
     private var refused = false
+    /// The body of a POST, collected until `.end` (bounded by `maxBodyBytes`).
+    private var body: ByteBuffer?
 
     init(routes: HealthRoutes, guardian: ConnectionGuard) {
         self.routes = routes
@@ -30,21 +33,31 @@ final class HealthHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
             head = h
             bodyBytes = 0
             refused = false
-        case .body(let chunk):
+            body = nil
+        case .body(var chunk):
             bodyBytes += chunk.readableBytes
             if bodyBytes > Self.maxBodyBytes, !refused, let h = head {
                 refused = true
+                body = nil
                 write(context: context, .plain(413, "request body too large\n"), for: h, keepAlive: false)
+            } else if !refused, head?.method == .POST {
+                if body == nil { body = chunk } else { body!.writeBuffer(&chunk) }
             }
         case .end:
             guard let h = head, !refused else { return }
             head = nil
+            let collected = body
+            body = nil
             guardian.requestComplete()
             var request = HealthRequest(method: h.method == .GET ? "GET" : h.method.rawValue, uri: h.uri)
             if routes.rendersSlowly(request) {
                 // Only these routes read headers: the hot ones skip the lookups.
                 request.authorization = h.headers.first(name: "authorization")
                 request.accept = h.headers.first(name: "accept")
+                if h.method == .POST {
+                    request.contentType = h.headers.first(name: "content-type")
+                    request.body = collected.map { Array($0.readableBytesView) } ?? []
+                }
                 let routes = self.routes
                 let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
                 context.eventLoop.makeFutureWithTask { await routes.answerSlowly(request) }.whenSuccess { answer in

@@ -19,13 +19,17 @@ public struct ServerExtras: Sendable {
     /// Every component's uptime over a window in one read, for the lists (tens of thousands of
     /// components must not cost a query each); without it, `uptime` per component.
     public var uptimeOfAll: (@Sendable (_ window: Duration) async -> [String: UptimeReport])?
+    /// `POST /api/v1/alerts/ID/ack`: acknowledges the firing alert `id`; returns its `/alerts`
+    /// entry (JSON), or nil when no alert with that id is firing.
+    public var acknowledge: (@Sendable (_ id: String, _ by: String, _ comment: String) -> String?)?
 
     public init(
         metrics: @escaping @Sendable () -> String = { "" }, alerts: (@Sendable () -> String)? = nil,
         history: (@Sendable (_ component: String, _ query: HistoryQuery) async -> [HistoryEntry])? = nil,
         transitions: (@Sendable (_ component: String, _ query: HistoryQuery) async -> [StatusTransition])? = nil,
         uptime: (@Sendable (_ component: String, _ window: Duration) async -> UptimeReport)? = nil,
-        uptimeOfAll: (@Sendable (_ window: Duration) async -> [String: UptimeReport])? = nil
+        uptimeOfAll: (@Sendable (_ window: Duration) async -> [String: UptimeReport])? = nil,
+        acknowledge: (@Sendable (_ id: String, _ by: String, _ comment: String) -> String?)? = nil
     ) {
         self.metrics = metrics
         self.alerts = alerts
@@ -33,6 +37,7 @@ public struct ServerExtras: Sendable {
         self.transitions = transitions
         self.uptime = uptime
         self.uptimeOfAll = uptimeOfAll
+        self.acknowledge = acknowledge
     }
 }
 
@@ -44,12 +49,20 @@ public struct HealthRequest: Sendable {
     public var uri: String
     public var authorization: String?
     public var accept: String?
+    /// Only the routes that take a body (`POST`) see it; the server caps it at 64 KiB.
+    public var contentType: String?
+    public var body: [UInt8]
 
-    public init(method: String = "GET", uri: String, authorization: String? = nil, accept: String? = nil) {
+    public init(
+        method: String = "GET", uri: String, authorization: String? = nil, accept: String? = nil, contentType: String? = nil,
+        body: [UInt8] = []
+    ) {
         self.method = method
         self.uri = uri
         self.authorization = authorization
         self.accept = accept
+        self.contentType = contentType
+        self.body = body
     }
 
     var path: Substring {
@@ -180,10 +193,10 @@ public final class HealthRoutes: Sendable {
         return out
     }
 
-    /// 405 for a method the endpoints do not take, 401 without the token where one is needed.
-    private func refusal(_ request: HealthRequest, _ route: Route) -> HealthAnswer? {
-        guard request.method == "GET" || request.method == "HEAD" else {
-            return .plain(405, "method not allowed\n", [("allow", "GET, HEAD")])
+    /// 405 for a method the endpoint does not take, 401 without the token where one is needed.
+    func refusal(_ request: HealthRequest, _ route: Route) -> HealthAnswer? {
+        guard route.takes(request.method) else {
+            return .plain(405, "method not allowed\n", [("allow", route.allowedMethods)])
         }
         if route.needsToken, let token = token.withLock({ $0 }), !token.accepts(authorization: request.authorization) {
             return .plain(401, "unauthorized\n", [("www-authenticate", "Bearer realm=\"vitals\"")])
@@ -225,6 +238,8 @@ public final class HealthRoutes: Sendable {
         case .alerts:
             guard let alerts = extras.alerts else { return .plain(404, "alerting is not configured\n") }
             return HealthAnswer(status: 200, contentType: "application/json", body: alerts())
+        case .alertAck(let id):
+            return acknowledge(request, id: id)
         case .notFound, .guardedNotFound:
             return .plain(404, "not found\n")
         case .component, .components:
@@ -251,6 +266,8 @@ enum ComponentPart: String, Equatable {
 /// The endpoints the server knows.
 enum Route: Equatable {
     case live, ready, startup, health, detailed, metrics, alerts
+    /// `POST /api/v1/alerts/ID/ack`, the id percent-decoded.
+    case alertAck(String)
     /// `/api/v1/components`
     case components
     case group(String)
@@ -278,6 +295,8 @@ enum Route: Equatable {
                 self = .group(String(path.dropFirst(prefix.count)))
             } else if let (name, part) = Self.componentPart(path) {
                 self = .component(name, part)
+            } else if let id = Self.alertAckID(path) {
+                self = .alertAck(id)
             } else if path == "/" || Self.guardedPrefixes.contains(where: path.hasPrefix) {
                 self = .guardedNotFound
             } else {
@@ -296,13 +315,26 @@ enum Route: Equatable {
         return (String(rest[0]), part)
     }
 
+    /// The ack takes POST only, every other endpoint GET and HEAD (no allocation: the probe
+    /// endpoints ask on every request).
+    func takes(_ method: String) -> Bool {
+        if case .alertAck = self { return method == "POST" }
+        return method == "GET" || method == "HEAD"
+    }
+
+    /// The `Allow` header of a 405.
+    var allowedMethods: String {
+        if case .alertAck = self { return "POST" }
+        return "GET, HEAD"
+    }
+
     /// The namespaces spec section 9 puts behind the token besides the fixed paths above.
     static let guardedPrefixes = ["/api/", "/components/", "/badge/"]
 
     /// With `detailed_token_file` set these need the bearer token; the probe endpoints never do.
     var needsToken: Bool {
         switch self {
-        case .detailed, .metrics, .alerts, .components, .component, .guardedNotFound: true
+        case .detailed, .metrics, .alerts, .components, .component, .alertAck, .guardedNotFound: true
         default: false
         }
     }

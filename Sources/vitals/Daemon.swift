@@ -86,7 +86,11 @@ final class Daemon: Sendable {
             source: store, token: config.server.detailedToken,
             extras: ServerExtras(
                 metrics: { reloadStatus.metrics() + alerts.metricsText() + storageMetrics() }, alerts: { alerts.alertsJSON() },
-                history: history, transitions: transitions, uptime: uptime, uptimeOfAll: uptimeOfAll))
+                history: history, transitions: transitions, uptime: uptime, uptimeOfAll: uptimeOfAll,
+                acknowledge: { id, by, comment in
+                    guard case .acknowledged(let json) = alerts.acknowledge(id: id, by: by, comment: comment) else { return nil }
+                    return json
+                }))
     }
 
     /// `storage:` as configured. SQLite is opened (and its schema created or migrated) before
