@@ -9,6 +9,7 @@ set -euo pipefail
 build_pkgs=(libcurl4-openssl-dev libpq-dev libhiredis-dev libsqlite3-dev pkg-config)
 test_pkgs=(postgresql redis-server nginx-light prometheus prometheus-alertmanager monitoring-plugins-basic openssl curl wrk python3
            python3-pip systemd util-linux iproute2)
+test_pkgs+=(prometheus-pushgateway)
 # scripts/check-deploy.sh: Kubernetes' schemas (shipped inside kubernetes-validate, offline) and
 # the Compose specification's schema (vendored in check-jsonschema).
 pip_pkgs=(kubernetes-validate==1.37.0 check-jsonschema==0.39.0 pyyaml)
@@ -45,6 +46,7 @@ export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 # Debian starts some of these as system services on install; the tests start their own.
-for svc in nginx redis-server postgresql prometheus prometheus-alertmanager prometheus-node-exporter prometheus-blackbox-exporter; do
+for svc in nginx redis-server postgresql prometheus prometheus-alertmanager prometheus-node-exporter prometheus-blackbox-exporter \
+    prometheus-pushgateway; do
     (command -v systemctl >/dev/null && systemctl stop "$svc" 2>/dev/null) || service "$svc" stop >/dev/null 2>&1 || true
 done

@@ -5,7 +5,7 @@
 # Servers: PostgreSQL (role with a password) and a streaming replica of it, Redis (password +
 # ACL user + unix socket), a Redis replica of it with its link up and one whose master is
 # unreachable, nginx (HTTP, HTTPS with a test CA, HTTPS with an expired certificate),
-# Alertmanager.
+# Alertmanager, a Pushgateway.
 set -euo pipefail
 
 cmd=${1:?start or stop}
@@ -329,6 +329,19 @@ start_alertmanager() {
     echo "export VITALS_TEST_ALERTMANAGER=http://127.0.0.1:$port" >> "$dir/env"
 }
 
+# A Pushgateway without persistence, for `vitals check --push-gateway`.
+start_pushgateway() {
+    local port bin
+    bin=$(command -v prometheus-pushgateway || command -v pushgateway || true)
+    [ -n "$bin" ] || { echo "test-env: no pushgateway binary" >&2; return 1; }
+    port=$(free_port)
+    mkdir -p "$dir/pushgateway"
+    "$bin" --web.listen-address="127.0.0.1:$port" >"$dir/pushgateway/log" 2>&1 &
+    echo $! > "$dir/pushgateway/pid"
+    wait_for pushgateway curl -sf "http://127.0.0.1:$port/-/ready"
+    echo "export VITALS_TEST_PUSHGATEWAY=http://127.0.0.1:$port" >> "$dir/env"
+}
+
 case "$cmd" in
 start)
     mkdir -p "$dir"
@@ -343,6 +356,7 @@ start)
     start_redis_limited
     start_nginx
     start_alertmanager
+    start_pushgateway
     echo "test-env: servers up in $dir" >&2
     ;;
 stop)
@@ -353,7 +367,7 @@ stop)
         runuser -u postgres -- "$(cat "$dir/pg/bin")/pg_ctl" -D "$dir/pg/data" -m immediate stop >/dev/null 2>&1 || true
     fi
     for pidfile in "$dir/redis-replica/redis.pid" "$dir/redis-replica-down/redis.pid" "$dir/redis/redis.pid" "$dir/redis-limited/redis.pid" \
-        "$dir/nginx/nginx.pid" "$dir/am/pid"; do
+        "$dir/nginx/nginx.pid" "$dir/am/pid" "$dir/pushgateway/pid"; do
         [ -f "$pidfile" ] && kill "$(cat "$pidfile")" 2>/dev/null || true
     done
     sleep 0.2

@@ -7,7 +7,8 @@ import VitalsProbes
 /// `vitals check`: probes every (or the named) component once, prints the results, and exits
 /// with the Nagios code of what it found: 0 healthy, 1 degraded, 2 unhealthy, 3 config or
 /// internal error. Without `--component` the code is the service status (criticality applies);
-/// with it, the worst status of the named components.
+/// with it, the worst status of the named components. With `--push-gateway` the results also go
+/// to a Prometheus Pushgateway; a push that fails is exit 3, after the results are printed.
 struct CheckCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "check", abstract: "Probe once, print results, exit with the Nagios code.")
 
@@ -21,7 +22,24 @@ struct CheckCommand: AsyncParsableCommand {
     @Option(name: .long, help: "table or json.")
     var format: Format = .table
 
+    @Option(name: .customLong("push-gateway"), help: "Also push the results as metrics to this Prometheus Pushgateway (http://host:9091).")
+    var pushGateway: String?
+
+    @Option(name: .long, help: "The Pushgateway job (grouping key) the results replace; default vitals.")
+    var job: String?
+
     func run() async throws {
+        var gateway: PushGateway?
+        do throws(PushError) {
+            if let pushGateway {
+                gateway = try PushGateway(url: pushGateway, job: job ?? "vitals")
+            } else if job != nil {
+                throw PushError("--job names the group of --push-gateway: give both")
+            }
+        } catch {
+            printError(error.description)
+            throw ExitCode(ExitCodes.checkUnknown)
+        }
         let config: Config
         do {
             config = try ConfigSource.load(options.config)
@@ -65,6 +83,15 @@ struct CheckCommand: AsyncParsableCommand {
         let t = Aggregation.tally(rows.map { (critical: $0.spec.critical || !component.isEmpty, status: $0.status) })
         let overall = Aggregation.serviceStatus(critical: t.critical, nonCritical: t.nonCritical, unknown: .asItself)
         print(format == .json ? CheckRow.json(rows, overall: overall) : CheckRow.table(rows, overall: overall), terminator: "")
+        if let gateway {
+            let text = PushGateway.exposition(rows, service: component.isEmpty ? overall : nil, at: Date())
+            do throws(PushError) {
+                try await gateway.push(text)
+            } catch {
+                printError(error.description)
+                throw ExitCode(ExitCodes.checkUnknown)
+            }
+        }
         throw ExitCode(overall.nagiosExitCode)
     }
 }

@@ -11,12 +11,19 @@ struct CurlTransport: HTTPTransport {
     var engine: @Sendable () -> CurlEngine = { .shared }
 
     func post(url: String, headers: [(String, String)], body: [UInt8], timeout: Duration) async -> TransportOutcome {
-        var request = CurlRequest(method: "POST", url: url, body: body, timeout: timeout)
-        request.headers = [CurlHeader("Content-Type", "application/json")]
-            + headers.map { CurlHeader($0.0, $0.1) }
-        request.freshConnection = false
-        let response = await engine().perform(request)
+        let response = await send("POST", url: url, headers: [("Content-Type", "application/json")] + headers, body: body, timeout: timeout)
         if let failure = response.failure { return .failed(failure.description) }
         return .status(response.statusCode)
+    }
+
+    /// One request with a body, answered within `timeout` (libcurl's own); the answer's body is
+    /// kept up to `maxAnswerBytes`, for callers that show a receiver's error text.
+    func send(
+        _ method: String, url: String, headers: [(String, String)], body: [UInt8], timeout: Duration, maxAnswerBytes: Int = 1 << 20
+    ) async -> CurlResponse {
+        var request = CurlRequest(method: method, url: url, body: body, timeout: timeout, maxBodyBytes: maxAnswerBytes)
+        request.headers = headers.map { CurlHeader($0.0, $0.1) }
+        request.freshConnection = false
+        return await engine().perform(request)
     }
 }

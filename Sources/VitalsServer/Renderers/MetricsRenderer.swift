@@ -3,77 +3,16 @@ import VitalsCore
 
 /// `/metrics`: spec section 6, rendered from the snapshot. Scraping never runs a probe and
 /// never answers 503: an unhealthy service is a value of a gauge, not an HTTP error.
+///
+/// `vitals check --push-gateway` pushes one run's results through the same code
+/// (`renderPush`), so a dashboard or an alert rule reads the same names from either.
 public enum MetricsRenderer {
     public static func render(_ s: HealthSnapshot, lag: Histogram, extra: String = "") -> String {
         var m = PrometheusText()
-        let comps = s.components
-        func labels(_ c: ComponentSnapshot) -> [(String, String)] { [("component", c.name), ("type", c.spec.type)] }
-
-        m.family("vitals_build_info", "gauge", "Vitals build information.")
-        m.sample("vitals_build_info", [("version", VitalsVersion.current)], 1)
-
-        m.family("vitals_service_status", "gauge", "Service status as a state set: 1 for the current status.")
-        for status in HealthStatus.allCases {
-            m.sample("vitals_service_status", [("status", status.rawValue)], s.status == status ? 1 : 0)
-        }
+        header(&m, service: s.status)
         m.family("vitals_startup_complete", "gauge", "1 once every component has had a first result.")
         m.sample("vitals_startup_complete", [], s.startupComplete ? 1 : 0)
-
-        m.family("vitals_component_status", "gauge", "Component status as a state set: 1 for the current status.")
-        for c in comps {
-            for status in HealthStatus.allCases {
-                m.sample("vitals_component_status", labels(c) + [("status", status.rawValue)], c.status == status ? 1 : 0)
-            }
-        }
-        m.family("vitals_probe_success", "gauge", "Whether the last probe succeeded (0/1).")
-        for c in comps {
-            guard let r = c.lastResult else { continue }
-            m.sample("vitals_probe_success", labels(c), r.success ? 1 : 0)
-        }
-        m.family("vitals_probe_duration_seconds", "histogram", "Probe duration as the probe measured it.")
-        for c in comps { m.histogram("vitals_probe_duration_seconds", labels(c), c.counters.duration) }
-
-        m.family("vitals_probe_phase_duration_seconds", "gauge", "Phase durations of the last HTTP probe.")
-        for c in comps {
-            for p in c.lastResult?.phases ?? [] {
-                m.sample("vitals_probe_phase_duration_seconds", labels(c) + [("phase", p.name)], p.seconds)
-            }
-        }
-        // Every numeric observation of the last result, exec perfdata included, as
-        // blackbox_exporter users read `probe_*` gauges (spec section 6). Text observations
-        // (server versions, roles) stay in /health/detailed.
-        m.family("vitals_probe_observation", "gauge", "Numeric observations of the last probe, by name.")
-        for c in comps {
-            for o in c.lastResult?.observations ?? [] {
-                guard case .number(let v) = o.value else { continue }
-                m.sample("vitals_probe_observation", labels(c) + [("name", o.name)], v)
-            }
-        }
-        m.family("vitals_probes_total", "counter", "Probe runs by result.")
-        for c in comps {
-            m.sample("vitals_probes_total", labels(c) + [("result", "success")], Double(c.counters.successes))
-            m.sample("vitals_probes_total", labels(c) + [("result", "failure")], Double(c.counters.failures))
-        }
-        m.family("vitals_probe_runs_skipped_total", "counter", "Runs that could not start on time and were skipped.")
-        for c in comps { m.sample("vitals_probe_runs_skipped_total", labels(c), Double(c.counters.skippedRuns)) }
-
-        m.family("vitals_component_consecutive_failures", "gauge", "Consecutive unhealthy judgements.")
-        for c in comps { m.sample("vitals_component_consecutive_failures", labels(c), Double(c.consecutiveFailures)) }
-        m.family("vitals_component_last_success_timestamp_seconds", "gauge", "When the last successful probe ended.")
-        for c in comps {
-            guard let t = c.lastSuccess else { continue }
-            m.sample("vitals_component_last_success_timestamp_seconds", labels(c), t.timeIntervalSince1970)
-        }
-
-        observationGauge(&m, comps, "vitals_http_status_code", "HTTP status code of the last probe.", from: "status_code", labels: labels)
-        observationGauge(
-            &m, comps, "vitals_tls_cert_expiry_timestamp_seconds", "When the leaf certificate expires (unix seconds).",
-            from: "cert_expiry_timestamp", labels: labels)
-        observationGauge(
-            &m, comps, "vitals_disk_used_ratio", "Used share of the filesystem (0-1).", from: "used_percent", scale: 0.01, labels: labels)
-        observationGauge(
-            &m, comps, "vitals_memory_available_ratio", "Available share of memory (0-1).", from: "available_percent", scale: 0.01,
-            labels: labels)
+        components(&m, s.components, oneShot: false)
 
         m.family("vitals_scheduler_lag_seconds", "histogram", "How late probes start (actual minus planned start).")
         m.histogram("vitals_scheduler_lag_seconds", [], lag)
@@ -94,6 +33,104 @@ public enum MetricsRenderer {
         m.family("process_max_fds", "gauge", "Maximum number of open file descriptors.")
         m.sample("process_max_fds", [], p.maxFDs)
         return m.out
+    }
+
+    /// One `vitals check` run for a Prometheus Pushgateway: the families of `/metrics` that
+    /// mean something for a single run, under the same names and labels.
+    ///
+    /// Only gauges: a push replaces the group, so a counter or a histogram would restart at
+    /// one observation every run, and `rate()` or `histogram_quantile()` over it would be
+    /// nonsense. `vitals_probe_duration_seconds` is therefore this run's duration as a gauge
+    /// (like blackbox_exporter's `probe_duration_seconds`), not the daemon's histogram;
+    /// `vitals_probes_total`, skipped runs, consecutive failures, scheduler lag and process
+    /// metrics are left out. `service` is nil when only some components were checked: their
+    /// worst status is not the service's.
+    public static func renderPush(_ comps: [ComponentSnapshot], service: HealthStatus?) -> String {
+        var m = PrometheusText()
+        header(&m, service: service)
+        components(&m, comps, oneShot: true)
+        return m.out
+    }
+
+    private static func header(_ m: inout PrometheusText, service: HealthStatus?) {
+        m.family("vitals_build_info", "gauge", "Vitals build information.")
+        m.sample("vitals_build_info", [("version", VitalsVersion.current)], 1)
+        guard let service else { return }
+        m.family("vitals_service_status", "gauge", "Service status as a state set: 1 for the current status.")
+        for status in HealthStatus.allCases {
+            m.sample("vitals_service_status", [("status", status.rawValue)], service == status ? 1 : 0)
+        }
+    }
+
+    /// The per-component families; `oneShot` leaves out what only a running daemon accumulates.
+    private static func components(_ m: inout PrometheusText, _ comps: [ComponentSnapshot], oneShot: Bool) {
+        func labels(_ c: ComponentSnapshot) -> [(String, String)] { [("component", c.name), ("type", c.spec.type)] }
+
+        m.family("vitals_component_status", "gauge", "Component status as a state set: 1 for the current status.")
+        for c in comps {
+            for status in HealthStatus.allCases {
+                m.sample("vitals_component_status", labels(c) + [("status", status.rawValue)], c.status == status ? 1 : 0)
+            }
+        }
+        m.family("vitals_probe_success", "gauge", "Whether the last probe succeeded (0/1).")
+        for c in comps {
+            guard let r = c.lastResult else { continue }
+            m.sample("vitals_probe_success", labels(c), r.success ? 1 : 0)
+        }
+        if oneShot {
+            m.family("vitals_probe_duration_seconds", "gauge", "Duration of this run's probe as the probe measured it.")
+            for c in comps {
+                guard let r = c.lastResult else { continue }
+                m.sample("vitals_probe_duration_seconds", labels(c), r.latency.seconds)
+            }
+        } else {
+            m.family("vitals_probe_duration_seconds", "histogram", "Probe duration as the probe measured it.")
+            for c in comps { m.histogram("vitals_probe_duration_seconds", labels(c), c.counters.duration) }
+        }
+
+        m.family("vitals_probe_phase_duration_seconds", "gauge", "Phase durations of the last HTTP probe.")
+        for c in comps {
+            for p in c.lastResult?.phases ?? [] {
+                m.sample("vitals_probe_phase_duration_seconds", labels(c) + [("phase", p.name)], p.seconds)
+            }
+        }
+        // Every numeric observation of the last result, exec perfdata included, as
+        // blackbox_exporter users read `probe_*` gauges (spec section 6). Text observations
+        // (server versions, roles) stay in /health/detailed.
+        m.family("vitals_probe_observation", "gauge", "Numeric observations of the last probe, by name.")
+        for c in comps {
+            for o in c.lastResult?.observations ?? [] {
+                guard case .number(let v) = o.value else { continue }
+                m.sample("vitals_probe_observation", labels(c) + [("name", o.name)], v)
+            }
+        }
+        if !oneShot {
+            m.family("vitals_probes_total", "counter", "Probe runs by result.")
+            for c in comps {
+                m.sample("vitals_probes_total", labels(c) + [("result", "success")], Double(c.counters.successes))
+                m.sample("vitals_probes_total", labels(c) + [("result", "failure")], Double(c.counters.failures))
+            }
+            m.family("vitals_probe_runs_skipped_total", "counter", "Runs that could not start on time and were skipped.")
+            for c in comps { m.sample("vitals_probe_runs_skipped_total", labels(c), Double(c.counters.skippedRuns)) }
+
+            m.family("vitals_component_consecutive_failures", "gauge", "Consecutive unhealthy judgements.")
+            for c in comps { m.sample("vitals_component_consecutive_failures", labels(c), Double(c.consecutiveFailures)) }
+        }
+        m.family("vitals_component_last_success_timestamp_seconds", "gauge", "When the last successful probe ended.")
+        for c in comps {
+            guard let t = c.lastSuccess else { continue }
+            m.sample("vitals_component_last_success_timestamp_seconds", labels(c), t.timeIntervalSince1970)
+        }
+
+        observationGauge(&m, comps, "vitals_http_status_code", "HTTP status code of the last probe.", from: "status_code", labels: labels)
+        observationGauge(
+            &m, comps, "vitals_tls_cert_expiry_timestamp_seconds", "When the leaf certificate expires (unix seconds).",
+            from: "cert_expiry_timestamp", labels: labels)
+        observationGauge(
+            &m, comps, "vitals_disk_used_ratio", "Used share of the filesystem (0-1).", from: "used_percent", scale: 0.01, labels: labels)
+        observationGauge(
+            &m, comps, "vitals_memory_available_ratio", "Available share of memory (0-1).", from: "available_percent", scale: 0.01,
+            labels: labels)
     }
 
     private static func observationGauge(
