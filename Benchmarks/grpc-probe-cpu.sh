@@ -23,16 +23,11 @@ taskset -c "$LOAD_CPUS" python3 "$BENCH_ROOT/scripts/grpc-health-server.py" --pl
 gpid=$!
 wait_http "http://127.0.0.1:$control/" 400
 
-# measure KIND TARGET_KEYS: PROBES components of one kind; prints "CPU_SECONDS PROBES FAILURES".
+# measure KIND SETTINGS: PROBES components of one kind; prints "CPU_SECONDS PROBES FAILURES".
 measure() {
     local kind=$1 target=$2 port
     port=$(free_port)
-    {
-        echo "server: { listen: \"127.0.0.1:$port\" }"
-        echo "defaults: { interval: 1s, timeout: 500ms }"
-        echo "components:"
-        for i in $(seq "$PROBES"); do echo "  - { name: $kind$i, type: $kind, $target }"; done
-    } > "$work/$kind.yaml"
+    probe_config "$work/$kind.yaml" "$port" "$PROBES" "$kind" "$target"
     start_vitals "$work/$kind.yaml" "$port"
     sleep 2
     local v0 n0 v1 n1 failures
