@@ -36,12 +36,7 @@ kill "$bpid"; bpid=""
 
 # Vitals: PROBES http components at a 1 s interval against the same file.
 vport=$(free_port)
-{
-    echo "server: { listen: \"127.0.0.1:$vport\" }"
-    echo "defaults: { interval: 1s, timeout: 500ms }"
-    echo "components:"
-    for i in $(seq "$PROBES"); do echo "  - { name: h$i, type: http, url: \"$target\" }"; done
-} > "$work/vitals.yaml"
+probe_config "$work/vitals.yaml" "$vport" "$PROBES" http "url: \"$target\""
 start_vitals "$work/vitals.yaml" "$vport"
 sleep 2
 v0=$(cpu_seconds "$VPID"); n0=$(metric_sum "http://127.0.0.1:$vport" vitals_probes_total)

@@ -88,3 +88,16 @@ start_vitals() {
     VPID=$!
     wait_http "http://127.0.0.1:$2/health/live" "${3:-200}"
 }
+
+# probe_config FILE PORT COUNT KIND SETTINGS: a config of COUNT components of type KIND, each
+# with the same SETTINGS (`url: "..."`), probed every second with a 500 ms timeout: the shape the
+# CPU-per-probe benchmarks measure.
+probe_config() {
+    local file=$1 port=$2 count=$3 kind=$4 settings=$5
+    {
+        echo "server: { listen: \"127.0.0.1:$port\" }"
+        echo "defaults: { interval: 1s, timeout: 500ms }"
+        echo "components:"
+        for i in $(seq "$count"); do echo "  - { name: $kind$i, type: $kind, $settings }"; done
+    } > "$file"
+}

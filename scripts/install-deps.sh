@@ -13,6 +13,8 @@ test_pkgs+=(prometheus-pushgateway)
 # scripts/check-deploy.sh: Kubernetes' schemas (shipped inside kubernetes-validate, offline) and
 # the Compose specification's schema (vendored in check-jsonschema).
 pip_pkgs=(kubernetes-validate==1.37.0 check-jsonschema==0.39.0 pyyaml)
+# The grpc probe's tests: a real grpc.health.v1 server (scripts/grpc-health-server.py).
+pip_pkgs+=(grpcio==1.85.3 grpcio-health-checking==1.85.1)
 
 bench_pkgs=(prometheus-blackbox-exporter)
 
@@ -27,6 +29,7 @@ done
 pip_missing=()
 if [ "${1:-build}" = test ]; then
     python3 -c 'import kubernetes_validate, check_jsonschema, yaml' 2>/dev/null || pip_missing=("${pip_pkgs[@]}")
+    python3 -c 'import grpc, grpc_health.v1.health' 2>/dev/null || pip_missing=("${pip_pkgs[@]}")
 fi
 [ ${#missing[@]} -eq 0 ] && [ ${#pip_missing[@]} -eq 0 ] && exit 0
 

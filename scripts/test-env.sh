@@ -5,7 +5,7 @@
 # Servers: PostgreSQL (role with a password) and a streaming replica of it, Redis (password +
 # ACL user + unix socket), a Redis replica of it with its link up and one whose master is
 # unreachable, nginx (HTTP, HTTPS with a test CA, HTTPS with an expired certificate),
-# Alertmanager, a Pushgateway.
+# Alertmanager, a Pushgateway, a gRPC health server (plain, TLS, and a misbehaving one).
 set -euo pipefail
 
 cmd=${1:?start or stop}
@@ -342,6 +342,24 @@ start_pushgateway() {
     echo "export VITALS_TEST_PUSHGATEWAY=http://127.0.0.1:$port" >> "$dir/env"
 }
 
+# A real gRPC health server (grpcio-health-checking) in plain text and TLS, its control port
+# (PUT /services/NAME with SERVING or NOT_SERVING) and a misbehaving one: scripts/grpc-health-server.py.
+start_grpc() {
+    local plain tls hostile control
+    plain=$(free_port); tls=$(free_port); hostile=$(free_port); control=$(free_port)
+    mkdir -p "$dir/grpc"
+    python3 "$(dirname "$0")/grpc-health-server.py" --plain "$plain" --tls "$tls" --hostile "$hostile" \
+        --control "$control" --certs "$dir/certs" >"$dir/grpc/log" 2>&1 &
+    echo $! > "$dir/grpc/pid"
+    wait_for "grpc health server" curl -sf "http://127.0.0.1:$control/"
+    {
+        echo "export VITALS_TEST_GRPC=127.0.0.1:$plain"
+        echo "export VITALS_TEST_GRPC_TLS=127.0.0.1:$tls"
+        echo "export VITALS_TEST_GRPC_HOSTILE=127.0.0.1:$hostile"
+        echo "export VITALS_TEST_GRPC_CONTROL=http://127.0.0.1:$control"
+    } >> "$dir/env"
+}
+
 case "$cmd" in
 start)
     mkdir -p "$dir"
@@ -357,6 +375,7 @@ start)
     start_nginx
     start_alertmanager
     start_pushgateway
+    start_grpc
     echo "test-env: servers up in $dir" >&2
     ;;
 stop)
@@ -367,7 +386,7 @@ stop)
         runuser -u postgres -- "$(cat "$dir/pg/bin")/pg_ctl" -D "$dir/pg/data" -m immediate stop >/dev/null 2>&1 || true
     fi
     for pidfile in "$dir/redis-replica/redis.pid" "$dir/redis-replica-down/redis.pid" "$dir/redis/redis.pid" "$dir/redis-limited/redis.pid" \
-        "$dir/nginx/nginx.pid" "$dir/am/pid" "$dir/pushgateway/pid"; do
+        "$dir/nginx/nginx.pid" "$dir/am/pid" "$dir/pushgateway/pid" "$dir/grpc/pid"; do
         [ -f "$pidfile" ] && kill "$(cat "$pidfile")" 2>/dev/null || true
     done
     sleep 0.2

@@ -1,7 +1,7 @@
 import Foundation
 import Yams
 
-/// The `tls:` mapping http and tcp share.
+/// The `tls:` mapping http, tcp and grpc share.
 extension ConfigParser {
     /// `tls:` mapping of http (and of tcp). The three files must be readable now, so a typo
     /// fails at load rather than at the first probe.
@@ -29,5 +29,13 @@ extension ConfigParser {
         t.insecureSkipVerify = f.bool("insecure_skip_verify") ?? false
         t.serverName = f.string("server_name")
         return t
+    }
+
+    /// `tls: true|false`, or the mapping `parseTLS` reads (which implies true): the form of tcp
+    /// and grpc, where the key rather than a URL's scheme turns TLS on. Nil means plain text.
+    func parseOptionalTLS(_ f: Fields) -> TLSSettings? {
+        guard let tls = f.value("tls") else { return nil }
+        if tls.mapping != nil || tls.isNull { return parseTLS(tls, path: f.sub("tls"), file: f.file) }
+        return f.bool("tls") == true ? TLSSettings() : nil
     }
 }

@@ -45,14 +45,7 @@ extension ConfigParser {
                 f.error("expect", "not a valid regular expression: \(e)")
             }
         }
-        // `tls: true|false`, or the same mapping as http's (which implies true).
-        if let tls = f.value("tls") {
-            if tls.mapping != nil || tls.isNull {
-                t.tls = parseTLS(tls, path: f.sub("tls"), file: f.file)
-            } else if f.bool("tls") == true {
-                t.tls = TLSSettings()
-            }
-        }
+        t.tls = parseOptionalTLS(f)
         return t
     }
 }

@@ -92,6 +92,11 @@ package final class CurlTransfer {
             for entry in r.connectTo { connectToList = curl_slist_append(connectToList, entry) }
             codes.append(vitals_curl_setopt_slist(h, CURLOPT_CONNECT_TO, connectToList))
         }
+        switch r.httpVersion {
+        case .http2PriorKnowledge: long(CURLOPT_HTTP_VERSION, CURL_HTTP_VERSION_2_PRIOR_KNOWLEDGE)
+        case .http2OverTLS: long(CURLOPT_HTTP_VERSION, CURL_HTTP_VERSION_2TLS)
+        case nil: break
+        }
         if r.wantCertInfo { long(CURLOPT_CERTINFO, 1) }
         if let ca = r.tls.caFile { string(CURLOPT_CAINFO, ca) }
         if let cert = r.tls.clientCertFile { string(CURLOPT_SSLCERT, cert) }

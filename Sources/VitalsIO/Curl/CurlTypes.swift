@@ -45,6 +45,9 @@ public struct CurlRequest: Sendable {
     public var connectTo: [String] = []
     /// Connect (and handshake) only; used by `TLSTCPProbe` through `CurlEngine.connect`.
     package var connectOnly: Bool = false
+    /// The HTTP version to insist on (`CURLOPT_HTTP_VERSION`); nil leaves libcurl's default:
+    /// HTTP/2 when the TLS handshake's ALPN agrees, HTTP/1.1 in plain text.
+    public var httpVersion: CurlHTTPVersion? = nil
 
     public static let defaultUserAgent = "Vitals/0.1 (+health-probe)"
 
@@ -71,6 +74,14 @@ public struct CurlRequest: Sendable {
 
     /// The effective deadline.
     public var effectiveDeadline: ContinuousClock.Instant { deadline ?? ContinuousClock.now.advanced(by: timeout) }
+}
+
+/// An HTTP version a request insists on; gRPC needs HTTP/2 both ways.
+public enum CurlHTTPVersion: Sendable {
+    /// HTTP/2 in plain text from the first byte, without an `Upgrade` (h2c with prior knowledge).
+    case http2PriorKnowledge
+    /// HTTP/2 over TLS as ALPN negotiates it (HTTP/1.1 if the server picks that).
+    case http2OverTLS
 }
 
 /// libcurl's own timings of one transfer, cumulative from the start of the transfer (over every
@@ -120,7 +131,8 @@ public struct CurlResponse: Sendable {
     public var statusCode: Int = 0
     /// `1.0`, `1.1`, `2`, `3`, or nil when no response arrived.
     public var httpVersion: String?
-    /// Headers of the last response, in order.
+    /// Headers of the last response, in order, then its trailers (libcurl hands HTTP/2
+    /// trailers to the header callback after the body; gRPC puts its status there).
     public var headers: [CurlHeader] = []
     public var body: [UInt8] = []
     public var bodyTruncated = false

@@ -1,0 +1,38 @@
+import Foundation
+import Yams
+
+/// `grpc`: the standard `grpc.health.v1.Health/Check` over HTTP/2 through libcurl (the probe is
+/// `VitalsProbes/GRPCProbe.swift`).
+public struct GRPCSettings: Sendable, Equatable {
+    /// `host:port`.
+    public var address: String
+    /// The service whose health is asked for; empty asks for the server's overall health.
+    public var service: String = ""
+    /// Nil: plain text (HTTP/2 with prior knowledge, as gRPC servers expect); set: TLS, with
+    /// HTTP/2 chosen by ALPN.
+    public var tls: TLSSettings? = nil
+    public init(address: String, service: String = "", tls: TLSSettings? = nil) {
+        self.address = address
+        self.service = service
+        self.tls = tls
+    }
+}
+
+extension GRPCSettings: ProbeConfig {
+    static let type = ProbeType.grpc
+    static let keys = ["address", "service", "tls"]
+    static let structuredKeys: Set<String> = ["tls"]
+    static let thresholds: Set<String> = ["latency", "cert_expiry"]
+    var probeSettings: ProbeSettings { .grpc(self) }
+    static func parse(_ f: Fields, _ parser: ConfigParser) -> Self? { parser.parseGRPC(f) }
+}
+
+extension ConfigParser {
+    func parseGRPC(_ f: Fields) -> GRPCSettings? {
+        guard f.require("address") != nil, let address = f.string("address") else { return nil }
+        if !Syntax.isHostPort(address) {
+            f.error("address", "expected host:port" + f.got("address", address))
+        }
+        return GRPCSettings(address: address, service: f.string("service") ?? "", tls: parseOptionalTLS(f))
+    }
+}
