@@ -1,8 +1,7 @@
 #define _GNU_SOURCE
 #include "CVitalsSystem.h"
 #include <errno.h>
-#include <linux/icmp.h>
-#include <netinet/icmp6.h>
+#include <linux/filter.h>
 #include <netinet/in.h>
 #include <string.h>
 #include <sys/uio.h>
@@ -14,26 +13,44 @@ int64_t vitals_realtime_ns(void) {
     return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
-int vitals_echo_socket(int family, int raw) {
+/* Accepts echo replies carrying `id` and drops everything else, in the kernel, before the
+   packet is queued: a raw socket otherwise gets every ICMP message the host receives, the echo
+   replies to every other pinging process included. An IPv4 raw socket's packet starts at the
+   IP header (its length read from the IHL nibble), an IPv6 one's at the ICMPv6 header. */
+static int attach_echo_filter(int fd, int v6, uint16_t id) {
+    struct sock_filter v4_code[] = {
+        BPF_STMT(BPF_LDX | BPF_B | BPF_MSH, 0),            /* X = IP header length */
+        BPF_STMT(BPF_LD | BPF_B | BPF_IND, 0),             /* A = ICMP type */
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0, 0, 3),      /* echo reply, else drop */
+        BPF_STMT(BPF_LD | BPF_H | BPF_IND, 4),             /* A = identifier */
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, id, 0, 1),     /* ours, else drop */
+        BPF_STMT(BPF_RET | BPF_K, 0xFFFFFFFF),
+        BPF_STMT(BPF_RET | BPF_K, 0),
+    };
+    struct sock_filter v6_code[] = {
+        BPF_STMT(BPF_LD | BPF_B | BPF_ABS, 0),             /* A = ICMPv6 type */
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 129, 0, 3),    /* echo reply, else drop */
+        BPF_STMT(BPF_LD | BPF_H | BPF_ABS, 4),             /* A = identifier */
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, id, 0, 1),     /* ours, else drop */
+        BPF_STMT(BPF_RET | BPF_K, 0xFFFFFFFF),
+        BPF_STMT(BPF_RET | BPF_K, 0),
+    };
+    struct sock_fprog prog;
+    prog.filter = v6 ? v6_code : v4_code;
+    prog.len = v6 ? sizeof v6_code / sizeof v6_code[0] : sizeof v4_code / sizeof v4_code[0];
+    return setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &prog, sizeof prog);
+}
+
+int vitals_echo_socket(int family, int raw, uint16_t id) {
     int proto = family == AF_INET6 ? IPPROTO_ICMPV6 : IPPROTO_ICMP;
     int fd = socket(family, (raw ? SOCK_RAW : SOCK_DGRAM) | SOCK_NONBLOCK | SOCK_CLOEXEC, proto);
     if (fd < 0) return -1;
     /* Best effort: without kernel timestamps the reply is timed when it is read. */
     int on = 1;
     (void)setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &on, sizeof on);
-    if (raw) {
-        /* A raw socket sees every ICMP message the host receives; the kernel drops all but
-           echo replies before they are queued. The caller still checks each one. */
-        if (family == AF_INET6) {
-            struct icmp6_filter f;
-            ICMP6_FILTER_SETBLOCKALL(&f);
-            ICMP6_FILTER_SETPASS(ICMP6_ECHO_REPLY, &f);
-            (void)setsockopt(fd, IPPROTO_ICMPV6, ICMP6_FILTER, &f, sizeof f);
-        } else {
-            struct icmp_filter f = {.data = ~(1u << ICMP_ECHOREPLY)};
-            (void)setsockopt(fd, SOL_RAW, ICMP_FILTER, &f, sizeof f);
-        }
-    }
+    /* Best effort too: without the filter the caller still checks every packet itself. A ping
+       socket needs none: the kernel gives it only the replies to its own identifier. */
+    if (raw) (void)attach_echo_filter(fd, family == AF_INET6, id);
     return fd;
 }
 

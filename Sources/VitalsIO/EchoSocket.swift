@@ -9,7 +9,8 @@ import Foundation
 /// Two kinds, as `ping` uses them: an unprivileged "ping socket" (SOCK_DGRAM, IPPROTO_ICMP or
 /// IPPROTO_ICMPV6), which any process whose group is in `net.ipv4.ping_group_range` may open
 /// and whose echo identifier the kernel chooses and matches; and a raw socket, which needs
-/// CAP_NET_RAW, sees every echo reply the host receives, and so leaves the matching to us.
+/// CAP_NET_RAW and would see every ICMP message the host receives: a socket filter attached
+/// at open passes it only the echo replies to the identifier the caller chose.
 package struct EchoSocket: Sendable {
     package enum Kind: String, Sendable {
         case unprivileged, raw
@@ -28,13 +29,14 @@ package struct EchoSocket: Sendable {
     /// A raw IPv4 socket hands over the IP header with each reply.
     package var repliesCarryIPHeader: Bool { kind == .raw && !v6 }
 
-    /// `kind` nil: the unprivileged kind where the kernel allows it, else raw. The error says
-    /// what the process would need when neither can be opened.
-    package static func open(v6: Bool, kind: Kind?) -> Result<EchoSocket, Failure> {
+    /// `kind` nil: the unprivileged kind where the kernel allows it, else raw, which then
+    /// receives only echo replies to `id`. The error says what the process would need when
+    /// neither can be opened.
+    package static func open(v6: Bool, kind: Kind?, id: UInt16) -> Result<EchoSocket, Failure> {
         let family = v6 ? AF_INET6 : AF_INET
         var refused: Int32 = 0
         for k in kind.map({ [$0] }) ?? [.unprivileged, .raw] {
-            let fd = vitals_echo_socket(family, k == .raw ? 1 : 0)
+            let fd = vitals_echo_socket(family, k == .raw ? 1 : 0, id)
             if fd >= 0 { return .success(EchoSocket(fd: fd, kind: k, v6: v6)) }
             refused = vitals_errno()
             // EACCES: the group is outside ping_group_range; EPROTONOSUPPORT: no ping sockets.

@@ -46,9 +46,9 @@ int64_t vitals_realtime_ns(void);
 
 /* A non-blocking, close-on-exec ICMP (AF_INET) or ICMPv6 (AF_INET6) socket for echo requests:
    SOCK_DGRAM ("ping socket", allowed when the group is in net.ipv4.ping_group_range) or, with
-   `raw`, SOCK_RAW (needs CAP_NET_RAW) filtered to echo replies. Receive timestamps are on.
-   Returns the fd, or -1 with errno set. */
-int vitals_echo_socket(int family, int raw);
+   `raw`, SOCK_RAW (needs CAP_NET_RAW) with a socket filter passing only echo replies to
+   identifier `id`. Receive timestamps are on. Returns the fd, or -1 with errno set. */
+int vitals_echo_socket(int family, int raw, uint16_t id);
 
 /* One datagram without waiting: its bytes (cut at `len`), its sender, and when the kernel
    received it (CLOCK_REALTIME ns, or now when the kernel gave no timestamp). Returns its
