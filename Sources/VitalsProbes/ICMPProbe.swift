@@ -123,9 +123,12 @@ public struct ICMPProbe: Probe {
         case .cancelled?: return .failure("cancelled", latency: elapsed)
         case .failed(let why)?: return .failure(why, latency: elapsed)
         case .flooded?:
-            var r = tally.result(address: EchoSocket.text(targetIP), socket: socket.kind, elapsed: elapsed)
-            r.message += " (stopped after reading \(budget) packets, \(tally.foreign) not ours)"
-            return r
+            // The measurement is incomplete (requests unsent), and a flood is news in itself.
+            let observations = tally.result(address: EchoSocket.text(targetIP), socket: socket.kind, elapsed: elapsed).observations
+            return .failure(
+                "flooded: stopped after reading \(budget) packets (\(tally.sentCount) of \(count) requests sent, "
+                    + "\(tally.received) replies, \(tally.foreign) packets not ours)",
+                latency: elapsed, observations: observations)
         case .done?, nil:
             if tally.sentCount == 0 { return .timeout(after: timeout) }
             return tally.result(address: EchoSocket.text(targetIP), socket: socket.kind, elapsed: elapsed)

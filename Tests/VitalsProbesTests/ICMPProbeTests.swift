@@ -130,7 +130,7 @@ struct ICMPProbeTests {
     }
 
     /// A peer that floods each request with 20,000 replies: the run reads a bounded number of
-    /// packets, reports what it has, and ends by its deadline.
+    /// packets, fails saying so with what it has, and ends by its deadline.
     @Test(.enabled(if: PeerNamespace.allowed, PeerNamespace.skipReason), arguments: [EchoSocket.Kind.unprivileged, .raw])
     func floodingPeer(kind: EchoSocket.Kind) async throws {
         try await PingGroupRange.with(PingGroupRange.everyone) {
@@ -138,8 +138,9 @@ struct ICMPProbeTests {
                 let spec = Self.spec(ns.peerIPv4, count: 3, packetInterval: .milliseconds(100), timeout: .seconds(1))
                 let (r, elapsed) = try await Self.run(spec, socket: kind)
                 #expect(elapsed < .milliseconds(1250), "\(elapsed)")
+                #expect(!r.success, "a flood is a failure: the run could not finish")
                 #expect(r.number("packets_received").map { $0 >= 1 && $0 <= 3 } == true, "\(r.message)")
-                #expect(r.message.contains("(stopped after reading \(ICMPProbe.readBudget(count: 3)) packets"), "\(r.message)")
+                #expect(r.message.hasPrefix("flooded: stopped after reading \(ICMPProbe.readBudget(count: 3)) packets ("), "\(r.message)")
             }
         }
     }
