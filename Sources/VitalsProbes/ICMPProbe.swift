@@ -48,15 +48,15 @@ public struct ICMPProbe: Probe {
     public func run(deadline: ContinuousClock.Instant) async -> ProbeResult {
         let start = ContinuousClock.now
         let target: Data
+        let targetIP: [UInt8]
         switch await TCPConnection.resolve(host: host, port: 0, deadline: deadline) {
         case .success(let addresses):
-            guard let first = addresses.first(where: { EchoSocket.addressBytes($0) != nil }) else {
+            guard let (address, ip) = addresses.lazy.compactMap({ a in EchoSocket.addressBytes(a).map { (a, $0) } }).first else {
                 return .failure("could not resolve host: no IPv4 or IPv6 address", latency: start.duration(to: .now))
             }
-            target = first
+            (target, targetIP) = (address, ip)
         case .failure(let failure): return failure.result(timeout: timeout, latency: start.duration(to: .now))
         }
-        let targetIP = EchoSocket.addressBytes(target)!
         let id = UInt16.random(in: 0...UInt16.max)
         let socket: EchoSocket
         switch EchoSocket.open(v6: targetIP.count == 16, kind: socketKind, id: id) {
