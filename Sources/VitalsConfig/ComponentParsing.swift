@@ -85,6 +85,7 @@ extension ConfigParser {
         }
         if let t = f.value("thresholds") { spec.thresholds = parseThresholds(t, type: kind, path: f.sub("thresholds"), file: file) }
         guard let probe = kind.config.parse(f, self) else { return nil }
+        probe.check(in: spec, f)
         spec.probe = probe.probeSettings
         return DeclaredComponent(spec: spec, nameLocation: reader.location(nameNode, file))
     }

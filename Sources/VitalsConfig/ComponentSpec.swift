@@ -63,6 +63,7 @@ public enum ProbeSettings: Sendable, Equatable {
     case memory(MemorySettings)
     case cpu(CPUSettings)
     case grpc(GRPCSettings)
+    case icmp(ICMPSettings)
 
     /// Which type this is: an exhaustive switch, so a new case cannot be forgotten here.
     public var kind: ProbeType {
@@ -76,6 +77,7 @@ public enum ProbeSettings: Sendable, Equatable {
         case .memory: .memory
         case .cpu: .cpu
         case .grpc: .grpc
+        case .icmp: .icmp
         }
     }
 

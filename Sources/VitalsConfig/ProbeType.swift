@@ -7,7 +7,7 @@
 /// exhaustive, so a forgotten piece is a compile error; a forgotten `register` line fails
 /// `everyTypeHasAProbe` (there is no default that turns an unknown type into another).
 public enum ProbeType: String, CaseIterable, Sendable {
-    case http, postgres, redis, tcp, exec, disk, memory, cpu, grpc
+    case http, postgres, redis, tcp, exec, disk, memory, cpu, grpc, icmp
 
     /// The type's settings, parser and thresholds.
     var config: any ProbeConfig.Type {
@@ -21,6 +21,7 @@ public enum ProbeType: String, CaseIterable, Sendable {
         case .memory: MemorySettings.self
         case .cpu: CPUSettings.self
         case .grpc: GRPCSettings.self
+        case .icmp: ICMPSettings.self
         }
     }
 
@@ -47,9 +48,13 @@ protocol ProbeConfig: Sendable, Equatable {
     static func parse(_ f: Fields, _ parser: ConfigParser) -> Self?
     /// This value as the component's `probe`.
     var probeSettings: ProbeSettings { get }
+    /// Reports what the type's keys cannot be judged on alone, once the component's common
+    /// keys are read (icmp's requests must fit in the `timeout`).
+    func check(in spec: ComponentSpec, _ f: Fields)
 }
 
 extension ProbeConfig {
     static var structuredKeys: Set<String> { [] }
     static var acceptsAnyMeasurement: Bool { false }
+    func check(in spec: ComponentSpec, _ f: Fields) {}
 }

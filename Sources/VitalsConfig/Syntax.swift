@@ -37,6 +37,21 @@ enum Syntax {
         return !addr.host.contains { $0.isWhitespace || $0 == "/" }
     }
 
+    /// A host name, an IPv4 address or an IPv6 address (a `%zone` allowed), without a port
+    /// or brackets: what `getaddrinfo` is given.
+    static func isHost(_ s: String) -> Bool {
+        guard !s.isEmpty, s.utf8.count <= 253, !s.hasPrefix("-"), !s.hasPrefix(".") else { return false }
+        let scalars = s.unicodeScalars
+        func isHex(_ c: Unicode.Scalar) -> Bool { ("0"..."9").contains(c) || ("a"..."f").contains(c) || ("A"..."F").contains(c) }
+        if s.contains(":") {
+            let parts = s.split(separator: "%", maxSplits: 1, omittingEmptySubsequences: false)
+            let groups = parts[0].split(separator: ":", omittingEmptySubsequences: false)
+            return (3...9).contains(groups.count) && parts.last?.isEmpty == false
+                && parts[0].unicodeScalars.allSatisfy { isHex($0) || $0 == ":" || $0 == "." }
+        }
+        return scalars.allSatisfy { isLowerAlnum($0) || ("A"..."Z").contains($0) || $0 == "-" || $0 == "." || $0 == "_" }
+    }
+
     /// An HTTP header name (RFC 9110 token).
     static func isHeaderName(_ s: String) -> Bool {
         !s.isEmpty && s.unicodeScalars.allSatisfy { $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || "!#$%&'*+-.^_`|~".unicodeScalars.contains($0)) }

@@ -52,5 +52,6 @@ public struct Threshold: Sendable, Equatable {
         "usage_percent": (.percent, .higherIsWorse),
         "load_per_core": (.count, .higherIsWorse),
         "throttled_percent": (.percent, .higherIsWorse),
+        "packet_loss_percent": (.percent, .higherIsWorse),
     ]
 }

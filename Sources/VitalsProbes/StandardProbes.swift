@@ -13,6 +13,7 @@ extension ProbeRegistry {
         r.register("disk") { try DiskProbe(spec: $0) }
         r.register("memory") { try MemoryProbe(spec: $0) }
         r.register("cpu") { try CPUProbe(spec: $0) }
+        r.register("icmp") { try ICMPProbe(spec: $0) }
         r.register("exec") { try ExecProbe(spec: $0) }
         r.register("postgres") { try PostgresProbe(spec: $0) }
         r.register("redis") { try RedisProbe(spec: $0) }

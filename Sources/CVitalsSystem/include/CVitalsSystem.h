@@ -7,6 +7,8 @@
 #include <sys/wait.h>
 #include <sys/types.h>
 #include <signal.h>
+#include <stdint.h>
+#include <sys/socket.h>
 
 /* Hands the allocator's free pages back to the system (malloc_trim); 1 if any were. */
 int vitals_trim_heap(void);
@@ -38,4 +40,18 @@ int vitals_exited(pid_t pid, int *exit_code, int *signal);
 
 /* waitpid(2) decoded: returns the pid (or 0, or -1); sets exit code or terminating signal. */
 pid_t vitals_waitpid(pid_t pid, int nohang, int *exit_code, int *signal);
+
+/* CLOCK_REALTIME in nanoseconds: the clock of the kernel's receive timestamps (SO_TIMESTAMPNS). */
+int64_t vitals_realtime_ns(void);
+
+/* A non-blocking, close-on-exec ICMP (AF_INET) or ICMPv6 (AF_INET6) socket for echo requests:
+   SOCK_DGRAM ("ping socket", allowed when the group is in net.ipv4.ping_group_range) or, with
+   `raw`, SOCK_RAW (needs CAP_NET_RAW) with a socket filter passing only echo replies to
+   identifier `id`. Receive timestamps are on. Returns the fd, or -1 with errno set. */
+int vitals_echo_socket(int family, int raw, uint16_t id);
+
+/* One datagram without waiting: its bytes (cut at `len`), its sender, and when the kernel
+   received it (CLOCK_REALTIME ns, or now when the kernel gave no timestamp). Returns its
+   length, or -1 with errno set (EAGAIN: nothing queued). */
+ssize_t vitals_echo_recv(int fd, void *buf, size_t len, struct sockaddr_storage *from, int64_t *received_ns);
 #endif
