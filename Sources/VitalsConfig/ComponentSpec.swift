@@ -62,6 +62,7 @@ public enum ProbeSettings: Sendable, Equatable {
     case disk(DiskSettings)
     case memory(MemorySettings)
     case cpu(CPUSettings)
+    case dns(DNSSettings)
 
     /// Which type this is: an exhaustive switch, so a new case cannot be forgotten here.
     public var kind: ProbeType {
@@ -74,6 +75,7 @@ public enum ProbeSettings: Sendable, Equatable {
         case .disk: .disk
         case .memory: .memory
         case .cpu: .cpu
+        case .dns: .dns
         }
     }
 

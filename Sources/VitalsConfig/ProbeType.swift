@@ -7,7 +7,7 @@
 /// exhaustive, so a forgotten piece is a compile error; a forgotten `register` line fails
 /// `everyTypeHasAProbe` (there is no default that turns an unknown type into another).
 public enum ProbeType: String, CaseIterable, Sendable {
-    case http, postgres, redis, tcp, exec, disk, memory, cpu
+    case http, postgres, redis, tcp, exec, disk, memory, cpu, dns
 
     /// The type's settings, parser and thresholds.
     var config: any ProbeConfig.Type {
@@ -20,6 +20,7 @@ public enum ProbeType: String, CaseIterable, Sendable {
         case .disk: DiskSettings.self
         case .memory: MemorySettings.self
         case .cpu: CPUSettings.self
+        case .dns: DNSSettings.self
         }
     }
 
