@@ -16,6 +16,7 @@ extension ProbeRegistry {
         r.register("exec") { try ExecProbe(spec: $0) }
         r.register("postgres") { try PostgresProbe(spec: $0) }
         r.register("redis") { try RedisProbe(spec: $0) }
+        r.register("dns") { try DNSProbe(spec: $0) }
         return r
     }
 }

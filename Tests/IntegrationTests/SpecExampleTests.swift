@@ -20,7 +20,6 @@ struct SpecExampleTests {
         "server.public_status: unknown key",
         "thresholds.success_rate: http has no measurement success_rate",
         "thresholds.latency_p95: http has no measurement latency_p95",
-        #"components[api-dns].type: unknown type "dns""#,
         #"components[gateway].type: unknown type "icmp""#,
         #"components[users-grpc].type: unknown type "grpc""#,
         #"notifiers[1].type: expected webhook, slack or alertmanager, got "email""#,
