@@ -38,7 +38,7 @@ package enum DNSLookup {
     /// Asks `server` (else the resolvers of `/etc/resolv.conf`) for `name`'s records of `type`,
     /// class IN, recursion desired, no search domains. Returns by `deadline`.
     package static func query(
-        _ name: String, type: UInt16, server: (host: String, port: Int)?, deadline: ContinuousClock.Instant
+        _ name: String, type: UInt16, server: ListenAddress?, deadline: ContinuousClock.Instant
     ) async -> Result<Answer, Failure> {
         guard libraryReady else { return .failure(.failed("c-ares could not be initialised")) }
         let watch = epoll_create1(Int32(EPOLL_CLOEXEC))
@@ -70,9 +70,8 @@ package enum DNSLookup {
         let initialised = ares_init_options(&created, &options, mask)
         guard initialised == ARES_SUCCESS, let channel = created else { return .failure(.failed("c-ares: \(Self.text(initialised))")) }
         if let server {
-            let csv = server.host.contains(":") ? "[\(server.host)]:\(server.port)" : "\(server.host):\(server.port)"
-            let set = ares_set_servers_ports_csv(channel, csv)
-            guard set == ARES_SUCCESS else { return .failure(.failed("c-ares refused the server \(csv): \(Self.text(set))")) }
+            let set = ares_set_servers_ports_csv(channel, server.description)  // `10.0.0.2:53`, `[fd00::53]:53`
+            guard set == ARES_SUCCESS else { return .failure(.failed("c-ares refused the server \(server): \(Self.text(set))")) }
         }
 
         var written: UnsafeMutablePointer<UInt8>?

@@ -14,7 +14,7 @@ public struct DNSProbe: Probe {
     /// The name on the wire: the query, or for a PTR of an address its reverse name.
     let name: String
     let record: DNSRecordType
-    let server: (host: String, port: Int)?
+    let server: ListenAddress?
     let expectedRCode: Int
     let answerRegex: BodyRegex?
     let timeout: Duration
@@ -66,7 +66,7 @@ public struct DNSProbe: Probe {
         }
     }
 
-    var serverText: String { server.map { $0.host.contains(":") ? "[\($0.host)]:\($0.port)" : "\($0.host):\($0.port)" } ?? "the system's resolvers" }
+    var serverText: String { server?.description ?? "the system's resolvers" }
 
     /// The result for a reply: its code against the expected one, then the answers.
     func judge(_ reply: DNSReply, overTCP: Bool, lookupTime: Duration) -> ProbeResult {

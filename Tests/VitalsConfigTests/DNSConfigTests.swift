@@ -10,7 +10,7 @@ struct DNSConfigTests {
         guard case .dns(let d) = config.components[0].probe else { throw Failure("not dns") }
         #expect(d.query == "api.example.com.")
         #expect(d.record == .mx)
-        #expect(d.serverAddress! == ("fd00::53", 5353))
+        #expect(d.serverAddress == ListenAddress(host: "fd00::53", port: 5353))
         #expect(d.expect.rcode == DNSRCode.nxDomain)
         #expect(d.expect.answerRegex == "^10 ")
     }
@@ -32,7 +32,7 @@ struct DNSConfigTests {
     func serverForms(written: String, host: String, port: Int) throws {
         let config = try parsed(Self.c("    query: example.com\n    server: \"\(written)\"\n"))
         guard case .dns(let d) = config.components[0].probe else { throw Failure("not dns") }
-        #expect(d.serverAddress! == (host, port))
+        #expect(d.serverAddress == ListenAddress(host: host, port: port))
     }
 
     /// A PTR query may be an address; any other query must be a name.

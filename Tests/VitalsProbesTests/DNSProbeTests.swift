@@ -116,8 +116,7 @@ import VitalsIO
 
         var settings = DNSSettings(query: "big.vitals.test")
         settings.server = server
-        let (host, port) = try #require(settings.serverAddress)
-        let answer = try await DNSLookup.query("big.vitals.test", type: 16, server: (host, port), deadline: .now + .seconds(2)).get()
+        let answer = try await DNSLookup.query("big.vitals.test", type: 16, server: try #require(settings.serverAddress), deadline: .now + .seconds(2)).get()
         #expect(answer.overTCP)
         #expect(answer.message.count > 512)
         let reply = try DNSReply(parsing: answer.message)

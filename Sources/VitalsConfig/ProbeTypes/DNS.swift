@@ -139,16 +139,16 @@ extension Syntax {
 
     /// `IP`, `IP:port`, `[IPv6]:port` or a bare IPv6 address: the host and the port (53 when
     /// absent). One colon is a port's; a bare IPv6 address has at least two.
-    static func dnsServer(_ s: String) -> (host: String, port: Int)? {
+    static func dnsServer(_ s: String) -> ListenAddress? {
         if s.hasPrefix("[") || s.filter({ $0 == ":" }).count == 1 {
             guard let a = ListenAddress(parsing: s), !s.hasPrefix(":"), a.port > 0, mayBeIPAddress(a.host) else { return nil }
-            return (a.host, a.port)
+            return a
         }
-        return mayBeIPAddress(s) ? (s, 53) : nil
+        return mayBeIPAddress(s) ? ListenAddress(host: s, port: 53) : nil
     }
 }
 
 extension DNSSettings {
     /// The `server` as host and port (53 when not written); nil for the system's resolvers.
-    public var serverAddress: (host: String, port: Int)? { server.flatMap(Syntax.dnsServer) }
+    public var serverAddress: ListenAddress? { server.flatMap(Syntax.dnsServer) }
 }
