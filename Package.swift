@@ -85,6 +85,7 @@ if Context.environment["VITALS_FUZZ"] != nil {
         ("FuzzConfig", ["VitalsConfig"]),
         ("FuzzPerfdata", ["VitalsProbes"]),
         ("FuzzRedisReply", ["VitalsProbes", "CHiredis"]),
+        ("FuzzDNSReply", ["VitalsIO"]),
         ("FuzzRequestHead", ["VitalsServer", "VitalsCore", "VitalsConfig", .product(name: "Logging", package: "swift-log")]),
     ]
     package.targets.append(.target(name: "FuzzSupport", path: "Tests/Fuzz/FuzzSupport", swiftSettings: strict))
