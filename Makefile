@@ -32,7 +32,7 @@ SOAK_SECONDS ?= 600
 soak: release
 	DURATION=$(SOAK_SECONDS) Benchmarks/soak.sh
 
-## libFuzzer on the config loader, perfdata, Redis replies and the HTTP request pipeline:
+## libFuzzer on the config loader, perfdata, Redis replies, the HTTP request pipeline and DNS replies:
 ## FUZZ_SECONDS each (make test runs each for a few seconds).
 FUZZ_SECONDS ?= 300
 fuzz:

@@ -23,6 +23,7 @@ let package = Package(
         .systemLibrary(name: "CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
         .systemLibrary(name: "CHiredis", pkgConfig: "hiredis", providers: [.apt(["libhiredis-dev"])]),
         .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
+        .systemLibrary(name: "CAres", pkgConfig: "libcares", providers: [.apt(["libc-ares-dev"])]),
         // Linux headers Swift's Glibc module does not export (epoll, eventfd, statvfs, spawn).
         .target(name: "CVitalsSystem"),
 
@@ -31,9 +32,9 @@ let package = Package(
         // The domain: judgement, hysteresis, aggregation, history, scheduler. No sockets, no C.
         .target(name: "VitalsCore", dependencies: ["VitalsConfig"], swiftSettings: strict),
         // The I/O the probes, the alert transport and storage share: the epoll poller, the
-        // blocking executor, TCP connections, the libcurl engine, libpq sessions. With the
-        // shims and the probes, the only place where C is called.
-        .target(name: "VitalsIO", dependencies: ["VitalsConfig", "CCurl", "CLibPQ", "CSQLite", "CVitalsSystem"], swiftSettings: strict),
+        // blocking executor, TCP connections, the libcurl engine, libpq sessions, c-ares
+        // lookups. With the shims and the probes, the only place where C is called.
+        .target(name: "VitalsIO", dependencies: ["VitalsConfig", "CCurl", "CLibPQ", "CSQLite", "CAres", "CVitalsSystem"], swiftSettings: strict),
         // Storage backends behind VitalsCore's `Storage`: the SQLite schema and its migrations
         // (the backends themselves are issue 11's work in progress).
         .target(name: "VitalsStorage", dependencies: ["VitalsConfig", "VitalsCore", "VitalsIO"], swiftSettings: strict),
@@ -84,6 +85,7 @@ if Context.environment["VITALS_FUZZ"] != nil {
         ("FuzzConfig", ["VitalsConfig"]),
         ("FuzzPerfdata", ["VitalsProbes"]),
         ("FuzzRedisReply", ["VitalsProbes", "CHiredis"]),
+        ("FuzzDNSReply", ["VitalsIO"]),
         ("FuzzRequestHead", ["VitalsServer", "VitalsCore", "VitalsConfig", .product(name: "Logging", package: "swift-log")]),
     ]
     package.targets.append(.target(name: "FuzzSupport", path: "Tests/Fuzz/FuzzSupport", swiftSettings: strict))

@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 seconds=${1:-60}
 shift || true
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(FuzzConfig FuzzPerfdata FuzzRedisReply FuzzRequestHead)
+[ ${#targets[@]} -gt 0 ] || targets=(FuzzConfig FuzzPerfdata FuzzRedisReply FuzzRequestHead FuzzDNSReply)
 
 export VITALS_FUZZ=1
 # Swift's own crash backtracer would wait on a crashing input; libFuzzer reports it instead.

@@ -6,9 +6,9 @@
 #   scripts/install-deps.sh bench   # plus blackbox_exporter, the reference of http-probe-cpu
 set -euo pipefail
 
-build_pkgs=(libcurl4-openssl-dev libpq-dev libhiredis-dev libsqlite3-dev pkg-config)
+build_pkgs=(libcurl4-openssl-dev libpq-dev libhiredis-dev libsqlite3-dev pkg-config libc-ares-dev)
 test_pkgs=(postgresql redis-server nginx-light prometheus prometheus-alertmanager monitoring-plugins-basic openssl curl wrk python3
-           python3-pip systemd util-linux iproute2)
+           python3-pip systemd util-linux iproute2 dnsmasq-base)
 test_pkgs+=(prometheus-pushgateway)
 # scripts/check-deploy.sh: Kubernetes' schemas (shipped inside kubernetes-validate, offline) and
 # the Compose specification's schema (vendored in check-jsonschema).

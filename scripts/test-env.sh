@@ -5,7 +5,7 @@
 # Servers: PostgreSQL (role with a password) and a streaming replica of it, Redis (password +
 # ACL user + unix socket), a Redis replica of it with its link up and one whose master is
 # unreachable, nginx (HTTP, HTTPS with a test CA, HTTPS with an expired certificate),
-# Alertmanager, a Pushgateway, a gRPC health server (plain, TLS, and a misbehaving one).
+# Alertmanager, a Pushgateway, a gRPC health server (plain, TLS, and a misbehaving one), dnsmasq.
 set -euo pipefail
 
 cmd=${1:?start or stop}
@@ -360,6 +360,33 @@ start_grpc() {
     } >> "$dir/env"
 }
 
+# dnsmasq answering for vitals.test on a free loopback port, UDP and TCP: A and AAAA (api),
+# a CNAME to it (www), MX, TXT and SRV records, and PTR for 10.0.0.5; NXDOMAIN for any other
+# name in vitals.test and REFUSED outside it (no upstream). big.vitals.test holds three TXT
+# records of 400 bytes: over UDP without EDNS the answer is cut at 512 bytes with TC set, so a
+# client must ask again over TCP to read it whole.
+start_dnsmasq() {
+    local port x200
+    port=$(free_port)
+    x200=$(printf 'x%.0s' $(seq 200))
+    mkdir -p "$dir/dnsmasq"
+    cat > "$dir/dnsmasq/dnsmasq.conf" <<CONF
+local=/vitals.test/
+host-record=api.vitals.test,10.0.0.5,fd00::5
+cname=www.vitals.test,api.vitals.test
+mx-host=vitals.test,mail.vitals.test,10
+txt-record=txt.vitals.test,"v=spf1 -all"
+srv-host=_sip._tcp.vitals.test,sip.vitals.test,5060,10,5
+txt-record=big.vitals.test,"$x200","${x200}-1"
+txt-record=big.vitals.test,"$x200","${x200}-2"
+txt-record=big.vitals.test,"$x200","${x200}-3"
+CONF
+    # Daemonizes once its sockets are bound: a port taken fails here.
+    dnsmasq --port="$port" --listen-address=127.0.0.1 --bind-interfaces --no-resolv --no-hosts \
+        --conf-file="$dir/dnsmasq/dnsmasq.conf" --pid-file="$dir/dnsmasq/pid" --log-facility="$dir/dnsmasq/log"
+    echo "export VITALS_TEST_DNS=127.0.0.1:$port" >> "$dir/env"
+}
+
 case "$cmd" in
 start)
     mkdir -p "$dir"
@@ -376,6 +403,7 @@ start)
     start_alertmanager
     start_pushgateway
     start_grpc
+    start_dnsmasq
     echo "test-env: servers up in $dir" >&2
     ;;
 stop)
@@ -386,7 +414,7 @@ stop)
         runuser -u postgres -- "$(cat "$dir/pg/bin")/pg_ctl" -D "$dir/pg/data" -m immediate stop >/dev/null 2>&1 || true
     fi
     for pidfile in "$dir/redis-replica/redis.pid" "$dir/redis-replica-down/redis.pid" "$dir/redis/redis.pid" "$dir/redis-limited/redis.pid" \
-        "$dir/nginx/nginx.pid" "$dir/am/pid" "$dir/pushgateway/pid" "$dir/grpc/pid"; do
+        "$dir/nginx/nginx.pid" "$dir/am/pid" "$dir/pushgateway/pid" "$dir/grpc/pid" "$dir/dnsmasq/pid"; do
         [ -f "$pidfile" ] && kill "$(cat "$pidfile")" 2>/dev/null || true
     done
     sleep 0.2

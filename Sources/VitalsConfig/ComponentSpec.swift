@@ -64,6 +64,7 @@ public enum ProbeSettings: Sendable, Equatable {
     case cpu(CPUSettings)
     case grpc(GRPCSettings)
     case icmp(ICMPSettings)
+    case dns(DNSSettings)
 
     /// Which type this is: an exhaustive switch, so a new case cannot be forgotten here.
     public var kind: ProbeType {
@@ -78,6 +79,7 @@ public enum ProbeSettings: Sendable, Equatable {
         case .cpu: .cpu
         case .grpc: .grpc
         case .icmp: .icmp
+        case .dns: .dns
         }
     }
 

@@ -7,7 +7,7 @@
 /// exhaustive, so a forgotten piece is a compile error; a forgotten `register` line fails
 /// `everyTypeHasAProbe` (there is no default that turns an unknown type into another).
 public enum ProbeType: String, CaseIterable, Sendable {
-    case http, postgres, redis, tcp, exec, disk, memory, cpu, grpc, icmp
+    case http, postgres, redis, tcp, exec, disk, memory, cpu, grpc, icmp, dns
 
     /// The type's settings, parser and thresholds.
     var config: any ProbeConfig.Type {
@@ -22,6 +22,7 @@ public enum ProbeType: String, CaseIterable, Sendable {
         case .cpu: CPUSettings.self
         case .grpc: GRPCSettings.self
         case .icmp: ICMPSettings.self
+        case .dns: DNSSettings.self
         }
     }
 

@@ -18,6 +18,7 @@ extension ProbeRegistry {
         r.register("postgres") { try PostgresProbe(spec: $0) }
         r.register("redis") { try RedisProbe(spec: $0) }
         r.register("grpc") { try GRPCProbe(spec: $0) }
+        r.register("dns") { try DNSProbe(spec: $0) }
         return r
     }
 }

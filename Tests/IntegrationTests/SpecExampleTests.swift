@@ -20,7 +20,6 @@ struct SpecExampleTests {
         "server.public_status: unknown key",
         "thresholds.success_rate: http has no measurement success_rate",
         "thresholds.latency_p95: http has no measurement latency_p95",
-        #"components[api-dns].type: unknown type "dns""#,
         #"notifiers[1].type: expected webhook, slack or alertmanager, got "email""#,
         "notifiers[1].url: expected an http:// or https:// URL with a host",
         "notifiers[1].from: unknown key", "notifiers[1].to: unknown key", "notifiers[1].username: unknown key",

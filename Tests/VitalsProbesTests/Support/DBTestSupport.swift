@@ -116,15 +116,9 @@ final class FakeRedis: Sendable {
     private let stopped = Atomic(false)
 
     init(delay: Duration = .zero, answer: @escaping @Sendable ([String]) -> String) throws {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        var addr = sockaddr_in()
-        addr.sin_family = sa_family_t(AF_INET)
-        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, len) } }
-        guard bound == 0, listen(fd, 16) == 0 else { throw POSIXError(.EADDRINUSE) }
-        _ = withUnsafeMutablePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) } }
-        port = Int(UInt16(bigEndian: addr.sin_port))
+        let (fd, port) = try LoopbackSocket.bind(SOCK_STREAM)
+        self.port = port
+        guard listen(fd, 16) == 0 else { throw POSIXError(.EADDRINUSE) }
         server = fd
         let held = self.held
         Thread.detachNewThread {
