@@ -20,12 +20,19 @@ struct StuckTransport: HTTPTransport {
         try? await Task.sleep(for: .seconds(3600))
         return .status(200)
     }
+    func sendMail(_ mail: OutgoingMail, timeout: Duration) async -> TransportOutcome {
+        try? await Task.sleep(for: .seconds(3600))
+        return .smtpReply(250, "")
+    }
 }
 
 /// Fails with a message that (wrongly) includes the URL and a header value.
 struct LeakyTransport: HTTPTransport {
     func post(url: String, headers: [(String, String)], body: [UInt8], timeout: Duration) async -> TransportOutcome {
         .failed("could not POST \(url) with \(headers.map(\.1).joined(separator: ","))")
+    }
+    func sendMail(_ mail: OutgoingMail, timeout: Duration) async -> TransportOutcome {
+        .smtpReply(535, "535 5.7.8 login \(mail.username ?? "") with \(mail.password ?? "") refused")
     }
 }
 

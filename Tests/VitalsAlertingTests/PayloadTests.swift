@@ -103,12 +103,12 @@ import VitalsCore
     }
 
     @Test func scrubberRemovesURLSecretsAndHeaderValues() {
-        let s = Redactor.notifier(url: "https://hooks.slack.com/services/T000/B000/XXXXSECRET", headerValues: ["Bearer tok123456"])
+        let s = Redactor.notifier(url: "https://hooks.slack.com/services/T000/B000/XXXXSECRET", secrets: ["Bearer tok123456"])
         let text = s.scrub("POST https://hooks.slack.com/services/T000/B000/XXXXSECRET failed; sent Bearer tok123456; path /services/T000/B000/XXXXSECRET")
         #expect(!text.contains("XXXXSECRET"))
         #expect(!text.contains("tok123456"))
         // A three-character header value is hidden too, as in probe messages (one rule).
-        let short = Redactor.notifier(url: "https://hooks.example/x", headerValues: ["k9q"])
+        let short = Redactor.notifier(url: "https://hooks.example/x", secrets: ["k9q"])
         #expect(short.scrub("receiver said: bad key k9q") == "receiver said: bad key <redacted>")
     }
 }
