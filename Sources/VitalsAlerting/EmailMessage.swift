@@ -82,7 +82,8 @@ public struct EmailMessage: Sendable {
         ]
         if let end = n.endsAt { facts.append(("Resolved", RFC3339.string(end))) }
         var failing: [String] = []
-        if n.status == .firing {
+        // A component's own line would only repeat the message: listed when it adds something.
+        if n.status == .firing, n.isService || n.failing.contains(where: { $0.component != n.subject }) {
             failing = n.failing.prefix(Self.maxListed).map { "\($0.component) \($0.status.rawValue): \(Self.cut($0.message, 300))" }
             if n.failing.count > Self.maxListed { failing.append("and \(n.failing.count - Self.maxListed) more") }
         }

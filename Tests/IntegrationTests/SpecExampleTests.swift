@@ -6,7 +6,7 @@ import Testing
 /// client certificate files, the probes it includes, the variables it reads.
 ///
 /// Parts of it are open work (the status page's `public_status`,
-/// windowed thresholds, `max_per_hour`, email and PagerDuty notifiers, the dns, icmp and
+/// windowed thresholds, the dns, icmp and
 /// grpc probe types: issues 11 to 14). Those problems are a known issue, listed one by one;
 /// any other problem fails the test now, and when the last known one goes the known issue
 /// stops being recorded and the test says to remove the wrapper.
@@ -23,13 +23,6 @@ struct SpecExampleTests {
         #"components[api-dns].type: unknown type "dns""#,
         #"components[gateway].type: unknown type "icmp""#,
         #"components[users-grpc].type: unknown type "grpc""#,
-        #"notifiers[1].type: expected webhook, slack or alertmanager, got "email""#,
-        "notifiers[1].url: expected an http:// or https:// URL with a host",
-        "notifiers[1].from: unknown key", "notifiers[1].to: unknown key", "notifiers[1].username: unknown key",
-        "notifiers[1].password_file: unknown key",
-        "notifiers[2]: missing required key url",
-        #"notifiers[2].type: expected webhook, slack or alertmanager, got "pagerduty""#,
-        "notifiers[2].routing_key_file: unknown key",
     ]
 
     @Test func theExampleOfSection3Validates() throws {

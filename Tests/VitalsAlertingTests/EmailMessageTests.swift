@@ -70,7 +70,9 @@ import VitalsCore
     }
 
     @Test func aSubjectAPersonCanScanAndTheFactsInBothParts() throws {
-        let text = EmailMessage(firing, settings: settings, context: context).text()
+        var n = firing
+        n.failing.append(FailingComponent(component: "orders-cache", status: .degraded, message: "slow & <late>"))
+        let text = EmailMessage(n, settings: settings, context: context).text()
         let m = try parse(text)
         #expect(m.headers["Subject"] == "[FIRING] orders-db unhealthy: timeout after 2s")
         #expect(m.headers["From"] == "vitals@example.com")
@@ -83,14 +85,17 @@ import VitalsCore
         #expect(m.headers["In-Reply-To"] == nil)
         let plain = try #require(m.parts["text/plain"])
         #expect(plain.hasPrefix("[FIRING] db-down: orders-db unhealthy: timeout after 2s\n"))
-        for fact in ["Severity: critical", "healthy → unhealthy", "Since:    \(RFC3339.string(at(0)))", "- orders-db unhealthy: timeout after 2s",
+        for fact in ["Severity: critical", "healthy → unhealthy", "Since:    \(RFC3339.string(at(0)))", "Failing:\n- orders-db unhealthy: timeout after 2s\n- orders-cache degraded: slow & <late>\n",
             "Details: https://vitals.example/health/detailed"]
         {
             #expect(plain.contains(fact), "\(fact) is not in:\n\(plain)")
         }
         let html = try #require(m.parts["text/html"])
         #expect(html.contains("<a href=\"https://vitals.example/health/detailed\">Details</a>"))
-        #expect(html.contains("healthy → unhealthy") && html.contains("<li>orders-db unhealthy: timeout after 2s</li>"))
+        #expect(html.contains("healthy → unhealthy") && html.contains("<li>orders-db unhealthy: timeout after 2s</li><li>orders-cache degraded: slow &amp; &lt;late&gt;</li>"))
+        // Only its own line: nothing a reader has not seen in the message.
+        let alone = try #require(try parse(EmailMessage(firing, settings: settings, context: context).text()).parts["text/plain"])
+        #expect(!alone.contains("Failing:") && alone.contains("\ntimeout after 2s\n"))
         #expect(html.count < 2000, "the HTML part is meant to be short")
     }
 
