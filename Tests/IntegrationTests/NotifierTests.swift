@@ -7,18 +7,31 @@ import VitalsTestSupport
 /// with AUTH, SMTPS with AUTH), a loopback receiver that checks PagerDuty's Events API v2
 /// schema and answers as PagerDuty does, and the daemon's own log in JSON.
 @Suite(.serialized) struct NotifierTests {
-    /// A tcp component that goes down, so the alert fires, then comes back, so it resolves.
-    static func config(component: String, port: Int, notifiers: String, notify: [String], extra: String = "") -> String {
-        """
-        defaults: { interval: 200ms, timeout: 150ms, failure_threshold: 1 }
-        components:
-          - { name: \(component), type: tcp, address: "127.0.0.1:\(port)" }
-        notifiers:
-        \(notifiers)
-        alerts:
-          - { name: \(component)-down, on: \(component), when: unhealthy, for: 0s, notify: [\(notify.joined(separator: ", "))]\(extra) }
+    /// A daemon, ready, watching one tcp component (up) named PREFIX-RANDOM under the rule
+    /// `COMPONENT-down` (unhealthy, `for: 0s`): closing the target fires it, opening resolves it.
+    struct Watched {
+        let target: TCPTarget
+        let component: String
+        let vitals: VitalsProcess
+        var alert: String { "\(component)-down" }
 
-        """
+        init(_ prefix: String, notifiers: String, notify: [String], rule: String = "", arguments: [String] = ["run"]) async throws {
+            target = try TCPTarget()
+            try target.open()
+            component = "\(prefix)-\(UInt32.random(in: 0...UInt32.max))"
+            let body = """
+                defaults: { interval: 200ms, timeout: 150ms, failure_threshold: 1 }
+                components:
+                  - { name: \(component), type: tcp, address: "127.0.0.1:\(target.port)" }
+                notifiers:
+                \(notifiers)
+                alerts:
+                  - { name: \(component)-down, on: \(component), when: unhealthy, for: 0s, notify: [\(notify.joined(separator: ", "))]\(rule) }
+
+                """
+            vitals = try VitalsProcess(configBody: body, arguments: arguments)
+            try await vitals.waitFor("/health/ready") { s, _ in s == 200 }
+        }
     }
 
     @Test(.enabled(if: TestEnvironment.serversAvailable, TestEnvironment.skipReason))
@@ -34,12 +47,9 @@ import VitalsTestSupport
         let passwordFile = scratch.url.appendingPathComponent("smtp")
         try "\(password)\n".write(to: passwordFile, atomically: true, encoding: .utf8)
         let wrong = "wrong-Passw0rd-\(UInt32.random(in: 0...UInt32.max))"
-        let target = try TCPTarget()
-        try target.open()
-        let component = "mailed-\(UInt32.random(in: 0...UInt32.max))"
         let login = "username: \(user), password_file: \(passwordFile.path), tls: { ca_file: \(ca) }"
-        let body = Self.config(
-            component: component, port: target.port,
+        let watched = try await Watched(
+            "mailed",
             notifiers: """
                   - { name: plain, type: email, url: "\(plain)", from: vitals@example.com, to: [oncall@example.com, dba@example.com] }
                   - { name: starttls, type: email, url: "\(starttls)", from: vitals@example.com, to: [oncall@example.com], \(login) }
@@ -48,9 +58,8 @@ import VitalsTestSupport
                   - { name: cleartext, type: email, url: "\(plain)", from: vitals@example.com, to: [oncall@example.com], username: \(user), password: \(wrong) }
                 """,
             notify: ["plain", "starttls", "smtps", "badlogin", "cleartext"])
-        let vitals = try VitalsProcess(configBody: body)
+        let (target, component, vitals) = (watched.target, watched.component, watched.vitals)
         defer { vitals.stop() }
-        try await vitals.waitFor("/health/ready") { s, _ in s == 200 }
         target.close()
 
         // The firing reaches each server, as a mail client reads it.
@@ -100,24 +109,20 @@ import VitalsTestSupport
     @Test(.enabled(if: TestEnvironment.serversAvailable, TestEnvironment.skipReason))
     func pagerDutyTriggerAndResolveAndOneLogLinePerNotification() async throws {
         let pagerduty = try WebhookReceiver(respond: PagerDutySchema.answer)
-        let target = try TCPTarget()
-        try target.open()
-        let component = "paged-\(UInt32.random(in: 0...UInt32.max))"
         let key = "r0ut1ngk3y" + String(UInt64.random(in: 0...UInt64.max), radix: 36).padding(toLength: 22, withPad: "0", startingAt: 0)
         let scratch = ScratchFolder()
         defer { scratch.remove() }
         let keyFile = scratch.url.appendingPathComponent("pd")
         try "\(key)\n".write(to: keyFile, atomically: true, encoding: .utf8)
-        let body = Self.config(
-            component: component, port: target.port,
+        let watched = try await Watched(
+            "paged",
             notifiers: """
                   - { name: pd, type: pagerduty, routing_key_file: \(keyFile.path), url: "http://127.0.0.1:\(pagerduty.port)/v2/enqueue" }
                   - { name: audit, type: log }
                 """,
-            notify: ["pd", "audit"], extra: ", severity: error")
-        let vitals = try VitalsProcess(configBody: body, arguments: ["run", "--log-format", "json"])
+            notify: ["pd", "audit"], rule: ", severity: error", arguments: ["run", "--log-format", "json"])
+        let (target, component, vitals) = (watched.target, watched.component, watched.vitals)
         defer { vitals.stop() }
-        try await vitals.waitFor("/health/ready") { s, _ in s == 200 }
         target.close()
         #expect(await pagerduty.waitFor { $0.contains { $0.contains(#""event_action":"trigger""#) } }, "PagerDuty accepted no trigger")
         try target.open()
@@ -156,17 +161,11 @@ import VitalsTestSupport
     /// firings held back, and their resolves, are counted and listed.
     @Test func maxPerHourHoldsBackAFlappingComponent() async throws {
         let receiver = try WebhookReceiver()
-        let target = try TCPTarget()
-        try target.open()
-        let component = "flappy-\(UInt32.random(in: 0...UInt32.max))"
-        let alert = "\(component)-down"
-        let body = Self.config(
-            component: component, port: target.port,
-            notifiers: "  - { name: hook, type: webhook, url: \"http://127.0.0.1:\(receiver.port)/hook\" }", notify: ["hook"],
-            extra: ", max_per_hour: 2")
-        let vitals = try VitalsProcess(configBody: body)
+        let watched = try await Watched(
+            "flappy", notifiers: "  - { name: hook, type: webhook, url: \"http://127.0.0.1:\(receiver.port)/hook\" }", notify: ["hook"],
+            rule: ", max_per_hour: 2")
+        let (target, alert, vitals) = (watched.target, watched.alert, watched.vitals)
         defer { vitals.stop() }
-        try await vitals.waitFor("/health/ready") { s, _ in s == 200 }
         func count(_ status: String) -> Int { receiver.bodies.filter { $0.contains("\"status\":\"\(status)\"") }.count }
         func suppressed(_ reason: String, _ n: Int) -> String { "vitals_alerts_suppressed_total{alert=\"\(alert)\",reason=\"\(reason)\"} \(n)" }
         for flap in 1...2 {

@@ -8,13 +8,9 @@ import VitalsCore
 /// The `email` notifier's message as a mail client reads it. (The integration tests hand the
 /// same bytes through libcurl to a real SMTP server and read them back with Python's parser.)
 @Suite struct EmailMessageTests {
-    let context = NotificationContext(detailsURL: "https://vitals.example/health/detailed", serviceName: "checkout")
+    let context = payloadContext
     let settings = EmailSettings(from: "vitals@example.com", to: ["oncall@example.com", "dba@example.com"])
-    let firing = AlertNotification(
-        id: 1, status: .firing, alert: "db-down", subject: "orders-db", isService: false, severity: "critical",
-        previousStatus: .healthy, currentStatus: .unhealthy, message: "timeout after 2s",
-        failing: [FailingComponent(component: "orders-db", status: .unhealthy, message: "timeout after 2s")],
-        startsAt: at(0), createdAt: at(0))
+    let firing = ordersDBFiring
 
     /// Headers (unfolded) and the decoded text of each part.
     struct Parsed {

@@ -10,12 +10,13 @@ import VitalsCore
 /// PagerDuty's Events API v2 body and the `log` notifier's line; how the queue treats each
 /// kind's answers (what is retried, what is refused for good, what is scrubbed).
 @Suite(.serialized) struct PagerDutyAndLogTests {
-    let context = NotificationContext(detailsURL: "https://vitals.example/health/detailed", serviceName: "checkout")
-    let firing = AlertNotification(
-        id: 1, status: .firing, alert: "db-down", subject: "orders-db", isService: false, severity: "critical",
-        previousStatus: .healthy, currentStatus: .unhealthy, message: "timeout after 2s",
-        failing: [FailingComponent(component: "orders-db", status: .unhealthy, message: "timeout after 2s")],
-        startsAt: at(0), createdAt: at(5))
+    let context = payloadContext
+    /// Made five seconds after the component failed, to tell the event's time from the start.
+    var firing: AlertNotification {
+        var n = ordersDBFiring
+        n.createdAt = at(5)
+        return n
+    }
     let policy = RetryPolicy(initialDelay: .seconds(1), multiplier: 2, maxDelay: .seconds(60), maxElapsed: .seconds(300), jitter: 0)
 
     func json(_ bytes: [UInt8]) throws -> [String: Any] {

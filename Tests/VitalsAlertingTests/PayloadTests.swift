@@ -6,12 +6,8 @@ import VitalsCore
 @testable import VitalsAlerting
 
 @Suite struct PayloadTests {
-    let context = NotificationContext(detailsURL: "https://vitals.example/health/detailed", serviceName: "checkout")
-    let firing = AlertNotification(
-        id: 1, status: .firing, alert: "db-down", subject: "orders-db", isService: false, severity: "critical",
-        previousStatus: .healthy, currentStatus: .unhealthy, message: "timeout after 2s",
-        failing: [FailingComponent(component: "orders-db", status: .unhealthy, message: "timeout after 2s")],
-        startsAt: at(0), createdAt: at(0))
+    let context = payloadContext
+    let firing = ordersDBFiring
 
     func json(_ bytes: [UInt8]) throws -> [String: Any] {
         try #require(try JSONSerialization.jsonObject(with: Data(bytes)) as? [String: Any])

@@ -386,6 +386,14 @@ let t0 = Date(timeIntervalSince1970: 1_795_000_000)
 
 func at(_ seconds: Double) -> Date { t0.addingTimeInterval(seconds) }
 
+/// What the payload tests encode: orders-db timing out, under a service named checkout.
+let payloadContext = NotificationContext(detailsURL: "https://vitals.example/health/detailed", serviceName: "checkout")
+let ordersDBFiring = AlertNotification(
+    id: 1, status: .firing, alert: "db-down", subject: "orders-db", isService: false, severity: "critical",
+    previousStatus: .healthy, currentStatus: .unhealthy, message: "timeout after 2s",
+    failing: [FailingComponent(component: "orders-db", status: .unhealthy, message: "timeout after 2s")],
+    startsAt: at(0), createdAt: at(0))
+
 func input(_ seconds: Double, service: HealthStatus = .healthy, _ components: [(String, HealthStatus)] = []) -> AlertInput {
     AlertInput(
         at: at(seconds), serviceStatus: service,
