@@ -48,6 +48,8 @@ import VitalsTestSupport
         try "\(password)\n".write(to: passwordFile, atomically: true, encoding: .utf8)
         let wrong = "wrong-Passw0rd-\(UInt32.random(in: 0...UInt32.max))"
         let login = "username: \(user), password_file: \(passwordFile.path), tls: { ca_file: \(ca) }"
+        // A peer that takes the connection and says nothing (within its first 2 s): no greeting.
+        let silent = try WebhookReceiver()
         let watched = try await Watched(
             "mailed",
             notifiers: """
@@ -56,8 +58,9 @@ import VitalsTestSupport
                   - { name: smtps, type: email, url: "\(smtps)", from: vitals@example.com, to: [oncall@example.com], \(login) }
                   - { name: badlogin, type: email, url: "\(starttls)", from: vitals@example.com, to: [oncall@example.com], username: \(user), password: \(wrong), tls: { ca_file: \(ca) } }
                   - { name: cleartext, type: email, url: "\(plain)", from: vitals@example.com, to: [oncall@example.com], username: \(user), password: \(wrong) }
+                  - { name: silent, type: email, url: "smtp://127.0.0.1:\(silent.port)", from: vitals@example.com, to: [oncall@example.com], timeout: 500ms }
                 """,
-            notify: ["plain", "starttls", "smtps", "badlogin", "cleartext"])
+            notify: ["plain", "starttls", "smtps", "badlogin", "cleartext", "silent"])
         let (target, component, vitals) = (watched.target, watched.component, watched.vitals)
         defer { vitals.stop() }
         target.close()
@@ -82,7 +85,7 @@ import VitalsTestSupport
         // A refused login is final (535, one attempt); a login the server could only get in
         // clear is not sent (the plain server offers no STARTTLS).
         let alerts = try await vitals.waitFor("/alerts") { _, b in
-            b.contains(#""notifier":"badlogin""#) && b.contains(#""notifier":"cleartext""#)
+            b.contains(#""notifier":"badlogin""#) && b.contains(#""notifier":"cleartext""#) && b.contains(#""notifier":"silent""#)
         }
         let attempts = try Self.attempts(alerts.body)
         let bad = attempts.filter { $0["notifier"] as? String == "badlogin" }
@@ -91,6 +94,9 @@ import VitalsTestSupport
         #expect(clear["outcome"] as? String == "failure")
         #expect((clear["error"] as? String)?.contains("STARTTLS") == true, "\(clear)")
         #expect(!mail.all("plain").contains { $0.login != nil }, "a login went over the plain server")
+        // The silent server costs its own notifier its timeout, then a retry; the others delivered meanwhile.
+        let quiet = try #require(attempts.first { $0["notifier"] as? String == "silent" })
+        #expect(quiet["outcome"] as? String == "failure" && quiet["error"] as? String == "timeout", "\(quiet)")
 
         // Back up: the resolve, threaded under the firing.
         try target.open()
