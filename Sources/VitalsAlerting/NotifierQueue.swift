@@ -238,13 +238,6 @@ final class NotifierQueue: Sendable {
             race.finish(.failed("cancelled"))
         }
     }
-
-    /// `bounded` around one POST.
-    static func post(transport: any HTTPTransport, url: String, headers: [(String, String)], body: [UInt8], timeout: Duration) async
-        -> TransportOutcome
-    {
-        await bounded(timeout: timeout) { await transport.post(url: url, headers: headers, body: body, timeout: timeout) }
-    }
 }
 
 /// First finisher wins: resumes the continuation once and cancels the other tasks.

@@ -139,8 +139,12 @@ struct LeakyTransport: HTTPTransport {
     }
 
     @Test func aTransportIgnoringItsTimeoutIsAbandonedAfterAGracePeriod() async {
-        let outcome = await NotifierQueue.post(transport: StuckTransport(), url: "http://127.0.0.1:9/", headers: [], body: [], timeout: .milliseconds(100))
+        let outcome = await NotifierQueue.bounded(timeout: .milliseconds(100)) {
+            await StuckTransport().post(url: "http://127.0.0.1:9/", headers: [], body: [], timeout: .milliseconds(100))
+        }
         #expect(outcome == .failed("no answer within 100ms"))
+        let mail = OutgoingMail(url: "smtp://127.0.0.1:9", from: "a@x.example", to: ["b@x.example"], username: nil, password: nil, tls: TLSSettings(), message: [])
+        #expect(await NotifierQueue.bounded(timeout: .milliseconds(100)) { await StuckTransport().sendMail(mail, timeout: .milliseconds(100)) } == .failed("no answer within 100ms"))
     }
 
     @Test func boundedQueueDropsTheOldestAndSaysWhich() async throws {
