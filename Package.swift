@@ -69,7 +69,9 @@ let package = Package(
             // Plugin scripts the tests run in place (found through #filePath), not resources.
             exclude: ["Fixtures"], swiftSettings: strict),
         .testTarget(name: "VitalsStorageTests", dependencies: ["VitalsStorage", "VitalsIO"], swiftSettings: strict),
-        .testTarget(name: "VitalsAlertingTests", dependencies: ["VitalsAlerting", "VitalsIO"], swiftSettings: strict),
+        .testTarget(
+            name: "VitalsAlertingTests", dependencies: ["VitalsAlerting", "VitalsIO", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strict),
         .testTarget(
             name: "VitalsServerTests", dependencies: ["VitalsServer", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict),

@@ -10,6 +10,8 @@ build_pkgs=(libcurl4-openssl-dev libpq-dev libhiredis-dev libsqlite3-dev pkg-con
 test_pkgs=(postgresql redis-server nginx-light prometheus prometheus-alertmanager monitoring-plugins-basic openssl curl wrk python3
            python3-pip systemd util-linux iproute2 dnsmasq-base)
 test_pkgs+=(prometheus-pushgateway)
+# The email notifier's test SMTP servers (scripts/test-smtp.py runs on /usr/bin/python3).
+test_pkgs+=(python3-aiosmtpd)
 # scripts/check-deploy.sh: Kubernetes' schemas (shipped inside kubernetes-validate, offline) and
 # the Compose specification's schema (vendored in check-jsonschema).
 pip_pkgs=(kubernetes-validate==1.37.0 check-jsonschema==0.39.0 pyyaml)

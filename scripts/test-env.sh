@@ -5,7 +5,8 @@
 # Servers: PostgreSQL (role with a password) and a streaming replica of it, Redis (password +
 # ACL user + unix socket), a Redis replica of it with its link up and one whose master is
 # unreachable, nginx (HTTP, HTTPS with a test CA, HTTPS with an expired certificate),
-# Alertmanager, a Pushgateway, a gRPC health server (plain, TLS, and a misbehaving one), dnsmasq.
+# Alertmanager, a Pushgateway, a gRPC health server (plain, TLS, and a misbehaving one), dnsmasq,
+# SMTP (plain, STARTTLS + AUTH, SMTPS).
 set -euo pipefail
 
 cmd=${1:?start or stop}
@@ -387,6 +388,29 @@ CONF
     echo "export VITALS_TEST_DNS=127.0.0.1:$port" >> "$dir/env"
 }
 
+# SMTP servers for the email notifier (scripts/test-smtp.py on Debian's python3-aiosmtpd): plain,
+# STARTTLS required then AUTH, and implicit TLS (smtps) with AUTH, all with the test CA's server
+# certificate. Each saves what it accepts as JSON under VITALS_TEST_SMTP_MAIL/FLAVOUR/.
+start_smtp() {
+    local plain starttls smtps password
+    plain=$(free_port); starttls=$(free_port); smtps=$(free_port)
+    password=vitals-smtp-$RANDOM$RANDOM
+    mkdir -p "$dir/smtp/mail"
+    /usr/bin/python3 -W ignore "$(dirname "$0")/test-smtp.py" --dir "$dir/smtp/mail" \
+        --cert "$dir/certs/server.pem" --key "$dir/certs/server.key" --user vitals --password "$password" \
+        --plain "$plain" --starttls "$starttls" --smtps "$smtps" >"$dir/smtp/log" 2>&1 &
+    echo $! > "$dir/smtp/pid"
+    for port in "$plain" "$starttls" "$smtps"; do wait_for "smtp on $port" bash -c "exec 3<>/dev/tcp/127.0.0.1/$port"; done
+    {
+        echo "export VITALS_TEST_SMTP=smtp://127.0.0.1:$plain"
+        echo "export VITALS_TEST_SMTP_STARTTLS=smtp://127.0.0.1:$starttls"
+        echo "export VITALS_TEST_SMTPS=smtps://127.0.0.1:$smtps"
+        echo "export VITALS_TEST_SMTP_USER=vitals"
+        echo "export VITALS_TEST_SMTP_PASSWORD='$password'"
+        echo "export VITALS_TEST_SMTP_MAIL='$dir/smtp/mail'"
+    } >> "$dir/env"
+}
+
 case "$cmd" in
 start)
     mkdir -p "$dir"
@@ -404,6 +428,7 @@ start)
     start_pushgateway
     start_grpc
     start_dnsmasq
+    start_smtp
     echo "test-env: servers up in $dir" >&2
     ;;
 stop)
@@ -417,6 +442,7 @@ stop)
         "$dir/nginx/nginx.pid" "$dir/am/pid" "$dir/pushgateway/pid" "$dir/grpc/pid" "$dir/dnsmasq/pid"; do
         [ -f "$pidfile" ] && kill "$(cat "$pidfile")" 2>/dev/null || true
     done
+    [ -f "$dir/smtp/pid" ] && kill "$(cat "$dir/smtp/pid")" 2>/dev/null || true
     sleep 0.2
     rm -rf "$dir"
     ;;

@@ -512,7 +512,7 @@ struct AlertBook: Sendable {
         .deliver(
             notifier: spec.name,
             Delivery(
-                instanceKey: key, eventID: eventID, kind: kind, body: PayloadEncoder.body(for: n, kind: spec.kind, context: context, now: now),
+                instanceKey: key, eventID: eventID, kind: kind, body: PayloadEncoder.body(for: n, spec: spec, context: context, now: now),
                 createdAt: now))
     }
 

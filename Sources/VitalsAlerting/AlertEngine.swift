@@ -315,8 +315,10 @@ public final class AlertEngine<C: Clock>: Sendable where C.Duration == Duration 
     }
 
     private func runQueue(_ queue: NotifierQueue) async {
-        await queue.run(transport: transport, clock: clock, policy: options.retry, random: random, now: now) { report in
-            self.log(report)
+        // A `log` notifier's line is the news; "delivered" after it would say it twice.
+        let quiet = queue.spec.kind == .log
+        await queue.run(transport: transport, logger: logger, clock: clock, policy: options.retry, random: random, now: now) { report in
+            if !(quiet && report.isDelivered) { self.log(report) }
             self.shell.withLock { shell in
                 let actions = shell.book.record(report)
                 self.perform(actions, in: &shell)
@@ -368,7 +370,7 @@ public final class AlertEngine<C: Clock>: Sendable where C.Duration == Duration 
         ]
         switch report.result {
         case .delivered(let status):
-            fields["status"] = "\(status)"
+            if let status { fields["status"] = "\(status)" }
             logger.info("notification delivered", metadata: fields)
         case .failed(let status, let error):
             fields["status"] = "\(status.map(String.init) ?? "-")"

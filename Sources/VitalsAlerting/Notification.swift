@@ -64,6 +64,41 @@ public struct AlertNotification: Sendable, Codable, Equatable {
         }
     }
 
+    /// `FIRING`, `STILL FIRING` (a repeat) or `RESOLVED`: what a person reads first.
+    public var tag: String {
+        switch status {
+        case .resolved: "RESOLVED"
+        case .firing: isRepeat ? "STILL FIRING" : "FIRING"
+        }
+    }
+
+    /// One line a person can scan in an inbox or an incident list, at most 200 characters:
+    /// `orders-db unhealthy: timeout after 2s`, `service degraded: orders-db unhealthy, cache
+    /// degraded`, `orders-db recovered: healthy`. The email subject (after `[FIRING]`) and
+    /// PagerDuty's summary. Control characters (a probe message's newlines) become spaces, so
+    /// it is safe in a mail header.
+    public var headline: String {
+        var text: String
+        switch status {
+        case .firing where isService:
+            text = "\(subject) \(currentStatus.rawValue)"
+            if !failing.isEmpty {
+                text += ": " + failing.prefix(3).map { "\($0.component) \($0.status.rawValue)" }.joined(separator: ", ")
+                if failing.count > 3 { text += " and \(failing.count - 3) more" }
+            }
+        case .firing:
+            text = "\(subject) \(currentStatus.rawValue)"
+            if !message.isEmpty { text += ": \(message)" }
+        case .resolved where currentStatus == .unknown && !message.isEmpty:
+            // Resolved by a config change, not by an observation: the message says which.
+            text = "\(subject) resolved: \(message)"
+        case .resolved:
+            text = summary
+        }
+        let line = String(String.UnicodeScalarView(text.unicodeScalars.map { $0.properties.generalCategory == .control ? " " : $0 }))
+        return line.count <= 200 ? line : String(line.prefix(199)) + "…"
+    }
+
     /// A sentence with the status change and the reasons.
     public var details: String {
         var text = "\(subject): \(previousStatus.rawValue) → \(currentStatus.rawValue)"

@@ -1,7 +1,8 @@
 import Foundation
-import VitalsCore
+import Logging
 import Synchronization
 import VitalsConfig
+import VitalsCore
 
 /// What a queued notification is about.
 public enum DeliveryKind: String, Sendable, Codable, Equatable {
@@ -26,7 +27,8 @@ struct Delivery: Sendable {
 /// The result of one attempt, as the queue reports it back to the rule engine.
 struct AttemptReport: Sendable {
     enum Result: Sendable, Equatable {
-        case delivered(status: Int)
+        /// `status` is the HTTP status or SMTP reply code; nil for the `log` notifier.
+        case delivered(status: Int?)
         /// Failed; another attempt follows.
         case failed(status: Int?, error: String)
         /// The receiver refused the request (4xx): not retried.
@@ -46,6 +48,11 @@ struct AttemptReport: Sendable {
     var attempt: Int
     var at: Date
     var result: Result
+
+    var isDelivered: Bool {
+        if case .delivered = result { return true }
+        return false
+    }
 
     /// No further attempt will be made for this delivery.
     var isFinal: Bool {
@@ -124,18 +131,16 @@ final class NotifierQueue: Sendable {
     }
 
     /// The delivery loop: runs until the queue is finished and empty, or the task is cancelled.
+    /// `logger` is where a `log` notifier writes.
     func run<C: Clock>(
-        transport: any HTTPTransport, clock: C, policy: RetryPolicy, random: @escaping @Sendable () -> Double,
+        transport: any HTTPTransport, logger: Logger = Logger(label: "vitals", factory: { _ in SwiftLogNoOpLogHandler() }), clock: C, policy: RetryPolicy, random: @escaping @Sendable () -> Double,
         now: @escaping @Sendable () -> Date, report: @escaping @Sendable (AttemptReport) -> Void
     ) async where C.Duration == Duration {
-        let url = PayloadEncoder.postURL(spec)
-        var headers: [(String, String)] = [("Content-Type", "application/json"), ("User-Agent", "vitals-alerting")]
-        for (name, value) in spec.headers.sorted(by: { $0.key < $1.key }) { headers.append((name, value.value)) }
-        let scrubber = Redactor.notifier(url: url, headerValues: spec.headers.values.map(\.value))
+        let channel = DeliveryChannel(spec: spec, transport: transport, logger: logger)
+        let scrubber = Redactor.notifier(url: spec.url.value, secrets: spec.secretValues)
         for await delivery in stream {
             await deliver(
-                delivery, url: url, headers: headers, scrubber: scrubber, transport: transport, clock: clock,
-                policy: policy, random: random, now: now, report: report)
+                delivery, channel: channel, scrubber: scrubber, clock: clock, policy: policy, random: random, now: now, report: report)
             settle()
         }
         // Cancelled: what is still buffered will not be sent by this process. It stays
@@ -143,9 +148,8 @@ final class NotifierQueue: Sendable {
     }
 
     private func deliver<C: Clock>(
-        _ delivery: Delivery, url: String, headers: [(String, String)], scrubber: Redactor, transport: any HTTPTransport,
-        clock: C, policy: RetryPolicy, random: @Sendable () -> Double, now: @Sendable () -> Date,
-        report: @Sendable (AttemptReport) -> Void
+        _ delivery: Delivery, channel: DeliveryChannel, scrubber: Redactor, clock: C, policy: RetryPolicy,
+        random: @Sendable () -> Double, now: @Sendable () -> Date, report: @Sendable (AttemptReport) -> Void
     ) async where C.Duration == Duration {
         let started = clock.now
         var attempt = 0
@@ -157,20 +161,27 @@ final class NotifierQueue: Sendable {
         }
         while true {
             attempt += 1
-            let outcome = await Self.post(transport: transport, url: url, headers: headers, body: delivery.body, timeout: spec.timeout)
+            let body = delivery.body
+            let outcome = await Self.bounded(timeout: spec.timeout) { await channel.send(body, timeout: self.spec.timeout) }
             let status: Int?
             let error: String
             switch outcome {
             case .status(let code):
                 status = code
                 error = "HTTP \(code)"
+            case .smtpReply(let code, let text):
+                status = code
+                error = scrubber.scrub(text.isEmpty ? "SMTP \(code)" : "SMTP \(text)")
+            case .logged:
+                status = nil
+                error = ""
             case .failed(let text):
                 status = nil
                 error = scrubber.scrub(text)
             }
             switch DeliveryVerdict(outcome) {
             case .delivered:
-                send(.delivered(status: status ?? 200))
+                send(.delivered(status: status))
                 return
             case .rejected:
                 send(.rejected(status: status ?? 400, error: error))
@@ -201,15 +212,13 @@ final class NotifierQueue: Sendable {
     /// transport that did not honour it.
     static let timeoutGrace: Duration = .seconds(1)
 
-    /// Posts through the transport, but never waits longer than `timeout + timeoutGrace`.
+    /// Runs one attempt (a transport call), but never waits longer than `timeout + timeoutGrace`.
     ///
-    /// The transport runs in a task of its own, raced by a watchdog on real time (a network
+    /// The attempt runs in a task of its own, raced by a watchdog on real time (a network
     /// timeout is a real-time fact, whatever clock drives the retry schedule), so even a
     /// transport that ignores its timeout and cancellation costs this notifier only its
     /// timeout; the abandoned task ends whenever the transport returns.
-    static func post(transport: any HTTPTransport, url: String, headers: [(String, String)], body: [UInt8], timeout: Duration) async
-        -> TransportOutcome
-    {
+    static func bounded(timeout: Duration, _ attempt: @escaping @Sendable () async -> TransportOutcome) async -> TransportOutcome {
         let race = Race()
         return await withTaskCancellationHandler {
             await withCheckedContinuation { (continuation: CheckedContinuation<TransportOutcome, Never>) in
@@ -221,7 +230,7 @@ final class NotifierQueue: Sendable {
                     })
                 race.add(
                     Task {
-                        let outcome = await transport.post(url: url, headers: headers, body: body, timeout: timeout)
+                        let outcome = await attempt()
                         race.finish(outcome)
                     })
             }

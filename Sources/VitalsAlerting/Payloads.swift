@@ -110,15 +110,11 @@ public struct SlackPayload: Encodable, Sendable {
 
     public init(_ n: AlertNotification, context: NotificationContext) {
         let emoji: String
-        let label: String
         switch n.status {
-        case .resolved:
-            emoji = ":white_check_mark:"
-            label = "RESOLVED"
-        case .firing:
-            emoji = n.currentStatus == .unhealthy ? ":red_circle:" : ":large_yellow_circle:"
-            label = n.isRepeat ? "STILL FIRING" : "FIRING"
+        case .resolved: emoji = ":white_check_mark:"
+        case .firing: emoji = n.currentStatus == .unhealthy ? ":red_circle:" : ":large_yellow_circle:"
         }
+        let label = n.tag
         let change = "\(n.previousStatus.rawValue) → \(n.currentStatus.rawValue)"
         text = "\(emoji) [\(label)] \(n.alert): \(n.subject) \(change)"
         let when: String
@@ -204,18 +200,22 @@ public struct AlertmanagerAlert: Codable, Sendable, Equatable {
 
 /// The notifier kinds' bodies and the URL each posts to.
 public enum PayloadEncoder {
-    public static func body(for n: AlertNotification, kind: NotifierSpec.Kind, context: NotificationContext, now: Date) -> [UInt8] {
-        switch kind {
+    /// What `spec` sends for `n`: a JSON body, a mail message, or a log line's fields.
+    public static func body(for n: AlertNotification, spec: NotifierSpec, context: NotificationContext, now: Date) -> [UInt8] {
+        switch spec.kind {
         case .webhook: WebhookPayload(n, context: context).body()
         case .slack: SlackPayload(n, context: context).body()
         case .alertmanager: AlertmanagerAlert.body([AlertmanagerAlert(n, context: context, now: now)])
+        case .pagerduty: PagerDutyEvent(n, routingKey: spec.routingKey?.value ?? "", context: context).body()
+        case .email: EmailMessage(n, settings: spec.email ?? EmailSettings(from: "", to: []), context: context).bytes()
+        case .log: LogNotification(n, context: context).body()
         }
     }
 
     /// Where a notifier posts: the configured URL, or `{base}/api/v2/alerts` for Alertmanager.
     public static func postURL(_ spec: NotifierSpec) -> String {
         switch spec.kind {
-        case .webhook, .slack: return spec.url.value
+        case .webhook, .slack, .pagerduty, .email, .log: return spec.url.value
         case .alertmanager:
             var base = spec.url.value
             while base.hasSuffix("/") { base.removeLast() }

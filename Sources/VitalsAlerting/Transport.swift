@@ -1,17 +1,49 @@
 import Foundation
 import VitalsConfig
 
-/// What one HTTP POST ended with.
+/// What one delivery attempt ended with.
 public enum TransportOutcome: Sendable, Equatable {
-    /// The receiver answered with this status code.
+    /// The HTTP receiver answered with this status code.
     case status(Int)
+    /// The mail server's final reply: 250 when it took the message, otherwise the code and
+    /// text of the refusal (4xx: try again later; 5xx: permanent).
+    case smtpReply(Int, String)
+    /// Written to the daemon's own log (the `log` notifier): nothing can refuse it.
+    case logged
     /// No answer: connection refused, DNS, TLS, timeout... The text must not contain header
     /// values or the URL's secret parts (path, query, credentials); the delivery queue scrubs
     /// them again before recording, but a transport should not rely on that.
     case failed(String)
 }
 
-/// The one thing alerting needs from an HTTP client.
+/// One message for a mail server, as the `email` notifier sends it.
+public struct OutgoingMail: Sendable, Equatable {
+    /// `smtp://host:port` (STARTTLS when offered, required with a login) or `smtps://`.
+    public var url: String
+    public var from: String
+    public var to: [String]
+    public var username: String?
+    public var password: String?
+    public var tls: TLSSettings
+    /// The RFC 5322 message, CRLF line ends.
+    public var message: [UInt8]
+
+    public init(url: String, from: String, to: [String], username: String?, password: String?, tls: TLSSettings, message: [UInt8]) {
+        self.url = url
+        self.from = from
+        self.to = to
+        self.username = username
+        self.password = password
+        self.tls = tls
+        self.message = message
+    }
+
+    /// A login must not cross the network in clear: with one, `smtp://` needs STARTTLS.
+    public var requiresTLS: Bool { username != nil }
+}
+
+/// The one thing alerting needs from a network client: HTTP POSTs (webhook, Slack,
+/// Alertmanager, PagerDuty) and mail submissions (email).
 ///
 /// A protocol so the daemon plugs in the libcurl engine the probes use and tests plug in a
 /// minimal loopback client. An implementation must return by `timeout` (connect through the
@@ -20,21 +52,25 @@ public enum TransportOutcome: Sendable, Equatable {
 /// only its own notifier's time.
 public protocol HTTPTransport: Sendable {
     func post(url: String, headers: [(String, String)], body: [UInt8], timeout: Duration) async -> TransportOutcome
+    /// Submits `mail` over SMTP: `.smtpReply` with the server's final reply, or `.failed`
+    /// when there was none (connection, TLS, timeout).
+    func sendMail(_ mail: OutgoingMail, timeout: Duration) async -> TransportOutcome
 }
 
 extension Redactor {
-    /// For text recorded about a delivery (error messages from transports): notifier URLs carry
-    /// tokens in their path (Slack incoming webhooks), query or credentials, and configured
-    /// headers carry credentials; none of them may reach `/alerts` or a log.
-    static func notifier(url: String, headerValues: [String]) -> Redactor {
-        var secrets = [url] + headerValues + Redactor.userinfoPassword(of: url)
+    /// For text recorded about a delivery (error messages from transports, a mail server's
+    /// reply): notifier URLs carry tokens in their path (Slack incoming webhooks), query or
+    /// credentials, and configured headers, SMTP passwords and routing keys are credentials;
+    /// none of them may reach `/alerts` or a log.
+    static func notifier(url: String, secrets: [String]) -> Redactor {
+        var all = [url] + secrets + Redactor.userinfoPassword(of: url)
         if let parts = URLComponents(string: url) {
-            if let user = parts.user { secrets.append(user) }
+            if let user = parts.user { all.append(user) }
             let path = parts.percentEncodedPath
-            if path.count > 1 { secrets.append(path) }
-            if let query = parts.percentEncodedQuery { secrets.append(query) }
+            if path.count > 1 { all.append(path) }
+            if let query = parts.percentEncodedQuery { all.append(query) }
         }
-        return Redactor(secrets)
+        return Redactor(all)
     }
 }
 
@@ -74,7 +110,8 @@ public struct RetryPolicy: Sendable, Equatable {
 enum DeliveryVerdict: Equatable {
     case delivered
     case retry
-    /// The receiver rejected the request itself (bad URL, auth): retrying sends the same bytes.
+    /// The receiver rejected the request itself (bad URL, auth, an unknown mailbox): retrying
+    /// sends the same bytes.
     case rejected
 
     init(_ outcome: TransportOutcome) {
@@ -83,6 +120,11 @@ enum DeliveryVerdict: Equatable {
         case .status(408), .status(425), .status(429): self = .retry
         case .status(let code) where (400..<500).contains(code): self = .rejected
         case .status: self = .retry
+        // SMTP: 2xx taken, 4xx transient (greylisting, a full queue), 5xx permanent.
+        case .smtpReply(let code, _) where (200..<300).contains(code): self = .delivered
+        case .smtpReply(let code, _) where (500..<600).contains(code): self = .rejected
+        case .smtpReply: self = .retry
+        case .logged: self = .delivered
         case .failed: self = .retry
         }
     }

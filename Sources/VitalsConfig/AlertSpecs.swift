@@ -52,9 +52,9 @@ public struct AlertRuleSpec: Sendable, Equatable {
 /// `notifiers:` entries.
 public struct NotifierSpec: Sendable, Equatable {
     public enum Kind: String, Sendable, Equatable, CaseIterable {
-        case webhook, slack, alertmanager
+        case webhook, slack, alertmanager, email, pagerduty, log
 
-        /// `webhook, slack or alertmanager`: for the error that names what `type` may be.
+        /// `webhook, slack, ... or log`: for the error that names what `type` may be.
         public static var choices: String {
             let names = allCases.map(\.rawValue)
             return names.dropLast().joined(separator: ", ") + " or " + names.last!
@@ -62,14 +62,23 @@ public struct NotifierSpec: Sendable, Equatable {
     }
     public var name: String
     public var kind: Kind
-    /// May embed a token (Slack incoming webhooks do): a secret.
+    /// May embed a token (Slack incoming webhooks do): a secret. `smtp://` or `smtps://` for
+    /// `email`; empty for `log`, which writes to the daemon's log.
     public var url: Secret
     public var timeout: Duration
     public var headers: [String: Secret]
+    /// `email` only: the envelope, the login and the TLS settings of the mail server.
+    public var email: EmailSettings?
+    /// `pagerduty` only: the Events API v2 integration key (`routing_key`), a secret.
+    public var routingKey: Secret?
     public var location: SourceLocation
+
+    /// Where `pagerduty` posts when no `url` is set: PagerDuty's Events API v2.
+    public static let pagerDutyEventsURL = "https://events.pagerduty.com/v2/enqueue"
 
     public init(
         name: String, kind: Kind, url: Secret, timeout: Duration = .seconds(5), headers: [String: Secret] = [:],
+        email: EmailSettings? = nil, routingKey: Secret? = nil,
         location: SourceLocation = SourceLocation(file: "<memory>", line: 0, column: 0)
     ) {
         self.name = name
@@ -77,7 +86,37 @@ public struct NotifierSpec: Sendable, Equatable {
         self.url = url
         self.timeout = timeout
         self.headers = headers
+        self.email = email
+        self.routingKey = routingKey
         self.location = location
+    }
+
+    /// Every value of this notifier that no message may quote: header values, the SMTP
+    /// password, the routing key (the URL is handled apart: only its secret parts are hidden).
+    public var secretValues: [String] {
+        headers.values.map(\.value) + [email?.password?.value, routingKey?.value].compactMap { $0 }
+    }
+}
+
+/// An `email` notifier's settings besides its `url`.
+public struct EmailSettings: Sendable, Equatable {
+    /// The envelope sender and the `From:` header.
+    public var from: String
+    /// Recipients: the envelope's and the `To:` header's.
+    public var to: [String]
+    /// SMTP AUTH login; with it, a plain `smtp://` server must offer STARTTLS (the password is
+    /// never sent unencrypted).
+    public var username: String?
+    public var password: Secret?
+    /// The mail server's certificate checks (`ca_file` for a private CA, client certificates).
+    public var tls: TLSSettings
+
+    public init(from: String, to: [String], username: String? = nil, password: Secret? = nil, tls: TLSSettings = TLSSettings()) {
+        self.from = from
+        self.to = to
+        self.username = username
+        self.password = password
+        self.tls = tls
     }
 }
 

@@ -1,9 +1,18 @@
 import Foundation
 import Yams
 
-/// `notifiers:` — where alerts go. A notifier's URL and header values are secrets (Slack
-/// webhook URLs embed their token): no message quotes them.
+/// `notifiers:` — where alerts go. A notifier's URL, header values, SMTP password and PagerDuty
+/// routing key are secrets (Slack webhook URLs embed their token): no message quotes them.
 extension ConfigParser {
+    /// Each type's keys besides `name`, `type` and `timeout`; every one of them but the
+    /// structured ones (`headers`, `to`, `tls`) also has a `K_file` form.
+    static let notifierKeys: [NotifierSpec.Kind: [String]] = [
+        .webhook: ["url", "headers"], .slack: ["url", "headers"], .alertmanager: ["url", "headers"],
+        .email: ["url", "from", "to", "username", "password", "tls"],
+        .pagerduty: ["url", "routing_key"],
+        .log: [],
+    ]
+
     func parseNotifiers(_ node: Node) -> [NotifierSpec] {
         if node.isNull { return [] }
         guard let seq = node.sequence else {
@@ -13,28 +22,117 @@ extension ConfigParser {
         var out: [NotifierSpec] = []
         var seen: Set<String> = []
         for (i, item) in seq.enumerated() {
-            let keys = ["name", "type", "url", "timeout", "headers"]
-            guard let f = Fields(item, reader: reader, file: file, path: "notifiers[\(i)]", allowed: keys, structured: ["name", "headers"]) else { continue }
-            f.require("name")
-            f.require("type")
-            f.require("url")
-            let name = f.string("name").flatMap { uniqueName($0, f, &seen, kind: "notifier") }
-            var kind: NotifierSpec.Kind?
-            if let type = f.string("type") {
-                kind = NotifierSpec.Kind(rawValue: type)
-                if kind == nil { f.error("type", "expected \(NotifierSpec.Kind.choices)" + f.got("type", type)) }
+            let path = "notifiers[\(i)]"
+            // The type decides which keys are allowed, so it is read first; while it is unknown
+            // every notifier key is allowed, and only the type is reported.
+            let (type, typeNode) = peekType(item, path: path)
+            let kind = type.flatMap(NotifierSpec.Kind.init(rawValue:))
+            if let type, kind == nil {
+                reader.error(typeNode, in: file, path + ".type", "expected \(NotifierSpec.Kind.choices), got \"\(type)\"")
             }
-            let url = f.secret("url")
-            if let url, !Syntax.isHTTPURL(url.value) { f.error("url", "expected an http:// or https:// URL with a host") }
+            let own = kind.map { Self.notifierKeys[$0] ?? [] } ?? Array(Set(Self.notifierKeys.values.joined())).sorted()
+            guard
+                let f = Fields(
+                    item, reader: reader, file: file, path: path, allowed: ["name", "type", "timeout"] + own,
+                    structured: ["name", "type", "headers", "to", "tls"])
+            else { continue }
+            f.require("name")
+            if type == nil { f.require("type") }
+            let name = f.string("name").flatMap { uniqueName($0, f, &seen, kind: "notifier") }
             let timeout = f.duration("timeout")
-            let headers = f.secretMap("headers", validName: Syntax.isHeaderName, nameRule: " for a header")
-            guard let name, let kind, let url else { continue }
-            var spec = NotifierSpec(name: name, kind: kind, url: url, location: reader.location(item, file))
+            guard let kind else { continue }
+            guard let parsed = parseNotifierTarget(f, kind: kind), let name else { continue }
+            var spec = NotifierSpec(
+                name: name, kind: kind, url: parsed.url, email: parsed.email, routingKey: parsed.routingKey,
+                location: reader.location(item, file))
             if let timeout { spec.timeout = timeout }
-            if let headers { spec.headers = Dictionary(headers, uniquingKeysWith: { _, b in b }) }
+            if let headers = parsed.headers { spec.headers = Dictionary(headers, uniquingKeysWith: { _, b in b }) }
             out.append(spec)
         }
         return out
+    }
+
+    /// `type` as written (after `${VAR}` substitution), and its node for errors.
+    private func peekType(_ item: Node, path: String) -> (String?, Node?) {
+        guard let mapping = item.mapping else { return (nil, nil) }
+        // Merge errors are reported once, by `Fields`.
+        let pairs = Fields.expandingMerges(mapping, reader: YAMLReader(environment: [:]), file: file, path: path)
+        guard let node = pairs.first(where: { $0.0.scalar?.string == "type" })?.1 else { return (nil, nil) }
+        return (reader.substitute(node, file: file, path: path + ".type"), node)
+    }
+
+    private struct NotifierTarget {
+        var url: Secret
+        var headers: [(String, Secret)]?
+        var email: EmailSettings?
+        var routingKey: Secret?
+    }
+
+    /// Where a notifier of `kind` sends, and how; nil when something required is missing or bad
+    /// (the error is recorded).
+    private func parseNotifierTarget(_ f: Fields, kind: NotifierSpec.Kind) -> NotifierTarget? {
+        switch kind {
+        case .webhook, .slack, .alertmanager:
+            f.require("url")
+            let url = f.secret("url")
+            if let url, !Syntax.isHTTPURL(url.value) { f.error("url", "expected an http:// or https:// URL with a host") }
+            let headers = f.secretMap("headers", validName: Syntax.isHeaderName, nameRule: " for a header")
+            guard let url, Syntax.isHTTPURL(url.value) else { return nil }
+            return NotifierTarget(url: url, headers: headers)
+        case .pagerduty:
+            // The public Events API unless a test (or a proxy) says otherwise.
+            let url = f.secret("url") ?? Secret(NotifierSpec.pagerDutyEventsURL)
+            if !Syntax.isHTTPURL(url.value) { f.error("url", "expected an http:// or https:// URL with a host") }
+            f.require("routing_key")
+            let key = f.secret("routing_key")
+            if let key, key.value.isEmpty { f.error("routing_key", "must not be empty") }
+            guard let key, !key.value.isEmpty, Syntax.isHTTPURL(url.value) else { return nil }
+            return NotifierTarget(url: url, routingKey: key)
+        case .email:
+            return parseEmailTarget(f)
+        case .log:
+            return NotifierTarget(url: Secret(""))
+        }
+    }
+
+    private func parseEmailTarget(_ f: Fields) -> NotifierTarget? {
+        var ok = true
+        f.require("url")
+        let url = f.secret("url")
+        if let url, !Syntax.isSMTPURL(url.value) {
+            f.error("url", "expected an smtp:// or smtps:// URL with a host (smtps:// is TLS from the first byte)")
+            ok = false
+        }
+        f.require("from")
+        let from = f.string("from")
+        if let from, !Syntax.isMailAddress(from) {
+            f.error("from", "expected an address such as vitals@example.com" + f.got("from", from))
+            ok = false
+        }
+        f.require("to")
+        let to = f.stringList("to")
+        if let to {
+            if to.isEmpty {
+                f.error("to", "expected at least one address")
+                ok = false
+            }
+            for (i, address) in to.enumerated() where !Syntax.isMailAddress(address) {
+                reader.error(
+                    f.value("to")?.sequence?[i], in: file, f.sub("to") + "[\(i)]",
+                    "expected an address such as oncall@example.com, got \"\(address)\"")
+                ok = false
+            }
+        }
+        let username = f.string("username")
+        let password = f.secret("password")
+        if f.has("username") != f.has("password") {
+            reader.error(f.node, in: file, f.path, "username and password go together (password_file works too)")
+            ok = false
+        }
+        let tls = f.value("tls").flatMap { parseTLS($0, path: f.sub("tls"), file: file) }
+        guard ok, let url, let from, let to else { return nil }
+        return NotifierTarget(
+            url: url, email: EmailSettings(from: from, to: to, username: username, password: password, tls: tls ?? TLSSettings()))
     }
 
     /// `name` if well-formed and not used before in its list; records the error if not.

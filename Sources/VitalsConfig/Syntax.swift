@@ -69,6 +69,22 @@ enum Syntax {
         return !(u.host ?? "").isEmpty
     }
 
+    /// An smtp:// or smtps:// URL with a host and no credentials (those go in `username` and
+    /// `password`, where they are treated as secrets).
+    static func isSMTPURL(_ s: String) -> Bool {
+        guard let u = URL(string: s), let scheme = u.scheme?.lowercased(), scheme == "smtp" || scheme == "smtps" else { return false }
+        return !(u.host ?? "").isEmpty && u.user == nil && u.password == nil
+    }
+
+    /// A mail address as the envelope and the `From:`/`To:` headers carry it: `local@domain`,
+    /// nothing that could end a header or an SMTP command (spaces, control characters, `<>`,
+    /// commas...). Display names (`Ops <ops@example.com>`) are not taken.
+    static func isMailAddress(_ s: String) -> Bool {
+        let parts = s.split(separator: "@", omittingEmptySubsequences: false)
+        guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty, s.utf8.count <= 254 else { return false }
+        return s.unicodeScalars.allSatisfy { $0.value > 0x20 && $0.value != 0x7f && !"<>()[],;:\"\\".unicodeScalars.contains($0) }
+    }
+
     /// Whether the pattern compiles as the probes compile it (NSRegularExpression, ICU syntax).
     static func isRegex(_ s: String) -> Bool { (try? NSRegularExpression(pattern: s)) != nil }
 

@@ -181,6 +181,9 @@ final class WebhookReceiver: Sendable {
     private let failFirst: Int
     /// The receiver's own check of a body; a body it refuses gets 400 and is not recorded.
     private let accepts: @Sendable (String) -> Bool
+    /// When set, the whole answer to a body (status and JSON text), as a service with its own
+    /// API answers (PagerDuty's 202 and 400); only bodies answered 2xx are recorded.
+    private let respond: (@Sendable (String) -> (status: Int, body: String))?
 
     /// Bodies accepted, in order.
     var bodies: [String] { received.withLock { $0.bodies } }
@@ -188,9 +191,13 @@ final class WebhookReceiver: Sendable {
     /// Every request, refused ones included.
     var requests: Int { received.withLock { $0.requests } }
 
-    init(failFirst: Int = 0, accepts: @escaping @Sendable (String) -> Bool = { _ in true }) throws {
+    init(
+        failFirst: Int = 0, accepts: @escaping @Sendable (String) -> Bool = { _ in true },
+        respond: (@Sendable (String) -> (status: Int, body: String))? = nil
+    ) throws {
         self.failFirst = failFirst
         self.accepts = accepts
+        self.respond = respond
         port = try FreePort.pick()
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         self.fd = fd
@@ -232,8 +239,15 @@ final class WebhookReceiver: Sendable {
                             r.requests += 1
                             return r.requests
                         }
+                        let answer = n <= failFirst ? nil : respond?(String(body))
+                        if let answer {
+                            reply = "HTTP/1.1 \(answer.status) X\r\nContent-Type: application/json\r\nContent-Length: \(answer.body.utf8.count)"
+                                + "\r\nConnection: close\r\n\r\n\(answer.body)"
+                        }
                         if n <= failFirst {
                             reply = "HTTP/1.1 500 Internal Server Error\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+                        } else if let answer, !(200..<300).contains(answer.status) {
+                            // Refused by the service's own rules: not recorded.
                         } else if !accepts(String(body)) {
                             reply = "HTTP/1.1 400 Bad Request\r\nContent-Length: 15\r\nConnection: close\r\n\r\ninvalid_payload"
                         } else {

@@ -156,11 +156,14 @@ struct ContractTests {
 
     /// Secrets of every kind, a long and a short (three characters) one each, where a probe or a
     /// notifier could echo them: nginx returns the probe's Authorization in JSON that the probe
-    /// quotes, a plugin prints its env; none reaches the log, `/health/detailed`, `/metrics`,
-    /// `/alerts` or an alert payload.
+    /// quotes, a plugin prints its env, a mail server refuses a password, a routing key rides in
+    /// PagerDuty events; none reaches the log, `/health/detailed`, `/metrics`, `/alerts` or an
+    /// alert payload (the `log` notifier's lines included).
     @Test(.enabled(if: TestEnvironment.serversAvailable, TestEnvironment.skipReason))
     func noSecretReachesTheLogOrAnyEndpoint() async throws {
-        guard let http = TestEnvironment.server("VITALS_TEST_HTTP") else { return }
+        guard let http = TestEnvironment.server("VITALS_TEST_HTTP"), let smtp = TestEnvironment.server("VITALS_TEST_SMTP_STARTTLS"),
+            let ca = TestEnvironment.server("VITALS_TEST_CA_FILE")
+        else { return }
         let closed = try FreePort.pick()
         let receiver = try WebhookReceiver()
         struct Kind {
@@ -174,6 +177,9 @@ struct ContractTests {
         let env = Kind(long: "plugin-Env-73m", short: "e6v")
         let hookHeader = Kind(long: "webhook-Header-44p", short: "w4n")
         let hookQuery = Kind(long: "webhook-Query-62r", short: "q9d")
+        // Refused by the mail server (535): the error must not quote the password.
+        let smtpPassword = Kind(long: "smtp-Password-38v", short: "s7x")
+        let routingKey = Kind(long: "pd-RoutingKey-57c", short: "k2b")
         let probeKinds = [dsn, redis, userinfo, header, env]
         var components = ""
         for (i, k) in [("long", \Kind.long), ("short", \Kind.short)].enumerated() {
@@ -202,8 +208,13 @@ struct ContractTests {
                 type: webhook
                 url: "http://127.0.0.1:\(receiver.port)/hook?key=\(hookQuery.long)&k=\(hookQuery.short)"
                 headers: { X-Token: "\(hookHeader.long)", X-Short: "\(hookHeader.short)" }
+              - { name: mail-long, type: email, url: "\(smtp)", from: v@example.com, to: [o@example.com], username: vitals, password: "\(smtpPassword.long)", tls: { ca_file: "\(ca)" } }
+              - { name: mail-short, type: email, url: "\(smtp)", from: v@example.com, to: [o@example.com], username: vitals, password: "\(smtpPassword.short)", tls: { ca_file: "\(ca)" } }
+              - { name: pd-long, type: pagerduty, url: "http://127.0.0.1:\(receiver.port)/v2/enqueue", routing_key: "\(routingKey.long)" }
+              - { name: pd-short, type: pagerduty, url: "http://127.0.0.1:\(receiver.port)/v2/enqueue", routing_key: "\(routingKey.short)" }
+              - { name: audit, type: log }
             alerts:
-              - { name: any-down, on: any-component, when: unhealthy, for: 0s, notify: [hook] }
+              - { name: any-down, on: any-component, when: unhealthy, for: 0s, notify: [hook, mail-long, mail-short, pd-long, pd-short, audit] }
 
             """
         let vitals = try VitalsProcess(configBody: body)
@@ -214,6 +225,7 @@ struct ContractTests {
                 && b.contains(#"json $.auth is \"<redacted>\""#)
         }
         #expect(await receiver.waitFor { bodies in names.allSatisfy { n in bodies.contains { $0.contains("\"\(n)\"") } } })
+        _ = try await vitals.waitFor("/alerts") { _, b in b.contains(#""notifier":"mail-long""#) && b.contains(#""notifier":"mail-short""#) }
         let views = [
             detailed.body, try await vitals.get("/metrics").body, try await vitals.get("/alerts").body,
             try await vitals.get("/health/detailed", headers: ["Accept": "application/health+json"]).body,
@@ -222,7 +234,8 @@ struct ContractTests {
         #expect(await vitals.waitForExit(timeout: .seconds(20)) == 0)
         let log = vitals.stderrAfterExit
         #expect(log.contains("component=plugin-short"), "the log shows the plugins' status changes")
-        for kind in probeKinds + [hookHeader, hookQuery] {
+        #expect(log.contains(#"msg="alert notification""#), "the log notifier wrote its lines")
+        for kind in probeKinds + [hookHeader, hookQuery, smtpPassword, routingKey] {
             for secret in [kind.long, kind.short] {
                 #expect(!leaks(log, secret), "\(secret) is in the log")
                 for view in views { #expect(!leaks(view, secret), "\(secret) is in an endpoint: \(view.prefix(300))") }

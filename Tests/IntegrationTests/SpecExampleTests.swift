@@ -6,7 +6,7 @@ import Testing
 /// client certificate files, the probes it includes, the variables it reads.
 ///
 /// Parts of it are open work (the status page's `public_status`,
-/// windowed thresholds, `max_per_hour`, email and PagerDuty notifiers, the dns, icmp and
+/// windowed thresholds, the dns, icmp and
 /// grpc probe types: issues 11 to 14). Those problems are a known issue, listed one by one;
 /// any other problem fails the test now, and when the last known one goes the known issue
 /// stops being recorded and the test says to remove the wrapper.
@@ -20,13 +20,6 @@ struct SpecExampleTests {
         "server.public_status: unknown key",
         "thresholds.success_rate: http has no measurement success_rate",
         "thresholds.latency_p95: http has no measurement latency_p95",
-        #"notifiers[1].type: expected webhook, slack or alertmanager, got "email""#,
-        "notifiers[1].url: expected an http:// or https:// URL with a host",
-        "notifiers[1].from: unknown key", "notifiers[1].to: unknown key", "notifiers[1].username: unknown key",
-        "notifiers[1].password_file: unknown key",
-        "notifiers[2]: missing required key url",
-        #"notifiers[2].type: expected webhook, slack or alertmanager, got "pagerduty""#,
-        "notifiers[2].routing_key_file: unknown key",
     ]
 
     @Test func theExampleOfSection3Validates() throws {

@@ -20,12 +20,19 @@ struct StuckTransport: HTTPTransport {
         try? await Task.sleep(for: .seconds(3600))
         return .status(200)
     }
+    func sendMail(_ mail: OutgoingMail, timeout: Duration) async -> TransportOutcome {
+        try? await Task.sleep(for: .seconds(3600))
+        return .smtpReply(250, "")
+    }
 }
 
 /// Fails with a message that (wrongly) includes the URL and a header value.
 struct LeakyTransport: HTTPTransport {
     func post(url: String, headers: [(String, String)], body: [UInt8], timeout: Duration) async -> TransportOutcome {
         .failed("could not POST \(url) with \(headers.map(\.1).joined(separator: ","))")
+    }
+    func sendMail(_ mail: OutgoingMail, timeout: Duration) async -> TransportOutcome {
+        .smtpReply(535, "535 5.7.8 login \(mail.username ?? "") with \(mail.password ?? "") refused")
     }
 }
 
@@ -132,8 +139,12 @@ struct LeakyTransport: HTTPTransport {
     }
 
     @Test func aTransportIgnoringItsTimeoutIsAbandonedAfterAGracePeriod() async {
-        let outcome = await NotifierQueue.post(transport: StuckTransport(), url: "http://127.0.0.1:9/", headers: [], body: [], timeout: .milliseconds(100))
+        let outcome = await NotifierQueue.bounded(timeout: .milliseconds(100)) {
+            await StuckTransport().post(url: "http://127.0.0.1:9/", headers: [], body: [], timeout: .milliseconds(100))
+        }
         #expect(outcome == .failed("no answer within 100ms"))
+        let mail = OutgoingMail(url: "smtp://127.0.0.1:9", from: "a@x.example", to: ["b@x.example"], username: nil, password: nil, tls: TLSSettings(), message: [])
+        #expect(await NotifierQueue.bounded(timeout: .milliseconds(100)) { await StuckTransport().sendMail(mail, timeout: .milliseconds(100)) } == .failed("no answer within 100ms"))
     }
 
     @Test func boundedQueueDropsTheOldestAndSaysWhich() async throws {

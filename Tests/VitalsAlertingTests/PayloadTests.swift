@@ -6,12 +6,8 @@ import VitalsCore
 @testable import VitalsAlerting
 
 @Suite struct PayloadTests {
-    let context = NotificationContext(detailsURL: "https://vitals.example/health/detailed", serviceName: "checkout")
-    let firing = AlertNotification(
-        id: 1, status: .firing, alert: "db-down", subject: "orders-db", isService: false, severity: "critical",
-        previousStatus: .healthy, currentStatus: .unhealthy, message: "timeout after 2s",
-        failing: [FailingComponent(component: "orders-db", status: .unhealthy, message: "timeout after 2s")],
-        startsAt: at(0), createdAt: at(0))
+    let context = payloadContext
+    let firing = ordersDBFiring
 
     func json(_ bytes: [UInt8]) throws -> [String: Any] {
         try #require(try JSONSerialization.jsonObject(with: Data(bytes)) as? [String: Any])
@@ -103,12 +99,12 @@ import VitalsCore
     }
 
     @Test func scrubberRemovesURLSecretsAndHeaderValues() {
-        let s = Redactor.notifier(url: "https://hooks.slack.com/services/T000/B000/XXXXSECRET", headerValues: ["Bearer tok123456"])
+        let s = Redactor.notifier(url: "https://hooks.slack.com/services/T000/B000/XXXXSECRET", secrets: ["Bearer tok123456"])
         let text = s.scrub("POST https://hooks.slack.com/services/T000/B000/XXXXSECRET failed; sent Bearer tok123456; path /services/T000/B000/XXXXSECRET")
         #expect(!text.contains("XXXXSECRET"))
         #expect(!text.contains("tok123456"))
         // A three-character header value is hidden too, as in probe messages (one rule).
-        let short = Redactor.notifier(url: "https://hooks.example/x", headerValues: ["k9q"])
+        let short = Redactor.notifier(url: "https://hooks.example/x", secrets: ["k9q"])
         #expect(short.scrub("receiver said: bad key k9q") == "receiver said: bad key <redacted>")
     }
 }

@@ -295,6 +295,8 @@ struct LoopbackTransport: HTTPTransport {
         return .failed(error ?? "failed")
     }
 
+    func sendMail(_ mail: OutgoingMail, timeout: Duration) async -> TransportOutcome { .failed("this test client speaks no SMTP") }
+
     static func get(_ url: String, timeout: Duration = .seconds(5)) async -> (Int, [UInt8])? {
         let (status, body, _) = await exchange(method: "GET", url: url, headers: [], body: [], timeout: timeout)
         guard let status else { return nil }
@@ -367,16 +369,30 @@ final class RecordingTransport: HTTPTransport, Sendable {
         var json: Any? { try? JSONSerialization.jsonObject(with: Data(body)) }
     }
     let calls = Mutex<[Call]>([])
+    let mails = Mutex<[OutgoingMail]>([])
     func post(url: String, headers: [(String, String)], body: [UInt8], timeout: Duration) async -> TransportOutcome {
         calls.withLock { $0.append(Call(url: url, headers: headers, body: body)) }
         return .status(200)
     }
+    func sendMail(_ mail: OutgoingMail, timeout: Duration) async -> TransportOutcome {
+        mails.withLock { $0.append(mail) }
+        return .smtpReply(250, "250 OK")
+    }
     var recorded: [Call] { calls.withLock { $0 } }
+    var sentMail: [OutgoingMail] { mails.withLock { $0 } }
 }
 
 let t0 = Date(timeIntervalSince1970: 1_795_000_000)
 
 func at(_ seconds: Double) -> Date { t0.addingTimeInterval(seconds) }
+
+/// What the payload tests encode: orders-db timing out, under a service named checkout.
+let payloadContext = NotificationContext(detailsURL: "https://vitals.example/health/detailed", serviceName: "checkout")
+let ordersDBFiring = AlertNotification(
+    id: 1, status: .firing, alert: "db-down", subject: "orders-db", isService: false, severity: "critical",
+    previousStatus: .healthy, currentStatus: .unhealthy, message: "timeout after 2s",
+    failing: [FailingComponent(component: "orders-db", status: .unhealthy, message: "timeout after 2s")],
+    startsAt: at(0), createdAt: at(0))
 
 func input(_ seconds: Double, service: HealthStatus = .healthy, _ components: [(String, HealthStatus)] = []) -> AlertInput {
     AlertInput(

@@ -31,6 +31,9 @@ package enum CurlErrors {
             // `Send failure: Connection reset by peer`, `Recv failure: ...`: the peer hung up mid-handshake.
             if osErrno == ECONNRESET || reason.hasSuffix("Connection reset by peer") { return .tls("connection reset by peer") }
             return .tls(reason)
+        case CURLE_USE_SSL_FAILED.rawValue:
+            // TLS was required (an SMTP login is never sent in clear) and the server offered no STARTTLS.
+            return .tls("the server does not offer STARTTLS")
         case CURLE_GOT_NOTHING.rawValue:
             return .other("empty reply from server")
         case CURLE_TOO_MANY_REDIRECTS.rawValue:

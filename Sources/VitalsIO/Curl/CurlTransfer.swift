@@ -20,6 +20,11 @@ package final class CurlTransfer {
     private let errorBuffer: UnsafeMutablePointer<CChar>
     private var headerList: UnsafeMutablePointer<curl_slist>?
     private var connectToList: UnsafeMutablePointer<curl_slist>?
+    private var recipientList: UnsafeMutablePointer<curl_slist>?
+    /// How much of the mail message libcurl has read (SMTP uploads).
+    private var uploaded = 0
+    /// A mail server's last reply line.
+    private var serverReply: String?
 
     package init?(id: UInt64, request: CurlRequest, continuation: CheckedContinuation<CurlEngine.Completion, Never>) {
         guard let handle = curl_easy_init() else { return nil }
@@ -35,6 +40,7 @@ package final class CurlTransfer {
         curl_easy_cleanup(handle)
         curl_slist_free_all(headerList)
         curl_slist_free_all(connectToList)
+        curl_slist_free_all(recipientList)
         errorBuffer.deallocate()
     }
 
@@ -58,8 +64,9 @@ package final class CurlTransfer {
             // A connect-only handle keeps its connection for `send`/`recv`; closed on release.
             if !r.connectOnly { long(CURLOPT_FORBID_REUSE, 1) }
         }
-        // Only web protocols, also on redirects: a `Location: file:///etc/passwd` goes nowhere.
-        string(CURLOPT_PROTOCOLS_STR, "http,https")
+        // Only web protocols (mail ones for a mail submission), also on redirects: a
+        // `Location: file:///etc/passwd` goes nowhere.
+        string(CURLOPT_PROTOCOLS_STR, r.mail == nil ? "http,https" : "smtp,smtps")
         string(CURLOPT_REDIR_PROTOCOLS_STR, "http,https")
         if r.connectOnly {
             long(CURLOPT_CONNECT_ONLY, 1)
@@ -73,6 +80,10 @@ package final class CurlTransfer {
                 Unmanaged<CurlTransfer>.fromOpaque(user!).takeUnretainedValue().receivedHeader(data, size * count)
             })
             codes.append(vitals_curl_setopt_pointer(h, CURLOPT_HEADERDATA, me))
+        }
+        if let mail = r.mail, !r.connectOnly {
+            configureMail(mail, &codes)
+        } else if !r.connectOnly {
             long(CURLOPT_FOLLOWLOCATION, r.followRedirects ? 1 : 0)
             long(CURLOPT_MAXREDIRS, r.maxRedirects)
             configureMethod(&codes)
@@ -106,6 +117,37 @@ package final class CurlTransfer {
             long(CURLOPT_SSL_VERIFYHOST, 0)
         }
         return codes.first { $0 != CURLE_OK } ?? CURLE_OK
+    }
+
+    /// An SMTP submission: the envelope, the login, TLS (required or when offered), and the
+    /// message uploaded from `request.body` through `sent(_:_:)`. libcurl does the SMTP
+    /// dot-stuffing and the final `.`; the message already has CRLF line ends.
+    private func configureMail(_ mail: CurlMail, _ codes: inout [CURLcode]) {
+        let h = handle
+        codes.append(vitals_curl_setopt_string(h, CURLOPT_MAIL_FROM, "<\(mail.from)>"))
+        for rcpt in mail.recipients { recipientList = curl_slist_append(recipientList, "<\(rcpt)>") }
+        codes.append(vitals_curl_setopt_slist(h, CURLOPT_MAIL_RCPT, recipientList))
+        let tls = mail.requireTLS ? CURLUSESSL_ALL : CURLUSESSL_TRY
+        codes.append(vitals_curl_setopt_long(h, CURLOPT_USE_SSL, Int(tls.rawValue)))
+        if let user = mail.username { codes.append(vitals_curl_setopt_string(h, CURLOPT_USERNAME, user)) }
+        if let password = mail.password { codes.append(vitals_curl_setopt_string(h, CURLOPT_PASSWORD, password)) }
+        codes.append(vitals_curl_setopt_long(h, CURLOPT_UPLOAD, 1))
+        codes.append(vitals_curl_setopt_off(h, CURLOPT_INFILESIZE_LARGE, curl_off_t(request.body?.count ?? 0)))
+        codes.append(vitals_curl_setopt_read_function(h) { data, size, count, user in
+            Unmanaged<CurlTransfer>.fromOpaque(user!).takeUnretainedValue().sent(data, size * count)
+        })
+        codes.append(vitals_curl_setopt_pointer(h, CURLOPT_READDATA, Unmanaged.passUnretained(self).toOpaque()))
+    }
+
+    /// Hands libcurl the next bytes of the mail message; 0 at the end.
+    private func sent(_ buffer: UnsafeMutablePointer<CChar>?, _ room: Int) -> Int {
+        guard let buffer, let body = request.body, uploaded < body.count else { return 0 }
+        let n = min(room, body.count - uploaded)
+        body.withUnsafeBytes { bytes in
+            UnsafeMutableRawPointer(buffer).copyMemory(from: bytes.baseAddress! + uploaded, byteCount: n)
+        }
+        uploaded += n
+        return n
     }
 
     private func configureMethod(_ codes: inout [CURLcode]) {
@@ -153,6 +195,14 @@ package final class CurlTransfer {
     /// the rest of a probe's Swift code together.
     private func receivedHeader(_ data: UnsafeMutablePointer<CChar>?, _ count: Int) -> Int {
         guard let data, count > 0 else { return count }
+        if request.mail != nil {
+            // A mail server's replies come through here, one line each: keep the last, short.
+            data.withMemoryRebound(to: UInt8.self, capacity: count) { start in
+                let line = HeaderLine.trimmed(UnsafeBufferPointer(start: start, count: min(count, 512)))
+                serverReply = String(decoding: line, as: UTF8.self)
+            }
+            return count
+        }
         data.withMemoryRebound(to: UInt8.self, capacity: count) { start in
             let line = HeaderLine.trimmed(UnsafeBufferPointer(start: start, count: count))
             if line.starts(with: HeaderLine.statusPrefix) {
@@ -199,6 +249,7 @@ package final class CurlTransfer {
         r.body = body
         r.bodyTruncated = truncated
         r.headers = headers
+        r.serverReply = serverReply.map { String($0.prefix(200)) }
         var code = code
         if code == CURLE_WRITE_ERROR && truncated { code = CURLE_OK }
         r.curlCode = Int32(code.rawValue)

@@ -48,6 +48,9 @@ public struct CurlRequest: Sendable {
     /// The HTTP version to insist on (`CURLOPT_HTTP_VERSION`); nil leaves libcurl's default:
     /// HTTP/2 when the TLS handshake's ALPN agrees, HTTP/1.1 in plain text.
     public var httpVersion: CurlHTTPVersion? = nil
+    /// Set for an SMTP submission (`smtp://` or `smtps://` URL): `body` is the message,
+    /// `method` and `headers` are not used.
+    public var mail: CurlMail? = nil
 
     public static let defaultUserAgent = "Vitals/0.1 (+health-probe)"
 
@@ -82,6 +85,30 @@ public enum CurlHTTPVersion: Sendable {
     case http2PriorKnowledge
     /// HTTP/2 over TLS as ALPN negotiates it (HTTP/1.1 if the server picks that).
     case http2OverTLS
+}
+
+/// The SMTP envelope and login of a mail submission (`CurlRequest.mail`).
+///
+/// `smtps://` is TLS from the first byte; on `smtp://` libcurl upgrades with STARTTLS when the
+/// server offers it, and with `requireTLS` refuses to go on when it does not (so a password
+/// is never sent in clear, whatever a man in the middle strips from the server's greeting).
+public struct CurlMail: Sendable {
+    /// The envelope sender (`MAIL FROM`), without angle brackets.
+    public var from: String
+    /// The envelope recipients (`RCPT TO`); one refused recipient fails the submission.
+    public var recipients: [String]
+    public var username: String?
+    /// Sent only inside TLS when `requireTLS`; never printed.
+    public var password: String?
+    public var requireTLS: Bool
+
+    public init(from: String, recipients: [String], username: String? = nil, password: String? = nil, requireTLS: Bool = false) {
+        self.from = from
+        self.recipients = recipients
+        self.username = username
+        self.password = password
+        self.requireTLS = requireTLS
+    }
 }
 
 /// libcurl's own timings of one transfer, cumulative from the start of the transfer (over every
@@ -147,6 +174,9 @@ public struct CurlResponse: Sendable {
     /// `CURLINFO_OS_ERRNO` of a failed connect (`ECONNREFUSED`...).
     public var osErrno: Int32 = 0
     public var cancelled = false
+    /// For SMTP: the server's last reply line (`550 5.1.1 <x@example.com>: user unknown`), at
+    /// most 200 characters; the status code is `statusCode`.
+    public var serverReply: String?
 
     public init() {}
 

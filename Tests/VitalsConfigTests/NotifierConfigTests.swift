@@ -1,0 +1,70 @@
+import Foundation
+import Testing
+@testable import VitalsConfig
+
+/// The `email`, `pagerduty` and `log` notifiers as spec section 3 writes them: secrets from
+/// files, the PagerDuty URL by default, the mail server's CA.
+struct NotifierConfigTests {
+    @Test func emailPagerDutyAndLogParseToTheirSettings() throws {
+        let dir = try ConfigFolder()
+        try dir.write("secrets/smtp", "smtp-pass\n")
+        try dir.write("secrets/pd", "R0UT1NGKEY\n")
+        try dir.write("ca.pem", "ca")
+        let file = try dir.write(
+            "vitals.yaml",
+            """
+            notifiers:
+              - name: mail
+                type: email
+                url: "smtp://mail.example:587"
+                from: "vitals@example.com"
+                to: ["oncall@example.com", "dba@example.com"]
+                username: vitals
+                password_file: secrets/smtp
+                timeout: 20s
+                tls: { ca_file: ca.pem }
+              - name: pd
+                type: pagerduty
+                routing_key_file: secrets/pd
+              - name: pd-local
+                type: pagerduty
+                routing_key: k
+                url: "http://127.0.0.1:9/v2/enqueue"
+              - name: audit
+                type: log
+            """)
+        let c = try ConfigLoader.load(file: file, environment: [:])
+        #expect(c.notifiers.map(\.kind) == [.email, .pagerduty, .pagerduty, .log])
+        let mail = c.notifiers[0]
+        #expect(mail.url.value == "smtp://mail.example:587" && mail.timeout == .seconds(20))
+        #expect(mail.email?.from == "vitals@example.com" && mail.email?.to == ["oncall@example.com", "dba@example.com"])
+        #expect(mail.email?.username == "vitals" && mail.email?.password?.value == "smtp-pass")
+        #expect(mail.email?.tls.caFile == dir.path + "/ca.pem")
+        #expect(mail.secretValues == ["smtp-pass"])
+        #expect(c.notifiers[1].url.value == NotifierSpec.pagerDutyEventsURL && NotifierSpec.pagerDutyEventsURL == "https://events.pagerduty.com/v2/enqueue")
+        #expect(c.notifiers[1].routingKey?.value == "R0UT1NGKEY" && c.notifiers[1].secretValues == ["R0UT1NGKEY"])
+        #expect(c.notifiers[2].url.value == "http://127.0.0.1:9/v2/enqueue")
+        #expect(c.notifiers[3].url.value.isEmpty && c.notifiers[3].email == nil && c.notifiers[3].routingKey == nil)
+    }
+
+    @Test func smtpsAndAMailServerWithoutLogin() throws {
+        let c = try ConfigLoader.parse(
+            yaml: "notifiers:\n  - { name: m, type: email, url: \"smtps://mail.example\", from: a@x.example, to: [b@x.example] }\n",
+            file: "c.yaml", environment: [:])
+        #expect(c.notifiers[0].email?.username == nil && c.notifiers[0].email?.password == nil)
+        #expect(c.notifiers[0].email?.tls == TLSSettings())
+    }
+
+    /// Values that must never be printed are described, not quoted.
+    @Test func badSecretsAreNotQuoted() {
+        let secret = "sup3rs3cret"
+        let found = errors(
+            """
+            notifiers:
+              - { name: m, type: email, url: "http://\(secret)", from: a@x.example, to: [b@x.example], username: u, password: [\(secret)] }
+              - { name: p, type: pagerduty, routing_key: { k: \(secret) }, url: "ftp://\(secret)" }
+            """)
+        #expect(found.count == 4, "\(found)")
+        #expect(found.allSatisfy { !$0.contains(secret) }, "\(found)")
+    }
+}
