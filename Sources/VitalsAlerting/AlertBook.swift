@@ -70,7 +70,8 @@ public struct MutedRecord: Sendable, Equatable {
 enum BookAction: Sendable {
     case deliver(notifier: String, Delivery)
     case persist(AlertInstance)
-    case forget(key: String)
+    /// `isService`: the instance was an `on: service` one (sharded replicas keep those apart).
+    case forget(key: String, isService: Bool)
 }
 
 /// All of alerting's decisions as a plain value: rules, instances, maintenance, what was sent
@@ -375,12 +376,33 @@ struct AlertBook: Sendable {
     }
 
     private mutating func remove(_ key: String, into actions: inout [BookAction]) {
-        guard instances.removeValue(forKey: key) != nil else { return }
-        attempts[key] = nil
-        for name in alertmanagerPosts.keys { alertmanagerPosts[name]?[key] = nil }
+        guard let removed = dropInstance(key) else { return }
         // Every instance that lived past one step was persisted (pending included, so `for`
         // keeps counting across a restart).
-        actions.append(.forget(key: key))
+        actions.append(.forget(key: key, isService: removed.isService))
+    }
+
+    /// Takes an instance out of the book with what is kept beside it, and nothing else: no
+    /// notification, no storage change.
+    private mutating func dropInstance(_ key: String) -> AlertInstance? {
+        guard let removed = instances.removeValue(forKey: key) else { return nil }
+        attempts[key] = nil
+        for name in alertmanagerPosts.keys { alertmanagerPosts[name]?[key] = nil }
+        return removed
+    }
+
+    /// A sharded replica took the service lock: the `on: service` alerts continue from the state
+    /// the previous holder saved (`saved`), as a restart continues from its own, so an alert
+    /// firing before the handover does not fire again and its resolve is still sent.
+    mutating func adoptService(_ saved: [AlertInstance], at now: Date) -> [BookAction] {
+        for key in instances.keys.sorted() where instances[key]!.isService { _ = dropInstance(key) }
+        return restore(saved.filter(\.isService), at: now)
+    }
+
+    /// The service lock went elsewhere: this replica forgets its `on: service` alerts without a
+    /// word (the new holder continues them from the saved state), so it sends no repeat of them.
+    mutating func releaseService() {
+        for key in instances.keys.sorted() where instances[key]!.isService { _ = dropInstance(key) }
     }
 
     private func needsPersisting(_ old: AlertInstance, _ new: AlertInstance) -> Bool {

@@ -29,6 +29,10 @@ public final class AlertEngine<C: Clock>: Sendable where C.Duration == Duration 
         /// Where alert state is saved: `alerts`, or one namespace per shard when replicas share
         /// one store, so that no replica restores (and resolves) another's component alerts.
         public var stateNamespace = "alerts"
+        /// Where `on: service` alert state is saved when it is not `stateNamespace`: replicas
+        /// sharing one store keep it in one place, so that whichever takes the service lock
+        /// continues it (`adoptServiceState`) instead of firing again.
+        public var serviceStateNamespace: String?
 
         public init(
             serviceName: String = "vitals", queueCapacity: Int = 256, retry: RetryPolicy = RetryPolicy(),
@@ -57,8 +61,10 @@ public final class AlertEngine<C: Clock>: Sendable where C.Duration == Duration 
     }
 
     private enum PersistOp: Sendable {
-        case put(String, Data)
-        case remove(String)
+        /// Namespace, key, state.
+        case put(String, String, Data)
+        /// Namespace, key.
+        case remove(String, String)
         case flush(CheckedContinuation<Void, Never>)
     }
 
@@ -198,28 +204,11 @@ public final class AlertEngine<C: Clock>: Sendable where C.Duration == Duration 
     /// the task is cancelled. With persistent storage the saved alerts continue where they
     /// were (no second firing, unconfirmed notifications re-sent); otherwise it starts fresh.
     public func run() async {
-        var saved: [AlertInstance] = []
-        var loadError: String?
-        if storage.isPersistent {
-            do {
-                let decoder = JSONDecoder()
-                for (key, data) in try await storage.all(namespace: options.stateNamespace).sorted(by: { $0.key < $1.key }) {
-                    if let instance = try? decoder.decode(AlertInstance.self, from: data) {
-                        saved.append(instance)
-                    } else {
-                        loadError = "could not decode saved alert state \(key)"
-                    }
-                }
-            } catch {
-                loadError = "could not load alert state: \(error)"
-            }
-        }
+        var saved = await loadSaved(from: options.stateNamespace)
+        // With a namespace of their own, service alerts wait for the service lock (`adoptServiceState`).
+        if options.serviceStateNamespace != nil { saved.removeAll(where: \.isService) }
         let at = now()
         let queues: [NotifierQueue] = shell.withLock { shell in
-            if let loadError {
-                shell.persistErrors += 1
-                shell.lastPersistError = loadError
-            }
             var actions = shell.book.restore(saved, at: at)
             shell.restored = true
             if var input = shell.stashed {
@@ -255,6 +244,55 @@ public final class AlertEngine<C: Clock>: Sendable where C.Duration == Duration 
         newQueuesContinuation.finish()
         persistContinuation.finish()
         await persister.value
+    }
+
+    /// The alert state saved in `namespace` (none without persistent storage); what cannot be
+    /// read is counted and shown in `/alerts` as a persistence error.
+    private func loadSaved(from namespace: String) async -> [AlertInstance] {
+        guard storage.isPersistent else { return [] }
+        var saved: [AlertInstance] = []
+        var loadError: String?
+        do {
+            let decoder = JSONDecoder()
+            for (key, data) in try await storage.all(namespace: namespace).sorted(by: { $0.key < $1.key }) {
+                if let instance = try? decoder.decode(AlertInstance.self, from: data) {
+                    saved.append(instance)
+                } else {
+                    loadError = "could not decode saved alert state \(key)"
+                }
+            }
+        } catch {
+            loadError = "could not load alert state: \(error)"
+        }
+        if let loadError {
+            logger.error("storage error", metadata: ["error": "\(loadError)"])
+            shell.withLock { shell in
+                shell.persistErrors += 1
+                shell.lastPersistError = loadError
+            }
+        }
+        return saved
+    }
+
+    /// This sharded replica took the service lock: its `on: service` alerts continue from the
+    /// state the previous holder saved in `serviceStateNamespace`, so a handover neither fires
+    /// an alert again nor loses its resolve (unconfirmed notifications are sent again, as after
+    /// a restart). Call it before this replica starts evaluating `on: service` rules.
+    public func adoptServiceState() async {
+        guard let namespace = options.serviceStateNamespace else { return }
+        await started()
+        let saved = await loadSaved(from: namespace)
+        let at = now()
+        shell.withLock { shell in
+            perform(shell.book.adoptService(saved, at: at), in: &shell)
+        }
+    }
+
+    /// The service lock went to another replica: this one drops its `on: service` alerts
+    /// without notifying or saving anything, so it sends no repeat of what the holder now owns.
+    public func releaseServiceState() {
+        guard options.serviceStateNamespace != nil else { return }
+        shell.withLock { $0.book.releaseService() }
     }
 
     /// Returns once `run` has loaded the saved state and alerting acts on observations
@@ -305,11 +343,13 @@ public final class AlertEngine<C: Clock>: Sendable where C.Duration == Duration 
                 guard storage.isPersistent else { continue }
                 let encoder = JSONEncoder()
                 encoder.outputFormatting = [.sortedKeys]
-                if let data = try? encoder.encode(instance) { persistContinuation.yield(.put(instance.key, data)) }
-            case .forget(let key):
+                if let data = try? encoder.encode(instance) {
+                    persistContinuation.yield(.put(namespace(isService: instance.isService), instance.key, data))
+                }
+            case .forget(let key, let isService):
                 shell.loggedPhases[key] = nil
                 guard storage.isPersistent else { continue }
-                persistContinuation.yield(.remove(key))
+                persistContinuation.yield(.remove(namespace(isService: isService), key))
             }
         }
     }
@@ -327,12 +367,16 @@ public final class AlertEngine<C: Clock>: Sendable where C.Duration == Duration 
     }
 
     /// One writer, in order: the newest state of an instance is always the last one written.
+    private func namespace(isService: Bool) -> String {
+        isService ? options.serviceStateNamespace ?? options.stateNamespace : options.stateNamespace
+    }
+
     private func persistLoop() async {
         for await op in persistStream {
             do {
                 switch op {
-                case .put(let key, let data): try await storage.put(namespace: options.stateNamespace, key: key, value: data)
-                case .remove(let key): try await storage.remove(namespace: options.stateNamespace, key: key)
+                case .put(let namespace, let key, let data): try await storage.put(namespace: namespace, key: key, value: data)
+                case .remove(let namespace, let key): try await storage.remove(namespace: namespace, key: key)
                 case .flush(let c): c.resume()
                 }
             } catch {

@@ -50,8 +50,12 @@ final class Daemon: Sendable {
         scheduler = Scheduler(clock: ContinuousClock(), store: store, maxConcurrentProbes: config.server.maxConcurrentProbes)
         scheduler.update(components)
         var alertOptions = AlertEngine<ContinuousClock>.Options()
-        // Replicas sharing one store keep their alert state apart (each its own components').
-        if let shard, storage is PostgresStorage { alertOptions.stateNamespace = "alerts/shard-\(shard.index)-of-\(shard.count)" }
+        // Replicas sharing one store keep their component alerts apart (each its own
+        // components'), and their service alerts in one place, for whichever holds the lock.
+        if let shard, storage is PostgresStorage {
+            alertOptions.stateNamespace = "alerts/shard-\(shard.index)-of-\(shard.count)"
+            alertOptions.serviceStateNamespace = "alerts/service"
+        }
         let alerts = AlertEngine(
             config: config, storage: storage, transport: CurlTransport(), clock: ContinuousClock(), options: alertOptions, logger: logger)
         self.alerts = alerts
@@ -148,7 +152,7 @@ final class Daemon: Sendable {
                     .init(service: AlertingService(engine: alerts, store: store, hasRules: { [self] in
                         !self.config.withLock { $0.alerts.isEmpty }
                     }, scope: { [self] in self.serviceScope })),
-                    .init(service: ServiceLockService(storage: shard == nil ? nil : storage as? PostgresStorage, flag: holdsServiceLock, logger: logger)),
+                    .init(service: ServiceLockService(storage: shard == nil ? nil : storage as? PostgresStorage, flag: holdsServiceLock, alerts: alerts, logger: logger)),
                     .init(service: ReloadService(daemon: self)),
                     .init(service: StatusLogService(store: store, logger: logger)),
                     .init(service: PeerService(store: store, storage: storage as? PostgresStorage, shard: shard)),

@@ -240,4 +240,60 @@ struct PostgresStorageTests {
         #expect(await sent() == 1)
         #expect(receiver.bodies.first?.contains("service-down") == true)
     }
+
+    /// The replica holding the service lock stops while an `on: service` alert is firing:
+    /// another takes the lock and continues the alert from the state saved in the shared
+    /// store, so the receiver gets no second firing, and when the failure clears the new holder
+    /// sends the resolve, once.
+    @Test func aServiceAlertOutlivesTheReplicaHoldingTheLock() async throws {
+        let db = try Database()
+        defer { db.drop() }
+        let receiver = try WebhookReceiver()
+        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("vitals-lock-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: scratch) }
+        let broken = scratch.appendingPathComponent("broken")
+        try Data().write(to: broken)
+        // Two failing components in two shards: whichever replica stops, one stays probed.
+        let candidates = (0..<20).map { "failing\($0)" }
+        let second = try #require(candidates.first { ShardTests.fnv1a($0) % 3 != ShardTests.fnv1a(candidates[0]) % 3 })
+        let plugin = "if [ -e \(broken.path) ]; then echo broken; exit 2; fi; echo ok"
+        let body = "defaults: { interval: 300ms, timeout: 250ms, failure_threshold: 1 }\n" + db.storageSection + "components:\n"
+            + (0..<6).map { "  - { name: c\($0), type: memory }\n" }.joined()
+            + [candidates[0], second].map { "  - { name: \($0), type: exec, command: [\"/bin/sh\", \"-c\", \"\(plugin)\"] }\n" }.joined()
+            + "notifiers:\n  - { name: hook, type: webhook, url: \"http://127.0.0.1:\(receiver.port)/hook\", timeout: 2s }\n"
+            + "alerts:\n  - { name: service-down, on: service, when: unhealthy, for: 0s, repeat: 0, notify: [hook] }\n"
+        let replicas = try (0..<3).map { try VitalsProcess(configBody: body, arguments: ["run", "--shard", "\($0)/3"]) }
+        defer { for r in replicas { r.stop() } }
+        var logs = Array(repeating: "", count: replicas.count)
+        func holder(among indices: [Int]) -> Int? {
+            for i in indices { logs[i] += replicas[i].stderr }
+            return indices.first { logs[$0].contains("holding the service lock") }
+        }
+        func statuses() -> [String] { receiver.bodies.compactMap { (jsonObject($0)?["status"] as? String) } }
+        func wait(_ timeout: Duration, until done: () -> Bool) async throws {
+            let deadline = ContinuousClock.now + timeout
+            while !done(), ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(100)) }
+        }
+
+        try await wait(.seconds(20)) { statuses() == ["firing"] }
+        try #require(statuses() == ["firing"], "\(receiver.bodies)")
+        let first = try #require(holder(among: [0, 1, 2]), "no replica logged holding the service lock")
+        replicas[first].signal(SIGTERM)
+        #expect(await replicas[first].waitForExit(timeout: .seconds(20)) == 0)
+        let others = [0, 1, 2].filter { $0 != first }
+        var successor: Int?
+        try await wait(.seconds(15)) {
+            successor = holder(among: others)
+            return successor != nil
+        }
+        try #require(successor != nil, "no replica took the service lock over: \(others.map { logs[$0].suffix(1500) })")
+        // The new holder evaluates the still-failing service at once: nothing to send.
+        try await Task.sleep(for: .seconds(2))
+        #expect(statuses() == ["firing"], "the new holder fired again: \(receiver.bodies)")
+        try FileManager.default.removeItem(at: broken)
+        try await wait(.seconds(15)) { statuses().count >= 2 }
+        try await Task.sleep(for: .seconds(1))
+        #expect(statuses() == ["firing", "resolved"], "\(receiver.bodies)")
+    }
 }

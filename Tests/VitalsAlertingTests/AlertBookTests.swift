@@ -177,6 +177,52 @@ import VitalsCore
         #expect(restarted.observe(input(102, [("db", .healthy)])).bodies.map { $0["status"] as? String } == ["resolved", "resolved"])
     }
 
+    /// The service lock moves between sharded replicas: the new holder continues the firing
+    /// service alert from the saved state (no second firing, the resolve still sent), and the
+    /// old holder forgets it (no repeat from it). Without the adoption the new holder would
+    /// fire again, which is what this guards against.
+    @Test func aNewServiceLockHolderContinuesTheServiceAlert() {
+        let rules = [
+            AlertRuleSpec(name: "svc", on: .service, when: .unhealthy, repeatInterval: .seconds(600), notify: ["ops"]),
+            AlertRuleSpec(name: "db-down", on: .component("db"), when: .unhealthy, notify: ["ops"]),
+        ]
+        var holder = book(rules)
+        let fired = holder.observe(input(0, service: .unhealthy, [("db", .unhealthy)]))
+        #expect(fired.bodies.map { $0["alert"] as? String } == ["svc", "db-down"])
+        for d in fired.deliveries {
+            _ = holder.record(AttemptReport(notifier: "ops", instanceKey: d.delivery.instanceKey, eventID: d.delivery.eventID, kind: .firing, attempt: 1, at: at(1), result: .delivered(status: 200)))
+        }
+        let saved = Array(holder.instances.values)
+
+        var fresh = book(rules)
+        #expect(fresh.observe(input(10, service: .unhealthy)).bodies.map { $0["status"] as? String } == ["firing"], "the failure this prevents")
+
+        var successor = book(rules)
+        #expect(successor.adoptService(saved, at: at(10)).deliveries.isEmpty)
+        #expect(successor.instances.keys.sorted() == ["svc/service"], "only the service alert is adopted")
+        #expect(successor.observe(input(11, service: .unhealthy)).deliveries.isEmpty)
+        // Still firing: the successor repeats it, the old holder no longer does.
+        holder.releaseService()
+        #expect(holder.tick(at: at(600)).deliveries.isEmpty)
+        #expect(holder.instances.keys.sorted() == ["db-down/db"])
+        #expect(successor.tick(at: at(600)).bodies.map { $0["repeat"] as? Bool } == [true])
+        #expect(successor.observe(input(700, service: .healthy)).bodies.map { $0["status"] as? String } == ["resolved"])
+    }
+
+    /// An adoption takes the saved state over whatever the replica held before: a service alert
+    /// resolved elsewhere while this replica was not holding the lock is not resolved twice.
+    @Test func adoptionReplacesTheServiceAlertsHeldBefore() {
+        let rules = [AlertRuleSpec(name: "svc", on: .service, when: .unhealthy, notify: ["ops"])]
+        var b = book(rules)
+        let fired = b.observe(input(0, service: .unhealthy))
+        for d in fired.deliveries {
+            _ = b.record(AttemptReport(notifier: "ops", instanceKey: d.delivery.instanceKey, eventID: d.delivery.eventID, kind: .firing, attempt: 1, at: at(1), result: .delivered(status: 200)))
+        }
+        #expect(b.adoptService([], at: at(100)).isEmpty)
+        #expect(b.instances.isEmpty)
+        #expect(b.observe(input(101, service: .healthy)).deliveries.isEmpty)
+    }
+
     @Test func alertmanagerIsRepostedEveryMinuteWhileFiring() throws {
         let am = NotifierSpec(name: "am", kind: .alertmanager, url: Secret("http://127.0.0.1:9093/"))
         var b = book([AlertRuleSpec(name: "db-down", on: .component("db"), when: .unhealthy, notify: ["am"])], notifiers: [am])
@@ -206,7 +252,7 @@ import VitalsCore
         }
         #expect(b.tick(at: at(3000)).isEmpty)
         let gc = b.tick(at: at(10 + 3600))
-        #expect(gc.contains { if case .forget(key: "db-down/db") = $0 { true } else { false } })
+        #expect(gc.contains { if case .forget(key: "db-down/db", isService: false) = $0 { true } else { false } })
         #expect(b.instances.isEmpty)
     }
 
