@@ -76,7 +76,7 @@ let package = Package(
             name: "VitalsServerTests", dependencies: ["VitalsServer", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict),
         // Runs the built `vitals` binary as a process (the dependency makes `swift test` build it).
-        .testTarget(name: "IntegrationTests", dependencies: ["vitals", "VitalsTestSupport", "VitalsIO"], exclude: ["Fixtures"], swiftSettings: strict),
+        .testTarget(name: "IntegrationTests", dependencies: ["vitals", "VitalsTestSupport", "VitalsIO", "VitalsStorage"], exclude: ["Fixtures"], swiftSettings: strict),
     ]
 )
 

@@ -42,7 +42,8 @@ enum PostgresSchema {
     static let lockKey = 0x7669_7461_6C73
 
     /// Brings the schema up to `version` and returns the version found after: one statement.
-    static var migrateSQL: String {
+    /// `migrations` is this build's list; tests pass a longer one to take a database up a version.
+    static func migrateSQL(_ migrations: [String] = migrations) -> String {
         var body = """
             PERFORM pg_advisory_xact_lock(\(lockKey));
             CREATE TABLE IF NOT EXISTS vitals_schema (version integer NOT NULL, migrated_at double precision NOT NULL);

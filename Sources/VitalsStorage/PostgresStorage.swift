@@ -36,7 +36,7 @@ public final class PostgresStorage: PersistentStorage {
     /// Connects, creates or migrates the schema (refusing a newer one), and starts the writer.
     public static func open(dsn: String, password: String?, options: Options = Options()) async throws(StorageError) -> PostgresStorage {
         let link = PostgresLink(dsn: dsn, password: password)
-        switch await link.query(PostgresSchema.migrateSQL, timeout: .seconds(15)) {
+        switch await link.query(PostgresSchema.migrateSQL(), timeout: .seconds(15)) {
         case .failure(let f):
             link.close()
             throw StorageError.database(path: "postgres", message: f.message)

@@ -2,6 +2,8 @@ import Foundation
 import Testing
 import VitalsTestSupport
 
+@testable import VitalsStorage
+
 /// `storage: postgres` against the PostgreSQL that `make test` starts: each test in a database
 /// of its own, made and dropped with psql.
 @Suite(.serialized, .enabled(if: TestEnvironment.serversAvailable, TestEnvironment.skipReason))
@@ -139,6 +141,28 @@ struct PostgresStorageTests {
         // The batch the restart interrupted was tried again, not lost.
         let metrics = try await vitals.get("/metrics").body
         #expect(metrics.contains("vitals_storage_writes_total{result=\"failed\"} 0\n"), "\(metrics.split(separator: "\n").filter { $0.contains("storage") })")
+    }
+
+    /// A database of this version, taken up one version by a build with one migration more (the
+    /// statement the daemon runs, here through psql): every row kept; then this build refuses
+    /// to start on it, before writing anything.
+    @Test func anOlderSchemaIsMigratedUpAndANewerOneRefused() async throws {
+        let db = try Database()
+        defer { db.drop() }
+        #expect(try db.psql(PostgresSchema.migrateSQL()) == "\(PostgresSchema.version)")
+        try db.psql("INSERT INTO results (component, at, status, latency, message) VALUES ('db', 1, 'healthy', 0.002, 'ok')")
+        let next = PostgresSchema.migrations + ["ALTER TABLE results ADD COLUMN region text NOT NULL DEFAULT 'local';"]
+        #expect(try db.psql(PostgresSchema.migrateSQL(next)) == "\(next.count)")
+        #expect(try db.psql("SELECT component, message, region FROM results") == "db|ok|local")
+        // Run again: nothing more to do.
+        #expect(try db.psql(PostgresSchema.migrateSQL(next)) == "\(next.count)")
+        #expect(try db.psql("SELECT count(*) FROM vitals_schema") == "\(next.count)")
+
+        let vitals = try VitalsProcess(configBody: db.storageSection + "components:\n  - { name: m, type: memory }\n")
+        defer { vitals.stop() }
+        #expect(await vitals.waitForExit(timeout: .seconds(20)) == 78)
+        #expect(vitals.stderrAfterExit.contains("schema version \(next.count), newer than this vitals knows (\(PostgresSchema.version))"))
+        #expect(try db.psql("SELECT count(*) FROM results") == "1")
     }
 
     /// Three `--shard I/3` replicas on one database: each component probed by exactly one,

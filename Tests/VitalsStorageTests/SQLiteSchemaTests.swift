@@ -45,6 +45,28 @@ struct SQLiteSchemaTests {
         #expect(text.contains("schema version 99, newer than this vitals knows (1)"))
     }
 
+    /// A database written by this version, opened by a build with one migration more: taken up
+    /// one version with every row kept; a migration that fails leaves the old version whole.
+    @Test func anOlderDatabaseIsMigratedUpWithItsRows() throws {
+        let path = Self.file()
+        defer { Self.remove(path) }
+        let db = try SQLiteDatabase(path: path)
+        try SQLiteSchema.migrate(db)
+        try db.prepare("INSERT INTO results (component, at, status, latency, message) VALUES ('db', 1, 'healthy', 0.002, 'ok')").run()
+
+        let broken = SQLiteSchema.migrations + ["ALTER TABLE results ADD COLUMN region TEXT; CREATE INDEX nonsense ON missing_table (x)"]
+        #expect(throws: StorageError.self) { try SQLiteSchema.migrate(db, migrations: broken) }
+        #expect(try db.prepare("SELECT max(version) FROM vitals_schema").rows() == [[.integer(Int64(SQLiteSchema.version))]])
+        #expect(try db.prepare("SELECT count(*) FROM pragma_table_info('results') WHERE name = 'region'").rows() == [[.integer(0)]])
+
+        let next = SQLiteSchema.migrations + ["ALTER TABLE results ADD COLUMN region TEXT NOT NULL DEFAULT 'local'"]
+        #expect(try SQLiteSchema.migrate(db, migrations: next) == SQLiteSchema.version)
+        #expect(try db.prepare("SELECT max(version) FROM vitals_schema").rows() == [[.integer(Int64(next.count))]])
+        #expect(try db.prepare("SELECT component, message, region FROM results").rows() == [[.text("db"), .text("ok"), .text("local")]])
+        // And this build, opening the newer file, refuses it.
+        #expect(throws: StorageError.newerSchema(path: path, found: next.count, known: SQLiteSchema.version)) { try SQLiteSchema.migrate(db) }
+    }
+
     @Test func aFileThatIsNotADatabaseSaysSo() throws {
         let path = Self.file()
         defer { Self.remove(path) }
