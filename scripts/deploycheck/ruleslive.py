@@ -8,14 +8,11 @@ result to, with honor_labels as deploy/prometheus/scrape.yml does:
 - the rules this setup provokes fire for the right subject, and only for it: the pushed
   check's for its job and not VitalsServiceUnhealthy, the replicas' for job vitals, the rate
   limit's for the held-back rule."""
-import json
 import os
 import re
-import time
-import urllib.parse
-import urllib.request
 
 from common import DEPLOY, fail, load
+import live
 
 KEYWORDS = {"and", "or", "unless", "by", "without", "on", "ignoring", "group_left", "group_right", "bool", "offset", "inf", "nan"}
 
@@ -35,15 +32,6 @@ def selectors(expr):
     return out
 
 
-def _query(prometheus, expr):
-    url = prometheus + "/api/v1/query?" + urllib.parse.urlencode({"query": expr})
-    with urllib.request.urlopen(url, timeout=5) as r:
-        body = json.load(r)
-    if body.get("status") != "success":
-        raise ValueError(body)
-    return body["data"]["result"]
-
-
 def check_live(prometheus, push_job, timeout="90"):
     rules = [r for g in load(os.path.join(DEPLOY, "prometheus", "rules.yml"))["groups"] for r in g["rules"]]
     # (alert, labels it must carry): pending or firing.
@@ -53,29 +41,27 @@ def check_live(prometheus, push_job, timeout="90"):
     unwanted = [("VitalsServiceUnhealthy", {"job": push_job}),
                 ("VitalsPushedCheckUnhealthy", {"job": "vitals"}),
                 ("VitalsPushedCheckStale", {"job": push_job})]
-    deadline, pending = time.monotonic() + float(timeout), {}
-    while time.monotonic() < deadline:
-        try:
-            pending = {}
-            for r in rules:
-                for s in selectors(r["expr"]):
-                    if not _query(prometheus, s):
-                        pending[f"{r['alert']}: {s}"] = "no such series from real Vitals and Pushgateway"
-            alerts = [a["metric"] for a in _query(prometheus, "ALERTS")]
-            def active(name, labels):
-                return any(a.get("alertname") == name and all(a.get(k) == v for k, v in labels.items()) for a in alerts)
-            for name, labels in wanted:
-                if not active(name, labels):
-                    pending[f"{name} {labels}"] = "not pending or firing"
-            if not pending:
-                wrong = [(name, labels) for name, labels in unwanted if active(name, labels)]
-                for name, labels in wrong:
-                    fail(f"rules live: {name} {labels} is active: it must not be")
-                if not wrong:
-                    print(f"check-deploy rules-live: the {len(rules)} rules read existing series; {len(wanted)} provoked alerts active, {len(unwanted)} others not")
-                return
-        except (OSError, ValueError) as e:
-            pending = {"prometheus": str(e)}
-        time.sleep(1)
-    for what, why in pending.items():
-        fail(f"rules live: {what}: {why}")
+
+    def active(name, labels):
+        return any(a["metric"].get("alertname") == name and all(a["metric"].get(k) == v for k, v in labels.items())
+                   for a in live.query(prometheus, "ALERTS"))
+
+    def attempt():
+        pending = {}
+        for r in rules:
+            for s in selectors(r["expr"]):
+                if not live.query(prometheus, s):
+                    pending[f"{r['alert']}: {s}"] = "no such series from real Vitals and Pushgateway"
+        for name, labels in wanted:
+            if not active(name, labels):
+                pending[f"{name} {labels}"] = "not pending or firing"
+        return pending
+
+    if not live.wait(timeout, attempt, "rules live"):
+        return
+    # Once the provoked alerts are active, the others are evaluated on the same data.
+    wrong = [(name, labels) for name, labels in unwanted if active(name, labels)]
+    for name, labels in wrong:
+        fail(f"rules live: {name} {labels} is active: it must not be")
+    if not wrong:
+        print(f"check-deploy rules-live: the {len(rules)} rules read existing series; {len(wanted)} provoked alerts active, {len(unwanted)} others not")
