@@ -11,10 +11,10 @@ import yaml
 
 from common import check, validate_config
 
-# Keys whose literal value is a secret: in a ConfigMap they must be `${VAR}` (from a Secret
-# through env) or `K_file` (a mounted Secret).
-SECRET_KEYS = re.compile(r"^(password|routing_key|detailed_token|[a-z_]*_token)$")
-PLACEHOLDER = re.compile(r"^\$\{[A-Za-z_][A-Za-z0-9_]*\}$")
+# Keys whose literal value is a secret: in a ConfigMap they must take it from `${VAR}` (a
+# Secret through env) or be `K_file` (a mounted Secret).
+SECRET_KEYS = re.compile(r"^(password|routing_key|detailed_token|[a-z_]*_token|authorization)$", re.I)
+PLACEHOLDER = re.compile(r"\$\{[A-Za-z_][A-Za-z0-9_]*(:-[^}]*)?\}")
 # A URL or DSN with a password in it: scheme://user:password@host.
 URL_PASSWORD = re.compile(r"://[^/@\s:]+:([^/@\s]+)@")
 
@@ -86,10 +86,10 @@ def no_inline_secrets(config, name):
         if not isinstance(value, str):
             continue
         if SECRET_KEYS.match(key):
-            check(PLACEHOLDER.match(value), f"{name}: {key_path} is a literal secret in the ConfigMap: use {key}_file (a mounted Secret) or ${{VAR}}")
+            check(PLACEHOLDER.search(value), f"{name}: {key_path} is a literal secret in the ConfigMap: take it from a Secret (a mounted file through a *_file key, or ${{VAR}} from env)")
         m = URL_PASSWORD.search(value)
         if m:
-            check(PLACEHOLDER.match(m.group(1)), f"{name}: {key_path} has a password in its URL: use password_file")
+            check(PLACEHOLDER.search(m.group(1)), f"{name}: {key_path} has a password in its URL: use password_file")
 
 
 def mounted_files(config, container, template, docs, name):
