@@ -153,8 +153,9 @@ def storage(workload, template, container, config, docs, name):
 
 
 def validate(vitals, text, container, template, docs, name):
-    """The config in the ConfigMap: no literal secret, its storage, and `vitals validate` with
-    the files it reads from the pod's volumes in place. Returns the parsed config."""
+    """The config in the ConfigMap: no literal secret, and `vitals validate` with the files it
+    reads from the pod's volumes in place. Returns the parsed config (storage() is the daemons'
+    part: `vitals check` keeps no history)."""
     config = yaml.safe_load(text) or {}
     no_inline_secrets(config, name)
     files = mounted_files(config, container, template, docs, name)
