@@ -11,8 +11,10 @@
 # - the systemd unit: `systemd-analyze verify` silent, `security` exposure at most 2.5;
 # - compose.yaml against the Compose specification's schema, and every file it mounts;
 # - the Grafana dashboard: units, per-instance breakdown, then a real Prometheus scraping two
-#   real Vitals replicas with the shipped rules loaded, every panel's PromQL run through its
-#   HTTP API and required to return data.
+#   real Vitals replicas (SQLite storage, an alert rule held back by max_per_hour) and a real
+#   Pushgateway that `vitals check --push-gateway` pushed to, with the shipped rules loaded,
+#   every panel's PromQL run through its HTTP API and required to return data, every rule's
+#   series required to exist and the rules this provokes to fire for the right subjects.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # shellcheck source=scripts/ports.sh
@@ -25,6 +27,9 @@ for tool in python3 promtool prometheus amtool systemd-analyze \
             openssl curl unshare nsenter setpriv ip; do
     command -v "$tool" >/dev/null || missing+=("$tool")
 done
+# Debian names the Pushgateway prometheus-pushgateway; upstream's binary is pushgateway.
+pushgateway=$(command -v prometheus-pushgateway || command -v pushgateway || true)
+[ -n "$pushgateway" ] || missing+=("prometheus-pushgateway")
 # From PyPI, run as modules so no script folder needs to be on PATH.
 for module in yaml kubernetes_validate check_jsonschema; do
     python3 -c "import $module" 2>/dev/null || missing+=("python module $module")
@@ -81,7 +86,7 @@ step "compose"
 python3 -m check_jsonschema --builtin-schema vendor.compose-spec deploy/compose.yaml || status=1
 $check compose "$vitals" || status=1
 
-step "Grafana dashboard against a real Prometheus"
+step "Grafana dashboard and rules against a real Prometheus"
 $check dashboard || status=1
 # A TLS endpoint for the certificate and HTTP-phase panels, a closed port for the failure ones.
 openssl req -x509 -newkey rsa:2048 -nodes -keyout "$tmp/tls.key" -out "$tmp/tls.pem" -days 20 \
@@ -113,11 +118,16 @@ components:
   - name: root-disk
     type: disk
     path: /
+storage:
+  type: sqlite
+  path: "$tmp/vitals-$replica.db"
 alerts:
   - name: closed-port-down
     on: closed-port
     when: unhealthy
     for: 0s
+    repeat: 1s                    # a repeat at every tick of the alert engine,
+    max_per_hour: 1               # each held back: vitals_alerts_suppressed_total{reason="rate_limit"}
     notify: [nowhere]
 notifiers:
   - name: nowhere
@@ -129,6 +139,27 @@ CONF
     pids+=($!)
     targets+=("\"127.0.0.1:$port\"")
 done
+# Push mode as deploy/kubernetes/cronjob.yaml runs it: one check finding a critical component
+# down (exit 2, the result pushed) to a Pushgateway scraped with honor_labels, as scrape.yml does.
+push_port=$(free_port)
+"$pushgateway" --web.listen-address="127.0.0.1:$push_port" >"$tmp/pushgateway.log" 2>&1 &
+pids+=($!)
+cat > "$tmp/push-check.yaml" <<CONF
+components:
+  - name: closed-port
+    type: tcp
+    address: "127.0.0.1:$closed_port"
+    timeout: 1s
+CONF
+push_job=deploycheck-push
+for _ in $(seq 50); do curl -sf "http://127.0.0.1:$push_port/-/ready" >/dev/null && break; sleep 0.1; done
+push_rc=0
+"$vitals" check --config "$tmp/push-check.yaml" --push-gateway "http://127.0.0.1:$push_port" --job "$push_job" \
+    >"$tmp/push-check.log" 2>&1 || push_rc=$?
+if [ $push_rc -ne 2 ]; then
+    echo "FAIL vitals check --push-gateway exited $push_rc, not 2 (unhealthy, pushed): $(cat "$tmp/push-check.log")" >&2
+    status=1
+fi
 prom_port=$(free_port)
 cat > "$tmp/prometheus.yml" <<CONF
 global: { scrape_interval: 1s, evaluation_interval: 1s }
@@ -136,6 +167,9 @@ rule_files: ["$PWD/deploy/prometheus/rules.yml"]
 scrape_configs:
   - job_name: vitals
     static_configs: [{ targets: [$(IFS=,; echo "${targets[*]}")] }]
+  - job_name: pushgateway
+    honor_labels: true
+    static_configs: [{ targets: ["127.0.0.1:$push_port"] }]
 CONF
 prometheus --config.file="$tmp/prometheus.yml" --storage.tsdb.path="$tmp/prometheus-data" \
     --web.listen-address="127.0.0.1:$prom_port" >"$tmp/prometheus.log" 2>&1 &
@@ -143,6 +177,10 @@ pids+=($!)
 if ! $check dashboard-live "http://127.0.0.1:$prom_port" 2 90; then
     status=1
     tail -n 5 "$tmp"/prometheus.log "$tmp"/vitals-*.log >&2
+fi
+if ! $check rules-live "http://127.0.0.1:$prom_port" "$push_job" 60; then
+    status=1
+    tail -n 5 "$tmp"/prometheus.log "$tmp"/pushgateway.log "$tmp"/vitals-*.log >&2
 fi
 
 if [ $status -ne 0 ]; then

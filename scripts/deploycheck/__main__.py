@@ -22,6 +22,9 @@ def main():
     elif section == "dashboard-live":
         import dashboard
         dashboard.check_live(*args)
+    elif section == "rules-live":
+        import ruleslive
+        ruleslive.check_live(*args)
     elif section == "scrape-k8s":
         import scrape
         scrape.write_checkable(*args)

@@ -62,9 +62,19 @@ def startup_need(config):
     return need
 
 
-def validate_config(vitals, text, name, env=None):
-    """Runs the real `vitals validate` on a config's text, written to a file of its own."""
+def validate_config(vitals, text, name, env=None, files=None):
+    """Runs the real `vitals validate` on a config's text, written to a file of its own.
+    `files` ({absolute path: content}) are what the config reads where it runs but not here
+    (a mounted Secret): each is written under the temporary folder, and the config's
+    references to it point there."""
     with tempfile.TemporaryDirectory() as d:
+        for path, content in (files or {}).items():
+            local = os.path.join(d, "mounted", path.lstrip("/"))
+            os.makedirs(os.path.dirname(local), exist_ok=True)
+            with open(local, "w") as f:
+                f.write(content)
+            # The path as a whole value (quoted or not), never a prefix of a longer one.
+            text = re.sub(re.escape(path) + r"(?=[\s\"',}\]]|$)", lambda _, local=local: local, text, flags=re.M)
         path = os.path.join(d, "vitals.yaml")
         with open(path, "w") as f:
             f.write(text)

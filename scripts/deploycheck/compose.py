@@ -1,8 +1,12 @@
 """deploy/compose.yaml beyond its schema (check-jsonschema checks that): every file it mounts
 and builds from exists, the configs it mounts are the ones the services read and are valid,
-and what those configs name (Prometheus' rule files, Grafana's dashboard folder) is mounted."""
+what those configs name (Prometheus' rule files, Grafana's dashboard folder) is mounted,
+Vitals' SQLite history is on a named volume (its root is read-only, and a volume outlives the
+container), and a Pushgateway is scraped with honor_labels."""
 import os
 import subprocess
+
+import yaml
 
 from common import DEPLOY, check, load, rel, validate_config
 
@@ -27,6 +31,23 @@ def _flag(service, name):
     return args[args.index(name) + 1] if name in args else None
 
 
+def _storage(compose, service, config, name):
+    """SQLite history under a named volume of the service, declared at the top level."""
+    storage = config.get("storage") or {}
+    if storage.get("type") != "sqlite":
+        return
+    path = storage.get("path", ".vitals/state.db")
+    named = {}
+    for v in service.get("volumes") or []:
+        source, target = (v.split(":")[0], v.split(":")[1]) if isinstance(v, str) else (v.get("source"), v.get("target"))
+        if not source.startswith((".", "/")):
+            named[target] = source
+    under = [t for t in named if path.startswith(t.rstrip("/") + "/")]
+    if check(under, f"{name}: storage.path {path} is on no named volume of the vitals service: "
+                    f"{'its root is read-only' if service.get('read_only') else 'history would go with the container'}"):
+        check(named[under[0]] in (compose.get("volumes") or {}), f"compose.yaml: volume {named[under[0]]} is not declared under volumes:")
+
+
 def check_compose(vitals):
     compose = load(COMPOSE)
     services = compose["services"]
@@ -47,7 +68,9 @@ def check_compose(vitals):
     vitals_config = mounts["vitals"].get(_flag(services["vitals"], "--config"))
     if check(vitals_config, "compose.yaml: vitals' --config is not a mounted file"):
         with open(vitals_config) as f:
-            validate_config(vitals, f.read(), f"compose.yaml vitals config {rel(vitals_config)}")
+            text = f.read()
+        validate_config(vitals, text, f"compose.yaml vitals config {rel(vitals_config)}")
+        _storage(compose, services["vitals"], yaml.safe_load(text) or {}, rel(vitals_config))
 
     prom_config_path = _flag(services["prometheus"], "--config.file")
     prom_config = mounts["prometheus"].get(prom_config_path)
@@ -58,7 +81,11 @@ def check_compose(vitals):
         for job in load(prom_config)["scrape_configs"]:
             for sc in job.get("static_configs") or []:
                 for target in sc["targets"]:
-                    check(target.split(":")[0] in services, f"prometheus.yml: target {target} is not a compose service")
+                    service = services.get(target.split(":")[0])
+                    check(service, f"prometheus.yml: target {target} is not a compose service")
+                    if service and "pushgateway" in service.get("image", ""):
+                        check(job.get("honor_labels") is True,
+                              f"prometheus.yml: job {job['job_name']} scrapes the Pushgateway without honor_labels: true (pushed job would become exported_job)")
 
     am_path = _flag(services["alertmanager"], "--config.file")
     check(am_path in mounts["alertmanager"], f"compose.yaml: alertmanager's --config.file {am_path} is not mounted")

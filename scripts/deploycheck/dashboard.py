@@ -4,11 +4,10 @@ a real Prometheus scraping real Vitals replicas with the shipped rules loaded.""
 import json
 import os
 import re
-import time
-import urllib.parse
 import urllib.request
 
-from common import DEPLOY, check, fail
+from common import DEPLOY, check
+import live
 
 DASHBOARD = os.path.join(DEPLOY, "grafana", "vitals-dashboard.json")
 # What Grafana puts in place of its variables, for a Prometheus scraping every second.
@@ -58,43 +57,29 @@ def check_static():
         check("$" not in expr, f"dashboard panel {title!r}: unknown variable left in {expr}")
 
 
-def _query(prometheus, expr):
-    url = prometheus + "/api/v1/query?" + urllib.parse.urlencode({"query": expr})
-    with urllib.request.urlopen(url, timeout=5) as r:
-        body = json.load(r)
-    if body.get("status") != "success":
-        raise ValueError(body)
-    return body["data"]["result"]
-
-
 def check_live(prometheus, replicas, timeout="90"):
     """Waits (bounded) until Prometheus has the shipped rules loaded, every replica up and every
     expression of the dashboard answering at least one sample that is a number."""
-    replicas, deadline = int(replicas), time.monotonic() + float(timeout)
-    pending = {}
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(prometheus + "/api/v1/rules", timeout=5) as r:
-                groups = [g["name"] for g in json.load(r)["data"]["groups"]]
-            up = _query(prometheus, 'up{job="vitals"} == 1')
-            pending = {}
-            if "vitals" not in groups:
-                pending["rules"] = f"rule groups loaded: {groups}"
-            if len(up) != replicas:
-                pending["up"] = f"{len(up)} of {replicas} replicas up"
-            for title, expr in expressions():
-                result = _query(prometheus, expr)
-                numbers = [s for s in result if s["value"][1] not in ("NaN", "+Inf", "-Inf")]
-                instances = {s["metric"].get("instance") for s in result}
-                if not numbers:
-                    pending[title + ": " + expr] = f"no data ({len(result)} series, none a number)"
-                elif "by (instance" in expr and len(instances) < replicas:
-                    pending[title + ": " + expr] = f"data from {len(instances)} of {replicas} instances"
-            if not pending:
-                print(f"check-deploy dashboard: all {len(expressions())} expressions return data from {replicas} replicas")
-                return
-        except (OSError, ValueError) as e:
-            pending = {"prometheus": str(e)}
-        time.sleep(1)
-    for what, why in pending.items():
-        fail(f"dashboard live: {what}: {why}")
+    replicas = int(replicas)
+
+    def attempt():
+        with urllib.request.urlopen(prometheus + "/api/v1/rules", timeout=5) as r:
+            groups = [g["name"] for g in json.load(r)["data"]["groups"]]
+        up = live.query(prometheus, 'up{job="vitals"} == 1')
+        pending = {}
+        if "vitals" not in groups:
+            pending["rules"] = f"rule groups loaded: {groups}"
+        if len(up) != replicas:
+            pending["up"] = f"{len(up)} of {replicas} replicas up"
+        for title, expr in expressions():
+            result = live.query(prometheus, expr)
+            numbers = [s for s in result if s["value"][1] not in ("NaN", "+Inf", "-Inf")]
+            instances = {s["metric"].get("instance") for s in result}
+            if not numbers:
+                pending[title + ": " + expr] = f"no data ({len(result)} series, none a number)"
+            elif "by (instance" in expr and len(instances) < replicas:
+                pending[title + ": " + expr] = f"data from {len(instances)} of {replicas} instances"
+        return pending
+
+    if live.wait(timeout, attempt, "dashboard live"):
+        print(f"check-deploy dashboard: all {len(expressions())} expressions return data from {replicas} replicas")

@@ -1,15 +1,16 @@
 """deploy/kubernetes/*.yaml: what kubelet and Prometheus rely on, beyond the schema (which
 kubernetes-validate checks): the probes follow Kubernetes' rules, the startup budget covers
 spec section 4's startup, the pods are non-root with a read-only root, the ConfigMaps hold
-configs `vitals validate` accepts, the StatefulSet's --shard matches its replicas, and the
-shipped scrape config keeps exactly the Vitals port of every pod."""
+configs `vitals validate` accepts and no secret, history is where it survives (pod.py), the
+StatefulSet's --shard matches its replicas, the shipped scrape config keeps exactly the Vitals
+port of every pod, and the push-mode CronJob is sound (cronjob.py)."""
 import glob
 import os
 import re
 
-import yaml
-
-from common import DEPLOY, check, load, load_all, rel, startup_need, validate_config
+from common import DEPLOY, check, load, load_all, rel, startup_need
+import cronjob
+import pod
 import relabel
 
 WORKLOADS = ("Deployment", "StatefulSet", "DaemonSet")
@@ -25,30 +26,6 @@ def _probe(container, kind, name):
     names = {p.get("name") for p in container.get("ports") or []} | {p["containerPort"] for p in container.get("ports") or []}
     check(port in names, f"{name}: {kind} port {port} is not one of the container's ports")
     return probe["httpGet"]["path"], budget
-
-
-def _config_of(container, template, docs, name):
-    """The config text the container runs: --config's folder is a ConfigMap volume."""
-    args = container.get("args") or []
-    if not check("--config" in args, f"{name}: args have no --config"):
-        return None
-    path = args[args.index("--config") + 1]
-    mounts = {m["mountPath"]: m["name"] for m in container.get("volumeMounts") or []}
-    volume = mounts.get(os.path.dirname(path))
-    volumes = {v["name"]: v for v in template["spec"].get("volumes") or []}
-    cm_name = (volumes.get(volume) or {}).get("configMap", {}).get("name")
-    maps = {d["metadata"]["name"]: d for d in docs if d["kind"] == "ConfigMap"}
-    if not check(cm_name in maps, f"{name}: {path} is not in a ConfigMap of the same file"):
-        return None
-    text = maps[cm_name]["data"].get(os.path.basename(path))
-    check(text is not None, f"{name}: ConfigMap {cm_name} has no key {os.path.basename(path)}")
-    return text
-
-
-def _env(container):
-    """The container's environment as the config sees it: literal values, placeholders for
-    what comes from Secrets or the downward API."""
-    return {e["name"]: str(e.get("value", "placeholder")) for e in container.get("env") or []}
 
 
 def _expand(arg, env):
@@ -79,19 +56,6 @@ def _shard(workload, container, name):
               f"{name}: replica {ordinal} would run --shard {shard}, not {ordinal}/{replicas}")
 
 
-def _security(template, container, name):
-    pod = template["spec"].get("securityContext") or {}
-    sc = container.get("securityContext") or {}
-    check(sc.get("runAsNonRoot", pod.get("runAsNonRoot")) is True, f"{name}: runAsNonRoot is not true")
-    check(sc.get("runAsUser", pod.get("runAsUser", 65534)) != 0, f"{name}: runs as uid 0")
-    check(sc.get("readOnlyRootFilesystem") is True, f"{name}: readOnlyRootFilesystem is not true")
-    check(sc.get("allowPrivilegeEscalation") is False, f"{name}: allowPrivilegeEscalation is not false")
-    check("ALL" in ((sc.get("capabilities") or {}).get("drop") or []), f"{name}: capabilities are not all dropped")
-    res = container.get("resources") or {}
-    check({"cpu", "memory"} <= set((res.get("requests") or {}).keys()), f"{name}: no cpu and memory requests")
-    check("memory" in (res.get("limits") or {}), f"{name}: no memory limit")
-
-
 def _workload(workload, docs, vitals, name):
     """Checks one workload's Vitals container; returns (is_sidecar, pod template)."""
     template = workload["spec"]["template"]
@@ -117,12 +81,12 @@ def _workload(workload, docs, vitals, name):
         # Central: /health/ready would drop Vitals from its own Service and stall rollouts
         # while a watched dependency is down.
         check(ready in ("/health/live", "/health/startup"), f"{cname}: central readiness must not follow dependencies, is {ready}")
-    _security(template, c, cname)
-    text = _config_of(c, template, docs, cname)
+    pod.security(template, c, cname)
+    text = pod.config_of(c, template, docs, cname)
     if text is not None:
-        env = _env(c)
-        validate_config(vitals, text, f"{cname} config", env)
-        config = yaml.safe_load(text)
+        env = pod.env_of(c)
+        config = pod.validate(vitals, text, c, template, docs, f"{cname} config")
+        pod.storage(workload, template, c, config, docs, cname)
         need = startup_need(config) + STARTUP_MARGIN
         check(need <= budget <= 3 * need,
               f"{cname}: startupProbe allows {budget}s; the config needs {need}s (min(interval, 5s) + longest timeout + {STARTUP_MARGIN}s)")
@@ -146,6 +110,9 @@ def check_manifests(vitals):
     for path in sorted(glob.glob(os.path.join(DEPLOY, "kubernetes", "*.yaml"))):
         docs = load_all(path)
         services = [d for d in docs if d["kind"] == "Service"]
+        for cron in (d for d in docs if d["kind"] == "CronJob"):
+            cronjob.check_cronjob(cron, docs, vitals, scrape, f"{rel(path)} CronJob/{cron['metadata']['name']}")
+            kinds.add("CronJob")
         for w in (d for d in docs if d["kind"] in WORKLOADS):
             name = f"{rel(path)} {w['kind']}/{w['metadata']['name']}"
             sidecar = _workload(w, docs, vitals, name)
@@ -167,5 +134,5 @@ def check_manifests(vitals):
             check(names == ours, f"{name}: scrape.yml keeps the ports of {names}, not just Vitals' ({ours})")
             for t in kept:
                 check(t.get("instance") == f"default/{w['metadata']['name']}-0", f"{name}: instance label is {t.get('instance')}")
-    for want in ("sidecar", "Deployment+Service", "StatefulSet+Service"):
+    for want in ("sidecar", "Deployment+Service", "StatefulSet+Service", "CronJob"):
         check(want in kinds, f"deploy/kubernetes has no {want} (found {sorted(kinds)})")
