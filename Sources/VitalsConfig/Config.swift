@@ -105,5 +105,7 @@ public struct StorageConfig: Sendable, Equatable {
     public var retention: Duration = .seconds(7 * 86_400)
     /// Daily roll-ups and status transitions (hourly roll-ups are kept 90 days).
     public var rollupRetention: Duration = .seconds(400 * 86_400)
+    /// Where each key's value was written, for what only opening the storage can refuse.
+    public var keyLocations: [String: SourceLocation] = [:]
     public init() {}
 }

@@ -73,6 +73,7 @@ extension ConfigParser {
         st.password = f.secret("password")
         if let r = f.duration("retention") { st.retention = r }
         if let r = f.duration("rollup_retention") { st.rollupRetention = r }
+        for key in keys where f.has(key) { st.keyLocations[key] = reader.location(f.value(key), file) }
         if st.rollupRetention < st.retention, f.has("rollup_retention") || f.has("retention") {
             f.error(f.has("rollup_retention") ? "rollup_retention" : "retention",
                 "rollup_retention (\(DurationFormat.short(st.rollupRetention))) must be at least retention (\(DurationFormat.short(st.retention)))")

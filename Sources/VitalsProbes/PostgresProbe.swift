@@ -51,9 +51,12 @@ public struct PostgresProbe: Probe {
         if let p = settings.password?.value, !p.isEmpty { secrets.append(p) }
 
         let options: [String: String]
-        switch Self.parse(dsn) {
+        switch PostgresConninfo.parse(dsn) {
         case .success(let o): options = o
         case .failure(let failure): throw ProbeSetupError("invalid dsn: \(Redactor.scrub(failure.text, secrets))", key: "dsn")
+        }
+        if let problem = PostgresConninfo.problem(in: options) {
+            throw ProbeSetupError("invalid dsn: \(Redactor.scrub(problem, secrets))", key: "dsn")
         }
         if let p = options["password"], !p.isEmpty, !secrets.contains(p) { secrets.append(p) }
         self.secrets = secrets
@@ -222,28 +225,6 @@ public struct PostgresProbe: Probe {
     /// clearly another budget (a `check` run, a test).
     static func timeoutLabel(configured: Duration, budget: Duration) -> Duration {
         abs((budget - configured).seconds) <= 0.1 ? configured : max(budget, .zero)
-    }
-
-    /// Parses a DSN (URI or `key=value`) without I/O: the set options, or libpq's complaint.
-    static func parse(_ dsn: String) -> Result<[String: String], ParseFailure> {
-        var error: UnsafeMutablePointer<CChar>?
-        guard let options = PQconninfoParse(dsn, &error) else {
-            defer { if let error { PQfreemem(error) } }
-            return .failure(ParseFailure(text: error.map { MessageText.oneLine(String(cString: $0)) } ?? "out of memory"))
-        }
-        defer { PQconninfoFree(options) }
-        var out: [String: String] = [:]
-        var p = options
-        while let keyword = p.pointee.keyword {
-            if let value = p.pointee.val { out[String(cString: keyword)] = String(cString: value) }
-            p += 1
-        }
-        return .success(out)
-    }
-
-    struct ParseFailure: Error, CustomStringConvertible {
-        var text: String
-        var description: String { text }
     }
 
     /// libpq's multi-line error text as one line: the hint lines (tab-indented) and the

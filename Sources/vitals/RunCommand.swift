@@ -38,6 +38,9 @@ struct RunCommand: AsyncParsableCommand {
         }
         let daemon: Daemon
         do {
+            // What `validate` refuses about storage, said the same way (file, line, column).
+            let refused = Preflight.storage(of: config)
+            guard refused.isEmpty else { throw ConfigErrors(refused) }
             let storage = try await Daemon.openStorage(config.storage, logger: logger)
             daemon = try Daemon(config: config, configPath: options.config, shard: shard, drainDelay: drain, storage: storage, logger: logger)
         } catch let errors as ConfigErrors {

@@ -10,9 +10,15 @@ struct ValidateCommand: ParsableCommand {
     @OptionGroup var options: ConfigOption
 
     func run() throws {
-        do {
+        do throws(ConfigErrors) {
             let config = try ConfigSource.load(options.config)
-            _ = try Preflight.components(of: config)
+            var problems = Preflight.storage(of: config)
+            do {
+                _ = try Preflight.components(of: config)
+            } catch {
+                problems = error.errors + problems
+            }
+            guard problems.isEmpty else { throw ConfigErrors(problems) }
             print("\(config.file): ok (\(config.components.count) components)")
         } catch {
             for e in error.errors { printError(e.description) }

@@ -201,6 +201,46 @@ struct DaemonTests {
         }
     }
 
+    /// What opening `storage:` would refuse is found by `validate` too, at its line, without a
+    /// database being made: an sslmode libpq rejects only when connecting (the same check for
+    /// a postgres probe's dsn), and an SQLite path below a file. The DSN's password is not
+    /// quoted.
+    @Test func validateRefusesStorageThatRunCannotOpen() async throws {
+        let postgres = """
+            storage: { type: postgres, dsn: "postgres://vitals:pw-s3cret@127.0.0.1:1/vitals?sslmode=bogus" }
+            components:
+              - { name: m, type: memory }
+              - { name: pg, type: postgres, dsn: "host=127.0.0.1 target_session_attrs=primary-ish" }
+
+            """
+        let expected = [
+            #"vitals.yaml:3:33: storage.dsn: invalid dsn: sslmode "bogus" is not one of disable, allow, prefer, require, verify-ca, verify-full"#,
+            #"vitals.yaml:6:38: components[pg].dsn: invalid dsn: target_session_attrs "primary-ish" is not one of any, read-write, read-only, primary, standby, prefer-standby"#,
+        ]
+        let validate = try VitalsProcess(configBody: postgres, arguments: ["validate"])
+        #expect(await validate.waitForExit(timeout: .seconds(10)) == 1)
+        let err = validate.stderrAfterExit
+        for line in expected { #expect(err.contains(line), "\(err)") }
+        #expect(!err.contains("pw-s3cret"))
+        let run = try VitalsProcess(configBody: postgres, arguments: ["run"])
+        #expect(await run.waitForExit(timeout: .seconds(10)) == 78)
+        #expect(run.stderrAfterExit.contains(expected[0]))
+
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("vitals-not-a-folder-\(UUID().uuidString)")
+        try Data("x".utf8).write(to: file)
+        defer { try? FileManager.default.removeItem(at: file) }
+        let sqlite = "storage: { type: sqlite, path: \"\(file.path)/state/vitals.db\" }\ncomponents:\n  - { name: m, type: memory }\n"
+        let below = try VitalsProcess(configBody: sqlite, arguments: ["validate"])
+        #expect(await below.waitForExit(timeout: .seconds(10)) == 1)
+        #expect(below.stderrAfterExit.contains("vitals.yaml:3:32: storage.path: \(file.path) is a file, so \(file.path)/state/vitals.db cannot be made below it"))
+
+        // A path that can be made: valid, and nothing is created by validating it.
+        let fresh = FileManager.default.temporaryDirectory.appendingPathComponent("vitals-fresh-\(UUID().uuidString)")
+        let ok = try VitalsProcess(configBody: "storage: { type: sqlite, path: \"\(fresh.path)/a/b.db\" }\ncomponents:\n  - { name: m, type: memory }\n", arguments: ["validate"])
+        #expect(await ok.waitForExit(timeout: .seconds(10)) == 0, "\(ok.stderrAfterExit)")
+        #expect(!FileManager.default.fileExists(atPath: fresh.path))
+    }
+
     /// A busy listen address fails the start in its own words, with no success line first.
     @Test func busyPortNamesTheAddressAndPrintsNoStartedLine() async throws {
         let holder = try TCPTarget()
