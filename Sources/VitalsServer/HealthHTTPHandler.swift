@@ -45,6 +45,7 @@ final class HealthHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
                 // Only these routes read headers: the hot ones skip the lookups.
                 request.authorization = h.headers.first(name: "authorization")
                 request.accept = h.headers.first(name: "accept")
+                request.ifNoneMatch = h.headers.first(name: "if-none-match")
                 let routes = self.routes
                 let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
                 context.eventLoop.makeFutureWithTask { await routes.answerSlowly(request) }.whenSuccess { answer in

@@ -44,12 +44,15 @@ public struct HealthRequest: Sendable {
     public var uri: String
     public var authorization: String?
     public var accept: String?
+    /// For the badges' revalidation (their answers carry an ETag).
+    public var ifNoneMatch: String?
 
-    public init(method: String = "GET", uri: String, authorization: String? = nil, accept: String? = nil) {
+    public init(method: String = "GET", uri: String, authorization: String? = nil, accept: String? = nil, ifNoneMatch: String? = nil) {
         self.method = method
         self.uri = uri
         self.authorization = authorization
         self.accept = accept
+        self.ifNoneMatch = ifNoneMatch
     }
 
     var path: Substring {
@@ -140,6 +143,10 @@ public final class HealthRoutes: Sendable {
             }
             return HealthAnswer(ComponentsAPI.list(snapshot, windows: windows))
         }
+        if case .badge(let badge) = route {
+            if let refused = refusal(request, route) { return refused }
+            return await badgeAnswer(badge, request)
+        }
         guard case .component(let name, let part) = route else { return answer(request) }
         if let refused = refusal(request, route) { return refused }
         guard let component = source.snapshot().component(named: name) else { return .plain(404, "unknown component\n") }
@@ -227,7 +234,7 @@ public final class HealthRoutes: Sendable {
             return HealthAnswer(status: 200, contentType: "application/json", body: alerts())
         case .notFound, .guardedNotFound:
             return .plain(404, "not found\n")
-        case .component, .components:
+        case .component, .components, .badge:
             return .plain(500, "answered off the event loop\n")
         }
     }
@@ -256,6 +263,8 @@ enum Route: Equatable {
     case group(String)
     /// `/api/v1/components/NAME/history`, `.../transitions`, `.../uptime`
     case component(String, ComponentPart)
+    /// `/badge/NAME/...`
+    case badge(BadgeRequest)
     case notFound
     /// A path in a namespace that needs the token (`/`, `/api/`, `/components/`, `/badge/`) with
     /// nothing behind it: without the token it is a 401 like its neighbours, so a client without
@@ -278,6 +287,8 @@ enum Route: Equatable {
                 self = .group(String(path.dropFirst(prefix.count)))
             } else if let (name, part) = Self.componentPart(path) {
                 self = .component(name, part)
+            } else if let badge = BadgeRequest(path: path) {
+                self = .badge(badge)
             } else if path == "/" || Self.guardedPrefixes.contains(where: path.hasPrefix) {
                 self = .guardedNotFound
             } else {
@@ -302,7 +313,7 @@ enum Route: Equatable {
     /// With `detailed_token_file` set these need the bearer token; the probe endpoints never do.
     var needsToken: Bool {
         switch self {
-        case .detailed, .metrics, .alerts, .components, .component, .guardedNotFound: true
+        case .detailed, .metrics, .alerts, .components, .component, .badge, .guardedNotFound: true
         default: false
         }
     }
