@@ -234,6 +234,8 @@ public final class HealthRoutes: Sendable {
             return HealthAnswer(status: 200, contentType: "application/json", body: alerts())
         case .notFound, .guardedNotFound:
             return .plain(404, "not found\n")
+        case .openapi:
+            return HealthAnswer(status: 200, contentType: "application/json", body: OpenAPIDocument.json)
         case .component, .components, .badge:
             return .plain(500, "answered off the event loop\n")
         }
@@ -265,6 +267,8 @@ enum Route: Equatable {
     case component(String, ComponentPart)
     /// `/badge/NAME/...`
     case badge(BadgeRequest)
+    /// `/api/v1/openapi.json`
+    case openapi
     case notFound
     /// A path in a namespace that needs the token (`/`, `/api/`, `/components/`, `/badge/`) with
     /// nothing behind it: without the token it is a 401 like its neighbours, so a client without
@@ -281,6 +285,7 @@ enum Route: Equatable {
         case "/metrics": self = .metrics
         case "/alerts": self = .alerts
         case "/api/v1/components": self = .components
+        case "/api/v1/openapi.json": self = .openapi
         default:
             let prefix = "/health/group/"
             if path.hasPrefix(prefix), path.count > prefix.count, !path.dropFirst(prefix.count).contains("/") {
@@ -313,7 +318,7 @@ enum Route: Equatable {
     /// With `detailed_token_file` set these need the bearer token; the probe endpoints never do.
     var needsToken: Bool {
         switch self {
-        case .detailed, .metrics, .alerts, .components, .component, .badge, .guardedNotFound: true
+        case .detailed, .metrics, .alerts, .components, .component, .badge, .openapi, .guardedNotFound: true
         default: false
         }
     }
