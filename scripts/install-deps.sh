@@ -12,6 +12,8 @@ test_pkgs=(postgresql redis-server nginx-light prometheus prometheus-alertmanage
 # scripts/check-deploy.sh: Kubernetes' schemas (shipped inside kubernetes-validate, offline) and
 # the Compose specification's schema (vendored in check-jsonschema).
 pip_pkgs=(kubernetes-validate==1.37.0 check-jsonschema==0.39.0 pyyaml)
+# scripts/api-check.sh: the OpenAPI document's validator, and schemathesis to test the API by it.
+pip_pkgs+=(openapi-spec-validator==0.9.0 schemathesis==4.32.5)
 
 bench_pkgs=(prometheus-blackbox-exporter)
 
@@ -25,7 +27,7 @@ for p in "${want[@]}"; do
 done
 pip_missing=()
 if [ "${1:-build}" = test ]; then
-    python3 -c 'import kubernetes_validate, check_jsonschema, yaml' 2>/dev/null || pip_missing=("${pip_pkgs[@]}")
+    python3 -c 'import kubernetes_validate, check_jsonschema, yaml, openapi_spec_validator, schemathesis' 2>/dev/null || pip_missing=("${pip_pkgs[@]}")
 fi
 [ ${#missing[@]} -eq 0 ] && [ ${#pip_missing[@]} -eq 0 ] && exit 0
 
