@@ -15,6 +15,7 @@ enum OpenAPIDocument {
     "version": "\#(VitalsVersion.current)",
     "description": "Health checks and synthetic probes: Kubernetes probe endpoints, reports, Prometheus metrics, alerts, history and badges. Every endpoint answers GET and HEAD (the acknowledgement: POST); other methods are 405. With `server.detailed_token_file` set, every operation marked with the bearer scheme needs `Authorization: Bearer <token>` (this document included, as all of `/api/`); the probe endpoints never do and never show a probe message."
   },
+  "security": [{"bearer": []}],
   "tags": [{"name": "probes"}, {"name": "reports"}, {"name": "alerts"}, {"name": "api"}, {"name": "badges"}, {"name": "pages"}],
   "paths": {
     "/health/live": {
@@ -99,7 +100,6 @@ enum OpenAPIDocument {
         "summary": "Detailed report",
         "tags": ["reports"],
         "parameters": [{"$ref": "#/components/parameters/scope"}],
-        "security": [{"bearer": []}],
         "responses": {
           "200": {
             "description": "every component with its last result, thresholds, uptime and recent history; the IETF health-check draft's format when `Accept` asks for `application/health+json`",
@@ -117,7 +117,6 @@ enum OpenAPIDocument {
       "get": {
         "summary": "Prometheus metrics",
         "tags": ["reports"],
-        "security": [{"bearer": []}],
         "responses": {
           "200": {
             "description": "text exposition format 0.0.4; never 503, never runs a probe",
@@ -132,7 +131,6 @@ enum OpenAPIDocument {
       "get": {
         "summary": "Alerts",
         "tags": ["alerts"],
-        "security": [{"bearer": []}],
         "responses": {
           "200": {
             "description": "firing, pending, acknowledged and recently resolved alerts with their notification attempts",
@@ -148,7 +146,6 @@ enum OpenAPIDocument {
         "summary": "Acknowledge an alert",
         "tags": ["alerts"],
         "parameters": [{"$ref": "#/components/parameters/alertId"}],
-        "security": [{"bearer": []}],
         "responses": {
           "200": {
             "description": "acknowledged: no more repeats until it resolves (the resolve is still sent)",
@@ -166,7 +163,6 @@ enum OpenAPIDocument {
       "get": {
         "summary": "Every component",
         "tags": ["api"],
-        "security": [{"bearer": []}],
         "responses": {
           "200": {
             "description": "status, since, last check, and uptime with coverage over 1h, 24h, 7d and 30d",
@@ -182,7 +178,6 @@ enum OpenAPIDocument {
         "summary": "One component",
         "tags": ["api"],
         "parameters": [{"$ref": "#/components/parameters/componentName"}],
-        "security": [{"bearer": []}],
         "responses": {
           "200": {
             "description": "as in /health/detailed, plus uptime by window",
@@ -205,7 +200,6 @@ enum OpenAPIDocument {
           {"$ref": "#/components/parameters/limit"},
           {"$ref": "#/components/parameters/cursor"}
         ],
-        "security": [{"bearer": []}],
         "responses": {
           "200": {
             "description": "results newest first; `next_cursor` pages on",
@@ -229,7 +223,6 @@ enum OpenAPIDocument {
           {"$ref": "#/components/parameters/limit"},
           {"$ref": "#/components/parameters/cursor"}
         ],
-        "security": [{"bearer": []}],
         "responses": {
           "200": {
             "description": "status changes (incidents) newest first, paged like the results",
@@ -248,15 +241,8 @@ enum OpenAPIDocument {
         "tags": ["api"],
         "parameters": [
           {"$ref": "#/components/parameters/componentName"},
-          {
-            "name": "window",
-            "in": "query",
-            "required": false,
-            "description": "24h when absent",
-            "schema": {"$ref": "#/components/schemas/Window"}
-          }
+          {"name": "window", "in": "query", "required": false, "description": "24h when absent", "schema": {"$ref": "#/components/schemas/Window"}}
         ],
-        "security": [{"bearer": []}],
         "responses": {
           "200": {
             "description": "time-weighted uptime with its coverage; per bucket (hourly up to 7d, daily beyond) seconds per status and latency",
@@ -273,7 +259,6 @@ enum OpenAPIDocument {
       "get": {
         "summary": "This document",
         "tags": ["api"],
-        "security": [{"bearer": []}],
         "responses": {
           "200": {"description": "OpenAPI 3.1", "content": {"application/json": {"schema": {"type": "object"}}}},
           "401": {"$ref": "#/components/responses/Unauthorized"}
@@ -285,7 +270,6 @@ enum OpenAPIDocument {
       "get": {
         "summary": "Status page",
         "tags": ["pages"],
-        "security": [{"bearer": []}],
         "responses": {
           "200": {
             "description": "overall status and every component by group, with uptime, history strips and incidents; refreshes itself, no JavaScript",
@@ -301,7 +285,6 @@ enum OpenAPIDocument {
         "summary": "Component page",
         "tags": ["pages"],
         "parameters": [{"$ref": "#/components/parameters/componentName"}],
-        "security": [{"bearer": []}],
         "responses": {
           "200": {
             "description": "status, latency charts, uptime by window, transitions and the last results",
@@ -318,7 +301,6 @@ enum OpenAPIDocument {
         "summary": "Badge: the component's status (svg)",
         "tags": ["badges"],
         "parameters": [{"$ref": "#/components/parameters/componentName"}, {"$ref": "#/components/parameters/ifNoneMatch"}],
-        "security": [{"bearer": []}],
         "responses": {
           "200": {"$ref": "#/components/responses/BadgeSVG"},
           "304": {"$ref": "#/components/responses/NotModified"},
@@ -333,7 +315,6 @@ enum OpenAPIDocument {
         "summary": "Badge: the component's status (json)",
         "tags": ["badges"],
         "parameters": [{"$ref": "#/components/parameters/componentName"}, {"$ref": "#/components/parameters/ifNoneMatch"}],
-        "security": [{"bearer": []}],
         "responses": {
           "200": {"$ref": "#/components/responses/BadgeJSON"},
           "304": {"$ref": "#/components/responses/NotModified"},
@@ -352,7 +333,6 @@ enum OpenAPIDocument {
           {"$ref": "#/components/parameters/badgeWindow"},
           {"$ref": "#/components/parameters/ifNoneMatch"}
         ],
-        "security": [{"bearer": []}],
         "responses": {
           "200": {"$ref": "#/components/responses/BadgeSVG"},
           "304": {"$ref": "#/components/responses/NotModified"},
@@ -371,7 +351,6 @@ enum OpenAPIDocument {
           {"$ref": "#/components/parameters/badgeWindow"},
           {"$ref": "#/components/parameters/ifNoneMatch"}
         ],
-        "security": [{"bearer": []}],
         "responses": {
           "200": {"$ref": "#/components/responses/BadgeJSON"},
           "304": {"$ref": "#/components/responses/NotModified"},
@@ -390,7 +369,6 @@ enum OpenAPIDocument {
           {"$ref": "#/components/parameters/badgeWindow"},
           {"$ref": "#/components/parameters/ifNoneMatch"}
         ],
-        "security": [{"bearer": []}],
         "responses": {
           "200": {"$ref": "#/components/responses/BadgeSVG"},
           "304": {"$ref": "#/components/responses/NotModified"},
@@ -409,7 +387,6 @@ enum OpenAPIDocument {
           {"$ref": "#/components/parameters/badgeWindow"},
           {"$ref": "#/components/parameters/ifNoneMatch"}
         ],
-        "security": [{"bearer": []}],
         "responses": {
           "200": {"$ref": "#/components/responses/BadgeJSON"},
           "304": {"$ref": "#/components/responses/NotModified"},
@@ -472,25 +449,9 @@ enum OpenAPIDocument {
           "message": {"type": "string"}
         }
       },
-      "Component": {
+      "ComponentSummary": {
         "type": "object",
-        "required": [
-          "name",
-          "type",
-          "critical",
-          "groups",
-          "status",
-          "since",
-          "last_check",
-          "latency_ms",
-          "message",
-          "consecutive_failures",
-          "last_success",
-          "observations",
-          "thresholds",
-          "uptime",
-          "history"
-        ],
+        "required": ["name", "type", "critical", "groups", "status", "since", "last_check"],
         "properties": {
           "name": {"type": "string"},
           "type": {"type": "string"},
@@ -499,17 +460,28 @@ enum OpenAPIDocument {
           "status": {"$ref": "#/components/schemas/Status"},
           "since": {"type": ["string", "null"], "format": "date-time"},
           "last_check": {"type": ["string", "null"], "format": "date-time"},
-          "stale_since": {"type": "string", "format": "date-time"},
-          "latency_ms": {"type": ["number", "null"]},
-          "message": {"type": ["string", "null"]},
-          "consecutive_failures": {"type": "integer", "minimum": 0},
-          "last_success": {"type": ["string", "null"], "format": "date-time"},
-          "observations": {"type": "object", "additionalProperties": {"type": ["number", "string", "null"]}},
-          "phases_ms": {"type": "object", "additionalProperties": {"type": ["number", "null"]}},
-          "thresholds": {"type": "object", "additionalProperties": {"type": "object", "additionalProperties": {"type": ["number", "null"]}}},
-          "uptime": {"type": "object", "additionalProperties": {"type": ["number", "null"], "minimum": 0, "maximum": 1}},
-          "history": {"type": "array", "items": {"$ref": "#/components/schemas/HistoryEntry"}}
+          "stale_since": {"type": "string", "format": "date-time"}
         }
+      },
+      "Component": {
+        "allOf": [
+          {"$ref": "#/components/schemas/ComponentSummary"},
+          {
+            "type": "object",
+            "required": ["latency_ms", "message", "consecutive_failures", "last_success", "observations", "thresholds", "uptime", "history"],
+            "properties": {
+              "latency_ms": {"type": ["number", "null"]},
+              "message": {"type": ["string", "null"]},
+              "consecutive_failures": {"type": "integer", "minimum": 0},
+              "last_success": {"type": ["string", "null"], "format": "date-time"},
+              "observations": {"type": "object", "additionalProperties": {"type": ["number", "string", "null"]}},
+              "phases_ms": {"type": "object", "additionalProperties": {"type": ["number", "null"]}},
+              "thresholds": {"type": "object", "additionalProperties": {"type": "object", "additionalProperties": {"type": ["number", "null"]}}},
+              "uptime": {"type": "object", "additionalProperties": {"type": ["number", "null"], "minimum": 0, "maximum": 1}},
+              "history": {"type": "array", "items": {"$ref": "#/components/schemas/HistoryEntry"}}
+            }
+          }
+        ]
       },
       "DetailedReport": {
         "type": "object",
@@ -555,10 +527,7 @@ enum OpenAPIDocument {
       "WindowUptime": {
         "type": "object",
         "required": ["uptime", "coverage"],
-        "properties": {
-          "uptime": {"type": ["number", "null"], "minimum": 0, "maximum": 1},
-          "coverage": {"type": "number", "minimum": 0, "maximum": 1}
-        }
+        "properties": {"uptime": {"type": ["number", "null"], "minimum": 0, "maximum": 1}, "coverage": {"type": "number", "minimum": 0, "maximum": 1}}
       },
       "ComponentList": {
         "type": "object",
@@ -568,63 +537,39 @@ enum OpenAPIDocument {
           "components": {
             "type": "array",
             "items": {
-              "type": "object",
-              "required": ["name", "type", "critical", "groups", "status", "since", "last_check", "uptime"],
-              "properties": {
-                "name": {"type": "string"},
-                "type": {"type": "string"},
-                "critical": {"type": "boolean"},
-                "groups": {"type": "array", "items": {"type": "string"}},
-                "status": {"$ref": "#/components/schemas/Status"},
-                "since": {"type": ["string", "null"], "format": "date-time"},
-                "last_check": {"type": ["string", "null"], "format": "date-time"},
-                "stale_since": {"type": "string", "format": "date-time"},
-                "uptime": {"type": "object", "additionalProperties": {"$ref": "#/components/schemas/WindowUptime"}}
-              }
+              "allOf": [
+                {"$ref": "#/components/schemas/ComponentSummary"},
+                {
+                  "type": "object",
+                  "required": ["uptime"],
+                  "properties": {
+                    "uptime": {
+                      "type": "object",
+                      "description": "by window: 1h, 24h, 7d, 30d",
+                      "additionalProperties": {"$ref": "#/components/schemas/WindowUptime"}
+                    }
+                  }
+                }
+              ]
             }
           }
         }
       },
       "ComponentDetail": {
-        "type": "object",
-        "required": [
-          "name",
-          "type",
-          "critical",
-          "groups",
-          "status",
-          "since",
-          "last_check",
-          "latency_ms",
-          "message",
-          "consecutive_failures",
-          "last_success",
-          "observations",
-          "thresholds",
-          "uptime",
-          "history",
-          "uptime_windows"
-        ],
-        "properties": {
-          "name": {"type": "string"},
-          "type": {"type": "string"},
-          "critical": {"type": "boolean"},
-          "groups": {"type": "array", "items": {"type": "string"}},
-          "status": {"$ref": "#/components/schemas/Status"},
-          "since": {"type": ["string", "null"], "format": "date-time"},
-          "last_check": {"type": ["string", "null"], "format": "date-time"},
-          "stale_since": {"type": "string", "format": "date-time"},
-          "latency_ms": {"type": ["number", "null"]},
-          "message": {"type": ["string", "null"]},
-          "consecutive_failures": {"type": "integer", "minimum": 0},
-          "last_success": {"type": ["string", "null"], "format": "date-time"},
-          "observations": {"type": "object", "additionalProperties": {"type": ["number", "string", "null"]}},
-          "phases_ms": {"type": "object", "additionalProperties": {"type": ["number", "null"]}},
-          "thresholds": {"type": "object", "additionalProperties": {"type": "object", "additionalProperties": {"type": ["number", "null"]}}},
-          "uptime": {"type": "object", "additionalProperties": {"type": ["number", "null"], "minimum": 0, "maximum": 1}},
-          "history": {"type": "array", "items": {"$ref": "#/components/schemas/HistoryEntry"}},
-          "uptime_windows": {"type": "object", "additionalProperties": {"$ref": "#/components/schemas/WindowUptime"}}
-        }
+        "allOf": [
+          {"$ref": "#/components/schemas/Component"},
+          {
+            "type": "object",
+            "required": ["uptime_windows"],
+            "properties": {
+              "uptime_windows": {
+                "type": "object",
+                "description": "by window: 1h, 24h, 7d, 30d",
+                "additionalProperties": {"$ref": "#/components/schemas/WindowUptime"}
+              }
+            }
+          }
+        ]
       },
       "HistoryPage": {
         "type": "object",
@@ -685,11 +630,7 @@ enum OpenAPIDocument {
                 "latency_ms": {
                   "type": "object",
                   "required": ["min", "avg", "max"],
-                  "properties": {
-                    "min": {"type": ["number", "null"]},
-                    "avg": {"type": ["number", "null"]},
-                    "max": {"type": ["number", "null"]}
-                  }
+                  "properties": {"min": {"type": ["number", "null"]}, "avg": {"type": ["number", "null"]}, "max": {"type": ["number", "null"]}}
                 }
               }
             }
@@ -847,10 +788,7 @@ enum OpenAPIDocument {
         "headers": {"WWW-Authenticate": {"schema": {"type": "string"}}},
         "content": {"text/plain": {"schema": {"type": "string"}}}
       },
-      "NotFound": {
-        "description": "no such component, group, alert, window or badge",
-        "content": {"text/plain": {"schema": {"type": "string"}}}
-      },
+      "NotFound": {"description": "no such component, group, alert, window or badge", "content": {"text/plain": {"schema": {"type": "string"}}}},
       "BadRequest": {
         "description": "a query parameter out of its range, named in the body",
         "content": {"text/plain": {"schema": {"type": "string"}}}
@@ -875,17 +813,11 @@ enum OpenAPIDocument {
       },
       "ReadinessPass": {
         "description": "passing (text with `?verbose`)",
-        "content": {
-          "application/json": {"schema": {"$ref": "#/components/schemas/Readiness"}},
-          "text/plain": {"schema": {"type": "string"}}
-        }
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Readiness"}}, "text/plain": {"schema": {"type": "string"}}}
       },
       "ReadinessFail": {
         "description": "failing (text with `?verbose`)",
-        "content": {
-          "application/json": {"schema": {"$ref": "#/components/schemas/Readiness"}},
-          "text/plain": {"schema": {"type": "string"}}
-        }
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Readiness"}}, "text/plain": {"schema": {"type": "string"}}}
       },
       "NotModified": {
         "description": "the badge is unchanged since the ETag in `If-None-Match`",

@@ -10,14 +10,8 @@ struct LiveBadgeTests {
         let closed = try FreePort.pick()
         let dir = ScratchFolder()
         defer { dir.remove() }
-        let body = """
-            defaults: { interval: 100ms, timeout: 80ms, failure_threshold: 1 }
-            storage: { type: sqlite, path: "\(dir.path)/vitals.db" }
-            components:
-              - { name: target, type: tcp, address: "127.0.0.1:\(target.port)" }
-              - { name: down, type: tcp, critical: false, address: "127.0.0.1:\(closed)" }
-
-            """
+        let body = StorageTests.watching(target, defaults: "interval: 100ms, timeout: 80ms, failure_threshold: 1", sqlite: "\(dir.path)/vitals.db")
+            + "  - { name: down, type: tcp, critical: false, address: \"127.0.0.1:\(closed)\" }\n"
         let vitals = try VitalsProcess(configBody: body)
         defer { vitals.stop() }
         // Once the writer has committed roll-ups for both (it batches for up to 250 ms).
