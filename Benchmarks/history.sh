@@ -26,8 +26,7 @@ port=$(free_port)
 } > "$work/vitals.yaml"
 
 # 1. vitals creates and versions the schema; stop it before filling the file.
-start_vitals "$work/vitals.yaml" "$port"
-kill -TERM "$VPID"; wait "$VPID" || true; VPID=
+create_schema "$work/vitals.yaml" "$port"
 # 2. A week at 10 s per component, newest now, in one transaction; roll-ups from the same rows.
 python3 - "$work/state.db" "$COMPONENTS" <<'PY'
 import random, sqlite3, sys, time
@@ -63,12 +62,7 @@ echo "database file: $((db_bytes / 1024 / 1024)) MB ($db_bytes bytes)"
 
 # 3. vitals on the full database, ready once every component has a fresh result.
 start_vitals "$work/vitals.yaml" "$port" 600
-for _ in $(seq 300); do
-    [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/health/startup")" = 200 ] && break
-    sleep 0.1
-done
-[ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/health/startup")" = 200 ] \
-    || { echo "vitals did not start (see log below)" >&2; cat "$work/vitals.yaml.log" >&2; exit 1; }
+wait_startup "$port" "$work/vitals.yaml"
 
 # 4. Sequential keep-alive requests, history and live interleaved, on the load generator's cores.
 taskset -c "$LOAD_CPUS" python3 - "$port" "$COMPONENTS" "$REQUESTS" <<'PY'

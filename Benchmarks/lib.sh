@@ -82,6 +82,28 @@ metric_sum() {
     curl -s "$1/metrics" | awk -v n="$2" '$1 == n || index($1, n "{") == 1 {s += $2} END {printf "%.0f\n", s}'
 }
 
+# create_schema CONFIG PORT: one short start of vitals, stopped with SIGTERM, so that it creates
+# and versions the schema of the config's storage; a benchmark then fills the file.
+create_schema() {
+    start_vitals "$1" "$2"
+    kill -TERM "$VPID"
+    wait "$VPID" || true
+    VPID=
+}
+
+# wait_startup PORT CONFIG: until /health/startup answers 200 (every component has a result), at
+# most 30 s; fails with the log of CONFIG otherwise.
+wait_startup() {
+    local port=$1 config=$2
+    for _ in $(seq 300); do
+        [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/health/startup")" = 200 ] && return 0
+        sleep 0.1
+    done
+    echo "vitals did not start (see log below)" >&2
+    cat "$config.log" >&2
+    return 1
+}
+
 # start_vitals CONFIG PORT: runs the release binary, waits for /health/live; sets VPID.
 start_vitals() {
     taskset -c "${SERVER_CPUS}" "$VITALS_BIN" run --config "$1" 2>"$1.log" &

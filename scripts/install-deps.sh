@@ -17,6 +17,8 @@ test_pkgs+=(python3-aiosmtpd)
 pip_pkgs=(kubernetes-validate==1.37.0 check-jsonschema==0.39.0 pyyaml)
 # The grpc probe's tests: a real grpc.health.v1 server (scripts/grpc-health-server.py).
 pip_pkgs+=(grpcio==1.85.3 grpcio-health-checking==1.85.1)
+# scripts/api-check.sh: the OpenAPI document's validator, and schemathesis to test the API by it.
+pip_pkgs+=(openapi-spec-validator==0.9.0 schemathesis==4.32.5)
 
 bench_pkgs=(prometheus-blackbox-exporter)
 
@@ -30,7 +32,7 @@ for p in "${want[@]}"; do
 done
 pip_missing=()
 if [ "${1:-build}" = test ]; then
-    python3 -c 'import kubernetes_validate, check_jsonschema, yaml' 2>/dev/null || pip_missing=("${pip_pkgs[@]}")
+    python3 -c 'import kubernetes_validate, check_jsonschema, yaml, openapi_spec_validator, schemathesis' 2>/dev/null || pip_missing=("${pip_pkgs[@]}")
     python3 -c 'import grpc, grpc_health.v1.health' 2>/dev/null || pip_missing=("${pip_pkgs[@]}")
 fi
 [ ${#missing[@]} -eq 0 ] && [ ${#pip_missing[@]} -eq 0 ] && exit 0

@@ -31,6 +31,12 @@ fi
 if [ $status -eq 0 ]; then
     scripts/check-deploy.sh .build/debug/vitals || status=$?
 fi
+# The HTTP API against its OpenAPI document: schemathesis on a live daemon.
+if [ $status -eq 0 ]; then
+    t=$SECONDS
+    scripts/api-check.sh .build/debug/vitals || status=$?
+    phase "api check" $t
+fi
 # Each libFuzzer target briefly, from its seed corpus (`make fuzz` runs them for longer).
 if [ $status -eq 0 ]; then
     t=$SECONDS

@@ -31,18 +31,26 @@ public enum Judge {
         }
         for name in thresholds.byName.keys.sorted() {
             guard let threshold = thresholds.byName[name], let value = result.number(name) else { continue }
-            for (level, status) in [(threshold.unhealthy, HealthStatus.unhealthy), (threshold.degraded, .degraded)] {
-                guard let level, crosses(value, level, threshold.direction) else { continue }
-                if status.severity > verdict.status.severity {
-                    let word = threshold.direction == .higherIsWorse ? "above" : "below"
-                    verdict = Judgement(
-                        status: status,
-                        reason: "\(name) \(format(value, threshold.unit)) \(word) \(status.rawValue) \(format(level, threshold.unit))")
-                }
-                break
-            }
+            guard let (status, level) = crossed(value, threshold), status.severity > verdict.status.severity else { continue }
+            let word = threshold.direction == .higherIsWorse ? "above" : "below"
+            verdict = Judgement(
+                status: status, reason: "\(name) \(format(value, threshold.unit)) \(word) \(status.rawValue) \(format(level, threshold.unit))")
         }
         return verdict
+    }
+
+    /// Where `value` stands against one threshold: `healthy` short of both levels, else the worse
+    /// level it reaches. Badges colour a latency by the same rule as results are judged by.
+    public static func status(of value: Double, against threshold: Threshold) -> HealthStatus {
+        crossed(value, threshold)?.status ?? .healthy
+    }
+
+    /// The worse level `value` reaches, with that level's value; nil when it reaches none.
+    static func crossed(_ value: Double, _ threshold: Threshold) -> (status: HealthStatus, level: Double)? {
+        for (level, status) in [(threshold.unhealthy, HealthStatus.unhealthy), (threshold.degraded, .degraded)] {
+            if let level, crosses(value, level, threshold.direction) { return (status, level) }
+        }
+        return nil
     }
 
     /// A value exactly at a level counts as crossing it.

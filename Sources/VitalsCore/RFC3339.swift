@@ -12,9 +12,71 @@ public enum RFC3339 {
     /// several fall in one second (history pages).
     public static func milliseconds(_ date: Date) -> String { format(date, milliseconds: true) }
 
+    /// An RFC 3339 `date-time` (section 5.6), exactly: any offset to ±23:59, `t` and `z` in
+    /// either case, a fraction of any length kept, a leap second as the second after, years 0000
+    /// to 9999 in the proleptic Gregorian calendar. Nothing else: no date alone, no space for
+    /// the `T`. Foundation's ISO 8601 style refused offsets past ±18h and lower-case letters,
+    /// and shifted dates before 1582 to the Julian calendar.
     public static func date(_ string: String) -> Date? {
-        if let d = try? Date.ISO8601FormatStyle().parse(string) { return d }
-        return try? Date.ISO8601FormatStyle(includingFractionalSeconds: true).parse(string)
+        let b = Array(string.utf8)
+        var i = 0
+        func number(_ width: Int) -> Int? {
+            guard i + width <= b.count else { return nil }
+            var v = 0
+            for c in b[i..<(i + width)] {
+                guard c >= 0x30, c <= 0x39 else { return nil }
+                v = v * 10 + Int(c - 0x30)
+            }
+            i += width
+            return v
+        }
+        func take(_ accepted: String) -> Bool {
+            guard i < b.count, accepted.utf8.contains(b[i]) else { return false }
+            i += 1
+            return true
+        }
+        guard let year = number(4), take("-"), let month = number(2), take("-"), let day = number(2), take("Tt"),
+            let hour = number(2), take(":"), let minute = number(2), take(":"), let second = number(2)
+        else { return nil }
+        var fraction = 0.0
+        if take(".") {
+            let start = i
+            while i < b.count, b[i] >= 0x30, b[i] <= 0x39 { i += 1 }
+            guard i > start, let f = Double("0." + String(decoding: b[start..<i], as: UTF8.self)) else { return nil }
+            fraction = f
+        }
+        var offset = 0
+        if !take("Zz") {
+            guard i < b.count, b[i] == UInt8(ascii: "+") || b[i] == UInt8(ascii: "-") else { return nil }
+            let sign = b[i] == UInt8(ascii: "-") ? -1 : 1
+            i += 1
+            guard let h = number(2), take(":"), let m = number(2), h <= 23, m <= 59 else { return nil }
+            offset = sign * (h * 3600 + m * 60)
+        }
+        guard i == b.count, (1...12).contains(month), day >= 1, day <= daysIn(month: month, year: year), hour <= 23, minute <= 59,
+            second <= 60
+        else { return nil }
+        let seconds = Int64(daysFromCivil(year: year, month: month, day: day)) * 86_400 + Int64(hour * 3600 + minute * 60 + second - offset)
+        return Date(timeIntervalSince1970: Double(seconds) + fraction)
+    }
+
+    static func daysIn(month: Int, year: Int) -> Int {
+        switch month {
+        case 2: (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 ? 29 : 28
+        case 4, 6, 9, 11: 30
+        default: 31
+        }
+    }
+
+    /// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's days-from-civil,
+    /// the inverse of the arithmetic `format` does).
+    static func daysFromCivil(year: Int, month: Int, day: Int) -> Int {
+        let y = month <= 2 ? year - 1 : year
+        let era = (y >= 0 ? y : y - 399) / 400
+        let yoe = y - era * 400
+        let doy = (153 * (month > 2 ? month - 3 : month + 9) + 2) / 5 + day - 1
+        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
+        return era * 146_097 + doe - 719_468
     }
 
     private static func format(_ date: Date, milliseconds: Bool) -> String {

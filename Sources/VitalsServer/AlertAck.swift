@@ -9,10 +9,10 @@ struct AckRequest: Equatable {
     var by: String
     var comment: String
 
-    /// A name or an address: one line, short (UTF-8 bytes).
-    static let maxByBytes = 256
+    /// A name or an address: one line, short (characters, as JSON Schema's `maxLength` counts).
+    static let maxByLength = 256
     /// A sentence or a link to a ticket, not a document.
-    static let maxCommentBytes = 1024
+    static let maxCommentLength = 1024
 
     /// The body as sent, or the answer refusing it: 415 unless it says it is JSON (which also
     /// keeps a cross-site HTML form, which cannot send `application/json`, from acknowledging
@@ -28,11 +28,15 @@ struct AckRequest: Equatable {
         if let unknown = object.keys.sorted().first(where: { $0 != "by" && $0 != "comment" }) {
             return .failure(.bad("unknown key \(quoted(unknown)): the body takes by and comment"))
         }
-        guard let by = object["by"] as? String, !by.trimmingCharacters(in: .whitespaces).isEmpty else {
+        // The same rule as the OpenAPI document's pattern for `by`: something besides Unicode
+        // white space (and the byte order mark), no control character (a line break among them).
+        guard let by = object["by"] as? String,
+            by.unicodeScalars.contains(where: { !$0.properties.isWhitespace && !isControl($0) && $0 != "\u{FEFF}" })
+        else {
             return .failure(.bad("by is required: a non-empty string naming who acknowledges"))
         }
-        guard by.utf8.count <= maxByBytes, !by.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
-            return .failure(.bad("by must be one line of at most \(maxByBytes) bytes"))
+        guard by.unicodeScalars.count <= maxByLength, !by.unicodeScalars.contains(where: isControl) else {
+            return .failure(.bad("by must be one line of at most \(maxByLength) characters"))
         }
         let comment: String
         switch object["comment"] {
@@ -40,11 +44,14 @@ struct AckRequest: Equatable {
         case let text as String: comment = text
         default: return .failure(.bad("comment must be a string"))
         }
-        guard comment.utf8.count <= maxCommentBytes else {
-            return .failure(.bad("comment must be at most \(maxCommentBytes) bytes"))
+        guard comment.unicodeScalars.count <= maxCommentLength else {
+            return .failure(.bad("comment must be at most \(maxCommentLength) characters"))
         }
         return .success(AckRequest(by: by, comment: comment))
     }
+
+    /// C0 and C1 control characters (general category Cc).
+    private static func isControl(_ s: Unicode.Scalar) -> Bool { s.properties.generalCategory == .control }
 
     /// A key the client sent, cut short: the answer must not echo a large body back.
     private static func quoted(_ key: String) -> String {

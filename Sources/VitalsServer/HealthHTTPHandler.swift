@@ -58,6 +58,7 @@ final class HealthHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
                     request.contentType = h.headers.first(name: "content-type")
                     request.body = collected.map { Array($0.readableBytesView) } ?? []
                 }
+                request.ifNoneMatch = h.headers.first(name: "if-none-match")
                 let routes = self.routes
                 let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
                 context.eventLoop.makeFutureWithTask { await routes.answerSlowly(request) }.whenSuccess { answer in

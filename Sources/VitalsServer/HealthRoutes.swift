@@ -52,10 +52,12 @@ public struct HealthRequest: Sendable {
     /// Only the routes that take a body (`POST`) see it; the server caps it at 64 KiB.
     public var contentType: String?
     public var body: [UInt8]
+    /// For the badges' revalidation (their answers carry an ETag).
+    public var ifNoneMatch: String?
 
     public init(
         method: String = "GET", uri: String, authorization: String? = nil, accept: String? = nil, contentType: String? = nil,
-        body: [UInt8] = []
+        body: [UInt8] = [], ifNoneMatch: String? = nil
     ) {
         self.method = method
         self.uri = uri
@@ -63,6 +65,7 @@ public struct HealthRequest: Sendable {
         self.accept = accept
         self.contentType = contentType
         self.body = body
+        self.ifNoneMatch = ifNoneMatch
     }
 
     var path: Substring {
@@ -153,6 +156,10 @@ public final class HealthRoutes: Sendable {
             }
             return HealthAnswer(ComponentsAPI.list(snapshot, windows: windows))
         }
+        if case .badge(let badge) = route {
+            if let refused = refusal(request, route) { return refused }
+            return await badgeAnswer(badge, request)
+        }
         guard case .component(let name, let part) = route else { return answer(request) }
         if let refused = refusal(request, route) { return refused }
         guard let component = source.snapshot().component(named: name) else { return .plain(404, "unknown component\n") }
@@ -242,7 +249,9 @@ public final class HealthRoutes: Sendable {
             return acknowledge(request, id: id)
         case .notFound, .guardedNotFound:
             return .plain(404, "not found\n")
-        case .component, .components:
+        case .openapi:
+            return HealthAnswer(status: 200, contentType: "application/json", body: OpenAPIDocument.json)
+        case .component, .components, .badge:
             return .plain(500, "answered off the event loop\n")
         }
     }
@@ -273,6 +282,10 @@ enum Route: Equatable {
     case group(String)
     /// `/api/v1/components/NAME/history`, `.../transitions`, `.../uptime`
     case component(String, ComponentPart)
+    /// `/badge/NAME/...`
+    case badge(BadgeRequest)
+    /// `/api/v1/openapi.json`
+    case openapi
     case notFound
     /// A path in a namespace that needs the token (`/`, `/api/`, `/components/`, `/badge/`) with
     /// nothing behind it: without the token it is a 401 like its neighbours, so a client without
@@ -289,6 +302,7 @@ enum Route: Equatable {
         case "/metrics": self = .metrics
         case "/alerts": self = .alerts
         case "/api/v1/components": self = .components
+        case "/api/v1/openapi.json": self = .openapi
         default:
             let prefix = "/health/group/"
             if path.hasPrefix(prefix), path.count > prefix.count, !path.dropFirst(prefix.count).contains("/") {
@@ -297,6 +311,8 @@ enum Route: Equatable {
                 self = .component(name, part)
             } else if let id = Self.alertAckID(path) {
                 self = .alertAck(id)
+            } else if let badge = BadgeRequest(path: path) {
+                self = .badge(badge)
             } else if path == "/" || Self.guardedPrefixes.contains(where: path.hasPrefix) {
                 self = .guardedNotFound
             } else {
@@ -334,7 +350,7 @@ enum Route: Equatable {
     /// With `detailed_token_file` set these need the bearer token; the probe endpoints never do.
     var needsToken: Bool {
         switch self {
-        case .detailed, .metrics, .alerts, .components, .component, .alertAck, .guardedNotFound: true
+        case .detailed, .metrics, .alerts, .components, .component, .alertAck, .badge, .openapi, .guardedNotFound: true
         default: false
         }
     }

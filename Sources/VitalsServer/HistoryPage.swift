@@ -24,7 +24,8 @@ public struct HistoryQuery: Sendable, Equatable {
             guard let n = Int(text), (1...maxLimit).contains(n) else { return .failure(.init("limit must be a number from 1 to \(maxLimit)")) }
             q.limit = n
         }
-        if let cursor = query.first("cursor") {
+        // `cursor=` with nothing is the first page: clients that template `?cursor=${next}` send it.
+        if let cursor = query.first("cursor"), !cursor.isEmpty {
             guard let at = Self.cursorTime(cursor) else { return .failure(.init("cursor is not one this server gave")) }
             // Strictly before the last result shown (to the microsecond times are stored with).
             let before = Date(timeIntervalSince1970: at - 0.000_001)

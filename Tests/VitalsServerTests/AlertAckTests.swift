@@ -135,14 +135,36 @@ struct AlertAckTests {
             case .failure(let refusal): return refusal.status
             }
         }
-        #expect(parse(by: String(repeating: "a", count: AckRequest.maxByBytes), comment: "") == 200)
-        #expect(parse(by: String(repeating: "a", count: AckRequest.maxByBytes + 1), comment: "") == 400)
-        #expect(parse(by: "a", comment: String(repeating: "c", count: AckRequest.maxCommentBytes)) == 200)
-        #expect(parse(by: "a", comment: String(repeating: "c", count: AckRequest.maxCommentBytes + 1)) == 400)
-        // Bytes, not characters: 512 two-byte characters fill the comment.
-        #expect(parse(by: "a", comment: String(repeating: "é", count: AckRequest.maxCommentBytes / 2 + 1)) == 400)
+        #expect(parse(by: String(repeating: "a", count: AckRequest.maxByLength), comment: "") == 200)
+        #expect(parse(by: String(repeating: "a", count: AckRequest.maxByLength + 1), comment: "") == 400)
+        #expect(parse(by: "a", comment: String(repeating: "c", count: AckRequest.maxCommentLength)) == 200)
+        #expect(parse(by: "a", comment: String(repeating: "c", count: AckRequest.maxCommentLength + 1)) == 400)
+        // Characters, as the OpenAPI document's maxLength counts them: 1,024 two-byte ones fit.
+        #expect(parse(by: "a", comment: String(repeating: "é", count: AckRequest.maxCommentLength)) == 200)
+        #expect(parse(by: String(repeating: "é", count: AckRequest.maxByLength + 1), comment: "") == 400)
         // Newlines are fine in a comment (a quoted log line), not in a name.
         #expect(parse(by: "a", comment: "line one\nline two") == 200)
+    }
+
+    /// The OpenAPI document's pattern for `by` and the server agree on every kind of text
+    /// (schemathesis generates from the pattern and expects the server to agree).
+    @Test func theDocumentedPatternForByIsTheServersRule() throws {
+        let document = try #require(try JSONSerialization.jsonObject(with: Data(OpenAPIDocument.json.utf8)) as? [String: Any])
+        let schemas = try #require((document["components"] as? [String: Any])?["schemas"] as? [String: Any])
+        let by = try #require(((schemas["Acknowledgement"] as? [String: Any])?["properties"] as? [String: Any])?["by"] as? [String: Any])
+        let pattern = try NSRegularExpression(pattern: try #require(by["pattern"] as? String))
+        let samples = [
+            "alice", " alice ", "a b", "", " ", "\t", "\u{00A0}", "\u{2028}", "\u{3000}x", "\u{FEFF}", "x\u{0001}", "x\ny", "x\u{0085}",
+            "\u{200B}", "名前", "o'neil <on@example.com>", "\u{2003}\u{2003}", "é",
+        ]
+        for text in samples {
+            // The whole text, as ECMA-262's `$` means it (ICU's also matches before a final NEL).
+            let whole = NSRange(text.startIndex..., in: text)
+            let documented = pattern.firstMatch(in: text, range: whole)?.range == whole
+            let body = try JSONSerialization.data(withJSONObject: ["by": text])
+            let accepted = if case .success = AckRequest.parse(body: Array(body), contentType: "application/json") { true } else { false }
+            #expect(documented == accepted, "\(text.unicodeScalars.map { String($0.value, radix: 16) }): document \(documented), server \(accepted)")
+        }
     }
 
     /// On a real socket: a body in two chunks is put together; one over 64 KiB is refused.

@@ -1,0 +1,96 @@
+import Foundation
+import NIOHTTP1
+import VitalsCore
+
+/// `GET /badge/NAME/status.svg`, `/badge/NAME/uptime/WINDOW.svg`, `/badge/NAME/latency/WINDOW.svg`,
+/// and the same with `.json` for shields.io's endpoint schema. Windows are the uptime
+/// endpoint's (`1h` to `365d`); any other path under `/badge/` is a 404.
+struct BadgeRequest: Sendable, Equatable {
+    enum Kind: Sendable, Equatable {
+        case status
+        case uptime(window: String)
+        case latency(window: String)
+    }
+    enum Format: String, Sendable {
+        case svg, json
+    }
+
+    var component: String
+    var kind: Kind
+    var format: Format
+
+    init?(path: String) {
+        let prefix = "/badge/"
+        guard path.hasPrefix(prefix) else { return nil }
+        let parts = path.dropFirst(prefix.count).split(separator: "/", omittingEmptySubsequences: false)
+        guard parts.count == 2 || parts.count == 3, !parts[0].isEmpty, let dot = parts.last!.lastIndex(of: ".") else { return nil }
+        let file = parts.last!
+        guard let format = Format(rawValue: String(file[file.index(after: dot)...])) else { return nil }
+        let stem = String(file[..<dot])
+        component = String(parts[0])
+        self.format = format
+        if parts.count == 2 {
+            guard stem == "status" else { return nil }
+            kind = .status
+        } else {
+            guard UptimeReport.windows.contains(where: { $0.0 == stem }) else { return nil }
+            switch parts[1] {
+            case "uptime": kind = .uptime(window: stem)
+            case "latency": kind = .latency(window: stem)
+            default: return nil
+            }
+        }
+    }
+}
+
+extension HealthRoutes {
+    /// A badge, or 404 for a component the config does not have.
+    ///
+    /// Cached as `no-cache` with an `ETag`: GitHub shows README images through its camo proxy,
+    /// which keeps an image as long as its `Cache-Control` allows (and a `max-age` also lets
+    /// browsers keep it), so a badge with any max-age lags behind the component by that much.
+    /// `no-cache` makes every view revalidate, and the ETag (a hash of the body) lets that
+    /// revalidation be a bodiless 304 while the badge has not changed.
+    func badgeAnswer(_ b: BadgeRequest, _ request: HealthRequest) async -> HealthAnswer {
+        guard let component = source.snapshot().component(named: b.component) else { return .plain(404, "unknown component\n") }
+        let badge: Badge
+        switch b.kind {
+        case .status:
+            badge = .status(component)
+        case .uptime(let window):
+            badge = .uptime(window: window, await windowReport(b.component, window)?.uptime)
+        case .latency(let window):
+            let since = Date().addingTimeInterval(-(Self.window(window)?.seconds ?? 0))
+            let buckets = await windowReport(b.component, window)?.buckets ?? []
+            let average = Badge.averageLatency(buckets, history: component.history, since: since)
+            badge = .latency(window: window, seconds: average, threshold: component.spec.thresholds["latency"])
+        }
+        let body = b.format == .svg ? badge.svg() : badge.shieldsJSON()
+        let etag = "\"" + String(StableHash.of(body), radix: 16) + "\""
+        if let asked = request.ifNoneMatch, Self.matches(asked, etag) {
+            var answer = HealthAnswer.plain(304, "")
+            answer.headers = HTTPHeaders([("etag", etag), ("cache-control", "no-cache")])
+            return answer
+        }
+        var answer = HealthAnswer(status: 200, contentType: b.format == .svg ? "image/svg+xml" : "application/json", body: body)
+        answer.headers.replaceOrAdd(name: "cache-control", value: "no-cache")
+        answer.headers.add(name: "etag", value: etag)
+        return answer
+    }
+
+    private static func window(_ label: String) -> Duration? { UptimeReport.windows.first { $0.0 == label }?.1 }
+
+    private func windowReport(_ name: String, _ label: String) async -> UptimeReport? {
+        guard let uptime = extras.uptime, let window = Self.window(label) else { return nil }
+        return await uptime(name, window)
+    }
+
+    /// `If-None-Match` by weak comparison (RFC 9110 13.1.2): `*`, or any listed tag, `W/` or not.
+    static func matches(_ ifNoneMatch: String, _ etag: String) -> Bool {
+        ifNoneMatch.split(separator: ",").contains { item in
+            var tag = item.trimmingCharacters(in: .whitespaces)
+            if tag.hasPrefix("W/") { tag.removeFirst(2) }
+            return tag == "*" || tag == etag
+        }
+    }
+}
