@@ -35,9 +35,10 @@ public enum Judge {
                 guard let level, crosses(value, level, threshold.direction) else { continue }
                 if status.severity > verdict.status.severity {
                     let word = threshold.direction == .higherIsWorse ? "above" : "below"
+                    let over = threshold.window.map { " over \(DurationFormat.short($0))" } ?? ""
                     verdict = Judgement(
                         status: status,
-                        reason: "\(name) \(format(value, threshold.unit)) \(word) \(status.rawValue) \(format(level, threshold.unit))")
+                        reason: "\(name) \(format(value, threshold.unit)) \(word) \(status.rawValue) \(format(level, threshold.unit))\(over)")
                 }
                 break
             }
