@@ -7,7 +7,7 @@ import Testing
 struct WindowedThresholdTests {
     /// A plugin counting its runs in the file named by its argument: the runs whose number is a
     /// multiple of five exit 2 (`fail`) or sleep 350 ms before answering (`slow`).
-    static func plugin(_ dir: ScratchFolder, _ kind: String) throws -> (script: String, counter: String) {
+    static func plugin(_ dir: ScratchFolder, _ kind: String) throws -> Plugin {
         let script = dir.url.appendingPathComponent("\(kind).sh").path
         let fifth = kind == "fail" ? "echo \"run $n fails\"; exit 2" : "sleep 0.35"
         let text = """
@@ -22,7 +22,26 @@ struct WindowedThresholdTests {
             """
         try text.write(toFile: script, atomically: true, encoding: .utf8)
         try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: script)
-        return (script, dir.url.appendingPathComponent("\(kind).count").path)
+        return Plugin(script: script, counter: dir.url.appendingPathComponent("\(kind).count").path)
+    }
+
+    struct Plugin {
+        var script: String
+        var counter: String
+
+        /// A config with one component running the plugin; `thresholds` are its lines.
+        func config(_ name: String, interval: String, timeout: String, storage: String = "", thresholds: [String]) -> String {
+            """
+            \(storage)components:
+              - name: \(name)
+                type: exec
+                command: ["\(script)", "\(counter)"]
+                interval: \(interval)
+                timeout: \(timeout)
+                thresholds:
+            \(thresholds.map { "      \($0)\n" }.joined())
+            """
+        }
     }
 
     static func component(_ detailed: String) throws -> [String: Any] {
@@ -39,19 +58,10 @@ struct WindowedThresholdTests {
     @Test func oneFailureInFiveIsEightyPercentAndDegraded() async throws {
         let dir = ScratchFolder()
         defer { dir.remove() }
-        let (script, counter) = try Self.plugin(dir, "fail")
+        let plugin = try Self.plugin(dir, "fail")
         let vitals = try VitalsProcess(
-            configBody: """
-                components:
-                  - name: flaky
-                    type: exec
-                    command: ["\(script)", "\(counter)"]
-                    interval: 250ms
-                    timeout: 200ms
-                    thresholds:
-                      success_rate: { window: 4900ms, degraded: 90, unhealthy: 50 }
-
-                """)
+            configBody: plugin.config(
+                "flaky", interval: "250ms", timeout: "200ms", thresholds: ["success_rate: { window: 4900ms, degraded: 90, unhealthy: 50 }"]))
         defer { vitals.stop() }
         let seen = try await vitals.waitFor("/health/detailed", timeout: .seconds(40)) { _, b in
             guard let c = try? Self.component(b) else { return false }
@@ -81,21 +91,14 @@ struct WindowedThresholdTests {
     @Test func slowAnswersCrossTheP95ButNotTheMedian() async throws {
         let dir = ScratchFolder()
         defer { dir.remove() }
-        let (script, counter) = try Self.plugin(dir, "slow")
+        let plugin = try Self.plugin(dir, "slow")
         let vitals = try VitalsProcess(
-            configBody: """
-                components:
-                  - name: sluggish
-                    type: exec
-                    command: ["\(script)", "\(counter)"]
-                    interval: 600ms
-                    timeout: 550ms
-                    thresholds:
-                      latency_p95: { window: 6s, degraded: 300ms, unhealthy: 2s }
-                      latency_p50: { window: 6s, degraded: 300ms }
-                      success_rate: { window: 6s, unhealthy: 50 }
-
-                """)
+            configBody: plugin.config(
+                "sluggish", interval: "600ms", timeout: "550ms",
+                thresholds: [
+                    "latency_p95: { window: 6s, degraded: 300ms, unhealthy: 2s }", "latency_p50: { window: 6s, degraded: 300ms }",
+                    "success_rate: { window: 6s, unhealthy: 50 }",
+                ]))
         defer { vitals.stop() }
         let seen = try await vitals.waitFor("/health/detailed", timeout: .seconds(40)) { _, b in
             guard let c = try? Self.component(b) else { return false }
@@ -118,20 +121,11 @@ struct WindowedThresholdTests {
     @Test func theWindowIsRebuiltFromStorageOnStart() async throws {
         let dir = ScratchFolder()
         defer { dir.remove() }
-        let (script, counter) = try Self.plugin(dir, "fail")
+        let plugin = try Self.plugin(dir, "fail")
         func config(interval: String, timeout: String) -> String {
-            """
-            storage: { type: sqlite, path: "\(dir.path)/state.db" }
-            components:
-              - name: flaky
-                type: exec
-                command: ["\(script)", "\(counter)"]
-                interval: \(interval)
-                timeout: \(timeout)
-                thresholds:
-                  success_rate: { window: 1m, degraded: 90, unhealthy: 50 }
-
-            """
+            plugin.config(
+                "flaky", interval: interval, timeout: timeout, storage: "storage: { type: sqlite, path: \"\(dir.path)/state.db\" }\n",
+                thresholds: ["success_rate: { window: 1m, degraded: 90, unhealthy: 50 }"])
         }
         let first = try VitalsProcess(configBody: config(interval: "250ms", timeout: "200ms"))
         try await first.waitFor("/health/detailed", timeout: .seconds(30)) { _, b in

@@ -18,6 +18,16 @@ struct WindowedJudgementTests {
         return s
     }
 
+    /// Records `result` on the store's one component, 10 s later than the previous one, and
+    /// returns the component as it then stands.
+    static func prober(_ store: HealthStore, _ clock: WallClock) -> (ProbeResult) -> ComponentSnapshot {
+        { result in
+            store.record(component: "api", result: result)
+            clock.advance(10)
+            return store.snapshot().components[0]
+        }
+    }
+
     static func ok(_ ms: Int = 5) -> ProbeResult { ProbeResult(success: true, latency: .milliseconds(ms), message: "ok") }
     static let refused = ProbeResult.failure("connection refused")
 
@@ -26,12 +36,7 @@ struct WindowedJudgementTests {
     /// what crossed over which window.
     @Test func oneFailureInFiveDegradesAtEightyPercent() throws {
         let clock = WallClock()
-        let store = HealthStore(components: [Self.spec()], now: { clock.now })
-        func probe(_ r: ProbeResult) -> ComponentSnapshot {
-            store.record(component: "api", result: r)
-            clock.advance(10)
-            return store.snapshot().components[0]
-        }
+        let probe = Self.prober(HealthStore(components: [Self.spec()], now: { clock.now }), clock)
         for _ in 0..<3 { _ = probe(Self.ok()) }
         var c = probe(Self.ok())
         #expect(c.status == .healthy)
@@ -66,12 +71,7 @@ struct WindowedJudgementTests {
     /// Slow answers in the window raise its p95 over the level; they age out of it and it clears.
     @Test func slowAnswersDegradeTheP95UntilTheyLeaveTheWindow() {
         let clock = WallClock()
-        let store = HealthStore(components: [Self.spec()], now: { clock.now })
-        func probe(_ r: ProbeResult) -> ComponentSnapshot {
-            store.record(component: "api", result: r)
-            clock.advance(10)
-            return store.snapshot().components[0]
-        }
+        let probe = Self.prober(HealthStore(components: [Self.spec()], now: { clock.now }), clock)
         // Nineteen fast, one slow: the p95 of twenty is the 19th, fast.
         var c = probe(Self.ok(400))
         for _ in 0..<19 { c = probe(Self.ok(10)) }
