@@ -45,6 +45,23 @@ struct WindowedReportTests {
         #expect(thresholds["latency_p95"]?["judged"] as? Bool == false)
         #expect(thresholds["latency"]?["window"] == nil && thresholds["latency"]?["judged"] == nil, "a per-result threshold has no window")
         #expect((c["observations"] as? [String: Any])?["success_rate"] == nil)
+        let before = try Self.component(DetailedReport.json(Self.store(results: 0).snapshot()).body)
+        let none = try #require((before["thresholds"] as? [String: [String: Any]])?["success_rate"])
+        #expect(none["judged"] as? Bool == false && none["results"] == nil, "no result yet: nothing counted")
+    }
+
+    /// Another replica's component (shared storage): its owner's reading is among the
+    /// observations it wrote; how many results it held is not known here.
+    @Test func anotherReplicasComponentShowsItsOwnersJudgement() throws {
+        let own = Self.store(results: 6).snapshot().components[0]
+        var peer = ComponentSnapshot(spec: own.spec, status: .degraded, since: own.since, lastCheck: own.lastCheck)
+        peer.lastResult = ProbeResult(success: true, latency: .milliseconds(40), message: "status 200", observations: [Observation("success_rate", 80)])
+        var w = JSONWriter()
+        w.object { DetailedReport.component(peer, into: &$0) }
+        let thresholds = try #require((try JSONSerialization.jsonObject(with: Data(w.out.utf8)) as? [String: Any])?["thresholds"] as? [String: [String: Any]])
+        #expect(thresholds["success_rate"]?["judged"] as? Bool == true)
+        #expect(thresholds["success_rate"]?["results"] == nil)
+        #expect(thresholds["latency_p95"]?["judged"] as? Bool == false)
     }
 
     @Test func judgedReadingsAreObservationsThresholdsAndMetrics() throws {

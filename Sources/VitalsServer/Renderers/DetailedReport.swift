@@ -88,14 +88,18 @@ public enum DetailedReport {
         }
     }
 
-    /// A windowed threshold's window, and how the last result stood in it: `results` counted,
-    /// `judged` false while fewer than `WindowedThresholds.minimumResults` (the value then
-    /// appears in no observation and crosses nothing).
+    /// A windowed threshold's window, and how the last result stood in it: the `results` it
+    /// held, `judged` false while fewer than `WindowedThresholds.minimumResults` (the value then
+    /// appears in no observation and crosses nothing). Another replica's component shows only
+    /// whether its owner judged it (its value is among the observations it wrote).
     private static func windowed(_ name: String, _ window: Duration, _ c: ComponentSnapshot, into l: inout JSONWriter) {
         l.field("window", DurationFormat.short(window))
-        let reading = c.windowReadings.first { $0.name == name }
-        l.field("results", int: reading?.results ?? 0)
-        l.field("judged", reading?.judged ?? false)
+        guard let reading = c.windowReadings.first(where: { $0.name == name }) else {
+            l.field("judged", c.lastResult?.number(name) != nil)
+            return
+        }
+        l.field("results", int: reading.results)
+        l.field("judged", reading.judged)
     }
 
     /// The IETF draft's format: `checks` keyed `component:measurement`.
