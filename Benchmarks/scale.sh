@@ -10,6 +10,12 @@ COMPONENTS=${COMPONENTS:-10000}
 # figures, at most 1.3x the CPU of memory storage in the same run).
 STORAGE=${STORAGE:-memory}
 DURATION=${DURATION:-130}
+# WINDOWED=1 gives every component a success_rate and a latency_p95 threshold over 5m (a window
+# of 31 results each): their memory and the percentile work on every result.
+windowed=""
+if [ -n "${WINDOWED:-}" ]; then
+    windowed=", thresholds: { success_rate: { window: 5m, degraded: 99 }, latency_p95: { window: 5m, degraded: 250ms } }"
+fi
 work=$(mktemp -d)
 trap 'stop_nginx "$work/nginx"; [ -n "${VPID:-}" ] && kill "$VPID" 2>/dev/null; rm -rf "$work"' EXIT
 nginx_port=$(free_port)
@@ -22,9 +28,9 @@ vport=$(free_port)
     echo "components:"
     for i in $(seq "$COMPONENTS"); do
         if (( i % 2 )); then
-            echo "  - { name: h$i, type: http, url: \"http://127.0.0.1:$nginx_port/static.txt\" }"
+            echo "  - { name: h$i, type: http, url: \"http://127.0.0.1:$nginx_port/static.txt\"$windowed }"
         else
-            echo "  - { name: t$i, type: tcp, address: \"127.0.0.1:$nginx_port\" }"
+            echo "  - { name: t$i, type: tcp, address: \"127.0.0.1:$nginx_port\"$windowed }"
         fi
     done
 } > "$work/vitals.yaml"

@@ -83,7 +83,7 @@ extension ConfigParser {
         if spec.timeout >= spec.interval, f.has("timeout") || f.has("interval") {
             f.error(f.has("timeout") ? "timeout" : "interval", Self.timeoutMessage(spec.timeout, spec.interval))
         }
-        if let t = f.value("thresholds") { spec.thresholds = parseThresholds(t, type: kind, path: f.sub("thresholds"), file: file) }
+        if let t = f.value("thresholds") { spec.thresholds = parseThresholds(t, type: kind, interval: spec.interval, path: f.sub("thresholds"), file: file) }
         guard let probe = kind.config.parse(f, self) else { return nil }
         probe.check(in: spec, f)
         spec.probe = probe.probeSettings

@@ -29,12 +29,18 @@ public struct Threshold: Sendable, Equatable {
     public var unhealthy: Double?
     public var direction: Direction
     public var unit: Unit
+    /// Set for a measurement judged over a sliding window of recent results (`success_rate`,
+    /// `latency_p95`...: `WindowedThresholds`); nil for one judged on each result alone.
+    public var window: Duration?
 
-    public init(degraded: Double? = nil, unhealthy: Double? = nil, direction: Direction = .higherIsWorse, unit: Unit) {
+    public init(
+        degraded: Double? = nil, unhealthy: Double? = nil, direction: Direction = .higherIsWorse, unit: Unit, window: Duration? = nil
+    ) {
         self.degraded = degraded
         self.unhealthy = unhealthy
         self.direction = direction
         self.unit = unit
+        self.window = window
     }
 
     /// What each known measurement means. Exec perfdata labels are not listed: their direction
@@ -53,5 +59,10 @@ public struct Threshold: Sendable, Equatable {
         "load_per_core": (.count, .higherIsWorse),
         "throttled_percent": (.percent, .higherIsWorse),
         "packet_loss_percent": (.percent, .higherIsWorse),
+        // Over a window of recent results, for every type (`WindowedThresholds`).
+        "success_rate": (.percent, .lowerIsWorse),
+        "latency_p50": (.seconds, .higherIsWorse),
+        "latency_p95": (.seconds, .higherIsWorse),
+        "latency_p99": (.seconds, .higherIsWorse),
     ]
 }

@@ -22,6 +22,9 @@ public final class HealthStore: Sendable {
         var transitions: Ring<StatusTransition>
         var uptime = UptimeWindow()
         var counters = ComponentCounters()
+        /// Recent results for the windowed thresholds; nil for a component without one.
+        var window: ResultWindow?
+        var windowReadings: [WindowReading] = []
         /// Has a result of this run. Until then the tallies (service status, readiness, `/health`
         /// counts) count it `unknown`, whatever status was restored from before the restart.
         var fresh = false
@@ -88,7 +91,8 @@ public final class HealthStore: Sendable {
     private static func entry(for spec: ComponentSpec, at date: Date) -> Entry {
         Entry(
             spec: spec, state: ComponentState(failureThreshold: spec.failureThreshold, successThreshold: spec.successThreshold),
-            since: date, history: Ring(capacity: spec.history), transitions: Ring(capacity: 50))
+            since: date, history: Ring(capacity: spec.history), transitions: Ring(capacity: 50),
+            window: spec.windowCapacity.map(ResultWindow.init(capacity:)))
     }
 
     // MARK: Writing
@@ -99,6 +103,7 @@ public final class HealthStore: Sendable {
         let at = now()
         return state.withLock { s -> HealthStatus? in
             guard let i = s.index[name] else { return nil }  // removed by a reload meanwhile
+            let result = Self.windowed(result, at: at, into: &s.entries[i])
             let judgement = Judge.judge(result, thresholds: s.entries[i].spec.thresholds)
             let talliedBefore = s.entries[i].tallied
             if !s.entries[i].fresh {
@@ -136,6 +141,15 @@ public final class HealthStore: Sendable {
         }
     }
 
+    /// The result with its windowed thresholds' readings among its observations, the result
+    /// itself added to the window first: judged, shown and stored like any observation.
+    private static func windowed(_ result: ProbeResult, at: Date, into e: inout Entry) -> ProbeResult {
+        guard e.window != nil else { return result }
+        e.window!.add(at: at, success: result.success, latency: result.latency)
+        e.windowReadings = e.window!.readings(e.spec.thresholds, at: at)
+        return result.adding(e.windowReadings)
+    }
+
     /// One result into its component's entry: last result, counters, history, uptime and
     /// hysteresis. Returns its history entry (with the message shown, threshold crossed
     /// included), the status change it caused if any, and the component's criticality.
@@ -152,7 +166,7 @@ public final class HealthStore: Sendable {
             e.counters.failures += 1
         }
         e.counters.duration.observe(result.latency.seconds)
-        let entry = HistoryEntry(at: at, judgement: judgement.status, latency: result.latency, message: shown.message)
+        let entry = HistoryEntry(at: at, judgement: judgement.status, latency: result.latency, message: shown.message, success: result.success)
         e.history.append(entry)
         let transition = e.state.apply(judgement.status).map { StatusTransition(at: at, from: $0, to: e.state.status, message: shown.message) }
         e.uptime.record(at: at, status: e.state.status, staleAfter: e.spec.staleAfter)
@@ -223,10 +237,16 @@ public final class HealthStore: Sendable {
         guard let newest = stored.history.first else { return }
         e.lastCheck = newest.at
         e.lastJudgement = newest.judgement
-        e.lastSuccess = stored.history.first { $0.judgement != .unhealthy }?.at
-        e.lastResult = ProbeResult(
-            success: newest.judgement != .unhealthy, latency: newest.latency, message: newest.message, observations: stored.observations)
+        e.lastSuccess = stored.history.first { $0.success }?.at
+        e.lastResult = ProbeResult(success: newest.success, latency: newest.latency, message: newest.message, observations: stored.observations)
         e.uptime.seed(hourly: stored.hourly, until: newest.at)
+        // The window from the results before the stop (storage reads as many as it holds), so the
+        // first result of this run is judged over the same window as the last one before it.
+        if var window = e.spec.windowCapacity.map(ResultWindow.init(capacity:)) {
+            for h in oldestFirst { window.add(at: h.at, success: h.success, latency: h.latency) }
+            e.window = window
+            e.windowReadings = window.readings(e.spec.thresholds, at: newest.at)
+        }
     }
 
     /// The components other replicas probe (a sharded replica with shared storage), set on
@@ -272,6 +292,7 @@ public final class HealthStore: Sendable {
                         e.state = st
                     }
                     if e.spec.history != spec.history { e.history = e.history.resized(to: spec.history) }
+                    Self.rewindow(&e, for: spec)
                     e.spec = spec
                     kept.append(e)
                 } else {
@@ -287,6 +308,24 @@ public final class HealthStore: Sendable {
             s.generation += 1
             s.cached = nil
         }
+    }
+
+    /// A reload that adds, changes or drops windowed thresholds: the window keeps what it holds
+    /// (a new one starts from the history kept in memory), at the capacity the new spec needs.
+    private static func rewindow(_ e: inout Entry, for spec: ComponentSpec) {
+        guard let capacity = spec.windowCapacity else {
+            e.window = nil
+            e.windowReadings = []
+            return
+        }
+        if let w = e.window {
+            if w.capacity != capacity { e.window = w.resized(to: capacity) }
+        } else {
+            var w = ResultWindow(capacity: capacity)
+            for h in e.history.elements { w.add(at: h.at, success: h.success, latency: h.latency) }
+            e.window = w
+        }
+        if let last = e.lastCheck, spec.thresholds != e.spec.thresholds { e.windowReadings = e.window!.readings(spec.thresholds, at: last) }
     }
 
     // MARK: Reading
@@ -336,6 +375,7 @@ public final class HealthStore: Sendable {
                     lastJudgement: e.lastJudgement, consecutiveFailures: e.state.consecutiveFailures,
                     consecutiveSuccesses: e.state.consecutiveSuccesses, lastSuccess: e.lastSuccess, history: e.history.elements,
                     uptime: e.uptime.windows(at: at), counters: e.counters)
+                c.windowReadings = e.windowReadings
                 if let staleAt = c.markStale(at: at) { until = min(until, staleAt) }
                 return c
             }

@@ -33,8 +33,9 @@ public enum Judge {
             guard let threshold = thresholds.byName[name], let value = result.number(name) else { continue }
             guard let (status, level) = crossed(value, threshold), status.severity > verdict.status.severity else { continue }
             let word = threshold.direction == .higherIsWorse ? "above" : "below"
+            let over = threshold.window.map { " over \(DurationFormat.short($0))" } ?? ""
             verdict = Judgement(
-                status: status, reason: "\(name) \(format(value, threshold.unit)) \(word) \(status.rawValue) \(format(level, threshold.unit))")
+                status: status, reason: "\(name) \(format(value, threshold.unit)) \(word) \(status.rawValue) \(format(level, threshold.unit))\(over)")
         }
         return verdict
     }

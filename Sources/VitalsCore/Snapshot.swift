@@ -8,12 +8,18 @@ public struct HistoryEntry: Sendable, Equatable {
     public var judgement: HealthStatus
     public var latency: Duration
     public var message: String
+    /// Whether the probe succeeded: a successful one may still be judged unhealthy by a
+    /// threshold, and a windowed `success_rate` counts probes, not judgements.
+    public var success: Bool
 
-    public init(at: Date, judgement: HealthStatus, latency: Duration, message: String) {
+    /// `success` defaults to the judgement not being unhealthy: the best that can be said of a
+    /// result stored before storage kept it.
+    public init(at: Date, judgement: HealthStatus, latency: Duration, message: String, success: Bool? = nil) {
         self.at = at
         self.judgement = judgement
         self.latency = latency
         self.message = message
+        self.success = success ?? (judgement != .unhealthy)
     }
 }
 
@@ -55,6 +61,9 @@ public struct ComponentSnapshot: Sendable {
     /// stuck probe, a silent shard, or results from before a restart. The component is then
     /// shown `unknown`, never as its last status (spec section 4).
     public var staleSince: Date?
+    /// Each windowed threshold's reading at the last result (`success_rate`, `latency_p95`...),
+    /// judged or not yet; empty for a component without one.
+    public var windowReadings: [WindowReading] = []
 
     public init(
         spec: ComponentSpec, status: HealthStatus = .unknown, since: Date, lastCheck: Date? = nil,

@@ -19,8 +19,9 @@ public protocol Storage: Sendable {
     /// Whether state survives a restart (alerting starts fresh when it does not).
     var isPersistent: Bool { get }
 
-    /// What was kept of each named component (with how many history entries it shows), for
-    /// the store to take up on start; components storage knows nothing of are left out.
+    /// What was kept of each named component (with how many of its newest results to read: its
+    /// `history`, or more for a windowed threshold's window), for the store to take up on
+    /// start; components storage knows nothing of are left out.
     func restore(components: [(name: String, history: Int)]) async -> [String: StoredComponent]
 }
 
@@ -40,7 +41,7 @@ public protocol ResultRecorder: Sendable {
 /// What storage kept of one component from before this start (`Storage.restore`): enough for
 /// `/health/detailed` to look after a restart as it did before it.
 public struct StoredComponent: Sendable, Equatable {
-    /// Newest first, at most the component's `history`.
+    /// Newest first, at most the number of results asked for (`ComponentSpec.resultsToRestore`).
     public var history: [HistoryEntry]
     /// Newest first.
     public var transitions: [StatusTransition]

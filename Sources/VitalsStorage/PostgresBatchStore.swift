@@ -43,7 +43,7 @@ struct PostgresBatchStore: BatchStore {
             switch write {
             case .result(let c, let e, let observations, let status, let staleAfter):
                 let obs = StoredObservations.json(observations)
-                results.append("(\(q(c)),\(n(e.at.timeIntervalSince1970)),\(q(e.judgement.rawValue)),\(n(e.latency.seconds)),\(q(e.message)),\(q(obs)))")
+                results.append("(\(q(c)),\(n(e.at.timeIntervalSince1970)),\(q(e.judgement.rawValue)),\(n(e.latency.seconds)),\(q(e.message)),\(q(obs)),\(e.success))")
                 if latest[c].map({ $0.entry.at <= e.at }) ?? true { latest[c] = (e, observations, status, staleAfter) }
             case .transition(let c, let t):
                 transitions.append("(\(q(c)),\(n(t.at.timeIntervalSince1970)),\(q(t.from.rawValue)),\(q(t.to.rawValue)),\(q(t.message)))")
@@ -57,7 +57,7 @@ struct PostgresBatchStore: BatchStore {
         }
         var sql: [String] = []
         if !results.isEmpty {
-            sql.append("INSERT INTO results (component, at, status, latency, message, observations) VALUES " + results.joined(separator: ","))
+            sql.append("INSERT INTO results (component, at, status, latency, message, observations, success) VALUES " + results.joined(separator: ","))
         }
         if !transitions.isEmpty {
             sql.append("INSERT INTO transitions (component, at, from_status, to_status, message) VALUES " + transitions.joined(separator: ","))

@@ -34,6 +34,8 @@ enum PostgresSchema {
             latency double precision NOT NULL, message text NOT NULL, observations text NOT NULL DEFAULT '{}',
             stale_after double precision NOT NULL);
         """,
+        // 2: whether each probe succeeded (as in SQLite's migration 2); NULL in rows from before it.
+        "ALTER TABLE results ADD COLUMN success boolean;",
     ]
 
     static var version: Int { migrations.count }

@@ -104,7 +104,7 @@ public final class PostgresStorage: PersistentStorage {
     }
 
     public func history(component: String, since: Date?, until: Date?, limit: Int) async -> [HistoryEntry] {
-        await rows("SELECT at, status, latency, message FROM results WHERE " + Self.range(component, since, until, limit))
+        await rows("SELECT at, status, latency, message, success FROM results WHERE " + Self.range(component, since, until, limit))
             .compactMap { Self.historyEntry($0[...]) }
     }
 
@@ -149,17 +149,18 @@ public final class PostgresStorage: PersistentStorage {
             let chunk = Array(components[start..<min(components.count, start + 500)])
             start += chunk.count
             let names = PGText.array(chunk.map(\.name))
-            let limit = chunk.map(\.history).max() ?? 0
+            let limits = "ARRAY[" + chunk.map { String(max(0, $0.history)) }.joined(separator: ",") + "]::int[]"
             var history: [String: [HistoryEntry]] = [:]
             var transitions: [String: [StatusTransition]] = [:]
             var observations: [String: [Observation]] = [:]
             var hourly: [String: [Rollup]] = [:]
-            let wanted = Dictionary(chunk.map { ($0.name, $0.history) }, uniquingKeysWith: { a, _ in a })
+            // Each component's own number of rows (a windowed threshold may want more than `history`).
             for row in await rows(
-                "SELECT c, r.at, r.status, r.latency, r.message FROM unnest(\(names)) AS c CROSS JOIN LATERAL "
-                    + "(SELECT at, status, latency, message FROM results WHERE component = c ORDER BY at DESC LIMIT \(limit)) r", timeout: .seconds(60))
+                "SELECT w.c, r.at, r.status, r.latency, r.message, r.success FROM unnest(\(names), \(limits)) AS w(c, n) CROSS JOIN LATERAL "
+                    + "(SELECT at, status, latency, message, success FROM results WHERE component = w.c ORDER BY at DESC LIMIT w.n) r",
+                timeout: .seconds(60))
             {
-                guard let c = row.first ?? nil, let e = Self.historyEntry(row.dropFirst()), (history[c]?.count ?? 0) < wanted[c] ?? 0 else { continue }
+                guard let c = row.first ?? nil, let e = Self.historyEntry(row.dropFirst()) else { continue }
                 history[c, default: []].append(e)
             }
             for row in await rows(
@@ -220,12 +221,12 @@ public final class PostgresStorage: PersistentStorage {
 
     private static func historyEntry(_ row: ArraySlice<String?>) -> HistoryEntry? {
         let r = Array(row)
-        guard r.count == 4, let at = r[0].flatMap(Double.init), let judgement = r[1].flatMap(HealthStatus.init(rawValue:)),
+        guard r.count == 5, let at = r[0].flatMap(Double.init), let judgement = r[1].flatMap(HealthStatus.init(rawValue:)),
             let latency = r[2].flatMap(Double.init), let message = r[3]
         else { return nil }
         return HistoryEntry(
             at: Date(timeIntervalSince1970: at), judgement: judgement, latency: .microseconds(Int64((latency * 1_000_000).rounded())),
-            message: message)
+            message: message, success: r[4].map { $0 == "t" })
     }
 
     private static func transition(_ row: ArraySlice<String?>) -> StatusTransition? {

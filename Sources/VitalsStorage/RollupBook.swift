@@ -53,7 +53,9 @@ struct RollupBook {
         for key in Self.keys(component, entry.at.timeIntervalSince1970) {
             var d = pending[key, default: Delta()]
             d.results += 1
-            if entry.judgement == .unhealthy { d.failures += 1 }
+            // Failed probes, not unhealthy judgements: while a windowed success_rate is under its
+            // unhealthy level, the probes that succeed are judged unhealthy too.
+            if !entry.success { d.failures += 1 }
             d.latencyMin = min(d.latencyMin ?? latency, latency)
             d.latencyMax = max(d.latencyMax ?? latency, latency)
             d.latencySum += latency

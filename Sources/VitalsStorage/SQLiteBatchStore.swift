@@ -14,7 +14,7 @@ struct SQLiteBatchStore: BatchStore {
 
     init(_ db: SQLiteDatabase) throws(SQLiteError) {
         self.db = db
-        result = try db.prepare("INSERT INTO results (component, at, status, latency, message, observations) VALUES (?, ?, ?, ?, ?, ?)")
+        result = try db.prepare("INSERT INTO results (component, at, status, latency, message, observations, success) VALUES (?, ?, ?, ?, ?, ?, ?)")
         transition = try db.prepare("INSERT INTO transitions (component, at, from_status, to_status, message) VALUES (?, ?, ?, ?, ?)")
         put = try db.prepare("INSERT INTO state (namespace, key, value) VALUES (?, ?, ?) ON CONFLICT (namespace, key) DO UPDATE SET value = excluded.value")
         remove = try db.prepare("DELETE FROM state WHERE namespace = ? AND key = ?")
@@ -29,7 +29,7 @@ struct SQLiteBatchStore: BatchStore {
                     case .result(let c, let e, let observations, _, _):
                         try result.run([
                             .text(c), .real(e.at.timeIntervalSince1970), .text(e.judgement.rawValue), .real(e.latency.seconds), .text(e.message),
-                            .text(StoredObservations.json(observations)),
+                            .text(StoredObservations.json(observations)), .integer(e.success ? 1 : 0),
                         ])
                     case .transition(let c, let t):
                         try transition.run([.text(c), .real(t.at.timeIntervalSince1970), .text(t.from.rawValue), .text(t.to.rawValue), .text(t.message)])

@@ -47,6 +47,9 @@ enum SQLiteSchema {
         CREATE TABLE state (namespace TEXT NOT NULL, key TEXT NOT NULL, value BLOB NOT NULL,
             PRIMARY KEY (namespace, key)) WITHOUT ROWID;
         """,
+        // 2: whether each probe succeeded (a windowed success_rate rebuilt on start counts probes,
+        // and a successful probe may be judged unhealthy); NULL in rows from before it.
+        "ALTER TABLE results ADD COLUMN success INTEGER;",
     ]
 
     /// The version this build writes.

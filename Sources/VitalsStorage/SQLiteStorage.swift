@@ -93,7 +93,7 @@ public final class SQLiteStorage: PersistentStorage {
         }
     }
 
-    private static let historySQL = "SELECT at, status, latency, message FROM results " + newestInRange
+    private static let historySQL = "SELECT at, status, latency, message, success FROM results " + newestInRange
     private static let transitionsSQL = "SELECT at, from_status, to_status, message FROM transitions " + newestInRange
     private static let rollupsSQL = """
         SELECT start, healthy_seconds, degraded_seconds, unhealthy_seconds, results, failures, latency_min, latency_sum, latency_max
@@ -101,12 +101,14 @@ public final class SQLiteStorage: PersistentStorage {
         """
 
     private static func historyEntry(_ row: [SQLiteStatement.Value]) -> HistoryEntry? {
-        guard row.count == 4, case .real(let at) = row[0], case .text(let status) = row[1], case .real(let latency) = row[2],
+        guard row.count == 5, case .real(let at) = row[0], case .text(let status) = row[1], case .real(let latency) = row[2],
             case .text(let message) = row[3], let judgement = HealthStatus(rawValue: status)
         else { return nil }
         // Seconds as stored, to the microsecond a probe measures.
         let micros = Duration.microseconds(Int64((latency * 1_000_000).rounded()))
-        return HistoryEntry(at: Date(timeIntervalSince1970: at), judgement: judgement, latency: micros, message: message)
+        var success: Bool?
+        if case .integer(let s) = row[4] { success = s != 0 }
+        return HistoryEntry(at: Date(timeIntervalSince1970: at), judgement: judgement, latency: micros, message: message, success: success)
     }
 
     private static func transition(_ row: [SQLiteStatement.Value]) -> StatusTransition? {

@@ -141,7 +141,7 @@ final class Daemon: Sendable {
             // History from before this start, before the first probe runs.
             let names = scheduler.scheduled
             let mine = config.components.filter { names.contains($0.name) }
-            let stored = await storage.restore(components: mine.map { ($0.name, $0.history) })
+            let stored = await storage.restore(components: mine.map { ($0.name, $0.resultsToRestore) })
             for (name, kept) in stored { store.restore(component: name, stored: kept) }
         }
         let group = ServiceGroup(

@@ -74,28 +74,32 @@ struct PostgresStorageTests {
     }
 
     /// Results, transitions and roll-ups reach PostgreSQL, the schema has its version, and a
-    /// restart reads the history and status back: `/health/detailed` looks as before.
+    /// restart reads the history and status back: `/health/detailed` looks as before. The
+    /// target's windowed threshold asks the restore for more results than its `history`.
     @Test func historyAndStatusSurviveARestart() async throws {
         let db = try Database()
         defer { db.drop() }
         let target = try TCPTarget()
         try target.open()
         let body = """
-            defaults: { interval: 200ms, timeout: 150ms, history: 50 }
+            defaults: { interval: 200ms, timeout: 150ms, history: 5 }
             \(db.storageSection)components:
-              - { name: target, type: tcp, address: "127.0.0.1:\(target.port)" }
+              - { name: target, type: tcp, address: "127.0.0.1:\(target.port)", thresholds: { success_rate: { window: 30m, degraded: 99 } } }
               - { name: closed, type: tcp, address: "127.0.0.1:1" }
 
             """
         let first = try VitalsProcess(configBody: body)
         try await first.waitFor("/api/v1/components/target/history?limit=100") { s, b in
-            s == 200 && ((jsonObject(b)?["results"] as? [Any])?.count ?? 0) >= 5
+            s == 200 && ((jsonObject(b)?["results"] as? [Any])?.count ?? 0) >= 10
         }
         first.signal(SIGTERM)
         #expect(await first.waitForExit(timeout: .seconds(20)) == 0)
-        #expect(try db.psql("SELECT max(version) FROM vitals_schema") == "1")
+        #expect(try db.psql("SELECT max(version) FROM vitals_schema") == "2")
+        // Whether each probe succeeded, apart from its judgement (a windowed success_rate is rebuilt from it).
+        #expect(try db.psql("SELECT bool_and(success) FROM results WHERE component = 'target'") == "t")
+        #expect(try db.psql("SELECT bool_or(success) FROM results WHERE component = 'closed'") == "f")
         let stored = try #require(Int(try db.psql("SELECT count(*) FROM results WHERE component = 'target'")))
-        #expect(stored >= 5)
+        #expect(stored >= 10)
         #expect(try db.psql("SELECT to_status FROM transitions WHERE component = 'closed'") == "unhealthy")
         #expect(try db.psql("SELECT results > 0 FROM rollups WHERE component = 'target' AND period = 'hour'") == "t")
 
@@ -107,7 +111,11 @@ struct PostgresStorageTests {
         let components = try #require(detailed["components"] as? [[String: Any]])
         let t = try #require(components.first { $0["name"] as? String == "target" })
         #expect(t["status"] as? String == "healthy")
-        #expect((t["history"] as? [Any])?.count ?? 0 >= 5)
+        #expect((t["history"] as? [Any])?.count ?? 0 == 5)
+        // 30m at 30s keeps 61: every result from before the stop, up to that, is in the window.
+        let window = try #require((t["thresholds"] as? [String: Any])?["success_rate"] as? [String: Any])
+        #expect(window["results"] as? Int == min(stored, 61), "\(window)")
+        #expect(window["judged"] as? Bool == true)
         #expect(t["last_check"] as? String != nil)
         let history = try #require(jsonObject(try await second.get("/api/v1/components/target/history?limit=1000").body))
         #expect((history["results"] as? [Any])?.count ?? 0 >= stored)

@@ -18,8 +18,6 @@ struct SpecExampleTests {
     /// What issues 11 to 14 add; each is a substring of one problem line.
     static let pending = [
         "server.public_status: unknown key",
-        "thresholds.success_rate: http has no measurement success_rate",
-        "thresholds.latency_p95: http has no measurement latency_p95",
     ]
 
     @Test func theExampleOfSection3Validates() throws {

@@ -78,7 +78,7 @@ struct BadConfigTests {
         (c("    type: http\n    url: http://x/\n    thresholds:\n      cert_expiry: { degraded: 3d, unhealthy: 14d }\n"),
          "c.yaml:6:32: components[a].thresholds.cert_expiry.degraded: degraded must be above unhealthy (for cert_expiry, lower is worse)"),
         (c("    type: memory\n    thresholds:\n      latency: { degraded: 1s }\n"),
-         "c.yaml:5:7: components[a].thresholds.latency: memory has no measurement latency (it has available_percent)"),
+         "c.yaml:5:7: components[a].thresholds.latency: memory has no measurement latency (it has available_percent, and over a window success_rate, latency_p50, latency_p95, latency_p99)"),
         (c("    type: disk\n    path: /\n    thresholds:\n      used_precent: { degraded: 1 }\n"),
          "c.yaml:6:7: components[a].thresholds.used_precent: unknown measurement (did you mean used_percent?)"),
         (c("    type: disk\n    path: /\n    thresholds:\n      used_percent: { degraded: 180 }\n"),

@@ -63,7 +63,7 @@ struct DNSConfigTests {
         (c("    query: example.com\n    expect: { answer_regex: \"(\" }\n"), "c.yaml:5:29: components[a].expect.answer_regex: not a valid regular expression: ("),
         (c("    query: example.com\n    expect: { answer: x }\n"), "c.yaml:5:15: components[a].expect.answer: unknown key"),
         (c("    query: example.com\n    thresholds: { answer_count: { degraded: 1 } }\n"),
-         "c.yaml:5:19: components[a].thresholds.answer_count: dns has no measurement answer_count (it has latency)"),
+         "c.yaml:5:19: components[a].thresholds.answer_count: dns has no measurement answer_count (it has latency, and over a window success_rate, latency_p50, latency_p95, latency_p99)"),
     ]
 
     @Test(arguments: mistakes)

@@ -36,7 +36,7 @@ struct GRPCConfigTests {
         ("    address: h:1\n    tls: { ca_file: /nonexistent/ca.pem }\n", "c.yaml:5:21: components[a].tls.ca_file: cannot read /nonexistent/ca.pem"),
         ("    address: h:1\n    servce: x\n", "c.yaml:5:5: components[a].servce: unknown key (did you mean service?)"),
         ("    address: h:1\n    thresholds: { status_code: { unhealthy: 1 } }\n",
-         "c.yaml:5:19: components[a].thresholds.status_code: grpc has no measurement status_code (it has cert_expiry, latency)"),
+         "c.yaml:5:19: components[a].thresholds.status_code: grpc has no measurement status_code (it has cert_expiry, latency, and over a window success_rate, latency_p50, latency_p95, latency_p99)"),
     ])
     func mistakesAreNamedAtTheirKey(yaml: String, expected: String) {
         #expect(errors("components:\n  - name: a\n    type: grpc\n" + yaml) == [expected])

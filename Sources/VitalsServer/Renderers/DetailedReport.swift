@@ -69,6 +69,7 @@ public enum DetailedReport {
                     let scale = th.unit == .seconds ? 1000.0 : 1.0
                     if let d = th.degraded { l.field("degraded" + suffix, d * scale) }
                     if let u = th.unhealthy { l.field("unhealthy" + suffix, u * scale) }
+                    if let window = th.window { windowed(name, window, c, into: &l) }
                 }
             }
         }
@@ -85,6 +86,20 @@ public enum DetailedReport {
                 }
             }
         }
+    }
+
+    /// A windowed threshold's window, and how the last result stood in it: the `results` it
+    /// held, `judged` false while fewer than `WindowedThresholds.minimumResults` (the value then
+    /// appears in no observation and crosses nothing). Another replica's component shows only
+    /// whether its owner judged it (its value is among the observations it wrote).
+    private static func windowed(_ name: String, _ window: Duration, _ c: ComponentSnapshot, into l: inout JSONWriter) {
+        l.field("window", DurationFormat.short(window))
+        guard let reading = c.windowReadings.first(where: { $0.name == name }) else {
+            l.field("judged", c.lastResult?.number(name) != nil)
+            return
+        }
+        l.field("results", int: reading.results)
+        l.field("judged", reading.judged)
     }
 
     /// The IETF draft's format: `checks` keyed `component:measurement`.
