@@ -1,3 +1,4 @@
+import Foundation
 import NIOCore
 import NIOHTTP1
 import Synchronization
@@ -19,6 +20,10 @@ public struct ServerExtras: Sendable {
     /// Every component's uptime over a window in one read, for the lists (tens of thousands of
     /// components must not cost a query each); without it, `uptime` per component.
     public var uptimeOfAll: (@Sendable (_ window: Duration) async -> [String: UptimeReport])?
+    /// The status page's long history of the named components at `now` (`StatusHistory`).
+    public var statusHistory: (@Sendable (_ components: [String], _ now: Date) async -> StatusHistory)?
+    /// Maintenance windows running at `now` or starting within a week, for the status page.
+    public var maintenance: (@Sendable (_ now: Date) -> [MaintenanceNotice])?
 
     public init(
         metrics: @escaping @Sendable () -> String = { "" }, alerts: (@Sendable () -> String)? = nil,
@@ -79,7 +84,11 @@ public struct HealthAnswer: Sendable {
         headers = h
     }
 
-    init(_ r: Rendered) { self.init(status: r.status, contentType: r.contentType, body: r.body) }
+    init(_ r: Rendered) {
+        // A page also says where nothing may come from, and that it is not to be sniffed or framed.
+        let page = r.policy.map { [("content-security-policy", $0), ("x-content-type-options", "nosniff"), ("referrer-policy", "no-referrer")] }
+        self.init(status: r.status, contentType: r.contentType, body: r.body, extraHeaders: page ?? [])
+    }
 
     static func plain(_ status: Int, _ text: String, _ extra: [(String, String)] = []) -> HealthAnswer {
         HealthAnswer(status: status, contentType: "text/plain; charset=utf-8", body: text, extraHeaders: extra)
@@ -94,7 +103,9 @@ public struct HealthAnswer: Sendable {
 public final class HealthRoutes: Sendable {
     let source: any HealthSource
     /// Swapped by a reload that re-read `detailed_token_file`: the old token stops working at once.
-    private let token: Mutex<BearerToken?>
+    let token: Mutex<BearerToken?>
+    /// `server.public_status`: the status page, component pages and badges need no token.
+    let publicStatus: Mutex<Bool>
     let extras: ServerExtras
     private let cache = Mutex<[CachedAnswer?]>([nil, nil, nil])
 
@@ -103,9 +114,10 @@ public final class HealthRoutes: Sendable {
         var answer: HealthAnswer
     }
 
-    public init(source: any HealthSource, token: Secret?, extras: ServerExtras = ServerExtras()) {
+    public init(source: any HealthSource, token: Secret?, publicStatus: Bool = false, extras: ServerExtras = ServerExtras()) {
         self.source = source
         self.token = Mutex(token.map(BearerToken.init))
+        self.publicStatus = Mutex(publicStatus)
         self.extras = extras
     }
 
@@ -115,15 +127,22 @@ public final class HealthRoutes: Sendable {
         token.withLock { $0 = new }
     }
 
+    /// Opens or closes the status pages to requests without the token (a reload).
+    public func setPublicStatus(_ open: Bool) {
+        publicStatus.withLock { $0 = open }
+    }
+
     /// Whether answering takes a full snapshot render (detailed, metrics, alerts): the server
     /// does those off the event loop so they never hold up the probe endpoints.
     public func rendersSlowly(_ request: HealthRequest) -> Bool {
-        Route(path: String(request.path)).needsToken
+        let route = Route(path: String(request.path))
+        return route.needsToken || route.isPage
     }
 
     /// The slow routes' answer, off the event loop: storage reads are async.
     public func answerSlowly(_ request: HealthRequest) async -> HealthAnswer {
         let route = Route(path: String(request.path))
+        if route.isPage { return await page(request, route) }
         if route == .components {
             if let refused = refusal(request, route) { return refused }
             let snapshot = source.snapshot()
@@ -180,12 +199,15 @@ public final class HealthRoutes: Sendable {
         return out
     }
 
-    /// 405 for a method the endpoints do not take, 401 without the token where one is needed.
-    private func refusal(_ request: HealthRequest, _ route: Route) -> HealthAnswer? {
+    /// 405 for a method the endpoints do not take, 401 without the token where one is needed:
+    /// with `public_status`, the status pages and badges (`Route.isPublicStatus`) need none.
+    func refusal(_ request: HealthRequest, _ route: Route) -> HealthAnswer? {
         guard request.method == "GET" || request.method == "HEAD" else {
             return .plain(405, "method not allowed\n", [("allow", "GET, HEAD")])
         }
-        if route.needsToken, let token = token.withLock({ $0 }), !token.accepts(authorization: request.authorization) {
+        if route.needsToken, !(Route.isPublicStatus(String(request.path)) && publicStatus.withLock({ $0 })),
+            let token = token.withLock({ $0 }), !token.accepts(authorization: request.authorization)
+        {
             return .plain(401, "unauthorized\n", [("www-authenticate", "Bearer realm=\"vitals\"")])
         }
         return nil
@@ -227,7 +249,7 @@ public final class HealthRoutes: Sendable {
             return HealthAnswer(status: 200, contentType: "application/json", body: alerts())
         case .notFound, .guardedNotFound:
             return .plain(404, "not found\n")
-        case .component, .components:
+        case .component, .components, .statusPage, .componentPage:
             return .plain(500, "answered off the event loop\n")
         }
     }
@@ -256,6 +278,10 @@ enum Route: Equatable {
     case group(String)
     /// `/api/v1/components/NAME/history`, `.../transitions`, `.../uptime`
     case component(String, ComponentPart)
+    /// `/`, the status page.
+    case statusPage
+    /// `/components/NAME`, a component's page.
+    case componentPage(String)
     case notFound
     /// A path in a namespace that needs the token (`/`, `/api/`, `/components/`, `/badge/`) with
     /// nothing behind it: without the token it is a 401 like its neighbours, so a client without
@@ -272,12 +298,15 @@ enum Route: Equatable {
         case "/metrics": self = .metrics
         case "/alerts": self = .alerts
         case "/api/v1/components": self = .components
+        case "/": self = .statusPage
         default:
             let prefix = "/health/group/"
             if path.hasPrefix(prefix), path.count > prefix.count, !path.dropFirst(prefix.count).contains("/") {
                 self = .group(String(path.dropFirst(prefix.count)))
             } else if let (name, part) = Self.componentPart(path) {
                 self = .component(name, part)
+            } else if path.hasPrefix("/components/"), path.count > 12, !path.dropFirst(12).contains("/") {
+                self = .componentPage(String(path.dropFirst(12)))
             } else if path == "/" || Self.guardedPrefixes.contains(where: path.hasPrefix) {
                 self = .guardedNotFound
             } else {
@@ -302,8 +331,22 @@ enum Route: Equatable {
     /// With `detailed_token_file` set these need the bearer token; the probe endpoints never do.
     var needsToken: Bool {
         switch self {
-        case .detailed, .metrics, .alerts, .components, .component, .guardedNotFound: true
+        case .detailed, .metrics, .alerts, .components, .component, .guardedNotFound, .statusPage, .componentPage: true
         default: false
         }
+    }
+
+    /// The HTML pages, rendered off the event loop (storage reads).
+    var isPage: Bool {
+        switch self {
+        case .statusPage, .componentPage: true
+        default: false
+        }
+    }
+
+    /// What `server.public_status: true` opens (spec section 9): the status page, the
+    /// component pages and the badges, whatever is behind those prefixes (a 404 then, not a 401).
+    static func isPublicStatus(_ path: String) -> Bool {
+        path == "/" || path.hasPrefix("/components/") || path.hasPrefix("/badge/")
     }
 }

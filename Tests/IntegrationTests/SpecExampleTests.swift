@@ -5,7 +5,7 @@ import Testing
 /// validates, with the files it names made for it: the secrets under `/secrets/`, the CA and
 /// client certificate files, the probes it includes, the variables it reads.
 ///
-/// Parts of it are open work (the status page's `public_status`,
+/// Parts of it are open work (
 /// windowed thresholds, `max_per_hour`, email and PagerDuty notifiers, the dns, icmp and
 /// grpc probe types: issues 11 to 14). Those problems are a known issue, listed one by one;
 /// any other problem fails the test now, and when the last known one goes the known issue
@@ -17,7 +17,6 @@ struct SpecExampleTests {
 
     /// What issues 11 to 14 add; each is a substring of one problem line.
     static let pending = [
-        "server.public_status: unknown key",
         "thresholds.success_rate: http has no measurement success_rate",
         "thresholds.latency_p95: http has no measurement latency_p95",
         #"components[api-dns].type: unknown type "dns""#,
