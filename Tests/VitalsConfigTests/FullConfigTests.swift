@@ -24,7 +24,6 @@ struct FullConfigTests {
               detailed_token_file: ../secrets/token
               max_concurrent_probes: 64
               external_url: https://vitals.example
-              public_status: true
             defaults:
               interval: 30s
               timeout: 1500ms
@@ -147,7 +146,6 @@ struct FullConfigTests {
         #expect(config.server.detailedToken?.value == "t0k3n")
         #expect(config.server.maxConcurrentProbes == 64)
         #expect(config.server.externalURL == "https://vitals.example")
-        #expect(config.server.publicStatus)
         #expect(config.defaults.interval == .seconds(30) && config.defaults.timeout == .milliseconds(1500))
         #expect(config.defaults.failureThreshold == 4 && config.defaults.successThreshold == 2 && config.defaults.history == 50)
     }

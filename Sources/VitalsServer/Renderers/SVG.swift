@@ -6,14 +6,14 @@ import VitalsCore
 /// has a `<title>` that says what it stands for, so a colour is never the only way to tell.
 ///
 /// Runs of identical cells (days fully up with no incident, days without data, checks with the
-/// same judgement) are one `<rect>` with one title over a grid pattern that still shows each
-/// cell: the page for a thousand mostly healthy components stays well under a megabyte.
+/// same judgement) are one `<rect>` with one title; the stylesheet's mask still shows each cell
+/// (a gap every three pixels): the page for a thousand components stays under a megabyte.
 enum SVG {
-    /// The pattern the strips' grid lines come from, once per page.
-    static let gridDefinition =
-        "<svg class=\"defs\" width=\"0\" height=\"0\" aria-hidden=\"true\"><defs><pattern id=\"grid\" width=\"1\" height=\"16\" patternUnits=\"userSpaceOnUse\"><rect class=\"gap\" x=\"0.78\" width=\"0.22\"/></pattern></defs></svg>"
+    /// Each cell of a strip is this wide in the strip's own units (and in CSS pixels: the
+    /// strips are drawn at their natural size, so nothing needs stretching).
+    static let cellWidth = 3
 
-    /// One cell or run of cells: where, how wide, its class and title.
+    /// One cell or run of cells: where (in cells), how many, its class and title.
     struct Cell {
         var x: Int
         var width: Int
@@ -21,12 +21,16 @@ enum SVG {
         var title: String
     }
 
-    static func strip(_ cells: [Cell], count: Int, cls: String, label: String) -> String {
-        var out = "<svg class=\"\(cls)\" viewBox=\"0 0 \(count) 16\" preserveAspectRatio=\"none\" role=\"img\" aria-label=\"" + HTML.escape(label) + "\">"
+    /// A strip `slots` cells wide, its cells placed from `offset`. The cells' titles are what
+    /// assistive technology reads: the strip itself has no label.
+    static func strip(_ cells: [Cell], slots: Int, offset: Int = 0, cls: String) -> String {
+        let w = cellWidth
+        var out = "<svg class=\"\(cls)\" viewBox=\"0 0 \(slots * w) 16\">"
         for c in cells {
-            out += "<rect x=\"\(c.x)\" width=\"\(c.width)\" class=\"\(c.cls)\"><title>" + HTML.escape(c.title) + "</title></rect>"
+            let x = (c.x + offset) * w
+            out += "<rect " + (x == 0 ? "" : "x=\"\(x)\" ") + "width=\"\(c.width * w)\" class=\"\(c.cls)\"><title>" + HTML.escape(c.title) + "</title></rect>"
         }
-        return out + "<rect class=\"g\" width=\"\(count)\"/></svg>"
+        return out + "</svg>"
     }
 
     // MARK: The 90-day strip
@@ -93,10 +97,7 @@ enum SVG {
             cells.append(Cell(x: i, width: j - i, cls: days[i].cls, title: when + ": " + days[i].summary))
             i = j
         }
-        let incidents = days.reduce(0) { $0 + $1.incidents }
-        let down = days.filter { $0.cls == "u" }.count
-        let label = "\(days.count) days: \(incidents) incidents, \(down) days with downtime"
-        return strip(cells, count: days.count, cls: "s", label: label)
+        return strip(cells, slots: days.count, cls: "s")
     }
 
     // MARK: The last checks
@@ -115,38 +116,36 @@ enum SVG {
             let status = recent[i].judgement
             var title: String
             if run.count == 1 {
-                title = clock(recent[i].at) + ": " + status.rawValue + ", " + HTML.latency(recent[i].latency.seconds)
+                title = clock(recent[i].at) + " UTC: " + status.rawValue + ", " + HTML.latency(recent[i].latency.seconds)
             } else {
                 let avg = run.reduce(0) { $0 + $1.latency.seconds } / Double(run.count)
-                title = clock(recent[i].at) + " to " + clock(recent[j - 1].at) + ": \(run.count) checks " + status.rawValue
-                    + ", " + HTML.latency(avg) + " on average"
+                title = clock(recent[i].at) + "–" + clock(recent[j - 1].at) + " UTC: \(run.count) checks " + status.rawValue
+                    + ", avg " + HTML.latency(avg)
             }
             if details && status != .healthy, let last = run.last { title += ": " + last.message }
             cells.append(Cell(x: i, width: j - i, cls: HTML.cls(status), title: title))
             i = j
         }
-        let failed = recent.filter { $0.judgement == .unhealthy }.count
-        return strip(cells, count: recent.count, cls: "c", label: "last \(recent.count) checks: \(failed) failed")
+        // The newest on the right, where it stays as more arrive.
+        return strip(cells, slots: limit, offset: limit - recent.count, cls: "c")
     }
 
-    /// `10:01:05 UTC`.
-    static func clock(_ d: Date) -> String {
-        let s = RFC3339.string(d)
-        return String(s.dropFirst(11).prefix(8)) + " UTC"
-    }
+    /// `10:01:05` (UTC).
+    static func clock(_ d: Date) -> String { String(RFC3339.string(d).dropFirst(11).prefix(8)) }
 
     // MARK: Latency
 
     /// A small line of latencies (seconds), oldest first; its title says what it shows.
     static func sparkline(_ values: [Double], title: String) -> String {
         guard values.count >= 2, let top = values.max(), top > 0 else { return "" }
+        // 96 by 16, the size it is drawn at: whole units are whole pixels.
         var points = ""
         for (i, v) in values.enumerated() {
             if i > 0 { points += " " }
-            points += "\(i)," + number(15 - v / top * 14)
+            points += "\(i * 96 / (values.count - 1)),\(Int((15 - v / top * 14).rounded()))"
         }
-        return "<svg class=\"l\" viewBox=\"0 0 \(values.count - 1) 16\" preserveAspectRatio=\"none\" role=\"img\" aria-label=\""
-            + HTML.escape(title) + "\"><title>" + HTML.escape(title) + "</title><polyline points=\"" + points + "\"/></svg>"
+        return "<svg class=\"l\" viewBox=\"0 0 96 16\"><title>" + HTML.escape(title)
+            + "</title><polyline points=\"" + points + "\"/></svg>"
     }
 
     /// One point of a latency chart: when, and min / avg / max latency (seconds).

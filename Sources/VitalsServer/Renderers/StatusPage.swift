@@ -28,7 +28,6 @@ enum StatusPage {
         out += incidents(components, input)
         if input.audience.showsDetails { out += alerts(input.alerts, now: input.now) }
         out += maintenance(input.maintenance, now: input.now)
-        out += SVG.gridDefinition
         for (group, members) in groups(components) { out += section(group, members, input) }
         out += "</main>"
         return HTML.page(title: "Status: " + overall.rawValue, refresh: refresh, body: out)
@@ -129,7 +128,7 @@ enum StatusPage {
         }
         let title = group.map { "Group " + HTML.escape($0) } ?? (input.snapshot.allComponents.contains { !$0.spec.groups.isEmpty } ? "Other components" : "Components")
         var out = "<section><h2>" + title + " <small>" + tally.joined(separator: " · ") + "</small></h2>"
-        out += "<table><thead><tr><th>component<th>status<th class=\"r\">24h<th class=\"r\">30d<th>last 90 days<th>last checks<th>latency</tr></thead><tbody>"
+        out += "<table class=\"cs\"><thead><tr><th>component<th>status<th>24h<th>30d<th>last 90 days<th>last checks<th>latency</tr></thead><tbody>"
         for c in members { out += row(c, input) }
         return out + "</tbody></table></section>"
     }
@@ -142,8 +141,9 @@ enum StatusPage {
         let month = h.uptime[c.name]?["30d"]
             ?? UptimeReport(rollups: (h.days[c.name] ?? []).filter { $0.start >= monthStart }, window: .seconds(30 * 86_400))
         var out = "<tr><td>" + link(c) + (c.spec.critical ? "" : "<br><small>non-critical</small>")
-        out += "<td>" + HTML.badge(c.status) + "<br><small>for " + HTML.span(input.now.timeIntervalSince(c.since)) + "</small>"
-        out += "<td class=\"r\">" + uptimeCell(day) + "<td class=\"r\">" + uptimeCell(month)
+        out += "<td class=\"st " + HTML.cls(c.status) + "\">" + HTML.symbol(c.status) + " " + c.status.rawValue + "<br><small>for "
+            + HTML.span(input.now.timeIntervalSince(c.since)) + "</small>"
+        out += "<td>" + uptimeCell(day) + "<td>" + uptimeCell(month)
         out += "<td>" + SVG.dayStrip(SVG.days(h.days[c.name] ?? [], incidents: h.incidents[c.name] ?? [:], now: input.now))
         out += "<td>" + SVG.checkStrip(c.history, details: input.audience.showsDetails)
         out += "<td>" + sparkline(c, hours: hours)
@@ -161,8 +161,8 @@ enum StatusPage {
         let values = hourly.count >= 2 ? hourly : c.history.suffix(60).map(\.latency.seconds)
         guard values.count >= 2 else { return "" }
         let avg = values.reduce(0, +) / Double(values.count)
-        let what = hourly.count >= 2 ? "hourly average latency over 24h" : "latency of the last \(values.count) checks"
-        let title = what + ": " + HTML.latency(avg) + " on average, " + HTML.latency(values.max() ?? 0) + " at most"
+        let what = hourly.count >= 2 ? "latency 24h, hourly" : "latency, last \(values.count) checks"
+        let title = what + ": avg " + HTML.latency(avg) + ", max " + HTML.latency(values.max() ?? 0)
         return SVG.sparkline(values, title: title) + "<small>" + HTML.latency(c.lastResult?.latency.seconds ?? avg) + "</small>"
     }
 
