@@ -8,7 +8,7 @@ set -euo pipefail
 
 build_pkgs=(libcurl4-openssl-dev libpq-dev libhiredis-dev libsqlite3-dev pkg-config)
 test_pkgs=(postgresql redis-server nginx-light prometheus prometheus-alertmanager monitoring-plugins-basic openssl curl wrk python3
-           python3-pip systemd util-linux iproute2)
+           python3-pip systemd util-linux iproute2 chromium)
 # scripts/check-deploy.sh: Kubernetes' schemas (shipped inside kubernetes-validate, offline) and
 # the Compose specification's schema (vendored in check-jsonschema).
 pip_pkgs=(kubernetes-validate==1.37.0 check-jsonschema==0.39.0 pyyaml)
