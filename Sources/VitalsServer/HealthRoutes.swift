@@ -107,6 +107,8 @@ public final class HealthRoutes: Sendable {
     /// `server.public_status`: the status page, component pages and badges need no token.
     let publicStatus: Mutex<Bool>
     let extras: ServerExtras
+    /// The status page's long history, read from storage at most every 30 s.
+    let pageHistory = PageHistoryCache()
     private let cache = Mutex<[CachedAnswer?]>([nil, nil, nil])
 
     private struct CachedAnswer: Sendable {

@@ -24,7 +24,8 @@ extension HealthRoutes {
                 component: component, uptime: windows, transitions: transitions, results: results, audience: audience, now: now)))
         default:
             let names = snapshot.allComponents.map(\.name)
-            let history = await extras.statusHistory?(names, now) ?? StatusHistory()
+            var history = StatusHistory()
+            if let read = extras.statusHistory { history = await pageHistory.history(components: names, now: now, read: read) }
             let alerts = audience.showsDetails ? (extras.alerts.map { FiringAlert.parse($0()) } ?? []) : []
             return HealthAnswer(StatusPage.render(.init(
                 snapshot: snapshot, history: history, maintenance: extras.maintenance?(now) ?? [], alerts: alerts, audience: audience, now: now)))

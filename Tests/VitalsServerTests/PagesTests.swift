@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Testing
 import VitalsConfig
 import VitalsCore
@@ -148,13 +149,14 @@ struct PagesTests {
         let days = SVG.days(rollups, incidents: incidents, now: Self.now)
         #expect(days.count == 90)
         let strip = SVG.dayStrip(days)
-        let first60 = HTML.day(first) + " to " + HTML.day(first.addingTimeInterval(59 * 86_400)) + ": no data"
+        let first60 = HTML.day(first) + "–" + HTML.day(first.addingTimeInterval(59 * 86_400)) + ": no data"
         #expect(strip.contains("<rect width=\"180\" class=\"n\"><title>" + first60 + "</title>"))
         let red = HTML.day(first.addingTimeInterval(70 * 86_400)) + ": 95.8% up, 2 incidents"
         #expect(strip.contains("class=\"u\"><title>" + red + "</title>"), "\(strip)")
         let amber = HTML.day(first.addingTimeInterval(80 * 86_400)) + ": 99.93% up, 1 incident"
         #expect(strip.contains("class=\"d\"><title>" + amber + "</title>"))
-        #expect(strip.contains("<rect x=\"180\" width=\"30\" class=\"h\"><title>"))
+        #expect(strip.contains("<rect x=\"180\" width=\"30\"><title>"), "green is the default")
+        #expect(HTML.day(Date(timeIntervalSince1970: 1_795_003_600)) == "Nov 18")
         // Today counts against the part of the day that has passed.
         #expect(days.last?.coverage == min(1, 3600 / Self.now.timeIntervalSince(Date(timeIntervalSince1970: Double(today) * 86_400))))
     }
@@ -166,8 +168,8 @@ struct PagesTests {
         let strip = SVG.checkStrip(entries, details: true)
         // Sixty slots of three units, the newest ten on the right.
         #expect(strip.contains("viewBox=\"0 0 180 16\""))
-        #expect(strip.contains("<rect x=\"150\" width=\"21\" class=\"h\"><title>") && strip.contains(" UTC: 7 checks healthy, avg 2.0 ms"))
-        #expect(strip.contains("<rect x=\"171\" width=\"3\" class=\"u\"><title>") && strip.contains(": unhealthy, 2.0 ms: refused 7</title>"))
+        #expect(strip.contains("<rect x=\"150\" width=\"21\"><title>") && strip.contains(" UTC: 7 checks healthy, avg 2.0 ms"))
+        #expect(strip.contains("<rect x=\"171\" class=\"u\"><title>") && strip.contains(": unhealthy, 2.0 ms: refused 7</title>"))
         #expect(!SVG.checkStrip(entries, details: false).contains("refused"))
     }
 
@@ -281,5 +283,40 @@ struct PagesTests {
         let html = Self.page(Self.snapshot([Self.component("orders-db", .unhealthy)]), alerts: alerts)
         #expect(Self.text(html).contains("db-down  on orders-db"))
         #expect(html.contains("acknowledged by ana at 2026-11-22 10:05:00 UTC"))
+    }
+}
+
+/// The status page's history cache: read once, answered from memory for 30 s, then refreshed
+/// in the background while the cached one is answered; past two minutes, or for other
+/// components (a reload), a request waits for a fresh read.
+struct PageHistoryCacheTests {
+    final class Reads: Sendable {
+        let count = Mutex(0)
+        func read(_ names: [String], _ now: Date) async -> StatusHistory {
+            let n = count.withLock { $0 += 1; return $0 }
+            return StatusHistory(incidents: [names[0]: [0: n]])
+        }
+    }
+
+    @Test func readsAtMostEveryThirtySeconds() async {
+        let cache = PageHistoryCache()
+        let reads = Reads()
+        let t0 = Date(timeIntervalSince1970: 1_800_000_000)
+        func get(_ seconds: Double, _ names: [String] = ["a"]) async -> Int? {
+            await cache.history(components: names, now: t0.addingTimeInterval(seconds), read: reads.read).incidents[names[0]]?[0]
+        }
+        #expect(await get(0) == 1)
+        #expect(await get(29) == 1)
+        #expect(reads.count.withLock { $0 } == 1)
+        // Stale: the cached answer now, a read in the background for the next request.
+        #expect(await get(31) == 1)
+        await cache.settle()
+        #expect(reads.count.withLock { $0 } == 2)
+        #expect(await get(32) == 2)
+        // Too old: the request waits for a fresh read.
+        #expect(await get(31 + 121) == 3)
+        // Other components: a fresh read at once.
+        #expect(await get(31 + 122, ["b"]) == 4)
+        await cache.settle()
     }
 }

@@ -129,32 +129,29 @@ enum ComponentPage {
 
     /// Status changes, newest first, each with how long the status it brought lasted.
     static func transitions(_ input: Input) -> String {
-        var out = "<section><h2>Status changes</h2>"
-        guard !input.transitions.isEmpty else { return out + "<p>None recorded.</p></section>" }
-        out += "<table><thead><tr><th>at<th>change<th class=\"r\">lasted"
-        if input.audience.showsDetails { out += "<th>message" }
-        out += "</tr></thead><tbody>"
         var until = input.now
-        for t in input.transitions {
+        let rows = input.transitions.map { t in
             let lasted = HTML.span(until.timeIntervalSince(t.at)) + (until == input.now ? " so far" : "")
-            out += "<tr><td>" + HTML.time(t.at) + "<td>" + HTML.badge(t.from) + " → " + HTML.badge(t.to) + "<td class=\"r\">" + lasted
-            if input.audience.showsDetails { out += "<td>" + HTML.escape(t.message) }
-            out += "</tr>"
             until = t.at
+            return (HTML.time(t.at) + "<td>" + HTML.badge(t.from) + " → " + HTML.badge(t.to) + "<td class=\"r\">" + lasted, t.message)
         }
-        return out + "</tbody></table></section>"
+        return table("Status changes", empty: "None recorded.", head: "at<th>change<th class=\"r\">lasted", rows: rows, input.audience)
     }
 
     static func results(_ input: Input) -> String {
-        var out = "<section><h2>Last \(input.results.count) results</h2>"
-        guard !input.results.isEmpty else { return out + "<p>None yet.</p></section>" }
-        out += "<table><thead><tr><th>at<th>result<th class=\"r\">latency"
-        if input.audience.showsDetails { out += "<th>message" }
-        out += "</tr></thead><tbody>"
-        for r in input.results {
-            out += "<tr><td>" + HTML.time(r.at) + "<td>" + HTML.badge(r.judgement) + "<td class=\"r\">" + HTML.latency(r.latency.seconds)
-            if input.audience.showsDetails { out += "<td>" + HTML.escape(r.message) }
-            out += "</tr>"
+        let rows = input.results.map { r in
+            (HTML.time(r.at) + "<td>" + HTML.badge(r.judgement) + "<td class=\"r\">" + HTML.latency(r.latency.seconds), r.message)
+        }
+        return table("Last \(input.results.count) results", empty: "None yet.", head: "at<th>result<th class=\"r\">latency", rows: rows, input.audience)
+    }
+
+    /// A section with a table whose last column, the message, only a full audience sees.
+    static func table(_ title: String, empty: String, head: String, rows: [(cells: String, message: String)], _ audience: PageAudience) -> String {
+        var out = "<section><h2>" + title + "</h2>"
+        guard !rows.isEmpty else { return out + "<p>" + empty + "</p></section>" }
+        out += "<table><thead><tr><th>" + head + (audience.showsDetails ? "<th>message" : "") + "</tr></thead><tbody>"
+        for row in rows {
+            out += "<tr><td>" + row.cells + (audience.showsDetails ? "<td>" + HTML.escape(row.message) : "") + "</tr>"
         }
         return out + "</tbody></table></section>"
     }

@@ -27,8 +27,13 @@ enum SVG {
         let w = cellWidth
         var out = "<svg class=\"\(cls)\" viewBox=\"0 0 \(slots * w) 16\">"
         for c in cells {
+            // Green and one cell wide are the stylesheet's defaults: said only when otherwise.
             let x = (c.x + offset) * w
-            out += "<rect " + (x == 0 ? "" : "x=\"\(x)\" ") + "width=\"\(c.width * w)\" class=\"\(c.cls)\"><title>" + HTML.escape(c.title) + "</title></rect>"
+            out += "<rect"
+            if x != 0 { out += " x=\"\(x)\"" }
+            if c.width != 1 { out += " width=\"\(c.width * w)\"" }
+            if c.cls != "h" { out += " class=\"\(c.cls)\"" }
+            out += "><title>" + HTML.escape(c.title) + "</title></rect>"
         }
         return out + "</svg>"
     }
@@ -93,7 +98,7 @@ enum SVG {
             if days[i].isPlain {
                 while j < days.count && days[j].isPlain && days[j].cls == days[i].cls { j += 1 }
             }
-            let when = j - i == 1 ? HTML.day(days[i].start) : HTML.day(days[i].start) + " to " + HTML.day(days[j - 1].start)
+            let when = j - i == 1 ? HTML.day(days[i].start) : HTML.day(days[i].start) + "–" + HTML.day(days[j - 1].start)
             cells.append(Cell(x: i, width: j - i, cls: days[i].cls, title: when + ": " + days[i].summary))
             i = j
         }
