@@ -161,6 +161,17 @@ struct PagesTests {
         #expect(days.last?.coverage == min(1, 3600 / Self.now.timeIntervalSince(Date(timeIntervalSince1970: Double(today) * 86_400))))
     }
 
+    /// Figures as people read them: nines kept apart (never rounded up to 100%), latency with a
+    /// precision that suits its size.
+    @Test func figures() {
+        #expect(HTML.percent(0.99999) == "99.99%" && HTML.percent(0.99934) == "99.93%" && HTML.percent(1) == "100%")
+        #expect(HTML.percent(0.875) == "87.5%" && HTML.percent(0) == "0.0%" && HTML.percent(nil) == "–")
+        #expect(HTML.latency(0.00042) == "0.42 ms" && HTML.latency(0.0031) == "3.1 ms" && HTML.latency(0.1204) == "120 ms")
+        #expect(HTML.latency(2.34) == "2.3 s" && HTML.latency(0.000004) == "0.00 ms")
+        #expect(HTML.fixed(2.05, 0) == "2" && HTML.fixed(-1.25, 1) == "-1.3" && HTML.fixed(7, 3) == "7.000")
+        #expect(HTML.span(45) == "45s" && HTML.span(720) == "12m" && HTML.span(3 * 3600 + 720) == "3h 12m" && HTML.span(2 * 86_400 + 4 * 3600) == "2d 4h")
+    }
+
     @Test func theChecksStripMergesRunsAndTitlesThem() {
         let entries = (0..<10).map { i in
             HistoryEntry(at: Self.now.addingTimeInterval(Double(i - 10)), judgement: i == 7 ? .unhealthy : .healthy, latency: .milliseconds(2), message: "refused \(i)")

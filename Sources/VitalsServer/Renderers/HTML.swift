@@ -90,12 +90,11 @@ enum HTML {
 
     /// `Nov 22`: a day within the last 90, as a strip's cell names it.
     static func day(_ d: Date) -> String {
-        let iso = RFC3339.string(d)
-        let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
-        let month = Int(iso.dropFirst(5).prefix(2)) ?? 1
-        let day = Int(iso.dropFirst(8).prefix(2)) ?? 1
-        return months[max(0, min(11, month - 1))] + " \(day)"
+        let (_, month, day) = RFC3339.civil(days: Int64((d.timeIntervalSince1970 / 86_400).rounded(.down)))
+        return months[Int(month) - 1] + " " + String(day)
     }
+
+    static let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
 
     /// A span of time as people say it: `45s`, `12m`, `3h 12m`, `2d 4h`.
     static func span(_ seconds: Double) -> String {
@@ -112,17 +111,28 @@ enum HTML {
         guard let r = ratio else { return "–" }
         if r >= 1 { return "100%" }
         let p = r * 100
-        let text = p >= 99 ? String(format: "%.2f", (p * 100).rounded(.down) / 100) : String(format: "%.1f", (p * 10).rounded(.down) / 10)
-        return text + "%"
+        return p >= 99 ? fixed(p, 2, rule: .down) + "%" : fixed(p, 1, rule: .down) + "%"
     }
 
     /// Latency in milliseconds with a sensible precision: `0.42 ms`, `3.1 ms`, `120 ms`, `2.3 s`.
     static func latency(_ seconds: Double) -> String {
         let ms = seconds * 1000
-        if ms < 1 { return String(format: "%.2f ms", ms) }
-        if ms < 10 { return String(format: "%.1f ms", ms) }
-        if ms < 1000 { return String(format: "%.0f ms", ms) }
-        return String(format: "%.1f s", seconds)
+        if ms < 1 { return fixed(ms, 2) + " ms" }
+        if ms < 10 { return fixed(ms, 1) + " ms" }
+        if ms < 1000 { return fixed(ms, 0) + " ms" }
+        return fixed(seconds, 1) + " s"
+    }
+
+    /// `v` with `decimals` (0 to 3) decimals, as `%.Nf` would write it (Foundation's
+    /// `String(format:)` costs microseconds, and a page writes thousands of figures).
+    static func fixed(_ v: Double, _ decimals: Int, rule: FloatingPointRoundingRule = .toNearestOrAwayFromZero) -> String {
+        let scale = [1, 10, 100, 1000][max(0, min(3, decimals))]
+        let n = Int64((abs(v) * Double(scale)).rounded(rule))
+        var out = v < 0 && n > 0 ? "-" : ""
+        out += String(n / Int64(scale))
+        guard decimals > 0 else { return out }
+        let frac = String(n % Int64(scale))
+        return out + "." + String(repeating: "0", count: decimals - frac.count) + frac
     }
 
     /// One stylesheet for both pages: status colours that keep contrast in light and dark

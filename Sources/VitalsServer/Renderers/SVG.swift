@@ -59,8 +59,9 @@ enum SVG {
             return "h"
         }
 
-        /// Days that can share one cell's title: nothing known, or fully up and covered.
-        var isPlain: Bool { uptime == nil || (cls == "h" && coverage >= 0.999) }
+        /// Days that can share one cell's title: nothing known, or fully up and (nearly) fully
+        /// covered: a run's title then gives the least coverage among its days.
+        var isPlain: Bool { uptime == nil || (cls == "h" && coverage >= 0.99) }
 
         var summary: String {
             guard let u = uptime else { return "no data" }
@@ -75,19 +76,25 @@ enum SVG {
     /// The strip's days, oldest first, from the daily roll-ups and incident counts.
     static func days(_ rollups: [Rollup], incidents: [Int: Int], now: Date) -> [Day] {
         let first = Incidents.day(StatusHistory.firstDay(now))
-        var byDay: [Int: Rollup] = [:]
-        for r in rollups { byDay[Incidents.day(r.start)] = r }
-        return (0..<StatusHistory.stripDays).map { i in
-            let day = first + i
-            let start = Date(timeIntervalSince1970: Double(day) * 86_400)
-            let elapsed = min(86_400, max(1, now.timeIntervalSince(start)))
-            let r = byDay[day]
-            let (u, coverage) = StatusSeconds.uptime(
-                healthy: r?.healthy ?? 0, degraded: r?.degraded ?? 0, unhealthy: r?.unhealthy ?? 0, window: .seconds(elapsed))
-            return Day(
-                start: start, uptime: u, coverage: coverage, incidents: incidents[day] ?? 0, degradedSeconds: r?.degraded ?? 0,
-                unhealthySeconds: r?.unhealthy ?? 0)
+        let count = StatusHistory.stripDays
+        var byDay = [Rollup?](repeating: nil, count: count)
+        for r in rollups {
+            let i = Incidents.day(r.start) - first
+            if i >= 0 && i < count { byDay[i] = r }
         }
+        var out: [Day] = []
+        out.reserveCapacity(count)
+        for i in 0..<count {
+            let start = Date(timeIntervalSince1970: Double(first + i) * 86_400)
+            let elapsed = min(86_400, max(1, now.timeIntervalSince(start)))
+            let r = byDay[i]
+            let (u, coverage) = StatusSeconds.uptime(
+                healthy: r?.healthy ?? 0, degraded: r?.degraded ?? 0, unhealthy: r?.unhealthy ?? 0, windowSeconds: elapsed)
+            out.append(Day(
+                start: start, uptime: u, coverage: coverage, incidents: incidents.isEmpty ? 0 : incidents[first + i] ?? 0,
+                degradedSeconds: r?.degraded ?? 0, unhealthySeconds: r?.unhealthy ?? 0))
+        }
+        return out
     }
 
     static func dayStrip(_ days: [Day]) -> String {
@@ -99,7 +106,9 @@ enum SVG {
                 while j < days.count && days[j].isPlain && days[j].cls == days[i].cls { j += 1 }
             }
             let when = j - i == 1 ? HTML.day(days[i].start) : HTML.day(days[i].start) + "–" + HTML.day(days[j - 1].start)
-            cells.append(Cell(x: i, width: j - i, cls: days[i].cls, title: when + ": " + days[i].summary))
+            var run = days[i]
+            for d in days[i..<j] { run.coverage = min(run.coverage, d.coverage) }
+            cells.append(Cell(x: i, width: j - i, cls: run.cls, title: when + ": " + run.summary))
             i = j
         }
         return strip(cells, slots: days.count, cls: "s")

@@ -28,7 +28,7 @@ enum StatusPage {
         out += incidents(components, input)
         if input.audience.showsDetails { out += alerts(input.alerts, now: input.now) }
         out += maintenance(input.maintenance, now: input.now)
-        for (group, members) in groups(components) { out += section(group, members, input) }
+        for (group, members) in groups(components) { out += section(group, members, components, input) }
         out += "</main>"
         return HTML.page(title: "Status: " + overall.rawValue, refresh: refresh, body: out)
     }
@@ -102,26 +102,28 @@ enum StatusPage {
         return out + "</ul></section>"
     }
 
-    /// Each named group with its members in config order, the ungrouped last.
-    static func groups(_ components: [ComponentSnapshot]) -> [(String?, [ComponentSnapshot])] {
+    /// Each named group with its members (indices into `components`) in config order, the
+    /// ungrouped last. Indices, not copies: a thousand snapshots with their history are not
+    /// copied for a page.
+    static func groups(_ components: [ComponentSnapshot]) -> [(String?, [Int])] {
         var order: [String] = []
-        var members: [String: [ComponentSnapshot]] = [:]
-        var ungrouped: [ComponentSnapshot] = []
-        for c in components {
-            if c.spec.groups.isEmpty { ungrouped.append(c) }
+        var members: [String: [Int]] = [:]
+        var ungrouped: [Int] = []
+        for (i, c) in components.enumerated() {
+            if c.spec.groups.isEmpty { ungrouped.append(i) }
             for g in c.spec.groups {
                 if members[g] == nil { order.append(g) }
-                members[g, default: []].append(c)
+                members[g, default: []].append(i)
             }
         }
-        var out: [(String?, [ComponentSnapshot])] = order.map { ($0, members[$0]!) }
+        var out: [(String?, [Int])] = order.map { ($0, members[$0]!) }
         if !ungrouped.isEmpty { out.append((nil, ungrouped)) }
         return out
     }
 
-    static func section(_ group: String?, _ members: [ComponentSnapshot], _ input: Input) -> String {
+    static func section(_ group: String?, _ members: [Int], _ components: [ComponentSnapshot], _ input: Input) -> String {
         var counts = StatusCounts()
-        for c in members { counts[c.status] += 1 }
+        for i in members { counts[components[i].status] += 1 }
         var tally: [String] = []
         for s in [HealthStatus.healthy, .degraded, .unhealthy, .unknown] where counts[s] > 0 {
             tally.append(HTML.symbol(s) + " \(counts[s]) " + s.rawValue)
@@ -129,25 +131,25 @@ enum StatusPage {
         let title = group.map { "Group " + HTML.escape($0) } ?? (input.snapshot.allComponents.contains { !$0.spec.groups.isEmpty } ? "Other components" : "Components")
         var out = "<section><h2>" + title + " <small>" + tally.joined(separator: " · ") + "</small></h2>"
         out += "<table class=\"cs\"><thead><tr><th>component<th>status<th>24h<th>30d<th>last 90 days<th>last checks<th>latency</tr></thead><tbody>"
-        for c in members { out += row(c, input) }
+        for i in members { row(components[i], input, into: &out) }
         return out + "</tbody></table></section>"
     }
 
-    static func row(_ c: ComponentSnapshot, _ input: Input) -> String {
+    static func row(_ c: ComponentSnapshot, _ input: Input, into out: inout String) {
         let h = input.history
         let hours = h.hours[c.name] ?? []
         let day = h.uptime[c.name]?["24h"] ?? UptimeReport(rollups: hours, window: .seconds(86_400))
         let monthStart = input.now.addingTimeInterval(-30 * 86_400)
         let month = h.uptime[c.name]?["30d"]
             ?? UptimeReport(rollups: (h.days[c.name] ?? []).filter { $0.start >= monthStart }, window: .seconds(30 * 86_400))
-        var out = "<tr><td>" + link(c) + (c.spec.critical ? "" : "<br><small>non-critical</small>")
+        out += "<tr><td>" + link(c) + (c.spec.critical ? "" : "<br><small>non-critical</small>")
         out += "<td class=\"st " + HTML.cls(c.status) + "\">" + HTML.symbol(c.status) + " " + c.status.rawValue + "<br><small>for "
             + HTML.span(input.now.timeIntervalSince(c.since)) + "</small>"
         out += "<td>" + uptimeCell(day) + "<td>" + uptimeCell(month)
         out += "<td>" + SVG.dayStrip(SVG.days(h.days[c.name] ?? [], incidents: h.incidents[c.name] ?? [:], now: input.now))
         out += "<td>" + SVG.checkStrip(c.history, details: input.audience.showsDetails)
         out += "<td>" + sparkline(c, hours: hours)
-        return out + "</tr>"
+        out += "</tr>"
     }
 
     /// `99.93%` over `coverage 100%`: the figure never goes without how much of the window it knows.
