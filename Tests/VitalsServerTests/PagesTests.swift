@@ -180,7 +180,7 @@ struct PagesTests {
         // Sixty slots of three units, the newest ten on the right.
         #expect(strip.contains("viewBox=\"0 0 180 16\""))
         #expect(strip.contains("<rect x=\"150\" width=\"21\"><title>") && strip.contains(" UTC: 7 checks healthy, avg 2.0 ms"))
-        #expect(strip.contains("<rect x=\"171\" class=\"u\"><title>") && strip.contains(": unhealthy, 2.0 ms: refused 7</title>"))
+        #expect(strip.contains("<rect x=\"171\" width=\"3\" class=\"u\"><title>") && strip.contains(": unhealthy, 2.0 ms: refused 7</title>"))
         #expect(!SVG.checkStrip(entries, details: false).contains("refused"))
     }
 

@@ -149,7 +149,7 @@ enum HTML {
         td,th{padding:3px 6px;border-bottom:1px solid var(--line);vertical-align:middle}td.r,th.r{text-align:right;white-space:nowrap}table.cs td:nth-child(3),table.cs td:nth-child(4),table.cs th:nth-child(3),table.cs th:nth-child(4){text-align:right;white-space:nowrap}\
         ul.inc{padding-left:18px}ul.inc li{margin:2px 0}\
         svg.s{width:270px;height:16px;display:block}svg.c{width:180px;height:16px;display:block}svg.l{width:96px;height:16px;display:inline-block;vertical-align:middle;margin-right:4px}\
-        svg.s,svg.c{-webkit-mask-image:repeating-linear-gradient(90deg,#000 0 2.4px,transparent 2.4px 3px);mask-image:repeating-linear-gradient(90deg,#000 0 2.4px,transparent 2.4px 3px)}td.st small{font-weight:normal}svg rect{height:16px;width:3px;fill:var(--h)}svg rect.d{fill:var(--d)}svg rect.u{fill:var(--u)}svg rect.n{fill:var(--nb)}\
+        svg.s,svg.c{-webkit-mask-image:repeating-linear-gradient(90deg,#000 0 2.4px,transparent 2.4px 3px);mask-image:repeating-linear-gradient(90deg,#000 0 2.4px,transparent 2.4px 3px)}td.st small{font-weight:normal}svg rect{height:16px;fill:var(--h)}svg rect.d{fill:var(--d)}svg rect.u{fill:var(--u)}svg rect.n{fill:var(--nb)}\
         svg polyline{fill:none;stroke:var(--fg);stroke-width:1.2}\
         svg.chart{width:100%;max-width:900px;height:auto;display:block}svg.chart text{font-size:11px;fill:var(--mute)}svg.chart circle{fill:var(--fg)}\
         svg.chart .band{fill:var(--line);opacity:.6}svg.chart .axis{stroke:var(--line)}h3{font-size:13px;margin:12px 0 2px}\

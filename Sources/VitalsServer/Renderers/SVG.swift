@@ -27,11 +27,12 @@ enum SVG {
         let w = cellWidth
         var out = "<svg class=\"\(cls)\" viewBox=\"0 0 \(slots * w) 16\">"
         for c in cells {
-            // Green and one cell wide are the stylesheet's defaults: said only when otherwise.
+            // Green is the stylesheet's default: a class only for another colour. (Not the
+            // width: a CSS width would override every rect's attribute.)
             let x = (c.x + offset) * w
             out += "<rect"
             if x != 0 { out += " x=\"\(x)\"" }
-            if c.width != 1 { out += " width=\"\(c.width * w)\"" }
+            out += " width=\"\(c.width * w)\""
             if c.cls != "h" { out += " class=\"\(c.cls)\"" }
             out += "><title>" + HTML.escape(c.title) + "</title></rect>"
         }
