@@ -69,21 +69,14 @@ taskset -c "$LOAD_CPUS" python3 - "$port" "$COMPONENTS" "$REQUESTS" <<'PY'
 import http.client, json, sys, time
 from datetime import datetime, timedelta, timezone
 port, n, count = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
-conns = {}
-def get(path, key="h"):
-    c = conns.setdefault(key, http.client.HTTPConnection("127.0.0.1", port, timeout=10))
-    t = time.perf_counter()
-    c.request("GET", path)
-    r = c.getresponse(); body = r.read()
-    dt = (time.perf_counter() - t) * 1000
-    if r.status != 200: sys.exit(f"FAIL: {path} answered {r.status}: {body[:200]!r}")
-    return dt, body
+from timing import Client, pct
+client = Client(port, timeout=10)
+def get(path, key="h"): return client.get(path, key)
 def page(path, want=100):
     _, body = get(path)
     doc = json.loads(body)
     if len(doc["results"]) != want: sys.exit(f"FAIL: {path} gave {len(doc['results'])} results, expected {want}")
     return doc
-def pct(xs, p): xs = sorted(xs); return xs[min(len(xs) - 1, int(p * len(xs)))]
 def iso(d): return (datetime.now(timezone.utc) - d).strftime("%Y-%m-%dT%H:%M:%SZ")
 hist = lambda i, q="": f"/api/v1/components/mem{i % n + 1}/history?limit=100{q}"
 first = page(hist(0))

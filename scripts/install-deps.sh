@@ -8,7 +8,7 @@ set -euo pipefail
 
 build_pkgs=(libcurl4-openssl-dev libpq-dev libhiredis-dev libsqlite3-dev pkg-config libc-ares-dev)
 test_pkgs=(postgresql redis-server nginx-light prometheus prometheus-alertmanager monitoring-plugins-basic openssl curl wrk python3
-           python3-pip systemd util-linux iproute2 dnsmasq-base)
+           python3-pip systemd util-linux iproute2 dnsmasq-base chromium)
 test_pkgs+=(prometheus-pushgateway)
 # The email notifier's test SMTP servers (scripts/test-smtp.py runs on /usr/bin/python3).
 test_pkgs+=(python3-aiosmtpd)

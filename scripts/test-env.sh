@@ -411,6 +411,15 @@ start_smtp() {
     } >> "$dir/env"
 }
 
+# Headless Chromium for the status page tests (Debian's chromium package): a browser, not a
+# server, so nothing to stop; the tests find it here.
+find_chromium() {
+    local bin
+    bin=$(command -v chromium || command -v chromium-browser || true)
+    [ -n "$bin" ] || { echo "test-env: no chromium binary" >&2; return 1; }
+    echo "export VITALS_TEST_CHROMIUM='$bin'" >> "$dir/env"
+}
+
 case "$cmd" in
 start)
     mkdir -p "$dir"
@@ -429,6 +438,7 @@ start)
     start_grpc
     start_dnsmasq
     start_smtp
+    find_chromium
     echo "test-env: servers up in $dir" >&2
     ;;
 stop)

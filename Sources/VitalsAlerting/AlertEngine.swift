@@ -446,6 +446,15 @@ public final class AlertEngine<C: Clock>: Sendable where C.Duration == Duration 
         return String(decoding: view.json(now: now()), as: UTF8.self)
     }
 
+    /// The maintenance windows the status page shows at `date`: each one running (with the
+    /// start of its occurrence) and each starting within `within` (with that start).
+    public func maintenance(at date: Date, within: Duration) -> [(window: MaintenanceWindow, start: Date, active: Bool)] {
+        shell.withLock { $0.book.windows }.compactMap { w in
+            if let start = w.occurrenceStart(containing: date) { return (w, start, true) }
+            return w.nextStart(after: date, within: within).map { (w, $0, false) }
+        }
+    }
+
     /// Alerting's metrics in Prometheus text exposition format 0.0.4, for `/metrics` to append.
     public func metricsText() -> String {
         shell.withLock { shell in

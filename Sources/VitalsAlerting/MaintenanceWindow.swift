@@ -42,32 +42,55 @@ public struct MaintenanceWindow: Sendable, Equatable {
     /// the duration spans (plus one), since an occurrence may have started days ago.
     public func occurrenceStart(containing date: Date) -> Date? {
         guard spec.duration > .zero else { return nil }
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = timeZone
         let durationSeconds = spec.duration.seconds
         let daysBack = min(Int((durationSeconds / 86_400).rounded(.up)) + 1, 400)
         for back in 0...daysBack {
-            guard let day = calendar.date(byAdding: .day, value: -back, to: date) else { continue }
-            var parts = calendar.dateComponents([.year, .month, .day, .weekday], from: day)
-            if let weekday = spec.weekday, parts.weekday != weekday { continue }
-            parts.weekday = nil
-            parts.hour = spec.hour
-            parts.minute = spec.minute
-            parts.second = 0
-            guard let start = calendar.date(from: parts) else { continue }
+            guard let start = start(daysFrom: date, by: -back) else { continue }
             if start <= date, date.timeIntervalSince(start) < durationSeconds { return start }
         }
         return nil
     }
 
-    /// Why a notification was muted, as `/alerts` shows it.
-    public var reason: String {
+    /// The start of the first occurrence after `date`, if one starts within `within` of it: the
+    /// status page's "upcoming maintenance".
+    public func nextStart(after date: Date, within: Duration) -> Date? {
+        guard spec.duration > .zero else { return nil }
+        let days = min(Int((within.seconds / 86_400).rounded(.up)) + 1, 400)
+        for ahead in 0...days {
+            guard let start = start(daysFrom: date, by: ahead) else { continue }
+            if start > date { return start.timeIntervalSince(date) <= within.seconds ? start : nil }
+        }
+        return nil
+    }
+
+    /// When the window starts on the day `offset` days from `date`'s (in the window's zone), or
+    /// nil when it does not run that day.
+    private func start(daysFrom date: Date, by offset: Int) -> Date? {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = timeZone
+        guard let day = calendar.date(byAdding: .day, value: offset, to: date) else { return nil }
+        var parts = calendar.dateComponents([.year, .month, .day, .weekday], from: day)
+        if let weekday = spec.weekday, parts.weekday != weekday { return nil }
+        parts.weekday = nil
+        parts.hour = spec.hour
+        parts.minute = spec.minute
+        parts.second = 0
+        return calendar.date(from: parts)
+    }
+
+    /// When it runs, as the config says it: `Sun 02:00 for 2h Europe/Berlin`.
+    public var schedule: String {
         let days = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"]
         let day = spec.weekday.flatMap { (1...7).contains($0) ? days[$0 - 1] : nil } ?? "daily"
         let pad = { (n: Int) in n < 10 ? "0\(n)" : "\(n)" }
-        let scope = spec.components.isEmpty ? "all components" : spec.components.joined(separator: ", ")
         let zone = unknownTimeZone ? "UTC (unknown time zone \(spec.timezone))" : spec.timezone
-        return "maintenance window \(day) \(pad(spec.hour)):\(pad(spec.minute)) for \(DurationFormat.short(spec.duration)) \(zone): \(scope)"
+        return "\(day) \(pad(spec.hour)):\(pad(spec.minute)) for \(DurationFormat.short(spec.duration)) \(zone)"
+    }
+
+    /// Why a notification was muted, as `/alerts` shows it.
+    public var reason: String {
+        let scope = spec.components.isEmpty ? "all components" : spec.components.joined(separator: ", ")
+        return "maintenance window \(schedule): \(scope)"
     }
 }
 

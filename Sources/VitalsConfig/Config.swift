@@ -70,6 +70,9 @@ public struct ServerConfig: Sendable, Equatable {
     /// Cap on open HTTP connections in total, and per client address.
     public var maxConnections: Int = ServerConfig.defaultMaxConnections
     public var maxConnectionsPerClient: Int = ServerConfig.defaultMaxConnectionsPerClient
+    /// `public_status: true`: the status page, component pages and badges need no token, and
+    /// then show statuses and uptime but no message, observation or target (spec section 9).
+    public var publicStatus = false
 
     public static let defaultMaxConcurrentProbes = 512
     public static let defaultMaxConnections = 4096

@@ -4,7 +4,8 @@ import Yams
 /// `server`, `defaults` and `storage`: the sections that are one mapping each.
 extension ConfigParser {
     func parseServer(_ node: Node, into server: inout ServerConfig) {
-        let keys = ["listen", "detailed_token", "max_concurrent_probes", "max_connections", "max_connections_per_client", "external_url"]
+        let keys = ["listen", "detailed_token", "max_concurrent_probes", "max_connections", "max_connections_per_client", "external_url",
+                    "public_status"]
         guard let f = Fields(node, reader: reader, file: file, path: "server", allowed: keys) else { return }
         if let listen = f.string("listen") {
             if let addr = ListenAddress(parsing: listen) {
@@ -37,6 +38,7 @@ extension ConfigParser {
                 f.error("external_url", "expected an http:// or https:// URL with a host")
             }
         }
+        if let open = f.bool("public_status") { server.publicStatus = open }
     }
 
     func parseDefaults(_ node: Node, into d: inout ComponentDefaults) {

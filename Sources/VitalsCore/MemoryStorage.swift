@@ -15,6 +15,9 @@ public final class MemoryStorage: Storage {
     public func record(component: String, transition: StatusTransition) async {}
     public func history(component: String, since: Date?, until: Date?, limit: Int) async -> [HistoryEntry] { [] }
     public func transitions(component: String, since: Date?, until: Date?, limit: Int) async -> [StatusTransition] { [] }
+    /// No roll-ups in memory: the store's own uptime window and transitions stand in for them.
+    public func rollups(of components: [String], period: RollupPeriod, since: Date, until: Date) async -> [String: [Rollup]] { [:] }
+    public func incidentsByDay(since: Date, until: Date) async -> [String: [Int: Int]] { [:] }
 
     public func put(namespace: String, key: String, value: Data) async throws {
         blobs.withLock { $0[namespace, default: [:]][key] = value }

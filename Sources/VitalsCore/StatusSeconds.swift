@@ -45,8 +45,13 @@ public enum StatusSeconds {
     /// over the seconds the status was known; coverage is known seconds over the window.
     /// Uptime is nil when nothing was known.
     public static func uptime(healthy: Double, degraded: Double, unhealthy: Double, window: Duration) -> (uptime: Double?, coverage: Double) {
+        uptime(healthy: healthy, degraded: degraded, unhealthy: unhealthy, windowSeconds: window.seconds)
+    }
+
+    /// The same over a window given in seconds (the status page works out 90,000 days a page).
+    public static func uptime(healthy: Double, degraded: Double, unhealthy: Double, windowSeconds: Double) -> (uptime: Double?, coverage: Double) {
         let known = healthy + degraded + unhealthy
-        let coverage = window.seconds > 0 ? min(1, known / window.seconds) : 0
+        let coverage = windowSeconds > 0 ? min(1, known / windowSeconds) : 0
         return (known > 0 ? (healthy + degraded) / known : nil, coverage)
     }
 

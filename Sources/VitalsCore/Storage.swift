@@ -23,6 +23,48 @@ public protocol Storage: Sendable {
     /// `history`, or more for a windowed threshold's window), for the store to take up on
     /// start; components storage knows nothing of are left out.
     func restore(components: [(name: String, history: Int)]) async -> [String: StoredComponent]
+
+    /// The named components' roll-ups of one period starting in `[since, until)`, oldest first,
+    /// in one read: the status page draws a thousand components' strips from it, and a query
+    /// each would cost a thousand round trips.
+    func rollups(of components: [String], period: RollupPeriod, since: Date, until: Date) async -> [String: [Rollup]]
+    /// Incidents begun in `[since, until)` by component and UTC day (`Incidents.day`), in one
+    /// read: status changes that `Incidents.begins` counts.
+    func incidentsByDay(since: Date, until: Date) async -> [String: [Int: Int]]
+}
+
+/// The two periods roll-ups are kept for (UTC hours and days), as storage names them.
+public enum RollupPeriod: String, Sendable {
+    case hour, day
+}
+
+/// What the status page counts as an incident: a component turning from healthy (or not yet
+/// known) to degraded or unhealthy. A worsening from degraded to unhealthy is the same incident
+/// going on, not a new one. Storage counts the same rule in SQL (`incidentsSQL`).
+public enum Incidents {
+    public static func begins(_ t: StatusTransition) -> Bool {
+        (t.from == .healthy || t.from == .unknown) && (t.to == .degraded || t.to == .unhealthy)
+    }
+
+    /// The UTC day (days since 1970) a time falls on, as the daily roll-ups count them.
+    public static func day(_ date: Date) -> Int { Int((date.timeIntervalSince1970 / 86_400).rounded(.down)) }
+
+    /// Incidents per UTC day among `transitions` in `[since, until)`.
+    public static func byDay(_ transitions: [StatusTransition], since: Date, until: Date) -> [Int: Int] {
+        var out: [Int: Int] = [:]
+        for t in transitions where t.at >= since && t.at < until && begins(t) { out[day(t.at), default: 0] += 1 }
+        return out
+    }
+
+    /// The same count in SQL for both backends: component, day, incidents, over `at` in a range
+    /// given by the two placeholders or values `from` and `to`.
+    public static func sql(from: String, to: String, day: String) -> String {
+        """
+        SELECT component, \(day), count(*) FROM transitions
+        WHERE at >= \(from) AND at < \(to) AND from_status IN ('healthy', 'unknown') AND to_status IN ('degraded', 'unhealthy')
+        GROUP BY 1, 2
+        """
+    }
 }
 
 /// Where each result, and the status change it caused, also goes as the store records it: a
@@ -59,6 +101,10 @@ public struct StoredComponent: Sendable, Equatable {
 }
 
 extension Storage {
+    /// Kept nowhere by default: a backend that keeps roll-ups and transitions answers these.
+    public func rollups(of components: [String], period: RollupPeriod, since: Date, until: Date) async -> [String: [Rollup]] { [:] }
+    public func incidentsByDay(since: Date, until: Date) async -> [String: [Int: Int]] { [:] }
+
     /// One component at a time; a backend with a faster way overrides it.
     public func restore(components: [(name: String, history: Int)]) async -> [String: StoredComponent] {
         guard isPersistent else { return [:] }

@@ -1,3 +1,4 @@
+import Foundation
 import NIOCore
 import NIOHTTP1
 import Synchronization
@@ -22,6 +23,10 @@ public struct ServerExtras: Sendable {
     /// `POST /api/v1/alerts/ID/ack`: acknowledges the firing alert `id`; returns its `/alerts`
     /// entry (JSON), or nil when no alert with that id is firing.
     public var acknowledge: (@Sendable (_ id: String, _ by: String, _ comment: String) -> String?)?
+    /// The status page's long history of the named components at `now` (`StatusHistory`).
+    public var statusHistory: (@Sendable (_ components: [String], _ now: Date) async -> StatusHistory)?
+    /// Maintenance windows running at `now` or starting within a week, for the status page.
+    public var maintenance: (@Sendable (_ now: Date) -> [MaintenanceNotice])?
 
     public init(
         metrics: @escaping @Sendable () -> String = { "" }, alerts: (@Sendable () -> String)? = nil,
@@ -95,7 +100,11 @@ public struct HealthAnswer: Sendable {
         headers = h
     }
 
-    init(_ r: Rendered) { self.init(status: r.status, contentType: r.contentType, body: r.body) }
+    init(_ r: Rendered) {
+        // A page also says where nothing may come from, and that it is not to be sniffed or framed.
+        let page = r.policy.map { [("content-security-policy", $0), ("x-content-type-options", "nosniff"), ("referrer-policy", "no-referrer")] }
+        self.init(status: r.status, contentType: r.contentType, body: r.body, extraHeaders: page ?? [])
+    }
 
     static func plain(_ status: Int, _ text: String, _ extra: [(String, String)] = []) -> HealthAnswer {
         HealthAnswer(status: status, contentType: "text/plain; charset=utf-8", body: text, extraHeaders: extra)
@@ -110,8 +119,12 @@ public struct HealthAnswer: Sendable {
 public final class HealthRoutes: Sendable {
     let source: any HealthSource
     /// Swapped by a reload that re-read `detailed_token_file`: the old token stops working at once.
-    private let token: Mutex<BearerToken?>
+    let token: Mutex<BearerToken?>
+    /// `server.public_status`: the status page, component pages and badges need no token.
+    let publicStatus: Mutex<Bool>
     let extras: ServerExtras
+    /// The status page's long history, read from storage at most every 30 s.
+    let pageHistory = PageHistoryCache()
     private let cache = Mutex<[CachedAnswer?]>([nil, nil, nil])
 
     private struct CachedAnswer: Sendable {
@@ -119,9 +132,10 @@ public final class HealthRoutes: Sendable {
         var answer: HealthAnswer
     }
 
-    public init(source: any HealthSource, token: Secret?, extras: ServerExtras = ServerExtras()) {
+    public init(source: any HealthSource, token: Secret?, publicStatus: Bool = false, extras: ServerExtras = ServerExtras()) {
         self.source = source
         self.token = Mutex(token.map(BearerToken.init))
+        self.publicStatus = Mutex(publicStatus)
         self.extras = extras
     }
 
@@ -131,15 +145,22 @@ public final class HealthRoutes: Sendable {
         token.withLock { $0 = new }
     }
 
+    /// Opens or closes the status pages to requests without the token (a reload).
+    public func setPublicStatus(_ open: Bool) {
+        publicStatus.withLock { $0 = open }
+    }
+
     /// Whether answering takes a full snapshot render (detailed, metrics, alerts): the server
     /// does those off the event loop so they never hold up the probe endpoints.
     public func rendersSlowly(_ request: HealthRequest) -> Bool {
-        Route(path: String(request.path)).needsToken
+        let route = Route(path: String(request.path))
+        return route.needsToken || route.isPage
     }
 
     /// The slow routes' answer, off the event loop: storage reads are async.
     public func answerSlowly(_ request: HealthRequest) async -> HealthAnswer {
         let route = Route(path: String(request.path))
+        if route.isPage { return await page(request, route) }
         if route == .components {
             if let refused = refusal(request, route) { return refused }
             let snapshot = source.snapshot()
@@ -200,12 +221,15 @@ public final class HealthRoutes: Sendable {
         return out
     }
 
-    /// 405 for a method the endpoint does not take, 401 without the token where one is needed.
+    /// 405 for a method the endpoint does not take, 401 without the token where one is needed:
+    /// with `public_status`, the status pages and badges (`Route.isPublicStatus`) need none.
     func refusal(_ request: HealthRequest, _ route: Route) -> HealthAnswer? {
         guard route.takes(request.method) else {
             return .plain(405, "method not allowed\n", [("allow", route.allowedMethods)])
         }
-        if route.needsToken, let token = token.withLock({ $0 }), !token.accepts(authorization: request.authorization) {
+        if route.needsToken, !(Route.isPublicStatus(String(request.path)) && publicStatus.withLock({ $0 })),
+            let token = token.withLock({ $0 }), !token.accepts(authorization: request.authorization)
+        {
             return .plain(401, "unauthorized\n", [("www-authenticate", "Bearer realm=\"vitals\"")])
         }
         return nil
@@ -251,7 +275,7 @@ public final class HealthRoutes: Sendable {
             return .plain(404, "not found\n")
         case .openapi:
             return HealthAnswer(status: 200, contentType: "application/json", body: OpenAPIDocument.json)
-        case .component, .components, .badge:
+        case .component, .components, .badge, .statusPage, .componentPage:
             return .plain(500, "answered off the event loop\n")
         }
     }
@@ -286,6 +310,10 @@ enum Route: Equatable {
     case badge(BadgeRequest)
     /// `/api/v1/openapi.json`
     case openapi
+    /// `/`, the status page.
+    case statusPage
+    /// `/components/NAME`, a component's page.
+    case componentPage(String)
     case notFound
     /// A path in a namespace that needs the token (`/`, `/api/`, `/components/`, `/badge/`) with
     /// nothing behind it: without the token it is a 401 like its neighbours, so a client without
@@ -303,6 +331,7 @@ enum Route: Equatable {
         case "/alerts": self = .alerts
         case "/api/v1/components": self = .components
         case "/api/v1/openapi.json": self = .openapi
+        case "/": self = .statusPage
         default:
             let prefix = "/health/group/"
             if path.hasPrefix(prefix), path.count > prefix.count, !path.dropFirst(prefix.count).contains("/") {
@@ -313,6 +342,8 @@ enum Route: Equatable {
                 self = .alertAck(id)
             } else if let badge = BadgeRequest(path: path) {
                 self = .badge(badge)
+            } else if path.hasPrefix("/components/"), path.count > 12, !path.dropFirst(12).contains("/") {
+                self = .componentPage(String(path.dropFirst(12)))
             } else if path == "/" || Self.guardedPrefixes.contains(where: path.hasPrefix) {
                 self = .guardedNotFound
             } else {
@@ -350,8 +381,23 @@ enum Route: Equatable {
     /// With `detailed_token_file` set these need the bearer token; the probe endpoints never do.
     var needsToken: Bool {
         switch self {
-        case .detailed, .metrics, .alerts, .components, .component, .alertAck, .badge, .openapi, .guardedNotFound: true
+        case .detailed, .metrics, .alerts, .components, .component, .alertAck, .badge, .openapi, .guardedNotFound, .statusPage, .componentPage:
+            true
         default: false
         }
+    }
+
+    /// The HTML pages, rendered off the event loop (storage reads).
+    var isPage: Bool {
+        switch self {
+        case .statusPage, .componentPage: true
+        default: false
+        }
+    }
+
+    /// What `server.public_status: true` opens (spec section 9): the status page, the
+    /// component pages and the badges, whatever is behind those prefixes (a 404 then, not a 401).
+    static func isPublicStatus(_ path: String) -> Bool {
+        path == "/" || path.hasPrefix("/components/") || path.hasPrefix("/badge/")
     }
 }

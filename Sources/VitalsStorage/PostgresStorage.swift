@@ -131,6 +131,30 @@ public final class PostgresStorage: PersistentStorage {
         return out
     }
 
+    /// One query: `component = ANY(array)` walks the primary key (component, period, start) per name.
+    public func rollups(of components: [String], period: RollupPeriod, since: Date, until: Date) async -> [String: [Rollup]] {
+        guard !components.isEmpty else { return [:] }
+        let sql = Self.rollupsSQL(
+            components: components, period: period.rawValue, window: .seconds(until.timeIntervalSince(since)), now: until)
+        var out: [String: [Rollup]] = [:]
+        for row in await rows(sql, timeout: .seconds(30)) {
+            guard let c = row.first ?? nil, let r = Self.rollup(row.dropFirst()) else { continue }
+            out[c, default: []].append(r)
+        }
+        return out
+    }
+
+    public func incidentsByDay(since: Date, until: Date) async -> [String: [Int: Int]] {
+        let sql = Incidents.sql(
+            from: PGText.number(since.timeIntervalSince1970), to: PGText.number(until.timeIntervalSince1970), day: "floor(at / 86400)::bigint")
+        var out: [String: [Int: Int]] = [:]
+        for row in await rows(sql, timeout: .seconds(30)) where row.count == 3 {
+            guard let c = row[0], let day = row[1].flatMap({ Int($0) }), let n = row[2].flatMap({ Int($0) }) else { continue }
+            out[c, default: [:]][day] = n
+        }
+        return out
+    }
+
     public func all(namespace: String) async throws -> [String: Data] {
         var out: [String: Data] = [:]
         for row in await rows("SELECT key, value FROM state WHERE namespace = \(Self.q(namespace))") {

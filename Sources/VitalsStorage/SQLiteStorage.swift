@@ -151,6 +151,39 @@ public final class SQLiteStorage: PersistentStorage {
         return await read(Self.rollupsSQL, Self.rollupRange(component, period, window, now)).compactMap(Self.rollup)
     }
 
+    /// One statement: the names go in as one JSON array, and `IN (json_each)` seeks each
+    /// component's rows through the primary key (component, period, start) rather than
+    /// scanning every component's roll-ups.
+    public func rollups(of components: [String], period: RollupPeriod, since: Date, until: Date) async -> [String: [Rollup]] {
+        guard !components.isEmpty else { return [:] }
+        var names = "["
+        for (i, c) in components.enumerated() {
+            if i > 0 { names += "," }
+            JSONString.append(c, to: &names)
+        }
+        names += "]"
+        let sql = """
+            SELECT component, start, healthy_seconds, degraded_seconds, unhealthy_seconds, results, failures, latency_min, latency_sum, latency_max
+            FROM rollups WHERE component IN (SELECT value FROM json_each(?)) AND period = ? AND start >= ? AND start < ? ORDER BY component, start
+            """
+        var out: [String: [Rollup]] = [:]
+        for row in await read(sql, [.text(names), .text(period.rawValue), .real(since.timeIntervalSince1970), .real(until.timeIntervalSince1970)]) {
+            guard case .text(let c)? = row.first, let r = Self.rollup(Array(row.dropFirst())) else { continue }
+            out[c, default: []].append(r)
+        }
+        return out
+    }
+
+    public func incidentsByDay(since: Date, until: Date) async -> [String: [Int: Int]] {
+        let sql = Incidents.sql(from: "?", to: "?", day: "CAST(at / 86400 AS INTEGER)")
+        var out: [String: [Int: Int]] = [:]
+        for row in await read(sql, [.real(since.timeIntervalSince1970), .real(until.timeIntervalSince1970)]) {
+            guard row.count == 3, case .text(let c) = row[0], case .integer(let day) = row[1], case .integer(let n) = row[2] else { continue }
+            out[c, default: [:]][Int(day)] = Int(n)
+        }
+        return out
+    }
+
     public func uptimeOfAll(window: Duration, now: Date) async -> [String: (uptime: Double?, coverage: Double)] {
         let period = window <= .seconds(7 * 86_400) ? "hour" : "day"
         let rows = await read(RollupBook.totalsSQL(placeholders: true), [.text(period)] + Array(Self.rollupRange("", period, window, now).dropFirst(2)))

@@ -86,15 +86,42 @@ final class Daemon: Sendable {
                 await persistent.uptimeOfAll(window: window, now: Date()).mapValues { UptimeReport(uptime: $0.uptime, coverage: $0.coverage, buckets: []) }
             }
         }
-        routes = HealthRoutes(
-            source: store, token: config.server.detailedToken,
-            extras: ServerExtras(
-                metrics: { reloadStatus.metrics() + alerts.metricsText() + storageMetrics() }, alerts: { alerts.alertsJSON() },
-                history: history, transitions: transitions, uptime: uptime, uptimeOfAll: uptimeOfAll,
-                acknowledge: { id, by, comment in
-                    guard case .acknowledged(let json) = alerts.acknowledge(id: id, by: by, comment: comment) else { return nil }
-                    return json
-                }))
+        var extras = ServerExtras(
+            metrics: { reloadStatus.metrics() + alerts.metricsText() + storageMetrics() }, alerts: { alerts.alertsJSON() },
+            history: history, transitions: transitions, uptime: uptime, uptimeOfAll: uptimeOfAll,
+            acknowledge: { id, by, comment in
+                guard case .acknowledged(let json) = alerts.acknowledge(id: id, by: by, comment: comment) else { return nil }
+                return json
+            })
+        extras.statusHistory = Self.statusHistory(storage: storage, store: store)
+        extras.maintenance = { now in
+            alerts.maintenance(at: now, within: .seconds(7 * 86_400)).map { w, start, active in
+                MaintenanceNotice(
+                    components: w.spec.components, start: start, end: start.addingTimeInterval(w.spec.duration.seconds), active: active,
+                    schedule: w.schedule)
+            }
+        }
+        routes = HealthRoutes(source: store, token: config.server.detailedToken, publicStatus: config.server.publicStatus, extras: extras)
+    }
+
+    /// The status page's history: from the roll-ups with persistent storage; in memory, the
+    /// store's own uptime window and transitions (the strip then knows only this run's days).
+    static func statusHistory(storage: any Storage, store: HealthStore) -> @Sendable ([String], Date) async -> StatusHistory {
+        { [storage, store] names, now in
+            if storage.isPersistent { return await StatusHistory.read(from: storage, components: names, now: now) }
+            var history = StatusHistory()
+            let first = StatusHistory.firstDay(now)
+            for name in names {
+                var windows: [String: UptimeReport] = [:]
+                for (label, window) in [("24h", Duration.seconds(86_400)), ("30d", .seconds(30 * 86_400))] {
+                    let (u, coverage) = store.uptime(component: name, over: window) ?? (nil, 0)
+                    windows[label] = UptimeReport(uptime: u, coverage: coverage, buckets: [])
+                }
+                history.uptime[name] = windows
+                history.incidents[name] = Incidents.byDay(store.transitions(component: name) ?? [], since: first, until: now)
+            }
+            return history
+        }
     }
 
     /// `storage:` as configured. SQLite is opened (and its schema created or migrated) before
@@ -196,6 +223,7 @@ final class Daemon: Sendable {
             scheduler.update(components)
             alerts.reload(config: new)
             routes.setToken(new.server.detailedToken)
+            routes.setPublicStatus(new.server.publicStatus)
             alerts.observe(AlertInput(snapshot: store.snapshot(), service: serviceScope))
             reloadStatus.record(ok: true)
             logger.info("config reloaded", metadata: ["components": "\(components.count)"])

@@ -26,6 +26,20 @@ import VitalsCore
         #expect(w.reason.contains("Sun 02:00 for 2h Europe/Berlin"))
     }
 
+    /// The status page's "upcoming": the next start within the horizon, in the window's zone.
+    @Test func nextStartWithinAHorizon() {
+        // Sun 02:00 Europe/Berlin: 2026-11-22T01:00Z; the one after, a week later.
+        let w = MaintenanceWindow(
+            MaintenanceWindowSpec(components: ["orders-db"], weekday: 1, hour: 2, minute: 0, duration: .seconds(7200), timezone: "Europe/Berlin"))
+        #expect(w.nextStart(after: date("2026-11-20T12:00:00Z"), within: .seconds(7 * 86_400)) == date("2026-11-22T01:00:00Z"))
+        #expect(w.nextStart(after: date("2026-11-20T12:00:00Z"), within: .seconds(86_400)) == nil)
+        // While it runs, the next is next week's.
+        #expect(w.nextStart(after: date("2026-11-22T01:30:00Z"), within: .seconds(7 * 86_400)) == date("2026-11-29T01:00:00Z"))
+        let daily = MaintenanceWindow(MaintenanceWindowSpec(components: [], weekday: nil, hour: 4, minute: 0, duration: .seconds(600)))
+        #expect(daily.nextStart(after: date("2026-11-24T04:00:00Z"), within: .seconds(86_400)) == date("2026-11-25T04:00:00Z"))
+        #expect(daily.nextStart(after: date("2026-11-24T03:00:00Z"), within: .seconds(3600)) == date("2026-11-24T04:00:00Z"))
+    }
+
     @Test func windowSpanningMidnightAndDailyWindows() {
         let sat = MaintenanceWindow(MaintenanceWindowSpec(components: [], weekday: 7, hour: 23, minute: 30, duration: .seconds(3600), timezone: "UTC"))
         #expect(sat.isActive(at: date("2026-11-22T00:15:00Z")))  // Sunday 00:15, started Saturday

@@ -130,6 +130,7 @@ struct BadConfigTests {
         // Server.
         ("server:\n  listen: localhost\n", #"c.yaml:2:11: server.listen: expected host:port, :port or [v6]:port, got "localhost""#),
         ("server:\n  external_url: vitals.example\n", "c.yaml:2:17: server.external_url: expected an http:// or https:// URL with a host"),
+        ("server:\n  public_status: sometimes\n", #"c.yaml:2:18: server.public_status: expected true or false, got "sometimes""#),
         // Alerts, notifiers, maintenance.
         ("notifiers: [{ name: ops, type: webhook, url: \"http://h/\" }]\nalerts:\n  - name: x\n    on: db\n    notify: [ops]\n",
          #"c.yaml:4:9: alerts[0].on: expected service, any-component or a component name; no component is named "db""#),

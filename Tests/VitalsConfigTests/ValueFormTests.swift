@@ -36,6 +36,13 @@ struct ValueFormTests {
         #expect(try parsed("components:\n  - { name: a, type: memory, critical: \(text) }\n").components[0].critical == value)
     }
 
+    /// `server.public_status` (spec section 3): false unless said.
+    @Test func publicStatusIsOffUnlessSaid() throws {
+        #expect(try parsed("server:\n  public_status: true\n").server.publicStatus)
+        #expect(try !parsed("server:\n  public_status: false\n").server.publicStatus)
+        #expect(try !parsed("server:\n  listen: \":9000\"\n").server.publicStatus)
+    }
+
     @Test func sectionsLeftEmptyAreEmpty() throws {
         let c = try parsed("server:\ndefaults:\nstorage:\ncomponents:\n  - name: a\n    type: memory\n    groups:\n    thresholds:\n")
         #expect(c.server == ServerConfig() && c.defaults == ComponentDefaults() && c.storage == StorageConfig())

@@ -134,4 +134,43 @@ struct SQLiteStorageTests {
         let stored = try db.prepare("SELECT observations FROM results LIMIT 1").rows()
         #expect(stored == [[.text(#"{"connect_time":0.001,"role":"primary"}"#)]])
     }
+
+    /// The status page's reads: every named component's daily roll-ups in one query (and only
+    /// the named ones, only the range asked), and incidents by UTC day: a turn from healthy to
+    /// degraded or unhealthy counts, a worsening within one incident and a recovery do not.
+    @Test func rollupsOfManyComponentsAndIncidentsByDay() async throws {
+        let path = SQLiteSchemaTests.file()
+        defer { SQLiteSchemaTests.remove(path) }
+        let storage = try SQLiteStorage(path: path)
+        let day0 = Date(timeIntervalSince1970: 20_000 * 86_400)
+        for name in ["a", "b", "c\"'"] {
+            for k in 0..<3 {
+                let e = HistoryEntry(at: day0.addingTimeInterval(Double(k) * 86_400 + 100), judgement: .healthy, latency: .milliseconds(4), message: "")
+                storage.recorded(component: name, entry: e, observations: [], status: .healthy, staleAfter: .seconds(30), transition: nil)
+                let next = e.at.addingTimeInterval(20)
+                storage.recorded(
+                    component: name, entry: HistoryEntry(at: next, judgement: .unhealthy, latency: .milliseconds(6), message: ""), observations: [],
+                    status: .unhealthy, staleAfter: .seconds(30), transition: nil)
+            }
+        }
+        for (at, from, to) in [(100.0, HealthStatus.healthy, HealthStatus.degraded), (200, .degraded, .unhealthy), (300, .unhealthy, .healthy), (86_500, .unknown, .unhealthy)] {
+            await storage.record(component: "a", transition: StatusTransition(at: day0.addingTimeInterval(at), from: from, to: to, message: ""))
+        }
+        storage.close()
+        let days = await storage.rollups(of: ["a", "c\"'", "missing"], period: .day, since: day0, until: day0.addingTimeInterval(2 * 86_400))
+        #expect(Set(days.keys) == ["a", "c\"'"])
+        #expect(days["a"]?.map(\.start) == [day0, day0.addingTimeInterval(86_400)])
+        #expect(days["a"]?.first?.healthy == 20 && days["a"]?.first?.results == 2 && days["a"]?.first?.failures == 1)
+        let hours = await storage.rollups(of: ["b"], period: .hour, since: day0, until: day0.addingTimeInterval(3600))
+        #expect(hours["b"]?.count == 1)
+        #expect(await storage.rollups(of: [], period: .day, since: day0, until: day0).isEmpty)
+        let incidents = await storage.incidentsByDay(since: day0, until: day0.addingTimeInterval(3 * 86_400))
+        #expect(incidents == ["a": [20_000: 1, 20_001: 1]])
+        // The same rule as the in-memory count.
+        let memory = Incidents.byDay(
+            [StatusTransition(at: day0.addingTimeInterval(100), from: .healthy, to: .degraded, message: ""),
+             StatusTransition(at: day0.addingTimeInterval(200), from: .degraded, to: .unhealthy, message: "")],
+            since: day0, until: day0.addingTimeInterval(86_400))
+        #expect(memory == [20_000: 1])
+    }
 }

@@ -6,10 +6,13 @@ public struct Rendered: Sendable, Equatable {
     public var status: Int
     public var contentType: String
     public var body: String
-    public init(status: Int, contentType: String, body: String) {
+    /// The Content-Security-Policy a page is sent with (HTML answers only).
+    public var policy: String?
+    public init(status: Int, contentType: String, body: String, policy: String? = nil) {
         self.status = status
         self.contentType = contentType
         self.body = body
+        self.policy = policy
     }
 
     static func json(_ status: Int, _ writer: JSONWriter) -> Rendered {
