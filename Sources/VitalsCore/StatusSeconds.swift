@@ -41,25 +41,13 @@ public enum StatusSeconds {
         return out
     }
 
-    /// Uptime and coverage from seconds per status over a window: up is healthy or degraded,
-    /// over the seconds the status was known; coverage is known seconds over the window.
-    /// Uptime is nil when nothing was known.
-    public static func uptime(healthy: Double, degraded: Double, unhealthy: Double, window: Duration) -> (uptime: Double?, coverage: Double) {
-        uptime(healthy: healthy, degraded: degraded, unhealthy: unhealthy, windowSeconds: window.seconds)
-    }
-
-    /// The same over a window given in seconds (the status page works out 90,000 days a page).
+    /// Uptime and coverage from seconds per status over a window of `windowSeconds`: up is
+    /// healthy or degraded, over the seconds the status was known; coverage is known seconds
+    /// over the window. Uptime is nil when nothing was known.
     public static func uptime(healthy: Double, degraded: Double, unhealthy: Double, windowSeconds: Double) -> (uptime: Double?, coverage: Double) {
         let known = healthy + degraded + unhealthy
         let coverage = windowSeconds > 0 ? min(1, known / windowSeconds) : 0
         return (known > 0 ? (healthy + degraded) / known : nil, coverage)
-    }
-
-    /// Uptime and coverage over a window from its roll-ups.
-    public static func uptime(_ rollups: [Rollup], window: Duration) -> (uptime: Double?, coverage: Double) {
-        uptime(
-            healthy: rollups.reduce(0) { $0 + $1.healthy }, degraded: rollups.reduce(0) { $0 + $1.degraded },
-            unhealthy: rollups.reduce(0) { $0 + $1.unhealthy }, window: window)
     }
 }
 

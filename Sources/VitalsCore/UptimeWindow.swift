@@ -7,7 +7,8 @@ import Foundation
 /// storage roll-ups (`StatusSeconds`), kept in memory for `/health/detailed`.
 public struct UptimeWindow: Sendable, Equatable {
     static let bucketSeconds = 600.0
-    static let bucketCount = 144  // 24h
+    /// 24 hours and the bucket a 24-hour window starts in (windows count whole buckets).
+    static let bucketCount = 145
 
     private var epochs: [Int32] = []
     private var up: [Float] = []
@@ -81,12 +82,15 @@ public struct UptimeWindow: Sendable, Equatable {
     /// to `date` (within its staleness); nil when nothing in the window was known.
     public func ratio(over seconds: Double, at date: Date) -> Double? { report(over: seconds, at: date).uptime }
 
-    /// Uptime and its coverage (known seconds over the window) for a window ending at `date`.
-    /// Only the last 24 hours are kept: for a longer window the rest is unknown.
+    /// Uptime and its coverage (known seconds over the window) for a window ending at `date`,
+    /// in whole buckets as the roll-ups count it (`RollupWindow`): from the start of the bucket
+    /// holding `date - seconds`. Only the last 24 hours are kept: for a longer window the rest
+    /// is unknown.
     public func report(over seconds: Double, at date: Date) -> (uptime: Double?, coverage: Double) {
         guard !epochs.isEmpty else { return (nil, 0) }
         let now = Int32(date.timeIntervalSince1970 / Self.bucketSeconds)
-        let oldest = now - Int32((seconds / Self.bucketSeconds).rounded(.up)) + 1
+        let oldest = Int32(((date.timeIntervalSince1970 - seconds) / Self.bucketSeconds).rounded(.down))
+        let span = date.timeIntervalSince1970 - Double(oldest) * Self.bucketSeconds
         var u = 0.0
         var k = 0.0
         for i in 0..<Self.bucketCount where epochs[i] >= oldest && epochs[i] <= now {
@@ -99,7 +103,7 @@ public struct UptimeWindow: Sendable, Equatable {
                 if last.status != .unhealthy { u += piece.seconds }
             }
         }
-        return StatusSeconds.uptime(healthy: u, degraded: 0, unhealthy: k - u, window: .seconds(seconds))
+        return StatusSeconds.uptime(healthy: u, degraded: 0, unhealthy: k - u, windowSeconds: span)
     }
 
     public func windows(at date: Date) -> [(window: String, ratio: Double)] {

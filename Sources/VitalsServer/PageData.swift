@@ -38,7 +38,7 @@ public struct StatusHistory: Sendable {
     public static func read(from storage: any Storage, components: [String], now: Date) async -> StatusHistory {
         let first = firstDay(now)
         async let days = storage.rollups(of: components, period: .day, since: first, until: now)
-        async let hours = storage.rollups(of: components, period: .hour, since: now.addingTimeInterval(-86_400), until: now)
+        async let hours = storage.rollups(of: components, period: .hour, since: RollupWindow(.seconds(86_400), now: now).from, until: now)
         async let incidents = storage.incidentsByDay(since: first, until: now)
         return StatusHistory(days: await days, hours: await hours, incidents: await incidents)
     }

@@ -114,19 +114,19 @@ public final class PostgresStorage: PersistentStorage {
     }
 
     public func rollups(component: String, window: Duration, now: Date = Date()) async -> [Rollup] {
-        let period = window <= .seconds(7 * 86_400) ? "hour" : "day"
-        return await rows(Self.rollupsSQL(components: [component], period: period, window: window, now: now)).compactMap { Self.rollup($0.dropFirst()) }
+        let w = RollupWindow(window, now: now)
+        return await rows(Self.rollupsSQL(components: [component], period: w.period, from: w.from, to: w.to)).compactMap { Self.rollup($0.dropFirst()) }
     }
 
     public func uptimeOfAll(window: Duration, now: Date) async -> [String: (uptime: Double?, coverage: Double)] {
-        let period = window <= .seconds(7 * 86_400) ? "hour" : "day"
+        let w = RollupWindow(window, now: now)
         let sql = RollupBook.totalsSQL(
-            placeholders: false, period: period, from: now.timeIntervalSince1970 - window.seconds, to: now.timeIntervalSince1970)
+            placeholders: false, period: w.period.rawValue, from: w.from.timeIntervalSince1970, to: w.to.timeIntervalSince1970)
         var out: [String: (uptime: Double?, coverage: Double)] = [:]
         for r in await rows(sql, timeout: .seconds(30)) where r.count == 4 {
             guard let c = r[0] else { continue }
             let v = r.dropFirst().map { $0.flatMap(Double.init) ?? 0 }
-            out[c] = StatusSeconds.uptime(healthy: v[0], degraded: v[1], unhealthy: v[2], window: window)
+            out[c] = w.uptime(healthy: v[0], degraded: v[1], unhealthy: v[2])
         }
         return out
     }
@@ -134,8 +134,7 @@ public final class PostgresStorage: PersistentStorage {
     /// One query: `component = ANY(array)` walks the primary key (component, period, start) per name.
     public func rollups(of components: [String], period: RollupPeriod, since: Date, until: Date) async -> [String: [Rollup]] {
         guard !components.isEmpty else { return [:] }
-        let sql = Self.rollupsSQL(
-            components: components, period: period.rawValue, window: .seconds(until.timeIntervalSince(since)), now: until)
+        let sql = Self.rollupsSQL(components: components, period: period, from: since, to: until)
         var out: [String: [Rollup]] = [:]
         for row in await rows(sql, timeout: .seconds(30)) {
             guard let c = row.first ?? nil, let r = Self.rollup(row.dropFirst()) else { continue }
@@ -197,7 +196,7 @@ public final class PostgresStorage: PersistentStorage {
             for row in await rows("SELECT component, observations FROM component_status WHERE component = ANY(\(names))", timeout: .seconds(60)) {
                 if row.count == 2, let c = row[0], let text = row[1] { observations[c] = StoredObservations.parse(text) }
             }
-            for row in await rows(Self.rollupsSQL(names: names, period: "hour", window: .seconds(86_400), now: now), timeout: .seconds(60)) {
+            for row in await rows(Self.rollupsSQL(names: names, period: .hour, from: RollupWindow(.seconds(86_400), now: now).from, to: now), timeout: .seconds(60)) {
                 guard let c = row.first ?? nil, let r = Self.rollup(row.dropFirst()) else { continue }
                 hourly[c, default: []].append(r)
             }
@@ -231,15 +230,16 @@ public final class PostgresStorage: PersistentStorage {
         return out
     }
 
-    private static func rollupsSQL(components: [String], period: String, window: Duration, now: Date) -> String {
-        rollupsSQL(names: PGText.array(components), period: period, window: window, now: now)
+    private static func rollupsSQL(components: [String], period: RollupPeriod, from: Date, to: Date) -> String {
+        rollupsSQL(names: PGText.array(components), period: period, from: from, to: to)
     }
 
-    private static func rollupsSQL(names: String, period: String, window: Duration, now: Date) -> String {
+    /// The roll-ups of `period` starting in `[from, to)`, by component and start.
+    private static func rollupsSQL(names: String, period: RollupPeriod, from: Date, to: Date) -> String {
         """
         SELECT component, start, healthy_seconds, degraded_seconds, unhealthy_seconds, results, failures, latency_min, latency_sum, latency_max
-        FROM rollups WHERE component = ANY(\(names)) AND period = '\(period)' AND start >= \(now.timeIntervalSince1970 - window.seconds)
-            AND start < \(now.timeIntervalSince1970) ORDER BY component, start
+        FROM rollups WHERE component = ANY(\(names)) AND period = '\(period.rawValue)' AND start >= \(from.timeIntervalSince1970)
+            AND start < \(to.timeIntervalSince1970) ORDER BY component, start
         """
     }
 

@@ -85,7 +85,7 @@ public final class SQLiteStorage: PersistentStorage {
                     guard !h.isEmpty || !t.isEmpty else { continue }
                     var obs: [Observation] = []
                     if case .text(let json)? = (try? observations.rows([.text(c.name)]))?.first?.first { obs = StoredObservations.parse(json) }
-                    let r = ((try? hourly.rows(Self.rollupRange(c.name, "hour", .seconds(86_400), now))) ?? []).compactMap(Self.rollup)
+                    let r = ((try? hourly.rows(Self.rollupRange(c.name, RollupWindow(.seconds(86_400), now: now)))) ?? []).compactMap(Self.rollup)
                     out[c.name] = StoredComponent(history: h, transitions: t, observations: obs, hourly: r)
                 }
                 return out
@@ -134,21 +134,20 @@ public final class SQLiteStorage: PersistentStorage {
             latencyMin: real(r[6]), latencySum: sum, latencyMax: real(r[8]))
     }
 
-    private static func rollupRange(_ component: String, _ period: String, _ window: Duration, _ now: Date) -> [SQLiteStatement.Value] {
-        [.text(component), .text(period), .real(now.timeIntervalSince1970 - window.seconds), .real(now.timeIntervalSince1970)]
+    private static func rollupRange(_ component: String, _ window: RollupWindow) -> [SQLiteStatement.Value] {
+        [.text(component), .text(window.period.rawValue), .real(window.from.timeIntervalSince1970), .real(window.to.timeIntervalSince1970)]
     }
 
     /// Uptime and coverage over the `window` before `now`, from hourly roll-ups up to 7 days and
     /// daily ones beyond (spec section 4: time-weighted, gaps unknown).
     public func uptime(component: String, window: Duration, now: Date = Date()) async -> (uptime: Double?, coverage: Double) {
-        StatusSeconds.uptime(await rollups(component: component, window: window, now: now), window: window)
+        RollupWindow(window, now: now).uptime(await rollups(component: component, window: window, now: now))
     }
 
     /// Per bucket of the window (hourly up to 7 days, daily beyond), oldest first: its start,
     /// seconds healthy, degraded and unhealthy, results, failures, latency min, sum and max.
     public func rollups(component: String, window: Duration, now: Date = Date()) async -> [Rollup] {
-        let period = window <= .seconds(7 * 86_400) ? "hour" : "day"
-        return await read(Self.rollupsSQL, Self.rollupRange(component, period, window, now)).compactMap(Self.rollup)
+        await read(Self.rollupsSQL, Self.rollupRange(component, RollupWindow(window, now: now))).compactMap(Self.rollup)
     }
 
     /// One statement: the names go in as one JSON array, and `IN (json_each)` seeks each
@@ -185,8 +184,8 @@ public final class SQLiteStorage: PersistentStorage {
     }
 
     public func uptimeOfAll(window: Duration, now: Date) async -> [String: (uptime: Double?, coverage: Double)] {
-        let period = window <= .seconds(7 * 86_400) ? "hour" : "day"
-        let rows = await read(RollupBook.totalsSQL(placeholders: true), [.text(period)] + Array(Self.rollupRange("", period, window, now).dropFirst(2)))
+        let w = RollupWindow(window, now: now)
+        let rows = await read(RollupBook.totalsSQL(placeholders: true), Array(Self.rollupRange("", w).dropFirst()))
         var out: [String: (uptime: Double?, coverage: Double)] = [:]
         for r in rows {
             guard r.count == 4, case .text(let c) = r[0] else { continue }
@@ -197,7 +196,7 @@ public final class SQLiteStorage: PersistentStorage {
                 default: 0
                 }
             }
-            out[c] = StatusSeconds.uptime(healthy: real(r[1]), degraded: real(r[2]), unhealthy: real(r[3]), window: window)
+            out[c] = w.uptime(healthy: real(r[1]), degraded: real(r[2]), unhealthy: real(r[3]))
         }
         return out
     }

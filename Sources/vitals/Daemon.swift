@@ -72,8 +72,9 @@ final class Daemon: Sendable {
         }
         let uptime: @Sendable (String, Duration) async -> UptimeReport = { [storage, store] name, window in
             if let persistent = storage as? any PersistentStorage {
-                let rollups = await persistent.rollups(component: name, window: window, now: Date())
-                let (u, coverage) = StatusSeconds.uptime(rollups, window: window)
+                let now = Date()
+                let rollups = await persistent.rollups(component: name, window: window, now: now)
+                let (u, coverage) = RollupWindow(window, now: now).uptime(rollups)
                 return UptimeReport(uptime: u, coverage: coverage, buckets: rollups)
             }
             // In memory: the store's own window, the same one `/health/detailed` shows.

@@ -138,10 +138,8 @@ enum StatusPage {
     static func row(_ c: ComponentSnapshot, _ input: Input, into out: inout String) {
         let h = input.history
         let hours = h.hours[c.name] ?? []
-        let day = h.uptime[c.name]?["24h"] ?? UptimeReport(rollups: hours, window: .seconds(86_400))
-        let monthStart = input.now.addingTimeInterval(-30 * 86_400)
-        let month = h.uptime[c.name]?["30d"]
-            ?? UptimeReport(rollups: (h.days[c.name] ?? []).filter { $0.start >= monthStart }, window: .seconds(30 * 86_400))
+        let day = h.uptime[c.name]?["24h"] ?? UptimeReport(rollups: hours, in: RollupWindow(.seconds(86_400), now: input.now))
+        let month = h.uptime[c.name]?["30d"] ?? UptimeReport(rollups: h.days[c.name] ?? [], in: RollupWindow(.seconds(30 * 86_400), now: input.now))
         out += "<tr><td>" + link(c) + (c.spec.critical ? "" : "<br><small>non-critical</small>")
         out += "<td class=\"st " + HTML.cls(c.status) + "\">" + HTML.symbol(c.status) + " " + c.status.rawValue + "<br><small>for "
             + HTML.span(input.now.timeIntervalSince(c.since)) + "</small>"
@@ -174,9 +172,9 @@ enum StatusPage {
 }
 
 extension UptimeReport {
-    /// Uptime and coverage over a window from its roll-ups (the buckets are not kept).
-    init(rollups: [Rollup], window: Duration) {
-        let (u, coverage) = StatusSeconds.uptime(rollups, window: window)
+    /// Uptime and coverage over a window from those of `rollups` in it (the buckets are not kept).
+    init(rollups: [Rollup], in window: RollupWindow) {
+        let (u, coverage) = window.uptime(rollups.filter { $0.start >= window.from && $0.start < window.to })
         self.init(uptime: u, coverage: coverage, buckets: [])
     }
 }
