@@ -36,6 +36,18 @@ public struct StatusTransition: Sendable, Equatable {
         self.to = to
         self.message = message
     }
+
+    /// How long the status each change brought lasted, for `changes` newest first: until the
+    /// next newer change; the newest until `next` (the change after the list, when it is one
+    /// page of several) or, when there is none, until `now`, still going on.
+    public static func durations(_ changes: [StatusTransition], next: Date?, now: Date) -> [(seconds: Double, ongoing: Bool)] {
+        var newer = next
+        return changes.map { t in
+            defer { newer = t.at }
+            guard let end = newer else { return (max(0, now.timeIntervalSince(t.at)), true) }
+            return (max(0, end.timeIntervalSince(t.at)), false)
+        }
+    }
 }
 
 /// Everything the endpoints, metrics and alerting know about one component at one moment.

@@ -15,6 +15,9 @@ public struct ServerExtras: Sendable {
     public var history: (@Sendable (_ component: String, _ query: HistoryQuery) async -> [HistoryEntry])?
     /// A component's status changes, newest first.
     public var transitions: (@Sendable (_ component: String, _ query: HistoryQuery) async -> [StatusTransition])?
+    /// A component's first status change after a time (nil: none since), for the duration of
+    /// the newest change on a page of older ones.
+    public var transitionAfter: (@Sendable (_ component: String, _ at: Date) async -> StatusTransition?)?
     /// A component's uptime over a window.
     public var uptime: (@Sendable (_ component: String, _ window: Duration) async -> UptimeReport)?
     /// Every component's uptime over a window in one read, for the lists (tens of thousands of
@@ -200,7 +203,9 @@ public final class HealthRoutes: Sendable {
                 return HealthAnswer(status: 200, contentType: "application/json", body: body)
             }
             guard let transitions = extras.transitions else { return .plain(404, "transitions are not available\n") }
-            let body = HistoryQuery.transitionsJSON(component: name, await transitions(name, parsed), limit: parsed.limit)
+            let page = await transitions(name, parsed)
+            let next = if let newest = page.first { await extras.transitionAfter?(name, newest.at)?.at } else { Date?.none }
+            let body = HistoryQuery.transitionsJSON(component: name, page, next: next, now: Date(), limit: parsed.limit)
             return HealthAnswer(status: 200, contentType: "application/json", body: body)
         case .uptime:
             let label = query.first("window") ?? "24h"

@@ -66,10 +66,14 @@ public struct HistoryQuery: Sendable, Equatable {
     }
 
     /// The status changes page as JSON, in the results page's shape.
-    static func transitionsJSON(component: String, _ items: [StatusTransition], limit: Int) -> String {
-        page(component: component, key: "transitions", items, limit: limit, at: \.at) { t in
+    /// Each change with how long the status it brought lasted (`duration_seconds`; `ongoing`
+    /// for the newest, still current): `next` is the change after the page's newest, if any.
+    static func transitionsJSON(component: String, _ items: [StatusTransition], next: Date?, now: Date, limit: Int) -> String {
+        let durations = StatusTransition.durations(items, next: next, now: now)
+        return page(component: component, key: "transitions", Array(zip(items, durations)), limit: limit, at: \.0.at) { t, d in
             "{\"at\":" + JSONString.quoted(RFC3339.milliseconds(t.at)) + ",\"from\":" + JSONString.quoted(t.from.rawValue)
-                + ",\"to\":" + JSONString.quoted(t.to.rawValue) + ",\"message\":" + JSONString.quoted(t.message) + "}"
+                + ",\"to\":" + JSONString.quoted(t.to.rawValue) + ",\"message\":" + JSONString.quoted(t.message)
+                + ",\"duration_seconds\":\(Double(Int(d.seconds * 1000)) / 1000),\"ongoing\":\(d.ongoing)}"
         }
     }
 

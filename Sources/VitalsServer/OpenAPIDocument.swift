@@ -591,12 +591,14 @@ enum OpenAPIDocument {
             "type": "array",
             "items": {
               "type": "object",
-              "required": ["at", "from", "to", "message"],
+              "required": ["at", "from", "to", "message", "duration_seconds", "ongoing"],
               "properties": {
                 "at": {"type": "string", "format": "date-time"},
                 "from": {"$ref": "#/components/schemas/Status"},
                 "to": {"$ref": "#/components/schemas/Status"},
-                "message": {"type": "string"}
+                "message": {"type": "string"},
+                "duration_seconds": {"type": "number", "minimum": 0, "description": "how long the status this change brought lasted: until the next change, or until now when ongoing"},
+                "ongoing": {"type": "boolean", "description": "true for the newest change: its status is the current one"}
               }
             }
           },

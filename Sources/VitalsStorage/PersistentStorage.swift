@@ -6,6 +6,9 @@ import VitalsCore
 public protocol PersistentStorage: Storage, ResultRecorder {
     /// Per bucket of the window (hourly up to 7 days, daily beyond), oldest first.
     func rollups(component: String, window: Duration, now: Date) async -> [Rollup]
+    /// The first status change of `component` after `at` (the one that ended the status the
+    /// change at `at` brought), or nil when that one is still the newest.
+    func transition(component: String, after at: Date) async -> StatusTransition?
     /// Every component's uptime and coverage over the window before `now`, in one query.
     func uptimeOfAll(window: Duration, now: Date) async -> [String: (uptime: Double?, coverage: Double)]
     /// `vitals_storage_writes_total{result}`, `vitals_storage_write_lag_seconds`.

@@ -113,6 +113,12 @@ public final class PostgresStorage: PersistentStorage {
             .compactMap { Self.transition($0[...]) }
     }
 
+    public func transition(component: String, after at: Date) async -> StatusTransition? {
+        await rows(
+            "SELECT at, from_status, to_status, message FROM transitions WHERE component = \(Self.q(component)) AND at > \(PGText.number(at.timeIntervalSince1970)) ORDER BY at LIMIT 1"
+        ).compactMap { Self.transition($0[...]) }.first
+    }
+
     public func rollups(component: String, window: Duration, now: Date = Date()) async -> [Rollup] {
         let w = RollupWindow(window, now: now)
         return await rows(Self.rollupsSQL(components: [component], period: w.period, from: w.from, to: w.to)).compactMap { Self.rollup($0.dropFirst()) }

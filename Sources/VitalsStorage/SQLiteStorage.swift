@@ -66,6 +66,11 @@ public final class SQLiteStorage: PersistentStorage {
         await read(Self.transitionsSQL, Self.range(component, since, until, limit)).compactMap(Self.transition)
     }
 
+    public func transition(component: String, after at: Date) async -> StatusTransition? {
+        let sql = "SELECT at, from_status, to_status, message FROM transitions WHERE component = ? AND at > ? ORDER BY at LIMIT 1"
+        return await read(sql, [.text(component), .real(at.timeIntervalSince1970)]).compactMap(Self.transition).first
+    }
+
     /// Every component's history, transitions, newest observations and last day of hourly
     /// roll-ups, in one job on the reader connection (ten thousand components restore in
     /// about a second rather than one executor hop per query).

@@ -70,6 +70,10 @@ final class Daemon: Sendable {
             if storage.isPersistent { return await storage.transitions(component: name, since: q.since, until: q.until, limit: q.limit) }
             return q.select(store.transitions(component: name) ?? [], at: \.at)  // newest first
         }
+        let transitionAfter: @Sendable (String, Date) async -> StatusTransition? = { [storage, store] name, at in
+            if let persistent = storage as? any PersistentStorage { return await persistent.transition(component: name, after: at) }
+            return store.transitions(component: name)?.last { $0.at > at }  // newest first: the last is the nearest
+        }
         let uptime: @Sendable (String, Duration) async -> UptimeReport = { [storage, store] name, window in
             if let persistent = storage as? any PersistentStorage {
                 let now = Date()
@@ -94,6 +98,7 @@ final class Daemon: Sendable {
                 guard case .acknowledged(let json) = alerts.acknowledge(id: id, by: by, comment: comment) else { return nil }
                 return json
             })
+        extras.transitionAfter = transitionAfter
         extras.statusHistory = Self.statusHistory(storage: storage, store: store)
         extras.maintenance = { now in
             alerts.maintenance(at: now, within: .seconds(7 * 86_400)).map { w, start, active in

@@ -210,6 +210,18 @@ extension StorageTests {
         let json = try #require(jsonObject(changes.body))
         let list = try #require(json["transitions"] as? [[String: Any]])
         #expect(list.prefix(3).map { "\($0["from"] ?? "")>\($0["to"] ?? "")" } == ["unhealthy>healthy", "healthy>unhealthy", "unknown>healthy"])
+        // Each change with how long its status lasted: the newest still going on, the outage
+        // from its start to the recovery.
+        #expect(list.map { $0["ongoing"] as? Bool } == [true] + Array(repeating: false, count: list.count - 1))
+        let at = list.compactMap { ($0["at"] as? String).flatMap(AlertingTests.date) }
+        let outage = try #require(list[1]["duration_seconds"] as? Double)
+        #expect(abs(outage - at[0].timeIntervalSince(at[1])) < 0.002, "\(list)")
+        // A page of older changes knows what ended its newest one, from the change after it.
+        let first = try #require(jsonObject(try await vitals.get(path + "transitions?limit=1").body))
+        let cursor = try #require(first["next_cursor"] as? String)
+        let older = try #require(jsonObject(try await vitals.get(path + "transitions?limit=1&cursor=\(cursor)").body)?["transitions"] as? [[String: Any]])
+        #expect(older.first?["ongoing"] as? Bool == false)
+        #expect(abs((older.first?["duration_seconds"] as? Double ?? -1) - outage) < 0.002, "\(older)")
         // Past the next batch's commit (the writer waits up to 250 ms between small batches).
         let up = try await vitals.waitFor(path + "uptime?window=1h") { s, b in
             guard s == 200, let j = jsonObject(b) else { return false }

@@ -129,10 +129,9 @@ enum ComponentPage {
 
     /// Status changes, newest first, each with how long the status it brought lasted.
     static func transitions(_ input: Input) -> String {
-        var until = input.now
-        let rows = input.transitions.map { t in
-            let lasted = HTML.span(until.timeIntervalSince(t.at)) + (until == input.now ? " so far" : "")
-            until = t.at
+        let durations = StatusTransition.durations(input.transitions, next: nil, now: input.now)
+        let rows = zip(input.transitions, durations).map { t, d in
+            let lasted = HTML.span(d.seconds) + (d.ongoing ? " so far" : "")
             return (HTML.time(t.at) + "<td>" + HTML.badge(t.from) + " → " + HTML.badge(t.to) + "<td class=\"r\">" + lasted, t.message)
         }
         return table("Status changes", empty: "None recorded.", head: "at<th>change<th class=\"r\">lasted", rows: rows, input.audience)
