@@ -104,36 +104,18 @@ public struct EmailMessage: Sendable {
         let l = lines
         let color = notification.status == .resolved ? "#1a7f37" : (notification.currentStatus == .unhealthy ? "#cf222e" : "#9a6700")
         var out = "<!doctype html><html><body style=\"font-family:sans-serif\">"
-        out += "<h2 style=\"color:\(color)\">\(Self.html(l.title))</h2><table>"
-        for (k, v) in l.facts { out += "<tr><th align=\"left\">\(Self.html(k))</th><td>\(Self.html(v))</td></tr>" }
+        out += "<h2 style=\"color:\(color)\">\(XMLText.escape(l.title))</h2><table>"
+        for (k, v) in l.facts { out += "<tr><th align=\"left\">\(XMLText.escape(k))</th><td>\(XMLText.escape(v))</td></tr>" }
         out += "</table>"
-        if !l.message.isEmpty { out += "<pre>\(Self.html(l.message))</pre>" }
-        if !l.failing.isEmpty { out += "<p>Failing:</p><ul>" + l.failing.map { "<li>\(Self.html($0))</li>" }.joined() + "</ul>" }
-        out += "<p><a href=\"\(Self.html(context.detailsURL))\">Details</a> · \(Self.html(context.serviceName))</p></body></html>"
+        if !l.message.isEmpty { out += "<pre>\(XMLText.escape(l.message))</pre>" }
+        if !l.failing.isEmpty { out += "<p>Failing:</p><ul>" + l.failing.map { "<li>\(XMLText.escape($0))</li>" }.joined() + "</ul>" }
+        out += "<p><a href=\"\(XMLText.escape(context.detailsURL))\">Details</a> · \(XMLText.escape(context.serviceName))</p></body></html>"
         return out
     }
 
     // MARK: Encodings
 
     static func cut(_ s: String, _ n: Int) -> String { s.count <= n ? s : String(s.prefix(n - 1)) + "…" }
-
-    /// Text for HTML: the five special characters as entities. Probe messages come from the
-    /// probed servers: none of their text may become markup.
-    static func html(_ s: String) -> String {
-        var out = ""
-        out.reserveCapacity(s.utf8.count)
-        for c in s.unicodeScalars {
-            switch c {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            case "'": out += "&#39;"
-            default: out.unicodeScalars.append(c)
-            }
-        }
-        return out
-    }
 
     /// RFC 2045 quoted-printable of UTF-8 text: lines end in CRLF, none longer than 76
     /// characters (soft breaks `=`), `=`, non-ASCII, control characters and a line's trailing

@@ -1,6 +1,7 @@
-/// Text and attribute escaping for XML and HTML written by hand (badges' SVG, pages): the five
-/// predefined entities, and characters XML 1.0 forbids (C0 controls besides tab, newline and
-/// carriage return) replaced by U+FFFD, since one of them makes the whole document unreadable.
+/// Text and attribute escaping for XML and HTML written by hand (badges' SVG, the pages, the
+/// mail's HTML part), the one copy: the five predefined entities, and characters XML 1.0
+/// forbids (C0 controls besides tab, newline and carriage return) replaced by U+FFFD, since one
+/// of them makes the whole document unreadable.
 public enum XMLText {
     public static func escape(_ s: String) -> String {
         // Most text needs no escape: then it is returned as it is.

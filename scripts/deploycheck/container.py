@@ -189,14 +189,17 @@ def check_image(vitals):
             check(volume_of, f"image's default config: SQLite at {database} is in no VOLUME ({stage['volume']}): the read-only root refuses it")
         env = {**os.environ, **{k: _in_image(v, root, volumes) for k, v in stage["env"].items()}}
         as_user = ["setpriv", f"--reuid={uid}", f"--regid={gid or uid}", "--clear-groups", "--"]
-        valid = subprocess.run(as_user + [argv[0], "validate", "--config", config], capture_output=True, text=True, env=env)
+        # The VOLUMEs mounted where the image has them, for validate too: it checks that the
+        # SQLite database can be made there, as nobody.
+        mounts = "mount --make-rprivate / && " + "".join(_volume_mount(v, source) for v, source in volumes.items())
+        validate = mounts + "exec " + shlex.join(as_user + [argv[0], "validate", "--config", config])
+        valid = subprocess.run(["unshare", "--mount", "--", "sh", "-c", validate], capture_output=True, text=True, env=env)
         check(valid.returncode == 0, f"image's default config: vitals validate exited {valid.returncode}: {valid.stdout}{valid.stderr}")
         log = open(os.path.join(root, "..", os.path.basename(root) + ".log"), "w")
         # As kubelet runs it with readOnlyRootFilesystem: every mount read-only but /proc, /sys,
         # /dev and the VOLUMEs, each a writable mount of its own, as a container engine makes it.
-        mounts = "".join(_volume_mount(v, source) for v, source in volumes.items())
         keep = "".join(f" | grep -vxF {shlex.quote(v)}" for v in volumes)
-        read_only = ("mount --make-rprivate / && " + mounts +
+        read_only = (mounts +
                      "for m in $(awk '{print $2}' /proc/self/mounts | grep -vE '^/(proc|sys|dev)(/|$)'" + keep + "); "
                      "do mount -o remount,bind,ro \"$m\" 2>/dev/null || true; done && touch /tmp/.rw 2>/dev/null && exit 90; ")
         script = read_only + f"ip link set lo up && ip addr add {OUTSIDE}/32 dev lo && exec " + shlex.join(as_user + argv)

@@ -10,23 +10,9 @@ import VitalsCore
 /// stylesheet is allowed by a nonce drawn per answer, so the Content-Security-Policy forbids
 /// any other style or script even if something slipped through.
 enum HTML {
-    /// `&`, `<`, `>`, `"` and `'` as entities: safe in text and in quoted attribute values.
-    static func escape(_ s: String) -> String {
-        guard s.utf8.contains(where: { $0 == 0x26 || $0 == 0x3C || $0 == 0x3E || $0 == 0x22 || $0 == 0x27 }) else { return s }
-        var out = ""
-        out.reserveCapacity(s.utf8.count + 16)
-        for c in s.unicodeScalars {
-            switch c {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            case "'": out += "&#39;"
-            default: out.unicodeScalars.append(c)
-            }
-        }
-        return out
-    }
+    /// `&`, `<`, `>`, `"` and `'` as entities: safe in text and in quoted attribute values
+    /// (the one escape the badges and the mail's HTML part use too).
+    static func escape(_ s: String) -> String { XMLText.escape(s) }
 
     /// A page: its answer carries the policy and the nonce its stylesheet needs. `refresh`
     /// seconds: a meta refresh, which works with scripts off.
