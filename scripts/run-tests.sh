@@ -43,5 +43,12 @@ if [ $status -eq 0 ]; then
     scripts/fuzz.sh "${VITALS_TEST_FUZZ_SECONDS:-8}" || status=$?
     phase "fuzzing" $t
 fi
+# The release build `make run` makes: optimized builds resolve C modules' declarations in
+# their own way, so one can fail where the debug build passed.
+if [ $status -eq 0 ]; then
+    t=$SECONDS
+    swift build -c release --product vitals || status=$?
+    phase "release build" $t
+fi
 echo "run-tests: everything took $SECONDS s"
 exit $status

@@ -1,6 +1,10 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+// Glibc's socket types (SOCK_STREAM and the rest) are taken, in a release build, as declared by
+// the first C module that includes <sys/socket.h>: c-ares' header does. Without this import
+// `make run`'s release build does not find them here (the debug build does).
+import CAres
 import CVitalsSystem
 import Foundation
 
