@@ -395,7 +395,7 @@ struct AlertBook: Sendable {
     /// the previous holder saved (`saved`), as a restart continues from its own, so an alert
     /// firing before the handover does not fire again and its resolve is still sent.
     mutating func adoptService(_ saved: [AlertInstance], at now: Date) -> [BookAction] {
-        for key in instances.keys.sorted() where instances[key]!.isService { _ = dropInstance(key) }
+        releaseService()
         return restore(saved.filter(\.isService), at: now)
     }
 

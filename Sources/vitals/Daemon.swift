@@ -81,9 +81,7 @@ final class Daemon: Sendable {
                 let (u, coverage) = RollupWindow(window, now: now).uptime(rollups)
                 return UptimeReport(uptime: u, coverage: coverage, buckets: rollups)
             }
-            // In memory: the store's own window, the same one `/health/detailed` shows.
-            let (u, coverage) = store.uptime(component: name, over: window) ?? (nil, 0)
-            return UptimeReport(uptime: u, coverage: coverage, buckets: [])
+            return Self.inMemoryUptime(store, name, window)
         }
         var uptimeOfAll: (@Sendable (Duration) async -> [String: UptimeReport])?
         if let persistent = storage as? any PersistentStorage {
@@ -120,14 +118,20 @@ final class Daemon: Sendable {
             for name in names {
                 var windows: [String: UptimeReport] = [:]
                 for (label, window) in [("24h", Duration.seconds(86_400)), ("30d", .seconds(30 * 86_400))] {
-                    let (u, coverage) = store.uptime(component: name, over: window) ?? (nil, 0)
-                    windows[label] = UptimeReport(uptime: u, coverage: coverage, buckets: [])
+                    windows[label] = inMemoryUptime(store, name, window)
                 }
                 history.uptime[name] = windows
                 history.incidents[name] = Incidents.byDay(store.transitions(component: name) ?? [], since: first, until: now)
             }
             return history
         }
+    }
+
+    /// Without persistent storage: the store's own uptime window, the same one
+    /// `/health/detailed` shows (no buckets).
+    static func inMemoryUptime(_ store: HealthStore, _ name: String, _ window: Duration) -> UptimeReport {
+        let (u, coverage) = store.uptime(component: name, over: window) ?? (nil, 0)
+        return UptimeReport(uptime: u, coverage: coverage, buckets: [])
     }
 
     /// `storage:` as configured. SQLite is opened (and its schema created or migrated) before
