@@ -107,6 +107,38 @@ import VitalsTestSupport
         #expect(Set(all.suffix(2)) == ["queue-full resolved", "queue-deep resolved"])
     }
 
+    /// A windowed threshold (`success_rate` over a window) as a rule's condition: it fires on
+    /// the window's reading and resolves once the window has recovered.
+    @Test func aRuleOverAWindowedThreshold() async throws {
+        let target = try TCPTarget()
+        try target.open()
+        let receiver = try WebhookReceiver()
+        let vitals = try VitalsProcess(configBody: """
+            defaults: { interval: 100ms, timeout: 50ms }
+            components:
+              - name: target
+                type: tcp
+                address: "127.0.0.1:\(target.port)"
+                thresholds: { success_rate: { degraded: 99, unhealthy: 50, window: 1s } }
+            notifiers:
+              - { name: hook, type: webhook, url: "http://127.0.0.1:\(receiver.port)/hook" }
+            alerts:
+              - { name: target-flaky, on: target, when: { threshold: success_rate, at: degraded }, notify: [hook] }
+
+            """)
+        defer { vitals.stop() }
+        try await vitals.waitFor("/health/ready") { s, _ in s == 200 }
+        target.close()
+        #expect(await receiver.waitFor { !$0.isEmpty })
+        let firing = try #require(receiver.bodies.first.flatMap(jsonObject))
+        #expect(firing["status"] as? String == "firing")
+        let message = try #require(firing["message"] as? String)
+        #expect(message.hasPrefix("success_rate ") && message.contains(" below ") && message.hasSuffix(" over 1s"), "\(message)")
+        try target.open()
+        #expect(await receiver.waitFor { $0.count >= 2 })
+        #expect(await Self.notifications(receiver, count: 2) == ["target-flaky firing", "target-flaky resolved"])
+    }
+
     /// `for: 2s` fires between 2.0 and 2.25 s after the status changed (the transition's time
     /// from the API, the receiver's arrival time), not on a 5 s tick.
     @Test func forIsExactOnTheRealBinary() async throws {
