@@ -27,6 +27,10 @@ public struct AlertInstance: Sendable, Codable, Equatable {
     /// Who took the alert while it fired: no repeats since. Kept once it resolves (as the record
     /// of who handled it), dropped when it goes pending or fires again.
     public var acknowledgement: Acknowledgement?
+    /// The service identity (`service:`) its firing went out under: its repeats and its resolve
+    /// keep it, so a reload or a restart that renames the service (or changes its labels) still
+    /// closes what was opened (the same Alertmanager labels, the same PagerDuty dedup key).
+    public var service: ServiceIdentity?
 
     public init(rule: String, subject: String, isService: Bool, severity: String, notify: [String]) {
         self.rule = rule
@@ -266,7 +270,7 @@ struct AlertBook: Sendable {
             for name in instance.notify where (instance.acked[name] ?? 0) < instance.lastEventID {
                 guard let spec = notifiers[name] else { continue }
                 let kind: DeliveryKind = notification.status == .resolved ? .resolved : (notification.isRepeat ? .repeat : .firing)
-                actions.append(deliver(notification, to: spec, kind: kind, key: instance.key, eventID: instance.lastEventID, at: now))
+                actions.append(deliver(notification, of: instance, to: spec, kind: kind, eventID: instance.lastEventID, at: now))
             }
         }
         for key in instances.keys.sorted() {
@@ -597,6 +601,8 @@ struct AlertBook: Sendable {
         _ status: AlertNotification.Status, isRepeat: Bool, _ instance: inout AlertInstance, at now: Date, into actions: inout [BookAction]
     ) {
         instance.lastEventID += 1
+        // A new episode speaks for the service as configured now; its repeats and resolve keep that.
+        if status == .firing, !isRepeat { instance.service = context.service }
         if status == .firing, rulesByName[instance.rule]?.maxPerHour != nil {
             sentInLastHour[instance.rule] = sends(of: instance.rule, inTheHourBefore: now) + [now]
         }
@@ -609,18 +615,22 @@ struct AlertBook: Sendable {
                 instance.acked[name] = instance.lastEventID
                 continue
             }
-            actions.append(deliver(n, to: spec, kind: kind, key: instance.key, eventID: instance.lastEventID, at: now))
+            actions.append(deliver(n, of: instance, to: spec, kind: kind, eventID: instance.lastEventID, at: now))
             if spec.kind == .alertmanager {
                 alertmanagerPosts[name, default: [:]][instance.key] = status == .firing ? now : nil
             }
         }
     }
 
-    private func deliver(_ n: AlertNotification, to spec: NotifierSpec, kind: DeliveryKind, key: String, eventID: Int?, at now: Date) -> BookAction {
-        .deliver(
+    private func deliver(
+        _ n: AlertNotification, of instance: AlertInstance, to spec: NotifierSpec, kind: DeliveryKind, eventID: Int?, at now: Date
+    ) -> BookAction {
+        var context = self.context
+        if let service = instance.service { context.service = service }
+        return .deliver(
             notifier: spec.name,
             Delivery(
-                instanceKey: key, eventID: eventID, kind: kind, body: PayloadEncoder.body(for: n, spec: spec, context: context, now: now),
+                instanceKey: instance.key, eventID: eventID, kind: kind, body: PayloadEncoder.body(for: n, spec: spec, context: context, now: now),
                 createdAt: now))
     }
 
@@ -633,7 +643,7 @@ struct AlertBook: Sendable {
             }
             var n = notification(for: instance, .firing, isRepeat: false, id: instance.lastEventID, at: now)
             n.isRepeat = instance.lastNotification?.isRepeat ?? false
-            actions.append(deliver(n, to: spec, kind: .refresh, key: instance.key, eventID: nil, at: now))
+            actions.append(deliver(n, of: instance, to: spec, kind: .refresh, eventID: nil, at: now))
             alertmanagerPosts[name, default: [:]][instance.key] = now
         }
     }

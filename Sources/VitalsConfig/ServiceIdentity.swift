@@ -1,7 +1,7 @@
 /// `service:` — who this instance speaks for (spec section 11). Every alert it sends carries
 /// the name and the labels, so two instances with the same rule names (two sidecars, one
 /// Alertmanager) make two alerts, each resolved only by its own instance.
-public struct ServiceIdentity: Sendable, Equatable {
+public struct ServiceIdentity: Sendable, Equatable, Codable {
     /// `[a-z0-9][a-z0-9_.-]*`; `vitals` when not configured.
     public var name: String
     /// For people: messages and pages; the name when not set.

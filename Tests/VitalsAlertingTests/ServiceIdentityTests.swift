@@ -72,4 +72,23 @@ import VitalsCore
         #expect(line["service"] == "orders")
         #expect(line["service_labels"] == "cluster=eu-1,env=prod")
     }
+
+    /// A reload (or a restart) that renames the service closes what the old name opened: the
+    /// repeat and the resolve of an episode keep the identity its firing went out under.
+    @Test func anEpisodeKeepsTheIdentityItFiredUnder() throws {
+        let rule = AlertRuleSpec(name: "down", on: .anyComponent, when: .unhealthy, repeatInterval: .seconds(60), notify: ["ops"])
+        var b = AlertBook(rules: [rule], notifiers: [webhook()], maintenance: [], context: context)
+        _ = b.observe(input(0, [("db", .unhealthy)]))
+        b.context.service = ServiceIdentity(name: "orders-eu")
+        #expect(b.tick(at: at(60)).bodies.first?["service"] as? String == "orders")
+        // Saved and loaded again, the identity is still there.
+        let saved = try JSONDecoder().decode(AlertInstance.self, from: JSONEncoder().encode(try #require(b.instances["down/db"])))
+        #expect(saved.service == Self.orders)
+        let resolved = b.observe(input(70, [("db", .healthy)])).bodies
+        #expect(resolved.first?["status"] as? String == "resolved")
+        #expect(resolved.first?["service"] as? String == "orders")
+        #expect(resolved.first?["service_labels"] as? [String: String] == Self.orders.labels)
+        // The next episode speaks for the service as it is named now.
+        #expect(b.observe(input(80, [("db", .unhealthy)])).bodies.first?["service"] as? String == "orders-eu")
+    }
 }
