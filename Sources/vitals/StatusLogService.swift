@@ -32,9 +32,11 @@ struct StatusLogService: Service {
                 level: Self.level(from: from, to: to), "component status changed",
                 metadata: ["component": "\(name)", "from": "\(from.rawValue)", "to": "\(to.rawValue)", "message": "\(message)"])
         case .service(let from, let to, _):
-            logger.log(
-                level: Self.level(from: from, to: to), "service status changed",
-                metadata: ["from": "\(from.rawValue)", "to": "\(to.rawValue)", "reason": "\(reasons.take())"])
+            var fields: Logger.Metadata = ["from": "\(from.rawValue)", "to": "\(to.rawValue)"]
+            // None when no component changed (startup completing, a reload removing one).
+            let reason = reasons.take()
+            if !reason.isEmpty { fields["reason"] = "\(reason)" }
+            logger.log(level: Self.level(from: from, to: to), "service status changed", metadata: fields)
         }
     }
 

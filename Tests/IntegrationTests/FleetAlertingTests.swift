@@ -274,6 +274,30 @@ import VitalsTestSupport
         #expect(value("vitals_probe_success", ["component": "web"]) == 0)
     }
 
+    /// A push that fails is logged without the password of the Pushgateway's URL, and the
+    /// daemon goes on.
+    @Test func aFailedPushIsLoggedWithoutThePassword() async throws {
+        let closed = try FreePort.pick()
+        let vitals = try VitalsProcess(configBody: """
+            defaults: { interval: 200ms, timeout: 100ms }
+            components:
+              - { name: mem, type: memory }
+            push_gateway: { url: "http://pusher:hunter2@127.0.0.1:\(closed)", job: sidecar, interval: 1s }
+
+            """)
+        defer { vitals.stop() }
+        try await vitals.waitFor("/health/ready") { s, _ in s == 200 }
+        var log = ""
+        let deadline = ContinuousClock.now + .seconds(10)
+        while ContinuousClock.now < deadline, !log.contains("push to the Pushgateway failed") {
+            log += vitals.stderr
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        #expect(log.contains("push to the Pushgateway failed"), "\(log)")
+        #expect(!log.contains("hunter2"))
+        #expect(try await vitals.get("/health/live").status == 200)
+    }
+
     /// What the daemon's push carries over the wire: a PUT to `/metrics/job/JOB` every interval,
     /// text that `promtool check metrics` accepts.
     @Test func theDaemonsPushIsValidMetrics() async throws {
