@@ -33,7 +33,7 @@ struct StatusLogService: Service {
                 metadata: ["component": "\(name)", "from": "\(from.rawValue)", "to": "\(to.rawValue)", "message": "\(message)"])
         case .service(let from, let to, _):
             var fields: Logger.Metadata = ["from": "\(from.rawValue)", "to": "\(to.rawValue)"]
-            // None when no component changed (startup completing, a reload removing one).
+            // None when no component changed (a reload removing one).
             let reason = reasons.take()
             if !reason.isEmpty { fields["reason"] = "\(reason)" }
             logger.log(level: Self.level(from: from, to: to), "service status changed", metadata: fields)
