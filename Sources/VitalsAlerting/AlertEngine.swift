@@ -255,8 +255,11 @@ public final class AlertEngine<C: Clock>: Sendable where C.Duration == Duration 
                 target = min(target, start.advanced(by: wait))
             }
             if let last { target = max(target, last.advanced(by: spacing)) }
-            if await wakeup.sleep(until: target, clock: clock) { continue }
+            let poked = await wakeup.sleep(until: target, clock: clock)
             if Task.isCancelled { break }
+            // Woken early: look at the deadlines again (a poke at the deadline still ticks, so
+            // a stream of observations cannot hold a due `for` or `repeat` back).
+            if poked, clock.now < target { continue }
             last = clock.now
             tick()
         }

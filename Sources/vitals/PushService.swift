@@ -21,7 +21,7 @@ struct PushService: Service {
     static let idleCheck: Duration = .seconds(5)
 
     func run() async throws {
-        try await cancelWhenGracefulShutdown {
+        await cancelWhenGracefulShutdown {
             var failing = false
             while !Task.isCancelled {
                 let (config, name) = settings()

@@ -18,7 +18,7 @@ struct StatusLogService: Service {
 
     func run() async throws {
         let events = store.events()
-        try await cancelWhenGracefulShutdown {
+        await cancelWhenGracefulShutdown {
             var reasons = ServiceReasons()
             for await event in events { log(event, reasons: &reasons) }
         }
