@@ -350,9 +350,17 @@ struct AlertingService: Service {
                     var last = AlertInput.ServiceScope.own
                     var looked = ContinuousClock.now
                     var generation = store.resultGeneration
+                    var statusGeneration = store.statusGeneration
                     while !Task.isCancelled {
+                        // Threshold rules read every result, not only status changes.
                         if hasThresholdRules(), store.resultGeneration != generation {
                             generation = store.resultGeneration
+                            dirty.flag.store(true, ordering: .releasing)
+                        }
+                        // Changes no event tells of: startup completing, a component restored
+                        // from storage (stale, so unknown) getting its first fresh result.
+                        if store.statusGeneration != statusGeneration {
+                            statusGeneration = store.statusGeneration
                             dirty.flag.store(true, ordering: .releasing)
                         }
                         // Sharded, the other shards' components change without events here: every

@@ -36,8 +36,8 @@ import VitalsTestSupport
     /// come; returns each as `alert status`.
     static func notifications(_ receiver: WebhookReceiver, count: Int) async -> [String] {
         _ = await receiver.waitFor { $0.count >= count }
-        // Absence can only be seen by waiting: several evaluation rounds (probes every 200 ms).
-        try? await Task.sleep(for: .seconds(1))
+        // Absence can only be seen by waiting: a few probe rounds (every 500 ms at most here).
+        try? await Task.sleep(for: .milliseconds(1500))
         return receiver.bodies.compactMap { body -> String? in
             guard let j = jsonObject(body), let alert = j["alert"] as? String, let status = j["status"] as? String else { return nil }
             return "\(alert) \(status)"
@@ -49,7 +49,7 @@ import VitalsTestSupport
         let receiver = try WebhookReceiver()
         let vitals = try VitalsProcess(configBody: """
             service: { name: orders, title: "Orders", labels: { env: test } }
-            defaults: { interval: 250ms, timeout: 200ms, failure_threshold: 1 }
+            defaults: { interval: 500ms, timeout: 450ms, failure_threshold: 1 }
             components:
               - \(plugin.component)
             notifiers:
@@ -62,11 +62,14 @@ import VitalsTestSupport
         defer { vitals.stop() }
         try await vitals.waitFor("/health/ready") { s, _ in s == 200 }
         try plugin.set(exit: 2)
-        #expect(await Self.notifications(receiver, count: 1) == ["app-down firing"])
+        let down = await Self.notifications(receiver, count: 1)
+        #expect(down == ["app-down firing"])
         try plugin.set(exit: 1)
-        #expect(await Self.notifications(receiver, count: 3) == ["app-down firing", "app-down resolved", "app-degraded firing"])
+        let eased = await Self.notifications(receiver, count: 3)
+        #expect(eased == ["app-down firing", "app-down resolved", "app-degraded firing"])
         try plugin.set(exit: 0)
-        #expect(await Self.notifications(receiver, count: 4) == ["app-down firing", "app-down resolved", "app-degraded firing", "app-degraded resolved"])
+        let recovered = await Self.notifications(receiver, count: 4)
+        #expect(recovered == ["app-down firing", "app-down resolved", "app-degraded firing", "app-degraded resolved"], "\(vitals.stderr)")
         let first = try #require(receiver.bodies.first.flatMap(jsonObject))
         #expect(first["service"] as? String == "orders")
         #expect(first["service_title"] as? String == "Orders")
@@ -82,7 +85,7 @@ import VitalsTestSupport
         let plugin = try ControlledPlugin(exit: 0, depth: 10)
         let receiver = try WebhookReceiver()
         let vitals = try VitalsProcess(configBody: """
-            defaults: { interval: 250ms, timeout: 200ms, failure_threshold: 1 }
+            defaults: { interval: 500ms, timeout: 450ms, failure_threshold: 1 }
             components:
               - \(String(plugin.component.dropLast(2))), thresholds: { depth: { degraded: 100, unhealthy: 1000 } } }
             notifiers:
