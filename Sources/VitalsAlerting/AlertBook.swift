@@ -27,6 +27,10 @@ public struct AlertInstance: Sendable, Codable, Equatable {
     /// Who took the alert while it fired: no repeats since. Kept once it resolves (as the record
     /// of who handled it), dropped when it goes pending or fires again.
     public var acknowledgement: Acknowledgement?
+    /// The service identity (`service:`) its firing went out under: its repeats and its resolve
+    /// keep it, so a reload or a restart that renames the service (or changes its labels) still
+    /// closes what was opened (the same Alertmanager labels, the same PagerDuty dedup key).
+    public var service: ServiceIdentity?
 
     public init(rule: String, subject: String, isService: Bool, severity: String, notify: [String]) {
         self.rule = rule
@@ -97,7 +101,8 @@ struct AlertBook: Sendable {
     private(set) var sent: [String: [String: UInt64]] = [:]
     private(set) var failedNotifications: [String: UInt64] = [:]
     private(set) var dropped: [String: UInt64] = [:]
-    /// Notifications held back, by rule and reason (`maintenance`, `rate_limit`, `unsent_firing`).
+    /// Notifications held back, by rule and reason (`maintenance`, `inhibited`, `rate_limit`,
+    /// `unsent_firing`).
     private(set) var suppressed: [String: [String: UInt64]] = [:]
     /// Per rule, when its firing and repeat notifications of the last hour went out (`max_per_hour`).
     private var sentInLastHour: [String: [Date]] = [:]
@@ -127,48 +132,83 @@ struct AlertBook: Sendable {
         lastInput = input
         var actions: [BookAction] = []
         let now = input.at
-        for rule in rules {
+        // `unhealthy` rules first: a `degraded` rule stepping after them sees whether one of
+        // them fires for its subject (inhibition) in the same view.
+        for rule in rules.sorted(by: { Self.rank($0) < Self.rank($1) }) {
             switch rule.on {
             case .service:
                 guard input.evaluatesService else { continue }
-                step(rule, subject: "service", isService: true, status: input.serviceStatus, message: "", at: now, into: &actions)
+                let seen = Observed(
+                    status: input.serviceStatus, message: FailingComponent.reason(input.failing), since: input.serviceSince,
+                    previous: input.servicePrevious ?? previousInput?.serviceStatus)
+                step(rule, subject: "service", isService: true, seen, at: now, into: &actions)
             case .component(let name):
-                if let c = input.component(named: name) {
-                    step(rule, subject: name, isService: false, status: c.status, message: c.message, at: now, into: &actions)
+                if let c = input.component(named: name), let seen = observed(c, by: rule) {
+                    step(rule, subject: name, isService: false, seen, at: now, into: &actions)
                 } else {
-                    clear(key: AlertInstance.key(rule: rule.name, subject: name), reason: "component \(name) is no longer configured", at: now, into: &actions)
+                    clear(key: AlertInstance.key(rule: rule.name, subject: name), reason: gone(name, for: rule, in: input), at: now, into: &actions)
                 }
             case .anyComponent:
                 var present = Set<String>()
                 for c in input.components {
+                    guard let seen = observed(c, by: rule) else { continue }
                     present.insert(c.name)
-                    step(rule, subject: c.name, isService: false, status: c.status, message: c.message, at: now, into: &actions)
+                    step(rule, subject: c.name, isService: false, seen, at: now, into: &actions)
                 }
                 for key in instances.keys.sorted() where instances[key]!.rule == rule.name && !present.contains(instances[key]!.subject) {
-                    clear(key: key, reason: "component \(instances[key]!.subject) is no longer configured", at: now, into: &actions)
+                    clear(key: key, reason: gone(instances[key]!.subject, for: rule, in: input), at: now, into: &actions)
                 }
             }
         }
         return actions
     }
 
+    /// What a rule sees of a subject in one view.
+    struct Observed {
+        var status: HealthStatus
+        var message: String
+        /// When `status` began, if known: `for` counts from here.
+        var since: Date?
+        /// The status before, if known.
+        var previous: HealthStatus?
+    }
+
+    /// A component as `rule` sees it: its status, or the level of the threshold the rule
+    /// watches; nil when the component has no such threshold (it is not the rule's subject).
+    private func observed(_ c: AlertInput.Component, by rule: AlertRuleSpec) -> Observed? {
+        guard let name = rule.threshold else {
+            return Observed(status: c.status, message: c.message, since: c.since, previous: c.previous ?? previousInput?.component(named: c.name)?.status)
+        }
+        guard c.thresholds[name] != nil else { return nil }
+        let (status, reason) = c.threshold(name)
+        return Observed(
+            status: status, message: reason.isEmpty ? c.message : reason, since: c.lastCheck,
+            previous: previousInput?.component(named: c.name)?.threshold(name).status)
+    }
+
+    /// Why a rule no longer looks at a component.
+    private func gone(_ name: String, for rule: AlertRuleSpec, in input: AlertInput) -> String {
+        guard let threshold = rule.threshold, input.component(named: name) != nil else { return "component \(name) is no longer configured" }
+        return "component \(name) no longer has threshold \(threshold)"
+    }
+
+    /// Evaluation order: rules that can inhibit before the rules they inhibit.
+    private static func rank(_ rule: AlertRuleSpec) -> Int { rule.when == .unhealthy ? 0 : 1 }
+
     /// Time passes: `for` and `repeat` elapse, muted firings go out when their window ends,
     /// Alertmanager re-posts fall due, old resolved alerts are forgotten.
     mutating func tick(at now: Date) -> [BookAction] {
         var actions: [BookAction] = []
-        for key in instances.keys.sorted() {
+        // `unhealthy` rules' instances first, as in `observe`.
+        let order = instances.keys.map { key in (rulesByName[instances[key]!.rule].map(Self.rank) ?? 0, key) }.sorted { $0 < $1 }
+        for (_, key) in order {
             guard var instance = instances[key] else { continue }
             let before = instance
             if let rule = rulesByName[instance.rule] {
                 let event = instance.state.tick(at: now, condition: AlertCondition(rule))
                 handle(event, &instance, at: now, into: &actions)
             }
-            if instance.state.phase == .firing, instance.firingMuted, instance.acknowledgement == nil, muteReason(instance, at: now) == nil,
-                rateLimit(instance, at: now) == nil
-            {
-                instance.firingMuted = false
-                emit(.firing, isRepeat: false, &instance, at: now, into: &actions)
-            }
+            releaseHeld(&instance, at: now, into: &actions)
             if instance.state.phase == .firing, !instance.firingMuted {
                 refreshAlertmanagers(instance, at: now, into: &actions)
             }
@@ -230,7 +270,7 @@ struct AlertBook: Sendable {
             for name in instance.notify where (instance.acked[name] ?? 0) < instance.lastEventID {
                 guard let spec = notifiers[name] else { continue }
                 let kind: DeliveryKind = notification.status == .resolved ? .resolved : (notification.isRepeat ? .repeat : .firing)
-                actions.append(deliver(notification, to: spec, kind: kind, key: instance.key, eventID: instance.lastEventID, at: now))
+                actions.append(deliver(notification, of: instance, to: spec, kind: kind, eventID: instance.lastEventID, at: now))
             }
         }
         for key in instances.keys.sorted() {
@@ -320,6 +360,26 @@ struct AlertBook: Sendable {
 
     // MARK: Internals
 
+    /// The earliest moment a `for` or a `repeat` falls due, so the engine wakes then instead of
+    /// on its next tick (`for` is exact, spec section 11); nil when nothing is waiting on time.
+    func nextDeadline() -> Date? {
+        var earliest: Date?
+        for instance in instances.values {
+            guard let rule = rulesByName[instance.rule], let status = instance.state.status, AlertCondition(rule).matches(status) else { continue }
+            var due: Date?
+            switch instance.state.phase {
+            case .pending:
+                due = instance.state.pendingSince?.addingTimeInterval(rule.forDuration.seconds)
+            case .firing where rule.repeatInterval > .zero && instance.acknowledgement == nil:
+                due = instance.state.lastNotifiedAt?.addingTimeInterval(rule.repeatInterval.seconds)
+            default:
+                break
+            }
+            if let due, earliest.map({ due < $0 }) ?? true { earliest = due }
+        }
+        return earliest
+    }
+
     private static func rule(_ rule: AlertRuleSpec, covers subject: String, isService: Bool) -> Bool {
         switch rule.on {
         case .service: isService
@@ -329,9 +389,9 @@ struct AlertBook: Sendable {
     }
 
     private mutating func step(
-        _ rule: AlertRuleSpec, subject: String, isService: Bool, status: HealthStatus, message: String, at now: Date,
-        into actions: inout [BookAction]
+        _ rule: AlertRuleSpec, subject: String, isService: Bool, _ seen: Observed, at now: Date, into actions: inout [BookAction]
     ) {
+        let status = seen.status
         let key = AlertInstance.key(rule: rule.name, subject: subject)
         let condition = AlertCondition(rule)
         // Instances exist only for subjects that matched at some point: thousands of healthy
@@ -339,8 +399,7 @@ struct AlertBook: Sendable {
         if instances[key] == nil {
             guard condition.matches(status) else { return }
             var created = AlertInstance(rule: rule.name, subject: subject, isService: isService, severity: rule.severity, notify: rule.notify)
-            let previous = isService ? previousInput?.serviceStatus : previousInput?.component(named: subject)?.status
-            if let previous, !condition.matches(previous) { created.state = AlertRuleState(previous: previous) }
+            if let previous = seen.previous, !condition.matches(previous) { created.state = AlertRuleState(previous: previous) }
             instances[key] = created
         }
         var instance = instances[key]!
@@ -348,8 +407,9 @@ struct AlertBook: Sendable {
         instance.severity = rule.severity
         instance.notify = rule.notify
         if condition.matches(status) { instance.resolveReason = nil }
-        let event = instance.state.observe(status, message: message, at: now, condition: condition)
+        let event = instance.state.observe(status, message: seen.message, at: now, since: seen.since, condition: condition)
         handle(event, &instance, at: now, into: &actions)
+        releaseHeld(&instance, at: now, into: &actions)
         // Matching again after a resolve is a new incident: nobody has taken it yet.
         if instance.state.phase == .pending || instance.state.phase == .inactive { instance.acknowledgement = nil }
         if instance.state.phase == .inactive, instance.lastEventID == 0 {
@@ -436,6 +496,9 @@ struct AlertBook: Sendable {
             if let reason = muteReason(instance, at: now) {
                 instance.firingMuted = true
                 recordMuted(instance, .firing, reason: reason, cause: "maintenance", at: now)
+            } else if let inhibitor = inhibitor(of: instance) {
+                instance.firingMuted = true
+                recordMuted(instance, .firing, reason: "inhibited by \(inhibitor), firing for \(instance.subject)", cause: "inhibited", at: now)
             } else if let reason = rateLimit(instance, at: now) {
                 instance.firingMuted = true
                 recordMuted(instance, .firing, reason: reason, cause: "rate_limit", at: now)
@@ -448,6 +511,8 @@ struct AlertBook: Sendable {
             let kind: DeliveryKind = instance.firingMuted ? .firing : .repeat
             if let reason = muteReason(instance, at: now) {
                 recordMuted(instance, kind, reason: reason, cause: "maintenance", at: now)
+            } else if let inhibitor = inhibitor(of: instance) {
+                recordMuted(instance, kind, reason: "inhibited by \(inhibitor), firing for \(instance.subject)", cause: "inhibited", at: now)
             } else if let reason = rateLimit(instance, at: now) {
                 recordMuted(instance, kind, reason: reason, cause: "rate_limit", at: now)
             } else if instance.firingMuted {
@@ -467,6 +532,31 @@ struct AlertBook: Sendable {
                 emit(.resolved, isRepeat: false, &instance, at: now, into: &actions)
             }
         }
+    }
+
+    /// A firing held back (maintenance, inhibition, `max_per_hour`) goes out once nothing holds
+    /// it any more, if it is still firing and nobody took it.
+    private mutating func releaseHeld(_ instance: inout AlertInstance, at now: Date, into actions: inout [BookAction]) {
+        guard instance.state.phase == .firing, instance.firingMuted, instance.acknowledgement == nil, muteReason(instance, at: now) == nil,
+            inhibitor(of: instance) == nil, rateLimit(instance, at: now) == nil
+        else { return }
+        instance.firingMuted = false
+        emit(.firing, isRepeat: false, &instance, at: now, into: &actions)
+    }
+
+    /// Inhibition (spec section 11): the rule firing for the same subject that holds a
+    /// `degraded` rule's notifications back — an `unhealthy` rule watching the same thing (the
+    /// status, or the same threshold) — or nil. `inhibit: false` on either rule turns it off.
+    private func inhibitor(of instance: AlertInstance) -> String? {
+        guard let rule = rulesByName[instance.rule], rule.when == .degraded, rule.inhibit else { return nil }
+        for other in rules where other.when == .unhealthy && other.inhibit && other.threshold == rule.threshold {
+            if let source = instances[AlertInstance.key(rule: other.name, subject: instance.subject)], source.isService == instance.isService,
+                source.state.phase == .firing
+            {
+                return other.name
+            }
+        }
+        return nil
     }
 
     /// Why the rule's `max_per_hour` holds a firing or repeat back now, or nil.
@@ -499,7 +589,7 @@ struct AlertBook: Sendable {
             previous = state.lastBadStatus ?? .unknown
             current = instance.resolveReason == nil ? (state.status ?? .unknown) : .unknown
         }
-        let message = instance.resolveReason ?? (instance.isService ? "" : state.message)
+        let message = instance.resolveReason ?? state.message
         return AlertNotification(
             id: id, status: status, isRepeat: isRepeat, alert: instance.rule, subject: instance.subject, isService: instance.isService,
             severity: instance.severity, previousStatus: previous, currentStatus: current, message: message,
@@ -511,6 +601,8 @@ struct AlertBook: Sendable {
         _ status: AlertNotification.Status, isRepeat: Bool, _ instance: inout AlertInstance, at now: Date, into actions: inout [BookAction]
     ) {
         instance.lastEventID += 1
+        // A new episode speaks for the service as configured now; its repeats and resolve keep that.
+        if status == .firing, !isRepeat { instance.service = context.service }
         if status == .firing, rulesByName[instance.rule]?.maxPerHour != nil {
             sentInLastHour[instance.rule] = sends(of: instance.rule, inTheHourBefore: now) + [now]
         }
@@ -523,18 +615,22 @@ struct AlertBook: Sendable {
                 instance.acked[name] = instance.lastEventID
                 continue
             }
-            actions.append(deliver(n, to: spec, kind: kind, key: instance.key, eventID: instance.lastEventID, at: now))
+            actions.append(deliver(n, of: instance, to: spec, kind: kind, eventID: instance.lastEventID, at: now))
             if spec.kind == .alertmanager {
                 alertmanagerPosts[name, default: [:]][instance.key] = status == .firing ? now : nil
             }
         }
     }
 
-    private func deliver(_ n: AlertNotification, to spec: NotifierSpec, kind: DeliveryKind, key: String, eventID: Int?, at now: Date) -> BookAction {
-        .deliver(
+    private func deliver(
+        _ n: AlertNotification, of instance: AlertInstance, to spec: NotifierSpec, kind: DeliveryKind, eventID: Int?, at now: Date
+    ) -> BookAction {
+        var context = self.context
+        if let service = instance.service { context.service = service }
+        return .deliver(
             notifier: spec.name,
             Delivery(
-                instanceKey: key, eventID: eventID, kind: kind, body: PayloadEncoder.body(for: n, spec: spec, context: context, now: now),
+                instanceKey: instance.key, eventID: eventID, kind: kind, body: PayloadEncoder.body(for: n, spec: spec, context: context, now: now),
                 createdAt: now))
     }
 
@@ -547,7 +643,7 @@ struct AlertBook: Sendable {
             }
             var n = notification(for: instance, .firing, isRepeat: false, id: instance.lastEventID, at: now)
             n.isRepeat = instance.lastNotification?.isRepeat ?? false
-            actions.append(deliver(n, to: spec, kind: .refresh, key: instance.key, eventID: nil, at: now))
+            actions.append(deliver(n, of: instance, to: spec, kind: .refresh, eventID: nil, at: now))
             alertmanagerPosts[name, default: [:]][instance.key] = now
         }
     }

@@ -16,12 +16,11 @@ import VitalsCore
 /// timestamps and maintenance windows comes from `now`.
 public final class AlertEngine<C: Clock>: Sendable where C.Duration == Duration {
     public struct Options: Sendable {
-        /// The `service` label of Alertmanager alerts and the `service` field of webhooks.
-        public var serviceName: String
         /// Deliveries waiting per notifier before the oldest is dropped.
         public var queueCapacity: Int
         public var retry: RetryPolicy
-        /// How often `run` ticks (for `for`, `repeat`, windows and Alertmanager re-posts);
+        /// How often `run` ticks at the least (for maintenance windows, held-back firings and
+        /// Alertmanager re-posts); a `for` or `repeat` falling due wakes it at that moment.
         /// nil: never, the caller ticks.
         public var tickInterval: Duration?
         /// How long resolved alerts stay listed in `/alerts`.
@@ -35,10 +34,9 @@ public final class AlertEngine<C: Clock>: Sendable where C.Duration == Duration 
         public var serviceStateNamespace: String?
 
         public init(
-            serviceName: String = "vitals", queueCapacity: Int = 256, retry: RetryPolicy = RetryPolicy(),
-            tickInterval: Duration? = .seconds(5), resolvedRetention: Duration = .seconds(3600)
+            queueCapacity: Int = 256, retry: RetryPolicy = RetryPolicy(), tickInterval: Duration? = .seconds(5),
+            resolvedRetention: Duration = .seconds(3600)
         ) {
-            self.serviceName = serviceName
             self.queueCapacity = queueCapacity
             self.retry = retry
             self.tickInterval = tickInterval
@@ -80,6 +78,8 @@ public final class AlertEngine<C: Clock>: Sendable where C.Duration == Duration 
     /// Queues created by `reload`, for `run` to start.
     private let newQueues: AsyncStream<NotifierQueue>
     private let newQueuesContinuation: AsyncStream<NotifierQueue>.Continuation
+    /// Ends the tick loop's sleep early, to look again at when the next `for` falls due.
+    private let wakeup = Wakeup()
     /// Alerts firing and resolving, notification outcomes and storage errors.
     private let logger: Logger
 
@@ -91,8 +91,6 @@ public final class AlertEngine<C: Clock>: Sendable where C.Duration == Duration 
         logger: Logger = Logger(label: "vitals", factory: { _ in SwiftLogNoOpLogHandler() })
     ) {
         self.logger = logger
-        var context = context
-        context.serviceName = options.serviceName
         let book = AlertBook(
             rules: rules, notifiers: notifiers, maintenance: maintenance, context: context, resolvedRetention: options.resolvedRetention)
         var queues: [String: NotifierQueue] = [:]
@@ -116,7 +114,7 @@ public final class AlertEngine<C: Clock>: Sendable where C.Duration == Duration 
     ) {
         self.init(
             rules: config.alerts, notifiers: config.notifiers, maintenance: config.maintenance,
-            context: NotificationContext(server: config.server, serviceName: options.serviceName), storage: storage,
+            context: NotificationContext(server: config.server, service: config.service), storage: storage,
             transport: transport, clock: clock, options: options, now: now, logger: logger)
     }
 
@@ -133,6 +131,8 @@ public final class AlertEngine<C: Clock>: Sendable where C.Duration == Duration 
             let actions = shell.book.observe(input)
             perform(actions, in: &shell)
         }
+        // A new pending alert may fall due before the loop's current sleep ends.
+        wakeup.poke()
     }
 
     /// Lets time pass (`run` calls it every `tickInterval`; tests call it by hand).
@@ -151,10 +151,7 @@ public final class AlertEngine<C: Clock>: Sendable where C.Duration == Duration 
     public func reload(rules: [AlertRuleSpec], notifiers: [NotifierSpec], maintenance: [MaintenanceWindowSpec], context: NotificationContext? = nil) {
         let at = now()
         shell.withLock { shell in
-            if var context {
-                context.serviceName = options.serviceName
-                shell.book.context = context
-            }
+            if let context { shell.book.context = context }
             let old = shell.queues
             var queues: [String: NotifierQueue] = [:]
             var started: [NotifierQueue] = []
@@ -175,12 +172,13 @@ public final class AlertEngine<C: Clock>: Sendable where C.Duration == Duration 
             for (name, queue) in old where queues[name] !== queue { queue.finish() }
             shell.queues = queues
         }
+        wakeup.poke()
     }
 
     public func reload(config: Config) {
         reload(
             rules: config.alerts, notifiers: config.notifiers, maintenance: config.maintenance,
-            context: NotificationContext(server: config.server, serviceName: options.serviceName))
+            context: NotificationContext(server: config.server, service: config.service))
     }
 
     /// `POST /api/v1/alerts/ID/ack`: the firing alert `id` stops repeating until it resolves.
@@ -229,12 +227,7 @@ public final class AlertEngine<C: Clock>: Sendable where C.Duration == Duration 
         await withDiscardingTaskGroup { group in
             for queue in queues { group.addTask { await self.runQueue(queue) } }
             if let interval = options.tickInterval {
-                group.addTask {
-                    while !Task.isCancelled {
-                        do { try await self.clock.sleep(until: self.clock.now.advanced(by: interval), tolerance: nil) } catch { break }
-                        self.tick()
-                    }
-                }
+                group.addTask { await self.tickLoop(every: interval) }
             }
             // Until cancelled (the stream's iteration ends with the task): start the queues
             // reloads create.
@@ -244,6 +237,32 @@ public final class AlertEngine<C: Clock>: Sendable where C.Duration == Duration 
         newQueuesContinuation.finish()
         persistContinuation.finish()
         await persister.value
+    }
+
+    /// Ticks at the moment the earliest `for` or `repeat` falls due, and at least every
+    /// `interval`. An observation wakes the sleep so a new pending alert's deadline counts.
+    private func tickLoop(every interval: Duration) async {
+        // Never twice within this, whatever a deadline says: a deadline that a tick cannot
+        // clear (a clock step) must not spin the loop.
+        let spacing: Duration = .milliseconds(20)
+        var last: C.Instant?
+        while !Task.isCancelled {
+            let start = clock.now
+            var target = start.advanced(by: interval)
+            if let due = shell.withLock({ $0.book.nextDeadline() }) {
+                // A millisecond past it, so the tick's own reading of the time has reached it.
+                let wait = Duration.seconds(max(0, due.timeIntervalSince(now()))) + .milliseconds(1)
+                target = min(target, start.advanced(by: wait))
+            }
+            if let last { target = max(target, last.advanced(by: spacing)) }
+            let poked = await wakeup.sleep(until: target, clock: clock)
+            if Task.isCancelled { break }
+            // Woken early: look at the deadlines again (a poke at the deadline still ticks, so
+            // a stream of observations cannot hold a due `for` or `repeat` back).
+            if poked, clock.now < target { continue }
+            last = clock.now
+            tick()
+        }
     }
 
     /// The alert state saved in `namespace` (none without persistent storage); what cannot be

@@ -17,13 +17,37 @@ public struct AlertInput: Sendable, Equatable {
         /// The last probe message (one line, never a secret).
         public var message: String
         public var critical: Bool
+        /// When `status` began (the component's last status change): a rule's `for` counts from
+        /// here, not from when alerting happened to look. Nil: from the observation.
+        public var since: Date?
+        /// The status before `status` (the `from` of its last change), when known: what a
+        /// firing says the subject was before.
+        public var previous: HealthStatus?
+        /// Where each threshold that threshold rules watch stands at the last result (`unknown`
+        /// without a reading), with the reason it is crossed.
+        public var thresholds: [String: Judgement] = [:]
+        /// When the last result came: a crossing of a threshold begins there.
+        public var lastCheck: Date?
 
-        public init(name: String, type: String = "", status: HealthStatus, message: String = "", critical: Bool = true) {
+        public init(
+            name: String, type: String = "", status: HealthStatus, message: String = "", critical: Bool = true, since: Date? = nil,
+            previous: HealthStatus? = nil, thresholds: [String: Judgement] = [:], lastCheck: Date? = nil
+        ) {
             self.name = name
             self.type = type
             self.status = status
             self.message = message
             self.critical = critical
+            self.since = since
+            self.previous = previous
+            self.thresholds = thresholds
+            self.lastCheck = lastCheck
+        }
+
+        /// The level of threshold `name` as a status (`unknown` without a reading) and why.
+        public func threshold(_ name: String) -> (status: HealthStatus, reason: String) {
+            guard let j = thresholds[name] else { return (.unknown, "") }
+            return (j.status, j.reason ?? "")
         }
     }
 
@@ -37,6 +61,9 @@ public struct AlertInput: Sendable, Equatable {
     /// hold the service lock: another replica evaluates them, so each notification is sent once,
     /// and this one leaves its service alerts as they are.
     public var evaluatesService = true
+    /// When the service status began and what it was before, when known (see `Component`).
+    public var serviceSince: Date?
+    public var servicePrevious: HealthStatus?
 
     public init(at: Date, serviceStatus: HealthStatus, components: [Component]) {
         self.at = at
@@ -52,7 +79,14 @@ public struct AlertInput: Sendable, Equatable {
     /// `service` says who evaluates the `on: service` rules: this replica over its own
     /// components (unsharded), over every component of the config (the sharded replica holding
     /// the service lock: the other shards' components read from shared storage), or nobody here.
-    public init(snapshot: HealthSnapshot, at: Date? = nil, service: ServiceScope = .own) {
+    ///
+    /// `thresholds`: the threshold names threshold rules watch, read for every component that
+    /// has one (nothing is read without such rules). `changes`: the status changes seen on the
+    /// store's events, for `since` and `previous`.
+    public init(
+        snapshot: HealthSnapshot, at: Date? = nil, service: ServiceScope = .own, thresholds: Set<String> = [],
+        changes: StatusChanges = StatusChanges()
+    ) {
         self.at = at ?? snapshot.generatedAt
         switch service {
         case .own:
@@ -64,10 +98,45 @@ public struct AlertInput: Sendable, Equatable {
             serviceStatus = .unknown
             evaluatesService = false
         }
-        self.components = snapshot.components.map {
-            Component(
-                name: $0.name, type: $0.spec.type, status: $0.status,
-                message: $0.lastResult?.message ?? "", critical: $0.spec.critical)
+        if service == .own, let last = changes.service, last.to == serviceStatus {
+            serviceSince = last.at
+            servicePrevious = last.from
+        }
+        self.components = snapshot.components.map { c in
+            var readings: [String: Judgement] = [:]
+            if !thresholds.isEmpty, !c.spec.thresholds.isEmpty {
+                for name in thresholds { if let t = c.spec.thresholds[name] { readings[name] = Self.reading(name, t, of: c) } }
+            }
+            let change = changes.components[c.name]
+            return Component(
+                name: c.name, type: c.spec.type, status: c.status, message: c.lastResult?.message ?? "", critical: c.spec.critical,
+                since: c.since, previous: change?.to == c.status ? change?.from : nil, thresholds: readings, lastCheck: c.lastCheck)
+        }
+    }
+
+    /// One threshold at a component's last result. A failed probe says nothing of its latency
+    /// (a refused connection is fast, a timeout takes the whole timeout): a threshold judged on
+    /// each result has no reading then; windowed ones count failures themselves.
+    static func reading(_ name: String, _ threshold: Threshold, of c: ComponentSnapshot) -> Judgement {
+        guard c.staleSince == nil, let result = c.lastResult, result.success || threshold.window != nil,
+            let reading = Judge.reading(name, threshold, of: result)
+        else { return Judgement(status: .unknown) }
+        return reading
+    }
+
+    /// The latest status change of the service and of each component, as the store's events
+    /// told them: the daemon keeps it up to date from `HealthStore.events()`.
+    public struct StatusChanges: Sendable, Equatable {
+        public var service: StatusTransition?
+        public var components: [String: StatusTransition] = [:]
+        public init() {}
+
+        public mutating func record(_ event: HealthEvent) {
+            switch event {
+            case .component(let name, let from, let to, let at, let message):
+                components[name] = StatusTransition(at: at, from: from, to: to, message: message)
+            case .service(let from, let to, let at): service = StatusTransition(at: at, from: from, to: to, message: "")
+            }
         }
     }
 
@@ -83,8 +152,8 @@ public struct AlertInput: Sendable, Equatable {
     public var failing: [FailingComponent] {
         components
             .filter { $0.status == .degraded || $0.status == .unhealthy }
-            .sorted { $0.status.severity != $1.status.severity ? $0.status.severity > $1.status.severity : $0.name < $1.name }
             .map { FailingComponent(component: $0.name, status: $0.status, message: $0.message) }
+            .sorted(by: FailingComponent.worstFirst)
     }
 }
 
@@ -98,5 +167,28 @@ public struct FailingComponent: Sendable, Equatable, Codable {
         self.component = component
         self.status = status
         self.message = message
+    }
+}
+
+extension FailingComponent {
+    /// Worse status first, then by name: the order lists and reasons name components in.
+    public static func worstFirst(_ a: FailingComponent, _ b: FailingComponent) -> Bool {
+        a.status.severity != b.status.severity ? a.status.severity > b.status.severity : a.component < b.component
+    }
+
+    /// At most this many components are named in a reason.
+    static let maxInReason = 5
+
+    /// Why the service is what it is, in one line: `orders-db unhealthy, cache degraded`
+    /// (worst first, as `failing` lists them), `and 3 more` past five; with `messages`, each
+    /// with its probe message (`orders-db unhealthy: timeout after 2s; cache degraded: ...`).
+    /// A service alert's message and the service status log line both say it this way.
+    public static func reason(_ failing: [FailingComponent], messages: Bool = false) -> String {
+        var parts = failing.prefix(maxInReason).map { f in
+            let text = "\(f.component) \(f.status.rawValue)"
+            return messages && !f.message.isEmpty ? "\(text): \(f.message)" : text
+        }
+        if failing.count > maxInReason { parts.append("and \(failing.count - maxInReason) more") }
+        return parts.joined(separator: messages ? "; " : ", ")
     }
 }

@@ -80,8 +80,10 @@ public struct AlertRuleState: Sendable, Codable, Equatable {
         lastGoodStatus = previous
     }
 
-    /// Feeds one observation of the subject's status.
-    public mutating func observe(_ status: HealthStatus, message: String, at now: Date, condition: AlertCondition) -> Event? {
+    /// Feeds one observation of the subject's status. `since`: when that status began, if known
+    /// (never later than `now`): a new pending period starts there, so `for` counts from when
+    /// the condition began, not from when it was observed.
+    public mutating func observe(_ status: HealthStatus, message: String, at now: Date, since: Date? = nil, condition: AlertCondition) -> Event? {
         self.status = status
         self.message = message
         if status == .unknown {
@@ -95,7 +97,7 @@ public struct AlertRuleState: Sendable, Codable, Equatable {
             switch phase {
             case .inactive, .resolved:
                 phase = .pending
-                pendingSince = now
+                pendingSince = min(since ?? now, now)
                 return fireIfDue(at: now, condition: condition)
             case .pending:
                 return fireIfDue(at: now, condition: condition)

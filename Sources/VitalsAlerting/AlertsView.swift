@@ -201,9 +201,9 @@ enum AlertMetrics {
         for name in firing.keys.sorted() { m.sample("vitals_alerts_firing", [("alert", name)], Double(firing[name] ?? 0)) }
         m.family(
             "vitals_alerts_suppressed_total", "counter",
-            "Notifications held back, by rule and reason: maintenance (a window), rate_limit (max_per_hour), unsent_firing (the resolve of one never sent).")
+            "Notifications held back, by rule and reason: maintenance (a window), inhibited (an unhealthy rule fires for the subject), rate_limit (max_per_hour), unsent_firing (the resolve of one never sent).")
         for rule in Set(book.rules.map(\.name)).union(book.suppressed.keys).sorted() {
-            for reason in ["maintenance", "rate_limit", "unsent_firing"] {
+            for reason in ["maintenance", "inhibited", "rate_limit", "unsent_firing"] {
                 m.sample("vitals_alerts_suppressed_total", [("alert", rule), ("reason", reason)], Double(book.suppressed[rule]?[reason] ?? 0))
             }
         }

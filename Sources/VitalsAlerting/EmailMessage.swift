@@ -49,6 +49,7 @@ public struct EmailMessage: Sendable {
             ("Auto-Submitted", "auto-generated"),
             ("X-Vitals-Alert", n.alert),
             ("X-Vitals-Subject", n.subject),
+            ("X-Vitals-Service", context.service.key),
             ("X-Vitals-Status", n.status.rawValue),
             ("MIME-Version", "1.0"),
             ("Content-Type", "multipart/alternative; boundary=\"\(boundary)\""),
@@ -68,7 +69,7 @@ public struct EmailMessage: Sendable {
     /// `<vitals.HASH.START@DOMAIN>` for the episode (its firing); `...START.ID@...` for the others.
     private func messageID(episode: Bool) -> String {
         let n = notification
-        let hash = String(StableHash.of("\(context.serviceName)/\(n.alert)/\(n.subject)"), radix: 16)
+        let hash = String(StableHash.of("\(context.service.key)/\(n.alert)/\(n.subject)"), radix: 16)
         let start = Int64(n.startsAt.timeIntervalSince1970)
         let domain = settings.from.split(separator: "@").last.map(String.init) ?? "vitals.invalid"
         return episode ? "<vitals.\(hash).\(start)@\(domain)>" : "<vitals.\(hash).\(start).\(n.id)@\(domain)>"
@@ -77,7 +78,7 @@ public struct EmailMessage: Sendable {
     private var lines: (title: String, facts: [(String, String)], failing: [String], message: String) {
         let n = notification
         var facts: [(String, String)] = [
-            ("Alert", n.alert), ("Affects", n.subject), ("Status", "\(n.previousStatus.rawValue) → \(n.currentStatus.rawValue)"),
+            ("Alert", n.alert), ("Service", context.service.described), ("Affects", n.subject), ("Status", "\(n.previousStatus.rawValue) → \(n.currentStatus.rawValue)"),
             ("Severity", n.severity), ("Since", RFC3339.string(n.startsAt)),
         ]
         if let end = n.endsAt { facts.append(("Resolved", RFC3339.string(end))) }
@@ -96,7 +97,7 @@ public struct EmailMessage: Sendable {
         for (k, v) in l.facts { out += (k + ":").padding(toLength: 10, withPad: " ", startingAt: 0) + v + "\n" }
         if !l.message.isEmpty { out += "\n" + l.message + "\n" }
         if !l.failing.isEmpty { out += "\nFailing:\n" + l.failing.map { "- " + $0 + "\n" }.joined() }
-        out += "\nDetails: \(context.detailsURL)\n-- \nVitals (\(context.serviceName))\n"
+        out += "\nDetails: \(context.detailsURL)\n-- \nVitals (\(context.service.displayName))\n"
         return out
     }
 
@@ -109,7 +110,7 @@ public struct EmailMessage: Sendable {
         out += "</table>"
         if !l.message.isEmpty { out += "<pre>\(XMLText.escape(l.message))</pre>" }
         if !l.failing.isEmpty { out += "<p>Failing:</p><ul>" + l.failing.map { "<li>\(XMLText.escape($0))</li>" }.joined() + "</ul>" }
-        out += "<p><a href=\"\(XMLText.escape(context.detailsURL))\">Details</a> · \(XMLText.escape(context.serviceName))</p></body></html>"
+        out += "<p><a href=\"\(XMLText.escape(context.detailsURL))\">Details</a> · \(XMLText.escape(context.service.displayName))</p></body></html>"
         return out
     }
 

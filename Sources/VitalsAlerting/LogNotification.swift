@@ -25,8 +25,9 @@ struct LogNotification {
         var f: [String: String] = [
             "alert": n.alert, "subject": n.subject, "status": n.status.rawValue, "repeat": "\(n.isRepeat)", "severity": n.severity,
             "from": n.previousStatus.rawValue, "to": n.currentStatus.rawValue, "message": n.message,
-            "since": RFC3339.string(n.startsAt), "url": context.detailsURL,
+            "since": RFC3339.string(n.startsAt), "url": context.detailsURL, "service": context.serviceName,
         ]
+        if !context.service.labels.isEmpty { f["service_labels"] = context.service.labelText }
         if let end = n.endsAt { f["ended"] = RFC3339.string(end) }
         if n.status == .firing, !n.failing.isEmpty {
             var listed = n.failing.prefix(Self.maxListed).map { "\($0.component) \($0.status.rawValue): \($0.message)" }

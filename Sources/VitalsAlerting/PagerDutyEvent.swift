@@ -37,9 +37,12 @@ public struct PagerDutyEvent: Encodable, Sendable {
         public var failing: [FailingComponent]
         public var `repeat`: Bool
         public var startsAt: String
+        public var service: String
+        public var serviceLabels: [String: String]
 
         enum CodingKeys: String, CodingKey {
-            case alert, subject, severity, message, failing, `repeat`
+            case alert, subject, severity, message, failing, `repeat`, service
+            case serviceLabels = "service_labels"
             case previousStatus = "previous_status"
             case currentStatus = "current_status"
             case startsAt = "starts_at"
@@ -74,7 +77,7 @@ public struct PagerDutyEvent: Encodable, Sendable {
 
     public init(_ n: AlertNotification, routingKey: String, context: NotificationContext) {
         self.routingKey = routingKey
-        dedupKey = Self.dedupKey(service: context.serviceName, alert: n.alert, subject: n.subject)
+        dedupKey = Self.dedupKey(service: context.service.key, alert: n.alert, subject: n.subject)
         switch n.status {
         case .resolved:
             eventAction = "resolve"
@@ -87,15 +90,17 @@ public struct PagerDutyEvent: Encodable, Sendable {
                 customDetails: Details(
                     alert: n.alert, subject: n.subject, severity: n.severity, previousStatus: n.previousStatus.rawValue,
                     currentStatus: n.currentStatus.rawValue, message: n.message, failing: Array(n.failing.prefix(Self.maxListed)),
-                    repeat: n.isRepeat, startsAt: RFC3339.string(n.startsAt)))
+                    repeat: n.isRepeat, startsAt: RFC3339.string(n.startsAt), service: context.service.displayName,
+                    serviceLabels: context.service.labels))
             links = [Link(href: context.detailsURL, text: "Vitals: health details")]
             client = "Vitals"
             clientURL = context.detailsURL
         }
     }
 
-    /// `vitals/SERVICE/ALERT/SUBJECT`; past PagerDuty's 255 characters, a prefix and a stable
-    /// hash of the whole (still the same on every replica and after a restart).
+    /// `vitals/SERVICE/ALERT/SUBJECT`, SERVICE being the name with its labels
+    /// (`orders{env=prod}`, `ServiceIdentity.key`); past PagerDuty's 255 characters, a prefix
+    /// and a stable hash of the whole (still the same on every replica and after a restart).
     static func dedupKey(service: String, alert: String, subject: String) -> String {
         let key = "vitals/\(service)/\(alert)/\(subject)"
         guard key.count > maxDedupKey else { return key }

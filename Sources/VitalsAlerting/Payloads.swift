@@ -7,18 +7,29 @@ public struct NotificationContext: Sendable, Equatable {
     /// Link to this Vitals' `/health/detailed`: built from `server.external_url`, or from the
     /// listen address when none is configured.
     public var detailsURL: String
-    /// The `service` label Alertmanager groups by; several Vitals replicas watching the same
-    /// service must use the same value so their alerts deduplicate.
-    public var serviceName: String
+    /// `service:`: who sends. Its name and labels are in every alert's identity (Alertmanager
+    /// labels, PagerDuty's dedup key), so instances of different services never merge, while
+    /// replicas of one (same name, same labels) deduplicate.
+    public var service: ServiceIdentity
 
-    public init(detailsURL: String, serviceName: String = "vitals") {
+    /// The `service` label Alertmanager groups by.
+    public var serviceName: String {
+        get { service.name }
+        set { service.name = newValue }
+    }
+
+    public init(detailsURL: String, service: ServiceIdentity = ServiceIdentity()) {
         self.detailsURL = detailsURL
-        self.serviceName = serviceName
+        self.service = service
+    }
+
+    public init(detailsURL: String, serviceName: String) {
+        self.init(detailsURL: detailsURL, service: ServiceIdentity(name: serviceName))
     }
 
     /// `external_url` (trailing slashes dropped) or `http://listen`, + `/health/detailed`.
     /// A wildcard listen host (`0.0.0.0`, `::`) is useless in a link, so it becomes `localhost`.
-    public init(server: ServerConfig, serviceName: String = "vitals") {
+    public init(server: ServerConfig, service: ServiceIdentity = ServiceIdentity()) {
         var base: String
         if let external = server.externalURL, !external.isEmpty {
             base = external
@@ -28,7 +39,7 @@ public struct NotificationContext: Sendable, Equatable {
             if listen.host == "0.0.0.0" || listen.host == "::" || listen.host.isEmpty { listen.host = "localhost" }
             base = "http://\(listen)"
         }
-        self.init(detailsURL: base + "/health/detailed", serviceName: serviceName)
+        self.init(detailsURL: base + "/health/detailed", service: service)
     }
 }
 
@@ -39,7 +50,12 @@ public struct NotificationContext: Sendable, Equatable {
 ///  "severity":"warning","previous_status":"healthy","current_status":"degraded","message":"",
 ///  "failing":[{"component":"orders-db","status":"unhealthy","message":"timeout after 2s"}],
 ///  "startsAt":"2026-11-22T10:00:30Z","endsAt":null,
-///  "url":"https://vitals.example/health/detailed","service":"vitals"}
+///  "url":"https://vitals.example/health/detailed","service":"orders","service_title":"Orders",
+///  "service_labels":{"env":"prod"}}
+/// ```
+///
+/// `service_title` is the name when no title is set; `service_labels` is `{}` without labels.
+/// ```
 /// ```
 public struct WebhookPayload: Encodable, Sendable {
     public var notification: AlertNotification
@@ -52,6 +68,8 @@ public struct WebhookPayload: Encodable, Sendable {
 
     enum Keys: String, CodingKey {
         case version, status, `repeat`, alert, subject, severity, message, failing, startsAt, endsAt, url, service
+        case serviceTitle = "service_title"
+        case serviceLabels = "service_labels"
         case previousStatus = "previous_status"
         case currentStatus = "current_status"
     }
@@ -74,6 +92,8 @@ public struct WebhookPayload: Encodable, Sendable {
         if let end = n.endsAt { try c.encode(RFC3339.string(end), forKey: .endsAt) } else { try c.encodeNil(forKey: .endsAt) }
         try c.encode(context.detailsURL, forKey: .url)
         try c.encode(context.serviceName, forKey: .service)
+        try c.encode(context.service.displayName, forKey: .serviceTitle)
+        try c.encode(context.service.labels, forKey: .serviceLabels)
     }
 
     public func body() -> [UInt8] { encodeJSON(self) }
@@ -116,7 +136,7 @@ public struct SlackPayload: Encodable, Sendable {
         }
         let label = n.tag
         let change = "\(n.previousStatus.rawValue) → \(n.currentStatus.rawValue)"
-        text = "\(emoji) [\(label)] \(n.alert): \(n.subject) \(change)"
+        text = "\(emoji) [\(label)] \(context.service.displayName) \(n.alert): \(n.subject) \(change)"
         let when: String
         if n.status == .resolved, let end = n.endsAt {
             when = "*Resolved*\n\(RFC3339.string(end))"
@@ -128,6 +148,7 @@ public struct SlackPayload: Encodable, Sendable {
             Block(
                 type: "section",
                 fields: [
+                    Text(type: "mrkdwn", text: "*Service*\n\(Self.escape(context.service.described))"),
                     Text(type: "mrkdwn", text: "*Subject*\n`\(Self.escape(n.subject))`"),
                     Text(type: "mrkdwn", text: "*Status*\n\(change)"),
                     Text(type: "mrkdwn", text: "*Severity*\n\(Self.escape(n.severity))"),
@@ -145,7 +166,7 @@ public struct SlackPayload: Encodable, Sendable {
             blocks.append(Block(type: "section", text: Text(type: "mrkdwn", text: "*Failing*\n" + lines.joined(separator: "\n"))))
         }
         blocks.append(
-            Block(type: "context", elements: [Text(type: "mrkdwn", text: "<\(context.detailsURL)|Details> · \(Self.escape(context.serviceName))")]))
+            Block(type: "context", elements: [Text(type: "mrkdwn", text: "<\(context.detailsURL)|Details> · \(Self.escape(context.service.key))")]))
         self.blocks = blocks
     }
 
@@ -162,10 +183,11 @@ public struct SlackPayload: Encodable, Sendable {
 
 /// One alert in Alertmanager's v2 API (`POST /api/v2/alerts` takes an array of these).
 ///
-/// Labels are exactly `alertname`, `component` (absent for the service subject: Alertmanager,
-/// like Prometheus, treats an empty label as no label), `severity` and `service`. They carry
-/// nothing replica-specific, so replicas firing the same alert produce the same label set and
-/// Alertmanager deduplicates them by fingerprint. While firing, `endsAt` is set a few re-post
+/// Labels are `alertname`, `component` (absent for the service subject: Alertmanager, like
+/// Prometheus, treats an empty label as no label), `severity`, `service` and the configured
+/// `service.labels` (which may not replace the others). They carry nothing replica-specific,
+/// so replicas firing the same alert produce the same label set and Alertmanager deduplicates
+/// them by fingerprint, while instances of different services make different alerts. While firing, `endsAt` is set a few re-post
 /// intervals ahead, as Prometheus does: if Vitals dies, Alertmanager resolves the alert on its
 /// own instead of keeping it forever; while Vitals lives, re-posts keep pushing it forward.
 public struct AlertmanagerAlert: Codable, Sendable, Equatable {
@@ -181,10 +203,12 @@ public struct AlertmanagerAlert: Codable, Sendable, Equatable {
     public static let firingValidity: Duration = .seconds(240)
 
     public init(_ n: AlertNotification, context: NotificationContext, now: Date) {
-        var labels = ["alertname": n.alert, "severity": n.severity, "service": context.serviceName]
+        var labels = context.service.labels
+        labels.merge(["alertname": n.alert, "severity": n.severity, "service": context.serviceName]) { _, own in own }
         if !n.isService { labels["component"] = n.subject }
         self.labels = labels
         annotations = ["summary": n.summary, "description": n.details]
+        if let title = context.service.title { annotations["service_title"] = title }
         startsAt = RFC3339.string(n.startsAt)
         let end: Date
         switch n.status {

@@ -19,7 +19,14 @@ public struct AlertRuleSpec: Sendable, Equatable {
     }
     public var name: String
     public var on: Subject
+    /// The status at or past which the rule fires; for a threshold rule, the threshold's level (`at`).
     public var when: Level
+    /// `when: { threshold: NAME, at: LEVEL }`: the rule watches that threshold of its
+    /// components (windowed ones included) instead of their status; nil for a status rule.
+    public var threshold: String?
+    /// `inhibit: false` turns inhibition off for this rule: a `degraded` rule then sends even
+    /// while an `unhealthy` rule fires for the same subject.
+    public var inhibit: Bool = true
     public var forDuration: Duration
     /// Zero means never re-notify.
     public var repeatInterval: Duration
@@ -34,12 +41,14 @@ public struct AlertRuleSpec: Sendable, Equatable {
 
     public init(
         name: String, on: Subject, when: Level, forDuration: Duration = .zero, repeatInterval: Duration = .seconds(4 * 3600),
-        notify: [String], severity: String? = nil, maxPerHour: Int? = nil,
+        notify: [String], severity: String? = nil, maxPerHour: Int? = nil, threshold: String? = nil, inhibit: Bool = true,
         location: SourceLocation = SourceLocation(file: "<memory>", line: 0, column: 0)
     ) {
         self.name = name
         self.on = on
         self.when = when
+        self.threshold = threshold
+        self.inhibit = inhibit
         self.forDuration = forDuration
         self.repeatInterval = repeatInterval
         self.notify = notify

@@ -9,6 +9,10 @@ public struct Config: Sendable, Equatable {
     public var alerts: [AlertRuleSpec]
     public var notifiers: [NotifierSpec]
     public var maintenance: [MaintenanceWindowSpec]
+    /// `service:`: the name and labels every alert carries.
+    public var service = ServiceIdentity()
+    /// `push_gateway:`: where the daemon pushes its metrics, if anywhere.
+    public var pushGateway: PushGatewayConfig?
     /// The main config file (absolute path); includes and relative paths resolve against its folder.
     public var file: String
 

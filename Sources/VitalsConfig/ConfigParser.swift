@@ -8,7 +8,7 @@ struct ConfigParser {
     /// The main config file.
     let file: String
 
-    static let topKeys = ["server", "defaults", "include", "components", "storage", "alerts", "notifiers", "maintenance"]
+    static let topKeys = ["server", "defaults", "include", "components", "storage", "alerts", "notifiers", "maintenance", "service", "push_gateway"]
 
     func parseRoot(_ root: Node, into config: inout Config) {
         guard ConfigFile.looksLikeConfig(root, known: Self.topKeys) else {
@@ -17,6 +17,8 @@ struct ConfigParser {
         }
         guard let f = Fields(root, reader: reader, file: file, path: "", allowed: Self.topKeys, structured: Set(Self.topKeys)) else { return }
         if let s = f.value("server") { parseServer(s, into: &config.server) }
+        if let s = f.value("service") { config.service = parseService(s) }
+        if let p = f.value("push_gateway"), !p.isNull { config.pushGateway = parsePushGateway(p) }
         if let d = f.value("defaults") { parseDefaults(d, into: &config.defaults) }
         var declared: [DeclaredComponent] = []
         if let list = f.value("components") { declared += parseComponents(list, file: file, defaults: config.defaults) }
@@ -28,7 +30,7 @@ struct ConfigParser {
         if let s = f.value("storage") { parseStorage(s, into: &config.storage) }
         if let n = f.value("notifiers") { config.notifiers = parseNotifiers(n) }
         let names = Set(config.components.map(\.name))
-        if let a = f.value("alerts") { config.alerts = parseAlerts(a, components: names, notifiers: Set(config.notifiers.map(\.name))) }
+        if let a = f.value("alerts") { config.alerts = parseAlerts(a, components: config.components, notifiers: Set(config.notifiers.map(\.name))) }
         if let m = f.value("maintenance") { config.maintenance = parseMaintenance(m, components: names) }
         config.file = file
     }

@@ -332,6 +332,9 @@ public final class HealthStore: Sendable {
 
     /// Changes whenever anything the probe endpoints show changes (status, startup, draining).
     public var statusGeneration: UInt64 { state.withLock { $0.statusGeneration } }
+    /// Changes with every result (and every other change): what a reader of each result's
+    /// readings (threshold alert rules) polls instead of building a snapshot.
+    public var resultGeneration: UInt64 { state.withLock { $0.generation } }
 
     public var status: HealthStatus { state.withLock { $0.status } }
 

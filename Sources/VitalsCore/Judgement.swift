@@ -30,14 +30,24 @@ public enum Judge {
             verdict = Judgement(status: reported, reason: result.message)
         }
         for name in thresholds.byName.keys.sorted() {
-            guard let threshold = thresholds.byName[name], let value = result.number(name) else { continue }
-            guard let (status, level) = crossed(value, threshold), status.severity > verdict.status.severity else { continue }
-            let word = threshold.direction == .higherIsWorse ? "above" : "below"
-            let over = threshold.window.map { " over \(DurationFormat.short($0))" } ?? ""
-            verdict = Judgement(
-                status: status, reason: "\(name) \(format(value, threshold.unit)) \(word) \(status.rawValue) \(format(level, threshold.unit))\(over)")
+            guard let threshold = thresholds.byName[name], let reading = reading(name, threshold, of: result),
+                reading.status.severity > verdict.status.severity
+            else { continue }
+            verdict = reading
         }
         return verdict
+    }
+
+    /// Where one threshold of `result` stands: `healthy` short of both levels, else the level it
+    /// crosses with the reason (`latency_p95 350ms above degraded 300ms over 5m`); nil when the
+    /// result has no value for it. Judging a result and a threshold alert rule both read it here.
+    public static func reading(_ name: String, _ threshold: Threshold, of result: ProbeResult) -> Judgement? {
+        guard let value = result.number(name) else { return nil }
+        guard let (status, level) = crossed(value, threshold) else { return Judgement(status: .healthy) }
+        let word = threshold.direction == .higherIsWorse ? "above" : "below"
+        let over = threshold.window.map { " over \(DurationFormat.short($0))" } ?? ""
+        return Judgement(
+            status: status, reason: "\(name) \(format(value, threshold.unit)) \(word) \(status.rawValue) \(format(level, threshold.unit))\(over)")
     }
 
     /// Where `value` stands against one threshold: `healthy` short of both levels, else the worse

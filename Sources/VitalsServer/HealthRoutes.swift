@@ -30,6 +30,8 @@ public struct ServerExtras: Sendable {
     public var statusHistory: (@Sendable (_ components: [String], _ now: Date) async -> StatusHistory)?
     /// Maintenance windows running at `now` or starting within a week, for the status page.
     public var maintenance: (@Sendable (_ now: Date) -> [MaintenanceNotice])?
+    /// `service.name`, for the `service` label of `vitals_build_info` (spec section 11).
+    public var serviceName: @Sendable () -> String = { "vitals" }
 
     public init(
         metrics: @escaping @Sendable () -> String = { "" }, alerts: (@Sendable () -> String)? = nil,
@@ -269,7 +271,7 @@ public final class HealthRoutes: Sendable {
             let wantsIETF = request.accept?.contains("application/health+json") ?? false
             return HealthAnswer(wantsIETF ? DetailedReport.healthJSON(snapshot) : DetailedReport.json(snapshot))
         case .metrics:
-            let body = MetricsRenderer.render(source.snapshot(), lag: source.schedulerLag(), extra: extras.metrics())
+            let body = MetricsRenderer.render(source.snapshot(), lag: source.schedulerLag(), extra: extras.metrics(), service: extras.serviceName())
             return HealthAnswer(status: 200, contentType: "text/plain; version=0.0.4; charset=utf-8", body: body)
         case .alerts:
             guard let alerts = extras.alerts else { return .plain(404, "alerting is not configured\n") }

@@ -84,7 +84,7 @@ struct CheckCommand: AsyncParsableCommand {
         let overall = Aggregation.serviceStatus(critical: t.critical, nonCritical: t.nonCritical, unknown: .asItself)
         print(format == .json ? CheckRow.json(rows, overall: overall) : CheckRow.table(rows, overall: overall), terminator: "")
         if let gateway {
-            let text = PushGateway.exposition(rows, service: component.isEmpty ? overall : nil, at: Date())
+            let text = PushGateway.exposition(rows, service: component.isEmpty ? overall : nil, name: config.service.name, at: Date())
             do throws(PushError) {
                 try await gateway.push(text)
             } catch {

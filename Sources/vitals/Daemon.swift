@@ -29,6 +29,11 @@ final class Daemon: Sendable {
     let routes: HealthRoutes
     /// Set while this sharded replica holds the service lock (see `ServiceLockService`).
     let holdsServiceLock = ServiceLockFlag()
+    /// The latest status changes from the store's events: when each status began and what it
+    /// was before, for alerting's `for` and `previous_status`.
+    let statusChanges = Mutex(AlertInput.StatusChanges())
+    /// `service.name` of the current config, for `vitals_build_info`.
+    let serviceName: CurrentValue<String>
 
     /// Who evaluates `on: service` rules: this replica alone when not sharded; with shared
     /// storage, the one sharded replica holding the lock, over every component.
@@ -37,8 +42,15 @@ final class Daemon: Sendable {
         return holdsServiceLock.value ? .all : .elsewhere
     }
 
+    /// What alerting is shown now: the snapshot, the thresholds its rules watch, the changes.
+    func alertInput() -> AlertInput {
+        let thresholds = config.withLock { Set($0.alerts.compactMap(\.threshold)) }
+        return AlertInput(snapshot: store.snapshot(), service: serviceScope, thresholds: thresholds, changes: statusChanges.withLock { $0 })
+    }
+
     init(config: Config, configPath: String?, shard: Shard?, drainDelay: Duration, storage: any Storage, logger: Logger) throws {
         self.config = Mutex(config)
+        serviceName = CurrentValue(config.service.name)
         self.configPath = configPath
         self.shard = shard
         self.drainDelay = drainDelay
@@ -97,6 +109,8 @@ final class Daemon: Sendable {
                 return json
             })
         extras.transitionAfter = transitionAfter
+        let serviceName = self.serviceName
+        extras.serviceName = { serviceName.value }
         extras.statusHistory = Self.statusHistory(storage: storage, store: store)
         extras.maintenance = { now in
             alerts.maintenance(at: now, within: .seconds(7 * 86_400)).map { w, start, active in
@@ -188,10 +202,14 @@ final class Daemon: Sendable {
                     .init(service: SchedulerService(scheduler: scheduler)),
                     .init(service: AlertingService(engine: alerts, store: store, hasRules: { [self] in
                         !self.config.withLock { $0.alerts.isEmpty }
-                    }, scope: { [self] in self.serviceScope })),
+                    }, hasThresholdRules: { [self] in self.config.withLock { $0.alerts.contains { $0.threshold != nil } } }, scope: { [self] in self.serviceScope }, record: { [self] event in self.statusChanges.withLock { $0.record(event) } },
+                    input: { [self] in self.alertInput() })),
                     .init(service: ServiceLockService(storage: shard == nil ? nil : storage as? PostgresStorage, flag: holdsServiceLock, alerts: alerts, logger: logger)),
                     .init(service: ReloadService(daemon: self)),
                     .init(service: StatusLogService(store: store, logger: logger)),
+                    .init(service: PushService(store: store, settings: { [self] in
+                        self.config.withLock { ($0.pushGateway, $0.service.name) }
+                    }, logger: logger)),
                     .init(service: PeerService(store: store, storage: storage as? PostgresStorage, shard: shard)),
                     .init(service: DrainService(delay: drainDelay, onDrain: { [store, logger] in
                         logger.info("shutting down: readiness now answers 503")
@@ -232,9 +250,10 @@ final class Daemon: Sendable {
             if shard != nil, storage is PostgresStorage { store.setPeers(Self.peers(new, shard: shard), slack: PeerService.slack) }
             scheduler.update(components)
             alerts.reload(config: new)
+            serviceName.set(new.service.name)
             routes.setToken(new.server.detailedToken)
             routes.setPublicStatus(new.server.publicStatus)
-            alerts.observe(AlertInput(snapshot: store.snapshot(), service: serviceScope))
+            alerts.observe(alertInput())
             reloadStatus.record(ok: true)
             logger.info("config reloaded", metadata: ["components": "\(components.count)"])
         } catch {
@@ -242,6 +261,14 @@ final class Daemon: Sendable {
             for e in error.errors { logger.error("config reload rejected: \(e.description)") }
         }
     }
+}
+
+/// A value a reload replaces and readers on any task read.
+final class CurrentValue<Value: Sendable>: Sendable {
+    private let current: Mutex<Value>
+    init(_ value: Value) { current = Mutex(value) }
+    var value: Value { current.withLock { $0 } }
+    func set(_ value: Value) { current.withLock { $0 = value } }
 }
 
 /// The outcome of the last config reload, for `/metrics`; a rejected reload keeps the time of
@@ -295,7 +322,13 @@ struct AlertingService: Service {
     let store: HealthStore
     /// Without rules there is nothing to evaluate: no snapshot is built at all.
     let hasRules: @Sendable () -> Bool
+    /// Threshold rules read every result, not only status changes.
+    let hasThresholdRules: @Sendable () -> Bool
     let scope: @Sendable () -> AlertInput.ServiceScope
+    /// Takes in each status change (for `since` and `previous_status`).
+    let record: @Sendable (HealthEvent) -> Void
+    /// The view to observe (`Daemon.alertInput`).
+    let input: @Sendable () -> AlertInput
 
     final class Dirty: Sendable {
         let flag = Atomic<Bool>(true)
@@ -308,12 +341,28 @@ struct AlertingService: Service {
             await withDiscardingTaskGroup { group in
                 group.addTask { await engine.run() }
                 group.addTask {
-                    for await _ in events { dirty.flag.store(true, ordering: .releasing) }
+                    for await event in events {
+                        record(event)
+                        dirty.flag.store(true, ordering: .releasing)
+                    }
                 }
                 group.addTask {
                     var last = AlertInput.ServiceScope.own
                     var looked = ContinuousClock.now
+                    var generation = store.resultGeneration
+                    var statusGeneration = store.statusGeneration
                     while !Task.isCancelled {
+                        // Threshold rules read every result, not only status changes.
+                        if hasThresholdRules(), store.resultGeneration != generation {
+                            generation = store.resultGeneration
+                            dirty.flag.store(true, ordering: .releasing)
+                        }
+                        // Changes no event tells of: startup completing, a component restored
+                        // from storage (stale, so unknown) getting its first fresh result.
+                        if store.statusGeneration != statusGeneration {
+                            statusGeneration = store.statusGeneration
+                            dirty.flag.store(true, ordering: .releasing)
+                        }
                         // Sharded, the other shards' components change without events here: every
                         // second a fresh look, and at once when the service lock moves.
                         let scope = scope()
@@ -322,7 +371,7 @@ struct AlertingService: Service {
                         last = scope
                         if hasRules(), dirty.flag.exchange(false, ordering: .acquiringAndReleasing) {
                             looked = .now
-                            engine.observe(AlertInput(snapshot: store.snapshot(), service: scope))
+                            engine.observe(input())
                         }
                         try? await Task.sleep(for: .milliseconds(250))
                     }

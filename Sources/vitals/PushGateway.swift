@@ -48,14 +48,20 @@ struct PushGateway {
     }
 
     /// The results as `vitals_*` series (`MetricsRenderer.renderPush`); `service` only when every
-    /// component was checked.
-    static func exposition(_ rows: [CheckRow], service: HealthStatus?, at now: Date) -> String {
+    /// component was checked. `name`: `service.name`, on `vitals_build_info`.
+    static func exposition(_ rows: [CheckRow], service: HealthStatus?, name: String, at now: Date) -> String {
         let snapshots = rows.map { r in
             ComponentSnapshot(
                 spec: r.spec, status: r.status, since: now, lastCheck: now, lastResult: r.result, lastJudgement: r.status,
                 lastSuccess: r.result.success ? now : nil)
         }
-        return MetricsRenderer.renderPush(snapshots, service: service)
+        return MetricsRenderer.renderPush(snapshots, service: service, name: name)
+    }
+
+    /// The daemon's push (`push_gateway:`): the gauges of `/metrics` under the same names, as
+    /// `vitals check` pushes them; the service status once startup is complete.
+    static func exposition(_ snapshot: HealthSnapshot, name: String) -> String {
+        MetricsRenderer.renderPush(snapshot.components, service: snapshot.startupComplete ? snapshot.status : nil, name: name)
     }
 
     /// Sends the exposition; throws what went wrong in one line, with the URL's credentials

@@ -176,7 +176,7 @@ enum SlackSchema {
 final class WebhookReceiver: Sendable {
     let port: Int
     private let fd: Int32
-    private let received = Mutex<(bodies: [String], headers: [String], requests: Int)>(([], [], 0))
+    private let received = Mutex<(bodies: [String], headers: [String], requests: Int, arrivals: [Date])>(([], [], 0, []))
     /// Requests answered 500 before the receiver starts accepting (a receiver that is down).
     private let failFirst: Int
     /// The receiver's own check of a body; a body it refuses gets 400 and is not recorded.
@@ -188,6 +188,8 @@ final class WebhookReceiver: Sendable {
     /// Bodies accepted, in order.
     var bodies: [String] { received.withLock { $0.bodies } }
     var headers: [String] { received.withLock { $0.headers } }
+    /// When each accepted body had arrived in full, in order.
+    var arrivals: [Date] { received.withLock { $0.arrivals } }
     /// Every request, refused ones included.
     var requests: Int { received.withLock { $0.requests } }
 
@@ -251,7 +253,9 @@ final class WebhookReceiver: Sendable {
                         } else if !accepts(String(body)) {
                             reply = "HTTP/1.1 400 Bad Request\r\nContent-Length: 15\r\nConnection: close\r\n\r\ninvalid_payload"
                         } else {
+                            let arrived = Date()
                             received.withLock {
+                                $0.arrivals.append(arrived)
                                 $0.bodies.append(String(body))
                                 $0.headers += head.split(separator: "\r\n").map(String.init)
                             }

@@ -30,8 +30,9 @@ import VitalsCore
         let e = AlertEngine(
             rules: [AlertRuleSpec(name: name, on: .anyComponent, when: .unhealthy, notify: ["am"])],
             notifiers: [NotifierSpec(name: "am", kind: .alertmanager, url: Secret(base + "/"))],
-            context: NotificationContext(detailsURL: "http://vitals.test/health/detailed"), storage: TestStorage(persistent: false),
-            transport: LoopbackTransport(), clock: clock, options: .init(serviceName: "vitals-tests", tickInterval: nil), now: { Date() })
+            context: NotificationContext(detailsURL: "http://vitals.test/health/detailed", serviceName: "vitals-tests"),
+            storage: TestStorage(persistent: false), transport: LoopbackTransport(), clock: clock, options: .init(tickInterval: nil),
+            now: { Date() })
         let running = Task { await e.run() }
         defer { running.cancel() }
         await e.started()

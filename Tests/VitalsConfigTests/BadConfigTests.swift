@@ -135,7 +135,7 @@ struct BadConfigTests {
         ("notifiers: [{ name: ops, type: webhook, url: \"http://h/\" }]\nalerts:\n  - name: x\n    on: db\n    notify: [ops]\n",
          #"c.yaml:4:9: alerts[0].on: expected service, any-component or a component name; no component is named "db""#),
         ("notifiers: [{ name: ops, type: webhook, url: \"http://h/\" }]\nalerts:\n  - name: x\n    on: service\n    when: sometimes\n    notify: [ops]\n",
-         #"c.yaml:5:11: alerts[0].when: expected degraded or unhealthy, got "sometimes""#),
+         #"c.yaml:5:11: alerts[0].when: expected degraded, unhealthy or { threshold: NAME, at: degraded|unhealthy }, got "sometimes""#),
         ("alerts:\n  - name: x\n    on: service\n    notify: [pager]\n", #"c.yaml:4:14: alerts[0].notify[0]: no notifier is named "pager""#),
         ("notifiers: [{ name: ops, type: webhook, url: \"http://h/\" }]\nalerts:\n  - { name: x, on: service, notify: [ops], repeat: 4 }\n",
          #"c.yaml:3:52: alerts[0].repeat: expected a duration with a unit such as 250ms, 2s, 5m, 1h or 7d, got "4""#),
@@ -180,6 +180,46 @@ struct BadConfigTests {
         ("# only a comment\n", "c.yaml:1:1: the file is empty"),
         ("- a\n", "c.yaml:1:1: expected a mapping of keys, got a list"),
     ]
+
+    /// `service:`, `push_gateway:` and the alert rules of spec section 11.
+    static let serviceAndRules: [(String, String)] = [
+        ("service:\n  name: Orders\n", #"c.yaml:2:9: service.name: not a valid service name (use [a-z0-9][a-z0-9_.-]*), got "Orders""#),
+        ("service:\n  labels:\n    env-name: prod\n",
+         #"c.yaml:3:5: service.labels.env-name: "env-name" is not a Prometheus label name ([a-zA-Z_][a-zA-Z0-9_]*, not starting with __)"#),
+        ("service:\n  labels:\n    __meta: x\n",
+         #"c.yaml:3:5: service.labels.__meta: "__meta" is not a Prometheus label name ([a-zA-Z_][a-zA-Z0-9_]*, not starting with __)"#),
+        ("service:\n  labels:\n    1st: x\n",
+         #"c.yaml:3:5: service.labels.1st: "1st" is not a Prometheus label name ([a-zA-Z_][a-zA-Z0-9_]*, not starting with __)"#),
+        ("service:\n  labels:\n    severity: low\n", "c.yaml:3:5: service.labels.severity: every alert sets severity itself; choose another label name"),
+        ("service:\n  labels:\n    env: \"\"\n", "c.yaml:3:10: service.labels.env: expected a non-empty value on one line (an empty label is no label)"),
+        ("service:\n  labels: [env]\n", "c.yaml:2:11: service.labels: expected a mapping of label names to values, got a list"),
+        ("service:\n  colour: red\n", "c.yaml:2:3: service.colour: unknown key"),
+        ("push_gateway: { url: \"ftp://user:secret@h/\" }\n",
+         "c.yaml:1:22: push_gateway.url: expected an http:// or https:// URL with a host and no query, like http://pushgateway:9091"),
+        ("push_gateway: { job: x }\n", "c.yaml:1:15: push_gateway: missing required key url"),
+        ("push_gateway: { url: \"http://h:9091\", interval: 100ms }\n", "c.yaml:1:49: push_gateway.interval: must be at least 1s"),
+        (Self.slowRule("{ threshold: latency_p95, at: degraded }"),
+         "c.yaml:11:24: alerts[0].when.threshold: component a has no threshold latency_p95 (its thresholds: latency)"),
+        (Self.slowRule("{ threshold: latency, at: unhealthy }"), "c.yaml:11:37: alerts[0].when.at: threshold latency of component a has no unhealthy level"),
+        (Self.slowRule("{ threshold: latency, at: worse }"), #"c.yaml:11:37: alerts[0].when.at: expected degraded or unhealthy, got "worse""#),
+        (Self.slowRule("{ at: degraded }"), "c.yaml:11:11: alerts[0].when: missing required key threshold"),
+        (Self.slowRule("{ threshold: success_rate }", on: "any-component"),
+         "c.yaml:11:24: alerts[0].when.threshold: no component has a threshold success_rate with a degraded level"),
+        (Self.slowRule("{ threshold: latency }", on: "service"),
+         "c.yaml:11:24: alerts[0].when.threshold: a threshold rule watches components: set on to a component name or any-component"),
+        (Self.slowRule("degraded\n    inhibit: maybe"), #"c.yaml:12:14: alerts[0].inhibit: expected true or false, got "maybe""#),
+    ]
+
+    /// A component `a` with a latency threshold (degraded only) and a rule over it.
+    static func slowRule(_ when: String, on: String = "a") -> String {
+        c("    type: tcp\n    address: h:1\n    thresholds:\n      latency: { degraded: 300ms }\n")
+            + "notifiers: [{ name: ops, type: webhook, url: \"http://h/\" }]\nalerts:\n  - name: slow\n    on: \(on)\n    when: \(when)\n    notify: [ops]\n"
+    }
+
+    @Test(arguments: serviceAndRules)
+    func badServiceAndRules(yaml: String, expected: String) {
+        #expect(errors(yaml) == expected.components(separatedBy: "\n"))
+    }
 
     @Test(arguments: structure)
     func badStructure(yaml: String, expected: String) {

@@ -100,7 +100,7 @@ struct RenderersTests {
         let (snapshot, _) = FakeHealthSource.sample()
         var lag = Histogram(buckets: Histogram.lagBuckets)
         lag.observe(0.003)
-        let text = MetricsRenderer.render(snapshot, lag: lag, extra: "# HELP x_total x\n# TYPE x_total counter\nx_total 1\n")
+        let text = MetricsRenderer.render(snapshot, lag: lag, extra: "# HELP x_total x\n# TYPE x_total counter\nx_total 1\n", service: "orders")
         for line in [
             #"vitals_component_status{component="orders-db",type="postgres",status="healthy"} 1"#,
             #"vitals_component_status{component="orders-db",type="postgres",status="unhealthy"} 0"#,
@@ -115,7 +115,7 @@ struct RenderersTests {
             #"vitals_probe_observation{component="payments-api",type="http",name="status_code"} 200"#,
             #"vitals_probe_observation{component="payments-api",type="http",name="cert_expiry_timestamp"} 1800000000"#,
             #"vitals_scheduler_lag_seconds_count 1"#,
-            #"vitals_build_info{version="0.1.0"} 1"#,
+            #"vitals_build_info{version="0.1.0",service="orders"} 1"#,
             "x_total 1",
         ] {
             #expect(text.contains(line + "\n"), "missing: \(line)")

@@ -7,9 +7,10 @@ import VitalsCore
 /// `vitals check --push-gateway` pushes one run's results through the same code
 /// (`renderPush`), so a dashboard or an alert rule reads the same names from either.
 public enum MetricsRenderer {
-    public static func render(_ s: HealthSnapshot, lag: Histogram, extra: String = "") -> String {
+    /// `service`: the configured `service.name`, the `service` label of `vitals_build_info`.
+    public static func render(_ s: HealthSnapshot, lag: Histogram, extra: String = "", service: String = "vitals") -> String {
         var m = PrometheusText()
-        header(&m, service: s.status)
+        header(&m, service: s.status, name: service)
         m.family("vitals_startup_complete", "gauge", "1 once every component has had a first result.")
         m.sample("vitals_startup_complete", [], s.startupComplete ? 1 : 0)
         components(&m, s.components, oneShot: false)
@@ -45,16 +46,16 @@ public enum MetricsRenderer {
     /// `vitals_probes_total`, skipped runs, consecutive failures, scheduler lag and process
     /// metrics are left out. `service` is nil when only some components were checked: their
     /// worst status is not the service's.
-    public static func renderPush(_ comps: [ComponentSnapshot], service: HealthStatus?) -> String {
+    public static func renderPush(_ comps: [ComponentSnapshot], service: HealthStatus?, name: String = "vitals") -> String {
         var m = PrometheusText()
-        header(&m, service: service)
+        header(&m, service: service, name: name)
         components(&m, comps, oneShot: true)
         return m.out
     }
 
-    private static func header(_ m: inout PrometheusText, service: HealthStatus?) {
+    private static func header(_ m: inout PrometheusText, service: HealthStatus?, name: String) {
         m.family("vitals_build_info", "gauge", "Vitals build information.")
-        m.sample("vitals_build_info", [("version", VitalsVersion.current)], 1)
+        m.sample("vitals_build_info", [("version", VitalsVersion.current), ("service", name)], 1)
         guard let service else { return }
         m.family("vitals_service_status", "gauge", "Service status as a state set: 1 for the current status.")
         for status in HealthStatus.allCases {
