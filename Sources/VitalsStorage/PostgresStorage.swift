@@ -35,7 +35,7 @@ public final class PostgresStorage: PersistentStorage {
 
     /// Connects, creates or migrates the schema (refusing a newer one), and starts the writer.
     public static func open(dsn: String, password: String?, options: Options = Options()) async throws(StorageError) -> PostgresStorage {
-        let link = PostgresLink(dsn: dsn, password: password)
+        let link = PostgresLink(dsn: dsn, password: password, notice: options.notice)
         switch await link.query(PostgresSchema.migrateSQL(), timeout: .seconds(15)) {
         case .failure(let f):
             link.close()
@@ -48,7 +48,8 @@ public final class PostgresStorage: PersistentStorage {
             }
         }
         return PostgresStorage(
-            options: options, writerLink: link, reader: PostgresLink(dsn: dsn, password: password), lockLink: PostgresLink(dsn: dsn, password: password))
+            options: options, writerLink: link, reader: PostgresLink(dsn: dsn, password: password, notice: options.notice),
+            lockLink: PostgresLink(dsn: dsn, password: password, notice: options.notice))
     }
 
     public var writes: StorageCounts { writer.writes }

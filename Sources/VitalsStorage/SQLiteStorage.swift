@@ -30,6 +30,10 @@ public final class SQLiteStorage: PersistentStorage {
         } catch {
             throw StorageError.database(path: path, message: error.message)
         }
+        // A malformed file is refused before anything is written to it.
+        if let problem = SQLiteCheck.problem(db) {
+            throw StorageError.database(path: path, message: problem + "; restore it from a backup, or move it aside to start afresh")
+        }
         try SQLiteSchema.migrate(db)
         do {
             reader = Locked(try SQLiteDatabase(path: path, readOnly: true))

@@ -141,8 +141,16 @@ final class Daemon: Sendable {
         options.retention = config.retention
         options.transitionRetention = config.rollupRetention
         let kind = config.kind.rawValue
-        options.report = { dropped, failed in
-            logger.error("storage writes lost", metadata: ["dropped": "\(dropped)", "failed": "\(failed)", "storage": "\(kind)"])
+        options.report = { dropped, failed, reason in
+            var metadata: Logger.Metadata = ["dropped": "\(dropped)", "failed": "\(failed)", "storage": "\(kind)"]
+            if let reason { metadata["reason"] = "\(reason)" }
+            logger.error("storage writes lost", metadata: metadata)
+        }
+        options.notice = { text in
+            logger.warning("postgres notice", metadata: ["storage": "\(kind)", "notice": "\(text)"])
+        }
+        options.failure = { message in
+            logger.error("storage write failed", metadata: ["storage": "\(kind)", "reason": "\(message)"])
         }
         switch config.kind {
         case .memory:
