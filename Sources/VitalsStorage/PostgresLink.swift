@@ -42,9 +42,18 @@ final class PostgresLink: Sendable {
     /// Runs `sql` (one or more statements, one implicit transaction) and returns the rows of
     /// its first result that has any, as text.
     func query(_ sql: String, timeout: Duration) async -> Result<[[String?]], StorageFailure> {
+        await query(sql, until: .now + timeout)
+    }
+
+    /// The kind of a failure past the deadline.
+    static let timedOut = "timed out"
+
+    /// `query` by a deadline that includes the wait for its turn: a query behind one that hangs
+    /// fails at its own deadline too, without starting.
+    func query(_ sql: String, until deadline: ContinuousClock.Instant) async -> Result<[[String?]], StorageFailure> {
         guard await turn.acquire() else { return .failure(StorageFailure(message: "cancelled")) }
         defer { turn.release() }
-        let deadline = ContinuousClock.now + timeout
+        guard ContinuousClock.now < deadline else { return .failure(StorageFailure(message: "timed out waiting for an earlier query", kind: Self.timedOut)) }
         var current: PostgresSession
         if let kept = session.withLock({ s in defer { s = nil }; return s }) {
             current = kept
@@ -99,7 +108,7 @@ final class PostgresLink: Sendable {
         let text: String
         let kind: String?
         switch f {
-        case .timedOut: (text, kind) = ("timed out", nil)
+        case .timedOut: (text, kind) = ("timed out", Self.timedOut)
         case .cancelled: (text, kind) = ("cancelled", nil)
         // The connection's own failures (refused, reset, closed by the server) are one kind.
         case .libpq(let s): (text, kind) = (MessageText.oneLine(s), "connection")
