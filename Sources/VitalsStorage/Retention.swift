@@ -50,14 +50,15 @@ struct Retention {
         var rollups = now >= rollupsNext
         if rollups { rollupsNext = now + Self.rollupPruneEvery }
         var deleted = 0
-        var more = true
-        while more, ContinuousClock.now - now < options.pruneBudget {
+        var more: Bool
+        // At least one step a pass, however small the budget.
+        repeat {
             let step = store.prune(now: wall, options: options, rollups: rollups)
             rollups = false
             deleted += step.deleted
             more = step.more && step.failure == nil
             if let f = step.failure { failed(f) }
-        }
+        } while more && ContinuousClock.now - now < options.pruneBudget
         next = more ? .now : now + options.pruneEvery
         return (deleted, true)
     }
