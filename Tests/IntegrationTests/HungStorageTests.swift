@@ -8,11 +8,13 @@ import VitalsTestSupport
 @testable import VitalsIO
 @testable import VitalsStorage
 
-/// PostgreSQL storage that stops answering (every process of the test cluster stopped with
-/// SIGSTOP: the kernel still accepts connections, nothing replies): every endpoint answers
-/// within its deadline, those that read storage with 503 and the reason, `/health/*` as fast as
-/// ever, and the status page with its live statuses and a note that history is unavailable.
-@Suite(.serialized, .enabled(if: TestEnvironment.serversAvailable, TestEnvironment.skipReason))
+/// PostgreSQL storage that stops answering (every process of a cluster of the test's own
+/// stopped with SIGSTOP: the kernel still accepts connections, nothing replies): every endpoint
+/// answers within its deadline, those that read storage with 503 and the reason, `/health/*` as
+/// fast as ever, and the status page with its live statuses and a note that history is
+/// unavailable. Its own cluster (`PrivateCluster`, which needs root to run as `postgres`): the
+/// shared test server must not freeze under the tests running beside this one.
+@Suite(.serialized, .enabled(if: TestEnvironment.serversAvailable && getuid() == 0, "needs the test servers' PostgreSQL binaries and root"))
 struct HungStorageTests {
     /// The postmaster of the test cluster and every process it started, stopped together.
     struct StoppedCluster {
@@ -42,11 +44,12 @@ struct HungStorageTests {
 
     @Test(.timeLimit(.minutes(3)))
     func aStoppedDatabaseCostsEachRequestItsDeadlineAtMost() async throws {
-        let db = try PostgresStorageTests.Database()
-        defer { db.drop() }
+        let cluster = try PrivateCluster()
+        defer { cluster.remove() }
         let body = """
             defaults: { interval: 200ms, timeout: 150ms }
-            \(db.storageSection)components:
+            storage: { type: postgres, dsn: "\(cluster.dsn)" }
+            components:
               - { name: a, type: memory }
               - { name: b, type: memory }
 
@@ -55,9 +58,9 @@ struct HungStorageTests {
         defer { vitals.stop() }
         try await vitals.waitFor("/api/v1/components/a/history") { s, b in s == 200 && ((jsonObject(b)?["results"] as? [Any])?.count ?? 0) >= 3 }
 
-        let cluster = try StoppedCluster(dataDir: db.socketDir + "/data")
-        defer { cluster.resume() }
-        #expect(cluster.pids.count >= 3, "postmaster and its backends: \(cluster.pids)")
+        let stopped = try StoppedCluster(dataDir: cluster.dir + "/data")
+        defer { stopped.resume() }
+        #expect(stopped.pids.count >= 3, "postmaster and its backends: \(stopped.pids)")
 
         // The read deadline is 5 s; a request may add a little of its own.
         let limit: Duration = .seconds(7)
@@ -110,37 +113,37 @@ struct HungStorageTests {
         #expect(componentPage.body.contains("History is unavailable"))
 
         // Back: history answers again once the breaker lets a read through.
-        cluster.resume()
+        stopped.resume()
         try await vitals.waitFor("/api/v1/components/a/history", timeout: .seconds(30)) { s, _ in s == 200 }
     }
 
     /// The server's notices reach the storage connection's handler (the daemon logs them),
     /// never libpq's default, which writes them raw to stderr.
     @Test func noticesGoToTheHandler() async throws {
-        let db = try PostgresStorageTests.Database()
-        defer { db.drop() }
-        let dsn = "postgres://vitals@127.0.0.1:\(db.port)/\(db.name)?sslmode=disable"
+        let cluster = try PrivateCluster()
+        defer { cluster.remove() }
         let notices = Locked<[String]>([])
-        let link = PostgresLink(dsn: dsn, password: db.password, notice: { text in notices.withLock { $0.append(text) } })
+        let link = PostgresLink(dsn: cluster.dsn, password: nil, notice: { text in notices.withLock { $0.append(text) } })
         defer { link.close() }
         let result = await link.query("DO $$ BEGIN RAISE WARNING 'vitals notice test'; END $$", timeout: .seconds(10))
         if case .failure(let f) = result { Issue.record("\(f.message)") }
         #expect(notices.withLock { $0 } == ["WARNING: vitals notice test"])
     }
 
-    /// With JSON logs, the server's notices on the storage connections (its backends terminated
-    /// under the daemon) and on a probe's (a query that raises a warning) never reach stderr
-    /// raw: every line stays a JSON object.
+    /// With JSON logs, the server's notices on the storage connections (an immediate shutdown
+    /// under the daemon: `WARNING: terminating connection due to immediate shutdown command`)
+    /// and on a probe's (a query that raises a warning) never reach stderr raw: every line
+    /// stays a JSON object, the storage's notice logged as one.
     @Test func jsonLogsStayJSONWhenTheServerSendsNotices() async throws {
-        let db = try PostgresStorageTests.Database()
-        defer { db.drop() }
+        let cluster = try PrivateCluster()
+        defer { cluster.remove() }
         let body = """
             defaults: { interval: 500ms, timeout: 400ms }
-            \(db.storageSection)components:
+            storage: { type: postgres, dsn: "\(cluster.dsn)" }
+            components:
               - name: pg
                 type: postgres
-                dsn: "postgres://vitals@127.0.0.1:\(db.port)/\(db.name)?sslmode=disable"
-                password: "\(db.password)"
+                dsn: "\(cluster.dsn)"
                 query: "DO $$$$ BEGIN RAISE WARNING 'probe notice'; END $$$$"
 
             """
@@ -152,10 +155,14 @@ struct HungStorageTests {
             Issue.record("\(error) \(vitals.stderr)")
             return
         }
-        // The storage connections, ended by the server while idle: libpq hears of it as a notice.
-        try db.psql("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'vitals-storage' AND datname = '\(db.name)'")
-        try await Task.sleep(for: .seconds(2))
+        // Reads on their connection too (the reader's), then the server goes down at once.
         try await vitals.waitFor("/api/v1/components/pg/history") { s, _ in s == 200 }
+        try cluster.stop(mode: "immediate")
+        try await vitals.waitFor("/health/live") { s, _ in s == 200 }
+        // The writer's next batch finds its connection gone; give the notices time to be read.
+        try await vitals.waitFor("/metrics", timeout: .seconds(20)) { _, b in
+            (MetricSamples(b).value("vitals_storage_writes_total", ["result": "failed"]) ?? 0) > 0
+        }
         vitals.signal(SIGTERM)
         #expect(await vitals.waitForExit(timeout: .seconds(20)) == 0)
         let err = vitals.stderrAfterExit
@@ -163,5 +170,6 @@ struct HungStorageTests {
         #expect(lines.count >= 2)
         for line in lines { #expect(jsonObject(String(line)) != nil, "not JSON: \(line)") }
         #expect(!err.contains("probe notice"), "a probe's notices are dropped")
+        #expect(err.contains("terminating connection due to immediate shutdown"), "the storage connections' notice is logged: \(err.suffix(1500))")
     }
 }
