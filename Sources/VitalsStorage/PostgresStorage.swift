@@ -199,8 +199,12 @@ public final class PostgresStorage: PersistentStorage {
 
     public func all(namespace: String) async throws -> [String: Data] {
         var out: [String: Data] = [:]
-        let read = await read("SELECT key, value FROM state WHERE namespace = \(Self.q(namespace))")
-        guard let rows = read.value else { throw StorageError.database(path: "postgres", message: read.unavailableReason ?? "unavailable") }
+        // Alert state on start and on a handover: not an endpoint's read (no breaker, a longer wait).
+        let rows: [[String?]]
+        switch await reader.query("SELECT key, value FROM state WHERE namespace = \(Self.q(namespace))", timeout: .seconds(30)) {
+        case .success(let r): rows = r
+        case .failure(let f): throw StorageError.database(path: "postgres", message: f.message)
+        }
         for row in rows {
             if row.count == 2, let key = row[0], let text = row[1], let value = Data(base64Encoded: text) { out[key] = value }
         }

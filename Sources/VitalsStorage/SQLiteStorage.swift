@@ -235,9 +235,24 @@ public final class SQLiteStorage: PersistentStorage {
         return out
     }
 
+    /// Alert state, read on start and on a handover: not an endpoint's read, so it neither waits
+    /// on nor trips the endpoints' breaker (a fast 503 there must not lose alert state here).
     public func all(namespace: String) async throws -> [String: Data] {
-        let read = await read("SELECT key, value FROM state WHERE namespace = ?", [.text(namespace)])
-        guard let rows = read.value else { throw StorageError.database(path: path, message: read.unavailableReason ?? "unavailable") }
+        let reader = self.reader
+        let read = await BlockingExecutor.shared.run { () -> Result<[[SQLiteStatement.Value]], SQLiteError> in
+            reader.withLock { db in
+                do throws(SQLiteError) {
+                    return .success(try db.prepare("SELECT key, value FROM state WHERE namespace = ?").rows([.text(namespace)]))
+                } catch {
+                    return .failure(error)
+                }
+            }
+        }
+        let rows: [[SQLiteStatement.Value]]
+        switch read {
+        case .success(let r): rows = r
+        case .failure(let e): throw StorageError.database(path: path, message: e.message)
+        }
         var out: [String: Data] = [:]
         for row in rows {
             if row.count == 2, case .text(let key) = row[0], case .blob(let value) = row[1] { out[key] = Data(value) }
