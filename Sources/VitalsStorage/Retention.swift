@@ -44,23 +44,27 @@ struct Retention {
     /// `rollupPruneEvery`.
     mutating func pass<Store: BatchStore>(
         _ store: inout Store, options: StorageOptions, at now: ContinuousClock.Instant, failed: (StorageFailure) -> Void
-    ) -> (deleted: Int, ran: Bool) {
-        guard now >= next else { return (0, false) }
+    ) -> (deleted: Int, ran: Bool, failed: Bool) {
+        guard now >= next else { return (0, false, false) }
         let wall = options.now()
         var rollups = now >= rollupsNext
         if rollups { rollupsNext = now + Self.rollupPruneEvery }
         var deleted = 0
         var more: Bool
+        var failure = false
         // At least one step a pass, however small the budget.
         repeat {
             let step = store.prune(now: wall, options: options, rollups: rollups)
             rollups = false
             deleted += step.deleted
             more = step.more && step.failure == nil
-            if let f = step.failure { failed(f) }
+            if let f = step.failure {
+                failure = true
+                failed(f)
+            }
         } while more && ContinuousClock.now - now < options.pruneBudget
         next = more ? .now : now + options.pruneEvery
-        return (deleted, true)
+        return (deleted, true, failure)
     }
 
     /// Hourly roll-ups expire by the hour, daily ones by the day: ten minutes late is nothing.

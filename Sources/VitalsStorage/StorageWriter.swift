@@ -217,10 +217,11 @@ final class StorageWriter: Sendable {
         while let (batch, oldest) = queue.take(max: options.batchSize, waitingAtMost: retention.wait(at: .now, atMost: options.pruneEvery)) {
             let pass = retention.pass(&store, options: options, at: .now, failed: failed)
             if pass.ran {
-                let size = store.size()
+                // Not after a failed step: a database that does not answer would hold the writer again.
+                let size = pass.failed ? nil : store.size()
                 counts.withLock {
                     $0.pruned += UInt64(pass.deleted)
-                    $0.size = size
+                    if let size { $0.size = size }
                 }
             }
             reportLosses()
