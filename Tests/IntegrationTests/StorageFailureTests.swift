@@ -40,8 +40,8 @@ struct StorageFailureTests {
         defer { dir.remove() }
         let mount = dir.url.appendingPathComponent("small").path
         try FileManager.default.createDirectory(atPath: mount, withIntermediateDirectories: true)
-        #expect(try Self.run("/bin/mount", ["-t", "tmpfs", "-o", "size=1m", "tmpfs", mount]) == 0)
-        defer { _ = try? Self.run("/bin/umount", ["-l", mount]) }
+        try Tool.run("/bin/mount", ["-t", "tmpfs", "-o", "size=1m", "tmpfs", mount], capture: false)
+        defer { _ = try? Tool.run("/bin/umount", ["-l", mount], capture: false, check: false) }
         let body = """
             storage: { type: sqlite, path: "\(mount)/state.db" }
             defaults: { interval: 100ms, timeout: 80ms }
@@ -84,14 +84,5 @@ struct StorageFailureTests {
         try await vitals.waitFor("/metrics", timeout: .seconds(15)) { _, b in
             (MetricSamples(b).value("vitals_storage_writes_total", ["result": "written"]) ?? 0) > written
         }
-    }
-
-    static func run(_ tool: String, _ args: [String]) throws -> Int32 {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: tool)
-        p.arguments = args
-        try p.run()
-        p.waitUntilExit()
-        return p.terminationStatus
     }
 }

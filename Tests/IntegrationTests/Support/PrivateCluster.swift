@@ -16,7 +16,7 @@ struct PrivateCluster {
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         try FileManager.default.setAttributes([.ownerAccountName: "postgres"], ofItemAtPath: dir)
         port = try FreePort.pick()
-        try Self.run(["/usr/sbin/runuser", "-u", "postgres", "--", bin + "/initdb", "-D", dir + "/data", "-A", "trust", "-U", "vitals", "--no-sync", "-E", "UTF8"])
+        try Tool.run("/usr/sbin/runuser", ["-u", "postgres", "--", bin + "/initdb", "-D", dir + "/data", "-A", "trust", "-U", "vitals", "--no-sync", "-E", "UTF8"], capture: false)
         try pgctl([
             "-o", "-p \(port) -k \(dir) -c listen_addresses=127.0.0.1 -c fsync=off", "-l", dir + "/server.log", "-w", "-t", "30", "start",
         ])
@@ -34,33 +34,13 @@ struct PrivateCluster {
         try? FileManager.default.removeItem(atPath: dir)
     }
 
-    /// Runs SQL as `vitals`; the rows as psql prints them unaligned.
-    @discardableResult
-    func psql(_ sql: String) throws -> String {
-        try Self.run([bin + "/psql", "-qtA", "-h", "127.0.0.1", "-p", "\(port)", "-U", "vitals", "-d", "postgres", "-c", sql], capture: true)
-    }
-
     /// Through Python's subprocess, which closes inherited descriptors: the server must not
     /// hold Foundation's child-exit socket (the wait would never end).
     private func pgctl(_ args: [String], check: Bool = true) throws {
-        try Self.run(check: check, [
-            "/usr/bin/python3", "-c", "import subprocess, sys; sys.exit(subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL).returncode)",
-            "/usr/sbin/runuser", "-u", "postgres", "--", bin + "/pg_ctl", "-D", dir + "/data",
-        ] + args)
-    }
-
-    @discardableResult
-    private static func run(check: Bool = true, _ command: [String], capture: Bool = false) throws -> String {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: command[0])
-        p.arguments = Array(command.dropFirst())
-        let out = Pipe()
-        p.standardOutput = capture ? out : FileHandle.nullDevice
-        p.standardError = FileHandle.nullDevice
-        try p.run()
-        let data = capture ? out.fileHandleForReading.readDataToEndOfFile() : Data()
-        p.waitUntilExit()
-        if check { #expect(p.terminationStatus == 0, "\(command.last ?? "") failed") }
-        return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        try Tool.run(
+            "/usr/bin/python3",
+            ["-c", "import subprocess, sys; sys.exit(subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL).returncode)",
+             "/usr/sbin/runuser", "-u", "postgres", "--", bin + "/pg_ctl", "-D", dir + "/data"] + args,
+            capture: false, check: check)
     }
 }
