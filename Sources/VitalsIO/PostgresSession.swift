@@ -34,13 +34,16 @@ package struct PostgresSession {
 
     /// Starts a connection (`PQconnectStartParams` with `expand_dbname`, on the executor since
     /// it may resolve a name), given up at the deadline.
+    /// `notices` receives the server's notices and warnings; without it they are dropped (never
+    /// printed to stderr, libpq's default).
     package static func open(
-        keywords: [String], values: [String], deadline: ContinuousClock.Instant, multiHost: Bool, maxResultBytes: Int, keptRows: Int
+        keywords: [String], values: [String], deadline: ContinuousClock.Instant, multiHost: Bool, maxResultBytes: Int, keptRows: Int,
+        notices: PostgresNotices? = nil
     ) async -> Result<PostgresSession, Failure> {
         guard
             let started = await BlockingExecutor.shared.run(
                 abandoningAt: deadline, onAbandon: { $0?.finish() },
-                { PGConnection.start(keywords: keywords, values: values) })
+                { PGConnection.start(keywords: keywords, values: values, notices: notices ?? .dropped) })
         else { return .failure(Task.isCancelled ? .cancelled : .timedOut) }
         guard let connection = started else { return .failure(.other("out of memory starting a libpq connection")) }
         return .success(
@@ -194,12 +197,18 @@ package struct PostgresSession {
 /// that run stopped waiting for a step on the executor, the executor thread that finishes it.
 package final class PGConnection: @unchecked Sendable {
     package let conn: OpaquePointer
+    /// Held as long as the connection: libpq calls its processor with it until `PQfinish`.
+    private let notices: PostgresNotices
 
-    private init(_ conn: OpaquePointer) { self.conn = conn }
+    private init(_ conn: OpaquePointer, notices: PostgresNotices) {
+        self.conn = conn
+        self.notices = notices
+        vitals_pq_set_notice_processor(conn, PostgresNotices.processor, Unmanaged.passUnretained(notices).toOpaque())
+    }
 
     /// `PQconnectStartParams` with `expand_dbname`: the DSN in `dbname` is expanded in place.
-    /// Blocking (name resolution): call it on the executor.
-    package static func start(keywords: [String], values: [String]) -> PGConnection? {
+    /// Blocking (name resolution): call it on the executor. Its notices go to `notices`.
+    package static func start(keywords: [String], values: [String], notices: PostgresNotices = .dropped) -> PGConnection? {
         var k: [UnsafeMutablePointer<CChar>?] = keywords.map { strdup($0) } + [nil]
         var v: [UnsafeMutablePointer<CChar>?] = values.map { strdup($0) } + [nil]
         defer {
@@ -218,11 +227,33 @@ package final class PGConnection: @unchecked Sendable {
                 }
             }
         }
-        return conn.map(PGConnection.init)
+        return conn.map { PGConnection($0, notices: notices) }
     }
 
     /// `PQfinish`: closes the socket (after a Terminate message once connected); non-blocking.
     package func finish() { PQfinish(conn) }
+}
+
+/// Where a libpq connection's notices and warnings go (`PQsetNoticeProcessor`) instead of
+/// stderr, where libpq writes them by default (`WARNING:  terminating connection due to
+/// immediate shutdown command` in the middle of JSON log lines). Storage logs them; the
+/// PostgreSQL probe drops them (`dropped`).
+package final class PostgresNotices: Sendable {
+    private let handle: @Sendable (String) -> Void
+
+    /// `handle` gets each notice as one line (libpq's text, its trailing newline removed); it
+    /// is called on whatever thread is driving the connection, so it must not block.
+    package init(_ handle: @escaping @Sendable (String) -> Void) { self.handle = handle }
+
+    package static let dropped = PostgresNotices { _ in }
+
+    /// The C processor: `context` is the `PostgresNotices` its connection holds (unretained:
+    /// the `PGConnection` keeps it alive until after `PQfinish`).
+    static let processor: vitals_pq_notice_fn = { context, message in
+        guard let context else { return }
+        let notices = Unmanaged<PostgresNotices>.fromOpaque(context).takeUnretainedValue()
+        notices.handle(MessageText.oneLine(String(cString: message)))
+    }
 }
 
 /// Text from C libraries made fit for a one-line message (secrets are the `Redactor`'s job).

@@ -6,6 +6,9 @@ package struct SQLiteError: Error, CustomStringConvertible, Equatable {
     package var code: Int32
     package var message: String
     package var description: String { "sqlite: \(message) (code \(code))" }
+    /// SQLite's own text for the primary result code ("database or disk is full", "database
+    /// disk image is malformed"): one name per kind of failure, whatever the message adds.
+    package var kind: String { String(cString: sqlite3_errstr(code & 0xFF)) }
 }
 
 /// One SQLite database file, as the storage writer or a reader holds it.
@@ -35,6 +38,9 @@ package final class SQLiteDatabase: @unchecked Sendable {
         if !readOnly {
             try execute("PRAGMA journal_mode=WAL")
             try execute("PRAGMA synchronous=NORMAL")
+            // After a checkpoint the WAL file is cut back to this, so a burst of writes (or of
+            // pruning) does not leave it large for good.
+            try execute("PRAGMA journal_size_limit=67108864")
         }
         try execute("PRAGMA foreign_keys=ON")
     }

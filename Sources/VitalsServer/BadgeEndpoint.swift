@@ -82,7 +82,8 @@ extension HealthRoutes {
 
     private func windowReport(_ name: String, _ label: String) async -> UptimeReport? {
         guard let uptime = extras.uptime, let window = Self.window(label) else { return nil }
-        return await uptime(name, window)
+        // Storage unavailable: an unknown uptime, as with no data (a badge has no error form).
+        return await uptime(name, window).value
     }
 
     /// `If-None-Match` by weak comparison (RFC 9110 13.1.2): `*`, or any listed tag, `W/` or not.

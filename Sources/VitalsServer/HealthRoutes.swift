@@ -11,18 +11,20 @@ public struct ServerExtras: Sendable {
     public var metrics: @Sendable () -> String
     /// The `/alerts` JSON body, when alerting is wired.
     public var alerts: (@Sendable () -> String)?
-    /// A component's results, newest first, from storage (or the in-memory history).
-    public var history: (@Sendable (_ component: String, _ query: HistoryQuery) async -> [HistoryEntry])?
+    /// A component's results, newest first, from storage (or the in-memory history). Each
+    /// storage read says when storage did not answer within its deadline (`StorageRead`): the
+    /// endpoint then answers 503 with the reason, never an empty page.
+    public var history: (@Sendable (_ component: String, _ query: HistoryQuery) async -> StorageRead<[HistoryEntry]>)?
     /// A component's status changes, newest first.
-    public var transitions: (@Sendable (_ component: String, _ query: HistoryQuery) async -> [StatusTransition])?
+    public var transitions: (@Sendable (_ component: String, _ query: HistoryQuery) async -> StorageRead<[StatusTransition]>)?
     /// A component's first status change after a time (nil: none since), for the duration of
     /// the newest change on a page of older ones.
-    public var transitionAfter: (@Sendable (_ component: String, _ at: Date) async -> StatusTransition?)?
+    public var transitionAfter: (@Sendable (_ component: String, _ at: Date) async -> StorageRead<StatusTransition?>)?
     /// A component's uptime over a window.
-    public var uptime: (@Sendable (_ component: String, _ window: Duration) async -> UptimeReport)?
+    public var uptime: (@Sendable (_ component: String, _ window: Duration) async -> StorageRead<UptimeReport>)?
     /// Every component's uptime over a window in one read, for the lists (tens of thousands of
     /// components must not cost a query each); without it, `uptime` per component.
-    public var uptimeOfAll: (@Sendable (_ window: Duration) async -> [String: UptimeReport])?
+    public var uptimeOfAll: (@Sendable (_ window: Duration) async -> StorageRead<[String: UptimeReport]>)?
     /// `POST /api/v1/alerts/ID/ack`: acknowledges the firing alert `id`; returns its `/alerts`
     /// entry (JSON), or nil when no alert with that id is firing.
     public var acknowledge: (@Sendable (_ id: String, _ by: String, _ comment: String) -> String?)?
@@ -35,10 +37,10 @@ public struct ServerExtras: Sendable {
 
     public init(
         metrics: @escaping @Sendable () -> String = { "" }, alerts: (@Sendable () -> String)? = nil,
-        history: (@Sendable (_ component: String, _ query: HistoryQuery) async -> [HistoryEntry])? = nil,
-        transitions: (@Sendable (_ component: String, _ query: HistoryQuery) async -> [StatusTransition])? = nil,
-        uptime: (@Sendable (_ component: String, _ window: Duration) async -> UptimeReport)? = nil,
-        uptimeOfAll: (@Sendable (_ window: Duration) async -> [String: UptimeReport])? = nil,
+        history: (@Sendable (_ component: String, _ query: HistoryQuery) async -> StorageRead<[HistoryEntry]>)? = nil,
+        transitions: (@Sendable (_ component: String, _ query: HistoryQuery) async -> StorageRead<[StatusTransition]>)? = nil,
+        uptime: (@Sendable (_ component: String, _ window: Duration) async -> StorageRead<UptimeReport>)? = nil,
+        uptimeOfAll: (@Sendable (_ window: Duration) async -> StorageRead<[String: UptimeReport]>)? = nil,
         acknowledge: (@Sendable (_ id: String, _ by: String, _ comment: String) -> String?)? = nil
     ) {
         self.metrics = metrics
@@ -115,6 +117,14 @@ public struct HealthAnswer: Sendable {
         HealthAnswer(status: status, contentType: "text/plain; charset=utf-8", body: text, extraHeaders: extra)
     }
 
+    /// 503 for an endpoint whose storage read did not come back within its deadline (or
+    /// failed): `{"error": "storage unavailable", "reason": ...}`, and when to try again.
+    static func storageUnavailable(_ reason: String) -> HealthAnswer {
+        HealthAnswer(
+            status: 503, contentType: "application/json",
+            body: "{\"error\":\"storage unavailable\",\"reason\":" + JSONString.quoted(reason) + "}", extraHeaders: [("retry-after", "5")])
+    }
+
     public var bodyString: String { String(buffer: body) }
 }
 
@@ -172,13 +182,18 @@ public final class HealthRoutes: Sendable {
             var windows: [String: [(String, UptimeReport)]] = [:]
             if let all = extras.uptimeOfAll {
                 for (label, window) in UptimeReport.windows.prefix(4) {
-                    let reports = await all(window)
+                    let read = await all(window)
+                    guard let reports = read.value else { return .storageUnavailable(read.unavailableReason ?? "") }
                     for c in snapshot.allComponents {
                         windows[c.name, default: []].append((label, reports[c.name] ?? UptimeReport(uptime: nil, coverage: 0, buckets: [])))
                     }
                 }
             } else {
-                for c in snapshot.allComponents { windows[c.name] = await summaryWindows(c.name) }
+                for c in snapshot.allComponents {
+                    let read = await summaryWindows(c.name)
+                    guard let w = read.value else { return .storageUnavailable(read.unavailableReason ?? "") }
+                    windows[c.name] = w
+                }
             }
             return HealthAnswer(ComponentsAPI.list(snapshot, windows: windows))
         }
@@ -192,7 +207,9 @@ public final class HealthRoutes: Sendable {
         let query = Query(request.query)
         switch part {
         case .summary:
-            return HealthAnswer(ComponentsAPI.one(component, windows: await summaryWindows(name)))
+            let read = await summaryWindows(name)
+            guard let windows = read.value else { return .storageUnavailable(read.unavailableReason ?? "") }
+            return HealthAnswer(ComponentsAPI.one(component, windows: windows))
         case .history, .transitions:
             let parsed: HistoryQuery
             switch HistoryQuery.parse(query) {
@@ -201,12 +218,19 @@ public final class HealthRoutes: Sendable {
             }
             if part == .history {
                 guard let history = extras.history else { return .plain(404, "history is not available\n") }
-                let body = HistoryQuery.json(component: name, await history(name, parsed), limit: parsed.limit)
+                let read = await history(name, parsed)
+                guard let entries = read.value else { return .storageUnavailable(read.unavailableReason ?? "") }
+                let body = HistoryQuery.json(component: name, entries, limit: parsed.limit)
                 return HealthAnswer(status: 200, contentType: "application/json", body: body)
             }
             guard let transitions = extras.transitions else { return .plain(404, "transitions are not available\n") }
-            let page = await transitions(name, parsed)
-            let next = if let newest = page.first { await extras.transitionAfter?(name, newest.at)?.at } else { Date?.none }
+            let read = await transitions(name, parsed)
+            guard let page = read.value else { return .storageUnavailable(read.unavailableReason ?? "") }
+            var next: Date?
+            if let newest = page.first, let after = await extras.transitionAfter?(name, newest.at) {
+                guard let found = after.value else { return .storageUnavailable(after.unavailableReason ?? "") }
+                next = found?.at
+            }
             let body = HistoryQuery.transitionsJSON(component: name, page, next: next, now: Date(), limit: parsed.limit)
             return HealthAnswer(status: 200, contentType: "application/json", body: body)
         case .uptime:
@@ -215,17 +239,28 @@ public final class HealthRoutes: Sendable {
                 return .plain(400, "window must be one of " + UptimeReport.windows.map(\.0).joined(separator: ", ") + "\n")
             }
             guard let uptime = extras.uptime else { return .plain(404, "uptime is not available\n") }
-            let body = UptimeReport.json(component: name, window: label, await uptime(name, window))
+            let read = await uptime(name, window)
+            guard let report = read.value else { return .storageUnavailable(read.unavailableReason ?? "") }
+            let body = UptimeReport.json(component: name, window: label, report)
             return HealthAnswer(status: 200, contentType: "application/json", body: body)
         }
     }
 
     /// Uptime over 1h, 24h, 7d and 30d, for the component lists.
-    private func summaryWindows(_ name: String) async -> [(String, UptimeReport)] {
-        guard let uptime = extras.uptime else { return [] }
+    private func summaryWindows(_ name: String) async -> StorageRead<[(String, UptimeReport)]> {
+        await uptimeWindows(name, UptimeReport.windows.prefix(4))
+    }
+
+    /// Uptime over each window, or why storage could not say (the first read that failed ends it).
+    func uptimeWindows(_ name: String, _ windows: ArraySlice<(String, Duration)>) async -> StorageRead<[(String, UptimeReport)]> {
+        guard let uptime = extras.uptime else { return .value([]) }
         var out: [(String, UptimeReport)] = []
-        for (label, window) in UptimeReport.windows.prefix(4) { out.append((label, await uptime(name, window))) }
-        return out
+        for (label, window) in windows {
+            let read = await uptime(name, window)
+            guard let report = read.value else { return .unavailable(reason: read.unavailableReason ?? "") }
+            out.append((label, report))
+        }
+        return .value(out)
     }
 
     /// 405 for a method the endpoint does not take, 401 without the token where one is needed:

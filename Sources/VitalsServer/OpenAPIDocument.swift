@@ -170,7 +170,8 @@ enum OpenAPIDocument {
             "description": "status, since, last check, and uptime with coverage over 1h, 24h, 7d and 30d",
             "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ComponentList"}}}
           },
-          "401": {"$ref": "#/components/responses/Unauthorized"}
+          "401": {"$ref": "#/components/responses/Unauthorized"},
+          "503": {"$ref": "#/components/responses/StorageUnavailable"}
         },
         "operationId": "components"
       }
@@ -186,7 +187,8 @@ enum OpenAPIDocument {
             "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ComponentDetail"}}}
           },
           "404": {"$ref": "#/components/responses/NotFound"},
-          "401": {"$ref": "#/components/responses/Unauthorized"}
+          "401": {"$ref": "#/components/responses/Unauthorized"},
+          "503": {"$ref": "#/components/responses/StorageUnavailable"}
         },
         "operationId": "component"
       }
@@ -209,7 +211,8 @@ enum OpenAPIDocument {
           },
           "400": {"$ref": "#/components/responses/BadRequest"},
           "404": {"$ref": "#/components/responses/NotFound"},
-          "401": {"$ref": "#/components/responses/Unauthorized"}
+          "401": {"$ref": "#/components/responses/Unauthorized"},
+          "503": {"$ref": "#/components/responses/StorageUnavailable"}
         },
         "operationId": "history"
       }
@@ -232,7 +235,8 @@ enum OpenAPIDocument {
           },
           "400": {"$ref": "#/components/responses/BadRequest"},
           "404": {"$ref": "#/components/responses/NotFound"},
-          "401": {"$ref": "#/components/responses/Unauthorized"}
+          "401": {"$ref": "#/components/responses/Unauthorized"},
+          "503": {"$ref": "#/components/responses/StorageUnavailable"}
         },
         "operationId": "transitions"
       }
@@ -252,7 +256,8 @@ enum OpenAPIDocument {
           },
           "400": {"$ref": "#/components/responses/BadRequest"},
           "404": {"$ref": "#/components/responses/NotFound"},
-          "401": {"$ref": "#/components/responses/Unauthorized"}
+          "401": {"$ref": "#/components/responses/Unauthorized"},
+          "503": {"$ref": "#/components/responses/StorageUnavailable"}
         },
         "operationId": "uptime"
       }
@@ -810,6 +815,14 @@ enum OpenAPIDocument {
         "content": {"text/plain": {"schema": {"type": "string"}}}
       },
       "NotFound": {"description": "no such component, group, alert, window or badge", "content": {"text/plain": {"schema": {"type": "string"}}}},
+      "StorageUnavailable": {
+        "description": "persistent storage did not answer within its read deadline (5 s) or failed; later reads fail fast for a few seconds. Statuses stay available at /health/detailed",
+        "headers": {"Retry-After": {"schema": {"type": "integer"}}},
+        "content": {"application/json": {"schema": {
+          "type": "object", "required": ["error", "reason"], "additionalProperties": false,
+          "properties": {"error": {"const": "storage unavailable"}, "reason": {"type": "string"}}
+        }}}
+      },
       "BadRequest": {
         "description": "a query parameter out of its range, named in the body",
         "content": {"text/plain": {"schema": {"type": "string"}}}

@@ -14,15 +14,19 @@ public struct StatusHistory: Sendable {
     /// Uptime by window label (`24h`, `30d`) where no roll-ups are kept (`storage: memory`):
     /// the store's own window, as `/api/v1/components` shows it.
     public var uptime: [String: [String: UptimeReport]]
+    /// Why storage could not give the history (it did not answer within its read deadline):
+    /// the page says so, and shows the live statuses without it.
+    public var unavailable: String?
 
     public init(
         days: [String: [Rollup]] = [:], hours: [String: [Rollup]] = [:], incidents: [String: [Int: Int]] = [:],
-        uptime: [String: [String: UptimeReport]] = [:]
+        uptime: [String: [String: UptimeReport]] = [:], unavailable: String? = nil
     ) {
         self.days = days
         self.hours = hours
         self.incidents = incidents
         self.uptime = uptime
+        self.unavailable = unavailable
     }
 
     /// The days the strip shows: today (UTC) and the 89 before it.
@@ -37,10 +41,14 @@ public struct StatusHistory: Sendable {
     /// roll-ups of the last 24 hours (three queries in all, whatever the number of components).
     public static func read(from storage: any Storage, components: [String], now: Date) async -> StatusHistory {
         let first = firstDay(now)
-        async let days = storage.rollups(of: components, period: .day, since: first, until: now)
-        async let hours = storage.rollups(of: components, period: .hour, since: RollupWindow(.seconds(86_400), now: now).from, until: now)
-        async let incidents = storage.incidentsByDay(since: first, until: now)
-        return StatusHistory(days: await days, hours: await hours, incidents: await incidents)
+        async let days = storage.readRollups(of: components, period: .day, since: first, until: now)
+        async let hours = storage.readRollups(of: components, period: .hour, since: RollupWindow(.seconds(86_400), now: now).from, until: now)
+        async let incidents = storage.readIncidentsByDay(since: first, until: now)
+        let (d, h, i) = await (days, hours, incidents)
+        guard let dv = d.value, let hv = h.value, let iv = i.value else {
+            return StatusHistory(unavailable: d.unavailableReason ?? h.unavailableReason ?? i.unavailableReason)
+        }
+        return StatusHistory(days: dv, hours: hv, incidents: iv)
     }
 }
 

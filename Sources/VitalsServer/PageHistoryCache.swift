@@ -10,7 +10,8 @@ import Synchronization
 /// roll-ups (about 150 ms with SQLite here): done on every request of every open status page,
 /// refreshing every 30 s, it would be most of the page's cost. Past `refreshAfter` the cached
 /// history is still answered and one read runs in the background; past `maxAge`, or for other
-/// components (a reload), the request waits for a fresh read.
+/// components (a reload), the request waits for a fresh read. A read storage could not answer
+/// is shown as such (`StatusHistory.unavailable`) but never kept: the next request reads again.
 final class PageHistoryCache: Sendable {
     typealias Read = @Sendable (_ components: [String], _ now: Date) async -> StatusHistory
 
@@ -39,7 +40,7 @@ final class PageHistoryCache: Sendable {
                     let fresh = await read(names, now)
                     state.withLock { s in
                         s.refresh = nil
-                        if s.names == names { (s.history, s.readAt) = (fresh, now) }
+                        if s.names == names, fresh.unavailable == nil { (s.history, s.readAt) = (fresh, now) }
                     }
                 }
             }
@@ -47,7 +48,7 @@ final class PageHistoryCache: Sendable {
         }
         if let cached { return cached }
         let fresh = await read(names, now)
-        state.withLock { s in (s.names, s.history, s.readAt) = (names, fresh, now) }
+        if fresh.unavailable == nil { state.withLock { s in (s.names, s.history, s.readAt) = (names, fresh, now) } }
         return fresh
     }
 

@@ -13,15 +13,16 @@ extension HealthRoutes {
         switch route {
         case .componentPage(let name):
             guard let component = snapshot.component(named: name) else { return .plain(404, "unknown component\n") }
-            var windows: [(String, UptimeReport)] = []
-            if let uptime = extras.uptime {
-                for (label, window) in UptimeReport.windows { windows.append((label, await uptime(name, window))) }
-            }
+            // Storage that does not answer: the page says so and shows what memory holds.
+            let windows = await uptimeWindows(name, UptimeReport.windows[...])
             let recent = HistoryQuery(since: nil, until: nil, limit: 100)
-            let results = await extras.history?(name, recent) ?? Array(component.history.suffix(100).reversed())
-            let transitions = await extras.transitions?(name, recent) ?? []
+            let inMemory = Array(component.history.suffix(100).reversed())
+            let results = await extras.history?(name, recent) ?? .value(inMemory)
+            let transitions = await extras.transitions?(name, recent) ?? .value([])
+            let unavailable = windows.unavailableReason ?? results.unavailableReason ?? transitions.unavailableReason
             return HealthAnswer(ComponentPage.render(.init(
-                component: component, uptime: windows, transitions: transitions, results: results, audience: audience, now: now)))
+                component: component, uptime: windows.value ?? [], transitions: transitions.value ?? [], results: results.value ?? inMemory,
+                audience: audience, now: now, unavailable: unavailable)))
         default:
             let names = snapshot.allComponents.map(\.name)
             var history = StatusHistory()

@@ -15,22 +15,43 @@ struct PostgresBatchStore: BatchStore {
         if case .failure(let f) = link.queryWaiting(sql, timeout: timeout) { throw f }
     }
 
-    /// One pass: at most `pruneBatch` of the oldest results and transitions past their age (by
-    /// ctid, through the indexes on time), and the roll-ups past theirs, in one statement.
-    func prune(now date: Date, options: StorageOptions) -> Int {
+    /// One step: at most `pruneBatch` of the oldest results and of the oldest transitions past
+    /// their age (by ctid, found through the indexes on time), each table its own statement and
+    /// transaction, so no lock is held for long; the roll-ups past theirs when `rollups`.
+    func prune(now date: Date, options: StorageOptions, rollups: Bool) -> PruneStep {
         let now = date.timeIntervalSince1970
-        var parts: [String] = []
+        var step = PruneStep()
         for (table, age) in [("results", options.retention), ("transitions", options.transitionRetention)] {
-            parts.append(
-                "\(table)_gone AS (DELETE FROM \(table) WHERE ctid = ANY(ARRAY(SELECT ctid FROM \(table) WHERE at < \(now - age.seconds) ORDER BY at LIMIT \(options.pruneBatch))) RETURNING 1)")
+            let sql = """
+                WITH gone AS (DELETE FROM \(table) WHERE ctid = ANY(ARRAY(SELECT ctid FROM \(table) WHERE at < \(now - age.seconds) \
+                ORDER BY at LIMIT \(options.pruneBatch))) RETURNING 1) SELECT count(*) FROM gone
+                """
+            switch link.queryWaiting(sql, timeout: timeout) {
+            case .success(let rows):
+                let n = rows.first?.first.flatMap { $0 }.flatMap { Int($0) } ?? 0
+                step.deleted += n
+                if n >= options.pruneBatch { step.more = true }
+            case .failure(let f):
+                step.failure = StorageFailure(message: "pruning: \(f.message)", kind: f.kind)
+            }
         }
-        for (period, age) in RollupBook.retention(options) {
-            parts.append("\(period)_gone AS (DELETE FROM rollups WHERE period = '\(period)' AND start < \(now - age.seconds) RETURNING 1)")
+        if rollups {
+            for (period, age) in RollupBook.retention(options) {
+                let sql = "WITH gone AS (DELETE FROM rollups WHERE period = '\(period)' AND start < \(now - age.seconds) RETURNING 1) SELECT count(*) FROM gone"
+                if case .success(let rows) = link.queryWaiting(sql, timeout: timeout) {
+                    step.deleted += rows.first?.first.flatMap { $0 }.flatMap { Int($0) } ?? 0
+                }
+            }
         }
-        let names = ["results_gone", "transitions_gone", "hour_gone", "day_gone"]
-        let sql = "WITH " + parts.joined(separator: ", ") + " SELECT " + names.map { "(SELECT count(*) FROM \($0))" }.joined(separator: " + ")
-        guard case .success(let rows) = link.queryWaiting(sql, timeout: timeout), let text = rows.first?.first ?? nil, let n = Int(text) else { return 0 }
-        return n
+        return step
+    }
+
+    /// `pg_database_size` and the oldest result through the index on time.
+    func size() -> StorageSize {
+        guard case .success(let rows) = link.queryWaiting("SELECT pg_database_size(current_database()), (SELECT min(at) FROM results)", timeout: timeout),
+            let row = rows.first, row.count == 2
+        else { return StorageSize() }
+        return StorageSize(bytes: row[0].flatMap { Int64($0) }, oldestResult: row[1].flatMap(Double.init).map { Date(timeIntervalSince1970: $0) })
     }
 
     static func sql(_ batch: [StorageWrite], rollups: [RollupBook.Key: RollupBook.Delta]) -> String {

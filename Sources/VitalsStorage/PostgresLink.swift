@@ -19,7 +19,10 @@ final class PostgresLink: Sendable {
     /// What storage reads may carry at most (a restore of thousands of components is the largest).
     static let maxResultBytes = 512 << 20
 
-    init(dsn: String, password: String?) {
+    /// The server's notices on this connection, scrubbed of the DSN's secrets.
+    private let notices: PostgresNotices
+
+    init(dsn: String, password: String?, notice: (@Sendable (String) -> Void)? = nil) {
         var secrets = Redactor.dsnPasswords(of: dsn)
         // Later keywords win: the DSN may set its own timeout and name; the password given apart
         // wins over one in the DSN; quoting rules are fixed, since storage writes quoted literals.
@@ -33,14 +36,24 @@ final class PostgresLink: Sendable {
         self.keywords = keywords
         self.values = values
         self.secrets = secrets
+        notices = notice.map { notice in PostgresNotices { [secrets] text in notice(Redactor.scrub(text, secrets)) } } ?? .dropped
     }
 
     /// Runs `sql` (one or more statements, one implicit transaction) and returns the rows of
     /// its first result that has any, as text.
     func query(_ sql: String, timeout: Duration) async -> Result<[[String?]], StorageFailure> {
+        await query(sql, until: .now + timeout)
+    }
+
+    /// The kind of a failure past the deadline.
+    static let timedOut = "timed out"
+
+    /// `query` by a deadline that includes the wait for its turn: a query behind one that hangs
+    /// fails at its own deadline too, without starting.
+    func query(_ sql: String, until deadline: ContinuousClock.Instant) async -> Result<[[String?]], StorageFailure> {
         guard await turn.acquire() else { return .failure(StorageFailure(message: "cancelled")) }
         defer { turn.release() }
-        let deadline = ContinuousClock.now + timeout
+        guard ContinuousClock.now < deadline else { return .failure(StorageFailure(message: "timed out waiting for an earlier query", kind: Self.timedOut)) }
         var current: PostgresSession
         if let kept = session.withLock({ s in defer { s = nil }; return s }) {
             current = kept
@@ -48,7 +61,7 @@ final class PostgresLink: Sendable {
         } else {
             switch await PostgresSession.open(
                 keywords: keywords, values: values, deadline: deadline, multiHost: true, maxResultBytes: Self.maxResultBytes,
-                keptRows: Int(Int32.max))
+                keptRows: Int(Int32.max), notices: notices)
             {
             case .success(let s): current = s
             case .failure(let f): return .failure(failure(f))
@@ -93,13 +106,16 @@ final class PostgresLink: Sendable {
 
     private func failure(_ f: PostgresSession.Failure) -> StorageFailure {
         let text: String
+        let kind: String?
         switch f {
-        case .timedOut: text = "timed out"
-        case .cancelled: text = "cancelled"
-        case .libpq(let s): text = MessageText.oneLine(s)
-        case .other(let s): text = s
+        case .timedOut: (text, kind) = ("timed out", Self.timedOut)
+        case .cancelled: (text, kind) = ("cancelled", nil)
+        // The connection's own failures (refused, reset, closed by the server) are one kind.
+        case .libpq(let s): (text, kind) = (MessageText.oneLine(s), "connection")
+        case .other(let s): (text, kind) = (s, nil)
         }
-        return StorageFailure(message: Redactor.scrub(text, secrets))
+        let message = Redactor.scrub(text, secrets)
+        return StorageFailure(message: message, kind: kind ?? message)
     }
 }
 

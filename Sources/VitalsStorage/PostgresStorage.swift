@@ -20,7 +20,9 @@ public final class PostgresStorage: PersistentStorage {
     /// rules: a session-level advisory lock, released by the server when the session ends.
     private let lockLink: PostgresLink
     private let holdsLock = Mutex(false)
-    /// Reads on the endpoints' path give up after this.
+    /// Reads on the endpoints' path: a deadline each, and fast 503s while the server does not answer.
+    private let reads = ReadGuard(name: "postgres")
+    /// The shards' reads of each other's components (not an endpoint's).
     private let readTimeout: Duration = .seconds(5)
 
     public var isPersistent: Bool { true }
@@ -35,7 +37,7 @@ public final class PostgresStorage: PersistentStorage {
 
     /// Connects, creates or migrates the schema (refusing a newer one), and starts the writer.
     public static func open(dsn: String, password: String?, options: Options = Options()) async throws(StorageError) -> PostgresStorage {
-        let link = PostgresLink(dsn: dsn, password: password)
+        let link = PostgresLink(dsn: dsn, password: password, notice: options.notice)
         switch await link.query(PostgresSchema.migrateSQL(), timeout: .seconds(15)) {
         case .failure(let f):
             link.close()
@@ -48,7 +50,8 @@ public final class PostgresStorage: PersistentStorage {
             }
         }
         return PostgresStorage(
-            options: options, writerLink: link, reader: PostgresLink(dsn: dsn, password: password), lockLink: PostgresLink(dsn: dsn, password: password))
+            options: options, writerLink: link, reader: PostgresLink(dsn: dsn, password: password, notice: options.notice),
+            lockLink: PostgresLink(dsn: dsn, password: password, notice: options.notice))
     }
 
     public var writes: StorageCounts { writer.writes }
@@ -99,70 +102,110 @@ public final class PostgresStorage: PersistentStorage {
         "component = \(q(component)) AND at >= \(PGText.number(since?.timeIntervalSince1970 ?? 0)) AND at <= \(PGText.number(until?.timeIntervalSince1970 ?? 1e15)) ORDER BY at DESC LIMIT \(max(0, limit))"
     }
 
-    private func rows(_ sql: String, timeout: Duration? = nil) async -> [[String?]] {
-        (try? await reader.query(sql, timeout: timeout ?? readTimeout).get()) ?? []
+    /// The restore's reads on start (not an endpoint's: no read deadline of theirs).
+    private func rows(_ sql: String, timeout: Duration) async -> [[String?]] {
+        (try? await reader.query(sql, timeout: timeout).get()) ?? []
+    }
+
+    /// An endpoint's read: under the read deadline, through the breaker.
+    private func read(_ sql: String) async -> StorageRead<[[String?]]> {
+        let reader = self.reader
+        return await reads.read { deadline, ended in
+            defer { ended() }
+            switch await reader.query(sql, until: deadline) {
+            case .failure(let f) where f.kind == PostgresLink.timedOut: return nil
+            case let outcome: return outcome
+            }
+        }
     }
 
     public func history(component: String, since: Date?, until: Date?, limit: Int) async -> [HistoryEntry] {
-        await rows("SELECT at, status, latency, message, success FROM results WHERE " + Self.range(component, since, until, limit))
-            .compactMap { Self.historyEntry($0[...]) }
+        await readHistory(component: component, since: since, until: until, limit: limit).value ?? []
+    }
+
+    public func readHistory(component: String, since: Date?, until: Date?, limit: Int) async -> StorageRead<[HistoryEntry]> {
+        await read("SELECT at, status, latency, message, success FROM results WHERE " + Self.range(component, since, until, limit))
+            .map { $0.compactMap { Self.historyEntry($0[...]) } }
     }
 
     public func transitions(component: String, since: Date?, until: Date?, limit: Int) async -> [StatusTransition] {
-        await rows("SELECT at, from_status, to_status, message FROM transitions WHERE " + Self.range(component, since, until, limit))
-            .compactMap { Self.transition($0[...]) }
+        await readTransitions(component: component, since: since, until: until, limit: limit).value ?? []
     }
 
-    public func transition(component: String, after at: Date) async -> StatusTransition? {
-        await rows(
+    public func readTransitions(component: String, since: Date?, until: Date?, limit: Int) async -> StorageRead<[StatusTransition]> {
+        await read("SELECT at, from_status, to_status, message FROM transitions WHERE " + Self.range(component, since, until, limit))
+            .map { $0.compactMap { Self.transition($0[...]) } }
+    }
+
+    public func transition(component: String, after at: Date) async -> StorageRead<StatusTransition?> {
+        await read(
             "SELECT at, from_status, to_status, message FROM transitions WHERE component = \(Self.q(component)) AND at > \(PGText.number(at.timeIntervalSince1970)) ORDER BY at LIMIT 1"
-        ).compactMap { Self.transition($0[...]) }.first
+        ).map { $0.compactMap { Self.transition($0[...]) }.first }
     }
 
-    public func rollups(component: String, window: Duration, now: Date = Date()) async -> [Rollup] {
+    public func rollups(component: String, window: Duration, now: Date = Date()) async -> StorageRead<[Rollup]> {
         let w = RollupWindow(window, now: now)
-        return await rows(Self.rollupsSQL(components: [component], period: w.period, from: w.from, to: w.to)).compactMap { Self.rollup($0.dropFirst()) }
+        return await read(Self.rollupsSQL(components: [component], period: w.period, from: w.from, to: w.to)).map { $0.compactMap { Self.rollup($0.dropFirst()) } }
     }
 
-    public func uptimeOfAll(window: Duration, now: Date) async -> [String: (uptime: Double?, coverage: Double)] {
+    public func uptimeOfAll(window: Duration, now: Date) async -> StorageRead<[String: (uptime: Double?, coverage: Double)]> {
         let w = RollupWindow(window, now: now)
         let sql = RollupBook.totalsSQL(
             placeholders: false, period: w.period.rawValue, from: w.from.timeIntervalSince1970, to: w.to.timeIntervalSince1970)
-        var out: [String: (uptime: Double?, coverage: Double)] = [:]
-        for r in await rows(sql, timeout: .seconds(30)) where r.count == 4 {
-            guard let c = r[0] else { continue }
-            let v = r.dropFirst().map { $0.flatMap(Double.init) ?? 0 }
-            out[c] = w.uptime(healthy: v[0], degraded: v[1], unhealthy: v[2])
+        return await read(sql).map { rows in
+            var out: [String: (uptime: Double?, coverage: Double)] = [:]
+            for r in rows where r.count == 4 {
+                guard let c = r[0] else { continue }
+                let v = r.dropFirst().map { $0.flatMap(Double.init) ?? 0 }
+                out[c] = w.uptime(healthy: v[0], degraded: v[1], unhealthy: v[2])
+            }
+            return out
         }
-        return out
+    }
+
+    public func rollups(of components: [String], period: RollupPeriod, since: Date, until: Date) async -> [String: [Rollup]] {
+        await readRollups(of: components, period: period, since: since, until: until).value ?? [:]
     }
 
     /// One query: `component = ANY(array)` walks the primary key (component, period, start) per name.
-    public func rollups(of components: [String], period: RollupPeriod, since: Date, until: Date) async -> [String: [Rollup]] {
-        guard !components.isEmpty else { return [:] }
-        let sql = Self.rollupsSQL(components: components, period: period, from: since, to: until)
-        var out: [String: [Rollup]] = [:]
-        for row in await rows(sql, timeout: .seconds(30)) {
-            guard let c = row.first ?? nil, let r = Self.rollup(row.dropFirst()) else { continue }
-            out[c, default: []].append(r)
+    public func readRollups(of components: [String], period: RollupPeriod, since: Date, until: Date) async -> StorageRead<[String: [Rollup]]> {
+        guard !components.isEmpty else { return .value([:]) }
+        return await read(Self.rollupsSQL(components: components, period: period, from: since, to: until)).map { rows in
+            var out: [String: [Rollup]] = [:]
+            for row in rows {
+                guard let c = row.first ?? nil, let r = Self.rollup(row.dropFirst()) else { continue }
+                out[c, default: []].append(r)
+            }
+            return out
         }
-        return out
     }
 
     public func incidentsByDay(since: Date, until: Date) async -> [String: [Int: Int]] {
+        await readIncidentsByDay(since: since, until: until).value ?? [:]
+    }
+
+    public func readIncidentsByDay(since: Date, until: Date) async -> StorageRead<[String: [Int: Int]]> {
         let sql = Incidents.sql(
             from: PGText.number(since.timeIntervalSince1970), to: PGText.number(until.timeIntervalSince1970), day: "floor(at / 86400)::bigint")
-        var out: [String: [Int: Int]] = [:]
-        for row in await rows(sql, timeout: .seconds(30)) where row.count == 3 {
-            guard let c = row[0], let day = row[1].flatMap({ Int($0) }), let n = row[2].flatMap({ Int($0) }) else { continue }
-            out[c, default: [:]][day] = n
+        return await read(sql).map { rows in
+            var out: [String: [Int: Int]] = [:]
+            for row in rows where row.count == 3 {
+                guard let c = row[0], let day = row[1].flatMap({ Int($0) }), let n = row[2].flatMap({ Int($0) }) else { continue }
+                out[c, default: [:]][day] = n
+            }
+            return out
         }
-        return out
     }
 
     public func all(namespace: String) async throws -> [String: Data] {
         var out: [String: Data] = [:]
-        for row in await rows("SELECT key, value FROM state WHERE namespace = \(Self.q(namespace))") {
+        // Alert state on start and on a handover: not an endpoint's read (no breaker, a longer wait).
+        let rows: [[String?]]
+        switch await reader.query("SELECT key, value FROM state WHERE namespace = \(Self.q(namespace))", timeout: .seconds(30)) {
+        case .success(let r): rows = r
+        case .failure(let f): throw StorageError.database(path: "postgres", message: f.message)
+        }
+        for row in rows {
             if row.count == 2, let key = row[0], let text = row[1], let value = Data(base64Encoded: text) { out[key] = value }
         }
         return out

@@ -50,28 +50,58 @@ struct SQLiteBatchStore: BatchStore {
                 }
             }
         } catch {
-            throw StorageFailure(message: error.message)
+            throw StorageFailure(message: error.message, kind: error.kind)
         }
     }
 
-    /// One pass: at most `pruneBatch` rows past their age, oldest first, each table in its own
-    /// short statement. Results and transitions go by rowid (rows arrive in time order: no index
-    /// by time needed); hourly roll-ups are kept 90 days, daily ones as long as transitions.
-    /// A failure leaves the rows for the next pass.
-    func prune(now date: Date, options: StorageOptions) -> Int {
+    /// One step, each table in its own short statement (autocommit: the write lock is held for
+    /// one statement). Results go by rowid: they arrive in time order, so the past-age ones are
+    /// among the first rows, and a step looks at the first `pruneBatch` rows and deletes those
+    /// past age, whatever the table's size, with no index by time to pay on every write (a
+    /// straggler a little newer than its neighbours stays for the next step). Transitions go by
+    /// their index on time. Hourly roll-ups are kept 90 days, daily ones as long as transitions.
+    func prune(now date: Date, options: StorageOptions, rollups: Bool) -> PruneStep {
         let now = date.timeIntervalSince1970
-        var deleted = 0
-        for (table, age) in [("results", options.retention), ("transitions", options.transitionRetention)] {
-            let sql = "DELETE FROM \(table) WHERE rowid IN (SELECT rowid FROM \(table) WHERE at < ? ORDER BY rowid LIMIT ?)"
-            guard (try? db.prepare(sql).run([.real(now - age.seconds), .integer(Int64(options.pruneBatch))])) != nil else { continue }
-            deleted += db.changes
+        let limit = Int64(options.pruneBatch)
+        var step = PruneStep()
+        /// `more` when the step deleted at least `full` rows (results: any, since their window
+        /// may hold stragglers: a step that deletes none ends the pass).
+        func run(_ sql: String, _ values: [SQLiteStatement.Value], full: Int? = nil) {
+            do {
+                try db.prepare(sql).run(values)
+                step.deleted += db.changes
+                if let full, db.changes >= full { step.more = true }
+            } catch {
+                step.failure = StorageFailure(message: "pruning: \(error.message)", kind: error.kind)
+            }
         }
-        for (period, age) in RollupBook.retention(options) {
-            guard (try? db.prepare("DELETE FROM rollups WHERE period = ? AND start < ?").run([.text(period), .real(now - age.seconds)])) != nil
-            else { continue }
-            deleted += db.changes
+        run(
+            "DELETE FROM results WHERE rowid IN (SELECT rowid FROM results ORDER BY rowid LIMIT ?) AND at < ?",
+            [.integer(limit), .real(now - options.retention.seconds)], full: 1)
+        run(
+            "DELETE FROM transitions WHERE rowid IN (SELECT rowid FROM transitions WHERE at < ? ORDER BY at LIMIT ?)",
+            [.real(now - options.transitionRetention.seconds), .integer(limit)], full: options.pruneBatch)
+        if rollups {
+            for (period, age) in RollupBook.retention(options) {
+                run("DELETE FROM rollups WHERE period = ? AND start < ?", [.text(period), .real(now - age.seconds)])
+            }
         }
-        return deleted
+        return step
+    }
+
+    /// The main file's pages (freed pages stay in it and are reused: it does not shrink, and
+    /// stops growing once retention holds) and the oldest of the first results by rowid.
+    func size() -> StorageSize {
+        var out = StorageSize()
+        if case .integer(let pages)? = (try? db.prepare("PRAGMA page_count").rows())?.first?.first,
+            case .integer(let size)? = (try? db.prepare("PRAGMA page_size").rows())?.first?.first
+        {
+            out.bytes = pages * size
+        }
+        if case .real(let at)? = (try? db.prepare("SELECT min(at) FROM (SELECT at FROM results ORDER BY rowid LIMIT 100)").rows())?.first?.first {
+            out.oldestResult = Date(timeIntervalSince1970: at)
+        }
+        return out
     }
 
     static let upsertSQL = """

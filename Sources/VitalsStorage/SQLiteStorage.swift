@@ -15,6 +15,8 @@ public final class SQLiteStorage: PersistentStorage {
     private let options: Options
     private let writer: StorageWriter
     private let reader: Locked<SQLiteDatabase>
+    /// The endpoints' reads: a deadline each, and fast 503s while the file does not answer.
+    private let reads = ReadGuard(name: "sqlite")
 
     public var isPersistent: Bool { true }
 
@@ -29,6 +31,10 @@ public final class SQLiteStorage: PersistentStorage {
             db = try SQLiteDatabase(path: path)
         } catch {
             throw StorageError.database(path: path, message: error.message)
+        }
+        // A malformed file is refused before anything is written to it.
+        if let problem = SQLiteCheck.problem(db) {
+            throw StorageError.database(path: path, message: problem + "; restore it from a backup, or move it aside to start afresh")
         }
         try SQLiteSchema.migrate(db)
         do {
@@ -59,16 +65,24 @@ public final class SQLiteStorage: PersistentStorage {
     public func metricsText() -> String { writer.metricsText() }
 
     public func history(component: String, since: Date?, until: Date?, limit: Int) async -> [HistoryEntry] {
-        await read(Self.historySQL, Self.range(component, since, until, limit)).compactMap(Self.historyEntry)
+        await readHistory(component: component, since: since, until: until, limit: limit).value ?? []
+    }
+
+    public func readHistory(component: String, since: Date?, until: Date?, limit: Int) async -> StorageRead<[HistoryEntry]> {
+        await read(Self.historySQL, Self.range(component, since, until, limit)).map { $0.compactMap(Self.historyEntry) }
     }
 
     public func transitions(component: String, since: Date?, until: Date?, limit: Int) async -> [StatusTransition] {
-        await read(Self.transitionsSQL, Self.range(component, since, until, limit)).compactMap(Self.transition)
+        await readTransitions(component: component, since: since, until: until, limit: limit).value ?? []
     }
 
-    public func transition(component: String, after at: Date) async -> StatusTransition? {
+    public func readTransitions(component: String, since: Date?, until: Date?, limit: Int) async -> StorageRead<[StatusTransition]> {
+        await read(Self.transitionsSQL, Self.range(component, since, until, limit)).map { $0.compactMap(Self.transition) }
+    }
+
+    public func transition(component: String, after at: Date) async -> StorageRead<StatusTransition?> {
         let sql = "SELECT at, from_status, to_status, message FROM transitions WHERE component = ? AND at > ? ORDER BY at LIMIT 1"
-        return await read(sql, [.text(component), .real(at.timeIntervalSince1970)]).compactMap(Self.transition).first
+        return await read(sql, [.text(component), .real(at.timeIntervalSince1970)]).map { $0.compactMap(Self.transition).first }
     }
 
     /// Every component's history, transitions, newest observations and last day of hourly
@@ -146,20 +160,24 @@ public final class SQLiteStorage: PersistentStorage {
     /// Uptime and coverage over the `window` before `now`, from hourly roll-ups up to 7 days and
     /// daily ones beyond (spec section 4: time-weighted, gaps unknown).
     public func uptime(component: String, window: Duration, now: Date = Date()) async -> (uptime: Double?, coverage: Double) {
-        RollupWindow(window, now: now).uptime(await rollups(component: component, window: window, now: now))
+        RollupWindow(window, now: now).uptime(await rollups(component: component, window: window, now: now).value ?? [])
     }
 
     /// Per bucket of the window (hourly up to 7 days, daily beyond), oldest first: its start,
     /// seconds healthy, degraded and unhealthy, results, failures, latency min, sum and max.
-    public func rollups(component: String, window: Duration, now: Date = Date()) async -> [Rollup] {
-        await read(Self.rollupsSQL, Self.rollupRange(component, RollupWindow(window, now: now))).compactMap(Self.rollup)
+    public func rollups(component: String, window: Duration, now: Date = Date()) async -> StorageRead<[Rollup]> {
+        await read(Self.rollupsSQL, Self.rollupRange(component, RollupWindow(window, now: now))).map { $0.compactMap(Self.rollup) }
     }
 
     /// One statement: the names go in as one JSON array, and `IN (json_each)` seeks each
     /// component's rows through the primary key (component, period, start) rather than
     /// scanning every component's roll-ups.
     public func rollups(of components: [String], period: RollupPeriod, since: Date, until: Date) async -> [String: [Rollup]] {
-        guard !components.isEmpty else { return [:] }
+        await readRollups(of: components, period: period, since: since, until: until).value ?? [:]
+    }
+
+    public func readRollups(of components: [String], period: RollupPeriod, since: Date, until: Date) async -> StorageRead<[String: [Rollup]]> {
+        guard !components.isEmpty else { return .value([:]) }
         var names = "["
         for (i, c) in components.enumerated() {
             if i > 0 { names += "," }
@@ -170,27 +188,38 @@ public final class SQLiteStorage: PersistentStorage {
             SELECT component, start, healthy_seconds, degraded_seconds, unhealthy_seconds, results, failures, latency_min, latency_sum, latency_max
             FROM rollups WHERE component IN (SELECT value FROM json_each(?)) AND period = ? AND start >= ? AND start < ? ORDER BY component, start
             """
-        var out: [String: [Rollup]] = [:]
-        for row in await read(sql, [.text(names), .text(period.rawValue), .real(since.timeIntervalSince1970), .real(until.timeIntervalSince1970)]) {
-            guard case .text(let c)? = row.first, let r = Self.rollup(Array(row.dropFirst())) else { continue }
-            out[c, default: []].append(r)
+        return await read(sql, [.text(names), .text(period.rawValue), .real(since.timeIntervalSince1970), .real(until.timeIntervalSince1970)]).map { rows in
+            var out: [String: [Rollup]] = [:]
+            for row in rows {
+                guard case .text(let c)? = row.first, let r = Self.rollup(Array(row.dropFirst())) else { continue }
+                out[c, default: []].append(r)
+            }
+            return out
         }
-        return out
     }
 
     public func incidentsByDay(since: Date, until: Date) async -> [String: [Int: Int]] {
-        let sql = Incidents.sql(from: "?", to: "?", day: "CAST(at / 86400 AS INTEGER)")
-        var out: [String: [Int: Int]] = [:]
-        for row in await read(sql, [.real(since.timeIntervalSince1970), .real(until.timeIntervalSince1970)]) {
-            guard row.count == 3, case .text(let c) = row[0], case .integer(let day) = row[1], case .integer(let n) = row[2] else { continue }
-            out[c, default: [:]][Int(day)] = Int(n)
-        }
-        return out
+        await readIncidentsByDay(since: since, until: until).value ?? [:]
     }
 
-    public func uptimeOfAll(window: Duration, now: Date) async -> [String: (uptime: Double?, coverage: Double)] {
+    public func readIncidentsByDay(since: Date, until: Date) async -> StorageRead<[String: [Int: Int]]> {
+        let sql = Incidents.sql(from: "?", to: "?", day: "CAST(at / 86400 AS INTEGER)")
+        return await read(sql, [.real(since.timeIntervalSince1970), .real(until.timeIntervalSince1970)]).map { rows in
+            var out: [String: [Int: Int]] = [:]
+            for row in rows {
+                guard row.count == 3, case .text(let c) = row[0], case .integer(let day) = row[1], case .integer(let n) = row[2] else { continue }
+                out[c, default: [:]][Int(day)] = Int(n)
+            }
+            return out
+        }
+    }
+
+    public func uptimeOfAll(window: Duration, now: Date) async -> StorageRead<[String: (uptime: Double?, coverage: Double)]> {
         let w = RollupWindow(window, now: now)
-        let rows = await read(RollupBook.totalsSQL(placeholders: true), Array(Self.rollupRange("", w).dropFirst()))
+        return await read(RollupBook.totalsSQL(placeholders: true), Array(Self.rollupRange("", w).dropFirst())).map { Self.uptimes($0, w) }
+    }
+
+    private static func uptimes(_ rows: [[SQLiteStatement.Value]], _ w: RollupWindow) -> [String: (uptime: Double?, coverage: Double)] {
         var out: [String: (uptime: Double?, coverage: Double)] = [:]
         for r in rows {
             guard r.count == 4, case .text(let c) = r[0] else { continue }
@@ -206,8 +235,24 @@ public final class SQLiteStorage: PersistentStorage {
         return out
     }
 
+    /// Alert state, read on start and on a handover: not an endpoint's read, so it neither waits
+    /// on nor trips the endpoints' breaker (a fast 503 there must not lose alert state here).
     public func all(namespace: String) async throws -> [String: Data] {
-        let rows = await read("SELECT key, value FROM state WHERE namespace = ?", [.text(namespace)])
+        let reader = self.reader
+        let read = await BlockingExecutor.shared.run { () -> Result<[[SQLiteStatement.Value]], SQLiteError> in
+            reader.withLock { db in
+                do throws(SQLiteError) {
+                    return .success(try db.prepare("SELECT key, value FROM state WHERE namespace = ?").rows([.text(namespace)]))
+                } catch {
+                    return .failure(error)
+                }
+            }
+        }
+        let rows: [[SQLiteStatement.Value]]
+        switch read {
+        case .success(let r): rows = r
+        case .failure(let e): throw StorageError.database(path: path, message: e.message)
+        }
         var out: [String: Data] = [:]
         for row in rows {
             if row.count == 2, case .text(let key) = row[0], case .blob(let value) = row[1] { out[key] = Data(value) }
@@ -224,11 +269,22 @@ public final class SQLiteStorage: PersistentStorage {
          .integer(Int64(max(0, limit)))]
     }
 
-    /// A query on the reader connection, on the blocking executor (file I/O).
-    private func read(_ sql: String, _ values: [SQLiteStatement.Value]) async -> [[SQLiteStatement.Value]] {
+    /// A query on the reader connection, on the blocking executor (file I/O), given up at the
+    /// read deadline (a hung disk): the job then ends on its thread, and no other read starts
+    /// before it has (`ReadGuard`).
+    private func read(_ sql: String, _ values: [SQLiteStatement.Value]) async -> StorageRead<[[SQLiteStatement.Value]]> {
         let reader = self.reader
-        return await BlockingExecutor.shared.run {
-            reader.withLock { db in (try? db.prepare(sql).rows(values)) ?? [] }
+        return await reads.read { deadline, ended in
+            await BlockingExecutor.shared.run(abandoningAt: deadline) { () -> Result<[[SQLiteStatement.Value]], StorageFailure> in
+                defer { ended() }
+                return reader.withLock { db in
+                    do throws(SQLiteError) {
+                        return .success(try db.prepare(sql).rows(values))
+                    } catch {
+                        return .failure(StorageFailure(message: error.message, kind: error.kind))
+                    }
+                }
+            }
         }
     }
 

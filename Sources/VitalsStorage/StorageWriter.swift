@@ -15,15 +15,24 @@ public struct StorageOptions: Sendable {
     public var retention: Duration = .seconds(7 * 86_400)
     /// Status transitions and daily roll-ups older than this are pruned (`storage.rollup_retention`).
     public var transitionRetention: Duration = .seconds(400 * 86_400)
-    /// How often the writer prunes, and how many rows one pruning pass deletes at most: a
-    /// small batch between write batches, so pruning never holds the writer for long.
-    public var pruneEvery: Duration = .seconds(60)
-    public var pruneBatch = 2_000
+    /// How often the writer prunes (`Retention`): each pass deletes in steps of at most
+    /// `pruneBatch` rows per table (one short transaction each), until nothing is past its age
+    /// or `pruneBudget` is spent; a pass cut short goes on after the next write batch. A
+    /// thousand results a second make 5,000 rows a pass, deleted in some tens of milliseconds.
+    public var pruneEvery: Duration = .seconds(5)
+    public var pruneBatch = 1_000
+    public var pruneBudget: Duration = .milliseconds(200)
     /// The clock pruning and restore compare with (tests move it).
     public var now: @Sendable () -> Date = { Date() }
     /// Told, at most once a minute, how many writes were dropped or failed since it was
-    /// last told (the daemon logs it): nothing is lost silently.
-    public var report: (@Sendable (_ dropped: UInt64, _ failed: UInt64) -> Void)? = nil
+    /// last told, with the last failure's reason (the daemon logs it): nothing is lost silently.
+    public var report: (@Sendable (_ dropped: UInt64, _ failed: UInt64, _ reason: String?) -> Void)? = nil
+    /// Told of a failed write or pruning step as it happens, in the database's words, the first
+    /// of each kind at once and then again only after a success (`FailureLog`).
+    public var failure: (@Sendable (_ message: String) -> Void)? = nil
+    /// PostgreSQL's notices and warnings on storage connections (libpq would print them to
+    /// stderr); dropped when nil.
+    public var notice: (@Sendable (_ text: String) -> Void)? = nil
     public init() {}
 }
 
@@ -37,11 +46,22 @@ public struct StorageCounts: Sendable, Equatable {
     /// How long the oldest write of the last batch waited before its commit
     /// (`vitals_storage_write_lag_seconds`).
     public var lastLag: Duration = .zero
+    /// As read after the last pruning pass (`vitals_storage_database_bytes`,
+    /// `vitals_storage_oldest_result_age_seconds`).
+    public var size = StorageSize()
 }
 
 /// Why a batch or a query failed, in the database's words (never a secret).
-struct StorageFailure: Error {
+struct StorageFailure: Error, Equatable {
     var message: String
+    /// What kind of failure it is, for logging the first of each kind (`FailureLog`): SQLite's
+    /// text for its primary result code, or the libpq session's failure class.
+    var kind: String
+
+    init(message: String, kind: String? = nil) {
+        self.message = message
+        self.kind = kind ?? message
+    }
 }
 
 /// A backend's side of the writer: one batch in one transaction, and one pruning pass. Called
@@ -49,8 +69,11 @@ struct StorageFailure: Error {
 protocol BatchStore {
     /// Writes `batch` and the roll-ups it adds in one transaction: all of it or none.
     mutating func commit(_ batch: [StorageWrite], rollups: [RollupBook.Key: RollupBook.Delta]) throws(StorageFailure)
-    /// Deletes at most `options.pruneBatch` rows per table past their age; the rows deleted.
-    mutating func prune(now: Date, options: StorageOptions) -> Int
+    /// One pruning step: at most `options.pruneBatch` results and transitions past their age,
+    /// each table in its own short statement, and the roll-ups past theirs when `rollups`.
+    mutating func prune(now: Date, options: StorageOptions, rollups: Bool) -> PruneStep
+    /// The database's size and its oldest result, by cheap reads.
+    func size() -> StorageSize
 }
 
 /// The write path both persistent backends share: a bounded queue that callers push to without
@@ -118,7 +141,9 @@ final class StorageWriter: Sendable {
         ended.wait()
     }
 
-    /// `vitals_storage_writes_total{result}` and `vitals_storage_write_lag_seconds`.
+    /// `vitals_storage_writes_total{result}`, `vitals_storage_write_lag_seconds`,
+    /// `vitals_storage_pruned_total`, `vitals_storage_database_bytes` and
+    /// `vitals_storage_oldest_result_age_seconds` (from the last pruning pass, not read per scrape).
     func metricsText() -> String {
         let c = writes
         var out = "# HELP vitals_storage_writes_total Results, transitions and state written to storage, dropped when its queue was full, or failed.\n"
@@ -129,6 +154,18 @@ final class StorageWriter: Sendable {
         out += "# HELP vitals_storage_write_lag_seconds How long the oldest write of the last batch waited for its commit.\n"
         out += "# TYPE vitals_storage_write_lag_seconds gauge\n"
         out += "vitals_storage_write_lag_seconds \(c.lastLag.seconds)\n"
+        out += "# HELP vitals_storage_pruned_total Results, transitions and roll-ups deleted by retention.\n"
+        out += "# TYPE vitals_storage_pruned_total counter\n"
+        out += "vitals_storage_pruned_total \(c.pruned)\n"
+        if let bytes = c.size.bytes {
+            out += "# HELP vitals_storage_database_bytes The database's size on disk, as of the last pruning pass.\n"
+            out += "# TYPE vitals_storage_database_bytes gauge\n"
+            out += "vitals_storage_database_bytes \(bytes)\n"
+        }
+        let age = c.size.oldestResult.map { max(0, options.now().timeIntervalSince($0)) } ?? 0
+        out += "# HELP vitals_storage_oldest_result_age_seconds Age of the oldest result kept (0 with none), as of the last pruning pass.\n"
+        out += "# TYPE vitals_storage_oldest_result_age_seconds gauge\n"
+        out += "vitals_storage_oldest_result_age_seconds \((age * 1000).rounded() / 1000)\n"
         return out
     }
 
@@ -136,13 +173,15 @@ final class StorageWriter: Sendable {
     /// a disk that was briefly full, costs a pause, not the batch. Meanwhile the queue takes
     /// new writes (and drops its oldest results, counted, once full). Not after `close`.
     private static func commit<Store: BatchStore>(
-        _ batch: [StorageWrite], rollups: [RollupBook.Key: RollupBook.Delta], to store: inout Store, queue: WriteQueue
+        _ batch: [StorageWrite], rollups: [RollupBook.Key: RollupBook.Delta], to store: inout Store, queue: WriteQueue,
+        failed: (StorageFailure) -> Void
     ) throws(StorageFailure) {
         var attempt = 1
         while true {
             do {
                 return try store.commit(batch, rollups: rollups)
             } catch {
+                failed(error)
                 if attempt >= retries || queue.isClosed { throw error }
                 attempt += 1
                 queue.sleep(.seconds(1))
@@ -157,21 +196,33 @@ final class StorageWriter: Sendable {
         _ queue: WriteQueue, into box: StoreBox<Store>, name: String, options: StorageOptions, counts: Locked<StorageCounts>
     ) {
         var store = box.take()
-        var pruned = ContinuousClock.now
         var reported = (at: ContinuousClock.now, dropped: UInt64(0), failed: UInt64(0))
+        var lastReason: String?
+        var failures = FailureLog()
+        func failed(_ f: StorageFailure) {
+            lastReason = f.message
+            if failures.shouldLog(f.kind, at: .now) { options.failure?(f.message) }
+        }
         func reportLosses(force: Bool = false) {
             guard let report = options.report, force || ContinuousClock.now - reported.at >= .seconds(60) else { return }
             let c = counts.withLock { $0 }
-            if c.dropped > reported.dropped || c.failed > reported.failed { report(c.dropped - reported.dropped, c.failed - reported.failed) }
+            if c.dropped > reported.dropped || c.failed > reported.failed {
+                report(c.dropped - reported.dropped, c.failed - reported.failed, c.failed > reported.failed ? lastReason : nil)
+            }
             reported = (.now, c.dropped, c.failed)
         }
         defer { reportLosses(force: true) }
         var rollups = RollupBook()
-        while let (batch, oldest) = queue.take(max: options.batchSize, waitingAtMost: options.pruneEvery) {
-            if ContinuousClock.now - pruned >= options.pruneEvery {
-                pruned = .now
-                let n = store.prune(now: options.now(), options: options)
-                if n > 0 { counts.withLock { $0.pruned += UInt64(n) } }
+        var retention = Retention()
+        while let (batch, oldest) = queue.take(max: options.batchSize, waitingAtMost: retention.wait(at: .now, atMost: options.pruneEvery)) {
+            let pass = retention.pass(&store, options: options, at: .now, failed: failed)
+            if pass.ran {
+                // Not after a failed step: a database that does not answer would hold the writer again.
+                let size = pass.failed ? nil : store.size()
+                counts.withLock {
+                    $0.pruned += UInt64(pass.deleted)
+                    if let size { $0.size = size }
+                }
             }
             reportLosses()
             if batch.isEmpty { continue }
@@ -179,7 +230,8 @@ final class StorageWriter: Sendable {
                 rollups.add(component: c, entry: e, status: status, staleAfter: staleAfter)
             }
             do {
-                try commit(batch, rollups: rollups.takePending(), to: &store, queue: queue)
+                try commit(batch, rollups: rollups.takePending(), to: &store, queue: queue, failed: failed)
+                failures.succeeded()
                 let lag = oldest.map { $0.duration(to: .now) } ?? .zero
                 counts.withLock {
                     $0.written += UInt64(batch.count)
@@ -200,7 +252,7 @@ final class StorageWriter: Sendable {
                     }
                 }
             }
-            if batch.count < options.batchSize { queue.pause(options.flushInterval) }
+            if batch.count < options.batchSize { queue.pause(retention.wait(at: .now, atMost: options.flushInterval)) }
         }
     }
 }

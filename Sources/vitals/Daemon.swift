@@ -73,32 +73,38 @@ final class Daemon: Sendable {
         self.alerts = alerts
         let reloadStatus = reloadStatus
         let storageMetrics: @Sendable () -> String = { [storage] in (storage as? any PersistentStorage)?.metricsText() ?? "" }
-        let history: @Sendable (String, HistoryQuery) async -> [HistoryEntry] = { [storage, store] name, q in
-            if storage.isPersistent { return await storage.history(component: name, since: q.since, until: q.until, limit: q.limit) }
+        // Persistent storage's reads say when it did not answer within its read deadline (the
+        // endpoint answers 503); memory always answers.
+        let persistent = storage as? any PersistentStorage
+        let history: @Sendable (String, HistoryQuery) async -> StorageRead<[HistoryEntry]> = { [persistent, store] name, q in
+            if let persistent { return await persistent.readHistory(component: name, since: q.since, until: q.until, limit: q.limit) }
             // In memory, the store's own history is all there is.
-            return q.select((store.snapshot().component(named: name)?.history ?? []).reversed(), at: \.at)
+            return .value(q.select((store.snapshot().component(named: name)?.history ?? []).reversed(), at: \.at))
         }
-        let transitions: @Sendable (String, HistoryQuery) async -> [StatusTransition] = { [storage, store] name, q in
-            if storage.isPersistent { return await storage.transitions(component: name, since: q.since, until: q.until, limit: q.limit) }
-            return q.select(store.transitions(component: name) ?? [], at: \.at)  // newest first
+        let transitions: @Sendable (String, HistoryQuery) async -> StorageRead<[StatusTransition]> = { [persistent, store] name, q in
+            if let persistent { return await persistent.readTransitions(component: name, since: q.since, until: q.until, limit: q.limit) }
+            return .value(q.select(store.transitions(component: name) ?? [], at: \.at))  // newest first
         }
-        let transitionAfter: @Sendable (String, Date) async -> StatusTransition? = { [storage, store] name, at in
-            if let persistent = storage as? any PersistentStorage { return await persistent.transition(component: name, after: at) }
-            return store.transitions(component: name)?.last { $0.at > at }  // newest first: the last is the nearest
+        let transitionAfter: @Sendable (String, Date) async -> StorageRead<StatusTransition?> = { [persistent, store] name, at in
+            if let persistent { return await persistent.transition(component: name, after: at) }
+            return .value(store.transitions(component: name)?.last { $0.at > at })  // newest first: the last is the nearest
         }
-        let uptime: @Sendable (String, Duration) async -> UptimeReport = { [storage, store] name, window in
-            if let persistent = storage as? any PersistentStorage {
+        let uptime: @Sendable (String, Duration) async -> StorageRead<UptimeReport> = { [persistent, store] name, window in
+            if let persistent {
                 let now = Date()
-                let rollups = await persistent.rollups(component: name, window: window, now: now)
-                let (u, coverage) = RollupWindow(window, now: now).uptime(rollups)
-                return UptimeReport(uptime: u, coverage: coverage, buckets: rollups)
+                return await persistent.rollups(component: name, window: window, now: now).map { rollups in
+                    let (u, coverage) = RollupWindow(window, now: now).uptime(rollups)
+                    return UptimeReport(uptime: u, coverage: coverage, buckets: rollups)
+                }
             }
-            return Self.inMemoryUptime(store, name, window)
+            return .value(Self.inMemoryUptime(store, name, window))
         }
-        var uptimeOfAll: (@Sendable (Duration) async -> [String: UptimeReport])?
-        if let persistent = storage as? any PersistentStorage {
+        var uptimeOfAll: (@Sendable (Duration) async -> StorageRead<[String: UptimeReport]>)?
+        if let persistent {
             uptimeOfAll = { window in
-                await persistent.uptimeOfAll(window: window, now: Date()).mapValues { UptimeReport(uptime: $0.uptime, coverage: $0.coverage, buckets: []) }
+                await persistent.uptimeOfAll(window: window, now: Date()).map { all in
+                    all.mapValues { UptimeReport(uptime: $0.uptime, coverage: $0.coverage, buckets: []) }
+                }
             }
         }
         var extras = ServerExtras(
@@ -155,8 +161,16 @@ final class Daemon: Sendable {
         options.retention = config.retention
         options.transitionRetention = config.rollupRetention
         let kind = config.kind.rawValue
-        options.report = { dropped, failed in
-            logger.error("storage writes lost", metadata: ["dropped": "\(dropped)", "failed": "\(failed)", "storage": "\(kind)"])
+        options.report = { dropped, failed, reason in
+            var metadata: Logger.Metadata = ["dropped": "\(dropped)", "failed": "\(failed)", "storage": "\(kind)"]
+            if let reason { metadata["reason"] = "\(reason)" }
+            logger.error("storage writes lost", metadata: metadata)
+        }
+        options.notice = { text in
+            logger.warning("postgres notice", metadata: ["storage": "\(kind)", "notice": "\(text)"])
+        }
+        options.failure = { message in
+            logger.error("storage write failed", metadata: ["storage": "\(kind)", "reason": "\(message)"])
         }
         switch config.kind {
         case .memory:

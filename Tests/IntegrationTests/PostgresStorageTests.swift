@@ -52,19 +52,7 @@ struct PostgresStorageTests {
 
         @discardableResult
         private func run(_ tool: String, _ args: [String], env: [String: String], capture: Bool = true) throws -> String {
-            let p = Process()
-            p.executableURL = URL(fileURLWithPath: tool)
-            p.arguments = args
-            p.environment = ProcessInfo.processInfo.environment.merging(env) { $1 }
-            // A server started by the tool keeps what it inherits: nothing to read to its end then.
-            let out = Pipe()
-            p.standardOutput = capture ? out : FileHandle.nullDevice
-            p.standardError = FileHandle.nullDevice
-            try p.run()
-            let data = capture ? out.fileHandleForReading.readDataToEndOfFile() : Data()
-            p.waitUntilExit()
-            #expect(p.terminationStatus == 0, "\(tool) \(args.last ?? "") failed")
-            return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+            try Tool.run(tool, args, env: env, capture: capture)
         }
     }
 

@@ -105,7 +105,7 @@ struct BadgeTests {
     static func routes(token: String? = nil, uptime: UptimeReport? = nil) -> HealthRoutes {
         let (snapshot, readiness) = FakeHealthSource.sample()
         var extras = ServerExtras()
-        if let uptime { extras.uptime = { @Sendable _, _ in uptime } }
+        if let uptime { extras.uptime = { @Sendable _, _ in .value(uptime) } }
         return HealthRoutes(source: FakeHealthSource(snapshot: snapshot, readiness: readiness), token: token.map { .init($0) }, extras: extras)
     }
 

@@ -330,4 +330,22 @@ struct PageHistoryCacheTests {
         #expect(await get(31 + 122, ["b"]) == 4)
         await cache.settle()
     }
+
+    /// Storage that did not answer: the page gets the note, and the next request reads again
+    /// rather than being answered "unavailable" from the cache for 30 s.
+    @Test func anUnavailableReadIsShownButNotKept() async {
+        let cache = PageHistoryCache()
+        let reads = Mutex(0)
+        let t0 = Date(timeIntervalSince1970: 1_800_000_000)
+        let read: PageHistoryCache.Read = { _, _ in
+            let n = reads.withLock { $0 += 1; return $0 }
+            return n == 1 ? StatusHistory(unavailable: "postgres storage did not answer within 5 s") : StatusHistory(incidents: ["a": [0: n]])
+        }
+        let first = await cache.history(components: ["a"], now: t0, read: read)
+        #expect(first.unavailable == "postgres storage did not answer within 5 s")
+        let second = await cache.history(components: ["a"], now: t0.addingTimeInterval(1), read: read)
+        #expect(second.unavailable == nil && second.incidents["a"]?[0] == 2)
+        let html = StatusPage.render(.init(snapshot: PagesTests.snapshot([]), history: first, audience: .publicView, now: t0)).body
+        #expect(html.contains("History is unavailable") && !html.contains("postgres storage"), "the reason only with the token")
+    }
 }

@@ -52,7 +52,7 @@ struct SQLiteStorageTests {
         var options = SQLiteStorage.Options()
         options.queueCapacity = 10
         let reports = Locked<[UInt64]>([])
-        options.report = { dropped, _ in reports.withLock { $0.append(dropped) } }
+        options.report = { dropped, _, _ in reports.withLock { $0.append(dropped) } }
         let storage = try SQLiteStorage(path: path, options: options)
         let blocker = try SQLiteDatabase(path: path)
         try blocker.execute("BEGIN IMMEDIATE")

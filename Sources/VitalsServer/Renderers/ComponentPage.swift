@@ -16,6 +16,8 @@ enum ComponentPage {
         var results: [HistoryEntry]
         var audience: PageAudience
         var now: Date
+        /// Why storage could not give the history (the page shows the live status and what memory holds).
+        var unavailable: String? = nil
     }
 
     /// The charts: window label, its length, and the longest gap between buckets drawn as one line.
@@ -28,6 +30,10 @@ enum ComponentPage {
         let details = input.audience.showsDetails
         var out = "<header><p><a href=\"../\">← all components</a></p><h1>" + HTML.escape(c.name) + " " + HTML.badge(c.status) + "</h1>"
         out += "<p class=\"m\">As of " + HTML.time(input.now) + " · refreshes every \(StatusPage.refresh) s</p></header><main>"
+        if let reason = input.unavailable {
+            out += "<p class=\"m\" role=\"status\">History is unavailable: storage did not answer" + (details ? " (" + HTML.escape(reason) + ")" : "")
+            out += ". The status is live; results are this run's, from memory.</p>"
+        }
         out += facts(c, input)
         if details { out += observations(c) }
         out += thresholds(c)

@@ -25,6 +25,11 @@ enum StatusPage {
         let overall = overallStatus(input.snapshot)
         var out = "<header><h1>Status</h1><p class=\"m\">As of " + HTML.time(input.now) + " · \(components.count) components · refreshes every \(refresh) s</p>"
         out += banner(overall, components) + "</header><main>"
+        if let reason = input.history.unavailable {
+            // Statuses are live; only the history is missing. The reason may name a host: with the token only.
+            out += "<p class=\"m\" role=\"status\">History is unavailable: storage did not answer"
+            out += (input.audience.showsDetails ? " (" + HTML.escape(reason) + ")" : "") + ". Statuses below are live.</p>"
+        }
         out += incidents(components, input)
         if input.audience.showsDetails { out += alerts(input.alerts, now: input.now) }
         out += maintenance(input.maintenance, now: input.now)
