@@ -16,6 +16,9 @@ final class PostgresLink: Sendable {
     private let secrets: [String]
     private let session = Mutex<PostgresSession?>(nil)
     private let turn = AsyncSemaphore(permits: 1)
+    /// A connect left running past its deadline holds it: the next query fails at once
+    /// instead of taking a second blocking thread beside it.
+    private let lane = BlockingLane()
     /// What storage reads may carry at most (a restore of thousands of components is the largest).
     static let maxResultBytes = 512 << 20
 
@@ -48,7 +51,7 @@ final class PostgresLink: Sendable {
         } else {
             switch await PostgresSession.open(
                 keywords: keywords, values: values, deadline: deadline, multiHost: true, maxResultBytes: Self.maxResultBytes,
-                keptRows: Int(Int32.max))
+                keptRows: Int(Int32.max), lane: lane)
             {
             case .success(let s): current = s
             case .failure(let f): return .failure(failure(f))
@@ -98,6 +101,7 @@ final class PostgresLink: Sendable {
         case .cancelled: text = "cancelled"
         case .libpq(let s): text = MessageText.oneLine(s)
         case .other(let s): text = s
+        case .busy(let busy): text = ProbeResult.stillHung(startedAt: busy.since).message
         }
         return StorageFailure(message: Redactor.scrub(text, secrets))
     }
