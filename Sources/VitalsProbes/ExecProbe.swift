@@ -149,7 +149,8 @@ public struct ExecProbe: Probe {
 
     static func result(exit: ProcessExit, stdout: String, stderr: String, latency: Duration) -> ProbeResult {
         let parsed = Perfdata.parse(stdout)
-        var observations = parsed.observations
+        // `exit_code` is the plugin's real exit status: a perfdata label of that name gives way.
+        var observations = parsed.observations.filter { $0.name != "exit_code" }
         let fallback = stderr.split(separator: "\n").first.map { $0.trimmingSpaces() } ?? ""
         let line = parsed.message.isEmpty ? fallback : parsed.message
         switch exit {
