@@ -86,7 +86,7 @@ if Context.environment["VITALS_FUZZ"] != nil {
     let fuzzers: [(String, [Target.Dependency])] = [
         ("FuzzConfig", ["VitalsConfig"]),
         ("FuzzPerfdata", ["VitalsProbes"]),
-        ("FuzzRedisReply", ["VitalsProbes", "CHiredis"]),
+        ("FuzzRedisReply", ["VitalsProbes"]),
         ("FuzzDNSReply", ["VitalsIO"]),
         ("FuzzRequestHead", ["VitalsServer", "VitalsCore", "VitalsConfig", .product(name: "Logging", package: "swift-log")]),
     ]

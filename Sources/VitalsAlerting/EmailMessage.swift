@@ -22,11 +22,20 @@ public struct EmailMessage: Sendable {
         self.context = context
     }
 
-    /// At most this many failing components are listed; a probe message is cut to this length.
+    /// At most this many failing components are listed; a probe message is cut to this many
+    /// octets (a failing component's to `maxListedOctets`).
     static let maxListed = 20
-    static let maxMessage = 1000
+    static let maxMessageOctets = 2000
+    static let maxListedOctets = 600
 
-    public var subject: String { "[\(notification.tag)] \(notification.headline)" }
+    /// The most UTF-8 octets of the Subject (and of the other free-text headers, the alert's
+    /// and component's names), ellipsis included: a probe message of 13,000 combining marks
+    /// is one character, and would otherwise be a 35 KB header line. 256 octets is past what
+    /// any inbox shows, and encodes to at most 6 folded lines.
+    public static let maxHeaderOctets = 256
+
+    /// The Subject as a reader sees it once decoded, at most `maxHeaderOctets`.
+    public var subject: String { Self.cut("[\(notification.tag)] \(notification.headline)", octets: Self.maxHeaderOctets) }
 
     public func bytes() -> [UInt8] { Array(text().utf8) }
 
@@ -37,8 +46,8 @@ public struct EmailMessage: Sendable {
         var headers: [(String, String)] = [
             ("Date", Self.date(n.createdAt)),
             ("From", settings.from),
-            ("To", settings.to.joined(separator: ", ")),
-            ("Subject", Self.encodedWords(subject)),
+            ("To", Self.folded(settings.to.joined(separator: ", "), used: "To: ".count)),
+            ("Subject", Self.encodedWords(subject, used: "Subject: ".count)),
             ("Message-ID", messageID(episode: n.status == .firing && !n.isRepeat)),
         ]
         if n.status == .resolved || n.isRepeat {
@@ -47,9 +56,10 @@ public struct EmailMessage: Sendable {
         headers += [
             // RFC 3834: vacation responders and ticket systems must not answer.
             ("Auto-Submitted", "auto-generated"),
-            ("X-Vitals-Alert", n.alert),
-            ("X-Vitals-Subject", n.subject),
-            ("X-Vitals-Service", context.service.key),
+            ("X-Vitals-Alert", Self.encodedWords(Self.cut(n.alert, octets: Self.maxHeaderOctets), used: "X-Vitals-Alert: ".count)),
+            ("X-Vitals-Subject", Self.encodedWords(Self.cut(n.subject, octets: Self.maxHeaderOctets), used: "X-Vitals-Subject: ".count)),
+            // Label values are free text: capped and encoded like the others.
+            ("X-Vitals-Service", Self.encodedWords(Self.cut(context.service.key, octets: Self.maxHeaderOctets), used: "X-Vitals-Service: ".count)),
             ("X-Vitals-Status", n.status.rawValue),
             ("MIME-Version", "1.0"),
             ("Content-Type", "multipart/alternative; boundary=\"\(boundary)\""),
@@ -85,10 +95,10 @@ public struct EmailMessage: Sendable {
         var failing: [String] = []
         // A component's own line would only repeat the message: listed when it adds something.
         if n.status == .firing, n.isService || n.failing.contains(where: { $0.component != n.subject }) {
-            failing = n.failing.prefix(Self.maxListed).map { "\($0.component) \($0.status.rawValue): \(Self.cut($0.message, 300))" }
+            failing = n.failing.prefix(Self.maxListed).map { "\($0.component) \($0.status.rawValue): \(Self.cut($0.message, octets: Self.maxListedOctets))" }
             if n.failing.count > Self.maxListed { failing.append("and \(n.failing.count - Self.maxListed) more") }
         }
-        return ("[\(n.tag)] \(n.alert): \(n.headline)", facts, failing, Self.cut(n.message, Self.maxMessage))
+        return ("[\(n.tag)] \(n.alert): \(n.headline)", facts, failing, Self.cut(n.message, octets: Self.maxMessageOctets))
     }
 
     func plainBody() -> String {
@@ -115,8 +125,6 @@ public struct EmailMessage: Sendable {
     }
 
     // MARK: Encodings
-
-    static func cut(_ s: String, _ n: Int) -> String { s.count <= n ? s : String(s.prefix(n - 1)) + "…" }
 
     /// RFC 2045 quoted-printable of UTF-8 text: lines end in CRLF, none longer than 76
     /// characters (soft breaks `=`), `=`, non-ASCII, control characters and a line's trailing
@@ -145,30 +153,69 @@ public struct EmailMessage: Sendable {
         return String(decoding: out, as: UTF8.self)
     }
 
+    /// At most `octets` of UTF-8, ellipsis included, cut between characters; a single
+    /// character too large for the room left (a base and thousands of combining marks) is cut
+    /// between its scalars, never inside one's UTF-8 sequence.
+    static func cut(_ s: String, octets: Int) -> String {
+        guard s.utf8.count > octets else { return s }
+        let room = octets - "…".utf8.count
+        var out = ""
+        var used = 0
+        for c in s {
+            let size = c.utf8.count
+            if used + size <= room {
+                out.append(c)
+                used += size
+                continue
+            }
+            if size > room {
+                for scalar in c.unicodeScalars {
+                    let n = String(scalar).utf8.count
+                    guard used + n <= room else { break }
+                    out.unicodeScalars.append(scalar)
+                    used += n
+                }
+            }
+            break
+        }
+        return out + "…"
+    }
+
     /// A header value for a line that already holds `used` characters (`Subject: `): printable
-    /// ASCII as is, folded at spaces so lines stay within 78 characters; anything else as
-    /// RFC 2047 encoded words (`=?UTF-8?B?...?=`), whole characters in each, one per line and
-    /// no line past 76 characters.
-    static func encodedWords(_ text: String, used: Int = "Subject: ".count) -> String {
-        if text.unicodeScalars.allSatisfy({ $0.value >= 0x20 && $0.value < 0x7f }) { return folded(text, used: used) }
+    /// ASCII as is, folded at spaces so lines stay within 78 characters, when its words allow
+    /// it; anything else (non-ASCII, a word too long to fold, text that looks like an encoded
+    /// word) as RFC 2047 encoded words (`=?UTF-8?B?...?=`), each at most 75 octets on a line of
+    /// its own of at most 76. A word holds whole characters when they fit, else whole scalars:
+    /// a UTF-8 sequence is never split (RFC 2047 section 5), and readers join adjacent words.
+    static func encodedWords(_ text: String, used: Int) -> String {
+        let printable = text.unicodeScalars.allSatisfy { $0.value >= 0x20 && $0.value < 0x7f }
+        let foldable = text.split(separator: " ").enumerated().allSatisfy { i, word in word.count + (i == 0 ? used : 1) <= 78 }
+        if printable, foldable, !text.contains("=?") { return folded(text, used: used) }
         var words: [String] = []
         var chunk: [UInt8] = []
         // Base64 turns 3 bytes into 4 characters; `=?UTF-8?B?` and `?=` take 12 more.
         func room() -> Int { (76 - (words.isEmpty ? used : 1) - 12) / 4 * 3 }
-        for c in text {
-            let bytes = Array(String(c).utf8)
+        func add(_ bytes: [UInt8]) {
             if chunk.count + bytes.count > room(), !chunk.isEmpty {
                 words.append("=?UTF-8?B?" + Data(chunk).base64EncodedString() + "?=")
                 chunk = []
             }
             chunk += bytes
         }
+        for c in text {
+            let bytes = Array(String(c).utf8)
+            if bytes.count <= room() {
+                add(bytes)
+            } else {
+                for scalar in c.unicodeScalars { add(Array(String(scalar).utf8)) }
+            }
+        }
         if !chunk.isEmpty { words.append("=?UTF-8?B?" + Data(chunk).base64EncodedString() + "?=") }
         return words.joined(separator: "\r\n ")
     }
 
     /// Folds before spaces so no line passes 78 characters where a space allows it.
-    private static func folded(_ text: String, used: Int) -> String {
+    static func folded(_ text: String, used: Int) -> String {
         var out = ""
         var width = used
         for (i, word) in text.split(separator: " ", omittingEmptySubsequences: false).enumerated() {

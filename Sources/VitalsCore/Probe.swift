@@ -14,10 +14,17 @@ public protocol Probe: Sendable {
     /// the socket poller's deadline), so the scheduler need not arm a timer per run: a periodic
     /// backstop (`ProbeRun.Backstop`) catches a run that breaks the promise. False by default.
     var returnsByDeadline: Bool { get }
+
+    /// When a blocking job that an earlier run left behind at its deadline started, while it
+    /// has not returned (its `BlockingLane` is busy); nil otherwise, and by default. The
+    /// scheduler skips the component's runs meanwhile, as it does while a run's task is hung,
+    /// so one component never holds more than one blocking thread.
+    var blockedSince: ContinuousClock.Instant? { get }
 }
 
 extension Probe {
     public var returnsByDeadline: Bool { false }
+    public var blockedSince: ContinuousClock.Instant? { nil }
 }
 
 /// Builds a probe from a component's settings: one `register` line per type. The rest of a

@@ -37,6 +37,13 @@ public struct ProbeResult: Sendable, Equatable {
         ProbeResult(success: false, latency: timeout, message: "timeout after \(DurationFormat.short(timeout))")
     }
 
+    /// The result of a run not started because an earlier one (its task, or the blocking job it
+    /// left behind) started at `startedAt` and has not ended: `previous run still hung 40s
+    /// after it started`. The scheduler also counts such a run as skipped.
+    public static func stillHung(startedAt: ContinuousClock.Instant, latency: Duration = .zero) -> ProbeResult {
+        .failure("previous run still hung \(DurationFormat.short(startedAt.duration(to: .now))) after it started", latency: latency)
+    }
+
     public func observation(_ name: String) -> Observation.Value? {
         observations.first { $0.name == name }?.value
     }

@@ -217,13 +217,13 @@ public final class Scheduler<C: Clock>: Sendable where C.Duration == Duration {
         let interval = due.held.component.spec.interval
         let timeout = due.held.component.spec.timeout
         var planned = due.planned
-        if let stuck = due.stuck, !stuck.hasEnded {
-            // Still hung past its timeout (a C call that ignores its own deadline): this start
-            // is skipped, and judged a failure so the status cannot stay stale.
+        let stuck = due.stuck.flatMap { $0.hasEnded ? nil : $0 }
+        if let hungSince = stuck?.startedAt ?? due.held.component.probe.blockedSince {
+            // Still hung past its timeout (a C call that ignores its own deadline), in the
+            // probe's task or in the blocking job it left behind: this start is skipped, without
+            // taking a thread, and judged a failure so the status cannot stay stale.
             store.recordSkipped(component: name, count: 1)
-            store.record(component: name, result: .failure(
-                "previous run still hung \(DurationFormat.short(stuck.startedAt.duration(to: ContinuousClock.now))) after it started",
-                latency: timeout))
+            store.record(component: name, result: .stillHung(startedAt: hungSince, latency: timeout))
             putBack(name, due.token, at: planned.advanced(by: interval), stuck: stuck)
             return
         }

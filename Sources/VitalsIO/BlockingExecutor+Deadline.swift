@@ -10,7 +10,8 @@ extension BlockingExecutor {
     /// coming back in time. When the caller stops waiting, the work still runs to its end on its
     /// executor thread, and `abandon` receives the value there, so whatever C resource it holds
     /// (a `PGconn`, a `redisContext`) is freed by the only party that still has it.
-    package func run<T: Sendable>(
+    /// Internal: callers go through a `BlockingLane`, which holds one such job at a time.
+    func run<T: Sendable>(
         abandoningAt deadline: ContinuousClock.Instant,
         onAbandon abandon: @escaping @Sendable (T) -> Void = { _ in },
         _ work: @escaping @Sendable () -> T

@@ -18,6 +18,8 @@ package struct PostgresSession {
         /// libpq's error text, raw: cleaned and scrubbed when reported.
         case libpq(String)
         case other(String)
+        /// The lane's earlier connect has not returned (`BlockingLane`).
+        case busy(BlockingLane.Busy)
     }
 
     package let connection: PGConnection
@@ -31,24 +33,31 @@ package struct PostgresSession {
     package let keptRows: Int
     /// False once the connection was handed to the executor thread that frees it.
     package var owned = true
+    /// Where the session's blocking steps run: the owner's (a probe's, a storage link's).
+    package let lane: BlockingLane
 
     /// Starts a connection (`PQconnectStartParams` with `expand_dbname`, on the executor since
-    /// it may resolve a name), given up at the deadline.
-    /// `notices` receives the server's notices and warnings; without it they are dropped (never
-    /// printed to stderr, libpq's default).
+    /// it may resolve a name), given up at the deadline. A start left running holds `lane`
+    /// until it returns. `notices` receives the server's notices and warnings; without it they
+    /// are dropped (never printed to stderr, libpq's default).
     package static func open(
         keywords: [String], values: [String], deadline: ContinuousClock.Instant, multiHost: Bool, maxResultBytes: Int, keptRows: Int,
-        notices: PostgresNotices? = nil
+        lane: BlockingLane, notices: PostgresNotices? = nil
     ) async -> Result<PostgresSession, Failure> {
-        guard
-            let started = await BlockingExecutor.shared.run(
-                abandoningAt: deadline, onAbandon: { $0?.finish() },
-                { PGConnection.start(keywords: keywords, values: values, notices: notices ?? .dropped) })
-        else { return .failure(Task.isCancelled ? .cancelled : .timedOut) }
+        let started: PGConnection?
+        switch await lane.run(
+            abandoningAt: deadline, onAbandon: { $0?.finish() },
+            { PGConnection.start(keywords: keywords, values: values, notices: notices ?? .dropped) })
+        {
+        case .value(let value): started = value
+        case .gaveUp: return .failure(Task.isCancelled ? .cancelled : .timedOut)
+        case .busy(let busy): return .failure(.busy(busy))
+        }
         guard let connection = started else { return .failure(.other("out of memory starting a libpq connection")) }
         return .success(
             PostgresSession(
-                connection: connection, deadline: deadline, multiHost: multiHost, maxResultBytes: maxResultBytes, keptRows: keptRows))
+                connection: connection, deadline: deadline, multiHost: multiHost, maxResultBytes: maxResultBytes, keptRows: keptRows,
+                lane: lane))
     }
 
     /// `PQserverVersion`: `150018` for 15.18; 0 before the connection is made.
@@ -76,15 +85,15 @@ package struct PostgresSession {
                 if let failure = await wait(for: status == PGRES_POLLING_READING ? .readable : .writable) { return failure }
                 if multiHost {
                     let connection = self.connection
-                    guard
-                        let next = await BlockingExecutor.shared.run(
-                            abandoningAt: deadline, onAbandon: { _ in connection.finish() },
-                            { PQconnectPoll(connection.conn).rawValue })
-                    else {
+                    switch await lane.run(
+                        abandoningAt: deadline, onAbandon: { _ in connection.finish() }, { PQconnectPoll(connection.conn).rawValue })
+                    {
+                    case .value(let next): status = PostgresPollingStatusType(rawValue: next)
+                    case .gaveUp:
                         owned = false
                         return Task.isCancelled ? .cancelled : .timedOut
+                    case .busy(let busy): return .busy(busy)
                     }
-                    status = PostgresPollingStatusType(rawValue: next)
                 } else {
                     status = PQconnectPoll(conn)
                 }

@@ -19,10 +19,14 @@ package struct TCPConnection: Sendable {
         case timedOut
         case cancelled
         case system(String)
+        /// The lane's earlier name lookup has not returned (`BlockingLane`).
+        case busy(BlockingLane.Busy)
     }
 
-    package static func open(host: String, port: Int, deadline: ContinuousClock.Instant) async -> Result<TCPConnection, Failure> {
-        let resolved = await resolve(host: host, port: port, deadline: deadline)
+    package static func open(
+        host: String, port: Int, deadline: ContinuousClock.Instant, lane: BlockingLane
+    ) async -> Result<TCPConnection, Failure> {
+        let resolved = await resolve(host: host, port: port, deadline: deadline, lane: lane)
         let addresses: [Data]
         switch resolved {
         case .success(let a): addresses = a
@@ -42,11 +46,17 @@ package struct TCPConnection: Sendable {
 
     /// The addresses to try, by the deadline. A numeric address is read at once, without DNS and
     /// without a hop to another thread; a name is looked up on the blocking executor (getaddrinfo
-    /// blocks, and has no timeout of its own), and the wait for it ends at the deadline.
-    package static func resolve(host: String, port: Int, deadline: ContinuousClock.Instant) async -> Result<[Data], Failure> {
+    /// blocks, and has no timeout of its own), and the wait for it ends at the deadline. A lookup
+    /// left running holds the caller's `lane` until it returns.
+    package static func resolve(
+        host: String, port: Int, deadline: ContinuousClock.Instant, lane: BlockingLane
+    ) async -> Result<[Data], Failure> {
         if case .success(let numeric) = lookup(host: host, port: port, flags: AI_NUMERICHOST) { return .success(numeric) }
-        let named = await BlockingExecutor.shared.run(abandoningAt: deadline) { lookup(host: host, port: port, flags: 0) }
-        return named ?? .failure(Task.isCancelled ? .cancelled : .timedOut)
+        switch await lane.run(abandoningAt: deadline, { lookup(host: host, port: port, flags: 0) }) {
+        case .value(let named): return named
+        case .gaveUp: return .failure(Task.isCancelled ? .cancelled : .timedOut)
+        case .busy(let busy): return .failure(.busy(busy))
+        }
     }
 
     private static func lookup(host: String, port: Int, flags: Int32) -> Result<[Data], Failure> {

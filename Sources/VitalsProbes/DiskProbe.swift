@@ -13,6 +13,10 @@ import VitalsIO
 public struct DiskProbe: Probe {
     let path: String
     let mountsFile: String
+    /// Where this probe's blocking calls run, one at a time (`BlockingLane`).
+    let lane = BlockingLane()
+
+    public var blockedSince: ContinuousClock.Instant? { lane.busySince }
 
     public init(spec: ComponentSpec, mountsFile: String = "/proc/self/mounts") throws {
         guard case .disk(let settings) = spec.probe else { throw ProbeSetupError("not a disk component") }
@@ -24,7 +28,7 @@ public struct DiskProbe: Probe {
         let start = ContinuousClock.now
         let path = self.path
         let mountsFile = self.mountsFile
-        let outcome = await BlockingExecutor.shared.run { () -> Result<(String, statvfs), ProbeSetupError> in
+        let ran = await lane.run { () -> Result<(String, statvfs), ProbeSetupError> in
             let resolved = URL(fileURLWithPath: path).resolvingSymlinksInPath().path
             let mount = Self.mountPoint(of: resolved, mounts: (try? String(contentsOfFile: mountsFile, encoding: .utf8)) ?? "")
             var st = statvfs()
@@ -34,6 +38,11 @@ public struct DiskProbe: Probe {
             return .success((mount ?? "/", st))
         }
         let latency = start.duration(to: .now)
+        let outcome: Result<(String, statvfs), ProbeSetupError>
+        switch ran {
+        case .success(let o): outcome = o
+        case .failure(let busy): return .stillHung(startedAt: busy.since, latency: latency)
+        }
         switch outcome {
         case .failure(let e): return .failure(e.description, latency: latency)
         case .success(let (mount, st)):

@@ -33,6 +33,10 @@ public struct ExecProbe: Probe {
     let secrets: [String]
     /// Where this probe's running plugins are registered (a test keeps its own).
     let running: RunningPlugins
+    /// Where this probe's blocking calls run, one at a time (`BlockingLane`).
+    let lane = BlockingLane()
+
+    public var blockedSince: ContinuousClock.Instant? { lane.busySince }
     static let secretNameParts = ["PASS", "TOKEN", "SECRET", "KEY", "AUTH", "CRED", "PRIVATE", "COOKIE", "SESSION", "DSN"]
 
     static func holdsSecret(_ name: String) -> Bool {
@@ -76,7 +80,7 @@ public struct ExecProbe: Probe {
         }
         let (outRead, outWrite, errRead, errWrite) = (out[0], out[1], err[0], err[1])
         let graceMilliseconds = Int32(Self.killGrace.components.attoseconds / 1_000_000_000_000_000)
-        let spawned = await BlockingExecutor.shared.run { [executable, argv, environment, workingDirectory] () -> (Int32, pid_t) in
+        let ran = await lane.run { [executable, argv, environment, workingDirectory] () -> (Int32, pid_t) in
             var pid: pid_t = 0
             let rc = withCStrings(argv) { cArgv in
                 withCStrings(environment) { cEnv in
@@ -87,6 +91,14 @@ public struct ExecProbe: Probe {
         }
         close(outWrite)
         close(errWrite)
+        let spawned: (Int32, pid_t)
+        switch ran {
+        case .success(let s): spawned = s
+        case .failure(let busy):
+            close(outRead)
+            close(errRead)
+            return .stillHung(startedAt: busy.since, latency: start.duration(to: .now))
+        }
         guard spawned.0 == 0 else {
             close(outRead)
             close(errRead)
@@ -137,7 +149,8 @@ public struct ExecProbe: Probe {
 
     static func result(exit: ProcessExit, stdout: String, stderr: String, latency: Duration) -> ProbeResult {
         let parsed = Perfdata.parse(stdout)
-        var observations = parsed.observations
+        // `exit_code` is the plugin's real exit status: a perfdata label of that name gives way.
+        var observations = parsed.observations.filter { $0.name != "exit_code" }
         let fallback = stderr.split(separator: "\n").first.map { $0.trimmingSpaces() } ?? ""
         let line = parsed.message.isEmpty ? fallback : parsed.message
         switch exit {

@@ -19,6 +19,8 @@ public struct ICMPProbe: Probe {
     let count: Int
     let packetInterval: Duration
     let timeout: Duration
+    /// Where this probe's blocking calls run, one at a time (`BlockingLane`).
+    let lane = BlockingLane()
     /// nil: unprivileged where allowed, else raw. Tests force each kind.
     let socketKind: EchoSocket.Kind?
 
@@ -44,12 +46,13 @@ public struct ICMPProbe: Probe {
 
     /// Every wait (the name lookup, between requests, for replies) ends at the deadline.
     public var returnsByDeadline: Bool { true }
+    public var blockedSince: ContinuousClock.Instant? { lane.busySince }
 
     public func run(deadline: ContinuousClock.Instant) async -> ProbeResult {
         let start = ContinuousClock.now
         let target: Data
         let targetIP: [UInt8]
-        switch await TCPConnection.resolve(host: host, port: 0, deadline: deadline) {
+        switch await TCPConnection.resolve(host: host, port: 0, deadline: deadline, lane: lane) {
         case .success(let addresses):
             guard let (address, ip) = addresses.lazy.compactMap({ a in EchoSocket.addressBytes(a).map { (a, $0) } }).first else {
                 return .failure("could not resolve host: no IPv4 or IPv6 address", latency: start.duration(to: .now))

@@ -3,6 +3,10 @@ import VitalsIO
 
 /// Nagios plugin output: the first line is the message; performance data follows a `|` on the
 /// first line and on later lines (the long-output form), as `label=value[UOM];warn;crit;min;max`.
+///
+/// A label given twice (`x=1 x=2`, or on the first line and again in the long output) counts
+/// once: the first value wins, here and nowhere else, so thresholds, `/health/detailed`,
+/// `/metrics` and storage all see the same single `x`.
 public enum Perfdata {
     public struct Parsed: Sendable, Equatable {
         public var message: String
@@ -26,7 +30,8 @@ public enum Perfdata {
                 perf.append(line[line.index(after: bar)...])
             }
         }
-        return Parsed(message: message, observations: perf.flatMap(items))
+        var seen = Set<String>()
+        return Parsed(message: message, observations: perf.flatMap(items).filter { seen.insert($0.name).inserted })
     }
 
     /// Splits `a=1 'b c'=2s` into items, honouring single-quoted labels.

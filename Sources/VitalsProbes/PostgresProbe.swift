@@ -43,6 +43,10 @@ public struct PostgresProbe: Probe {
     /// Strings that must never appear in a message: the configured password, the DSN's.
     let secrets: [String]
     let timeout: Duration
+    /// Where this probe's blocking calls run, one at a time (`BlockingLane`).
+    let lane = BlockingLane()
+
+    public var blockedSince: ContinuousClock.Instant? { lane.busySince }
 
     public init(spec: ComponentSpec) throws {
         guard case .postgres(let settings) = spec.probe else { throw ProbeSetupError("not a postgres component") }
@@ -94,10 +98,11 @@ public struct PostgresProbe: Probe {
         var session: PostgresSession
         switch await PostgresSession.open(
             keywords: keywords, values: values, deadline: deadline, multiHost: multiHost, maxResultBytes: Self.maxResultBytes,
-            keptRows: Self.keptRows)
+            keptRows: Self.keptRows, lane: lane)
         {
         case .success(let s): session = s
         case .failure(.timedOut), .failure(.cancelled): return stopped()
+        case .failure(.busy(let busy)): return .stillHung(startedAt: busy.since, latency: elapsed())
         case .failure(let failure): return .failure(failure.text(secrets), latency: elapsed())
         }
         defer { session.finish() }
@@ -169,6 +174,7 @@ public struct PostgresProbe: Probe {
     private func result(for failure: PostgresSession.Failure, latency: Duration, timeout: Duration, observations: [Observation]) -> ProbeResult {
         switch failure {
         case .timedOut: .timeout(after: timeout)
+        case .busy(let busy): .stillHung(startedAt: busy.since, latency: latency)
         default: .failure(failure.text(secrets), latency: latency, observations: observations)
         }
     }
@@ -257,6 +263,7 @@ extension PostgresSession.Failure {
         case .cancelled: "cancelled"
         case .libpq(let raw): PostgresProbe.cleanError(raw, secrets: secrets)
         case .other(let text): Redactor.scrub(text, secrets)
+        case .busy(let busy): ProbeResult.stillHung(startedAt: busy.since).message
         }
     }
 }

@@ -14,7 +14,8 @@ import VitalsIO
 /// deadline: `redisConnectWithTimeout` for the connect, `redisSetTimeout` (socket receive and
 /// send timeouts) re-armed with the time left before each reply. The Swift side stops waiting
 /// at the deadline anyway, because name resolution inside the connect has no timeout at all;
-/// an abandoned job frees its own context when its timeouts end it.
+/// an abandoned job frees its own context when its timeouts end it, and holds the probe's lane
+/// until then, so the component never takes a second thread beside it.
 ///
 /// After the connect, all commands go out in one pipelined write and their replies are read in
 /// order, so a run costs one round trip however many commands it sends, and `latency` is
@@ -35,6 +36,12 @@ public struct RedisProbe: Probe {
     static let infoSections = ["server", "memory", "clients", "replication"]
     let secrets: [String]
     let timeout: Duration
+    /// Where this probe's exchanges run, one at a time (`BlockingLane`): an exchange abandoned
+    /// at the deadline (a name lookup with no timeout) keeps later runs off the executor until
+    /// it returns.
+    let lane = BlockingLane()
+
+    public var blockedSince: ContinuousClock.Instant? { lane.busySince }
 
     /// A peer that closes the socket while hiredis writes must not kill the process with
     /// SIGPIPE: ignored once, process-wide, before the first probe exists.
@@ -78,9 +85,11 @@ public struct RedisProbe: Probe {
         let timeout = PostgresProbe.timeoutLabel(configured: self.timeout, budget: start.duration(to: deadline))
         let (target, commands) = (self.target, self.commands)
 
-        guard let outcome = await BlockingExecutor.shared.run(abandoningAt: deadline, { RedisExchange.run(target, commands, deadline: deadline) })
-        else {
-            return Task.isCancelled ? .failure("cancelled", latency: start.duration(to: .now)) : .timeout(after: timeout)
+        let outcome: RedisExchange.Outcome
+        switch await lane.run(abandoningAt: deadline, { RedisExchange.run(target, commands, deadline: deadline) }) {
+        case .value(let value): outcome = value
+        case .gaveUp: return Task.isCancelled ? .failure("cancelled", latency: start.duration(to: .now)) : .timeout(after: timeout)
+        case .busy(let busy): return .stillHung(startedAt: busy.since, latency: start.duration(to: .now))
         }
         let latency = start.duration(to: .now)
         let replies: [RedisExchange.Reply]
@@ -175,8 +184,8 @@ enum RedisExchange {
     static let maxReplyBytes = 1 << 20
 
     /// Connects, pipelines `commands`, and reads one reply per command. The replies are read
-    /// here rather than by `redisGetReply`, so that every byte is counted against
-    /// `maxReplyBytes` before hiredis buffers it.
+    /// here (`RedisReplyReader`) rather than by `redisGetReply`, so that every byte, and every
+    /// array length, is counted against `maxReplyBytes` before hiredis buffers or allocates it.
     static func run(_ target: RedisProbe.Target, _ commands: [[String]], deadline: ContinuousClock.Instant) -> Outcome {
         guard let tv = timeLeft(deadline) else { return .timedOut }
         let context: UnsafeMutablePointer<redisContext>? =
@@ -198,18 +207,16 @@ enum RedisExchange {
             guard let tv = timeLeft(deadline) else { return .timedOut }
             if redisSetTimeout(c, tv) != REDIS_OK || redisBufferWrite(c, &written) != REDIS_OK { return failure(c) }
         }
-        var budget = maxReplyBytes
+        guard var reader = RedisReplyReader(limit: maxReplyBytes) else { return .failed("out of memory allocating a redis reader") }
         var chunk = [CChar](repeating: 0, count: 16 * 1024)
         var replies: [Reply] = []
         for _ in commands {
-            var raw: UnsafeMutableRawPointer?
-            while true {
-                guard redisReaderGetReply(c.pointee.reader, &raw) == REDIS_OK else { return readerFailure(c.pointee.reader) }
-                if raw != nil { break }
+            var next = reader.next()
+            while case .needMore = next {
                 // Re-armed before every read, so the last one still ends at the deadline.
                 guard let tv = timeLeft(deadline) else { return .timedOut }
                 if redisSetTimeout(c, tv) != REDIS_OK { return failure(c) }
-                let n = recv(c.pointee.fd, &chunk, min(chunk.count, budget + 1), 0)
+                let n = recv(c.pointee.fd, &chunk, min(chunk.count, reader.bytesLeft + 1), 0)
                 if n == 0 { return .failed("server closed the connection") }
                 if n < 0 {
                     let err = errno
@@ -218,13 +225,14 @@ enum RedisExchange {
                     return .failed(MessageText.lowerFirstWord(String(cString: strerror(err))))
                 }
                 // Counted before hiredis sees it: past the cap nothing more is read or kept.
-                guard n <= budget else { return .failed("reply too large (over \(maxReplyBytes / 1024) KiB)") }
-                budget -= n
-                if redisReaderFeed(c.pointee.reader, chunk, n) != REDIS_OK { return readerFailure(c.pointee.reader) }
+                if let refused = chunk.withUnsafeBytes({ reader.feed($0.baseAddress!, count: n) }) { return .failed(refused) }
+                next = reader.next()
             }
-            let reply = raw!.assumingMemoryBound(to: redisReply.self)
-            replies.append(convert(reply))
-            freeReplyObject(raw)
+            switch next {
+            case .reply(let reply): replies.append(reply)
+            case .failed(let why): return .failed(why)
+            case .needMore: break
+            }
         }
         return .replies(replies)
     }
@@ -244,24 +252,23 @@ enum RedisExchange {
         describe(err: c.pointee.err, errstr: text(of: c.pointee.errstr))
     }
 
-    /// A protocol error found by the reply parser (hiredis copies it to the context only
-    /// inside `redisGetReply`, which a run does not use).
-    static func readerFailure(_ reader: UnsafeMutablePointer<redisReader>) -> Outcome {
-        describe(err: reader.pointee.err, errstr: text(of: reader.pointee.errstr))
-    }
-
     /// A fixed C `char[N]` error field as text, up to its NUL.
-    private static func text<Field>(of field: Field) -> String {
+    static func text<Field>(of field: Field) -> String {
         withUnsafeBytes(of: field) { String(decoding: $0.prefix(while: { $0 != 0 }), as: UTF8.self) }
     }
 
     static func describe(err: Int32, errstr: String) -> Outcome {
         let timeouts = ["Resource temporarily unavailable", "Connection timed out", "Operation now in progress"]
         if err == REDIS_ERR_IO, timeouts.contains(where: errstr.contains) { return .timedOut }
+        return .failed(line(err: err, errstr: errstr))
+    }
+
+    /// A hiredis error (the context's or the reply parser's) as one line.
+    static func line(err: Int32, errstr: String) -> String {
         var text = MessageText.lowerFirstWord(MessageText.oneLine(errstr))
         if text.isEmpty { text = "redis error \(err)" }
         if err == REDIS_ERR_PROTOCOL { text += " (not a Redis server?)" }
-        return .failed(text)
+        return text
     }
 
     static func convert(_ r: UnsafeMutablePointer<redisReply>) -> Reply {

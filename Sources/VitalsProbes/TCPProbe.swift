@@ -15,6 +15,8 @@ public struct TCPProbe: Probe {
     let send: [UInt8]
     let expect: StreamExpect?
     let timeout: Duration
+    /// Where this probe's blocking calls run, one at a time (`BlockingLane`).
+    let lane = BlockingLane()
 
     public init(spec: ComponentSpec) throws {
         guard case .tcp(let settings) = spec.probe else { throw ProbeSetupError("not a tcp component") }
@@ -26,11 +28,12 @@ public struct TCPProbe: Probe {
 
     /// Every wait (the name lookup, connect, write, read) ends at the deadline.
     public var returnsByDeadline: Bool { true }
+    public var blockedSince: ContinuousClock.Instant? { lane.busySince }
 
     public func run(deadline: ContinuousClock.Instant) async -> ProbeResult {
         let start = ContinuousClock.now
         let connection: TCPConnection
-        switch await TCPConnection.open(host: host, port: port, deadline: deadline) {
+        switch await TCPConnection.open(host: host, port: port, deadline: deadline, lane: lane) {
         case .success(let c): connection = c
         case .failure(let failure): return failure.result(timeout: timeout, latency: start.duration(to: .now))
         }
@@ -81,6 +84,7 @@ extension TCPConnection.Failure {
         case .resolve(let why): .failure("could not resolve host: \(why)", latency: latency)
         case .cancelled: .failure("cancelled", latency: latency)
         case .system(let why): .failure(why, latency: latency)
+        case .busy(let busy): .stillHung(startedAt: busy.since, latency: latency)
         }
     }
 }

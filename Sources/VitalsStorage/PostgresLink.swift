@@ -16,6 +16,9 @@ final class PostgresLink: Sendable {
     private let secrets: [String]
     private let session = Mutex<PostgresSession?>(nil)
     private let turn = AsyncSemaphore(permits: 1)
+    /// A connect left running past its deadline holds it: the next query fails at once
+    /// instead of taking a second blocking thread beside it.
+    private let lane = BlockingLane()
     /// What storage reads may carry at most (a restore of thousands of components is the largest).
     static let maxResultBytes = 512 << 20
 
@@ -61,7 +64,7 @@ final class PostgresLink: Sendable {
         } else {
             switch await PostgresSession.open(
                 keywords: keywords, values: values, deadline: deadline, multiHost: true, maxResultBytes: Self.maxResultBytes,
-                keptRows: Int(Int32.max), notices: notices)
+                keptRows: Int(Int32.max), lane: lane, notices: notices)
             {
             case .success(let s): current = s
             case .failure(let f): return .failure(failure(f))
@@ -113,6 +116,8 @@ final class PostgresLink: Sendable {
         // The connection's own failures (refused, reset, closed by the server) are one kind.
         case .libpq(let s): (text, kind) = (MessageText.oneLine(s), "connection")
         case .other(let s): (text, kind) = (s, nil)
+        // A connect left hung on the link's lane: every read meanwhile fails the same way.
+        case .busy(let busy): (text, kind) = (ProbeResult.stillHung(startedAt: busy.since).message, "busy")
         }
         let message = Redactor.scrub(text, secrets)
         return StorageFailure(message: message, kind: kind ?? message)

@@ -118,6 +118,56 @@ import VitalsCore
         #expect(Self.decodeWords(subject).count <= 210)
     }
 
+    /// A probe message of one letter and 13,000 combining marks (one character, 26 KB of
+    /// UTF-8), emoji, one long ASCII word, many short ones: the Subject is cut at
+    /// `maxHeaderOctets` with an ellipsis, said in encoded words of at most 75 octets on lines of
+    /// at most 76 (no header line near RFC 5322's 998), each word whole UTF-8 on its own.
+    @Test(arguments: [
+        "e" + String(repeating: "\u{301}", count: 13_000),
+        String(repeating: "🚨 timeout 👨‍👩‍👧‍👦 ", count: 60),
+        String(repeating: "x", count: 5000),
+        String(repeating: "connection refused ", count: 100),
+        "ok =?UTF-8?B?QmNjOiB4?= looks encoded",
+    ])
+    func subjectIsCappedInOctetsAndFolded(message: String) throws {
+        var n = firing
+        n.message = message
+        let email = EmailMessage(n, settings: settings, context: context)
+        let text = email.text()
+        #expect(text.utf8.allSatisfy { $0 < 0x80 }, "not 7-bit")
+        let head = try #require(text.components(separatedBy: "\r\n\r\n").first)
+        for line in head.components(separatedBy: "\r\n") { #expect(line.utf8.count <= 78, "\(line.utf8.count): \(line.prefix(100))") }
+
+        #expect(email.subject.utf8.count <= EmailMessage.maxHeaderOctets)
+        #expect(email.subject.hasPrefix("[FIRING] orders-db unhealthy: "))
+        if "[FIRING] orders-db unhealthy: \(message)".utf8.count > EmailMessage.maxHeaderOctets { #expect(email.subject.hasSuffix("…")) }
+        let subject = try #require(try parse(text).headers["Subject"])
+        let words = subject.components(separatedBy: " ")
+        if subject.hasPrefix("=?") {
+            for word in words {
+                #expect(word.utf8.count <= 75, "an encoded word of \(word.utf8.count) octets")
+                let payload = try #require(Data(base64Encoded: String(word.dropFirst(10).dropLast(2))), "\(word)")
+                #expect(String(validating: payload, as: UTF8.self) != nil, "a UTF-8 sequence split across words: \(word)")
+            }
+            #expect(Self.decodeWords(subject) == email.subject)
+        } else {
+            #expect(subject == email.subject)
+        }
+        #expect(head.components(separatedBy: "\r\n").count < 30, "the header block stays short")
+    }
+
+    @Test func cutKeepsWholeCharactersElseWholeScalars() {
+        #expect(EmailMessage.cut("abc", octets: 3) == "abc")
+        #expect(EmailMessage.cut("abcdef", octets: 5) == "ab…")
+        // "é" is two octets: it does not fit in the one left, and is not split.
+        #expect(EmailMessage.cut("aééé", octets: 5) == "a…")
+        // One character larger than the whole room: cut between its scalars.
+        let marks = "e" + String(repeating: "\u{301}", count: 100)
+        let cut = EmailMessage.cut(marks, octets: 10)
+        #expect(cut.unicodeScalars.map(\.value) == [0x65, 0x301, 0x301, 0x301, 0x2026])
+        #expect(cut.utf8.count == 10)
+    }
+
     @Test func probeTextCannotAddHeadersOrMarkup() throws {
         var n = firing
         n.message = "refused\r\nBcc: everyone@example.net\r\n\r\n<script>alert(1)</script>"

@@ -191,6 +191,32 @@ struct SchedulerTests {
         #expect(await eventually { hung.runs.load(ordering: .relaxed) == 2 })
     }
 
+    /// A probe whose blocking job, left behind by an earlier run at its deadline, has not
+    /// returned (`Probe.blockedSince`): each planned start is skipped and judged a failure
+    /// without running the probe (so without taking another thread), until the job returns.
+    @Test func blockedProbeIsSkippedWithoutRunning() async {
+        let blocked = FakeProbe()
+        blocked.blocked.withLock { $0 = .now - .seconds(100) }
+        let h = Harness([ScheduledComponent(spec: Self.spec("blocked"), probe: blocked)])
+        defer { h.task.cancel() }
+        let t = Self.first("blocked")
+        #expect(await h.planned("blocked", at: t))
+        h.clock.advance(to: t)
+        #expect(await h.planned("blocked", at: t.advanced(by: .seconds(10))))
+        #expect(blocked.runs.load(ordering: .relaxed) == 0)
+        let c = h.store.snapshot().component(named: "blocked")!
+        #expect(c.counters.skippedRuns == 1)
+        #expect(c.counters.failures == 1)
+        let message = c.lastResult?.message ?? ""
+        #expect(message.hasPrefix("previous run still hung 1") && message.hasSuffix("s after it started"), "\(message)")
+        // The job returned: the next start runs the probe.
+        blocked.blocked.withLock { $0 = nil }
+        h.clock.advance(to: t.advanced(by: .seconds(10)))
+        #expect(await eventually { h.successes("blocked") == 1 })
+        #expect(blocked.runs.load(ordering: .relaxed) == 1)
+        #expect(h.store.snapshot().component(named: "blocked")!.counters.skippedRuns == 1)
+    }
+
     @Test func inFlightCapIsRespected() async {
         let gate = Gate()
         let probes = (0..<4).map { _ in FakeProbe(gate: gate) }

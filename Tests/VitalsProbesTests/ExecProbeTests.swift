@@ -61,6 +61,16 @@ struct ExecProbeTests {
         #expect(warn.message == "exit 1")
     }
 
+    /// `x=1 y=5s x=2 ... | x=3 y=7s`: one observation per label, the first value, and the real
+    /// exit status as `exit_code` whatever the plugin printed under that name.
+    @Test func repeatedLabelsCountOnceFirstWins() async throws {
+        let r = try await Self.run(["./repeats"])
+        #expect(r.success)
+        #expect(r.observations == [
+            Observation("x", 1), Observation("y", 5, unit: "seconds"), Observation("z", 4), Observation("exit_code", 0),
+        ])
+    }
+
     @Test func perfdataBecomesObservationsThatThresholdsJudge() async throws {
         let r = try await Self.run(["./perf"])
         #expect(r.success)
@@ -274,6 +284,11 @@ struct PerfdataTests {
         #expect(p.observations == [
             Observation("/var lib", 1_073_741_824, unit: "bytes"), Observation("time", 0.5, unit: "seconds"), Observation("later", 3, unit: "percent"),
         ])
+    }
+
+    @Test func repeatedLabelIsKeptOnceWithItsFirstValue() {
+        let p = Perfdata.parse("OK | x=1 x=2 'x'=5 y=1\nlong\n| x=3 y=2 z=1")
+        #expect(p.observations == [Observation("x", 1), Observation("y", 1), Observation("z", 1)])
     }
 
     @Test func noPerfdata() {

@@ -128,13 +128,19 @@ struct RedisProbeTests {
     /// A "Redis" that answers with a 512 MiB bulk string, or a status line that never ends:
     /// the run stops at the 1 MiB cap with `reply too large`, long before its deadline, having
     /// read (and so let the peer send) little more than the cap and what sockets buffer.
-    @Test(arguments: [("$536870912\r\n", "x"), ("+PONG", "G"), ("*100000000\r\n", ":1\r\n")])
-    func endlessReplyEndsAtTheCap(head: String, unit: String) async throws {
+    /// An array that declares more elements than the cap could carry fails as soon as its
+    /// length is read, saying so.
+    @Test(arguments: [
+        ("$536870912\r\n", "x", "reply too large (over 1 MiB)"), ("+PONG", "G", "reply too large (over 1 MiB)"),
+        ("*100000000\r\n", ":1\r\n", "reply declares an array of 100000000 elements, over the 1 MiB reply budget"),
+        ("*300000\r\n", ":1\r\n", "reply too large (over 1 MiB)"),
+    ])
+    func endlessReplyEndsAtTheCap(head: String, unit: String, message: String) async throws {
         let peer = try LoopbackServer(.stream(Array(head.utf8), unit: Array(unit.utf8)))
         defer { peer.stop() }
         let r = try await Self.probe("127.0.0.1:\(peer.port)").run(deadline: .now + .seconds(20))
         #expect(!r.success)
-        #expect(r.message == "reply too large (over 1024 KiB)", "\(r.message)")
+        #expect(r.message == message, "\(r.message)")
         #expect(peer.sent < 16 << 20, "the probe let the peer send \(peer.sent) bytes")
     }
 
@@ -277,6 +283,79 @@ struct RedisProbeTextTests {
     // The hiredis constants, without importing the C module into the tests.
     let REDIS_ERR_IO_: Int32 = 1
     let REDIS_ERR_PROTOCOL_: Int32 = 4
+}
+
+/// The probe's reply reader (hiredis' parser under the exchange's budget), fed by hand.
+struct RedisReplyReaderTests {
+    static let limit = RedisExchange.maxReplyBytes
+
+    /// Feeds `chunks` one after another and reads what comes of them.
+    static func read(_ chunks: [String], limit: Int = limit) -> [RedisReplyReader.Next] {
+        guard var reader = RedisReplyReader(limit: limit) else { return [.failed("no reader")] }
+        var out: [RedisReplyReader.Next] = []
+        for chunk in chunks {
+            let bytes = Array(chunk.utf8)
+            if let refused = bytes.withUnsafeBytes({ reader.feed($0.baseAddress!, count: $0.count) }) {
+                out.append(.failed(refused))
+                return out
+            }
+            while true {
+                let next = reader.next()
+                out.append(next)
+                if case .reply = next { continue }
+                if case .failed = next { return out }
+                break
+            }
+        }
+        return out
+    }
+
+    static func declares(_ n: Int) -> RedisReplyReader.Next {
+        .failed("reply declares an array of \(n) elements, over the 1 MiB reply budget")
+    }
+
+    /// Just below INT_MAX, flat, nested, and at hiredis' deepest nesting: refused as soon as
+    /// the length is read (hiredis would `calloc` 16 GB for it), with what the peer declared.
+    @Test(arguments: [
+        ("*2147483646\r\n", 2_147_483_646), ("*1\r\n*2147483000\r\n", 2_147_483_000),
+        (String(repeating: "*1\r\n", count: 7) + "*2147483000\r\n", 2_147_483_000), ("*349526\r\n", 349_526),
+    ])
+    func aggregateOverTheBudgetIsRefusedBeforeItsElements(head: String, declared: Int) {
+        #expect(Self.read([head]) == [Self.declares(declared)])
+    }
+
+    /// Arrays are counted together: each fits alone, all of them would not.
+    @Test func nestedArraysCountTogether() {
+        let many = String(repeating: ":1\r\n", count: 200_000)
+        let r = Self.read(["*2\r\n*200000\r\n", many, "*200000\r\n"])
+        #expect(r.last == Self.declares(200_000))
+        // Not the first: its elements were counted, and it was let through.
+        #expect(!r.dropLast().contains { if case .failed = $0 { true } else { false } })
+    }
+
+    /// What fits is read whole, however it is cut: 100,000 integers (400 KB), then PING's answer.
+    @Test func largeArrayWithinTheBudgetIsRead() {
+        let body = "*100000\r\n" + String(repeating: ":7\r\n", count: 100_000) + "+PONG\r\n"
+        let bytes = Array(body.utf8)
+        let chunks = stride(from: 0, to: bytes.count, by: 16 * 1024).map { String(decoding: bytes[$0..<min($0 + 16 * 1024, bytes.count)], as: UTF8.self) }
+        let replies = Self.read(chunks).filter { $0 != .needMore }
+        #expect(replies == [.reply(.array(100_000)), .reply(.status("PONG"))])
+    }
+
+    /// hiredis 0.14 parses RESP2 only: a RESP3 map, set or push is a protocol error, said as one.
+    @Test(arguments: ["%2147483646\r\n", "~2147483646\r\n", ">2147483646\r\n"])
+    func resp3AggregateIsAProtocolError(head: String) {
+        let r = Self.read([head])
+        guard case .failed(let text)? = r.last else { Issue.record("\(r)"); return }
+        #expect(text.hasPrefix("protocol error, got \"\(head.prefix(1))\" as reply type byte"), "\(text)")
+        #expect(text.hasSuffix("(not a Redis server?)"))
+    }
+
+    /// Bytes past the budget are refused before hiredis buffers them.
+    @Test func bytesPastTheBudgetAreRefused() {
+        let r = Self.read(["$3000\r\n", String(repeating: "x", count: 3000)], limit: 2048)
+        #expect(r == [.needMore, .failed("reply too large (over 2 KiB)")])
+    }
 }
 
 /// `redis-cli` from Debian's redis-tools, for what a test does to a server as another client.

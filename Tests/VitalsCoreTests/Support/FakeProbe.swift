@@ -11,6 +11,9 @@ final class FakeProbe: Probe {
     let gate: Gate?
     /// What the probe claims; a gated one breaks the claim, like a bug in a native timeout.
     let returnsByDeadline: Bool
+    /// Set by a test: a blocking job an earlier run left behind has not returned (its lane).
+    let blocked = Mutex<ContinuousClock.Instant?>(nil)
+    var blockedSince: ContinuousClock.Instant? { blocked.withLock { $0 } }
 
     init(
         result: ProbeResult = ProbeResult(success: true, latency: .milliseconds(3), message: "ok"), gate: Gate? = nil,
