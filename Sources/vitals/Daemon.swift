@@ -142,7 +142,7 @@ final class Daemon: Sendable {
         options.transitionRetention = config.rollupRetention
         let kind = config.kind.rawValue
         options.report = { dropped, failed in
-            logger.error("storage writes lost", metadata: ["dropped": "\(dropped)", "failed": "\(failed)", "storage": "\(kind)"])
+            logger.error("storage writes lost", metadata: ["dropped": .stringConvertible(dropped), "failed": .stringConvertible(failed), "storage": "\(kind)"])
         }
         switch config.kind {
         case .memory:
@@ -204,7 +204,7 @@ final class Daemon: Sendable {
             "vitals started",
             metadata: [
                 "config": "\(config.file)", "listen": "\(server.address)", "storage": "\(config.storage.kind.rawValue)",
-                "components": "\(scheduler.scheduled.count)", "shard": "\(shard?.description ?? "-")",
+                "components": .stringConvertible(scheduler.scheduled.count), "shard": "\(shard?.description ?? "-")",
             ])
         try await group.run()
         // Plugins still running after the in-flight bound are ended with their whole tree
@@ -236,7 +236,7 @@ final class Daemon: Sendable {
             routes.setPublicStatus(new.server.publicStatus)
             alerts.observe(AlertInput(snapshot: store.snapshot(), service: serviceScope))
             reloadStatus.record(ok: true)
-            logger.info("config reloaded", metadata: ["components": "\(components.count)"])
+            logger.info("config reloaded", metadata: ["components": .stringConvertible(components.count)])
         } catch {
             reloadStatus.record(ok: false)
             for e in error.errors { logger.error("config reload rejected: \(e.description)") }
