@@ -73,6 +73,27 @@ struct LeakyTransport: HTTPTransport {
         #expect(receiver.requests[0].headers["content-type"] == "application/json")
     }
 
+    /// A shutdown while a delivery waits to retry says why it was waiting (the receiver's
+    /// answer), not the sleep's `CancellationError()`.
+    @Test func shutdownWhileWaitingToRetryNamesTheLastError() async throws {
+        let receiver = try HTTPReceiver(fallback: .status(503))
+        defer { receiver.close() }
+        let clock = ManualClock()
+        let queue = NotifierQueue(spec: webhook(url: receiver.url + "/hook"), capacity: 8)
+        let reports = Reports()
+        let worker = Task {
+            await queue.run(transport: LoopbackTransport(), clock: clock, policy: policy, random: { 0.5 }, now: { clock.wallNow }, report: reports.add)
+        }
+        #expect(queue.enqueue(delivery(1)) == nil)
+        _ = await receiver.waitFor(1)
+        await clock.nextSleep()
+        worker.cancel()
+        await worker.value
+        #expect(reports.all.map(\.result) == [
+            .failed(status: 503, error: "HTTP 503"), .interrupted(error: "stopped while waiting to retry after: HTTP 503"),
+        ])
+    }
+
     @Test func givesUpAfterTheRetryBudget() async throws {
         let receiver = try HTTPReceiver(fallback: .status(500))
         defer { receiver.close() }
