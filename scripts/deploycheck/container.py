@@ -236,7 +236,7 @@ def check_image(vitals):
         if database:
             check(volume_of, f"image's default config: SQLite at {database} is in no VOLUME ({stage['volume']}): the read-only root refuses it")
         # As an engine starts it: the image's ENV (and PATH) only, as USER, working directory /.
-        env = ["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"] + [f"{k}={v}" for k, v in stage["env"].items()]
+        env = [f"PATH={rootfs.PATH}"] + [f"{k}={v}" for k, v in stage["env"].items()]
         as_user = ["env", "-i"] + env + ["chroot", f"--userspec={uid}:{gid or uid}", "$ROOT"]
         run = lambda args: " ".join(shlex.quote(a) if a != "$ROOT" else '"$ROOT"' for a in as_user + args)
         # validate checks that the SQLite database can be made in the VOLUME, as USER.

@@ -51,7 +51,7 @@ def check_dist(tarball):
         binary = f"/opt/{folder}/vitals"
         for line in rootfs.ldd_missing(root, layer, binary):
             fail(f"dist: ldd vitals in a root of only DEBIAN-PACKAGES: {line}")
-        as_user = f'env -i PATH=/usr/local/bin:/usr/bin:/bin HOME=/opt/{folder} chroot --userspec={USER}:{USER} "$ROOT" sh -c '
+        as_user = f'env -i PATH={rootfs.PATH} HOME=/opt/{folder} chroot --userspec={USER}:{USER} "$ROOT" sh -c '
         v = rootfs.run_in_root(root, layer, "exec " + as_user + shlex.quote(f"exec {binary} --version"), writable=True, net=False,
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         out, _ = v.communicate(timeout=30)

@@ -28,6 +28,8 @@ OPTIONS = ["--hook-dir=/usr/share/mmdebstrap/hooks/merged-usr", "--aptopt=Apt::I
         "exclude=/usr/share/info/*", "exclude=/usr/share/groff/*", "exclude=/usr/share/lintian/*",
         "exclude=/usr/share/linda/*", "exclude=/usr/share/locale/*")]
 CACHE = os.path.join(REPO, ".build", "image-root")
+# What a container engine sets, and what a login shell on Debian has (chroot is in /usr/sbin).
+PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
 
 def runtime_packages(stage):
