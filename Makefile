@@ -2,15 +2,23 @@
 SHELL := /bin/bash
 CONFIG ?= config/vitals.yaml
 
-.PHONY: run build release test test-env-start bench fuzz soak clean
+.PHONY: run build release dist test test-env-start bench fuzz soak clean
 
 ## Build in release mode and run the daemon on the embedded default config.
 run: release
 	.build/release/vitals run --config $(CONFIG)
 
+## The one release build (static Swift runtime) that make run, make dist, the benchmarks,
+## make test and the image all use: scripts/build-release.sh holds its flags.
 release:
 	@scripts/install-deps.sh build
-	swift build -c release --product vitals
+	scripts/build-release.sh
+
+## .build/dist/vitals-VERSION-linux-ARCH.tar.gz: the release binary, config/, probes/, the
+## systemd unit, README.md and DEBIAN-PACKAGES (the runtime packages it needs).
+dist:
+	@scripts/install-deps.sh build
+	scripts/dist.sh
 
 build:
 	@scripts/install-deps.sh build

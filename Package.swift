@@ -3,6 +3,13 @@ import PackageDescription
 
 let strict: [SwiftSetting] = [.swiftLanguageMode(.v6)]
 
+/// The git revision `vitals --version` and `vitals_build_info` report: scripts/build-release.sh
+/// sets VITALS_REVISION (from git, or the image's build argument). Not Context.gitInformation:
+/// SwiftPM keeps the evaluated manifest across commits, so it would report an old revision,
+/// while a changed environment variable makes it evaluate this file again. Only quotes-free
+/// revision strings are taken, as they go into a C string literal.
+let revision = Context.environment["VITALS_REVISION"].flatMap { $0.isEmpty || $0.contains("\"") || $0.contains("\\") ? nil : $0 } ?? "unknown"
+
 let package = Package(
     name: "vitals",
     platforms: [.macOS(.v15)],
@@ -26,6 +33,8 @@ let package = Package(
         .systemLibrary(name: "CAres", pkgConfig: "libcares", providers: [.apt(["libc-ares-dev"])]),
         // Linux headers Swift's Glibc module does not export (epoll, eventfd, statvfs, spawn).
         .target(name: "CVitalsSystem"),
+        // The revision the binary was built from (one C file, so a new revision rebuilds only it).
+        .target(name: "CVitalsBuild", cSettings: [.define("VITALS_REVISION", to: "\"\(revision)\"")]),
 
         // YAML -> typed, located config values. No I/O beyond reading the files it is given.
         .target(name: "VitalsConfig", dependencies: [.product(name: "Yams", package: "Yams")], swiftSettings: strict),
@@ -45,7 +54,7 @@ let package = Package(
             name: "VitalsAlerting", dependencies: ["VitalsConfig", "VitalsCore", .product(name: "Logging", package: "swift-log")], swiftSettings: strict),
         // Routes and renderers over the published snapshot.
         .target(name: "VitalsServer", dependencies: [
-            "VitalsConfig", "VitalsCore", "CVitalsSystem",
+            "VitalsConfig", "VitalsCore", "CVitalsSystem", "CVitalsBuild",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOHTTP1", package: "swift-nio"),

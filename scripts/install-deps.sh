@@ -6,12 +6,16 @@
 #   scripts/install-deps.sh bench   # plus blackbox_exporter, the reference of http-probe-cpu
 set -euo pipefail
 
+# The one list of what the build links: deploy/Containerfile's build stage runs this script, and
+# scripts/check-image.sh checks that its -dev packages are the ones Package.swift names.
 build_pkgs=(libcurl4-openssl-dev libpq-dev libhiredis-dev libsqlite3-dev pkg-config libc-ares-dev)
 test_pkgs=(postgresql redis-server nginx-light prometheus prometheus-alertmanager monitoring-plugins-basic openssl curl wrk python3
            python3-pip systemd util-linux iproute2 dnsmasq-base chromium)
 test_pkgs+=(prometheus-pushgateway)
 # The email notifier's test SMTP servers (scripts/test-smtp.py runs on /usr/bin/python3).
 test_pkgs+=(python3-aiosmtpd)
+# scripts/check-image.sh: the bare Debian root the image and the tarball are run in.
+test_pkgs+=(mmdebstrap)
 # scripts/check-deploy.sh: Kubernetes' schemas (shipped inside kubernetes-validate, offline) and
 # the Compose specification's schema (vendored in check-jsonschema).
 pip_pkgs=(kubernetes-validate==1.37.0 check-jsonschema==0.39.0 pyyaml)

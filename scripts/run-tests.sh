@@ -43,12 +43,14 @@ if [ $status -eq 0 ]; then
     scripts/fuzz.sh "${VITALS_TEST_FUZZ_SECONDS:-8}" || status=$?
     phase "fuzzing" $t
 fi
-# The release build `make run` makes: optimized builds resolve C modules' declarations in
-# their own way, so one can fail where the debug build passed.
+# The one release build (scripts/build-release.sh: make run, make dist, the benchmarks and the
+# image use it; optimized builds resolve C modules' declarations in their own way, so one can
+# fail where the debug build passed), packed by make dist, and both the tarball and the
+# image's runtime stage run in a bare Debian root of the image's packages.
 if [ $status -eq 0 ]; then
     t=$SECONDS
-    swift build -c release --product vitals || status=$?
-    phase "release build" $t
+    scripts/check-image.sh || status=$?
+    phase "release build, dist and image" $t
 fi
 echo "run-tests: everything took $SECONDS s"
 exit $status

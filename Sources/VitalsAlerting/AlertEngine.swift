@@ -429,18 +429,18 @@ public final class AlertEngine<C: Clock>: Sendable where C.Duration == Duration 
     private func log(_ report: AttemptReport) {
         var fields: Logger.Metadata = [
             "notifier": "\(report.notifier)", "alert": "\(report.instanceKey)", "kind": "\(report.kind.rawValue)",
-            "attempt": "\(report.attempt)",
+            "attempt": .stringConvertible(report.attempt),
         ]
         switch report.result {
         case .delivered(let status):
-            if let status { fields["status"] = "\(status)" }
+            if let status { fields["status"] = .stringConvertible(status) }
             logger.info("notification delivered", metadata: fields)
         case .failed(let status, let error):
             fields["status"] = "\(status.map(String.init) ?? "-")"
             fields["error"] = "\(error)"
             logger.warning("notification failed, will retry", metadata: fields)
         case .rejected(let status, let error):
-            fields["status"] = "\(status)"
+            fields["status"] = .stringConvertible(status)
             fields["error"] = "\(error)"
             logger.error("notification rejected", metadata: fields)
         case .gaveUp(let status, let error):

@@ -198,10 +198,13 @@ final class NotifierQueue: Sendable {
                     return
                 }
                 send(.failed(status: status, error: error))
+                // Named apart: inside `catch`, `error` is the sleep's own (CancellationError()
+                // at shutdown), which is not why the notification was waiting.
+                let lastError = error
                 do {
                     try await clock.sleep(until: clock.now.advanced(by: delay), tolerance: nil)
                 } catch {
-                    send(.interrupted(error: "stopped while waiting to retry after: \(error)"))
+                    send(.interrupted(error: "stopped while waiting to retry after: \(lastError)"))
                     return
                 }
             }

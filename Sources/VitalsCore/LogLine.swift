@@ -9,12 +9,33 @@ public enum LogFormat: String, Sendable, CaseIterable {
     case json
 }
 
+/// A field's value: text, or a number or a boolean, which JSON lines write as JSON numbers and
+/// booleans (`"components":3`, not `"components":"3"`) so a collector can compare and sum them.
+public enum LogValue: Sendable, Equatable, ExpressibleByStringLiteral {
+    case text(String)
+    case int(Int)
+    case double(Double)
+    case bool(Bool)
+
+    public init(stringLiteral value: String) { self = .text(value) }
+
+    /// As logfmt and people read it: numbers and booleans as Swift prints them.
+    public var description: String {
+        switch self {
+        case .text(let s): s
+        case .int(let i): String(i)
+        case .double(let d): String(d)
+        case .bool(let b): b ? "true" : "false"
+        }
+    }
+}
+
 /// One log line in either format: a time, a level, a fixed message saying what happened, and
 /// fields saying to what. The message stays constant per kind of event (`alert firing`), so a
 /// log query can count events; what varies goes into fields.
 public enum LogLine {
     public static func render(
-        _ format: LogFormat, time: Date, level: String, message: String, fields: [(key: String, value: String)]
+        _ format: LogFormat, time: Date, level: String, message: String, fields: [(key: String, value: LogValue)]
     ) -> String {
         let ts = time.formatted(.iso8601.year().month().day().time(includingFractionalSeconds: true).timeZone(separator: .omitted))
         var out = ""
@@ -25,7 +46,7 @@ public enum LogLine {
             appendLogfmt(message, to: &out)
             for (key, value) in fields {
                 out += " " + key + "="
-                appendLogfmt(value, to: &out)
+                appendLogfmt(value.description, to: &out)
             }
         case .json:
             out += "{\"ts\":\"" + ts + "\",\"level\":\"" + level + "\",\"msg\":"
@@ -34,11 +55,21 @@ public enum LogLine {
                 out += ","
                 JSONString.append(key, to: &out)
                 out += ":"
-                JSONString.append(value, to: &out)
+                appendJSON(value, to: &out)
             }
             out += "}"
         }
         return out
+    }
+
+    /// A JSON value: a number or boolean bare, text (and a non-finite number, which JSON has no
+    /// literal for) as a string.
+    static func appendJSON(_ value: LogValue, to out: inout String) {
+        switch value {
+        case .int, .bool: out += value.description
+        case .double(let d) where d.isFinite: out += value.description
+        case .text, .double: JSONString.append(value.description, to: &out)
+        }
     }
 
     /// A logfmt value: bare when it is one plain word, otherwise quoted with `"`, `\` and

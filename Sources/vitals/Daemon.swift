@@ -162,7 +162,9 @@ final class Daemon: Sendable {
         options.transitionRetention = config.rollupRetention
         let kind = config.kind.rawValue
         options.report = { dropped, failed, reason in
-            var metadata: Logger.Metadata = ["dropped": "\(dropped)", "failed": "\(failed)", "storage": "\(kind)"]
+            var metadata: Logger.Metadata = [
+                "dropped": .stringConvertible(dropped), "failed": .stringConvertible(failed), "storage": "\(kind)",
+            ]
             if let reason { metadata["reason"] = "\(reason)" }
             logger.error("storage writes lost", metadata: metadata)
         }
@@ -236,7 +238,7 @@ final class Daemon: Sendable {
             "vitals started",
             metadata: [
                 "config": "\(config.file)", "listen": "\(server.address)", "storage": "\(config.storage.kind.rawValue)",
-                "components": "\(scheduler.scheduled.count)", "shard": "\(shard?.description ?? "-")",
+                "components": .stringConvertible(scheduler.scheduled.count), "shard": "\(shard?.description ?? "-")",
             ])
         try await group.run()
         // Plugins still running after the in-flight bound are ended with their whole tree
@@ -269,7 +271,7 @@ final class Daemon: Sendable {
             routes.setPublicStatus(new.server.publicStatus)
             alerts.observe(alertInput())
             reloadStatus.record(ok: true)
-            logger.info("config reloaded", metadata: ["components": "\(components.count)"])
+            logger.info("config reloaded", metadata: ["components": .stringConvertible(components.count)])
         } catch {
             reloadStatus.record(ok: false)
             for e in error.errors { logger.error("config reload rejected: \(e.description)") }

@@ -18,7 +18,7 @@ struct LineLogHandler: LogHandler {
     func log(event: LogEvent) {
         var merged = metadata
         if let extra = event.metadata { merged.merge(extra) { _, new in new } }
-        let fields = merged.sorted { $0.key < $1.key }.map { (key: $0.key, value: "\($0.value)") }
+        let fields = merged.sorted { $0.key < $1.key }.map { (key: $0.key, value: Self.value($0.value)) }
         let line = LogLine.render(format, time: Date(), level: event.level.rawValue, message: "\(event.message)", fields: fields) + "\n"
         var bytes = Array(line.utf8)
         bytes.withUnsafeMutableBytes { buffer in
@@ -33,6 +33,21 @@ struct LineLogHandler: LogHandler {
                     return
                 }
             }
+        }
+    }
+
+    /// A metadata value as a log field: numbers and booleans logged as `.stringConvertible`
+    /// (`metadata: ["components": .stringConvertible(n)]`) stay numbers and booleans; every
+    /// other value is its text.
+    static func value(_ metadata: Logger.MetadataValue) -> LogValue {
+        guard case .stringConvertible(let value) = metadata else { return .text("\(metadata)") }
+        switch value {
+        case let b as Bool: return .bool(b)
+        case let i as Int: return .int(i)
+        case let i as any FixedWidthInteger: return Int(exactly: i).map(LogValue.int) ?? .text("\(i)")
+        case let d as Double: return .double(d)
+        case let f as Float: return .double(Double(f))
+        default: return .text(value.description)
         }
     }
 }

@@ -1,11 +1,12 @@
 import ArgumentParser
+import VitalsServer
 
 @main
 struct VitalsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "vitals",
         abstract: "Health-check and synthetic probe orchestrator.",
-        version: "0.1.0",
+        version: VitalsVersion.description,
         subcommands: [RunCommand.self, CheckCommand.self, ValidateCommand.self])
 }
 

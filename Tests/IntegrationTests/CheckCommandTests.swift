@@ -32,13 +32,16 @@ struct CheckCommandTests {
     }
 
     @Test func jsonCarriesStatusMessageAndObservations() async throws {
-        let (status, out, _) = try await Self.check(Self.degraded, ["--format", "json"])
+        let body = Self.degraded.replacingOccurrences(of: "WARNING: queue 50", with: "WARNING: queue 50/100 in /var/spool")
+        let (status, out, _) = try await Self.check(body, ["--format", "json"])
         #expect(status == 1)
         let json = try #require(jsonObject(out), "\(out)")
         #expect(json["status"] as? String == "degraded")
         let queue = try #require((json["components"] as? [[String: Any]])?.first { $0["name"] as? String == "queue" })
         #expect(queue["status"] as? String == "degraded")
-        #expect(queue["message"] as? String == "WARNING: queue 50")
+        #expect(queue["message"] as? String == "WARNING: queue 50/100 in /var/spool")
+        // Slashes as they are, as jq and people write them: JSON allows "\/" but needs no escape.
+        #expect(out.contains(#""WARNING: queue 50/100 in /var/spool""#) && !out.contains(#"\/"#), "\(out)")
         #expect((queue["observations"] as? [String: Any])?["exit_code"] as? Double == 1)
     }
 

@@ -77,15 +77,23 @@ struct LogLineTests {
 
     @Test func jsonLinesParseAndCarryTheSameFields() async throws {
         let log = try await Self.cycle(format: ["--log-format", "json"])
-        var objects: [[String: String]] = []
+        var objects: [[String: Any]] = []
         for line in log.split(separator: "\n") {
-            let object = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: String]
-            objects.append(try #require(object, "not a JSON object of strings: \(line)"))
+            let object = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]
+            objects.append(try #require(object, "not a JSON object: \(line)"))
         }
-        #expect(objects.allSatisfy { $0["ts"] != nil && $0["level"] != nil && $0["msg"] != nil })
-        #expect(objects.contains { $0["msg"] == "component status changed" && $0["component"] == "target" && $0["to"] == "unhealthy" })
-        #expect(objects.contains { $0["msg"] == "alert firing" && $0["alert"] == "target-down" })
-        #expect(objects.contains { $0["msg"] == "notification delivered" && $0["notifier"] == "hook" })
+        let text = { (o: [String: Any], key: String) in o[key] as? String }
+        #expect(objects.allSatisfy { text($0, "ts") != nil && text($0, "level") != nil && text($0, "msg") != nil })
+        #expect(objects.contains { text($0, "msg") == "component status changed" && text($0, "component") == "target" && text($0, "to") == "unhealthy" })
+        #expect(objects.contains { text($0, "msg") == "alert firing" && text($0, "alert") == "target-down" })
+        #expect(objects.contains { text($0, "msg") == "notification delivered" && text($0, "notifier") == "hook" })
+        // Counts are JSON numbers, not strings: "components":2, "attempt":1, "status":200.
+        let started = try #require(objects.first { text($0, "msg") == "vitals started" }, "\(log)")
+        #expect(started["components"] as? Int != nil && !(started["components"] is String), "\(started)")
+        #expect(log.contains(#""components":"#) && !log.contains(#""components":""#), "\(log)")
+        let delivered = try #require(objects.first { text($0, "msg") == "notification delivered" }, "\(log)")
+        #expect(delivered["attempt"] as? Int == 1, "\(delivered)")
+        #expect(delivered["status"] as? Int == 200, "\(delivered)")
         #expect(!log.contains("s3cret"))
     }
 }

@@ -73,6 +73,28 @@ struct LeakyTransport: HTTPTransport {
         #expect(receiver.requests[0].headers["content-type"] == "application/json")
     }
 
+    /// A shutdown while a delivery waits to retry says why it was waiting (the last attempt's
+    /// error), not the sleep's `CancellationError()`.
+    @Test func shutdownWhileWaitingToRetryNamesTheLastError() async throws {
+        let clock = ManualClock()
+        let queue = NotifierQueue(spec: webhook(url: "http://127.0.0.1:9/hook"), capacity: 8)
+        let reports = Reports()
+        let worker = Task {
+            await queue.run(transport: LeakyTransport(), clock: clock, policy: policy, random: { 0.5 }, now: { clock.wallNow }, report: reports.add)
+        }
+        #expect(queue.enqueue(delivery(1)) == nil)
+        await clock.nextSleep()  // the first attempt failed; waiting to retry
+        worker.cancel()
+        await worker.value
+        let results = reports.all.map(\.result)
+        guard case .failed(_, let error)? = results.first else {
+            Issue.record("no failed attempt first: \(results)")
+            return
+        }
+        #expect(Array(results.dropFirst()) == [.interrupted(error: "stopped while waiting to retry after: \(error)")])
+        #expect(!"\(results)".contains("CancellationError"))
+    }
+
     @Test func givesUpAfterTheRetryBudget() async throws {
         let receiver = try HTTPReceiver(fallback: .status(500))
         defer { receiver.close() }

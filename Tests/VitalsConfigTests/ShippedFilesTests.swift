@@ -24,4 +24,24 @@ struct ShippedFilesTests {
             #expect(throws: Never.self, "\(name)") { try ConfigLoader.load(file: main, environment: [:]) }
         }
     }
+
+    /// The default config (config/vitals.yaml) and the image's (deploy/container/vitals.yaml,
+    /// laid out beside probes/ as /etc/vitals is) must never make a healthy pod unready because
+    /// it is busy: their cpu component is informative (non-critical) and at worst degraded.
+    @Test(arguments: ["config/vitals.yaml", "deploy/container/vitals.yaml"])
+    func defaultConfigsKeepCPUInformative(file: String) throws {
+        let dir = try ConfigFolder()
+        let read = { (path: String) in try String(contentsOf: Self.root.appendingPathComponent(path), encoding: .utf8) }
+        let main = file == "config/vitals.yaml" ? Self.root.appendingPathComponent(file).path : try dir.write("vitals.yaml", read(file))
+        try dir.write("probes/system.yaml", read("probes/system.yaml"))
+        let config = try ConfigLoader.load(file: main, environment: [:])
+        let cpus = config.components.filter { $0.type == "cpu" }
+        #expect(!cpus.isEmpty, "\(file) watches no cpu")
+        for cpu in cpus {
+            #expect(!cpu.critical, "\(file): \(cpu.name) is critical")
+            for (name, threshold) in cpu.thresholds.byName {
+                #expect(threshold.unhealthy == nil, "\(file): \(cpu.name) turns unhealthy on \(name)")
+            }
+        }
+    }
 }

@@ -115,7 +115,7 @@ struct RenderersTests {
             #"vitals_probe_observation{component="payments-api",type="http",name="status_code"} 200"#,
             #"vitals_probe_observation{component="payments-api",type="http",name="cert_expiry_timestamp"} 1800000000"#,
             #"vitals_scheduler_lag_seconds_count 1"#,
-            #"vitals_build_info{version="0.1.0",service="orders"} 1"#,
+            #"vitals_build_info{version="\#(VitalsVersion.current)",revision="\#(VitalsVersion.revision)",service="orders"} 1"#,
             "x_total 1",
         ] {
             #expect(text.contains(line + "\n"), "missing: \(line)")

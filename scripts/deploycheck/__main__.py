@@ -1,5 +1,6 @@
 """python3 scripts/deploycheck SECTION ARGS...: the structural checks of scripts/check-deploy.sh.
 Each section prints every problem it finds and exits 1 if there was one."""
+import os
 import sys
 
 import common
@@ -7,12 +8,22 @@ import common
 
 def main():
     section, args = sys.argv[1], sys.argv[2:]
+    if section == "runtime-packages":
+        # Not a check: deploy/Containerfile's runtime stage's packages, one a line (make dist).
+        import container
+        import rootfs
+        stage = container.parse(os.path.join(common.DEPLOY, "Containerfile"))
+        print("\n".join(rootfs.runtime_packages(stage)))
+        return
     if section == "kubernetes":
         import kubernetes
         kubernetes.check_manifests(*args)
     elif section == "image":
         import container
         container.check_image(*args)
+    elif section == "dist":
+        import dist
+        dist.check_dist(*args)
     elif section == "compose":
         import compose
         compose.check_compose(*args)

@@ -1,14 +1,16 @@
-"""deploy/Containerfile without a container engine: the last stage's COPY lines are laid out
-in a temporary root (the build stage's binary replaced by the one just built), and the image's
-ENTRYPOINT + CMD run from there, as the image's USER, with every file system read-only (as
-readOnlyRootFilesystem makes it) but its VOLUMEs, in a network namespace of its own so the
-baked-in config can bind its real port. It must answer /health/live 200 on an address other
-than loopback (it listens on every address, as kubelet needs) and complete startup, and the
-SQLite history of its config must land in a VOLUME the image's USER owns (as a new named volume
-takes the image directory's owner), since nothing else is writable.
+"""deploy/Containerfile without a container engine: a bare Debian root holding exactly the
+packages the last stage installs (rootfs.py: mmdebstrap, cached in .build/image-root), the last
+stage's COPY lines laid out over it (the build stage's binary replaced by the release build
+given), and the image's ENTRYPOINT + CMD run there with chroot, as the image's USER, with its
+ENV only, on a read-only root (as readOnlyRootFilesystem makes it) but its VOLUMEs, in a network
+namespace of its own so the baked-in config can bind its real port. `ldd` in that root must find
+every library the binary links; it must answer /health/live, /health/startup and /health/ready
+200 on an address other than loopback (it listens on every address, as kubelet needs), render
+the status page, and its SQLite history must land in a VOLUME the image's USER owns (as a new
+named volume takes the image directory's owner), since nothing else is writable.
 
-Of the last stage's RUN lines only `install -d` is reproduced (the directories a VOLUME needs,
-with their owner and mode); the packages they install are the host's here."""
+Of the last stage's RUN lines, `apt-get install` is the root's package list and `install -d`
+is reproduced (the directories a VOLUME needs, with their owner and mode)."""
 import json
 import os
 import re
@@ -20,6 +22,7 @@ import time
 
 import yaml
 
+import rootfs
 from common import DEPLOY, REPO, check, fail
 
 OUTSIDE = "10.200.0.1"  # an address of the namespace's own, not 127.0.0.1
@@ -108,12 +111,12 @@ def _install_dirs(args, root):
         os.chmod(target, int(opts["-m"], 8))
 
 
-def _volumes(stage, root, uid):
+def _volumes(stage, layer, uid):
     """{path in the image: a fresh folder standing for a new named volume}: a copy of the image
     directory's owner and mode, which is what Docker and Podman give a new named volume."""
     out = {}
     for v in stage["volume"]:
-        inside = os.path.join(root, v.lstrip("/"))
+        inside = os.path.join(layer, v.lstrip("/"))
         if not check(os.path.isdir(inside), f"Containerfile: VOLUME {v} is not created in the image (RUN install -d -o USER)"):
             continue
         st = os.stat(inside)
@@ -123,30 +126,6 @@ def _volumes(stage, root, uid):
         os.chmod(source, st.st_mode & 0o7777)
         out[v] = source
     return out
-
-
-def _in_image(value, root, volumes):
-    """An ENV value as the process sees it here: an image path under the temporary root, but a
-    VOLUME's path as it is (the namespace mounts the volume there, see _volume_mount)."""
-    if not value.startswith("/") or any(value == v or value.startswith(v.rstrip("/") + "/") for v in volumes):
-        return value
-    return os.path.join(root, value.lstrip("/"))
-
-
-def _volume_mount(volume, source):
-    """Shell steps, in the check's private mount namespace, that mount `source` at the VOLUME's
-    own absolute path, where the image's config names it (`storage.path`). A path missing on
-    this machine is made on a tmpfs over its nearest existing parent (hidden only inside the
-    namespace; Vitals reads nothing there)."""
-    parent = volume
-    while not os.path.isdir(parent):
-        parent = os.path.dirname(parent)
-    steps = ""
-    if parent != volume:
-        if not check(parent != "/", f"Containerfile: VOLUME {volume}: no parent folder on this machine to mount it under"):
-            return ""
-        steps = f"mount -t tmpfs -o mode=0755 vitals-check {shlex.quote(parent)} && mkdir -p {shlex.quote(volume)} && "
-    return steps + f"mount --bind {shlex.quote(source)} {shlex.quote(volume)} && "
 
 
 def _sqlite_path(config_file):
@@ -160,81 +139,136 @@ def _sqlite_path(config_file):
     return path
 
 
-def _get(pid, url):
-    """curl inside the namespace of process `pid`: status code, or 0 when nothing answers."""
-    run = subprocess.run(["nsenter", f"--net=/proc/{pid}/ns/net", "curl", "-s", "-o", "/dev/null",
-                          "-w", "%{http_code}", "--max-time", "2", url], capture_output=True, text=True)
-    return int(run.stdout or 0)
+def get(pid, url):
+    """curl inside the network namespace of process `pid`: (status code or 0 when nothing
+    answers, content type, body)."""
+    run = subprocess.run(["nsenter", f"--net=/proc/{pid}/ns/net", "curl", "-s", "--max-time", "2",
+                          "-w", "\n%{http_code} %{content_type}", url], capture_output=True, text=True)
+    body, _, tail = run.stdout.rpartition("\n")
+    code, _, content_type = tail.partition(" ")
+    return int(code) if code.isdigit() else 0, content_type, body
+
+
+def wait_serving(proc, base, seconds):
+    """Waits (bounded) until the daemon in `proc`'s namespace answers live, startup and ready
+    200, then fetches the status page. {path: (code, content type, body)} of the last tries."""
+    answers = {}
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline and proc.poll() is None:
+        answers = {p: get(proc.pid, base + p) for p in ("/health/live", "/health/startup", "/health/ready")}
+        if all(a[0] == 200 for a in answers.values()):
+            break
+        time.sleep(0.2)
+    if proc.poll() is None:
+        answers["/"] = get(proc.pid, base + "/")
+    return answers
+
+
+def check_serving(answers, what):
+    """Every health endpoint 200 and the status page rendered as HTML."""
+    for path in ("/health/live", "/health/startup", "/health/ready"):
+        code, _, body = answers.get(path, (0, "", ""))
+        check(code == 200, f"{what}: {path} answered {code}: {body[:300]}")
+    code, content_type, body = answers.get("/", (0, "", ""))
+    check(code == 200 and content_type.startswith("text/html") and "<html" in body.lower(),
+          f"{what}: the status page (GET /) answered {code} {content_type}, not an HTML page")
+
+
+def stop(proc, what):
+    """SIGTERM to the daemon (the namespace's sh exec'd into chroot, which exec'd it): exit 0."""
+    if proc.poll() is None:
+        proc.terminate()
+        try:
+            check(proc.wait(10) == 0, f"{what}: vitals did not stop cleanly on SIGTERM (exit {proc.returncode})")
+        except subprocess.TimeoutExpired:
+            fail(f"{what}: vitals did not stop within 10 s of SIGTERM")
+            proc.kill()
+            proc.wait()
+    rootfs.done(proc)
+
+
+def check_build_packages():
+    """One list of -dev packages: scripts/install-deps.sh's build_pkgs holds exactly the -dev
+    packages Package.swift's system libraries name, and the Containerfile's build stage installs
+    them by running that script."""
+    with open(os.path.join(REPO, "Package.swift")) as f:
+        named = {p for group in re.findall(r"\.apt\(\[([^\]]*)\]\)", f.read()) for p in re.findall(r'"([^"]+)"', group)}
+    with open(os.path.join(REPO, "scripts", "install-deps.sh")) as f:
+        listed = re.search(r"^build_pkgs=\(([^)]*)\)", f.read(), re.M)
+    listed = set(listed.group(1).split()) if listed else set()
+    check(named and named == {p for p in listed if p.endswith("-dev")},
+          f"scripts/install-deps.sh build_pkgs' -dev packages {sorted(p for p in listed if p.endswith('-dev'))} are not Package.swift's {sorted(named)}")
+    with open(os.path.join(DEPLOY, "Containerfile")) as f:
+        text = f.read()
+    build = text[: text.rindex("\nFROM ")]
+    check(re.search(r"^RUN .*install-deps\.sh build", build, re.M),
+          "Containerfile: the build stage does not install its packages with scripts/install-deps.sh build")
+    check(re.search(r"^RUN .*scripts/build-release\.sh", build, re.M),
+          "Containerfile: the build stage does not build with scripts/build-release.sh, the one release build")
 
 
 def check_image(vitals):
+    check_build_packages()
     stage = parse(os.path.join(DEPLOY, "Containerfile"))
     uid, _, gid = stage["user"].partition(":")
     check(uid not in ("", "root", "0"), f"Containerfile: USER {stage['user']} is root")
     check(stage["expose"], "Containerfile: EXPOSE names no port")
-    root = tempfile.mkdtemp(prefix="vitals-image.")
-    os.chmod(root, 0o755)
+    packages = rootfs.runtime_packages(stage)
+    if not check(packages, "Containerfile: the last stage installs no packages (apt-get install)"):
+        return
+    root = rootfs.ensure(packages)
+    if root is None:
+        return
+    layer = tempfile.mkdtemp(prefix="vitals-image.")
+    os.chmod(layer, 0o755)
     volumes = {}
     try:
-        lay_out(stage, root, vitals)
-        volumes = _volumes(stage, root, uid)
+        lay_out(stage, layer, vitals)
+        volumes = _volumes(stage, layer, uid)
         argv = stage["entrypoint"] + stage["cmd"]
-        # Absolute paths in the image are under the temporary root here.
-        argv = [os.path.join(root, a.lstrip("/")) if a.startswith("/") else a for a in argv]
-        check(os.path.exists(argv[0]), f"Containerfile: ENTRYPOINT {stage['entrypoint'][0]} is not in the image")
+        if not check(os.path.exists(os.path.join(layer, argv[0].lstrip("/"))), f"Containerfile: ENTRYPOINT {argv[0]} is not in the image"):
+            return
+        for line in rootfs.ldd_missing(root, layer, argv[0]):
+            fail(f"image: ldd {argv[0]} in the runtime stage's root: {line} (add its package to the runtime stage's apt-get install)")
         config = argv[argv.index("--config") + 1]
-        database = _sqlite_path(config)
+        database = _sqlite_path(os.path.join(layer, config.lstrip("/")))
         volume_of = [v for v in volumes if database and database.startswith(v.rstrip("/") + "/")]
         if database:
             check(volume_of, f"image's default config: SQLite at {database} is in no VOLUME ({stage['volume']}): the read-only root refuses it")
-        env = {**os.environ, **{k: _in_image(v, root, volumes) for k, v in stage["env"].items()}}
-        as_user = ["setpriv", f"--reuid={uid}", f"--regid={gid or uid}", "--clear-groups", "--"]
-        # The VOLUMEs mounted where the image has them, for validate too: it checks that the
-        # SQLite database can be made there, as nobody.
-        mounts = "mount --make-rprivate / && " + "".join(_volume_mount(v, source) for v, source in volumes.items())
-        validate = mounts + "exec " + shlex.join(as_user + [argv[0], "validate", "--config", config])
-        valid = subprocess.run(["unshare", "--mount", "--", "sh", "-c", validate], capture_output=True, text=True, env=env)
-        check(valid.returncode == 0, f"image's default config: vitals validate exited {valid.returncode}: {valid.stdout}{valid.stderr}")
-        log = open(os.path.join(root, "..", os.path.basename(root) + ".log"), "w")
-        # As kubelet runs it with readOnlyRootFilesystem: every mount read-only but /proc, /sys,
-        # /dev and the VOLUMEs, each a writable mount of its own, as a container engine makes it.
-        keep = "".join(f" | grep -vxF {shlex.quote(v)}" for v in volumes)
-        read_only = (mounts +
-                     "for m in $(awk '{print $2}' /proc/self/mounts | grep -vE '^/(proc|sys|dev)(/|$)'" + keep + "); "
-                     "do mount -o remount,bind,ro \"$m\" 2>/dev/null || true; done && touch /tmp/.rw 2>/dev/null && exit 90; ")
-        script = read_only + f"ip link set lo up && ip addr add {OUTSIDE}/32 dev lo && exec " + shlex.join(as_user + argv)
-        proc = subprocess.Popen(["unshare", "--net", "--mount", "--", "sh", "-c", script], stdout=log, stderr=subprocess.STDOUT, env=env)
+        # As an engine starts it: the image's ENV (and PATH) only, as USER, working directory /.
+        env = [f"PATH={rootfs.PATH}"] + [f"{k}={v}" for k, v in stage["env"].items()]
+        as_user = ["env", "-i"] + env + ["chroot", f"--userspec={uid}:{gid or uid}", "$ROOT"]
+        run = lambda args: " ".join(shlex.quote(a) if a != "$ROOT" else '"$ROOT"' for a in as_user + args)
+        # validate checks that the SQLite database can be made in the VOLUME, as USER.
+        valid = rootfs.run_in_root(root, layer, "exec " + run([argv[0], "validate", "--config", config]), volumes=volumes,
+                                   net=False, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        out, _ = valid.communicate(timeout=60)
+        rootfs.done(valid)
+        check(valid.returncode == 0, f"image's default config: vitals validate exited {valid.returncode}: {out}")
+        log = open(layer + ".log", "w")
+        # The root is read-only (an overlay of lower layers only): even root cannot write to it.
+        script = ('chroot "$ROOT" sh -c "touch /tmp/.rw" 2>/dev/null && exit 90; '
+                  f"ip link set lo up && ip addr add {OUTSIDE}/32 dev lo && exec " + run(argv))
+        proc = rootfs.run_in_root(root, layer, script, volumes=volumes, stdout=log, stderr=subprocess.STDOUT)
         try:
             port = stage["expose"][0] if stage["expose"] else 8080
-            statuses = {}
-            deadline = time.monotonic() + 30   # startup: about 5 s plus the longest timeout
-            while time.monotonic() < deadline and proc.poll() is None:
-                statuses = {p: _get(proc.pid, f"http://{OUTSIDE}:{port}{p}") for p in ("/health/live", "/health/startup")}
-                if all(s == 200 for s in statuses.values()):
-                    break
-                time.sleep(0.2)
+            # startup: about 5 s plus the longest timeout
+            answers = wait_serving(proc, f"http://{OUTSIDE}:{port}", 30)
             if proc.returncode == 90:
-                fail("image: /tmp stayed writable: could not make the file systems read-only")
+                fail("image: /tmp was writable: the root is not read-only")
             elif proc.poll() is not None:
                 fail(f"image's default config: vitals exited {proc.returncode}: {open(log.name).read()}")
             else:
-                check(statuses.get("/health/live") == 200, f"image: /health/live on {OUTSIDE}:{port} answered {statuses.get('/health/live')}")
-                check(statuses.get("/health/startup") == 200, f"image: /health/startup on {OUTSIDE}:{port} answered {statuses.get('/health/startup')} after 30 s")
+                check_serving(answers, f"image on {OUTSIDE}:{port}")
                 if volume_of:
                     stored = os.path.join(volumes[volume_of[0]], os.path.relpath(database, volume_of[0]))
                     check(os.path.isfile(stored) and os.stat(stored).st_uid == int(uid),
                           f"image: no {database} written by uid {uid} in the VOLUME {volume_of[0]}")
         finally:
-            if proc.poll() is None:
-                proc.terminate()
-                try:
-                    check(proc.wait(10) == 0, f"image: vitals did not stop cleanly on SIGTERM (exit {proc.returncode})")
-                except subprocess.TimeoutExpired:
-                    fail("image: vitals did not stop within 10 s of SIGTERM")
-                    proc.kill()
-                    proc.wait()
+            stop(proc, "image")
+            log.close()
             os.unlink(log.name)
     finally:
-        shutil.rmtree(root)
+        shutil.rmtree(layer)
         for source in volumes.values():
             shutil.rmtree(source)

@@ -146,7 +146,3 @@ public enum DetailedReport {
         (seconds * 1_000_000).rounded() / 1000
     }
 }
-
-public enum VitalsVersion {
-    public static let current = "0.1.0"
-}

@@ -55,7 +55,8 @@ public enum MetricsRenderer {
 
     private static func header(_ m: inout PrometheusText, service: HealthStatus?, name: String) {
         m.family("vitals_build_info", "gauge", "Vitals build information.")
-        m.sample("vitals_build_info", [("version", VitalsVersion.current), ("service", name)], 1)
+        m.sample(
+            "vitals_build_info", [("version", VitalsVersion.current), ("revision", VitalsVersion.revision), ("service", name)], 1)
         guard let service else { return }
         m.family("vitals_service_status", "gauge", "Service status as a state set: 1 for the current status.")
         for status in HealthStatus.allCases {

@@ -42,6 +42,19 @@ final class VitalsProcess: @unchecked Sendable {
         try process.run()
     }
 
+    /// Runs in `folder` (its working directory, removed by `stop`) with `arguments` as they
+    /// are: for a config written out whole, such as the repository's default, listening on `port`.
+    init(folder: URL, port: Int, arguments: [String]) throws {
+        self.port = port
+        self.folder = folder
+        process.executableURL = Self.binary
+        process.arguments = arguments
+        process.currentDirectoryURL = folder
+        process.standardError = stderrPipe
+        process.standardOutput = stdoutPipe
+        try process.run()
+    }
+
     /// What the process has logged on stderr so far, without waiting: `availableData` would
     /// block on an empty pipe for as long as the process lives (a hang instead of a failure).
     var stderr: String {
