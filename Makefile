@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 CONFIG ?= config/vitals.yaml
 
-.PHONY: run build release dist test test-env-start bench fuzz soak clean
+.PHONY: run build release dist test test-env-start bench fuzz soak abuse clean
 
 ## Build in release mode and run the daemon on the embedded default config.
 run: release
@@ -39,6 +39,14 @@ bench: release
 SOAK_SECONDS ?= 600
 soak: release
 	DURATION=$(SOAK_SECONDS) Benchmarks/soak.sh
+
+## Benchmarks/abuse.sh: the soak's 2,000 components with SQLite at retention 30s while clients
+## pipeline without reading and a Redis peer declares huge aggregates, for ABUSE_SECONDS; RSS,
+## threads, fds, VmPTE and the results table at the start and the end.
+ABUSE_SECONDS ?= 600
+abuse: release
+	@scripts/install-deps.sh bench
+	DURATION=$(ABUSE_SECONDS) Benchmarks/abuse.sh
 
 ## libFuzzer on the config loader, perfdata, Redis replies, the HTTP request pipeline and DNS replies:
 ## FUZZ_SECONDS each (make test runs each for a few seconds).

@@ -54,8 +54,10 @@ SERVER_CPUS=${SERVER_CPUS_SOAK:-0-1} start_vitals "$work/vitals.yaml" "$vport" 1
 echo "abuse: $COMPONENTS components at 1 s for ${DURATION}s, vitals pid $VPID" >&2
 
 # The attackers, for the whole run.
-python3 "$here/attacks/pipeline_flood.py" 127.0.0.1 "$vport" "$DURATION" "$FLOOD_CLIENTS" > "$work/flood.log" 2>&1 &
+python3 "$here/attacks/pipeline_flood.py" 127.0.0.1 "$vport" "$DURATION" "$FLOOD_CLIENTS" \
+    $(for i in $(seq 2 $((FLOOD_CLIENTS + 1))); do echo "127.0.0.$i"; done) > "$work/flood.log" 2>&1 &
 pids+=($!)
+flood_pid=$!
 python3 - "$vport" "$DURATION" > "$work/live.log" <<'PY' &
 import http.client, sys, time
 port, duration = int(sys.argv[1]), float(sys.argv[2])
@@ -90,7 +92,7 @@ while [ "$elapsed" -lt "$DURATION" ]; do
     kill -0 "$VPID" 2>/dev/null || { echo "abuse: vitals exited" >&2; tail -20 "$work/vitals.yaml.log" >&2; exit 1; }
     sample "$elapsed" >> "$work/samples"
 done
-wait "$live_pid" 2>/dev/null || true
+wait "$live_pid" "$flood_pid" 2>/dev/null || true
 skipped=$(metric_sum "http://127.0.0.1:$vport" vitals_probe_runs_skipped_total)
 probes=$(metric_sum "http://127.0.0.1:$vport" vitals_probes_total)
 redis_msg=$(curl -s "http://127.0.0.1:$vport/health/detailed" | python3 -c '
@@ -104,7 +106,7 @@ for name, c in items:
 # Ten seconds after the flood ends, memory must be back.
 sleep 10
 after=$(sample "$((DURATION + 10))")
-python3 - "$work/samples" "$DURATION" "$probes" "$skipped" "$(cat "$work/live.log")" "$after" "$redis_msg" <<'PY'
+python3 - "$work/samples" "$DURATION" "$probes" "$skipped" "$(cat "$work/live.log")" "$after" "$redis_msg" "$work/flood.log" <<'PY'
 import sys
 path, duration, probes, skipped, live, after, redis = sys.argv[1], int(sys.argv[2]), float(sys.argv[3]), float(sys.argv[4]), sys.argv[5], sys.argv[6], sys.argv[7]
 rows = [tuple(map(int, line.split())) for line in open(path)]
@@ -116,6 +118,7 @@ n, failed, worst = (live.split() + ["?", "?", "?"])[:3]
 print(f"abuse: {duration} s, {probes:.0f} probes ({probes / duration:.0f}/s), runs skipped {skipped:.0f}")
 print(f"/health/live beside the flood: {n} requests, {failed} failed, slowest {worst} ms")
 print(f"redis component against huge aggregates: {redis}")
+print(open(sys.argv[8]).read().strip())
 names = ("RSS MB", "threads", "open fds", "VmPTE KB", "result rows", "oldest row s", "db MB")
 scale = (1024, 1, 1, 1, 1, 1, 1 << 20)
 print(f"{'':14}{'at ' + str(start[0]) + ' s':>12}{'at ' + str(end[0]) + ' s':>12}{'10 s after':>12}")

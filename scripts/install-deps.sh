@@ -24,7 +24,8 @@ pip_pkgs+=(grpcio==1.85.3 grpcio-health-checking==1.85.1)
 # scripts/api-check.sh: the OpenAPI document's validator, and schemathesis to test the API by it.
 pip_pkgs+=(openapi-spec-validator==0.9.0 schemathesis==4.32.5)
 
-bench_pkgs=(prometheus-blackbox-exporter)
+# abuse.sh reads the results table of the daemon under attack with the sqlite3 shell.
+bench_pkgs=(prometheus-blackbox-exporter sqlite3)
 
 want=("${build_pkgs[@]}")
 [ "${1:-build}" = test ] && want+=("${test_pkgs[@]}")
