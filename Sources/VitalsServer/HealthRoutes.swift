@@ -240,6 +240,13 @@ public final class HealthRoutes: Sendable {
         return nil
     }
 
+    /// What a request gets before its body is looked at (405, 401 without the token), for a
+    /// body too large to read: the token comes first, as everywhere.
+    func refusalBeforeBody(_ request: HealthRequest) -> HealthAnswer? {
+        let route = Route(path: String(request.path))
+        return route == .notFound ? nil : refusal(request, route)
+    }
+
     public func answer(_ request: HealthRequest) -> HealthAnswer {
         let route = Route(path: String(request.path))
         guard route != .notFound else { return .plain(404, "not found\n") }
