@@ -1,5 +1,6 @@
 import Foundation
 import Synchronization
+import VitalsTestSupport
 
 /// Clients that pipeline `GET /health/live` back to back and never read the answers (issue 26),
 /// each from its own loopback source address with a small receive buffer, on a thread of their
@@ -49,31 +50,9 @@ final class PipelineFlood: Sendable {
 
     func stop() { state.withLock { $0.stop = true } }
 
-    /// A socket from `source` to the server with a 4 KiB receive buffer (set before connect, so
-    /// the window it offers stays small), or -1.
+    /// A socket from `source` to the server with a 4 KiB receive buffer, or -1.
     static func connect(port: Int, from source: String) -> Int32 {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { return -1 }
-        var size: Int32 = 4096
-        setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, socklen_t(MemoryLayout<Int32>.size))
-        var local = sockaddr_in()
-        local.sin_family = sa_family_t(AF_INET)
-        local.sin_addr.s_addr = inet_addr(source)
-        var remote = sockaddr_in()
-        remote.sin_family = sa_family_t(AF_INET)
-        remote.sin_addr.s_addr = inet_addr("127.0.0.1")
-        remote.sin_port = UInt16(port).bigEndian
-        let len = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let ok = withUnsafePointer(to: &local) { l in
-            l.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, len) == 0 }
-        } && withUnsafePointer(to: &remote) { r in
-            r.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.connect(fd, $0, len) == 0 }
-        }
-        guard ok else {
-            Glibc.close(fd)
-            return -1
-        }
-        return fd
+        LoopbackSocket.connect(port: port, from: source, receiveBuffer: 4096)
     }
 }
 
