@@ -226,12 +226,17 @@ public final class HealthRoutes: Sendable {
         return out
     }
 
-    /// 405 for a method the endpoint does not take, 401 without the token where one is needed:
-    /// with `public_status`, the status pages and badges (`Route.isPublicStatus`) need none.
+    /// 405 for a method the endpoint does not take, then `unauthorized`.
     func refusal(_ request: HealthRequest, _ route: Route) -> HealthAnswer? {
         guard route.takes(request.method) else {
             return .plain(405, "method not allowed\n", [("allow", route.allowedMethods)])
         }
+        return unauthorized(request, route)
+    }
+
+    /// 401 without the token where one is needed: with `public_status`, the status pages and
+    /// badges (`Route.isPublicStatus`) need none.
+    func unauthorized(_ request: HealthRequest, _ route: Route) -> HealthAnswer? {
         if route.needsToken, !(Route.isPublicStatus(String(request.path)) && publicStatus.withLock({ $0 })),
             let token = token.withLock({ $0 }), !token.accepts(authorization: request.authorization)
         {
@@ -240,11 +245,9 @@ public final class HealthRoutes: Sendable {
         return nil
     }
 
-    /// What a request gets before its body is looked at (405, 401 without the token), for a
-    /// body too large to read: the token comes first, as everywhere.
+    /// 401 without the token, for a body too large to read: the token comes before the size.
     func refusalBeforeBody(_ request: HealthRequest) -> HealthAnswer? {
-        let route = Route(path: String(request.path))
-        return route == .notFound ? nil : refusal(request, route)
+        unauthorized(request, Route(path: String(request.path)))
     }
 
     public func answer(_ request: HealthRequest) -> HealthAnswer {

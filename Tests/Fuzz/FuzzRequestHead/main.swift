@@ -42,9 +42,10 @@ final class Box<T>: @unchecked Sendable {
 
 /// The bytes, then 64 pipelined `GET /health/live`, to a connection whose client reads nothing:
 /// the server's own handlers on an `EmbeddedChannel` kept unwritable. Whatever the bytes are,
-/// the server answers nothing but a refusal that closes the connection (NIO's 400 for a bad
+/// the server answers nothing but the refusals that close the connection (NIO's 400 for a bad
 /// head, 401 or 413 for a body too large): every request is held, not answered into a buffer
-/// the client does not empty (issue 26), so what is pending for it stays bounded.
+/// the client does not empty (issue 26), so what is pending for it stays under 2 KiB (the 64
+/// answers would be over 7 KiB).
 func pipelinedToAClientThatDoesNotRead(_ bytes: UnsafeRawBufferPointer) {
     let limits = ServingLimits()
     let connections = Connections(limits: limits)
@@ -53,19 +54,16 @@ func pipelinedToAClientThatDoesNotRead(_ bytes: UnsafeRawBufferPointer) {
     try! HealthServer.configure(channel, routes: routes, connections: connections, limits: limits)
     channel.isWritable = false
     channel.pipeline.fireChannelWritabilityChanged()
-    var pending = 0, refusals = 0
+    var pending = 0
     func collect() {
-        while let out = try? channel.readOutbound(as: ByteBuffer.self) {
-            pending += out.readableBytes
-            if out.readableBytesView.starts(with: Array("HTTP/1.1 ".utf8)) { refusals += 1 }
-        }
+        while let out = try? channel.readOutbound(as: ByteBuffer.self) { pending += out.readableBytes }
     }
     _ = try? channel.writeInbound(ByteBuffer(bytes: bytes))
     for _ in 0..<64 {
         _ = try? channel.writeInbound(ByteBuffer(string: "GET /health/live HTTP/1.1\r\nHost: x\r\n\r\n"))
         collect()
     }
-    precondition(refusals <= 1 && pending <= 1024, "a client that reads nothing was sent \(refusals) answers, \(pending) bytes")
+    precondition(pending < 2048, "a client that reads nothing was sent \(pending) bytes")
     _ = try? channel.finish()
 }
 
