@@ -15,7 +15,9 @@ import VitalsConfig
 /// from cached bytes. Hostile clients are bounded by NIO's HTTP parser limits (a bad request
 /// gets 400 and the connection closes at once), a 64 KiB body limit, a deadline for a whole
 /// request and an idle timeout (`RequestClock`), and caps on connections in total and per
-/// client address whose eviction rule keeps room for kubelet (`ConnectionTable`).
+/// client address whose eviction rule keeps room for kubelet (`ConnectionTable`). A client that
+/// does not read its answers gets backpressure: it holds a bounded amount of memory
+/// (`HealthServer.Buffers`), has a stall deadline, and stalled connections are capped.
 public struct HealthServer: Sendable {
     let listen: ListenAddress
     let routes: HealthRoutes
