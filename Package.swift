@@ -82,7 +82,12 @@ let package = Package(
             name: "VitalsAlertingTests", dependencies: ["VitalsAlerting", "VitalsIO", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict),
         .testTarget(
-            name: "VitalsServerTests", dependencies: ["VitalsServer", .product(name: "Logging", package: "swift-log")],
+            name: "VitalsServerTests",
+            dependencies: [
+                "VitalsServer", "VitalsTestSupport", .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"), .product(name: "NIOEmbedded", package: "swift-nio"),
+            ],
             swiftSettings: strict),
         // Runs the built `vitals` binary as a process (the dependency makes `swift test` build it).
         .testTarget(name: "IntegrationTests", dependencies: ["vitals", "VitalsTestSupport", "VitalsIO", "VitalsStorage"], exclude: ["Fixtures"], swiftSettings: strict),
@@ -97,7 +102,13 @@ if Context.environment["VITALS_FUZZ"] != nil {
         ("FuzzPerfdata", ["VitalsProbes"]),
         ("FuzzRedisReply", ["VitalsProbes"]),
         ("FuzzDNSReply", ["VitalsIO"]),
-        ("FuzzRequestHead", ["VitalsServer", "VitalsCore", "VitalsConfig", .product(name: "Logging", package: "swift-log")]),
+        (
+            "FuzzRequestHead",
+            [
+                "VitalsServer", "VitalsCore", "VitalsConfig", .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOEmbedded", package: "swift-nio"),
+            ]
+        ),
     ]
     package.targets.append(.target(name: "FuzzSupport", path: "Tests/Fuzz/FuzzSupport", swiftSettings: strict))
     for (name, dependencies) in fuzzers {

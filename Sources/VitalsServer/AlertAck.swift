@@ -28,14 +28,10 @@ struct AckRequest: Equatable {
         if let unknown = object.keys.sorted().first(where: { $0 != "by" && $0 != "comment" }) {
             return .failure(.bad("unknown key \(quoted(unknown)): the body takes by and comment"))
         }
-        // The same rule as the OpenAPI document's pattern for `by`: something besides Unicode
-        // white space (and the byte order mark), no control character (a line break among them).
-        guard let by = object["by"] as? String,
-            by.unicodeScalars.contains(where: { !$0.properties.isWhitespace && !isControl($0) && $0 != "\u{FEFF}" })
-        else {
-            return .failure(.bad("by is required: a non-empty string naming who acknowledges"))
+        guard let by = object["by"] as? String, by.unicodeScalars.contains(where: { !ByText.isInvisible($0) }) else {
+            return .failure(.bad("by is required: a string naming who acknowledges, with something visible in it"))
         }
-        guard by.unicodeScalars.count <= maxByLength, !by.unicodeScalars.contains(where: isControl) else {
+        guard by.unicodeScalars.count <= maxByLength, !by.unicodeScalars.contains(where: ByText.isForbidden) else {
             return .failure(.bad("by must be one line of at most \(maxByLength) characters"))
         }
         let comment: String
@@ -50,13 +46,47 @@ struct AckRequest: Equatable {
         return .success(AckRequest(by: by, comment: comment))
     }
 
-    /// C0 and C1 control characters (general category Cc).
-    private static func isControl(_ s: Unicode.Scalar) -> Bool { s.properties.generalCategory == .control }
-
     /// A key the client sent, cut short: the answer must not echo a large body back.
     private static func quoted(_ key: String) -> String {
         "\"" + (key.count > 40 ? key.prefix(40) + "..." : key) + "\""
     }
+}
+
+/// What `by` may hold, as one table for the server's check and the OpenAPI document's pattern
+/// (schemathesis generates from the pattern and expects the server to agree): one line, no
+/// control character (Cc) nor line or paragraph separator (Zl, Zp, U+2028 and U+2029), and
+/// something visible, not only spaces (Zs) and format characters (Cf: a lone zero-width space,
+/// bidi controls, the byte order mark), which would record an acknowledgement by no one to see.
+///
+/// The ranges are the Basic Multilingual Plane's scalars of those categories
+/// (`AlertAckTests` checks them against the Unicode tables): a JSON Schema pattern is an
+/// ECMA-262 expression without the `u` flag, where a class cannot name a scalar past U+FFFF,
+/// so the few format characters there (tags, musical formatting) count as visible to both.
+enum ByText {
+    /// Never anywhere in `by`.
+    static let forbidden: [ClosedRange<UInt32>] = [0x0000...0x001F, 0x007F...0x009F, 0x2028...0x2029]
+    /// Not enough alone: Cc, Zs, Zl, Zp and Cf.
+    static let invisible: [ClosedRange<UInt32>] = [
+        0x0000...0x0020, 0x007F...0x00A0, 0x00AD...0x00AD, 0x0600...0x0605, 0x061C...0x061C, 0x06DD...0x06DD,
+        0x070F...0x070F, 0x0890...0x0891, 0x08E2...0x08E2, 0x1680...0x1680, 0x180E...0x180E, 0x2000...0x200F,
+        0x2028...0x202F, 0x205F...0x2064, 0x2066...0x206F, 0x3000...0x3000, 0xFEFF...0xFEFF, 0xFFF9...0xFFFB,
+    ]
+
+    static func isForbidden(_ s: Unicode.Scalar) -> Bool { forbidden.contains { $0.contains(s.value) } }
+    static func isInvisible(_ s: Unicode.Scalar) -> Bool { invisible.contains { $0.contains(s.value) } }
+
+    /// `^[^forbidden]*[^invisible][^forbidden]*$`, as it appears inside the JSON document's
+    /// string (each `\u` escaped once more for JSON).
+    static let pattern: String = {
+        func hex(_ v: UInt32) -> String {
+            let digits = String(v, radix: 16)
+            return "\\u" + String(repeating: "0", count: 4 - digits.count) + digits
+        }
+        func set(_ ranges: [ClosedRange<UInt32>]) -> String {
+            "[^" + ranges.map { $0.count == 1 ? hex($0.lowerBound) : hex($0.lowerBound) + "-" + hex($0.upperBound) }.joined() + "]"
+        }
+        return "^" + set(forbidden) + "*" + set(invisible) + set(forbidden) + "*$"
+    }()
 }
 
 struct AckRefusal: Error, Equatable {

@@ -21,6 +21,10 @@ final class ConnectionGuard {
     func bytesArrived() { apply(clock.bytesArrived()) }
     func requestComplete() { apply(clock.requestComplete()) }
     func answerSent() { apply(clock.answerSent()) }
+    /// NIO's writability, as `channelWritabilityChanged` reports it.
+    func writabilityChanged(writable: Bool) { apply(writable ? clock.writesResumed() : clock.writesBlocked()) }
+    /// A part of a large answer went out to the client.
+    func writeProgressed() { apply(clock.writesProgressed()) }
 
     private func apply(_ change: RequestClock.Timer) {
         switch change {

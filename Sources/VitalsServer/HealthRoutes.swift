@@ -263,18 +263,28 @@ public final class HealthRoutes: Sendable {
         return .value(out)
     }
 
-    /// 405 for a method the endpoint does not take, 401 without the token where one is needed:
-    /// with `public_status`, the status pages and badges (`Route.isPublicStatus`) need none.
+    /// 405 for a method the endpoint does not take, then `unauthorized`.
     func refusal(_ request: HealthRequest, _ route: Route) -> HealthAnswer? {
         guard route.takes(request.method) else {
             return .plain(405, "method not allowed\n", [("allow", route.allowedMethods)])
         }
+        return unauthorized(request, route)
+    }
+
+    /// 401 without the token where one is needed: with `public_status`, the status pages and
+    /// badges (`Route.isPublicStatus`) need none.
+    func unauthorized(_ request: HealthRequest, _ route: Route) -> HealthAnswer? {
         if route.needsToken, !(Route.isPublicStatus(String(request.path)) && publicStatus.withLock({ $0 })),
             let token = token.withLock({ $0 }), !token.accepts(authorization: request.authorization)
         {
             return .plain(401, "unauthorized\n", [("www-authenticate", "Bearer realm=\"vitals\"")])
         }
         return nil
+    }
+
+    /// 401 without the token, for a body too large to read: the token comes before the size.
+    func refusalBeforeBody(_ request: HealthRequest) -> HealthAnswer? {
+        unauthorized(request, Route(path: String(request.path)))
     }
 
     public func answer(_ request: HealthRequest) -> HealthAnswer {

@@ -718,8 +718,8 @@ enum OpenAPIDocument {
         "additionalProperties": false,
         "properties": {
           "by": {
-            "type": "string", "maxLength": 256, "description": "who acknowledges: one line, not only white space",
-            "pattern": "^[^\\u0000-\\u001f\\u007f-\\u009f]*[^\\u0000-\\u0020\\u007f-\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000\\ufeff][^\\u0000-\\u001f\\u007f-\\u009f]*$"
+            "type": "string", "maxLength": 256, "description": "who acknowledges: one line (no control character, no line or paragraph separator), not only spaces and invisible format characters",
+            "pattern": "\#(ByText.pattern)"
           },
           "comment": {"type": ["string", "null"], "maxLength": 1024}
         }

@@ -156,6 +156,9 @@ struct AlertAckTests {
         let samples = [
             "alice", " alice ", "a b", "", " ", "\t", "\u{00A0}", "\u{2028}", "\u{3000}x", "\u{FEFF}", "x\u{0001}", "x\ny", "x\u{0085}",
             "\u{200B}", "名前", "o'neil <on@example.com>", "\u{2003}\u{2003}", "é",
+            // Line and paragraph separators anywhere; only invisible or format characters.
+            "x\u{2028}y", "alice\u{2029}", "\u{200B}\u{200B}", "\u{202E}", "\u{202E}alice", "\u{00AD}", "alice\u{200B}",
+            "\u{2060}\u{FEFF}", "\u{3000}\u{180E}", "\u{061C}", "\u{FFFB}", "🙂", "\u{E0001}", "x\u{E0001}",
         ]
         for text in samples {
             // The whole text, as ECMA-262's `$` means it (ICU's also matches before a final NEL).
@@ -164,6 +167,35 @@ struct AlertAckTests {
             let body = try JSONSerialization.data(withJSONObject: ["by": text])
             let accepted = if case .success = AckRequest.parse(body: Array(body), contentType: "application/json") { true } else { false }
             #expect(documented == accepted, "\(text.unicodeScalars.map { String($0.value, radix: 16) }): document \(documented), server \(accepted)")
+        }
+    }
+
+    /// `by` is refused when it holds a line or paragraph separator, or only invisible text.
+    @Test func byIsOneVisibleLine() {
+        func accepted(_ by: String) -> Bool {
+            let body = try! JSONSerialization.data(withJSONObject: ["by": by])
+            if case .success = AckRequest.parse(body: Array(body), contentType: "application/json") { return true }
+            return false
+        }
+        #expect(!accepted("alice\u{2028}bob"))
+        #expect(!accepted("\u{200B}"))
+        #expect(!accepted("\u{202E}\u{2066}\u{00A0}"))
+        #expect(accepted("\u{202E}alice"))
+        #expect(accepted("ali\u{200B}ce"))
+    }
+
+    /// The table of invisible characters is exactly the Basic Multilingual Plane's Cc, Cf, Zs,
+    /// Zl and Zp, as the Unicode tables of this Swift runtime have them.
+    @Test func theInvisibleTableIsTheUnicodeCategories() {
+        let categories: Set<Unicode.GeneralCategory> = [.control, .format, .spaceSeparator, .lineSeparator, .paragraphSeparator]
+        var wrong: [String] = []
+        for value in UInt32(0)...0xFFFF {
+            guard let scalar = Unicode.Scalar(value) else { continue }  // surrogates
+            if categories.contains(scalar.properties.generalCategory) != ByText.isInvisible(scalar) { wrong.append(String(value, radix: 16)) }
+        }
+        #expect(wrong.isEmpty, "\(wrong)")
+        for scalar in (UInt32(0)...0xFFFF).compactMap({ Unicode.Scalar($0) }) where ByText.isForbidden(scalar) {
+            #expect([.control, .lineSeparator, .paragraphSeparator].contains(scalar.properties.generalCategory))
         }
     }
 

@@ -57,17 +57,17 @@ struct PagesTests {
         #expect(text.contains("1 unhealthy, 1 degraded, 2 of 4 healthy"))
         // Incidents first, the worst first, each with since, for how long and why.
         let incidents = try! #require(html.range(of: "Current incidents"))
-        let db = try! #require(html.range(of: "orders-db</a> since"))
-        let cache = try! #require(html.range(of: "cache</a> <small>(non-critical)</small> since"))
+        let db = try! #require(html.range(of: "orders-db</bdi></a> since"))
+        let cache = try! #require(html.range(of: "cache</bdi></a> <small>(non-critical)</small> since"))
         #expect(incidents.upperBound < db.lowerBound && db.upperBound < cache.lowerBound)
-        #expect(text.contains("(for 3h 12m) : connection refused"))
+        #expect(text.contains("(for 3h 12m) :  connection refused"))
         // Groups in config order, a member of two groups in both, the ungrouped last.
-        let core = try! #require(html.range(of: "Group core"))
-        let async = try! #require(html.range(of: "Group async"))
+        let core = try! #require(html.range(of: "Group <bdi>core</bdi>"))
+        let async = try! #require(html.range(of: "Group <bdi>async</bdi>"))
         let other = try! #require(html.range(of: "Other components"))
         #expect(core.upperBound < async.lowerBound && async.upperBound < other.lowerBound)
         #expect(html.contains("<span class=\"st u\">✗ unhealthy</span>") && html.contains("<span class=\"st d\">! degraded</span>"))
-        #expect(html.contains("<a href=\"components/orders-db\">orders-db</a>"))
+        #expect(html.contains("<a href=\"components/orders-db\"><bdi>orders-db</bdi></a>"))
         // No script, a meta refresh, the nonce of the one stylesheet in the policy.
         #expect(!html.contains("<script"))
         #expect(html.contains("<meta http-equiv=\"refresh\" content=\"30\">"))
@@ -292,8 +292,55 @@ struct PagesTests {
         #expect(alerts == [FiringAlert(alert: "db-down", subject: "orders-db", severity: "critical", since: RFC3339.date("2026-11-22T10:00:00Z"), acknowledgedBy: "ana", acknowledgedAt: RFC3339.date("2026-11-22T10:05:00Z"))])
         #expect(FiringAlert.parse("not json").isEmpty)
         let html = Self.page(Self.snapshot([Self.component("orders-db", .unhealthy)]), alerts: alerts)
-        #expect(Self.text(html).contains("db-down  on orders-db"))
-        #expect(html.contains("acknowledged by ana at 2026-11-22 10:05:00 UTC"))
+        #expect(html.contains("<b><bdi>db-down</bdi></b> on <bdi>orders-db</bdi>"))
+        #expect(html.contains("acknowledged by <bdi>ana</bdi> at 2026-11-22 10:05:00 UTC"))
+    }
+
+    /// A right-to-left override (U+202E) in a name, a group, a message, an observation or an
+    /// alert stays inside its own `<bdi>`: it reorders only itself, never the page's words
+    /// around it. (A `<title>` is plain text, where no markup can isolate, and is left out.)
+    @Test func probeTextIsBidiIsolated() {
+        let rlo = "\u{202E}"
+        let entries = [HistoryEntry(at: Self.now.addingTimeInterval(-5), judgement: .unhealthy, latency: .milliseconds(2), message: rlo + "refused")]
+        var c = Self.component("db", .unhealthy, groups: [rlo + "core"], message: rlo + "refused", history: entries)
+        c.spec.name = rlo + "db"
+        c.lastResult = ProbeResult(
+            success: false, latency: .milliseconds(3), message: rlo + "refused", observations: [Observation(rlo + "version", text: rlo + "15.2")])
+        let s = Self.snapshot([c])
+        let transition = StatusTransition(at: Self.now.addingTimeInterval(-60), from: .healthy, to: .unhealthy, message: rlo + "refused")
+        let alert = FiringAlert(alert: rlo + "DbDown", subject: rlo + "db", severity: "page", since: Self.now, acknowledgedBy: rlo + "alice")
+        let pages = [
+            Self.page(s, alerts: [alert]),
+            StatusPage.render(.init(
+                snapshot: s, history: StatusHistory(),
+                maintenance: [MaintenanceNotice(components: [rlo + "db"], start: Self.now, end: Self.now, active: true, schedule: "daily")],
+                audience: .full, now: Self.now)).body,
+            ComponentPage.render(.init(component: c, uptime: [], transitions: [transition], results: entries, audience: .full, now: Self.now)).body,
+        ]
+        for html in pages {
+            let body = html.replacingOccurrences(of: "<title>[^<]*</title>", with: "", options: .regularExpression)
+            var depth = 0, isolated = 0, loose: [String] = []
+            var rest = Substring(body)
+            while let first = rest.first {
+                if rest.hasPrefix("<bdi>") {
+                    depth += 1
+                } else if rest.hasPrefix("</bdi>") {
+                    depth -= 1
+                }
+                if first == "<", let end = rest.firstIndex(of: ">") {
+                    // A tag: an attribute value (an href) is not read as text.
+                    rest = rest[rest.index(after: end)...]
+                    continue
+                }
+                if first.unicodeScalars.contains("\u{202E}") {
+                    if depth > 0 { isolated += 1 } else { loose.append(String(rest.prefix(40))) }
+                }
+                rest = rest.dropFirst()
+            }
+            #expect(loose.isEmpty, "text outside <bdi>: \(loose)")
+            #expect(isolated >= 3)
+            #expect(depth == 0)
+        }
     }
 }
 

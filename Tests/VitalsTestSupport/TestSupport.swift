@@ -34,3 +34,32 @@ public enum Processes {
         return state != "Z" && state != "X"
     }
 }
+
+public enum LoopbackSocket {
+    /// A TCP socket from `source` (all of 127/8 is local on Linux, so each address is a separate
+    /// client to a server) connected to `port` on 127.0.0.1, or -1. `receiveBuffer` is set
+    /// before connecting, so the window the client offers stays that small from the start.
+    public static func connect(port: Int, from source: String, receiveBuffer: Int32? = nil) -> Int32 {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { return -1 }
+        if var size = receiveBuffer { setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, socklen_t(MemoryLayout<Int32>.size)) }
+        var local = sockaddr_in()
+        local.sin_family = sa_family_t(AF_INET)
+        local.sin_addr.s_addr = inet_addr(source)
+        var remote = sockaddr_in()
+        remote.sin_family = sa_family_t(AF_INET)
+        remote.sin_addr.s_addr = inet_addr("127.0.0.1")
+        remote.sin_port = UInt16(port).bigEndian
+        let len = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let ok = withUnsafePointer(to: &local) { l in
+            l.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, len) == 0 }
+        } && withUnsafePointer(to: &remote) { r in
+            r.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.connect(fd, $0, len) == 0 }
+        }
+        guard ok else {
+            close(fd)
+            return -1
+        }
+        return fd
+    }
+}

@@ -28,7 +28,7 @@ enum ComponentPage {
     static func render(_ input: Input) -> Rendered {
         let c = input.component
         let details = input.audience.showsDetails
-        var out = "<header><p><a href=\"../\">← all components</a></p><h1>" + HTML.escape(c.name) + " " + HTML.badge(c.status) + "</h1>"
+        var out = "<header><p><a href=\"../\">← all components</a></p><h1>" + HTML.text(c.name) + " " + HTML.badge(c.status) + "</h1>"
         out += "<p class=\"m\">As of " + HTML.time(input.now) + " · refreshes every \(StatusPage.refresh) s</p></header><main>"
         if let reason = input.unavailable {
             out += "<p class=\"m\" role=\"status\">History is unavailable: storage did not answer" + (details ? " (" + HTML.escape(reason) + ")" : "")
@@ -49,12 +49,12 @@ enum ComponentPage {
         var out = "<section><dl>"
         func fact(_ term: String, _ value: String) { out += "<dt>" + term + "</dt><dd>" + value + "</dd>" }
         fact("status", HTML.badge(c.status) + " since " + HTML.time(c.since) + " <small>(for " + HTML.span(input.now.timeIntervalSince(c.since)) + ")</small>")
-        if input.audience.showsDetails { fact("message", HTML.escape(c.lastResult?.message ?? "no result yet")) }
+        if input.audience.showsDetails { fact("message", HTML.text(c.lastResult?.message ?? "no result yet")) }
         fact("last check", c.lastCheck.map(HTML.time) ?? "none yet")
         if let r = c.lastResult { fact("latency", HTML.latency(r.latency.seconds)) }
         fact("type", HTML.escape(c.spec.type))
         fact("critical", c.spec.critical ? "yes: an unhealthy status makes the service unready" : "no: at worst it degrades the service")
-        if !c.spec.groups.isEmpty { fact("groups", c.spec.groups.map(HTML.escape).joined(separator: ", ")) }
+        if !c.spec.groups.isEmpty { fact("groups", c.spec.groups.map(HTML.text).joined(separator: ", ")) }
         fact("interval", DurationFormat.short(c.spec.interval) + ", timeout " + DurationFormat.short(c.spec.timeout))
         if c.consecutiveFailures > 0 { fact("consecutive failures", "\(c.consecutiveFailures)") }
         if let stale = c.staleSince { fact("stale", "no result since " + HTML.time(stale)) }
@@ -71,7 +71,7 @@ enum ComponentPage {
             case .number(let v): value = (v == v.rounded() && abs(v) < 1e15 ? String(Int(v)) : String(v)) + (o.unit.map { " " + $0 } ?? "")
             case .text(let t): value = t
             }
-            out += "<tr><td>" + HTML.escape(o.name) + "<td>" + HTML.escape(value) + "</tr>"
+            out += "<tr><td>" + HTML.text(o.name) + "<td>" + HTML.text(value) + "</tr>"
         }
         return out + "</tbody></table></section>"
     }
@@ -156,7 +156,7 @@ enum ComponentPage {
         guard !rows.isEmpty else { return out + "<p>" + empty + "</p></section>" }
         out += "<table><thead><tr><th>" + head + (audience.showsDetails ? "<th>message" : "") + "</tr></thead><tbody>"
         for row in rows {
-            out += "<tr><td>" + row.cells + (audience.showsDetails ? "<td>" + HTML.escape(row.message) : "") + "</tr>"
+            out += "<tr><td>" + row.cells + (audience.showsDetails ? "<td>" + HTML.text(row.message) : "") + "</tr>"
         }
         return out + "</tbody></table></section>"
     }

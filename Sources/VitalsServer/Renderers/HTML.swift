@@ -14,6 +14,12 @@ enum HTML {
     /// (the one escape the badges and the mail's HTML part use too).
     static func escape(_ s: String) -> String { XMLText.escape(s) }
 
+    /// Text a probe, a target or a config supplied (names, messages, observations), escaped and
+    /// isolated in `<bdi>`: a right-to-left override (U+202E) or a right-to-left name then
+    /// reorders only itself, never the page's words around it ("since", the status, the next
+    /// name in a list). For text content; attribute values take `escape`.
+    static func text(_ s: String) -> String { "<bdi>" + XMLText.escape(s) + "</bdi>" }
+
     /// A page: its answer carries the policy and the nonce its stylesheet needs. `refresh`
     /// seconds: a meta refresh, which works with scripts off.
     static func page(title: String, refresh: Int, body: String) -> Rendered {

@@ -75,7 +75,7 @@ enum StatusPage {
         for c in open {
             out += "<li>" + HTML.badge(c.status) + " " + link(c) + (c.spec.critical ? "" : " <small>(non-critical)</small>")
             out += " since " + HTML.time(c.since) + " <small>(for " + HTML.span(input.now.timeIntervalSince(c.since)) + ")</small>"
-            if input.audience.showsDetails, let message = c.lastResult?.message, !message.isEmpty { out += ": " + HTML.escape(message) }
+            if input.audience.showsDetails, let message = c.lastResult?.message, !message.isEmpty { out += ": " + HTML.text(message) }
             out += "</li>"
         }
         return out + "</ul></section>"
@@ -85,11 +85,11 @@ enum StatusPage {
         guard !alerts.isEmpty else { return "" }
         var out = "<section><h2>Firing alerts</h2><ul class=\"inc\">"
         for a in alerts {
-            out += "<li><b>" + HTML.escape(a.alert) + "</b> on " + HTML.escape(a.subject)
+            out += "<li><b>" + HTML.text(a.alert) + "</b> on " + HTML.text(a.subject)
             if !a.severity.isEmpty { out += " <small>(" + HTML.escape(a.severity) + ")</small>" }
             if let since = a.since { out += " since " + HTML.time(since) }
             if let by = a.acknowledgedBy {
-                out += " · acknowledged by " + HTML.escape(by) + (a.acknowledgedAt.map { " at " + HTML.time($0) } ?? "")
+                out += " · acknowledged by " + HTML.text(by) + (a.acknowledgedAt.map { " at " + HTML.time($0) } ?? "")
             }
             out += "</li>"
         }
@@ -100,7 +100,7 @@ enum StatusPage {
         guard !notices.isEmpty else { return "" }
         var out = "<section><h2>Maintenance</h2><ul class=\"inc\">"
         for n in notices.sorted(by: { $0.active != $1.active ? $0.active : $0.start < $1.start }) {
-            let what = n.components.isEmpty ? "all components" : n.components.map(HTML.escape).joined(separator: ", ")
+            let what = n.components.isEmpty ? "all components" : n.components.map(HTML.text).joined(separator: ", ")
             out += "<li>" + (n.active ? "<b>In progress</b> until " + HTML.time(n.end) : "Upcoming " + HTML.time(n.start) + " to " + HTML.time(n.end))
             out += ": " + what + " <small>(" + HTML.escape(n.schedule) + "; alerts are muted, probing goes on)</small></li>"
         }
@@ -133,7 +133,7 @@ enum StatusPage {
         for s in [HealthStatus.healthy, .degraded, .unhealthy, .unknown] where counts[s] > 0 {
             tally.append(HTML.symbol(s) + " \(counts[s]) " + s.rawValue)
         }
-        let title = group.map { "Group " + HTML.escape($0) } ?? (input.snapshot.allComponents.contains { !$0.spec.groups.isEmpty } ? "Other components" : "Components")
+        let title = group.map { "Group " + HTML.text($0) } ?? (input.snapshot.allComponents.contains { !$0.spec.groups.isEmpty } ? "Other components" : "Components")
         var out = "<section><h2>" + title + " <small>" + tally.joined(separator: " · ") + "</small></h2>"
         out += "<table class=\"cs\"><thead><tr><th>component<th>status<th>24h<th>30d<th>last 90 days<th>last checks<th>latency</tr></thead><tbody>"
         for i in members { row(components[i], input, into: &out) }
@@ -172,7 +172,7 @@ enum StatusPage {
     }
 
     static func link(_ c: ComponentSnapshot) -> String {
-        "<a href=\"components/" + HTML.escape(c.name) + "\">" + HTML.escape(c.name) + "</a>"
+        "<a href=\"components/" + HTML.escape(c.name) + "\">" + HTML.text(c.name) + "</a>"
     }
 }
 

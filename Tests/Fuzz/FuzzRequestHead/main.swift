@@ -1,9 +1,11 @@
 import Foundation
 import FuzzSupport
 import Logging
+import NIOCore
+import NIOEmbedded
 import VitalsConfig
 import VitalsCore
-import VitalsServer
+@testable import VitalsServer
 
 #if canImport(Glibc)
 import Glibc
@@ -13,6 +15,8 @@ import Glibc
 /// codec, the routes over a real health store) on loopback, then the write side is shut. The
 /// server must answer and close within 2 s of the end of input, whatever it was sent, and must
 /// never crash; it runs in this process, so a crash of the server is a crash of the fuzzer.
+/// Then the same bytes, followed by pipelined requests, go to a client that reads nothing
+/// (`pipelinedToAClientThatDoesNotRead`).
 let store = HealthStore(components: [ComponentSpec(name: "mem", probe: .memory(MemorySettings()))])
 let routes = HealthRoutes(source: store, token: Secret("fuzz-token"))
 let port: UInt16 = {
@@ -36,7 +40,35 @@ final class Box<T>: @unchecked Sendable {
     init(_ value: T) { self.value = value }
 }
 
+/// The bytes, then 64 pipelined `GET /health/live`, to a connection whose client reads nothing:
+/// the server's own handlers on an `EmbeddedChannel` kept unwritable. Whatever the bytes are,
+/// the server answers nothing but the refusals that close the connection (NIO's 400 for a bad
+/// head, 401 or 413 for a body too large): every request is held, not answered into a buffer
+/// the client does not empty (issue 26), so what is pending for it stays under 2 KiB (the 64
+/// answers would be over 7 KiB).
+func pipelinedToAClientThatDoesNotRead(_ bytes: UnsafeRawBufferPointer) {
+    let limits = ServingLimits()
+    let connections = Connections(limits: limits)
+    let channel = EmbeddedChannel()
+    _ = connections.admit(channel)
+    try! HealthServer.configure(channel, routes: routes, connections: connections, limits: limits)
+    channel.isWritable = false
+    channel.pipeline.fireChannelWritabilityChanged()
+    var pending = 0
+    func collect() {
+        while let out = try? channel.readOutbound(as: ByteBuffer.self) { pending += out.readableBytes }
+    }
+    _ = try? channel.writeInbound(ByteBuffer(bytes: bytes))
+    for _ in 0..<64 {
+        _ = try? channel.writeInbound(ByteBuffer(string: "GET /health/live HTTP/1.1\r\nHost: x\r\n\r\n"))
+        collect()
+    }
+    precondition(pending < 2048, "a client that reads nothing was sent \(pending) bytes")
+    _ = try? channel.finish()
+}
+
 fuzz { bytes in
+    pipelinedToAClientThatDoesNotRead(bytes)
     let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
     precondition(fd >= 0, "socket: \(errno)")
     defer { close(fd) }

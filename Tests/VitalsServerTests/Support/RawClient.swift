@@ -1,4 +1,5 @@
 import Foundation
+import VitalsTestSupport
 
 /// A TCP client on a raw socket, from a chosen loopback address (all of 127/8 is local on
 /// Linux, so each address is a separate "client" to the server), for the abuse tests: it can
@@ -7,25 +8,8 @@ final class RawClient {
     let fd: Int32
 
     init?(port: Int, from source: String = "127.0.0.1") {
-        fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        fd = LoopbackSocket.connect(port: port, from: source)
         guard fd >= 0 else { return nil }
-        var local = sockaddr_in()
-        local.sin_family = sa_family_t(AF_INET)
-        local.sin_addr.s_addr = inet_addr(source)
-        var remote = sockaddr_in()
-        remote.sin_family = sa_family_t(AF_INET)
-        remote.sin_addr.s_addr = inet_addr("127.0.0.1")
-        remote.sin_port = UInt16(port).bigEndian
-        let len = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let ok = withUnsafePointer(to: &local) { l in
-            l.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.bind(fd, $0, len) == 0 }
-        } && withUnsafePointer(to: &remote) { r in
-            r.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, len) == 0 }
-        }
-        guard ok else {
-            Glibc.close(fd)
-            return nil
-        }
     }
 
     deinit { Glibc.close(fd) }
