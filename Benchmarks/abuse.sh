@@ -21,16 +21,11 @@ here=$(cd "$(dirname "$0")" && pwd)
 work=$(mktemp -d)
 pids=()
 trap 'stop_nginx "$work/nginx"; for p in "${pids[@]}" ${VPID:-}; do kill "$p" 2>/dev/null; done; wait 2>/dev/null; rm -rf "$work"' EXIT
-nginx_port=$(free_port)
-start_nginx "$work/nginx" "$nginx_port"
-python3 "$here/hostile_targets.py" > "$work/ports" &
-pids+=($!)
-for _ in $(seq 100); do [ -f "$work/ports" ] && [ "$(wc -l < "$work/ports")" -ge 3 ] && break; sleep 0.05; done
-mapfile -t hostile < "$work/ports"
+start_soak_targets "$work"
+pids+=("$HPID")
 redis_port=$(free_port)
 python3 "$here/attacks/hostile_redis.py" "$redis_port" &
 pids+=($!)
-refused=$(free_port)  # nothing listens there
 vport=$(free_port)
 {
     echo "server: { listen: \"127.0.0.1:$vport\" }"
@@ -38,15 +33,13 @@ vport=$(free_port)
     echo "storage: { type: sqlite, path: \"$work/state.db\", retention: 30s }"
     echo "components:"
     for i in $(seq "$COMPONENTS"); do
-        case $(( i % 5 )) in
-            0|1) if (( i % 100 == 0 )); then echo "  - { name: bigredis$i, type: redis, address: \"127.0.0.1:$redis_port\", critical: false }"
-                 elif (( i % 100 == 1 )); then echo "  - { name: exec$i, type: exec, command: [\"/bin/true\"] }"
-                 elif (( i % 100 == 5 )); then echo "  - { name: disk$i, type: disk, path: \"$work\" }"
-                 else echo "  - { name: ok$i, type: http, url: \"http://127.0.0.1:$nginx_port/static.txt\" }"; fi ;;
-            2) echo "  - { name: refused$i, type: tcp, address: \"127.0.0.1:$refused\", critical: false }" ;;
-            3) if (( i % 2 )); then echo "  - { name: hung$i, type: http, url: \"http://127.0.0.1:${hostile[0]}/\", critical: false }"
-               else echo "  - { name: reset$i, type: http, url: \"http://127.0.0.1:${hostile[1]}/\", critical: false }"; fi ;;
-            4) echo "  - { name: slow$i, type: http, url: \"http://127.0.0.1:${hostile[2]}/\", critical: false }" ;;
+        # One in a hundred of the healthy places each: a Redis peer declaring huge arrays, an
+        # exec plugin and a disk (these two must never be skipped beside it).
+        case $(( i % 100 )) in
+            0) echo "  - { name: bigredis$i, type: redis, address: \"127.0.0.1:$redis_port\", critical: false }" ;;
+            1) echo "  - { name: exec$i, type: exec, command: [\"/bin/true\"] }" ;;
+            5) echo "  - { name: disk$i, type: disk, path: \"$work\" }" ;;
+            *) soak_component "$i" ;;
         esac
     done
 } > "$work/vitals.yaml"

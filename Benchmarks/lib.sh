@@ -126,3 +126,29 @@ probe_config() {
         for i in $(seq "$count"); do echo "  - { name: $kind$i, type: $kind, $settings }"; done
     } > "$file"
 }
+
+# start_soak_targets DIR: nginx, the hostile targets (hung, reset, slow: hostile_targets.py) and
+# a refused port for the soak mix; sets nginx_port, hostile (array), refused and HPID.
+start_soak_targets() {
+    local dir=$1
+    nginx_port=$(free_port)
+    start_nginx "$dir/nginx" "$nginx_port"
+    python3 "$BENCH_ROOT/Benchmarks/hostile_targets.py" > "$dir/ports" &
+    HPID=$!
+    for _ in $(seq 100); do [ -f "$dir/ports" ] && [ "$(wc -l < "$dir/ports")" -ge 3 ] && break; sleep 0.05; done
+    mapfile -t hostile < "$dir/ports"
+    refused=$(free_port)  # nothing listens there
+}
+
+# soak_component I: the soak mix's component number I (two in five healthy, then refused,
+# hung or reset, slow), as one line of a components list; needs start_soak_targets' variables.
+soak_component() {
+    local i=$1
+    case $(( i % 5 )) in
+        0|1) echo "  - { name: ok$i, type: http, url: \"http://127.0.0.1:$nginx_port/static.txt\" }" ;;
+        2) echo "  - { name: refused$i, type: tcp, address: \"127.0.0.1:$refused\", critical: false }" ;;
+        3) if (( i % 2 )); then echo "  - { name: hung$i, type: http, url: \"http://127.0.0.1:${hostile[0]}/\", critical: false }"
+           else echo "  - { name: reset$i, type: http, url: \"http://127.0.0.1:${hostile[1]}/\", critical: false }"; fi ;;
+        4) echo "  - { name: slow$i, type: http, url: \"http://127.0.0.1:${hostile[2]}/\", critical: false }" ;;
+    esac
+}

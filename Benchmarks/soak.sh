@@ -11,27 +11,13 @@ DURATION=${DURATION:-600}
 SAMPLE=${SAMPLE:-10}
 work=$(mktemp -d)
 trap 'stop_nginx "$work/nginx"; [ -n "${HPID:-}" ] && kill "$HPID" 2>/dev/null; [ -n "${VPID:-}" ] && kill "$VPID" 2>/dev/null; rm -rf "$work"' EXIT
-nginx_port=$(free_port)
-start_nginx "$work/nginx" "$nginx_port"
-python3 "$(dirname "$0")/hostile_targets.py" > "$work/ports" &
-HPID=$!
-for _ in $(seq 100); do [ -f "$work/ports" ] && [ "$(wc -l < "$work/ports")" -ge 3 ] && break; sleep 0.05; done
-mapfile -t hostile < "$work/ports"
-refused=$(free_port)  # nothing listens there
+start_soak_targets "$work"
 vport=$(free_port)
 {
     echo "server: { listen: \"127.0.0.1:$vport\" }"
     echo "defaults: { interval: 1s, timeout: 500ms, history: 20 }"
     echo "components:"
-    for i in $(seq "$COMPONENTS"); do
-        case $(( i % 5 )) in
-            0|1) echo "  - { name: ok$i, type: http, url: \"http://127.0.0.1:$nginx_port/static.txt\" }" ;;
-            2) echo "  - { name: refused$i, type: tcp, address: \"127.0.0.1:$refused\", critical: false }" ;;
-            3) if (( i % 2 )); then echo "  - { name: hung$i, type: http, url: \"http://127.0.0.1:${hostile[0]}/\", critical: false }"
-               else echo "  - { name: reset$i, type: http, url: \"http://127.0.0.1:${hostile[1]}/\", critical: false }"; fi ;;
-            4) echo "  - { name: slow$i, type: http, url: \"http://127.0.0.1:${hostile[2]}/\", critical: false }" ;;
-        esac
-    done
+    for i in $(seq "$COMPONENTS"); do soak_component "$i"; done
 } > "$work/vitals.yaml"
 SERVER_CPUS=${SERVER_CPUS_SOAK:-0-1} start_vitals "$work/vitals.yaml" "$vport" 1200
 echo "soak: $COMPONENTS components at 1 s for ${DURATION}s, vitals pid $VPID" >&2
