@@ -10,8 +10,10 @@ extension BlockingExecutor {
     /// coming back in time. When the caller stops waiting, the work still runs to its end on its
     /// executor thread, and `abandon` receives the value there, so whatever C resource it holds
     /// (a `PGconn`, a `redisContext`) is freed by the only party that still has it.
-    /// Internal: callers go through a `BlockingLane`, which holds one such job at a time.
-    func run<T: Sendable>(
+    /// Probes go through a `BlockingLane`, which holds one such job at a time. The storage
+    /// readers call it directly: their reads may run side by side, and their `ReadGuard` starts
+    /// none while one left behind at its deadline has not ended.
+    package func run<T: Sendable>(
         abandoningAt deadline: ContinuousClock.Instant,
         onAbandon abandon: @escaping @Sendable (T) -> Void = { _ in },
         _ work: @escaping @Sendable () -> T

@@ -17,9 +17,6 @@ public final class SQLiteStorage: PersistentStorage {
     private let reader: Locked<SQLiteDatabase>
     /// The endpoints' reads: a deadline each, and fast 503s while the file does not answer.
     private let reads = ReadGuard(name: "sqlite")
-    /// The reader's place on the blocking executor: a read left running past its deadline (a
-    /// hung disk) holds it, so reads never pile up threads behind it.
-    private let readerLane = BlockingLane()
 
     public var isPersistent: Bool { true }
 
@@ -276,9 +273,9 @@ public final class SQLiteStorage: PersistentStorage {
     /// read deadline (a hung disk): the job then ends on its thread, and no other read starts
     /// before it has (`ReadGuard`).
     private func read(_ sql: String, _ values: [SQLiteStatement.Value]) async -> StorageRead<[[SQLiteStatement.Value]]> {
-        let (reader, lane) = (self.reader, self.readerLane)
+        let reader = self.reader
         return await reads.read { deadline, ended in
-            switch await lane.run(abandoningAt: deadline, { () -> Result<[[SQLiteStatement.Value]], StorageFailure> in
+            await BlockingExecutor.shared.run(abandoningAt: deadline) { () -> Result<[[SQLiteStatement.Value]], StorageFailure> in
                 defer { ended() }
                 return reader.withLock { db in
                     do throws(SQLiteError) {
@@ -287,12 +284,6 @@ public final class SQLiteStorage: PersistentStorage {
                         return .failure(StorageFailure(message: error.message, kind: error.kind))
                     }
                 }
-            }) {
-            case .value(let rows): return rows
-            case .gaveUp: return nil
-            case .busy(let busy):
-                let message = ProbeResult.stillHung(startedAt: busy.since).message
-                return .failure(StorageFailure(message: message, kind: "busy"))
             }
         }
     }

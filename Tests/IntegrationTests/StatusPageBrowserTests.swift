@@ -127,7 +127,7 @@ struct StatusPageBrowserTests {
             #expect(Self.row(status.dom, name, word), "\(name) is not shown \(word)")
         }
         #expect(status.dom.contains("✗ Service outage"))
-        #expect(status.dom.contains("Group core") && status.dom.contains("Group edge") && status.dom.contains("Other components"))
+        #expect(status.dom.contains("Group <bdi>core</bdi>") && status.dom.contains("Group <bdi>edge</bdi>") && status.dom.contains("Other components"))
         // The plugin's markup is text on the page: in the DOM as escaped text, never elements.
         #expect(status.dom.contains("&lt;script&gt;alert('x')&lt;/script&gt; \"quoted\" &amp; &lt;b&gt;bold&lt;/b&gt;"))
         #expect(!status.dom.contains("<b>bold"))
