@@ -1,3 +1,4 @@
+import Foundation
 import VitalsAlerting
 import VitalsIO
 
@@ -14,7 +15,7 @@ struct CurlTransport: HTTPTransport {
     func post(url: String, headers: [(String, String)], body: [UInt8], timeout: Duration) async -> TransportOutcome {
         let response = await send("POST", url: url, headers: [("Content-Type", "application/json")] + headers, body: body, timeout: timeout)
         if let failure = response.failure { return .failed(failure.description) }
-        return .status(response.statusCode)
+        return RetryAfter.outcome(status: response.statusCode, retryAfter: response.header("Retry-After"), now: Date())
     }
 
     /// One request with a body, answered within `timeout` (libcurl's own); the answer's body is
