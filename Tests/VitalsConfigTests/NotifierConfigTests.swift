@@ -67,4 +67,27 @@ struct NotifierConfigTests {
         #expect(found.count == 4, "\(found)")
         #expect(found.allSatisfy { !$0.contains(secret) }, "\(found)")
     }
+
+    /// `discord`: the webhook URL, from a file; required and an http(s) URL; nothing else
+    /// (headers included) is a Discord key.
+    @Test func discordTakesItsWebhookURLFromAFile() throws {
+        let dir = try ConfigFolder()
+        try dir.write("secrets/discord", "https://discord.com/api/webhooks/123/T0KEN\n")
+        let file = try dir.write("vitals.yaml", "notifiers:\n  - { name: d, type: discord, url_file: secrets/discord }\n")
+        let c = try ConfigLoader.load(file: file, environment: [:])
+        #expect(c.notifiers[0].kind == .discord)
+        #expect(c.notifiers[0].url.value == "https://discord.com/api/webhooks/123/T0KEN")
+        let secret = "t0ken-\(UInt32.random(in: 0...UInt32.max))"
+        let found = errors(
+            """
+            notifiers:
+              - { name: a, type: discord }
+              - { name: b, type: discord, url: "discord.com/api/webhooks/1/\(secret)" }
+              - { name: c, type: discord, url: "https://discord.com/api/webhooks/1/\(secret)", headers: { X: y } }
+            """)
+        #expect(found.count == 3, "\(found)")
+        #expect(found.contains { $0.contains("notifiers[0]") && $0.contains("url") }, "\(found)")
+        #expect(found.contains { $0.contains("notifiers[2].headers") }, "\(found)")
+        #expect(found.allSatisfy { !$0.contains(secret) }, "\(found)")
+    }
 }

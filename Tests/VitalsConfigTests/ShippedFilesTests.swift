@@ -24,4 +24,16 @@ struct ShippedFilesTests {
             #expect(throws: Never.self, "\(name)") { try ConfigLoader.load(file: main, environment: [:]) }
         }
     }
+
+    /// `docs/notifiers.yaml` has one notifier of every type, and parses: a new type without an
+    /// example fails here.
+    @Test func theNotifierExamplesParseAndCoverEveryType() throws {
+        let file = Self.root.appendingPathComponent("docs/notifiers.yaml").path
+        let environment = [
+            "HOOK_TOKEN": "t", "SLACK_WEBHOOK_URL": "https://hooks.slack.com/services/T0/B0/X", "SMTP_PASSWORD": "p",
+            "PD_ROUTING_KEY": "k", "DISCORD_WEBHOOK_URL": "https://discord.com/api/webhooks/1/x",
+        ]
+        let config = try ConfigLoader.load(file: file, environment: environment)
+        #expect(Set(config.notifiers.map(\.kind)) == Set(NotifierSpec.Kind.allCases))
+    }
 }

@@ -1,0 +1,123 @@
+import Foundation
+import Testing
+import VitalsTestSupport
+
+/// The chat notifiers through the running daemon and its libcurl transport, each against a
+/// loopback receiver that checks the provider's documented request schema and answers as the
+/// provider does: success, its rate limit (429 with Retry-After), its 400 for a bad request.
+@Suite(.serialized) struct ChatChannelTests {
+    /// Discord: the first request is rate limited (waited out, then delivered); a webhook that
+    /// answers 400 is tried once; the webhook token in the URL (read from `url_file`) shows
+    /// nowhere.
+    @Test func discordRateLimitIsWaitedOutAndA400IsFinal() async throws {
+        let discord = try WebhookReceiver(reply: DiscordSchema.answer(rateLimitFirst: 1))
+        let broken = try WebhookReceiver(reply: { _, _ in WebhookReceiver.Reply(status: 400, body: #"{"message": "Invalid Webhook Token", "code": 50027}"#) })
+        let token = "dT0k3n-" + String(UInt64.random(in: 0...UInt64.max), radix: 36)
+        let scratch = ScratchFolder()
+        defer { scratch.remove() }
+        let urlFile = scratch.url.appendingPathComponent("discord-url")
+        try "http://127.0.0.1:\(discord.port)/api/webhooks/1234567890/\(token)\n".write(to: urlFile, atomically: true, encoding: .utf8)
+        let watched = try await NotifierTests.Watched(
+            "chatty",
+            notifiers: """
+                  - { name: discord, type: discord, url_file: \(urlFile.path) }
+                  - { name: discord-bad, type: discord, url: "http://127.0.0.1:\(broken.port)/api/webhooks/1/\(token)" }
+                """,
+            notify: ["discord", "discord-bad"])
+        let (target, component, vitals) = (watched.target, watched.component, watched.vitals)
+        defer { vitals.stop() }
+        target.close()
+        let started = Date()
+        #expect(await discord.waitFor { $0.count == 1 }, "Discord accepted no firing; log:\n\(vitals.stderr.suffix(1500))")
+        // One 429 (Retry-After: 3, longer than the 1 s backoff), then the same message, no sooner than asked.
+        #expect(discord.requests == 2)
+        #expect(discord.arrivals.first.map { $0.timeIntervalSince(started) >= 3 } == true)
+        let firing = try #require(jsonObject(discord.bodies[0]))
+        #expect((firing["content"] as? String)?.contains(#"**FIRING**"#) == true)
+        #expect((firing["content"] as? String)?.contains(component.replacingOccurrences(of: "-", with: #"\-"#)) == true)
+        try target.open()
+        #expect(await discord.waitFor { $0.count == 2 }, "Discord accepted no resolve")
+        #expect((jsonObject(discord.bodies[1])?["content"] as? String)?.contains("**RESOLVED**") == true)
+
+        let alerts = try await vitals.waitFor("/alerts") { _, b in b.contains(#""notifier":"discord-bad""#) }.body
+        let attempts = try NotifierTests.attempts(alerts)
+        let bad = attempts.filter { $0["notifier"] as? String == "discord-bad" }
+        #expect(bad.first?["outcome"] as? String == "rejected" && bad.first?["status_code"] as? Int == 400, "\(bad)")
+        #expect(broken.requests == bad.count, "a 400 was retried")
+        let limited = attempts.first { $0["notifier"] as? String == "discord" && $0["status_code"] as? Int == 429 }
+        #expect(limited?["error"] as? String == "HTTP 429, Retry-After 3s", "\(attempts)")
+        let metrics = try await vitals.waitFor("/metrics") { _, b in b.contains(#"vitals_alerts_sent_total{notifier="discord",result="success"} 2"#) }
+        for view in [alerts, metrics.body, vitals.stderr] { #expect(!view.contains(token), "the webhook token leaked: \(view.prefix(400))") }
+    }
+}
+
+/// Discord's Execute Webhook as documented (discord.com/developers/docs/resources/webhook,
+/// "Execute Webhook", and "Embed Limits" in resources/message): `204` with no body for a valid
+/// message; `400 {"code":50035,"message":"Invalid Form Body",...}` otherwise; `429` with a
+/// `Retry-After` header and `{"message":"You are being rate limited.","retry_after":...,"global":false}`.
+enum DiscordSchema {
+    static let topLevel: Set = [
+        "content", "username", "avatar_url", "tts", "embeds", "allowed_mentions", "components", "files", "payload_json", "attachments",
+        "flags", "thread_name", "applied_tags", "poll",
+    ]
+    static let embedKeys: Set = [
+        "title", "type", "description", "url", "timestamp", "color", "footer", "image", "thumbnail", "video", "provider", "author", "fields",
+    ]
+
+    /// Rate-limits the first `rateLimitFirst` requests, then judges each by the schema.
+    static func answer(rateLimitFirst: Int) -> @Sendable (Int, String) -> WebhookReceiver.Reply {
+        { n, body in
+            if n <= rateLimitFirst {
+                return WebhookReceiver.Reply(
+                    status: 429, headers: ["Retry-After: 3", "X-RateLimit-Scope: user"],
+                    body: #"{"message": "You are being rate limited.", "retry_after": 3.0, "global": false}"#)
+            }
+            let errors = problems(body)
+            guard errors.isEmpty else {
+                return WebhookReceiver.Reply(status: 400, body: #"{"code": 50035, "message": "Invalid Form Body: "# + errors.joined(separator: "; ") + #""}"#)
+            }
+            return WebhookReceiver.Reply(status: 204)
+        }
+    }
+
+    static func problems(_ body: String) -> [String] {
+        guard let m = jsonObject(body) else { return ["not a JSON object"] }
+        var out: [String] = []
+        if !Set(m.keys).isSubset(of: topLevel) { out.append("unknown keys \(Set(m.keys).subtracting(topLevel).sorted())") }
+        let content = m["content"] as? String ?? ""
+        if content.utf16.count > 2000 { out.append("content: must be 2000 or fewer in length") }
+        let embeds = m["embeds"] as? [[String: Any]] ?? []
+        if content.isEmpty && embeds.isEmpty { out.append("Cannot send an empty message") }
+        if embeds.count > 10 { out.append("embeds: at most 10") }
+        for e in embeds {
+            if !Set(e.keys).isSubset(of: embedKeys) { out.append("unknown embed keys") }
+            var total = 0
+            func text(_ key: String, _ value: Any?, max: Int) {
+                guard let value else { return }
+                guard let s = value as? String else { return out.append("\(key) must be a string") }
+                if s.utf16.count > max { out.append("\(key) longer than \(max)") }
+                total += s.utf16.count
+            }
+            text("title", e["title"], max: 256)
+            text("description", e["description"], max: 4096)
+            text("footer.text", (e["footer"] as? [String: Any])?["text"], max: 2048)
+            if let c = e["color"], !((c as? Int).map { (0...0xFFFFFF).contains($0) } ?? false) { out.append("color must be 0 to 0xFFFFFF") }
+            if let t = e["timestamp"], (t as? String).flatMap(AlertingTests.date) == nil { out.append("timestamp is not ISO 8601") }
+            let fields = e["fields"] as? [[String: Any]] ?? []
+            if fields.count > 25 { out.append("fields: at most 25") }
+            for f in fields {
+                if (f["name"] as? String)?.isEmpty ?? true { out.append("field name is required") }
+                if (f["value"] as? String)?.isEmpty ?? true { out.append("field value is required") }
+                text("field name", f["name"], max: 256)
+                text("field value", f["value"], max: 1024)
+                if let i = f["inline"], !(i is Bool) { out.append("inline must be a boolean") }
+            }
+            if total > 6000 { out.append("embed text over 6000") }
+        }
+        if let a = m["allowed_mentions"] {
+            guard let mentions = a as? [String: Any], let parse = mentions["parse"] as? [String] else { return out + ["allowed_mentions.parse must be a list"] }
+            if !Set(parse).isSubset(of: ["roles", "users", "everyone"]) { out.append("allowed_mentions.parse is invalid") }
+        }
+        return out
+    }
+}
