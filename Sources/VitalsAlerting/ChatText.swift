@@ -38,4 +38,17 @@ enum ChatText {
         if kept.count < total { kept.append("…and \(total - kept.count) more") }
         return cut(kept.joined(separator: "\n"), limit)
     }
+
+    /// `text` with a backslash before each of `specials` (which should include the backslash):
+    /// the Markdown dialects of Discord, Teams' Adaptive Cards and Mattermost all read `\*` as
+    /// a literal `*`, so probe text is shown as typed and cannot format, link or mention.
+    static func escapeMarkdown(_ text: String, specials: String) -> String {
+        var out = ""
+        out.reserveCapacity(text.count)
+        for ch in text {
+            if specials.contains(ch) { out.append("\\") }
+            out.append(ch)
+        }
+        return out
+    }
 }

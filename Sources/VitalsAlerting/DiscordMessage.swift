@@ -82,15 +82,7 @@ public struct DiscordMessage: Encodable, Sendable {
     /// Discord Markdown made literal: a backslash before each formatting character
     /// (`* _ ~ \` | > # [ ] ( ) -` and the backslash itself), and before `@` and `<`, so a
     /// mention or a channel link is shown as text, never resolved.
-    static func escape(_ s: String) -> String {
-        var out = ""
-        out.reserveCapacity(s.count)
-        for ch in s {
-            if "\\*_~`|>#[]()-@<:".contains(ch) { out.append("\\") }
-            out.append(ch)
-        }
-        return out
-    }
+    static func escape(_ s: String) -> String { ChatText.escapeMarkdown(s, specials: "\\*_~`|>#[]()-@<:") }
 
     public func body() -> [UInt8] { encodeJSON(self) }
 }

@@ -234,13 +234,14 @@ public enum PayloadEncoder {
         case .email: EmailMessage(n, settings: spec.email ?? EmailSettings(from: "", to: []), context: context).bytes()
         case .log: LogNotification(n, context: context).body()
         case .discord: DiscordMessage(n, context: context).body()
+        case .teams: TeamsMessage(n, context: context).body()
         }
     }
 
     /// Where a notifier posts: the configured URL, or `{base}/api/v2/alerts` for Alertmanager.
     public static func postURL(_ spec: NotifierSpec) -> String {
         switch spec.kind {
-        case .webhook, .slack, .pagerduty, .email, .log, .discord: return spec.url.value
+        case .webhook, .slack, .pagerduty, .email, .log, .discord, .teams: return spec.url.value
         case .alertmanager:
             var base = spec.url.value
             while base.hasSuffix("/") { base.removeLast() }

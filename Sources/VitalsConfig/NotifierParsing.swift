@@ -11,7 +11,7 @@ extension ConfigParser {
         .email: ["url", "from", "to", "username", "password", "tls"],
         .pagerduty: ["url", "routing_key"],
         .log: [],
-        .discord: ["url"],
+        .discord: ["url"], .teams: ["url"],
     ]
 
     func parseNotifiers(_ node: Node) -> [NotifierSpec] {
@@ -73,7 +73,7 @@ extension ConfigParser {
     /// (the error is recorded).
     private func parseNotifierTarget(_ f: Fields, kind: NotifierSpec.Kind) -> NotifierTarget? {
         switch kind {
-        case .webhook, .slack, .alertmanager, .discord:
+        case .webhook, .slack, .alertmanager, .discord, .teams:
             f.require("url")
             let url = f.secret("url")
             if let url, !Syntax.isHTTPURL(url.value) { f.error("url", "expected an http:// or https:// URL with a host") }

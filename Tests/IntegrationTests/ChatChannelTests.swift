@@ -49,6 +49,32 @@ import VitalsTestSupport
         let metrics = try await vitals.waitFor("/metrics") { _, b in b.contains(#"vitals_alerts_sent_total{notifier="discord",result="success"} 2"#) }
         for view in [alerts, metrics.body, vitals.stderr] { #expect(!view.contains(token), "the webhook token leaked: \(view.prefix(400))") }
     }
+
+    /// Teams: the Workflows webhook throttles the first post (waited out), then takes the card;
+    /// the signature in the URL's query shows nowhere.
+    @Test func teamsWorkflowTakesTheCardAfterItsRateLimit() async throws {
+        let teams = try WebhookReceiver(reply: TeamsSchema.answer(rateLimitFirst: 1))
+        let sig = "s1g-" + String(UInt64.random(in: 0...UInt64.max), radix: 36)
+        let watched = try await NotifierTests.Watched(
+            "carded",
+            notifiers: """
+                  - { name: teams, type: teams, url: "http://127.0.0.1:\(teams.port)/workflows/abc/triggers/manual/paths/invoke?api-version=2016-06-01&sp=%2Ftriggers%2Fmanual%2Frun&sv=1.0&sig=\(sig)" }
+                """,
+            notify: ["teams"])
+        let (target, component, vitals) = (watched.target, watched.component, watched.vitals)
+        defer { vitals.stop() }
+        let started = Date()
+        target.close()
+        #expect(await teams.waitFor { $0.count == 1 }, "Teams accepted no card; log:\n\(vitals.stderr.suffix(1500))")
+        #expect(teams.requests == 2 && teams.arrivals.first.map { $0.timeIntervalSince(started) >= 3 } == true)
+        let text = try #require(jsonObject(teams.bodies[0])).description
+        #expect(text.contains("FIRING") && text.contains(component))
+        try target.open()
+        #expect(await teams.waitFor { $0.count == 2 }, "Teams accepted no resolve")
+        let alerts = try await vitals.get("/alerts").body
+        let metrics = try await vitals.waitFor("/metrics") { _, b in b.contains(#"vitals_alerts_sent_total{notifier="teams",result="success"} 2"#) }
+        for view in [alerts, metrics.body, vitals.stderr] { #expect(!view.contains(sig), "the signature leaked: \(view.prefix(400))") }
+    }
 }
 
 /// Discord's Execute Webhook as documented (discord.com/developers/docs/resources/webhook,
@@ -117,6 +143,63 @@ enum DiscordSchema {
         if let a = m["allowed_mentions"] {
             guard let mentions = a as? [String: Any], let parse = mentions["parse"] as? [String] else { return out + ["allowed_mentions.parse must be a list"] }
             if !Set(parse).isSubset(of: ["roles", "users", "everyone"]) { out.append("allowed_mentions.parse is invalid") }
+        }
+        return out
+    }
+}
+
+/// A Microsoft Teams Workflows webhook ("Post to a channel when a webhook request is
+/// received") as its trigger documents it: `202 Accepted` with no body for a message whose
+/// attachment is an Adaptive Card; `400` with `{"error":{"code":"InvalidRequestContent",...}}`
+/// otherwise (Power Automate's answer), and `429` with `Retry-After` when throttled. The card is
+/// checked against the Adaptive Card 1.4 schema's rules for the elements Vitals uses.
+enum TeamsSchema {
+    static func answer(rateLimitFirst: Int) -> @Sendable (Int, String) -> WebhookReceiver.Reply {
+        { n, body in
+            if n <= rateLimitFirst {
+                return WebhookReceiver.Reply(
+                    status: 429, headers: ["Retry-After: 3"],
+                    body: #"{"error":{"code":"WorkflowTriggerIsThrottled","message":"Rate limit is exceeded. Try again in 3 seconds."}}"#)
+            }
+            let errors = problems(body)
+            guard errors.isEmpty else {
+                return WebhookReceiver.Reply(
+                    status: 400, body: #"{"error":{"code":"InvalidRequestContent","message":""# + errors.joined(separator: "; ") + #""}}"#)
+            }
+            return WebhookReceiver.Reply(status: 202)
+        }
+    }
+
+    static func problems(_ body: String) -> [String] {
+        if body.utf8.count > 28 * 1024 { return ["message over 28 KB"] }
+        guard let m = jsonObject(body) else { return ["not a JSON object"] }
+        guard m["type"] as? String == "message" else { return ["type must be message"] }
+        guard let attachments = m["attachments"] as? [[String: Any]], attachments.count == 1, let a = attachments.first else {
+            return ["one attachment expected"]
+        }
+        guard a["contentType"] as? String == "application/vnd.microsoft.card.adaptive" else { return ["not an Adaptive Card"] }
+        guard let card = a["content"] as? [String: Any], card["type"] as? String == "AdaptiveCard" else { return ["content is not an AdaptiveCard"] }
+        var out: [String] = []
+        if !["1.0", "1.1", "1.2", "1.3", "1.4", "1.5"].contains(card["version"] as? String ?? "") { out.append("version unsupported") }
+        guard let elements = card["body"] as? [[String: Any]], !elements.isEmpty else { return out + ["body is empty"] }
+        for e in elements {
+            switch e["type"] as? String {
+            case "TextBlock":
+                if (e["text"] as? String)?.isEmpty ?? true { out.append("TextBlock.text is required") }
+                if let c = e["color"], !["Default", "Dark", "Light", "Accent", "Good", "Warning", "Attention"].contains(c as? String ?? "") { out.append("bad color") }
+                if let w = e["weight"], !["Default", "Lighter", "Bolder"].contains(w as? String ?? "") { out.append("bad weight") }
+                if let s = e["size"], !["Default", "Small", "Medium", "Large", "ExtraLarge"].contains(s as? String ?? "") { out.append("bad size") }
+                for k in ["wrap", "isSubtle"] where e[k] != nil && !(e[k] is Bool) { out.append("\(k) must be a boolean") }
+            case "FactSet":
+                guard let facts = e["facts"] as? [[String: Any]], !facts.isEmpty,
+                    facts.allSatisfy({ $0["title"] is String && $0["value"] is String })
+                else { out.append("FactSet.facts need title and value"); continue }
+            default:
+                out.append("unknown element \(e["type"] ?? "nil")")
+            }
+        }
+        for action in card["actions"] as? [[String: Any]] ?? [] {
+            if action["type"] as? String != "Action.OpenUrl" || !((action["url"] as? String)?.hasPrefix("http") ?? false) { out.append("bad action") }
         }
         return out
     }

@@ -182,6 +182,7 @@ struct ContractTests {
         let routingKey = Kind(long: "pd-RoutingKey-57c", short: "k2b")
         // Chat webhooks carry their token in the URL's path.
         let discordToken = Kind(long: "discord-Token-83h", short: "d3g")
+        let teamsSig = Kind(long: "teams-Sig-61f", short: "t5m")
         let probeKinds = [dsn, redis, userinfo, header, env]
         var components = ""
         for (i, k) in [("long", \Kind.long), ("short", \Kind.short)].enumerated() {
@@ -217,8 +218,10 @@ struct ContractTests {
               - { name: audit, type: log }
               - { name: discord-long, type: discord, url: "http://127.0.0.1:\(receiver.port)/api/webhooks/1/\(discordToken.long)" }
               - { name: discord-short, type: discord, url: "http://127.0.0.1:\(receiver.port)/api/webhooks/2/\(discordToken.short)" }
+              - { name: teams-long, type: teams, url: "http://127.0.0.1:\(receiver.port)/workflows/1/invoke?api-version=1&sig=\(teamsSig.long)" }
+              - { name: teams-short, type: teams, url: "http://127.0.0.1:\(receiver.port)/workflows/2/invoke?sig=\(teamsSig.short)" }
             alerts:
-              - { name: any-down, on: any-component, when: unhealthy, for: 0s, notify: [hook, mail-long, mail-short, pd-long, pd-short, audit, discord-long, discord-short] }
+              - { name: any-down, on: any-component, when: unhealthy, for: 0s, notify: [hook, mail-long, mail-short, pd-long, pd-short, audit, discord-long, discord-short, teams-long, teams-short] }
 
             """
         let vitals = try VitalsProcess(configBody: body)
@@ -239,7 +242,7 @@ struct ContractTests {
         let log = vitals.stderrAfterExit
         #expect(log.contains("component=plugin-short"), "the log shows the plugins' status changes")
         #expect(log.contains(#"msg="alert notification""#), "the log notifier wrote its lines")
-        for kind in probeKinds + [hookHeader, hookQuery, smtpPassword, routingKey, discordToken] {
+        for kind in probeKinds + [hookHeader, hookQuery, smtpPassword, routingKey, discordToken, teamsSig] {
             for secret in [kind.long, kind.short] {
                 #expect(!leaks(log, secret), "\(secret) is in the log")
                 for view in views { #expect(!leaks(view, secret), "\(secret) is in an endpoint: \(view.prefix(300))") }
