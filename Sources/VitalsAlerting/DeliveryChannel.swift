@@ -20,7 +20,7 @@ struct DeliveryChannel: Sendable {
         self.transport = transport
         notifier = spec.name
         switch spec.kind {
-        case .webhook, .slack, .alertmanager, .pagerduty, .discord, .teams:
+        case .webhook, .slack, .alertmanager, .pagerduty, .discord, .teams, .telegram:
             var headers: [(String, String)] = [("Content-Type", "application/json"), ("User-Agent", "vitals-alerting")]
             for (name, value) in spec.headers.sorted(by: { $0.key < $1.key }) { headers.append((name, value.value)) }
             route = .post(url: PayloadEncoder.postURL(spec), headers: headers)

@@ -235,6 +235,7 @@ public enum PayloadEncoder {
         case .log: LogNotification(n, context: context).body()
         case .discord: DiscordMessage(n, context: context).body()
         case .teams: TeamsMessage(n, context: context).body()
+        case .telegram: TelegramMessage(n, chatID: spec.chatID ?? "", context: context).body()
         }
     }
 
@@ -246,6 +247,10 @@ public enum PayloadEncoder {
             var base = spec.url.value
             while base.hasSuffix("/") { base.removeLast() }
             return base + "/api/v2/alerts"
+        case .telegram:
+            var base = spec.url.value
+            while base.hasSuffix("/") { base.removeLast() }
+            return base + "/bot" + (spec.token?.value ?? "") + "/sendMessage"
         }
     }
 }

@@ -177,10 +177,25 @@ public enum RetryAfter {
     }
 
     /// A transport's outcome for an HTTP answer: `.throttled` for a 429 or 503 carrying a
-    /// readable `Retry-After`, `.status` otherwise.
-    public static func outcome(status: Int, retryAfter header: String?, now: Date) -> TransportOutcome {
-        guard status == 429 || status == 503, let wait = parse(header, now: now) else { return .status(status) }
-        return .throttled(status: status, retryAfter: wait)
+    /// readable `Retry-After` header, or (for a 429 without one) a JSON body's `retry_after`
+    /// seconds, where Discord (top level) and Telegram's Bot API (`parameters.retry_after`)
+    /// document it; `.status` otherwise.
+    public static func outcome(status: Int, retryAfter header: String?, body: [UInt8] = [], now: Date) -> TransportOutcome {
+        guard status == 429 || status == 503 else { return .status(status) }
+        if let wait = parse(header, now: now) { return .throttled(status: status, retryAfter: wait) }
+        if status == 429, let wait = fromBody(body) { return .throttled(status: status, retryAfter: wait) }
+        return .status(status)
+    }
+
+    /// `retry_after` (seconds, maybe fractional) at the top of a JSON object or in its
+    /// `parameters`; bodies past 64 KiB are not read.
+    static func fromBody(_ body: [UInt8]) -> Duration? {
+        guard !body.isEmpty, body.count <= 65536,
+            let object = (try? JSONSerialization.jsonObject(with: Data(body))) as? [String: Any]
+        else { return nil }
+        let value = object["retry_after"] ?? (object["parameters"] as? [String: Any])?["retry_after"]
+        guard let seconds = (value as? NSNumber)?.doubleValue, seconds.isFinite, seconds >= 0 else { return nil }
+        return .milliseconds(Int64(min(seconds, 999_999_999) * 1000))
     }
 }
 

@@ -61,7 +61,7 @@ public struct AlertRuleSpec: Sendable, Equatable {
 /// `notifiers:` entries.
 public struct NotifierSpec: Sendable, Equatable {
     public enum Kind: String, Sendable, Equatable, CaseIterable {
-        case webhook, slack, alertmanager, email, pagerduty, log, discord, teams
+        case webhook, slack, alertmanager, email, pagerduty, log, discord, teams, telegram
 
         /// `webhook, slack, ... or log`: for the error that names what `type` may be.
         public static var choices: String {
@@ -80,10 +80,16 @@ public struct NotifierSpec: Sendable, Equatable {
     public var email: EmailSettings?
     /// `pagerduty` only: the Events API v2 integration key (`routing_key`), a secret.
     public var routingKey: Secret?
+    /// `telegram` only: the bot's token (`bot_token`), a secret: it goes in the request path.
+    public var token: Secret?
+    /// `telegram` only: the chat (`-1001234567890` or `@channel`).
+    public var chatID: String?
     public var location: SourceLocation
 
     /// Where `pagerduty` posts when no `url` is set: PagerDuty's Events API v2.
     public static let pagerDutyEventsURL = "https://events.pagerduty.com/v2/enqueue"
+    /// Where `telegram` posts when no `url` is set: the Bot API.
+    public static let telegramAPIURL = "https://api.telegram.org"
 
     public init(
         name: String, kind: Kind, url: Secret, timeout: Duration = .seconds(5), headers: [String: Secret] = [:],
@@ -101,9 +107,9 @@ public struct NotifierSpec: Sendable, Equatable {
     }
 
     /// Every value of this notifier that no message may quote: header values, the SMTP
-    /// password, the routing key (the URL is handled apart: only its secret parts are hidden).
+    /// password, the routing key, a bot token (the URL is handled apart: only its secret parts are hidden).
     public var secretValues: [String] {
-        headers.values.map(\.value) + [email?.password?.value, routingKey?.value].compactMap { $0 }
+        headers.values.map(\.value) + [email?.password?.value, routingKey?.value, token?.value].compactMap { $0 }
     }
 }
 

@@ -12,6 +12,7 @@ extension ConfigParser {
         .pagerduty: ["url", "routing_key"],
         .log: [],
         .discord: ["url"], .teams: ["url"],
+        .telegram: ["url", "bot_token", "chat_id"],
     ]
 
     func parseNotifiers(_ node: Node) -> [NotifierSpec] {
@@ -47,6 +48,8 @@ extension ConfigParser {
                 name: name, kind: kind, url: parsed.url, email: parsed.email, routingKey: parsed.routingKey,
                 location: reader.location(item, file))
             if let timeout { spec.timeout = timeout }
+            spec.token = parsed.token
+            spec.chatID = parsed.chatID
             if let headers = parsed.headers { spec.headers = Dictionary(headers, uniquingKeysWith: { _, b in b }) }
             out.append(spec)
         }
@@ -67,6 +70,8 @@ extension ConfigParser {
         var headers: [(String, Secret)]?
         var email: EmailSettings?
         var routingKey: Secret?
+        var token: Secret?
+        var chatID: String?
     }
 
     /// Where a notifier of `kind` sends, and how; nil when something required is missing or bad
@@ -89,6 +94,23 @@ extension ConfigParser {
             if let key, key.value.isEmpty { f.error("routing_key", "must not be empty") }
             guard let key, !key.value.isEmpty, Syntax.isHTTPURL(url.value) else { return nil }
             return NotifierTarget(url: url, routingKey: key)
+        case .telegram:
+            let url = f.secret("url") ?? Secret(NotifierSpec.telegramAPIURL)
+            if !Syntax.isHTTPURL(url.value) { f.error("url", "expected an http:// or https:// URL with a host") }
+            f.require("bot_token")
+            f.require("chat_id")
+            // The token goes in the request path (`/bot<token>/sendMessage`).
+            let token = f.secret("bot_token")
+            let tokenOK = token.map { !$0.value.isEmpty && $0.value.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || "_-:".contains($0)) } }
+            if tokenOK == false { f.error("bot_token", "expected a bot token as @BotFather gives it (digits, a colon, letters, digits, - and _)") }
+            let chat = f.string("chat_id")
+            let chatOK = chat.map { c in
+                (c.first == "@" && c.count > 1 && c.dropFirst().allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_") })
+                    || (Int64(c) != nil)
+            }
+            if let chat, chatOK == false { f.error("chat_id", "expected a chat id (-1001234567890) or a channel's @username" + f.got("chat_id", chat)) }
+            guard let token, tokenOK == true, let chat, chatOK == true, Syntax.isHTTPURL(url.value) else { return nil }
+            return NotifierTarget(url: url, token: token, chatID: chat)
         case .email:
             return parseEmailTarget(f)
         case .log:

@@ -77,6 +77,112 @@ import VitalsTestSupport
     }
 }
 
+extension ChatChannelTests {
+    /// Telegram: the bot token (from `bot_token_file`) goes only in the request path; the first
+    /// sendMessage is throttled the Bot API's way (429, `parameters.retry_after` in the body, no
+    /// header) and waited out; a chat the bot is not in is a 400, tried once.
+    @Test func telegramSendMessageWaitsOutItsRetryAfterAndA400IsFinal() async throws {
+        let telegram = try WebhookReceiver(reply: TelegramSchema.answer(rateLimitFirst: 1, chat: -1_001_234_567_890))
+        let token = "123456789:AAH" + String(UInt64.random(in: 0...UInt64.max), radix: 36) + "_x-Y"
+        let scratch = ScratchFolder()
+        defer { scratch.remove() }
+        let tokenFile = scratch.url.appendingPathComponent("bot")
+        try "\(token)\n".write(to: tokenFile, atomically: true, encoding: .utf8)
+        let watched = try await NotifierTests.Watched(
+            "messaged",
+            notifiers: """
+                  - { name: tg, type: telegram, url: "http://127.0.0.1:\(telegram.port)", bot_token_file: \(tokenFile.path), chat_id: -1001234567890 }
+                  - { name: tg-lost, type: telegram, url: "http://127.0.0.1:\(telegram.port)/", bot_token_file: \(tokenFile.path), chat_id: "@nowhere" }
+                """,
+            notify: ["tg", "tg-lost"])
+        let (target, component, vitals) = (watched.target, watched.component, watched.vitals)
+        defer { vitals.stop() }
+        let started = Date()
+        target.close()
+        #expect(await telegram.waitFor { $0.count == 1 }, "Telegram accepted no message; log:\n\(vitals.stderr.suffix(1500))")
+        #expect(telegram.arrivals.first.map { $0.timeIntervalSince(started) >= 3 } == true, "the retry_after was not waited out")
+        #expect(telegram.headers.contains("POST /bot\(token)/sendMessage HTTP/1.1"), "\(telegram.headers.prefix(3))")
+        let text = try #require(jsonObject(telegram.bodies[0])?["text"] as? String)
+        #expect(text.hasPrefix("<b>FIRING: \(component)-down</b>"), "\(text)")
+        try target.open()
+        #expect(await telegram.waitFor { $0.count == 2 }, "Telegram accepted no resolve")
+        let alerts = try await vitals.waitFor("/alerts") { _, b in b.contains(#""notifier":"tg-lost""#) }.body
+        let attempts = try NotifierTests.attempts(alerts)
+        let lost = attempts.filter { $0["notifier"] as? String == "tg-lost" }
+        #expect(lost.first?["outcome"] as? String == "rejected" && lost.first?["status_code"] as? Int == 400, "\(lost)")
+        #expect(lost.allSatisfy { $0["outcome"] as? String == "rejected" }, "a 400 was retried: \(lost)")
+        let limited = attempts.first { $0["notifier"] as? String == "tg" && $0["status_code"] as? Int == 429 }
+        #expect(limited?["error"] as? String == "HTTP 429, Retry-After 3s", "\(attempts)")
+        let metrics = try await vitals.waitFor("/metrics") { _, b in b.contains(#"vitals_alerts_sent_total{notifier="tg",result="success"} 2"#) }
+        for view in [alerts, metrics.body, vitals.stderr] { #expect(!view.contains(token) && !view.contains("AAH"), "the bot token leaked: \(view.prefix(400))") }
+    }
+}
+
+/// The Bot API's sendMessage as documented (core.telegram.org/bots/api#sendmessage,
+/// "Formatting options" for HTML, "Making requests" for the answers): `200 {"ok":true,
+/// "result":Message}`; `400 {"ok":false,"error_code":400,"description":"Bad Request: ..."}`; a
+/// flood limit `429` with `parameters.retry_after` in the body.
+enum TelegramSchema {
+    static let keys: Set = [
+        "business_connection_id", "chat_id", "message_thread_id", "text", "parse_mode", "entities", "link_preview_options",
+        "disable_notification", "protect_content", "allow_paid_broadcast", "message_effect_id", "reply_parameters", "reply_markup",
+    ]
+    static let tags: Set = ["b", "strong", "i", "em", "u", "ins", "s", "strike", "del", "span", "tg-spoiler", "a", "code", "pre", "blockquote", "tg-emoji"]
+
+    static func answer(rateLimitFirst: Int, chat: Int64) -> @Sendable (Int, String) -> WebhookReceiver.Reply {
+        { n, body in
+            if n <= rateLimitFirst {
+                return WebhookReceiver.Reply(
+                    status: 429, body: #"{"ok":false,"error_code":429,"description":"Too Many Requests: retry after 3","parameters":{"retry_after":3}}"#)
+            }
+            func bad(_ why: String) -> WebhookReceiver.Reply {
+                WebhookReceiver.Reply(status: 400, body: #"{"ok":false,"error_code":400,"description":"Bad Request: "# + why + #""}"#)
+            }
+            guard let m = jsonObject(body) else { return bad("invalid JSON") }
+            if !Set(m.keys).isSubset(of: keys) { return bad("unknown parameters") }
+            guard let text = m["text"] as? String else { return bad("message text is empty") }
+            if let mode = m["parse_mode"], mode as? String != "HTML" { return bad("unsupported parse_mode") }
+            guard let plain = parseHTML(text) else { return bad("can't parse entities") }
+            if plain.isEmpty { return bad("message text is empty") }
+            if plain.utf16.count > 4096 { return bad("message is too long") }
+            guard (m["chat_id"] as? NSNumber)?.int64Value == chat else { return bad("chat not found") }
+            return WebhookReceiver.Reply(
+                status: 200, body: #"{"ok":true,"result":{"message_id":\#(n),"date":1800000000,"chat":{"id":\#(chat),"type":"supergroup"},"text":"x"}}"#)
+        }
+    }
+
+    /// The text Telegram would show, or nil where its HTML parser refuses: an unknown or
+    /// unclosed tag, a `<` or `&` that starts nothing it knows.
+    static func parseHTML(_ html: String) -> String? {
+        var out = ""
+        var open: [String] = []
+        var rest = Substring(html)
+        while let ch = rest.first {
+            if ch == "<" {
+                guard let end = rest.firstIndex(of: ">") else { return nil }
+                let inside = rest[rest.index(after: rest.startIndex)..<end]
+                let closing = inside.hasPrefix("/")
+                let name = String((closing ? inside.dropFirst() : inside).prefix { $0 != " " })
+                guard tags.contains(name) else { return nil }
+                if closing {
+                    guard open.popLast() == name else { return nil }
+                } else {
+                    open.append(name)
+                }
+                rest = rest[rest.index(after: end)...]
+            } else if ch == "&" {
+                guard let entity = ["&lt;": "<", "&gt;": ">", "&amp;": "&", "&quot;": "\""].first(where: { rest.hasPrefix($0.key) }) else { return nil }
+                out += entity.value
+                rest = rest.dropFirst(entity.key.count)
+            } else {
+                out.append(ch)
+                rest = rest.dropFirst()
+            }
+        }
+        return open.isEmpty ? out : nil
+    }
+}
+
 /// Discord's Execute Webhook as documented (discord.com/developers/docs/resources/webhook,
 /// "Execute Webhook", and "Embed Limits" in resources/message): `204` with no body for a valid
 /// message; `400 {"code":50035,"message":"Invalid Form Body",...}` otherwise; `429` with a

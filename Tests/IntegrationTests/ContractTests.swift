@@ -183,6 +183,7 @@ struct ContractTests {
         // Chat webhooks carry their token in the URL's path.
         let discordToken = Kind(long: "discord-Token-83h", short: "d3g")
         let teamsSig = Kind(long: "teams-Sig-61f", short: "t5m")
+        let botToken = Kind(long: "123:telegram-Bot-47s", short: "b8k")
         let probeKinds = [dsn, redis, userinfo, header, env]
         var components = ""
         for (i, k) in [("long", \Kind.long), ("short", \Kind.short)].enumerated() {
@@ -220,8 +221,10 @@ struct ContractTests {
               - { name: discord-short, type: discord, url: "http://127.0.0.1:\(receiver.port)/api/webhooks/2/\(discordToken.short)" }
               - { name: teams-long, type: teams, url: "http://127.0.0.1:\(receiver.port)/workflows/1/invoke?api-version=1&sig=\(teamsSig.long)" }
               - { name: teams-short, type: teams, url: "http://127.0.0.1:\(receiver.port)/workflows/2/invoke?sig=\(teamsSig.short)" }
+              - { name: tg-long, type: telegram, url: "http://127.0.0.1:\(receiver.port)", bot_token: "\(botToken.long)", chat_id: 42 }
+              - { name: tg-short, type: telegram, url: "http://127.0.0.1:\(receiver.port)", bot_token: "\(botToken.short)", chat_id: "@ops" }
             alerts:
-              - { name: any-down, on: any-component, when: unhealthy, for: 0s, notify: [hook, mail-long, mail-short, pd-long, pd-short, audit, discord-long, discord-short, teams-long, teams-short] }
+              - { name: any-down, on: any-component, when: unhealthy, for: 0s, notify: [hook, mail-long, mail-short, pd-long, pd-short, audit, discord-long, discord-short, teams-long, teams-short, tg-long, tg-short] }
 
             """
         let vitals = try VitalsProcess(configBody: body)
@@ -242,7 +245,7 @@ struct ContractTests {
         let log = vitals.stderrAfterExit
         #expect(log.contains("component=plugin-short"), "the log shows the plugins' status changes")
         #expect(log.contains(#"msg="alert notification""#), "the log notifier wrote its lines")
-        for kind in probeKinds + [hookHeader, hookQuery, smtpPassword, routingKey, discordToken, teamsSig] {
+        for kind in probeKinds + [hookHeader, hookQuery, smtpPassword, routingKey, discordToken, teamsSig, botToken] {
             for secret in [kind.long, kind.short] {
                 #expect(!leaks(log, secret), "\(secret) is in the log")
                 for view in views { #expect(!leaks(view, secret), "\(secret) is in an endpoint: \(view.prefix(300))") }
@@ -256,7 +259,7 @@ struct ContractTests {
 
     /// Validation errors about secret-carrying keys name the key, never its value.
     @Test func validationErrorsCarryNoSecret() async throws {
-        let secrets = ["long-Secret-91", "q7z", "pg-Secret-33", "k9w", "hook-Secret-55", "discord-Secret-29"]
+        let secrets = ["long-Secret-91", "q7z", "pg-Secret-33", "k9w", "hook-Secret-55", "discord-Secret-29", "bot/Secret-17"]
         let urls = """
             components:
               - { name: a, type: http, url: "ftp://u:\(secrets[0])@h/" }
@@ -264,6 +267,7 @@ struct ContractTests {
             notifiers:
               - { name: n, type: webhook, url: "gopher://x:\(secrets[4])@h/" }
               - { name: d, type: discord, url: "discord.com/api/webhooks/1/\(secrets[5])" }
+              - { name: t, type: telegram, bot_token: "\(secrets[6])", chat_id: 1 }
 
             """
         // DSNs are checked by building the probes, once the config itself is valid.
@@ -273,7 +277,7 @@ struct ContractTests {
               - { name: d, type: postgres, dsn: "host=h password=\(secrets[3]) dbname='x" }
 
             """
-        for (body, problems) in [(urls, 4), (dsns, 2)] {
+        for (body, problems) in [(urls, 5), (dsns, 2)] {
             let vitals = try VitalsProcess(configBody: body, arguments: ["validate"])
             #expect(await vitals.waitForExit(timeout: .seconds(10)) == 1)
             let err = vitals.stderrAfterExit

@@ -90,4 +90,26 @@ struct NotifierConfigTests {
         #expect(found.contains { $0.contains("notifiers[2].headers") }, "\(found)")
         #expect(found.allSatisfy { !$0.contains(secret) }, "\(found)")
     }
+
+    /// `telegram`: the Bot API by default, the token from a file, the chat as an id or
+    /// @username; a bad token or chat is an error that does not quote the token.
+    @Test func telegramTakesTokenAndChat() throws {
+        let dir = try ConfigFolder()
+        try dir.write("secrets/bot", "123456:ABC-def_ghi\n")
+        let file = try dir.write("vitals.yaml", "notifiers:\n  - { name: t, type: telegram, bot_token_file: secrets/bot, chat_id: -1001234567890 }\n")
+        let c = try ConfigLoader.load(file: file, environment: [:])
+        #expect(c.notifiers[0].url.value == "https://api.telegram.org")
+        #expect(c.notifiers[0].token?.value == "123456:ABC-def_ghi" && c.notifiers[0].chatID == "-1001234567890")
+        #expect(c.notifiers[0].secretValues.contains("123456:ABC-def_ghi"))
+        let found = errors(
+            """
+            notifiers:
+              - { name: a, type: telegram, chat_id: 1 }
+              - { name: b, type: telegram, bot_token: "12/../x y", chat_id: 1 }
+              - { name: c, type: telegram, bot_token: "1:x", chat_id: "general chat" }
+            """)
+        #expect(found.count == 3, "\(found)")
+        #expect(found.allSatisfy { !$0.contains("12/../x y") }, "\(found)")
+        #expect(found.contains { $0.contains("notifiers[2].chat_id") && $0.contains("general chat") }, "\(found)")
+    }
 }
