@@ -236,6 +236,8 @@ public enum PayloadEncoder {
         case .discord: DiscordMessage(n, context: context).body()
         case .teams: TeamsMessage(n, context: context).body()
         case .telegram: TelegramMessage(n, chatID: spec.chatID ?? "", context: context).body()
+        case .ntfy:
+            NtfyMessage(n, topic: NtfyMessage.split(topicURL: spec.url.value)?.topic ?? "", priority: spec.priority, context: context).body()
         }
     }
 
@@ -247,6 +249,9 @@ public enum PayloadEncoder {
             var base = spec.url.value
             while base.hasSuffix("/") { base.removeLast() }
             return base + "/api/v2/alerts"
+        case .ntfy:
+            // A JSON publish goes to the server's root, the topic inside.
+            return NtfyMessage.split(topicURL: spec.url.value)?.server ?? spec.url.value
         case .telegram:
             var base = spec.url.value
             while base.hasSuffix("/") { base.removeLast() }

@@ -61,7 +61,7 @@ public struct AlertRuleSpec: Sendable, Equatable {
 /// `notifiers:` entries.
 public struct NotifierSpec: Sendable, Equatable {
     public enum Kind: String, Sendable, Equatable, CaseIterable {
-        case webhook, slack, alertmanager, email, pagerduty, log, discord, teams, telegram
+        case webhook, slack, alertmanager, email, pagerduty, log, discord, teams, telegram, ntfy
 
         /// `webhook, slack, ... or log`: for the error that names what `type` may be.
         public static var choices: String {
@@ -80,8 +80,11 @@ public struct NotifierSpec: Sendable, Equatable {
     public var email: EmailSettings?
     /// `pagerduty` only: the Events API v2 integration key (`routing_key`), a secret.
     public var routingKey: Secret?
-    /// `telegram` only: the bot's token (`bot_token`), a secret: it goes in the request path.
+    /// The provider's credential, a secret: `telegram`'s `bot_token` (it goes in the request
+    /// path), `ntfy`'s access `token` (sent as `Authorization: Bearer`).
     public var token: Secret?
+    /// `ntfy` only: the message priority, 1 (min) to 5 (max); nil picks one by status.
+    public var priority: Int?
     /// `telegram` only: the chat (`-1001234567890` or `@channel`).
     public var chatID: String?
     public var location: SourceLocation

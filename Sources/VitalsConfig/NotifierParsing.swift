@@ -13,6 +13,7 @@ extension ConfigParser {
         .log: [],
         .discord: ["url"], .teams: ["url"],
         .telegram: ["url", "bot_token", "chat_id"],
+        .ntfy: ["url", "token", "priority"],
     ]
 
     func parseNotifiers(_ node: Node) -> [NotifierSpec] {
@@ -50,6 +51,7 @@ extension ConfigParser {
             if let timeout { spec.timeout = timeout }
             spec.token = parsed.token
             spec.chatID = parsed.chatID
+            spec.priority = parsed.priority
             if let headers = parsed.headers { spec.headers = Dictionary(headers, uniquingKeysWith: { _, b in b }) }
             out.append(spec)
         }
@@ -72,6 +74,7 @@ extension ConfigParser {
         var routingKey: Secret?
         var token: Secret?
         var chatID: String?
+        var priority: Int?
     }
 
     /// Where a notifier of `kind` sends, and how; nil when something required is missing or bad
@@ -111,11 +114,39 @@ extension ConfigParser {
             if let chat, chatOK == false { f.error("chat_id", "expected a chat id (-1001234567890) or a channel's @username" + f.got("chat_id", chat)) }
             guard let token, tokenOK == true, let chat, chatOK == true, Syntax.isHTTPURL(url.value) else { return nil }
             return NotifierTarget(url: url, token: token, chatID: chat)
+        case .ntfy:
+            f.require("url")
+            let url = f.secret("url")
+            // The topic is the last path segment: `https://ntfy.sh/ops-alerts`.
+            let topicOK = url.map { Syntax.isHTTPURL($0.value) && Self.ntfyTopic($0.value) }
+            if topicOK == false {
+                f.error("url", "expected the topic's URL, http(s)://SERVER/TOPIC (a topic is 1 to 64 letters, digits, - and _)")
+            }
+            let token = f.secret("token")
+            if let token, token.value.isEmpty || token.value.contains(where: { $0.isWhitespace || $0.isNewline }) {
+                f.error("token", "expected an access token (tk_...) without spaces")
+            }
+            var priority: Int?
+            if let text = f.string("priority") {
+                priority = Int(text)
+                if priority.map({ !(1...5).contains($0) }) ?? true { f.error("priority", "expected 1 (min) to 5 (max)" + f.got("priority", text)) }
+            }
+            guard let url, topicOK == true, priority.map({ (1...5).contains($0) }) ?? !f.has("priority") else { return nil }
+            return NotifierTarget(url: url, token: token, priority: priority)
         case .email:
             return parseEmailTarget(f)
         case .log:
             return NotifierTarget(url: Secret(""))
         }
+    }
+
+    /// Whether an http(s) URL ends in an ntfy topic segment, after a server.
+    static func ntfyTopic(_ url: String) -> Bool {
+        var u = url
+        while u.hasSuffix("/") { u.removeLast() }
+        guard let scheme = u.range(of: "://"), let slash = u[scheme.upperBound...].lastIndex(of: "/") else { return false }
+        let topic = u[u.index(after: slash)...]
+        return !topic.isEmpty && topic.count <= 64 && topic.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") }
     }
 
     private func parseEmailTarget(_ f: Fields) -> NotifierTarget? {

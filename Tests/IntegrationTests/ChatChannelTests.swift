@@ -118,6 +118,77 @@ extension ChatChannelTests {
     }
 }
 
+extension ChatChannelTests {
+    /// ntfy: a JSON publish to the server's root with the topic inside and the access token as
+    /// a Bearer header (from `token_file`); ntfy's 429 carries no Retry-After, so the backoff
+    /// retries it; a server answering 413 (message too large) is tried once.
+    @Test func ntfyPublishesJSONWithItsTokenAndA413IsFinal() async throws {
+        let ntfy = try WebhookReceiver(reply: NtfySchema.answer(rateLimitFirst: 1))
+        let tooLarge = try WebhookReceiver(reply: { _, _ in
+            WebhookReceiver.Reply(status: 413, body: #"{"code":41301,"http":413,"error":"invalid request: request body too large"}"#)
+        })
+        let token = "tk_" + String(UInt64.random(in: 0...UInt64.max), radix: 36).padding(toLength: 29, withPad: "q", startingAt: 0)
+        let scratch = ScratchFolder()
+        defer { scratch.remove() }
+        let tokenFile = scratch.url.appendingPathComponent("ntfy")
+        try "\(token)\n".write(to: tokenFile, atomically: true, encoding: .utf8)
+        let watched = try await NotifierTests.Watched(
+            "pushed",
+            notifiers: """
+                  - { name: ntfy, type: ntfy, url: "http://127.0.0.1:\(ntfy.port)/vitals-ops", token_file: \(tokenFile.path), priority: 4 }
+                  - { name: ntfy-big, type: ntfy, url: "http://127.0.0.1:\(tooLarge.port)/vitals-ops" }
+                """,
+            notify: ["ntfy", "ntfy-big"])
+        let (target, component, vitals) = (watched.target, watched.component, watched.vitals)
+        defer { vitals.stop() }
+        target.close()
+        #expect(await ntfy.waitFor { $0.count == 1 }, "ntfy accepted nothing; log:\n\(vitals.stderr.suffix(1500))")
+        #expect(ntfy.requests == 2)
+        #expect(ntfy.headers.contains("POST / HTTP/1.1") && ntfy.headers.contains("Authorization: Bearer \(token)"), "\(ntfy.headers)")
+        let published = try #require(jsonObject(ntfy.bodies[0]))
+        #expect(published["topic"] as? String == "vitals-ops" && published["priority"] as? Int == 4)
+        #expect((published["title"] as? String)?.hasPrefix("FIRING: \(component)-down") == true)
+        try target.open()
+        #expect(await ntfy.waitFor { $0.count == 2 }, "ntfy accepted no resolve")
+        let alerts = try await vitals.waitFor("/alerts") { _, b in b.contains(#""notifier":"ntfy-big""#) }.body
+        let big = try NotifierTests.attempts(alerts).filter { $0["notifier"] as? String == "ntfy-big" }
+        #expect(big.first?["outcome"] as? String == "rejected" && big.first?["status_code"] as? Int == 413, "\(big)")
+        #expect(big.allSatisfy { $0["outcome"] as? String == "rejected" } && tooLarge.requests == big.count)
+        let metrics = try await vitals.waitFor("/metrics") { _, b in b.contains(#"vitals_alerts_sent_total{notifier="ntfy",result="success"} 2"#) }
+        for view in [alerts, metrics.body, vitals.stderr] { #expect(!view.contains(token), "the ntfy token leaked: \(view.prefix(400))") }
+    }
+}
+
+/// ntfy's publish API as documented (docs.ntfy.sh/publish, "Publish as JSON", "Limitations"):
+/// `200` with the message as JSON; `400 {"code":40024,...}` for a bad request; `429
+/// {"code":42901,"http":429,"error":"limit reached: too many requests"}` (no Retry-After).
+enum NtfySchema {
+    static let keys: Set = [
+        "topic", "message", "title", "tags", "priority", "actions", "click", "attach", "markdown", "icon", "filename", "delay", "email", "call",
+    ]
+
+    static func answer(rateLimitFirst: Int) -> @Sendable (Int, String) -> WebhookReceiver.Reply {
+        { n, body in
+            if n <= rateLimitFirst {
+                return WebhookReceiver.Reply(status: 429, body: #"{"code":42901,"http":429,"error":"limit reached: too many requests, please be nice"}"#)
+            }
+            func bad(_ why: String) -> WebhookReceiver.Reply {
+                WebhookReceiver.Reply(status: 400, body: #"{"code":40024,"http":400,"error":"invalid request: "# + why + #""}"#)
+            }
+            guard let m = jsonObject(body) else { return bad("invalid JSON") }
+            if !Set(m.keys).isSubset(of: keys) { return bad("unknown fields") }
+            guard let topic = m["topic"] as? String, topic.range(of: "^[-_A-Za-z0-9]{1,64}$", options: .regularExpression) != nil else {
+                return bad("invalid topic")
+            }
+            if let p = m["priority"], !((p as? Int).map { (1...5).contains($0) } ?? false) { return bad("priority invalid") }
+            if let t = m["tags"], !(t is [String]) { return bad("tags must be strings") }
+            for k in ["message", "title", "click"] where m[k] != nil && !(m[k] is String) { return bad("\(k) must be a string") }
+            if ((m["message"] as? String) ?? "").utf8.count > 4096 { return bad("message over 4096 bytes would be an attachment") }
+            return WebhookReceiver.Reply(status: 200, body: #"{"id":"x\#(n)","time":1800000000,"event":"message","topic":""# + topic + #""}"#)
+        }
+    }
+}
+
 /// The Bot API's sendMessage as documented (core.telegram.org/bots/api#sendmessage,
 /// "Formatting options" for HTML, "Making requests" for the answers): `200 {"ok":true,
 /// "result":Message}`; `400 {"ok":false,"error_code":400,"description":"Bad Request: ..."}`; a

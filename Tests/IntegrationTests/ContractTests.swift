@@ -184,6 +184,7 @@ struct ContractTests {
         let discordToken = Kind(long: "discord-Token-83h", short: "d3g")
         let teamsSig = Kind(long: "teams-Sig-61f", short: "t5m")
         let botToken = Kind(long: "123:telegram-Bot-47s", short: "b8k")
+        let ntfyToken = Kind(long: "tk_ntfy-Token-92w", short: "n4c")
         let probeKinds = [dsn, redis, userinfo, header, env]
         var components = ""
         for (i, k) in [("long", \Kind.long), ("short", \Kind.short)].enumerated() {
@@ -222,9 +223,11 @@ struct ContractTests {
               - { name: teams-long, type: teams, url: "http://127.0.0.1:\(receiver.port)/workflows/1/invoke?api-version=1&sig=\(teamsSig.long)" }
               - { name: teams-short, type: teams, url: "http://127.0.0.1:\(receiver.port)/workflows/2/invoke?sig=\(teamsSig.short)" }
               - { name: tg-long, type: telegram, url: "http://127.0.0.1:\(receiver.port)", bot_token: "\(botToken.long)", chat_id: 42 }
+              - { name: ntfy-long, type: ntfy, url: "http://127.0.0.1:\(receiver.port)/ops", token: "\(ntfyToken.long)" }
+              - { name: ntfy-short, type: ntfy, url: "http://127.0.0.1:\(receiver.port)/ops", token: "\(ntfyToken.short)" }
               - { name: tg-short, type: telegram, url: "http://127.0.0.1:\(receiver.port)", bot_token: "\(botToken.short)", chat_id: "@ops" }
             alerts:
-              - { name: any-down, on: any-component, when: unhealthy, for: 0s, notify: [hook, mail-long, mail-short, pd-long, pd-short, audit, discord-long, discord-short, teams-long, teams-short, tg-long, tg-short] }
+              - { name: any-down, on: any-component, when: unhealthy, for: 0s, notify: [hook, mail-long, mail-short, pd-long, pd-short, audit, discord-long, discord-short, teams-long, teams-short, tg-long, tg-short, ntfy-long, ntfy-short] }
 
             """
         let vitals = try VitalsProcess(configBody: body)
@@ -245,7 +248,7 @@ struct ContractTests {
         let log = vitals.stderrAfterExit
         #expect(log.contains("component=plugin-short"), "the log shows the plugins' status changes")
         #expect(log.contains(#"msg="alert notification""#), "the log notifier wrote its lines")
-        for kind in probeKinds + [hookHeader, hookQuery, smtpPassword, routingKey, discordToken, teamsSig, botToken] {
+        for kind in probeKinds + [hookHeader, hookQuery, smtpPassword, routingKey, discordToken, teamsSig, botToken, ntfyToken] {
             for secret in [kind.long, kind.short] {
                 #expect(!leaks(log, secret), "\(secret) is in the log")
                 for view in views { #expect(!leaks(view, secret), "\(secret) is in an endpoint: \(view.prefix(300))") }

@@ -112,4 +112,23 @@ struct NotifierConfigTests {
         #expect(found.allSatisfy { !$0.contains("12/../x y") }, "\(found)")
         #expect(found.contains { $0.contains("notifiers[2].chat_id") && $0.contains("general chat") }, "\(found)")
     }
+
+    /// `ntfy`: the topic URL, a token from a file, priority 1-5.
+    @Test func ntfyTakesTopicURLTokenAndPriority() throws {
+        let dir = try ConfigFolder()
+        try dir.write("secrets/ntfy", "tk_abc123\n")
+        let file = try dir.write("vitals.yaml", "notifiers:\n  - { name: n, type: ntfy, url: \"https://ntfy.sh/ops\", token_file: secrets/ntfy, priority: 2 }\n")
+        let c = try ConfigLoader.load(file: file, environment: [:])
+        #expect(c.notifiers[0].token?.value == "tk_abc123" && c.notifiers[0].priority == 2)
+        let found = errors(
+            """
+            notifiers:
+              - { name: a, type: ntfy, url: "https://ntfy.sh/" }
+              - { name: b, type: ntfy, url: "https://ntfy.sh/ops", priority: 9 }
+              - { name: c, type: ntfy, url: "https://ntfy.sh/ops", token: "tk_ab cd" }
+            """)
+        #expect(found.count == 3, "\(found)")
+        #expect(found.contains { $0.contains("notifiers[1].priority") && $0.contains("1 (min) to 5 (max)") }, "\(found)")
+        #expect(found.allSatisfy { !$0.contains("tk_ab cd") }, "\(found)")
+    }
 }
