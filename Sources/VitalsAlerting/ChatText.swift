@@ -5,6 +5,11 @@ import Foundation
 /// Providers count in UTF-16 code units (Discord, Teams, Telegram are JavaScript or .NET
 /// underneath), which is never fewer than Swift's characters; cutting whole characters
 /// (grapheme clusters) never splits an emoji, a combining sequence or a surrogate pair.
+extension AlertNotification {
+    /// `healthy → unhealthy`: the status change a chat message names.
+    var change: String { "\(previousStatus.rawValue) → \(currentStatus.rawValue)" }
+}
+
 enum ChatText {
     /// `text` if it fits in `limit` UTF-16 units, else its longest prefix of whole characters
     /// that fits with a trailing `…`.

@@ -49,7 +49,7 @@ public struct DiscordMessage: Encodable, Sendable {
 
     public init(_ n: AlertNotification, context: NotificationContext) {
         let e = Self.escape
-        let change = "\(n.previousStatus.rawValue) → \(n.currentStatus.rawValue)"
+        let change = n.change
         content = ChatText.cut("**\(n.tag)** \(e(context.service.displayName)) · \(e(n.alert)): \(e(n.subject)) \(change)", Self.maxContent)
         let color: Int
         switch n.status {

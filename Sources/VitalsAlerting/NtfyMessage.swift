@@ -22,7 +22,7 @@ public struct NtfyMessage: Encodable, Sendable {
 
     public init(_ n: AlertNotification, topic: String, priority configured: Int?, context: NotificationContext) {
         self.topic = topic
-        let change = "\(n.previousStatus.rawValue) → \(n.currentStatus.rawValue)"
+        let change = n.change
         title = ChatText.cut("\(n.tag): \(n.alert) · \(n.subject) \(change)", 250)
         var lines = ["\(context.service.described) · severity \(n.severity)"]
         if !n.message.isEmpty { lines.append(ChatText.cut(n.message, 1500)) }
@@ -43,17 +43,6 @@ public struct NtfyMessage: Encodable, Sendable {
             tags = [n.currentStatus == .unhealthy ? "rotating_light" : "warning"]
         }
         click = context.detailsURL
-    }
-
-    /// The server root and the topic of a topic URL (`https://ntfy.sh/ops` → `https://ntfy.sh`,
-    /// `ops`); nil when the URL has no topic segment.
-    public static func split(topicURL: String) -> (server: String, topic: String)? {
-        var url = topicURL
-        while url.hasSuffix("/") { url.removeLast() }
-        guard let slash = url.lastIndex(of: "/"), url[..<slash].hasSuffix("/") == false, url[..<slash].contains("://") else { return nil }
-        let topic = String(url[url.index(after: slash)...])
-        guard !topic.isEmpty, topic.count <= 64, topic.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") }) else { return nil }
-        return (String(url[..<slash]), topic)
     }
 
     public func body() -> [UInt8] { encodeJSON(self) }

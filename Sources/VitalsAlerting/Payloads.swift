@@ -135,7 +135,7 @@ public struct SlackPayload: Encodable, Sendable {
         case .firing: emoji = n.currentStatus == .unhealthy ? ":red_circle:" : ":large_yellow_circle:"
         }
         let label = n.tag
-        let change = "\(n.previousStatus.rawValue) → \(n.currentStatus.rawValue)"
+        let change = n.change
         text = "\(emoji) [\(label)] \(context.service.displayName) \(n.alert): \(n.subject) \(change)"
         let when: String
         if n.status == .resolved, let end = n.endsAt {
@@ -237,7 +237,7 @@ public enum PayloadEncoder {
         case .teams: TeamsMessage(n, context: context).body()
         case .telegram: TelegramMessage(n, chatID: spec.chatID ?? "", context: context).body()
         case .ntfy:
-            NtfyMessage(n, topic: NtfyMessage.split(topicURL: spec.url.value)?.topic ?? "", priority: spec.priority, context: context).body()
+            NtfyMessage(n, topic: NotifierSpec.ntfyTopic(of: spec.url.value)?.topic ?? "", priority: spec.priority, context: context).body()
         }
     }
 
@@ -251,7 +251,7 @@ public enum PayloadEncoder {
             return base + "/api/v2/alerts"
         case .ntfy:
             // A JSON publish goes to the server's root, the topic inside.
-            return NtfyMessage.split(topicURL: spec.url.value)?.server ?? spec.url.value
+            return NotifierSpec.ntfyTopic(of: spec.url.value)?.server ?? spec.url.value
         case .telegram:
             var base = spec.url.value
             while base.hasSuffix("/") { base.removeLast() }

@@ -65,7 +65,7 @@ public struct TeamsMessage: Encodable, Sendable {
 
     public init(_ n: AlertNotification, context: NotificationContext) {
         let e = Self.escape
-        let change = "\(n.previousStatus.rawValue) → \(n.currentStatus.rawValue)"
+        let change = n.change
         let color: String
         switch n.status {
         case .resolved: color = "Good"

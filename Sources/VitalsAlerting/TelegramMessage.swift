@@ -42,7 +42,7 @@ public struct TelegramMessage: Encodable, Sendable {
     public init(_ n: AlertNotification, chatID: String, context: NotificationContext) {
         self.chatID = chatID
         let h = Self.escape
-        let change = "\(n.previousStatus.rawValue) → \(n.currentStatus.rawValue)"
+        let change = n.change
         // Plain lengths add up to at most 4,096: head 300, message 1,500, failing 2,000, link and
         // labels the rest (the URL is the operator's `external_url`, cut too).
         let head = ChatText.cut("\(n.tag): \(n.alert)", 300)

@@ -91,6 +91,17 @@ public struct NotifierSpec: Sendable, Equatable {
 
     /// Where `pagerduty` posts when no `url` is set: PagerDuty's Events API v2.
     public static let pagerDutyEventsURL = "https://events.pagerduty.com/v2/enqueue"
+    /// `ntfy`: the server root and the topic of a topic URL (`https://ntfy.sh/ops` → `https://ntfy.sh`,
+    /// `ops`); nil when the URL has no topic segment.
+    public static func ntfyTopic(of topicURL: String) -> (server: String, topic: String)? {
+        var url = topicURL
+        while url.hasSuffix("/") { url.removeLast() }
+        guard let slash = url.lastIndex(of: "/"), url[..<slash].hasSuffix("/") == false, url[..<slash].contains("://") else { return nil }
+        let topic = String(url[url.index(after: slash)...])
+        guard !topic.isEmpty, topic.count <= 64, topic.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") }) else { return nil }
+        return (String(url[..<slash]), topic)
+    }
+
     /// Where `telegram` posts when no `url` is set: the Bot API.
     public static let telegramAPIURL = "https://api.telegram.org"
 

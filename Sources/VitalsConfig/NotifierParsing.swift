@@ -118,7 +118,7 @@ extension ConfigParser {
             f.require("url")
             let url = f.secret("url")
             // The topic is the last path segment: `https://ntfy.sh/ops-alerts`.
-            let topicOK = url.map { Syntax.isHTTPURL($0.value) && Self.ntfyTopic($0.value) }
+            let topicOK = url.map { Syntax.isHTTPURL($0.value) && NotifierSpec.ntfyTopic(of: $0.value) != nil }
             if topicOK == false {
                 f.error("url", "expected the topic's URL, http(s)://SERVER/TOPIC (a topic is 1 to 64 letters, digits, - and _)")
             }
@@ -138,15 +138,6 @@ extension ConfigParser {
         case .log:
             return NotifierTarget(url: Secret(""))
         }
-    }
-
-    /// Whether an http(s) URL ends in an ntfy topic segment, after a server.
-    static func ntfyTopic(_ url: String) -> Bool {
-        var u = url
-        while u.hasSuffix("/") { u.removeLast() }
-        guard let scheme = u.range(of: "://"), let slash = u[scheme.upperBound...].lastIndex(of: "/") else { return false }
-        let topic = u[u.index(after: slash)...]
-        return !topic.isEmpty && topic.count <= 64 && topic.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") }
     }
 
     private func parseEmailTarget(_ f: Fields) -> NotifierTarget? {

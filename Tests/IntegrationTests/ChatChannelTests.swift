@@ -6,6 +6,13 @@ import VitalsTestSupport
 /// loopback receiver that checks the provider's documented request schema and answers as the
 /// provider does: success, its rate limit (429 with Retry-After), its 400 for a bad request.
 @Suite(.serialized) struct ChatChannelTests {
+    /// A `*_file` holding `value` and a newline (which Vitals trims), as a secret is mounted.
+    static func secretFile(_ scratch: ScratchFolder, _ value: String) throws -> URL {
+        let file = scratch.url.appendingPathComponent(UUID().uuidString)
+        try "\(value)\n".write(to: file, atomically: true, encoding: .utf8)
+        return file
+    }
+
     /// Discord: the first request is rate limited (waited out, then delivered); a webhook that
     /// answers 400 is tried once; the webhook token in the URL (read from `url_file`) shows
     /// nowhere.
@@ -15,8 +22,7 @@ import VitalsTestSupport
         let token = "dT0k3n-" + String(UInt64.random(in: 0...UInt64.max), radix: 36)
         let scratch = ScratchFolder()
         defer { scratch.remove() }
-        let urlFile = scratch.url.appendingPathComponent("discord-url")
-        try "http://127.0.0.1:\(discord.port)/api/webhooks/1234567890/\(token)\n".write(to: urlFile, atomically: true, encoding: .utf8)
+        let urlFile = try Self.secretFile(scratch, "http://127.0.0.1:\(discord.port)/api/webhooks/1234567890/\(token)")
         let watched = try await NotifierTests.Watched(
             "chatty",
             notifiers: """
@@ -86,8 +92,7 @@ extension ChatChannelTests {
         let token = "123456789:AAH" + String(UInt64.random(in: 0...UInt64.max), radix: 36) + "_x-Y"
         let scratch = ScratchFolder()
         defer { scratch.remove() }
-        let tokenFile = scratch.url.appendingPathComponent("bot")
-        try "\(token)\n".write(to: tokenFile, atomically: true, encoding: .utf8)
+        let tokenFile = try Self.secretFile(scratch, token)
         let watched = try await NotifierTests.Watched(
             "messaged",
             notifiers: """
@@ -130,8 +135,7 @@ extension ChatChannelTests {
         let token = "tk_" + String(UInt64.random(in: 0...UInt64.max), radix: 36).padding(toLength: 29, withPad: "q", startingAt: 0)
         let scratch = ScratchFolder()
         defer { scratch.remove() }
-        let tokenFile = scratch.url.appendingPathComponent("ntfy")
-        try "\(token)\n".write(to: tokenFile, atomically: true, encoding: .utf8)
+        let tokenFile = try Self.secretFile(scratch, token)
         let watched = try await NotifierTests.Watched(
             "pushed",
             notifiers: """

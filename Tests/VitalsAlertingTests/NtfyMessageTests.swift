@@ -13,11 +13,11 @@ import VitalsCore
     }
 
     @Test func topicURLSplitsIntoServerAndTopic() {
-        #expect(NtfyMessage.split(topicURL: "https://ntfy.sh/ops-alerts")! == ("https://ntfy.sh", "ops-alerts"))
-        #expect(NtfyMessage.split(topicURL: "http://127.0.0.1:8080/sub/ops_1/")! == ("http://127.0.0.1:8080/sub", "ops_1"))
-        #expect(NtfyMessage.split(topicURL: "https://ntfy.sh") == nil)
-        #expect(NtfyMessage.split(topicURL: "https://ntfy.sh/a.b") == nil)
-        #expect(NtfyMessage.split(topicURL: "https://ntfy.sh/" + String(repeating: "t", count: 65)) == nil)
+        #expect(NotifierSpec.ntfyTopic(of: "https://ntfy.sh/ops-alerts")! == ("https://ntfy.sh", "ops-alerts"))
+        #expect(NotifierSpec.ntfyTopic(of: "http://127.0.0.1:8080/sub/ops_1/")! == ("http://127.0.0.1:8080/sub", "ops_1"))
+        #expect(NotifierSpec.ntfyTopic(of: "https://ntfy.sh") == nil)
+        #expect(NotifierSpec.ntfyTopic(of: "https://ntfy.sh/a.b") == nil)
+        #expect(NotifierSpec.ntfyTopic(of: "https://ntfy.sh/" + String(repeating: "t", count: 65)) == nil)
     }
 
     @Test func priorityAndTagsByStatusUnlessConfigured() throws {
