@@ -163,6 +163,56 @@ extension ChatChannelTests {
     }
 }
 
+extension ChatChannelTests {
+    /// Hostile receivers beside a good one: one answers 200 only after 3 s (past its 500 ms
+    /// timeout), one answers 429 with `Retry-After` of a day for ever, one closes every
+    /// connection before answering. The good Discord webhook gets the firing and then the
+    /// resolve as if they were not there; each bad one shows in `/alerts` as what it did, and
+    /// the throttling one was asked once (it waits the capped hour, not a day, and not in a loop).
+    @Test func aBadReceiverCostsOnlyItsOwnQueue() async throws {
+        let good = try WebhookReceiver(reply: DiscordSchema.answer(rateLimitFirst: 0))
+        let slow = try WebhookReceiver(reply: { _, _ in
+            usleep(3_000_000)
+            return WebhookReceiver.Reply(status: 204)
+        })
+        let throttling = try WebhookReceiver(reply: { _, _ in
+            WebhookReceiver.Reply(status: 429, headers: ["Retry-After: 86400"], body: #"{"message": "You are being rate limited.", "retry_after": 86400, "global": true}"#)
+        })
+        let closer = try TCPTarget()
+        try closer.open()
+        let watched = try await NotifierTests.Watched(
+            "hostile",
+            notifiers: """
+                  - { name: good, type: discord, url: "http://127.0.0.1:\(good.port)/api/webhooks/1/t" }
+                  - { name: slow, type: discord, url: "http://127.0.0.1:\(slow.port)/api/webhooks/1/t", timeout: 500ms }
+                  - { name: throttling, type: teams, url: "http://127.0.0.1:\(throttling.port)/workflows/1/invoke?sig=x" }
+                  - { name: closer, type: ntfy, url: "http://127.0.0.1:\(closer.port)/ops" }
+                """,
+            notify: ["good", "slow", "throttling", "closer"])
+        let (target, vitals) = (watched.target, watched.vitals)
+        defer { vitals.stop() }
+        let closedAt = Date()
+        target.close()
+        #expect(await good.waitFor { $0.count == 1 }, "the good receiver got no firing")
+        let firingTook = good.arrivals[0].timeIntervalSince(closedAt)
+        try target.open()
+        let openedAt = Date()
+        #expect(await good.waitFor { $0.count == 2 }, "the good receiver got no resolve")
+        let resolveTook = good.arrivals[1].timeIntervalSince(openedAt)
+        // A 200 ms probe interval and failure_threshold 1: well under a second each way.
+        #expect(firingTook < 2 && resolveTook < 2, "firing \(firingTook) s, resolve \(resolveTook) s")
+        let alerts = try await vitals.waitFor("/alerts") { _, b in
+            b.contains(#""notifier":"slow""#) && b.contains(#""notifier":"throttling""#) && b.contains(#""notifier":"closer""#)
+        }.body
+        let attempts = try NotifierTests.attempts(alerts)
+        func of(_ name: String) -> [[String: Any]] { attempts.filter { $0["notifier"] as? String == name } }
+        #expect(of("slow").first?["outcome"] as? String == "failure", "\(of("slow"))")
+        #expect(of("throttling").first?["error"] as? String == "HTTP 429, Retry-After 1d", "\(of("throttling"))")
+        #expect(of("closer").first?["outcome"] as? String == "failure", "\(of("closer"))")
+        #expect(throttling.requests == 1, "asked \(throttling.requests) times")
+    }
+}
+
 /// ntfy's publish API as documented (docs.ntfy.sh/publish, "Publish as JSON", "Limitations"):
 /// `200` with the message as JSON; `400 {"code":40024,...}` for a bad request; `429
 /// {"code":42901,"http":429,"error":"limit reached: too many requests"}` (no Retry-After).
