@@ -61,7 +61,7 @@ public struct AlertRuleSpec: Sendable, Equatable {
 /// `notifiers:` entries.
 public struct NotifierSpec: Sendable, Equatable {
     public enum Kind: String, Sendable, Equatable, CaseIterable {
-        case webhook, slack, alertmanager, email, pagerduty, log, discord, teams, telegram, ntfy
+        case webhook, slack, alertmanager, email, pagerduty, log, discord, teams, telegram, ntfy, mattermost
 
         /// `webhook, slack, ... or log`: for the error that names what `type` may be.
         public static var choices: String {

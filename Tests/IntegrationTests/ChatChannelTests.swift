@@ -213,6 +213,57 @@ extension ChatChannelTests {
     }
 }
 
+extension ChatChannelTests {
+    /// Mattermost: rate limited first (429, Retry-After), then the post is taken; the hook's key
+    /// in the URL path shows nowhere.
+    @Test func mattermostWaitsOutItsRateLimitAndKeepsItsKey() async throws {
+        let mattermost = try WebhookReceiver(reply: MattermostSchema.answer(rateLimitFirst: 1))
+        let key = "mmk" + String(UInt64.random(in: 0...UInt64.max), radix: 36)
+        let watched = try await NotifierTests.Watched(
+            "posted", notifiers: "  - { name: mm, type: mattermost, url: \"http://127.0.0.1:\(mattermost.port)/hooks/\(key)\" }", notify: ["mm"])
+        let (target, component, vitals) = (watched.target, watched.component, watched.vitals)
+        defer { vitals.stop() }
+        let started = Date()
+        target.close()
+        #expect(await mattermost.waitFor { $0.count == 1 }, "Mattermost took no post; log:\n\(vitals.stderr.suffix(1500))")
+        #expect(mattermost.arrivals.first.map { $0.timeIntervalSince(started) >= 3 } == true, "the Retry-After was not waited out")
+        let text = try #require(jsonObject(mattermost.bodies[0])?["text"] as? String)
+        #expect(text.hasPrefix("**FIRING: \(component.replacingOccurrences(of: "_", with: "\\_"))-down**"), "\(text)")
+        try target.open()
+        #expect(await mattermost.waitFor { $0.count == 2 }, "Mattermost took no resolve")
+        let alerts = try await vitals.get("/alerts").body
+        let metrics = try await vitals.waitFor("/metrics") { _, b in b.contains(#"vitals_alerts_sent_total{notifier="mm",result="success"} 2"#) }
+        for view in [alerts, metrics.body, vitals.stderr] { #expect(!view.contains(key), "the hook key leaked: \(view.prefix(400))") }
+    }
+}
+
+/// Mattermost's incoming webhook as documented (developers.mattermost.com/integrate/webhooks/
+/// incoming): `200 ok` for a post with `text` (or attachments) of at most 16,383 characters;
+/// `400 {"id":"web.incoming_webhook.text.app_error",...,"status_code":400}` otherwise; its rate
+/// limiter's `429` with `Retry-After` and `X-Ratelimit-*` headers.
+enum MattermostSchema {
+    static let keys: Set = ["text", "channel", "username", "icon_url", "icon_emoji", "attachments", "type", "props", "priority"]
+
+    static func answer(rateLimitFirst: Int) -> @Sendable (Int, String) -> WebhookReceiver.Reply {
+        { n, body in
+            if n <= rateLimitFirst {
+                return WebhookReceiver.Reply(
+                    status: 429, headers: ["Retry-After: 3", "X-Ratelimit-Limit: 10", "X-Ratelimit-Remaining: 0", "X-Ratelimit-Reset: 3"],
+                    body: "limit exceeded\n")
+            }
+            func bad(_ id: String, _ why: String) -> WebhookReceiver.Reply {
+                WebhookReceiver.Reply(status: 400, body: #"{"id":""# + id + #"","message":""# + why + #"","detailed_error":"","request_id":"r","status_code":400}"#)
+            }
+            guard let m = jsonObject(body) else { return bad("web.incoming_webhook.parse.app_error", "Unable to parse incoming data") }
+            if !Set(m.keys).isSubset(of: keys) { return bad("web.incoming_webhook.parse.app_error", "unknown fields") }
+            let text = m["text"] as? String ?? ""
+            if text.isEmpty && m["attachments"] == nil { return bad("web.incoming_webhook.text.app_error", "No text specified") }
+            if text.count > 16383 { return bad("web.incoming_webhook.text.length.app_error", "text too long") }
+            return WebhookReceiver.Reply(status: 200, body: "ok")
+        }
+    }
+}
+
 /// ntfy's publish API as documented (docs.ntfy.sh/publish, "Publish as JSON", "Limitations"):
 /// `200` with the message as JSON; `400 {"code":40024,...}` for a bad request; `429
 /// {"code":42901,"http":429,"error":"limit reached: too many requests"}` (no Retry-After).

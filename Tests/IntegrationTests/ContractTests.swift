@@ -185,6 +185,7 @@ struct ContractTests {
         let teamsSig = Kind(long: "teams-Sig-61f", short: "t5m")
         let botToken = Kind(long: "123:telegram-Bot-47s", short: "b8k")
         let ntfyToken = Kind(long: "tk_ntfy-Token-92w", short: "n4c")
+        let hookKey = Kind(long: "mattermost-Key-15y", short: "m6z")
         let probeKinds = [dsn, redis, userinfo, header, env]
         var components = ""
         for (i, k) in [("long", \Kind.long), ("short", \Kind.short)].enumerated() {
@@ -225,9 +226,11 @@ struct ContractTests {
               - { name: tg-long, type: telegram, url: "http://127.0.0.1:\(receiver.port)", bot_token: "\(botToken.long)", chat_id: 42 }
               - { name: ntfy-long, type: ntfy, url: "http://127.0.0.1:\(receiver.port)/ops", token: "\(ntfyToken.long)" }
               - { name: ntfy-short, type: ntfy, url: "http://127.0.0.1:\(receiver.port)/ops", token: "\(ntfyToken.short)" }
+              - { name: mm-long, type: mattermost, url: "http://127.0.0.1:\(receiver.port)/hooks/\(hookKey.long)" }
+              - { name: mm-short, type: mattermost, url: "http://127.0.0.1:\(receiver.port)/hooks/\(hookKey.short)" }
               - { name: tg-short, type: telegram, url: "http://127.0.0.1:\(receiver.port)", bot_token: "\(botToken.short)", chat_id: "@ops" }
             alerts:
-              - { name: any-down, on: any-component, when: unhealthy, for: 0s, notify: [hook, mail-long, mail-short, pd-long, pd-short, audit, discord-long, discord-short, teams-long, teams-short, tg-long, tg-short, ntfy-long, ntfy-short] }
+              - { name: any-down, on: any-component, when: unhealthy, for: 0s, notify: [hook, mail-long, mail-short, pd-long, pd-short, audit, discord-long, discord-short, teams-long, teams-short, tg-long, tg-short, ntfy-long, ntfy-short, mm-long, mm-short] }
 
             """
         let vitals = try VitalsProcess(configBody: body)
@@ -248,7 +251,7 @@ struct ContractTests {
         let log = vitals.stderrAfterExit
         #expect(log.contains("component=plugin-short"), "the log shows the plugins' status changes")
         #expect(log.contains(#"msg="alert notification""#), "the log notifier wrote its lines")
-        for kind in probeKinds + [hookHeader, hookQuery, smtpPassword, routingKey, discordToken, teamsSig, botToken, ntfyToken] {
+        for kind in probeKinds + [hookHeader, hookQuery, smtpPassword, routingKey, discordToken, teamsSig, botToken, ntfyToken, hookKey] {
             for secret in [kind.long, kind.short] {
                 #expect(!leaks(log, secret), "\(secret) is in the log")
                 for view in views { #expect(!leaks(view, secret), "\(secret) is in an endpoint: \(view.prefix(300))") }
