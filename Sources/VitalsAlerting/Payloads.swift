@@ -236,6 +236,7 @@ public enum PayloadEncoder {
         case .discord: DiscordMessage(n, context: context).body()
         case .teams: TeamsMessage(n, context: context).body()
         case .mattermost: MattermostMessage(n, context: context).body()
+        case .pushover: PushoverMessage(n, token: spec.token?.value ?? "", user: spec.chatID ?? "", context: context).body()
         case .telegram: TelegramMessage(n, chatID: spec.chatID ?? "", context: context).body()
         case .ntfy:
             NtfyMessage(n, topic: NotifierSpec.ntfyTopic(of: spec.url.value)?.topic ?? "", priority: spec.priority, context: context).body()
@@ -245,7 +246,7 @@ public enum PayloadEncoder {
     /// Where a notifier posts: the configured URL, or `{base}/api/v2/alerts` for Alertmanager.
     public static func postURL(_ spec: NotifierSpec) -> String {
         switch spec.kind {
-        case .webhook, .slack, .pagerduty, .email, .log, .discord, .teams, .mattermost: return spec.url.value
+        case .webhook, .slack, .pagerduty, .email, .log, .discord, .teams, .mattermost, .pushover: return spec.url.value
         case .alertmanager:
             var base = spec.url.value
             while base.hasSuffix("/") { base.removeLast() }

@@ -61,7 +61,7 @@ public struct AlertRuleSpec: Sendable, Equatable {
 /// `notifiers:` entries.
 public struct NotifierSpec: Sendable, Equatable {
     public enum Kind: String, Sendable, Equatable, CaseIterable {
-        case webhook, slack, alertmanager, email, pagerduty, log, discord, teams, telegram, ntfy, mattermost
+        case webhook, slack, alertmanager, email, pagerduty, log, discord, teams, telegram, ntfy, mattermost, pushover
 
         /// `webhook, slack, ... or log`: for the error that names what `type` may be.
         public static var choices: String {
@@ -85,7 +85,8 @@ public struct NotifierSpec: Sendable, Equatable {
     public var token: Secret?
     /// `ntfy` only: the message priority, 1 (min) to 5 (max); nil picks one by status.
     public var priority: Int?
-    /// `telegram` only: the chat (`-1001234567890` or `@channel`).
+    /// `telegram`: the chat (`-1001234567890` or `@channel`); `pushover`: the user or group
+    /// key (`user`), which is a secret there.
     public var chatID: String?
     public var location: SourceLocation
 
@@ -102,6 +103,8 @@ public struct NotifierSpec: Sendable, Equatable {
         return (String(url[..<slash]), topic)
     }
 
+    /// Where `pushover` posts when no `url` is set: the Message API.
+    public static let pushoverURL = "https://api.pushover.net/1/messages.json"
     /// Where `telegram` posts when no `url` is set: the Bot API.
     public static let telegramAPIURL = "https://api.telegram.org"
 
@@ -123,7 +126,7 @@ public struct NotifierSpec: Sendable, Equatable {
     /// Every value of this notifier that no message may quote: header values, the SMTP
     /// password, the routing key, a bot token (the URL is handled apart: only its secret parts are hidden).
     public var secretValues: [String] {
-        headers.values.map(\.value) + [email?.password?.value, routingKey?.value, token?.value].compactMap { $0 }
+        headers.values.map(\.value) + [email?.password?.value, routingKey?.value, token?.value, kind == .pushover ? chatID : nil].compactMap { $0 }
     }
 }
 

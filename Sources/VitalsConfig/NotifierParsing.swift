@@ -14,6 +14,7 @@ extension ConfigParser {
         .discord: ["url"], .teams: ["url"], .mattermost: ["url"],
         .telegram: ["url", "bot_token", "chat_id"],
         .ntfy: ["url", "token", "priority"],
+        .pushover: ["url", "token", "user"],
     ]
 
     func parseNotifiers(_ node: Node) -> [NotifierSpec] {
@@ -133,6 +134,24 @@ extension ConfigParser {
             }
             guard let url, topicOK == true, priority.map({ (1...5).contains($0) }) ?? !f.has("priority") else { return nil }
             return NotifierTarget(url: url, token: token, priority: priority)
+        case .pushover:
+            let url = f.secret("url") ?? Secret(NotifierSpec.pushoverURL)
+            if !Syntax.isHTTPURL(url.value) { f.error("url", "expected an http:// or https:// URL with a host") }
+            f.require("token")
+            f.require("user")
+            // Both are 30 letters and digits (the application's API token, the user or group key).
+            func key(_ name: String) -> Secret? {
+                guard let value = f.secret(name) else { return nil }
+                guard value.value.count == 30, value.value.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber) }) else {
+                    f.error(name, "expected a 30-character Pushover key (letters and digits)")
+                    return nil
+                }
+                return value
+            }
+            let token = key("token")
+            let user = key("user")
+            guard let token, let user, Syntax.isHTTPURL(url.value) else { return nil }
+            return NotifierTarget(url: url, token: token, chatID: user.value)
         case .email:
             return parseEmailTarget(f)
         case .log:

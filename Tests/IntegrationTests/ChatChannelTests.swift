@@ -264,6 +264,77 @@ enum MattermostSchema {
     }
 }
 
+extension ChatChannelTests {
+    /// Pushover: a 5xx is retried, then the message is taken with the application token and
+    /// user key (both from files) in the body; an unknown user key is a 400, tried once; neither
+    /// key shows anywhere.
+    @Test func pushoverRetriesA5xxAndAnUnknownUserIsFinal() async throws {
+        let token = "a" + String(repeating: "0", count: 16) + String(UInt32.random(in: 0...UInt32.max), radix: 36).padding(toLength: 13, withPad: "z", startingAt: 0)
+        let user = "u" + String(repeating: "1", count: 16) + String(UInt32.random(in: 0...UInt32.max), radix: 36).padding(toLength: 13, withPad: "y", startingAt: 0)
+        let other = "u" + String(repeating: "9", count: 29)
+        let pushover = try WebhookReceiver(reply: PushoverSchema.answer(failFirst: 1, token: token, user: user))
+        let scratch = ScratchFolder()
+        defer { scratch.remove() }
+        let tokenFile = try Self.secretFile(scratch, token)
+        let userFile = try Self.secretFile(scratch, user)
+        let watched = try await NotifierTests.Watched(
+            "buzzed",
+            notifiers: """
+                  - { name: po, type: pushover, url: "http://127.0.0.1:\(pushover.port)/1/messages.json", token_file: \(tokenFile.path), user_file: \(userFile.path) }
+                  - { name: po-other, type: pushover, url: "http://127.0.0.1:\(pushover.port)/1/messages.json", token_file: \(tokenFile.path), user: \(other) }
+                """,
+            notify: ["po", "po-other"])
+        let (target, component, vitals) = (watched.target, watched.component, watched.vitals)
+        defer { vitals.stop() }
+        target.close()
+        #expect(await pushover.waitFor { $0.count == 1 }, "Pushover took nothing; log:\n\(vitals.stderr.suffix(1500))")
+        let message = try #require(jsonObject(pushover.bodies[0]))
+        #expect((message["title"] as? String)?.hasPrefix("FIRING: \(component)-down") == true && message["priority"] as? Int == 1)
+        try target.open()
+        #expect(await pushover.waitFor { $0.count == 2 }, "Pushover took no resolve")
+        let alerts = try await vitals.waitFor("/alerts") { _, b in b.contains(#""notifier":"po-other""#) }.body
+        let attempts = try NotifierTests.attempts(alerts)
+        let wrong = attempts.filter { $0["notifier"] as? String == "po-other" }
+        #expect(wrong.first?["outcome"] as? String == "rejected" && wrong.first?["status_code"] as? Int == 400, "\(wrong)")
+        #expect(attempts.contains { $0["notifier"] as? String == "po" && $0["status_code"] as? Int == 500 && $0["outcome"] as? String == "failure" })
+        let metrics = try await vitals.waitFor("/metrics") { _, b in b.contains(#"vitals_alerts_sent_total{notifier="po",result="success"} 2"#) }
+        for view in [alerts, metrics.body, vitals.stderr] {
+            for secret in [token, user, other] { #expect(!view.contains(secret), "a Pushover key leaked: \(view.prefix(400))") }
+        }
+    }
+}
+
+/// Pushover's Message API as documented (pushover.net/api): `200 {"status":1,"request":...}`;
+/// a 4xx with `{"status":0,"errors":[...]}` for a bad request (not to be repeated); 5xx to be
+/// retried later; 429 when the application's monthly quota is spent.
+enum PushoverSchema {
+    static let keys: Set = [
+        "token", "user", "message", "attachment", "attachment_base64", "attachment_type", "device", "html", "priority", "sound", "timestamp",
+        "title", "ttl", "url", "url_title", "monospace", "retry", "expire", "callback", "tags",
+    ]
+
+    static func answer(failFirst: Int, token: String, user: String) -> @Sendable (Int, String) -> WebhookReceiver.Reply {
+        { n, body in
+            if n <= failFirst { return WebhookReceiver.Reply(status: 500, body: "") }
+            func bad(_ field: String, _ why: String) -> WebhookReceiver.Reply {
+                WebhookReceiver.Reply(status: 400, body: #"{""# + field + #"":"invalid","errors":[""# + why + #""],"status":0,"request":"r"}"#)
+            }
+            guard let m = jsonObject(body) else { return bad("message", "message cannot be blank") }
+            if !Set(m.keys).isSubset(of: keys) { return bad("message", "unknown parameters") }
+            guard m["token"] as? String == token else { return bad("token", "application token is invalid") }
+            guard m["user"] as? String == user else { return bad("user", "user identifier is not a valid user, group, or subscribed user key") }
+            guard let message = m["message"] as? String, !message.isEmpty, message.count <= 1024 else { return bad("message", "message is invalid") }
+            if ((m["title"] as? String) ?? "").count > 250 { return bad("title", "title is too long") }
+            if ((m["url"] as? String) ?? "").count > 512 || ((m["url_title"] as? String) ?? "").count > 100 { return bad("url", "url is too long") }
+            if let p = m["priority"] {
+                guard let p = p as? Int, (-2...2).contains(p) else { return bad("priority", "priority is invalid") }
+                if p == 2 && (m["retry"] == nil || m["expire"] == nil) { return bad("retry", "retry and expire are required for priority 2") }
+            }
+            return WebhookReceiver.Reply(status: 200, body: #"{"status":1,"request":"req-\#(n)"}"#)
+        }
+    }
+}
+
 /// ntfy's publish API as documented (docs.ntfy.sh/publish, "Publish as JSON", "Limitations"):
 /// `200` with the message as JSON; `400 {"code":40024,...}` for a bad request; `429
 /// {"code":42901,"http":429,"error":"limit reached: too many requests"}` (no Retry-After).
