@@ -236,6 +236,7 @@ public enum PayloadEncoder {
         case .discord: DiscordMessage(n, context: context).body()
         case .teams: TeamsMessage(n, context: context).body()
         case .mattermost: MattermostMessage(n, context: context).body()
+        case .googleChat: GoogleChatMessage(n, context: context).body()
         case .pushover: PushoverMessage(n, token: spec.token?.value ?? "", user: spec.chatID ?? "", context: context).body()
         case .telegram: TelegramMessage(n, chatID: spec.chatID ?? "", context: context).body()
         case .ntfy:
@@ -246,7 +247,7 @@ public enum PayloadEncoder {
     /// Where a notifier posts: the configured URL, or `{base}/api/v2/alerts` for Alertmanager.
     public static func postURL(_ spec: NotifierSpec) -> String {
         switch spec.kind {
-        case .webhook, .slack, .pagerduty, .email, .log, .discord, .teams, .mattermost, .pushover: return spec.url.value
+        case .webhook, .slack, .pagerduty, .email, .log, .discord, .teams, .mattermost, .pushover, .googleChat: return spec.url.value
         case .alertmanager:
             var base = spec.url.value
             while base.hasSuffix("/") { base.removeLast() }

@@ -62,6 +62,7 @@ public struct AlertRuleSpec: Sendable, Equatable {
 public struct NotifierSpec: Sendable, Equatable {
     public enum Kind: String, Sendable, Equatable, CaseIterable {
         case webhook, slack, alertmanager, email, pagerduty, log, discord, teams, telegram, ntfy, mattermost, pushover
+        case googleChat = "google_chat"
 
         /// `webhook, slack, ... or log`: for the error that names what `type` may be.
         public static var choices: String {

@@ -11,7 +11,7 @@ extension ConfigParser {
         .email: ["url", "from", "to", "username", "password", "tls"],
         .pagerduty: ["url", "routing_key"],
         .log: [],
-        .discord: ["url"], .teams: ["url"], .mattermost: ["url"],
+        .discord: ["url"], .teams: ["url"], .mattermost: ["url"], .googleChat: ["url"],
         .telegram: ["url", "bot_token", "chat_id"],
         .ntfy: ["url", "token", "priority"],
         .pushover: ["url", "token", "user"],
@@ -82,7 +82,7 @@ extension ConfigParser {
     /// (the error is recorded).
     private func parseNotifierTarget(_ f: Fields, kind: NotifierSpec.Kind) -> NotifierTarget? {
         switch kind {
-        case .webhook, .slack, .alertmanager, .discord, .teams, .mattermost:
+        case .webhook, .slack, .alertmanager, .discord, .teams, .mattermost, .googleChat:
             f.require("url")
             let url = f.secret("url")
             if let url, !Syntax.isHTTPURL(url.value) { f.error("url", "expected an http:// or https:// URL with a host") }

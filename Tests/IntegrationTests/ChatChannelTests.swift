@@ -89,6 +89,8 @@ extension ChatChannelTests {
     /// header) and waited out; a chat the bot is not in is a 400, tried once.
     @Test func telegramSendMessageWaitsOutItsRetryAfterAndA400IsFinal() async throws {
         let telegram = try WebhookReceiver(reply: TelegramSchema.answer(rateLimitFirst: 1, chat: -1_001_234_567_890))
+        // Its own receiver, so which notifier meets the 429 is not a race.
+        let lostChat = try WebhookReceiver(reply: TelegramSchema.answer(rateLimitFirst: 0, chat: -1_001_234_567_890))
         let token = "123456789:AAH" + String(UInt64.random(in: 0...UInt64.max), radix: 36) + "_x-Y"
         let scratch = ScratchFolder()
         defer { scratch.remove() }
@@ -97,7 +99,7 @@ extension ChatChannelTests {
             "messaged",
             notifiers: """
                   - { name: tg, type: telegram, url: "http://127.0.0.1:\(telegram.port)", bot_token_file: \(tokenFile.path), chat_id: -1001234567890 }
-                  - { name: tg-lost, type: telegram, url: "http://127.0.0.1:\(telegram.port)/", bot_token_file: \(tokenFile.path), chat_id: "@nowhere" }
+                  - { name: tg-lost, type: telegram, url: "http://127.0.0.1:\(lostChat.port)/", bot_token_file: \(tokenFile.path), chat_id: "@nowhere" }
                 """,
             notify: ["tg", "tg-lost"])
         let (target, component, vitals) = (watched.target, watched.component, watched.vitals)
@@ -115,7 +117,7 @@ extension ChatChannelTests {
         let attempts = try NotifierTests.attempts(alerts)
         let lost = attempts.filter { $0["notifier"] as? String == "tg-lost" }
         #expect(lost.first?["outcome"] as? String == "rejected" && lost.first?["status_code"] as? Int == 400, "\(lost)")
-        #expect(lost.allSatisfy { $0["outcome"] as? String == "rejected" }, "a 400 was retried: \(lost)")
+        #expect(lost.allSatisfy { $0["outcome"] as? String == "rejected" } && lostChat.requests == lost.count, "a 400 was retried: \(lost)")
         let limited = attempts.first { $0["notifier"] as? String == "tg" && $0["status_code"] as? Int == 429 }
         #expect(limited?["error"] as? String == "HTTP 429, Retry-After 3s", "\(attempts)")
         let metrics = try await vitals.waitFor("/metrics") { _, b in b.contains(#"vitals_alerts_sent_total{notifier="tg",result="success"} 2"#) }
@@ -273,6 +275,8 @@ extension ChatChannelTests {
         let user = "u" + String(repeating: "1", count: 16) + String(UInt32.random(in: 0...UInt32.max), radix: 36).padding(toLength: 13, withPad: "y", startingAt: 0)
         let other = "u" + String(repeating: "9", count: 29)
         let pushover = try WebhookReceiver(reply: PushoverSchema.answer(failFirst: 1, token: token, user: user))
+        // Its own receiver, so which notifier meets the 500 is not a race.
+        let refusing = try WebhookReceiver(reply: PushoverSchema.answer(failFirst: 0, token: token, user: user))
         let scratch = ScratchFolder()
         defer { scratch.remove() }
         let tokenFile = try Self.secretFile(scratch, token)
@@ -281,7 +285,7 @@ extension ChatChannelTests {
             "buzzed",
             notifiers: """
                   - { name: po, type: pushover, url: "http://127.0.0.1:\(pushover.port)/1/messages.json", token_file: \(tokenFile.path), user_file: \(userFile.path) }
-                  - { name: po-other, type: pushover, url: "http://127.0.0.1:\(pushover.port)/1/messages.json", token_file: \(tokenFile.path), user: \(other) }
+                  - { name: po-other, type: pushover, url: "http://127.0.0.1:\(refusing.port)/1/messages.json", token_file: \(tokenFile.path), user: \(other) }
                 """,
             notify: ["po", "po-other"])
         let (target, component, vitals) = (watched.target, watched.component, watched.vitals)
@@ -296,6 +300,7 @@ extension ChatChannelTests {
         let attempts = try NotifierTests.attempts(alerts)
         let wrong = attempts.filter { $0["notifier"] as? String == "po-other" }
         #expect(wrong.first?["outcome"] as? String == "rejected" && wrong.first?["status_code"] as? Int == 400, "\(wrong)")
+        #expect(refusing.requests == wrong.count, "a 400 was retried")
         #expect(attempts.contains { $0["notifier"] as? String == "po" && $0["status_code"] as? Int == 500 && $0["outcome"] as? String == "failure" })
         let metrics = try await vitals.waitFor("/metrics") { _, b in b.contains(#"vitals_alerts_sent_total{notifier="po",result="success"} 2"#) }
         for view in [alerts, metrics.body, vitals.stderr] {
@@ -331,6 +336,53 @@ enum PushoverSchema {
                 if p == 2 && (m["retry"] == nil || m["expire"] == nil) { return bad("retry", "retry and expire are required for priority 2") }
             }
             return WebhookReceiver.Reply(status: 200, body: #"{"status":1,"request":"req-\#(n)"}"#)
+        }
+    }
+}
+
+extension ChatChannelTests {
+    /// Google Chat: the space's webhook (key and token in the query) takes the message after
+    /// a 429 RESOURCE_EXHAUSTED (no Retry-After: the backoff); neither key nor token shows.
+    @Test func googleChatRetriesItsRateLimitAndKeepsItsKey() async throws {
+        let chat = try WebhookReceiver(reply: GoogleChatSchema.answer(rateLimitFirst: 1))
+        let key = "AIzaSy" + String(UInt64.random(in: 0...UInt64.max), radix: 36)
+        let watched = try await NotifierTests.Watched(
+            "spaced",
+            notifiers: "  - { name: gchat, type: google_chat, url: \"http://127.0.0.1:\(chat.port)/v1/spaces/AAAA/messages?key=\(key)&token=\(key)T\" }",
+            notify: ["gchat"])
+        let (target, component, vitals) = (watched.target, watched.component, watched.vitals)
+        defer { vitals.stop() }
+        target.close()
+        #expect(await chat.waitFor { $0.count == 1 }, "Google Chat took nothing; log:\n\(vitals.stderr.suffix(1500))")
+        #expect(chat.requests == 2)
+        let text = try #require(jsonObject(chat.bodies[0])?["text"] as? String)
+        #expect(text.hasPrefix("*FIRING: \(component)-down*"), "\(text)")
+        try target.open()
+        #expect(await chat.waitFor { $0.count == 2 }, "Google Chat took no resolve")
+        let alerts = try await vitals.get("/alerts").body
+        let metrics = try await vitals.waitFor("/metrics") { _, b in b.contains(#"vitals_alerts_sent_total{notifier="gchat",result="success"} 2"#) }
+        for view in [alerts, metrics.body, vitals.stderr] { #expect(!view.contains(key), "the webhook key leaked: \(view.prefix(400))") }
+    }
+}
+
+/// Google Chat's `spaces.messages.create` through an incoming webhook, as documented: `200`
+/// with the created Message; `400 {"error":{"code":400,"status":"INVALID_ARGUMENT",...}}`; `429`
+/// with `"status":"RESOURCE_EXHAUSTED"`. A message's text is at most 4,096 characters.
+enum GoogleChatSchema {
+    static let keys: Set = ["text", "cardsV2", "cards", "thread", "fallbackText", "accessoryWidgets", "privateMessageViewer"]
+
+    static func answer(rateLimitFirst: Int) -> @Sendable (Int, String) -> WebhookReceiver.Reply {
+        { n, body in
+            func error(_ code: Int, _ status: String, _ message: String) -> WebhookReceiver.Reply {
+                WebhookReceiver.Reply(status: code, body: #"{"error":{"code":\#(code),"message":""# + message + #"","status":""# + status + #""}}"#)
+            }
+            if n <= rateLimitFirst { return error(429, "RESOURCE_EXHAUSTED", "Resource has been exhausted (e.g. check quota).") }
+            guard let m = jsonObject(body) else { return error(400, "INVALID_ARGUMENT", "Invalid JSON payload received.") }
+            if !Set(m.keys).isSubset(of: keys) { return error(400, "INVALID_ARGUMENT", "Unknown name in the payload.") }
+            let text = m["text"] as? String ?? ""
+            if text.isEmpty && m["cardsV2"] == nil { return error(400, "INVALID_ARGUMENT", "Message cannot be empty.") }
+            if text.utf16.count > 4096 { return error(400, "INVALID_ARGUMENT", "Message text is too long.") }
+            return WebhookReceiver.Reply(status: 200, body: #"{"name":"spaces/AAAA/messages/m\#(n)","text":"x"}"#)
         }
     }
 }

@@ -186,6 +186,7 @@ struct ContractTests {
         let botToken = Kind(long: "123:telegram-Bot-47s", short: "b8k")
         let ntfyToken = Kind(long: "tk_ntfy-Token-92w", short: "n4c")
         let hookKey = Kind(long: "mattermost-Key-15y", short: "m6z")
+        let chatKey = Kind(long: "gchat-Token-73u", short: "g2x")
         let probeKinds = [dsn, redis, userinfo, header, env]
         var components = ""
         for (i, k) in [("long", \Kind.long), ("short", \Kind.short)].enumerated() {
@@ -228,9 +229,11 @@ struct ContractTests {
               - { name: ntfy-short, type: ntfy, url: "http://127.0.0.1:\(receiver.port)/ops", token: "\(ntfyToken.short)" }
               - { name: mm-long, type: mattermost, url: "http://127.0.0.1:\(receiver.port)/hooks/\(hookKey.long)" }
               - { name: mm-short, type: mattermost, url: "http://127.0.0.1:\(receiver.port)/hooks/\(hookKey.short)" }
+              - { name: gchat-long, type: google_chat, url: "http://127.0.0.1:\(receiver.port)/v1/spaces/A/messages?key=k&token=\(chatKey.long)" }
+              - { name: gchat-short, type: google_chat, url: "http://127.0.0.1:\(receiver.port)/v1/spaces/A/messages?token=\(chatKey.short)" }
               - { name: tg-short, type: telegram, url: "http://127.0.0.1:\(receiver.port)", bot_token: "\(botToken.short)", chat_id: "@ops" }
             alerts:
-              - { name: any-down, on: any-component, when: unhealthy, for: 0s, notify: [hook, mail-long, mail-short, pd-long, pd-short, audit, discord-long, discord-short, teams-long, teams-short, tg-long, tg-short, ntfy-long, ntfy-short, mm-long, mm-short] }
+              - { name: any-down, on: any-component, when: unhealthy, for: 0s, notify: [hook, mail-long, mail-short, pd-long, pd-short, audit, discord-long, discord-short, teams-long, teams-short, tg-long, tg-short, ntfy-long, ntfy-short, mm-long, mm-short, gchat-long, gchat-short] }
 
             """
         let vitals = try VitalsProcess(configBody: body)
@@ -251,7 +254,7 @@ struct ContractTests {
         let log = vitals.stderrAfterExit
         #expect(log.contains("component=plugin-short"), "the log shows the plugins' status changes")
         #expect(log.contains(#"msg="alert notification""#), "the log notifier wrote its lines")
-        for kind in probeKinds + [hookHeader, hookQuery, smtpPassword, routingKey, discordToken, teamsSig, botToken, ntfyToken, hookKey] {
+        for kind in probeKinds + [hookHeader, hookQuery, smtpPassword, routingKey, discordToken, teamsSig, botToken, ntfyToken, hookKey, chatKey] {
             for secret in [kind.long, kind.short] {
                 #expect(!leaks(log, secret), "\(secret) is in the log")
                 for view in views { #expect(!leaks(view, secret), "\(secret) is in an endpoint: \(view.prefix(300))") }

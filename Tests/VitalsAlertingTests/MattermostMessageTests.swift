@@ -35,3 +35,19 @@ import VitalsCore
         #expect(t.contains("more\n[Details]"))
     }
 }
+
+/// The `google_chat` notifier's message: Chat formatting has no escape, so probe text's
+/// markers are broken by a zero-width space.
+@Suite struct GoogleChatMessageTests {
+    @Test func probeTextCannotFormatLinkOrMention() throws {
+        var n = ordersDBFiring
+        n.message = "<users/all> *bold* _it_ <https://evil.example|x>"
+        n.failing = (0..<300).map { FailingComponent(component: "c\($0)", status: .unhealthy, message: String(repeating: "*", count: 400)) }
+        let body = try #require(try JSONSerialization.jsonObject(with: Data(GoogleChatMessage(n, context: payloadContext).body())) as? [String: Any])
+        let text = try #require(body["text"] as? String)
+        #expect(text.hasPrefix("*FIRING: db-down*\n"))
+        #expect(!text.contains("<users/all>") && !text.contains("*bold*") && !text.contains("<https://evil"))
+        #expect(text.contains("<\u{200B}users/all> *\u{200B}bold*\u{200B} _\u{200B}it_\u{200B}"), "\(text.prefix(300))")
+        #expect(text.utf16.count <= 4096 && text.hasSuffix("<https://vitals.example/health/detailed|Details>"))
+    }
+}
