@@ -20,9 +20,10 @@ struct DeliveryChannel: Sendable {
         self.transport = transport
         notifier = spec.name
         switch spec.kind {
-        case .webhook, .slack, .alertmanager, .pagerduty:
+        case .webhook, .slack, .alertmanager, .pagerduty, .discord, .teams, .telegram, .ntfy, .mattermost, .pushover, .googleChat:
             var headers: [(String, String)] = [("Content-Type", "application/json"), ("User-Agent", "vitals-alerting")]
             for (name, value) in spec.headers.sorted(by: { $0.key < $1.key }) { headers.append((name, value.value)) }
+            if spec.kind == .ntfy, let token = spec.token { headers.append(("Authorization", "Bearer \(token.value)")) }
             route = .post(url: PayloadEncoder.postURL(spec), headers: headers)
         case .email:
             let settings = spec.email ?? EmailSettings(from: "", to: [])

@@ -169,6 +169,9 @@ final class NotifierQueue: Sendable {
             case .status(let code):
                 status = code
                 error = "HTTP \(code)"
+            case .throttled(let code, let wait):
+                status = code
+                error = "HTTP \(code), Retry-After \(DurationFormat.short(wait))"
             case .smtpReply(let code, let text):
                 status = code
                 error = scrubber.scrub(text.isEmpty ? "SMTP \(code)" : "SMTP \(text)")
@@ -187,13 +190,13 @@ final class NotifierQueue: Sendable {
                 send(.rejected(status: status ?? 400, error: error))
                 return
             case .retry:
-                let delay = policy.delay(afterAttempt: attempt, random: random())
+                let delay = policy.wait(afterAttempt: attempt, outcome: outcome, random: random())
                 let spent = started.duration(to: clock.now)
                 if Task.isCancelled {
                     send(.interrupted(error: error))
                     return
                 }
-                if spent + delay > policy.maxElapsed {
+                if spent + delay > policy.budget(after: outcome) {
                     send(.gaveUp(status: status, error: error))
                     return
                 }

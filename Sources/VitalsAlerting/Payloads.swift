@@ -135,7 +135,7 @@ public struct SlackPayload: Encodable, Sendable {
         case .firing: emoji = n.currentStatus == .unhealthy ? ":red_circle:" : ":large_yellow_circle:"
         }
         let label = n.tag
-        let change = "\(n.previousStatus.rawValue) → \(n.currentStatus.rawValue)"
+        let change = n.change
         text = "\(emoji) [\(label)] \(context.service.displayName) \(n.alert): \(n.subject) \(change)"
         let when: String
         if n.status == .resolved, let end = n.endsAt {
@@ -233,17 +233,32 @@ public enum PayloadEncoder {
         case .pagerduty: PagerDutyEvent(n, routingKey: spec.routingKey?.value ?? "", context: context).body()
         case .email: EmailMessage(n, settings: spec.email ?? EmailSettings(from: "", to: []), context: context).bytes()
         case .log: LogNotification(n, context: context).body()
+        case .discord: DiscordMessage(n, context: context).body()
+        case .teams: TeamsMessage(n, context: context).body()
+        case .mattermost: MattermostMessage(n, context: context).body()
+        case .googleChat: GoogleChatMessage(n, context: context).body()
+        case .pushover: PushoverMessage(n, token: spec.token?.value ?? "", user: spec.chatID ?? "", context: context).body()
+        case .telegram: TelegramMessage(n, chatID: spec.chatID ?? "", context: context).body()
+        case .ntfy:
+            NtfyMessage(n, topic: NotifierSpec.ntfyTopic(of: spec.url.value)?.topic ?? "", priority: spec.priority, context: context).body()
         }
     }
 
     /// Where a notifier posts: the configured URL, or `{base}/api/v2/alerts` for Alertmanager.
     public static func postURL(_ spec: NotifierSpec) -> String {
         switch spec.kind {
-        case .webhook, .slack, .pagerduty, .email, .log: return spec.url.value
+        case .webhook, .slack, .pagerduty, .email, .log, .discord, .teams, .mattermost, .pushover, .googleChat: return spec.url.value
         case .alertmanager:
             var base = spec.url.value
             while base.hasSuffix("/") { base.removeLast() }
             return base + "/api/v2/alerts"
+        case .ntfy:
+            // A JSON publish goes to the server's root, the topic inside.
+            return NotifierSpec.ntfyTopic(of: spec.url.value)?.server ?? spec.url.value
+        case .telegram:
+            var base = spec.url.value
+            while base.hasSuffix("/") { base.removeLast() }
+            return base + "/bot" + (spec.token?.value ?? "") + "/sendMessage"
         }
     }
 }

@@ -61,7 +61,8 @@ public struct AlertRuleSpec: Sendable, Equatable {
 /// `notifiers:` entries.
 public struct NotifierSpec: Sendable, Equatable {
     public enum Kind: String, Sendable, Equatable, CaseIterable {
-        case webhook, slack, alertmanager, email, pagerduty, log
+        case webhook, slack, alertmanager, email, pagerduty, log, discord, teams, telegram, ntfy, mattermost, pushover
+        case googleChat = "google_chat"
 
         /// `webhook, slack, ... or log`: for the error that names what `type` may be.
         public static var choices: String {
@@ -80,10 +81,33 @@ public struct NotifierSpec: Sendable, Equatable {
     public var email: EmailSettings?
     /// `pagerduty` only: the Events API v2 integration key (`routing_key`), a secret.
     public var routingKey: Secret?
+    /// The provider's credential, a secret: `telegram`'s `bot_token` (it goes in the request
+    /// path), `ntfy`'s access `token` (sent as `Authorization: Bearer`).
+    public var token: Secret?
+    /// `ntfy` only: the message priority, 1 (min) to 5 (max); nil picks one by status.
+    public var priority: Int?
+    /// `telegram`: the chat (`-1001234567890` or `@channel`); `pushover`: the user or group
+    /// key (`user`), which is a secret there.
+    public var chatID: String?
     public var location: SourceLocation
 
     /// Where `pagerduty` posts when no `url` is set: PagerDuty's Events API v2.
     public static let pagerDutyEventsURL = "https://events.pagerduty.com/v2/enqueue"
+    /// `ntfy`: the server root and the topic of a topic URL (`https://ntfy.sh/ops` → `https://ntfy.sh`,
+    /// `ops`); nil when the URL has no topic segment.
+    public static func ntfyTopic(of topicURL: String) -> (server: String, topic: String)? {
+        var url = topicURL
+        while url.hasSuffix("/") { url.removeLast() }
+        guard let slash = url.lastIndex(of: "/"), url[..<slash].hasSuffix("/") == false, url[..<slash].contains("://") else { return nil }
+        let topic = String(url[url.index(after: slash)...])
+        guard !topic.isEmpty, topic.count <= 64, topic.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") }) else { return nil }
+        return (String(url[..<slash]), topic)
+    }
+
+    /// Where `pushover` posts when no `url` is set: the Message API.
+    public static let pushoverURL = "https://api.pushover.net/1/messages.json"
+    /// Where `telegram` posts when no `url` is set: the Bot API.
+    public static let telegramAPIURL = "https://api.telegram.org"
 
     public init(
         name: String, kind: Kind, url: Secret, timeout: Duration = .seconds(5), headers: [String: Secret] = [:],
@@ -101,9 +125,9 @@ public struct NotifierSpec: Sendable, Equatable {
     }
 
     /// Every value of this notifier that no message may quote: header values, the SMTP
-    /// password, the routing key (the URL is handled apart: only its secret parts are hidden).
+    /// password, the routing key, a bot token (the URL is handled apart: only its secret parts are hidden).
     public var secretValues: [String] {
-        headers.values.map(\.value) + [email?.password?.value, routingKey?.value].compactMap { $0 }
+        headers.values.map(\.value) + [email?.password?.value, routingKey?.value, token?.value, kind == .pushover ? chatID : nil].compactMap { $0 }
     }
 }
 

@@ -11,6 +11,10 @@ extension ConfigParser {
         .email: ["url", "from", "to", "username", "password", "tls"],
         .pagerduty: ["url", "routing_key"],
         .log: [],
+        .discord: ["url"], .teams: ["url"], .mattermost: ["url"], .googleChat: ["url"],
+        .telegram: ["url", "bot_token", "chat_id"],
+        .ntfy: ["url", "token", "priority"],
+        .pushover: ["url", "token", "user"],
     ]
 
     func parseNotifiers(_ node: Node) -> [NotifierSpec] {
@@ -46,6 +50,9 @@ extension ConfigParser {
                 name: name, kind: kind, url: parsed.url, email: parsed.email, routingKey: parsed.routingKey,
                 location: reader.location(item, file))
             if let timeout { spec.timeout = timeout }
+            spec.token = parsed.token
+            spec.chatID = parsed.chatID
+            spec.priority = parsed.priority
             if let headers = parsed.headers { spec.headers = Dictionary(headers, uniquingKeysWith: { _, b in b }) }
             out.append(spec)
         }
@@ -66,13 +73,16 @@ extension ConfigParser {
         var headers: [(String, Secret)]?
         var email: EmailSettings?
         var routingKey: Secret?
+        var token: Secret?
+        var chatID: String?
+        var priority: Int?
     }
 
     /// Where a notifier of `kind` sends, and how; nil when something required is missing or bad
     /// (the error is recorded).
     private func parseNotifierTarget(_ f: Fields, kind: NotifierSpec.Kind) -> NotifierTarget? {
         switch kind {
-        case .webhook, .slack, .alertmanager:
+        case .webhook, .slack, .alertmanager, .discord, .teams, .mattermost, .googleChat:
             f.require("url")
             let url = f.secret("url")
             if let url, !Syntax.isHTTPURL(url.value) { f.error("url", "expected an http:// or https:// URL with a host") }
@@ -88,6 +98,60 @@ extension ConfigParser {
             if let key, key.value.isEmpty { f.error("routing_key", "must not be empty") }
             guard let key, !key.value.isEmpty, Syntax.isHTTPURL(url.value) else { return nil }
             return NotifierTarget(url: url, routingKey: key)
+        case .telegram:
+            let url = f.secret("url") ?? Secret(NotifierSpec.telegramAPIURL)
+            if !Syntax.isHTTPURL(url.value) { f.error("url", "expected an http:// or https:// URL with a host") }
+            f.require("bot_token")
+            f.require("chat_id")
+            // The token goes in the request path (`/bot<token>/sendMessage`).
+            let token = f.secret("bot_token")
+            let tokenOK = token.map { !$0.value.isEmpty && $0.value.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || "_-:".contains($0)) } }
+            if tokenOK == false { f.error("bot_token", "expected a bot token as @BotFather gives it (digits, a colon, letters, digits, - and _)") }
+            let chat = f.string("chat_id")
+            let chatOK = chat.map { c in
+                (c.first == "@" && c.count > 1 && c.dropFirst().allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_") })
+                    || (Int64(c) != nil)
+            }
+            if let chat, chatOK == false { f.error("chat_id", "expected a chat id (-1001234567890) or a channel's @username" + f.got("chat_id", chat)) }
+            guard let token, tokenOK == true, let chat, chatOK == true, Syntax.isHTTPURL(url.value) else { return nil }
+            return NotifierTarget(url: url, token: token, chatID: chat)
+        case .ntfy:
+            f.require("url")
+            let url = f.secret("url")
+            // The topic is the last path segment: `https://ntfy.sh/ops-alerts`.
+            let topicOK = url.map { Syntax.isHTTPURL($0.value) && NotifierSpec.ntfyTopic(of: $0.value) != nil }
+            if topicOK == false {
+                f.error("url", "expected the topic's URL, http(s)://SERVER/TOPIC (a topic is 1 to 64 letters, digits, - and _)")
+            }
+            let token = f.secret("token")
+            if let token, token.value.isEmpty || token.value.contains(where: { $0.isWhitespace || $0.isNewline }) {
+                f.error("token", "expected an access token (tk_...) without spaces")
+            }
+            var priority: Int?
+            if let text = f.string("priority") {
+                priority = Int(text)
+                if priority.map({ !(1...5).contains($0) }) ?? true { f.error("priority", "expected 1 (min) to 5 (max)" + f.got("priority", text)) }
+            }
+            guard let url, topicOK == true, priority.map({ (1...5).contains($0) }) ?? !f.has("priority") else { return nil }
+            return NotifierTarget(url: url, token: token, priority: priority)
+        case .pushover:
+            let url = f.secret("url") ?? Secret(NotifierSpec.pushoverURL)
+            if !Syntax.isHTTPURL(url.value) { f.error("url", "expected an http:// or https:// URL with a host") }
+            f.require("token")
+            f.require("user")
+            // Both are 30 letters and digits (the application's API token, the user or group key).
+            func key(_ name: String) -> Secret? {
+                guard let value = f.secret(name) else { return nil }
+                guard value.value.count == 30, value.value.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber) }) else {
+                    f.error(name, "expected a 30-character Pushover key (letters and digits)")
+                    return nil
+                }
+                return value
+            }
+            let token = key("token")
+            let user = key("user")
+            guard let token, let user, Syntax.isHTTPURL(url.value) else { return nil }
+            return NotifierTarget(url: url, token: token, chatID: user.value)
         case .email:
             return parseEmailTarget(f)
         case .log:

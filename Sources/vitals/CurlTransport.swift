@@ -1,3 +1,4 @@
+import Foundation
 import VitalsAlerting
 import VitalsIO
 
@@ -12,9 +13,9 @@ struct CurlTransport: HTTPTransport {
     var engine: @Sendable () -> CurlEngine = { .shared }
 
     func post(url: String, headers: [(String, String)], body: [UInt8], timeout: Duration) async -> TransportOutcome {
-        let response = await send("POST", url: url, headers: [("Content-Type", "application/json")] + headers, body: body, timeout: timeout)
+        let response = await send("POST", url: url, headers: [("Content-Type", "application/json")] + headers, body: body, timeout: timeout, maxAnswerBytes: 65536)
         if let failure = response.failure { return .failed(failure.description) }
-        return .status(response.statusCode)
+        return RetryAfter.outcome(status: response.statusCode, retryAfter: response.header("Retry-After"), body: response.body, now: Date())
     }
 
     /// One request with a body, answered within `timeout` (libcurl's own); the answer's body is

@@ -184,6 +184,15 @@ final class WebhookReceiver: Sendable {
     /// When set, the whole answer to a body (status and JSON text), as a service with its own
     /// API answers (PagerDuty's 202 and 400); only bodies answered 2xx are recorded.
     private let respond: (@Sendable (String) -> (status: Int, body: String))?
+    /// A service's whole answer (status, extra header lines, JSON body) to request number N
+    /// (from 1) with this body: rate limits (429 with Retry-After) and error answers. Like
+    /// `respond`, only bodies answered 2xx are recorded.
+    struct Reply: Sendable {
+        var status: Int
+        var headers: [String] = []
+        var body: String = ""
+    }
+    private let reply: (@Sendable (Int, String) -> Reply)?
 
     /// Bodies accepted, in order.
     var bodies: [String] { received.withLock { $0.bodies } }
@@ -195,11 +204,12 @@ final class WebhookReceiver: Sendable {
 
     init(
         failFirst: Int = 0, accepts: @escaping @Sendable (String) -> Bool = { _ in true },
-        respond: (@Sendable (String) -> (status: Int, body: String))? = nil
+        respond: (@Sendable (String) -> (status: Int, body: String))? = nil, reply: (@Sendable (Int, String) -> Reply)? = nil
     ) throws {
         self.failFirst = failFirst
         self.accepts = accepts
         self.respond = respond
+        self.reply = reply
         port = try FreePort.pick()
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         self.fd = fd
@@ -241,10 +251,13 @@ final class WebhookReceiver: Sendable {
                             r.requests += 1
                             return r.requests
                         }
-                        let answer = n <= failFirst ? nil : respond?(String(body))
+                        let answer = n <= failFirst ? nil : self.reply?(n, String(body)) ?? respond.map { r in
+                            let a = r(String(body))
+                            return Reply(status: a.status, body: a.body)
+                        }
                         if let answer {
                             reply = "HTTP/1.1 \(answer.status) X\r\nContent-Type: application/json\r\nContent-Length: \(answer.body.utf8.count)"
-                                + "\r\nConnection: close\r\n\r\n\(answer.body)"
+                                + answer.headers.map { "\r\n" + $0 }.joined() + "\r\nConnection: close\r\n\r\n\(answer.body)"
                         }
                         if n <= failFirst {
                             reply = "HTTP/1.1 500 Internal Server Error\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"

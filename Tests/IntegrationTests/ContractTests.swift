@@ -180,6 +180,13 @@ struct ContractTests {
         // Refused by the mail server (535): the error must not quote the password.
         let smtpPassword = Kind(long: "smtp-Password-38v", short: "s7x")
         let routingKey = Kind(long: "pd-RoutingKey-57c", short: "k2b")
+        // Chat webhooks carry their token in the URL's path.
+        let discordToken = Kind(long: "discord-Token-83h", short: "d3g")
+        let teamsSig = Kind(long: "teams-Sig-61f", short: "t5m")
+        let botToken = Kind(long: "123:telegram-Bot-47s", short: "b8k")
+        let ntfyToken = Kind(long: "tk_ntfy-Token-92w", short: "n4c")
+        let hookKey = Kind(long: "mattermost-Key-15y", short: "m6z")
+        let chatKey = Kind(long: "gchat-Token-73u", short: "g2x")
         let probeKinds = [dsn, redis, userinfo, header, env]
         var components = ""
         for (i, k) in [("long", \Kind.long), ("short", \Kind.short)].enumerated() {
@@ -213,8 +220,20 @@ struct ContractTests {
               - { name: pd-long, type: pagerduty, url: "http://127.0.0.1:\(receiver.port)/v2/enqueue", routing_key: "\(routingKey.long)" }
               - { name: pd-short, type: pagerduty, url: "http://127.0.0.1:\(receiver.port)/v2/enqueue", routing_key: "\(routingKey.short)" }
               - { name: audit, type: log }
+              - { name: discord-long, type: discord, url: "http://127.0.0.1:\(receiver.port)/api/webhooks/1/\(discordToken.long)" }
+              - { name: discord-short, type: discord, url: "http://127.0.0.1:\(receiver.port)/api/webhooks/2/\(discordToken.short)" }
+              - { name: teams-long, type: teams, url: "http://127.0.0.1:\(receiver.port)/workflows/1/invoke?api-version=1&sig=\(teamsSig.long)" }
+              - { name: teams-short, type: teams, url: "http://127.0.0.1:\(receiver.port)/workflows/2/invoke?sig=\(teamsSig.short)" }
+              - { name: tg-long, type: telegram, url: "http://127.0.0.1:\(receiver.port)", bot_token: "\(botToken.long)", chat_id: 42 }
+              - { name: ntfy-long, type: ntfy, url: "http://127.0.0.1:\(receiver.port)/ops", token: "\(ntfyToken.long)" }
+              - { name: ntfy-short, type: ntfy, url: "http://127.0.0.1:\(receiver.port)/ops", token: "\(ntfyToken.short)" }
+              - { name: mm-long, type: mattermost, url: "http://127.0.0.1:\(receiver.port)/hooks/\(hookKey.long)" }
+              - { name: mm-short, type: mattermost, url: "http://127.0.0.1:\(receiver.port)/hooks/\(hookKey.short)" }
+              - { name: gchat-long, type: google_chat, url: "http://127.0.0.1:\(receiver.port)/v1/spaces/A/messages?key=k&token=\(chatKey.long)" }
+              - { name: gchat-short, type: google_chat, url: "http://127.0.0.1:\(receiver.port)/v1/spaces/A/messages?token=\(chatKey.short)" }
+              - { name: tg-short, type: telegram, url: "http://127.0.0.1:\(receiver.port)", bot_token: "\(botToken.short)", chat_id: "@ops" }
             alerts:
-              - { name: any-down, on: any-component, when: unhealthy, for: 0s, notify: [hook, mail-long, mail-short, pd-long, pd-short, audit] }
+              - { name: any-down, on: any-component, when: unhealthy, for: 0s, notify: [hook, mail-long, mail-short, pd-long, pd-short, audit, discord-long, discord-short, teams-long, teams-short, tg-long, tg-short, ntfy-long, ntfy-short, mm-long, mm-short, gchat-long, gchat-short] }
 
             """
         let vitals = try VitalsProcess(configBody: body)
@@ -235,7 +254,7 @@ struct ContractTests {
         let log = vitals.stderrAfterExit
         #expect(log.contains("component=plugin-short"), "the log shows the plugins' status changes")
         #expect(log.contains(#"msg="alert notification""#), "the log notifier wrote its lines")
-        for kind in probeKinds + [hookHeader, hookQuery, smtpPassword, routingKey] {
+        for kind in probeKinds + [hookHeader, hookQuery, smtpPassword, routingKey, discordToken, teamsSig, botToken, ntfyToken, hookKey, chatKey] {
             for secret in [kind.long, kind.short] {
                 #expect(!leaks(log, secret), "\(secret) is in the log")
                 for view in views { #expect(!leaks(view, secret), "\(secret) is in an endpoint: \(view.prefix(300))") }
@@ -249,13 +268,16 @@ struct ContractTests {
 
     /// Validation errors about secret-carrying keys name the key, never its value.
     @Test func validationErrorsCarryNoSecret() async throws {
-        let secrets = ["long-Secret-91", "q7z", "pg-Secret-33", "k9w", "hook-Secret-55"]
+        let secrets = ["long-Secret-91", "q7z", "pg-Secret-33", "k9w", "hook-Secret-55", "discord-Secret-29", "bot/Secret-17", "pushover-Secret-4", "po-User-Secret-6"]
         let urls = """
             components:
               - { name: a, type: http, url: "ftp://u:\(secrets[0])@h/" }
               - { name: b, type: http, url: "ftp://u:\(secrets[1])@h/" }
             notifiers:
               - { name: n, type: webhook, url: "gopher://x:\(secrets[4])@h/" }
+              - { name: d, type: discord, url: "discord.com/api/webhooks/1/\(secrets[5])" }
+              - { name: t, type: telegram, bot_token: "\(secrets[6])", chat_id: 1 }
+              - { name: p, type: pushover, token: "\(secrets[7])", user: "\(secrets[8])" }
 
             """
         // DSNs are checked by building the probes, once the config itself is valid.
@@ -265,7 +287,7 @@ struct ContractTests {
               - { name: d, type: postgres, dsn: "host=h password=\(secrets[3]) dbname='x" }
 
             """
-        for (body, problems) in [(urls, 3), (dsns, 2)] {
+        for (body, problems) in [(urls, 7), (dsns, 2)] {
             let vitals = try VitalsProcess(configBody: body, arguments: ["validate"])
             #expect(await vitals.waitForExit(timeout: .seconds(10)) == 1)
             let err = vitals.stderrAfterExit

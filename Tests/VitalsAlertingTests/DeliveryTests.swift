@@ -36,6 +36,20 @@ struct LeakyTransport: HTTPTransport {
     }
 }
 
+/// Answers each attempt with the next scripted outcome (the last one forever after): the
+/// queue's reading of outcomes, with no network in between.
+final class ScriptedTransport: HTTPTransport, Sendable {
+    private let script: Mutex<[TransportOutcome]>
+    private let count = Mutex(0)
+    init(_ script: [TransportOutcome]) { self.script = Mutex(script) }
+    var attempts: Int { count.withLock { $0 } }
+    func post(url: String, headers: [(String, String)], body: [UInt8], timeout: Duration) async -> TransportOutcome {
+        count.withLock { $0 += 1 }
+        return script.withLock { $0.count > 1 ? $0.removeFirst() : $0[0] }
+    }
+    func sendMail(_ mail: OutgoingMail, timeout: Duration) async -> TransportOutcome { .failed("no SMTP") }
+}
+
 @Suite(.serialized) struct DeliveryTests {
     func delivery(_ id: Int) -> Delivery {
         Delivery(instanceKey: "rule/db", eventID: id, kind: .firing, body: Array("{\"id\":\(id)}".utf8), createdAt: at(0))
@@ -202,5 +216,67 @@ struct LeakyTransport: HTTPTransport {
         #expect(!error.contains("TOPSECRETPATH"))
         #expect(!error.contains("s3cr3t-token"))
         #expect(error.contains("<redacted>"))
+    }
+
+    /// A 429 with Retry-After waits what it asks (not the 1 s backoff); one asking for a day
+    /// waits the cap; a receiver throttling for ever is given up once the retry budget and the
+    /// cap have passed since the first attempt, so it holds its own queue for a bounded time.
+    @Test func retryAfterIsWaitedOutCappedAndBounded() async throws {
+        let clock = ManualClock()
+        let capped = RetryPolicy(initialDelay: .seconds(1), maxElapsed: .seconds(300), jitter: 0, maxRetryAfter: .seconds(3600))
+        let transport = ScriptedTransport([
+            .throttled(status: 429, retryAfter: .seconds(30)), .throttled(status: 429, retryAfter: .seconds(86400)), .status(204),
+        ])
+        let queue = NotifierQueue(spec: webhook(), capacity: 8)
+        let reports = Reports()
+        let worker = Task { await queue.run(transport: transport, clock: clock, policy: capped, random: { 0.5 }, now: { clock.wallNow }, report: reports.add) }
+        defer { worker.cancel() }
+        _ = queue.enqueue(delivery(1))
+        let first = await clock.nextSleep()
+        #expect(first.offset == .seconds(30))
+        clock.advance(to: first)
+        let second = await clock.nextSleep()
+        #expect(second.offset == .seconds(30 + 3600))
+        clock.advance(to: second)
+        await queue.drained()
+        #expect(
+            reports.all.map(\.result) == [
+                .failed(status: 429, error: "HTTP 429, Retry-After 30s"), .failed(status: 429, error: "HTTP 429, Retry-After 1d"),
+                .delivered(status: 204),
+            ])
+
+        // Throttled for ever, Retry-After 0: backs off like any failure, gives up after the cap.
+        let forever = ScriptedTransport([.throttled(status: 429, retryAfter: .zero)])
+        let stubborn = NotifierQueue(spec: webhook(), capacity: 8)
+        let more = Reports()
+        let w2 = Task { await stubborn.run(transport: forever, clock: clock, policy: capped, random: { 0.5 }, now: { clock.wallNow }, report: more.add) }
+        defer { w2.cancel() }
+        _ = stubborn.enqueue(delivery(2))
+        let start = clock.now
+        let firstWait = await clock.nextSleep()
+        #expect(start.duration(to: firstWait) == .seconds(1))
+        clock.advance(to: firstWait)
+        // Backoff 2, 4, ... 32 s, then 60 s waits until the next would pass 300 s + the hour: 69 waits.
+        for _ in 2...69 { clock.advance(to: await clock.nextSleep()) }
+        await stubborn.drained()
+        #expect(more.all.last?.result == .gaveUp(status: 429, error: "HTTP 429, Retry-After 0s"))
+        #expect(start.duration(to: clock.now) <= .seconds(3900))
+        #expect(forever.attempts == 70, "\(forever.attempts) attempts in the hour")
+    }
+
+    @Test func retryAfterHeaderIsReadAsSecondsOrADate() {
+        let now = Date(timeIntervalSince1970: 1_800_000_000)
+        #expect(RetryAfter.parse("120", now: now) == .seconds(120))
+        #expect(RetryAfter.parse(" 0 ", now: now) == .zero)
+        #expect(RetryAfter.parse("99999999999999999999", now: now) == .seconds(999_999_999))
+        #expect(RetryAfter.parse("soon", now: now) == nil)
+        #expect(RetryAfter.parse("-5", now: now) == nil)
+        #expect(RetryAfter.parse(nil, now: now) == nil)
+        let date = Date(timeIntervalSince1970: 1_784_102_430)  // Wed, 15 Jul 2026 08:00:30 GMT
+        #expect(RetryAfter.parse("Wed, 15 Jul 2026 08:00:30 GMT", now: date.addingTimeInterval(-90)) == .seconds(90))
+        #expect(RetryAfter.parse("Wed, 15 Jul 2026 08:00:30 GMT", now: date.addingTimeInterval(60)) == .zero)
+        #expect(RetryAfter.outcome(status: 429, retryAfter: "2", now: now) == .throttled(status: 429, retryAfter: .seconds(2)))
+        #expect(RetryAfter.outcome(status: 429, retryAfter: nil, now: now) == .status(429))
+        #expect(RetryAfter.outcome(status: 500, retryAfter: "2", now: now) == .status(500))
     }
 }

@@ -67,4 +67,68 @@ struct NotifierConfigTests {
         #expect(found.count == 4, "\(found)")
         #expect(found.allSatisfy { !$0.contains(secret) }, "\(found)")
     }
+
+    /// `discord`: the webhook URL, from a file; required and an http(s) URL; nothing else
+    /// (headers included) is a Discord key.
+    @Test func discordTakesItsWebhookURLFromAFile() throws {
+        let dir = try ConfigFolder()
+        try dir.write("secrets/discord", "https://discord.com/api/webhooks/123/T0KEN\n")
+        let file = try dir.write("vitals.yaml", "notifiers:\n  - { name: d, type: discord, url_file: secrets/discord }\n")
+        let c = try ConfigLoader.load(file: file, environment: [:])
+        #expect(c.notifiers[0].kind == .discord)
+        #expect(c.notifiers[0].url.value == "https://discord.com/api/webhooks/123/T0KEN")
+        let secret = "t0ken-\(UInt32.random(in: 0...UInt32.max))"
+        let found = errors(
+            """
+            notifiers:
+              - { name: a, type: discord }
+              - { name: b, type: discord, url: "discord.com/api/webhooks/1/\(secret)" }
+              - { name: c, type: discord, url: "https://discord.com/api/webhooks/1/\(secret)", headers: { X: y } }
+            """)
+        #expect(found.count == 3, "\(found)")
+        #expect(found.contains { $0.contains("notifiers[0]") && $0.contains("url") }, "\(found)")
+        #expect(found.contains { $0.contains("notifiers[2].headers") }, "\(found)")
+        #expect(found.allSatisfy { !$0.contains(secret) }, "\(found)")
+    }
+
+    /// `telegram`: the Bot API by default, the token from a file, the chat as an id or
+    /// @username; a bad token or chat is an error that does not quote the token.
+    @Test func telegramTakesTokenAndChat() throws {
+        let dir = try ConfigFolder()
+        try dir.write("secrets/bot", "123456:ABC-def_ghi\n")
+        let file = try dir.write("vitals.yaml", "notifiers:\n  - { name: t, type: telegram, bot_token_file: secrets/bot, chat_id: -1001234567890 }\n")
+        let c = try ConfigLoader.load(file: file, environment: [:])
+        #expect(c.notifiers[0].url.value == "https://api.telegram.org")
+        #expect(c.notifiers[0].token?.value == "123456:ABC-def_ghi" && c.notifiers[0].chatID == "-1001234567890")
+        #expect(c.notifiers[0].secretValues.contains("123456:ABC-def_ghi"))
+        let found = errors(
+            """
+            notifiers:
+              - { name: a, type: telegram, chat_id: 1 }
+              - { name: b, type: telegram, bot_token: "12/../x y", chat_id: 1 }
+              - { name: c, type: telegram, bot_token: "1:x", chat_id: "general chat" }
+            """)
+        #expect(found.count == 3, "\(found)")
+        #expect(found.allSatisfy { !$0.contains("12/../x y") }, "\(found)")
+        #expect(found.contains { $0.contains("notifiers[2].chat_id") && $0.contains("general chat") }, "\(found)")
+    }
+
+    /// `ntfy`: the topic URL, a token from a file, priority 1-5.
+    @Test func ntfyTakesTopicURLTokenAndPriority() throws {
+        let dir = try ConfigFolder()
+        try dir.write("secrets/ntfy", "tk_abc123\n")
+        let file = try dir.write("vitals.yaml", "notifiers:\n  - { name: n, type: ntfy, url: \"https://ntfy.sh/ops\", token_file: secrets/ntfy, priority: 2 }\n")
+        let c = try ConfigLoader.load(file: file, environment: [:])
+        #expect(c.notifiers[0].token?.value == "tk_abc123" && c.notifiers[0].priority == 2)
+        let found = errors(
+            """
+            notifiers:
+              - { name: a, type: ntfy, url: "https://ntfy.sh/" }
+              - { name: b, type: ntfy, url: "https://ntfy.sh/ops", priority: 9 }
+              - { name: c, type: ntfy, url: "https://ntfy.sh/ops", token: "tk_ab cd" }
+            """)
+        #expect(found.count == 3, "\(found)")
+        #expect(found.contains { $0.contains("notifiers[1].priority") && $0.contains("1 (min) to 5 (max)") }, "\(found)")
+        #expect(found.allSatisfy { !$0.contains("tk_ab cd") }, "\(found)")
+    }
 }

@@ -44,4 +44,18 @@ struct ShippedFilesTests {
             }
         }
     }
+
+    /// `docs/notifiers.yaml` has one notifier of every type, and parses: a new type without an
+    /// example fails here.
+    @Test func theNotifierExamplesParseAndCoverEveryType() throws {
+        let file = Self.root.appendingPathComponent("docs/notifiers.yaml").path
+        let environment = [
+            "HOOK_TOKEN": "t", "SLACK_WEBHOOK_URL": "https://hooks.slack.com/services/T0/B0/X", "SMTP_PASSWORD": "p",
+            "PD_ROUTING_KEY": "k", "DISCORD_WEBHOOK_URL": "https://discord.com/api/webhooks/1/x",
+            "TELEGRAM_BOT_TOKEN": "123456:ABC-def_1", "NTFY_TOKEN": "tk_x", "MATTERMOST_HOOK_URL": "https://chat.example.com/hooks/k",
+            "GOOGLE_CHAT_WEBHOOK_URL": "https://chat.googleapis.com/v1/spaces/A/messages?key=k&token=t", "PUSHOVER_APP_TOKEN": String(repeating: "a", count: 30), "PUSHOVER_USER_KEY": String(repeating: "u", count: 30), "TEAMS_WORKFLOW_URL": "https://prod-1.westeurope.logic.azure.com/workflows/1/triggers/manual/paths/invoke?sig=x",
+        ]
+        let config = try ConfigLoader.load(file: file, environment: environment)
+        #expect(Set(config.notifiers.map(\.kind)) == Set(NotifierSpec.Kind.allCases))
+    }
 }
