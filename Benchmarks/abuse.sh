@@ -20,7 +20,7 @@ FLOOD_CLIENTS=${FLOOD_CLIENTS:-10}
 here=$(cd "$(dirname "$0")" && pwd)
 work=$(mktemp -d)
 pids=()
-trap 'stop_nginx "$work/nginx"; for p in "${pids[@]}" ${VPID:-}; do kill "$p" 2>/dev/null; done; wait 2>/dev/null; rm -rf "$work"' EXIT
+trap 'stop_nginx "$work/nginx"; for p in "${pids[@]}" ${VPID:-}; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$work"' EXIT
 start_soak_targets "$work"
 pids+=("$HPID")
 redis_port=$(free_port)
