@@ -41,7 +41,7 @@ public struct TelegramMessage: Encodable, Sendable {
 
     public init(_ n: AlertNotification, chatID: String, context: NotificationContext) {
         self.chatID = chatID
-        let h = Self.escape
+        let h = XMLText.escape
         let change = n.change
         // Plain lengths add up to at most 4,096: head 300, message 1,500, failing 2,000, link and
         // labels the rest (the URL is the operator's `external_url`, cut too).
@@ -58,12 +58,6 @@ public struct TelegramMessage: Encodable, Sendable {
         let url = ChatText.cut(context.detailsURL, 400)
         lines.append("<a href=\"\(h(url))\">Details</a>")
         text = lines.joined(separator: "\n")
-    }
-
-    /// Telegram's HTML style: `<`, `>`, `&` as entities (and `"` for attribute values).
-    static func escape(_ s: String) -> String {
-        s.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
-            .replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "\"", with: "&quot;")
     }
 
     public func body() -> [UInt8] { encodeJSON(self) }
