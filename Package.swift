@@ -77,7 +77,7 @@ let package = Package(
             name: "VitalsProbesTests", dependencies: ["VitalsProbes", "VitalsIO", "VitalsTestSupport"],
             // Plugin scripts the tests run in place (found through #filePath), not resources.
             exclude: ["Fixtures"], swiftSettings: strict),
-        .testTarget(name: "VitalsStorageTests", dependencies: ["VitalsStorage", "VitalsIO"], swiftSettings: strict),
+        .testTarget(name: "VitalsStorageTests", dependencies: ["VitalsStorage", "VitalsIO", "VitalsTestSupport"], swiftSettings: strict),
         .testTarget(
             name: "VitalsAlertingTests", dependencies: ["VitalsAlerting", "VitalsIO", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict),

@@ -3,9 +3,12 @@ import Synchronization
 
 /// The default storage: nothing survives a restart (`isPersistent` is false, so alerting starts
 /// fresh). History and transitions already live in the `HealthStore`'s rings, so this keeps
-/// only the state blobs other parts hand it, and keeps them only in memory.
-public final class MemoryStorage: Storage {
+/// the roll-ups of the current run (as the store's write hook, bucketed by the same
+/// `RollupBook` the persistent backends' writer uses) and the state blobs other parts hand it,
+/// only in memory. `historyReader(over:)` reads both (`MemoryHistory`).
+public final class MemoryStorage: Storage, ResultRecorder {
     private let blobs = Mutex<[String: [String: Data]]>([:])
+    private let rollupState = Mutex((book: RollupBook(), table: RollupTable()))
 
     public init() {}
 
@@ -15,9 +18,22 @@ public final class MemoryStorage: Storage {
     public func record(component: String, transition: StatusTransition) async {}
     public func history(component: String, since: Date?, until: Date?, limit: Int) async -> [HistoryEntry] { [] }
     public func transitions(component: String, since: Date?, until: Date?, limit: Int) async -> [StatusTransition] { [] }
-    /// No roll-ups in memory: the store's own uptime window and transitions stand in for them.
-    public func rollups(of components: [String], period: RollupPeriod, since: Date, until: Date) async -> [String: [Rollup]] { [:] }
-    public func incidentsByDay(since: Date, until: Date) async -> [String: [Int: Int]] { [:] }
+
+    /// The health store's hook, under its lock: a few dictionary updates, never a wait.
+    public func recorded(
+        component: String, entry: HistoryEntry, observations: [Observation], status: HealthStatus, staleAfter: Duration,
+        transition: StatusTransition?
+    ) {
+        rollupState.withLock { s in
+            s.book.add(component: component, entry: entry, status: status, staleAfter: staleAfter)
+            s.table.add(s.book.takePending())
+        }
+    }
+
+    /// The roll-ups of the current run.
+    public var rollupTable: RollupTable { rollupState.withLock { $0.table } }
+
+    public func historyReader(over store: HealthStore) -> any HistoryReader { MemoryHistory(store: store, storage: self) }
 
     public func put(namespace: String, key: String, value: Data) async throws {
         blobs.withLock { $0[namespace, default: [:]][key] = value }

@@ -31,9 +31,10 @@ public protocol Storage: Sendable {
     /// Incidents begun in `[since, until)` by component and UTC day (`Incidents.day`), in one
     /// read: status changes that `Incidents.begins` counts.
     func incidentsByDay(since: Date, until: Date) async -> [String: [Int: Int]]
-    /// The same two reads for the status page, saying when storage could not answer in time.
-    func readRollups(of components: [String], period: RollupPeriod, since: Date, until: Date) async -> StorageRead<[String: [Rollup]]>
-    func readIncidentsByDay(since: Date, until: Date) async -> StorageRead<[String: [Int: Int]]>
+
+    /// Where the endpoints read this backend's history: the backend itself when it keeps it;
+    /// in memory, `store`'s rings and the roll-ups this storage kept of the current run.
+    func historyReader(over store: HealthStore) -> any HistoryReader
 }
 
 /// The two periods roll-ups are kept for (UTC hours and days), as storage names them.
@@ -107,13 +108,6 @@ extension Storage {
     /// Kept nowhere by default: a backend that keeps roll-ups and transitions answers these.
     public func rollups(of components: [String], period: RollupPeriod, since: Date, until: Date) async -> [String: [Rollup]] { [:] }
     public func incidentsByDay(since: Date, until: Date) async -> [String: [Int: Int]] { [:] }
-    /// Always answered where reads cannot fail (memory); a persistent backend says when they did.
-    public func readRollups(of components: [String], period: RollupPeriod, since: Date, until: Date) async -> StorageRead<[String: [Rollup]]> {
-        .value(await rollups(of: components, period: period, since: since, until: until))
-    }
-    public func readIncidentsByDay(since: Date, until: Date) async -> StorageRead<[String: [Int: Int]]> {
-        .value(await incidentsByDay(since: since, until: until))
-    }
 
     /// One component at a time; a backend with a faster way overrides it.
     public func restore(components: [(name: String, history: Int)]) async -> [String: StoredComponent] {

@@ -81,9 +81,9 @@ extension HealthRoutes {
     private static func window(_ label: String) -> Duration? { UptimeReport.windows.first { $0.0 == label }?.1 }
 
     private func windowReport(_ name: String, _ label: String) async -> UptimeReport? {
-        guard let uptime = extras.uptime, let window = Self.window(label) else { return nil }
+        guard let reader = extras.history, let window = Self.window(label) else { return nil }
         // Storage unavailable: an unknown uptime, as with no data (a badge has no error form).
-        return await uptime(name, window).value
+        return await reader.uptime(name, window).value
     }
 
     /// `If-None-Match` by weak comparison (RFC 9110 13.1.2): `*`, or any listed tag, `W/` or not.

@@ -11,25 +11,14 @@ public struct ServerExtras: Sendable {
     public var metrics: @Sendable () -> String
     /// The `/alerts` JSON body, when alerting is wired.
     public var alerts: (@Sendable () -> String)?
-    /// A component's results, newest first, from storage (or the in-memory history). Each
-    /// storage read says when storage did not answer within its deadline (`StorageRead`): the
-    /// endpoint then answers 503 with the reason, never an empty page.
-    public var history: (@Sendable (_ component: String, _ query: HistoryQuery) async -> StorageRead<[HistoryEntry]>)?
-    /// A component's status changes, newest first.
-    public var transitions: (@Sendable (_ component: String, _ query: HistoryQuery) async -> StorageRead<[StatusTransition]>)?
-    /// A component's first status change after a time (nil: none since), for the duration of
-    /// the newest change on a page of older ones.
-    public var transitionAfter: (@Sendable (_ component: String, _ at: Date) async -> StorageRead<StatusTransition?>)?
-    /// A component's uptime over a window.
-    public var uptime: (@Sendable (_ component: String, _ window: Duration) async -> StorageRead<UptimeReport>)?
-    /// Every component's uptime over a window in one read, for the lists (tens of thousands of
-    /// components must not cost a query each); without it, `uptime` per component.
-    public var uptimeOfAll: (@Sendable (_ window: Duration) async -> StorageRead<[String: UptimeReport]>)?
+    /// Where results, status changes, roll-ups and incidents are read from: the storage backend's
+    /// `HistoryReader`, whichever it is. Each read says when storage did not answer within its
+    /// deadline (`StorageRead`): the endpoint then answers 503 with the reason, never an empty
+    /// page. Without one, the history endpoints answer 404.
+    public var history: (any HistoryReader)?
     /// `POST /api/v1/alerts/ID/ack`: acknowledges the firing alert `id`; returns its `/alerts`
     /// entry (JSON), or nil when no alert with that id is firing.
     public var acknowledge: (@Sendable (_ id: String, _ by: String, _ comment: String) -> String?)?
-    /// The status page's long history of the named components at `now` (`StatusHistory`).
-    public var statusHistory: (@Sendable (_ components: [String], _ now: Date) async -> StatusHistory)?
     /// Maintenance windows running at `now` or starting within a week, for the status page.
     public var maintenance: (@Sendable (_ now: Date) -> [MaintenanceNotice])?
     /// `service.name`, for the `service` label of `vitals_build_info` (spec section 11).
@@ -37,18 +26,12 @@ public struct ServerExtras: Sendable {
 
     public init(
         metrics: @escaping @Sendable () -> String = { "" }, alerts: (@Sendable () -> String)? = nil,
-        history: (@Sendable (_ component: String, _ query: HistoryQuery) async -> StorageRead<[HistoryEntry]>)? = nil,
-        transitions: (@Sendable (_ component: String, _ query: HistoryQuery) async -> StorageRead<[StatusTransition]>)? = nil,
-        uptime: (@Sendable (_ component: String, _ window: Duration) async -> StorageRead<UptimeReport>)? = nil,
-        uptimeOfAll: (@Sendable (_ window: Duration) async -> StorageRead<[String: UptimeReport]>)? = nil,
+        history: (any HistoryReader)? = nil,
         acknowledge: (@Sendable (_ id: String, _ by: String, _ comment: String) -> String?)? = nil
     ) {
         self.metrics = metrics
         self.alerts = alerts
         self.history = history
-        self.transitions = transitions
-        self.uptime = uptime
-        self.uptimeOfAll = uptimeOfAll
         self.acknowledge = acknowledge
     }
 }
@@ -180,9 +163,9 @@ public final class HealthRoutes: Sendable {
             if let refused = refusal(request, route) { return refused }
             let snapshot = source.snapshot()
             var windows: [String: [(String, UptimeReport)]] = [:]
-            if let all = extras.uptimeOfAll {
+            if let reader = extras.history {
                 for (label, window) in UptimeReport.windows.prefix(4) {
-                    let read = await all(window)
+                    let read = await reader.uptimeOfAll(window)
                     guard let reports = read.value else { return .storageUnavailable(read.unavailableReason ?? "") }
                     for c in snapshot.allComponents {
                         windows[c.name, default: []].append((label, reports[c.name] ?? UptimeReport(uptime: nil, coverage: 0, buckets: [])))
@@ -218,16 +201,17 @@ public final class HealthRoutes: Sendable {
             }
             if part == .history {
                 guard let history = extras.history else { return .plain(404, "history is not available\n") }
-                let read = await history(name, parsed)
+                let read = await history.history(name, parsed)
                 guard let entries = read.value else { return .storageUnavailable(read.unavailableReason ?? "") }
                 let body = HistoryQuery.json(component: name, entries, limit: parsed.limit)
                 return HealthAnswer(status: 200, contentType: "application/json", body: body)
             }
-            guard let transitions = extras.transitions else { return .plain(404, "transitions are not available\n") }
-            let read = await transitions(name, parsed)
+            guard let reader = extras.history else { return .plain(404, "transitions are not available\n") }
+            let read = await reader.transitions(name, parsed)
             guard let page = read.value else { return .storageUnavailable(read.unavailableReason ?? "") }
             var next: Date?
-            if let newest = page.first, let after = await extras.transitionAfter?(name, newest.at) {
+            if let newest = page.first {
+                let after = await reader.transition(component: name, after: newest.at)
                 guard let found = after.value else { return .storageUnavailable(after.unavailableReason ?? "") }
                 next = found?.at
             }
@@ -238,8 +222,8 @@ public final class HealthRoutes: Sendable {
             guard let window = UptimeReport.windows.first(where: { $0.0 == label })?.1 else {
                 return .plain(400, "window must be one of " + UptimeReport.windows.map(\.0).joined(separator: ", ") + "\n")
             }
-            guard let uptime = extras.uptime else { return .plain(404, "uptime is not available\n") }
-            let read = await uptime(name, window)
+            guard let reader = extras.history else { return .plain(404, "uptime is not available\n") }
+            let read = await reader.uptime(name, window)
             guard let report = read.value else { return .storageUnavailable(read.unavailableReason ?? "") }
             let body = UptimeReport.json(component: name, window: label, report)
             return HealthAnswer(status: 200, contentType: "application/json", body: body)
@@ -253,10 +237,10 @@ public final class HealthRoutes: Sendable {
 
     /// Uptime over each window, or why storage could not say (the first read that failed ends it).
     func uptimeWindows(_ name: String, _ windows: ArraySlice<(String, Duration)>) async -> StorageRead<[(String, UptimeReport)]> {
-        guard let uptime = extras.uptime else { return .value([]) }
+        guard let reader = extras.history else { return .value([]) }
         var out: [(String, UptimeReport)] = []
         for (label, window) in windows {
-            let read = await uptime(name, window)
+            let read = await reader.uptime(name, window)
             guard let report = read.value else { return .unavailable(reason: read.unavailableReason ?? "") }
             out.append((label, report))
         }

@@ -47,16 +47,6 @@ public struct HistoryQuery: Sendable, Equatable {
         return Double(text.dropFirst(3)).flatMap { $0.isFinite ? $0 : nil }
     }
 
-    /// Items kept in memory, newest first, as storage would answer the query.
-    public func select<T>(_ newestFirst: [T], at: (T) -> Date) -> [T] {
-        var out: [T] = []
-        for item in newestFirst where out.count < limit {
-            let t = at(item)
-            if (since.map { t >= $0 } ?? true) && (until.map { t <= $0 } ?? true) { out.append(item) }
-        }
-        return out
-    }
-
     /// The results page as JSON.
     static func json(component: String, _ entries: [HistoryEntry], limit: Int) -> String {
         page(component: component, key: "results", entries, limit: limit, at: \.at) { e in

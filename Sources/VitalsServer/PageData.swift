@@ -11,21 +11,17 @@ public struct StatusHistory: Sendable {
     public var hours: [String: [Rollup]]
     /// Per component, incidents begun by UTC day (`Incidents.day`).
     public var incidents: [String: [Int: Int]]
-    /// Uptime by window label (`24h`, `30d`) where no roll-ups are kept (`storage: memory`):
-    /// the store's own window, as `/api/v1/components` shows it.
-    public var uptime: [String: [String: UptimeReport]]
     /// Why storage could not give the history (it did not answer within its read deadline):
     /// the page says so, and shows the live statuses without it.
     public var unavailable: String?
 
     public init(
         days: [String: [Rollup]] = [:], hours: [String: [Rollup]] = [:], incidents: [String: [Int: Int]] = [:],
-        uptime: [String: [String: UptimeReport]] = [:], unavailable: String? = nil
+        unavailable: String? = nil
     ) {
         self.days = days
         self.hours = hours
         self.incidents = incidents
-        self.uptime = uptime
         self.unavailable = unavailable
     }
 
@@ -37,9 +33,9 @@ public struct StatusHistory: Sendable {
         Date(timeIntervalSince1970: Double(Incidents.day(now) - stripDays + 1) * 86_400)
     }
 
-    /// From persistent storage: daily roll-ups and incidents of the strip's days, hourly
+    /// From the history reader: daily roll-ups and incidents of the strip's days, hourly
     /// roll-ups of the last 24 hours (three queries in all, whatever the number of components).
-    public static func read(from storage: any Storage, components: [String], now: Date) async -> StatusHistory {
+    public static func read(from storage: any HistoryReader, components: [String], now: Date) async -> StatusHistory {
         let first = firstDay(now)
         async let days = storage.readRollups(of: components, period: .day, since: first, until: now)
         async let hours = storage.readRollups(of: components, period: .hour, since: RollupWindow(.seconds(86_400), now: now).from, until: now)

@@ -17,8 +17,8 @@ extension HealthRoutes {
             let windows = await uptimeWindows(name, UptimeReport.windows[...])
             let recent = HistoryQuery(since: nil, until: nil, limit: 100)
             let inMemory = Array(component.history.suffix(100).reversed())
-            let results = await extras.history?(name, recent) ?? .value(inMemory)
-            let transitions = await extras.transitions?(name, recent) ?? .value([])
+            let results = await extras.history?.history(name, recent) ?? .value(inMemory)
+            let transitions = await extras.history?.transitions(name, recent) ?? .value([])
             let unavailable = windows.unavailableReason ?? results.unavailableReason ?? transitions.unavailableReason
             return HealthAnswer(ComponentPage.render(.init(
                 component: component, uptime: windows.value ?? [], transitions: transitions.value ?? [], results: results.value ?? inMemory,
@@ -26,7 +26,9 @@ extension HealthRoutes {
         default:
             let names = snapshot.allComponents.map(\.name)
             var history = StatusHistory()
-            if let read = extras.statusHistory { history = await pageHistory.history(components: names, now: now, read: read) }
+            if let reader = extras.history {
+                history = await pageHistory.history(components: names, now: now) { names, now in await StatusHistory.read(from: reader, components: names, now: now) }
+            }
             let alerts = audience.showsDetails ? (extras.alerts.map { FiringAlert.parse($0()) } ?? []) : []
             return HealthAnswer(StatusPage.render(.init(
                 snapshot: snapshot, history: history, maintenance: extras.maintenance?(now) ?? [], alerts: alerts, audience: audience, now: now)))

@@ -73,51 +73,17 @@ final class Daemon: Sendable {
         self.alerts = alerts
         let reloadStatus = reloadStatus
         let storageMetrics: @Sendable () -> String = { [storage] in (storage as? any PersistentStorage)?.metricsText() ?? "" }
-        // Persistent storage's reads say when it did not answer within its read deadline (the
-        // endpoint answers 503); memory always answers.
-        let persistent = storage as? any PersistentStorage
-        let history: @Sendable (String, HistoryQuery) async -> StorageRead<[HistoryEntry]> = { [persistent, store] name, q in
-            if let persistent { return await persistent.readHistory(component: name, since: q.since, until: q.until, limit: q.limit) }
-            // In memory, the store's own history is all there is.
-            return .value(q.select((store.snapshot().component(named: name)?.history ?? []).reversed(), at: \.at))
-        }
-        let transitions: @Sendable (String, HistoryQuery) async -> StorageRead<[StatusTransition]> = { [persistent, store] name, q in
-            if let persistent { return await persistent.readTransitions(component: name, since: q.since, until: q.until, limit: q.limit) }
-            return .value(q.select(store.transitions(component: name) ?? [], at: \.at))  // newest first
-        }
-        let transitionAfter: @Sendable (String, Date) async -> StorageRead<StatusTransition?> = { [persistent, store] name, at in
-            if let persistent { return await persistent.transition(component: name, after: at) }
-            return .value(store.transitions(component: name)?.last { $0.at > at })  // newest first: the last is the nearest
-        }
-        let uptime: @Sendable (String, Duration) async -> StorageRead<UptimeReport> = { [persistent, store] name, window in
-            if let persistent {
-                let now = Date()
-                return await persistent.rollups(component: name, window: window, now: now).map { rollups in
-                    let (u, coverage) = RollupWindow(window, now: now).uptime(rollups)
-                    return UptimeReport(uptime: u, coverage: coverage, buckets: rollups)
-                }
-            }
-            return .value(Self.inMemoryUptime(store, name, window))
-        }
-        var uptimeOfAll: (@Sendable (Duration) async -> StorageRead<[String: UptimeReport]>)?
-        if let persistent {
-            uptimeOfAll = { window in
-                await persistent.uptimeOfAll(window: window, now: Date()).map { all in
-                    all.mapValues { UptimeReport(uptime: $0.uptime, coverage: $0.coverage, buckets: []) }
-                }
-            }
-        }
+        // One reader for every backend: the database's tables, or memory's rings and roll-ups.
+        let history = storage.historyReader(over: store)
         var extras = ServerExtras(
             metrics: { reloadStatus.metrics() + alerts.metricsText() + storageMetrics() }, alerts: { alerts.alertsJSON() },
-            history: history, transitions: transitions, uptime: uptime, uptimeOfAll: uptimeOfAll,
+            history: history,
             acknowledge: { id, by, comment in
                 guard case .acknowledged(let json) = alerts.acknowledge(id: id, by: by, comment: comment) else { return nil }
                 return json
             })
-        extras.transitionAfter = transitionAfter
         let serviceName = self.serviceName
         extras.serviceName = { serviceName.value }
-        extras.statusHistory = Self.statusHistory(storage: storage, store: store)
         extras.maintenance = { now in
             alerts.maintenance(at: now, within: .seconds(7 * 86_400)).map { w, start, active in
                 MaintenanceNotice(
@@ -126,32 +92,6 @@ final class Daemon: Sendable {
             }
         }
         routes = HealthRoutes(source: store, token: config.server.detailedToken, publicStatus: config.server.publicStatus, extras: extras)
-    }
-
-    /// The status page's history: from the roll-ups with persistent storage; in memory, the
-    /// store's own uptime window and transitions (the strip then knows only this run's days).
-    static func statusHistory(storage: any Storage, store: HealthStore) -> @Sendable ([String], Date) async -> StatusHistory {
-        { [storage, store] names, now in
-            if storage.isPersistent { return await StatusHistory.read(from: storage, components: names, now: now) }
-            var history = StatusHistory()
-            let first = StatusHistory.firstDay(now)
-            for name in names {
-                var windows: [String: UptimeReport] = [:]
-                for (label, window) in [("24h", Duration.seconds(86_400)), ("30d", .seconds(30 * 86_400))] {
-                    windows[label] = inMemoryUptime(store, name, window)
-                }
-                history.uptime[name] = windows
-                history.incidents[name] = Incidents.byDay(store.transitions(component: name) ?? [], since: first, until: now)
-            }
-            return history
-        }
-    }
-
-    /// Without persistent storage: the store's own uptime window, the same one
-    /// `/health/detailed` shows (no buckets).
-    static func inMemoryUptime(_ store: HealthStore, _ name: String, _ window: Duration) -> UptimeReport {
-        let (u, coverage) = store.uptime(component: name, over: window) ?? (nil, 0)
-        return UptimeReport(uptime: u, coverage: coverage, buckets: [])
     }
 
     /// `storage:` as configured. SQLite is opened (and its schema created or migrated) before

@@ -119,6 +119,8 @@ final class TestStorage: Storage, Sendable {
     func remove(namespace: String, key: String) async throws { blobs.withLock { $0[namespace]?[key] = nil } }
     func all(namespace: String) async throws -> [String: Data] { blobs.withLock { $0[namespace] ?? [:] } }
     var keys: [String] { blobs.withLock { ($0["alerts"] ?? [:]).keys.sorted() } }
+    /// Alerting never reads history; the memory reader stands in.
+    func historyReader(over store: HealthStore) -> any HistoryReader { MemoryStorage().historyReader(over: store) }
 }
 
 /// A loopback HTTP receiver on POSIX sockets: records every request and answers as scripted

@@ -102,10 +102,10 @@ struct BadgeTests {
 
     // MARK: The endpoint
 
-    static func routes(token: String? = nil, uptime: UptimeReport? = nil) -> HealthRoutes {
+    static func routes(token: String? = nil, rollups: [Rollup]? = nil) -> HealthRoutes {
         let (snapshot, readiness) = FakeHealthSource.sample()
         var extras = ServerExtras()
-        if let uptime { extras.uptime = { @Sendable _, _ in .value(uptime) } }
+        if let rollups { extras.history = FakeHistoryReader(rollups: rollups) }
         return HealthRoutes(source: FakeHealthSource(snapshot: snapshot, readiness: readiness), token: token.map { .init($0) }, extras: extras)
     }
 
@@ -139,7 +139,7 @@ struct BadgeTests {
     @Test func uptimeAndLatencyBadgesReadTheWindow() async {
         let rollup = Rollup(
             start: Date(), healthy: 3000, degraded: 0, unhealthy: 600, results: 4, failures: 1, latencyMin: 0.1, latencySum: 1.0, latencyMax: 0.4)
-        let r = Self.routes(uptime: UptimeReport(uptime: 0.8333, coverage: 1, buckets: [rollup]))
+        let r = Self.routes(rollups: [rollup])
         let uptime = await r.answerSlowly(HealthRequest(uri: "/badge/orders-db/uptime/7d.json"))
         #expect(uptime.bodyString == ##"{"schemaVersion":1,"label":"uptime 7d","message":"83.33%","color":"#ccb311"}"##)
         // 250 ms on average: over orders-db's 100 ms degraded level, under its 1 s unhealthy one.
@@ -148,7 +148,7 @@ struct BadgeTests {
         // payments-api has no latency threshold: 250 ms is "good" on the fixed steps.
         let fixed = await r.answerSlowly(HealthRequest(uri: "/badge/payments-api/latency/24h.json"))
         #expect(fixed.bodyString.contains(##""color":"#ccd311""##))
-        let unknown = await Self.routes(uptime: UptimeReport(uptime: nil, coverage: 0, buckets: [])).answerSlowly(
+        let unknown = await Self.routes(rollups: []).answerSlowly(
             HealthRequest(uri: "/badge/orders-db/uptime/1h.svg"))
         #expect(unknown.bodyString.contains("<title>uptime 1h: unknown</title>"))
     }

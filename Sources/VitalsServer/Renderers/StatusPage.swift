@@ -143,8 +143,8 @@ enum StatusPage {
     static func row(_ c: ComponentSnapshot, _ input: Input, into out: inout String) {
         let h = input.history
         let hours = h.hours[c.name] ?? []
-        let day = h.uptime[c.name]?["24h"] ?? UptimeReport(rollups: hours, in: RollupWindow(.seconds(86_400), now: input.now))
-        let month = h.uptime[c.name]?["30d"] ?? UptimeReport(rollups: h.days[c.name] ?? [], in: RollupWindow(.seconds(30 * 86_400), now: input.now))
+        let day = UptimeReport(rollups: hours, in: RollupWindow(.seconds(86_400), now: input.now))
+        let month = UptimeReport(rollups: h.days[c.name] ?? [], in: RollupWindow(.seconds(30 * 86_400), now: input.now))
         out += "<tr><td>" + link(c) + (c.spec.critical ? "" : "<br><small>non-critical</small>")
         out += "<td class=\"st " + HTML.cls(c.status) + "\">" + HTML.symbol(c.status) + " " + c.status.rawValue + "<br><small>for "
             + HTML.span(input.now.timeIntervalSince(c.since)) + "</small>"
