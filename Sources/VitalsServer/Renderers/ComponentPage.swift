@@ -119,7 +119,7 @@ enum ComponentPage {
                 return SVG.Point(at: b.start.addingTimeInterval(half), min: b.latencyMin ?? avg, avg: avg, max: b.latencyMax ?? avg)
             }
             var chartGap = gap
-            // Without roll-ups (`storage: memory`), the day chart draws the results kept in memory.
+            // Without roll-ups (no history reader, or none kept yet), the day chart draws the results kept in memory.
             if points.isEmpty && label == "24h" {
                 points = input.results.reversed().filter { $0.at >= from }.map {
                     SVG.Point(at: $0.at, min: $0.latency.seconds, avg: $0.latency.seconds, max: $0.latency.seconds)
