@@ -56,7 +56,7 @@ def check_dist(tarball):
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         out, _ = v.communicate(timeout=30)
         rootfs.done(v)
-        # The revision of the checkout it was built from (scripts/build-release.sh embeds it).
+        # The revision of the checkout it was built from (scripts/build/build-release.sh embeds it).
         head = subprocess.run(["git", "-C", REPO, "rev-parse", "--short=12", "HEAD"], capture_output=True, text=True).stdout.strip()
         check(v.returncode == 0 and out.split()[:2] == [version, "(revision"] and (not head or f"(revision {head}" in out),
               f"dist: vitals --version printed {out.strip()!r}, not {version} and the revision {head or '(no git here)'}")
