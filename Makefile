@@ -15,7 +15,7 @@ release:
 	scripts/build/build-release.sh
 
 ## .build/dist/vitals-VERSION-linux-ARCH.tar.gz: the release binary, config/, probes/, the
-## systemd unit, README.md and DEBIAN-PACKAGES (the runtime packages it needs).
+## systemd unit, README.md, docs/ and DEBIAN-PACKAGES (the runtime packages it needs).
 dist:
 	@scripts/build/install-deps.sh build
 	scripts/build/dist.sh
@@ -30,6 +30,8 @@ test:
 	@scripts/build/install-deps.sh test
 	@scripts/checks/run-tests.sh
 
+## Benchmarks/run.sh: the benchmarks Benchmarks/index.tsv marks `bench` (spec section 10's);
+## `Benchmarks/run.sh NAME...` runs any other row of it (docs/benchmarks.md).
 bench: release
 	@scripts/build/install-deps.sh bench
 	Benchmarks/run.sh

@@ -4,7 +4,7 @@
 #   vitals                 the binary (Swift runtime linked in)
 #   config/ probes/        the default config and the probes it includes, as in the repository
 #   vitals.service         the systemd unit (deploy/systemd)
-#   README.md
+#   README.md docs/      the front page and the documentation it links to
 #   DEBIAN-PACKAGES        the runtime packages it needs: deploy/Containerfile's runtime stage list
 # Prints the tarball's path. scripts/checks/check-image.sh unpacks it in a bare Debian root holding
 # only those packages and runs it there.
@@ -19,7 +19,7 @@ stage="$out/$name"
 rm -rf "$stage" "$out/$name.tar.gz"
 mkdir -p "$stage"
 install -m 0755 "$bin" "$stage/vitals"
-cp -R config probes "$stage/"
+cp -R config probes docs "$stage/"
 install -m 0644 deploy/systemd/vitals.service "$stage/vitals.service"
 install -m 0644 README.md "$stage/README.md"
 python3 scripts/checks/deploycheck runtime-packages > "$stage/DEBIAN-PACKAGES"

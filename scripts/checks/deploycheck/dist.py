@@ -35,7 +35,7 @@ def check_dist(tarball):
             check(all(n == folder or n.startswith(folder + "/") for n in names), f"dist: {name} holds files outside {folder}/")
             tar.extractall(os.path.join(layer, "opt"), filter="data")
         home = os.path.join(layer, "opt", folder)
-        for part in ("vitals", "config/vitals.yaml", "probes/system.yaml", "vitals.service", "README.md", "DEBIAN-PACKAGES"):
+        for part in ("vitals", "config/vitals.yaml", "probes/system.yaml", "vitals.service", "README.md", "docs/configuration.md", "DEBIAN-PACKAGES"):
             check(os.path.exists(os.path.join(home, part)), f"dist: {name} has no {folder}/{part}")
         with open(os.path.join(home, "DEBIAN-PACKAGES")) as f:
             packages = f.read().split()
