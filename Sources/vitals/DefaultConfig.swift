@@ -10,7 +10,7 @@ enum DefaultConfig {
 # It needs nothing outside this machine: the local disk, memory and CPU (from probes/system.yaml)
 # and a TCP port of its own (the health server itself).
 #
-# Walkthrough: every key below is documented in README.md; durations take a unit
+# Walkthrough: every key below is documented in docs/configuration.md; durations take a unit
 # (250ms, 2s, 5m, 1h, 7d), unknown keys are errors, and `vitals validate` checks a file.
 
 server:

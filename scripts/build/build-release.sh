@@ -5,7 +5,7 @@
 # --static-swift-stdlib: the Swift runtime and Foundation are linked into the binary, so it needs
 # only Debian's libc and the C libraries Package.swift names (deploy/Containerfile's runtime
 # stage installs exactly those), not a Swift toolchain's lib/swift/linux on the target; and it
-# measured smaller in memory (README "Release build" has the figures).
+# measured smaller in memory (docs/operations.md, "Release build", has the figures).
 # The git revision goes into the binary through VITALS_REVISION (see Package.swift): from the
 # environment when set (the image's build has no .git), else from git, else "unknown".
 set -euo pipefail
