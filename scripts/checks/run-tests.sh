@@ -31,6 +31,11 @@ fi
 if [ $status -eq 0 ]; then
     scripts/checks/check-deploy.sh .build/debug/vitals || status=$?
 fi
+# README.md and docs/: every relative link and anchor leads somewhere, every documented config
+# example passes `vitals validate`, the benchmark table is Benchmarks/index.tsv.
+if [ $status -eq 0 ]; then
+    scripts/checks/check-docs.py .build/debug/vitals || status=$?
+fi
 # The HTTP API against its OpenAPI document: schemathesis on a live daemon.
 if [ $status -eq 0 ]; then
     t=$SECONDS
