@@ -8,8 +8,8 @@
   file or folder that exists; an anchor names a heading of the Markdown file it points to
   (GitHub's rule: lower case, punctuation dropped, spaces to `-`, repeats numbered `-1`, `-2`).
 - Every fenced block opened with "```yaml vitals-config" is a whole config that
-  `vitals validate` accepts, and so is every `.yaml` config a page links to (under config/,
-  probes/ or docs/). A block is written to a scratch folder beside a copy of probes/, so
+  `vitals validate` accepts, and so is every `.yaml` config a page links to under config/,
+  probes/ or docs/ (a link to a folder there: each `.yaml` in it). A block is written to a scratch folder beside a copy of probes/, so
   `include: ["../probes/system.yaml"]` resolves as it does from config/; the files it reads
   by absolute path (`*_file`: secrets, CAs, client certificates; validate checks that they
   can be read) are made there and the block pointed at them, and each `${VAR}` without a
@@ -118,7 +118,13 @@ def check_links(page, linked_configs):
             elif anchor not in anchors(dest):
                 problem(page, number, f"link {target}: no heading #{anchor} in {os.path.relpath(dest, ROOT)}")
         rel = os.path.relpath(dest, ROOT)
-        if rel.endswith(".yaml") and rel.startswith(CONFIG_DIRS):
+        if not (rel + "/").startswith(CONFIG_DIRS):
+            continue
+        if os.path.isdir(dest):   # a folder of configs, such as probes/examples/: each of them
+            for name in sorted(os.listdir(dest)):
+                if name.endswith(".yaml"):
+                    linked_configs.setdefault(os.path.join(dest, name), (page, number))
+        elif rel.endswith(".yaml"):
             linked_configs.setdefault(dest, (page, number))
 
 
