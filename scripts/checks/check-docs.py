@@ -15,6 +15,9 @@
   can be read) are made there and the block pointed at them, and each `${VAR}` without a
   default is set to a placeholder (a URL for `*_URL`, else 30 letters and digits): `validate`
   then checks the config, not this machine.
+- Every repository path a page names in prose or code (scripts/..., Benchmarks/..., deploy/...,
+  config/, probes/, Sources/, Tests/, docs/, .ci/) exists, but for those with a placeholder in
+  capitals (`probes/examples/NAME.yaml`) or a glob.
 - docs/benchmarks.md's table is Benchmarks/index.tsv, row for row.
 
 Prints every problem as FILE:LINE: message and exits 1 when there is one.
@@ -126,6 +129,23 @@ def check_links(page, linked_configs):
                     linked_configs.setdefault(os.path.join(dest, name), (page, number))
         elif rel.endswith(".yaml"):
             linked_configs.setdefault(dest, (page, number))
+
+
+REPO_PATH = re.compile(r"(?<![\w./$-])((?:scripts|Benchmarks|deploy|config|probes|Sources|Tests|docs|\.ci)/[\w./*-]*)")
+PLACEHOLDER = re.compile(r"[A-Z]{3,}")   # NAME, VERSION, ARCH: a path that stands for many
+
+
+def check_paths(page):
+    """Every repository path a page names, in prose or in code (`scripts/checks/fuzz.sh`,
+    `Benchmarks/attacks/retention.sh VITALS SECONDS`), exists: a moved script shows here."""
+    with open(page, encoding="utf-8") as f:
+        for number, line in enumerate(f, 1):
+            for m in REPO_PATH.finditer(line):
+                path = m.group(1).rstrip(".,")
+                if "*" in path or PLACEHOLDER.search(path.split("/", 1)[1]):
+                    continue
+                if not os.path.exists(os.path.join(ROOT, path)):
+                    problem(page, number, f"{path} does not exist")
 
 
 def config_blocks(page):
@@ -261,6 +281,7 @@ def main(argv):
     count_pages = 0
     for page in pages():
         check_links(page, linked_configs)
+        check_paths(page)
         count_pages += 1
     if not os.access(vitals, os.X_OK):
         print(f"check-docs: no vitals binary at {vitals} (swift build first)", file=sys.stderr)
@@ -271,7 +292,7 @@ def main(argv):
     if problems:
         print(f"check-docs: {len(problems)} problem(s)", file=sys.stderr)
         return 1
-    print(f"check-docs: {count_pages} pages, their links and anchors, {count_configs} configs validated: ok")
+    print(f"check-docs: {count_pages} pages, their links, anchors and paths, {count_configs} configs validated: ok")
     return 0
 
 
