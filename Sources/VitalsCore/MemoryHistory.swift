@@ -28,28 +28,30 @@ public struct MemoryHistory: HistoryReader {
 
     public func rollups(component: String, window: Duration, now: Date) async -> StorageRead<[Rollup]> {
         let w = RollupWindow(window, now: now)
-        return .value(storage.rollupTable.rollups(of: component, period: w.period, since: w.from, until: w.to))
+        return .value(storage.withRollups { $0.rollups(of: component, period: w.period, since: w.from, until: w.to) })
     }
 
     public func uptimeOfAll(window: Duration, now: Date) async -> StorageRead<[String: (uptime: Double?, coverage: Double)]> {
         let w = RollupWindow(window, now: now)
-        let table = storage.rollupTable
-        var out: [String: (uptime: Double?, coverage: Double)] = [:]
-        for c in table.components(period: w.period) {
-            let rows = table.rollups(of: c, period: w.period, since: w.from, until: w.to)
-            if !rows.isEmpty { out[c] = w.uptime(rows) }
-        }
-        return .value(out)
+        return .value(storage.withRollups { table in
+            var out: [String: (uptime: Double?, coverage: Double)] = [:]
+            for c in table.components(period: w.period) {
+                let rows = table.rollups(of: c, period: w.period, since: w.from, until: w.to)
+                if !rows.isEmpty { out[c] = w.uptime(rows) }
+            }
+            return out
+        })
     }
 
     public func readRollups(of components: [String], period: RollupPeriod, since: Date, until: Date) async -> StorageRead<[String: [Rollup]]> {
-        let table = storage.rollupTable
-        var out: [String: [Rollup]] = [:]
-        for c in components {
-            let rows = table.rollups(of: c, period: period, since: since, until: until)
-            if !rows.isEmpty { out[c] = rows }
-        }
-        return .value(out)
+        .value(storage.withRollups { table in
+            var out: [String: [Rollup]] = [:]
+            for c in components {
+                let rows = table.rollups(of: c, period: period, since: since, until: until)
+                if !rows.isEmpty { out[c] = rows }
+            }
+            return out
+        })
     }
 
     public func readIncidentsByDay(since: Date, until: Date) async -> StorageRead<[String: [Int: Int]]> {

@@ -30,8 +30,9 @@ public final class MemoryStorage: Storage, ResultRecorder {
         }
     }
 
-    /// The roll-ups of the current run.
-    public var rollupTable: RollupTable { rollupState.withLock { $0.table } }
+    /// Reads the roll-ups of the current run in place: a copy handed out would make the next
+    /// result copy the whole table (copy on write) under the health store's lock.
+    public func withRollups<T>(_ read: (borrowing RollupTable) -> T) -> T { rollupState.withLock { read($0.table) } }
 
     public func historyReader(over store: HealthStore) -> any HistoryReader { MemoryHistory(store: store, storage: self) }
 
