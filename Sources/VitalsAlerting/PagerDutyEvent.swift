@@ -99,13 +99,14 @@ public struct PagerDutyEvent: Encodable, Sendable {
     }
 
     /// `vitals/SERVICE/ALERT/SUBJECT`, SERVICE being the name with its labels
-    /// (`orders{env=prod}`, `ServiceIdentity.key`); past PagerDuty's 255 characters, a prefix
-    /// and a stable hash of the whole (still the same on every replica and after a restart).
-    static func dedupKey(service: String, alert: String, subject: String) -> String {
+    /// (`orders{env=prod}`, `ServiceIdentity.key`); past `limit` (PagerDuty's 255 characters,
+    /// Opsgenie's alias takes 512), a prefix and a stable hash of the whole (still the same on
+    /// every replica and after a restart).
+    static func dedupKey(service: String, alert: String, subject: String, limit: Int = maxDedupKey) -> String {
         let key = "vitals/\(service)/\(alert)/\(subject)"
-        guard key.count > maxDedupKey else { return key }
+        guard key.count > limit else { return key }
         let hash = String(StableHash.of(key), radix: 16)
-        return String(key.prefix(maxDedupKey - hash.count - 1)) + "#" + hash
+        return String(key.prefix(limit - hash.count - 1)) + "#" + hash
     }
 
     /// The rule's free-text `severity` on PagerDuty's four levels; anything else by status

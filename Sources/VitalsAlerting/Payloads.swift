@@ -241,7 +241,15 @@ public enum PayloadEncoder {
         case .telegram: TelegramMessage(n, chatID: spec.chatID ?? "", context: context).body()
         case .ntfy:
             NtfyMessage(n, topic: NotifierSpec.ntfyTopic(of: spec.url.value)?.topic ?? "", priority: spec.priority, context: context).body()
+        case .opsgenie: OpsgenieAlert.body(n, priority: spec.priority, context: context)
         }
+    }
+
+    /// Where this one notification goes when that is not the notifier's `postURL`: Opsgenie
+    /// closes an alert at an address made of its alias. Nil for every other delivery.
+    public static func address(for n: AlertNotification, spec: NotifierSpec, context: NotificationContext) -> String? {
+        guard spec.kind == .opsgenie, n.status == .resolved else { return nil }
+        return OpsgenieAlert.closeURL(base: spec.url.value, alias: OpsgenieAlert.alias(n, context: context))
     }
 
     /// Where a notifier posts: the configured URL, or `{base}/api/v2/alerts` for Alertmanager.
@@ -252,6 +260,7 @@ public enum PayloadEncoder {
             var base = spec.url.value
             while base.hasSuffix("/") { base.removeLast() }
             return base + "/api/v2/alerts"
+        case .opsgenie: return OpsgenieAlert.createURL(base: spec.url.value)
         case .ntfy:
             // A JSON publish goes to the server's root, the topic inside.
             return NotifierSpec.ntfyTopic(of: spec.url.value)?.server ?? spec.url.value

@@ -15,6 +15,7 @@ extension ConfigParser {
         .telegram: ["url", "bot_token", "chat_id"],
         .ntfy: ["url", "token", "priority"],
         .pushover: ["url", "token", "user"],
+        .opsgenie: ["url", "api_key", "priority"],
     ]
 
     func parseNotifiers(_ node: Node) -> [NotifierSpec] {
@@ -152,6 +153,22 @@ extension ConfigParser {
             let user = key("user")
             guard let token, let user, Syntax.isHTTPURL(url.value) else { return nil }
             return NotifierTarget(url: url, token: token, chatID: user.value)
+        case .opsgenie:
+            let url = f.secret("url") ?? Secret(NotifierSpec.opsgenieAPIURL)
+            if !Syntax.isHTTPURL(url.value) { f.error("url", "expected the API's base URL, https://api.opsgenie.com or https://api.eu.opsgenie.com") }
+            f.require("api_key")
+            // Goes in a header (`Authorization: GenieKey KEY`): no spaces or line breaks.
+            let key = f.secret("api_key")
+            let keyOK = key.map { !$0.value.isEmpty && $0.value.utf8.allSatisfy { (0x21..<0x7F).contains($0) } }
+            if keyOK == false { f.error("api_key", "expected an API key (an integration's key, a UUID): printable ASCII, no spaces") }
+            var priority: Int?
+            if let text = f.string("priority") {
+                let digits = text.uppercased().hasPrefix("P") ? String(text.dropFirst()) : ""
+                priority = Int(digits).flatMap { (1...5).contains($0) ? $0 : nil }
+                if priority == nil { f.error("priority", "expected P1 (critical) to P5 (informational)" + f.got("priority", text)) }
+            }
+            guard let key, keyOK == true, Syntax.isHTTPURL(url.value), priority != nil || !f.has("priority") else { return nil }
+            return NotifierTarget(url: url, token: key, priority: priority)
         case .email:
             return parseEmailTarget(f)
         case .log:

@@ -268,7 +268,7 @@ struct ContractTests {
 
     /// Validation errors about secret-carrying keys name the key, never its value.
     @Test func validationErrorsCarryNoSecret() async throws {
-        let secrets = ["long-Secret-91", "q7z", "pg-Secret-33", "k9w", "hook-Secret-55", "discord-Secret-29", "bot/Secret-17", "pushover-Secret-4", "po-User-Secret-6"]
+        let secrets = ["long-Secret-91", "q7z", "pg-Secret-33", "k9w", "hook-Secret-55", "discord-Secret-29", "bot/Secret-17", "pushover-Secret-4", "po-User-Secret-6", "genie Secret-8"]
         let urls = """
             components:
               - { name: a, type: http, url: "ftp://u:\(secrets[0])@h/" }
@@ -278,6 +278,7 @@ struct ContractTests {
               - { name: d, type: discord, url: "discord.com/api/webhooks/1/\(secrets[5])" }
               - { name: t, type: telegram, bot_token: "\(secrets[6])", chat_id: 1 }
               - { name: p, type: pushover, token: "\(secrets[7])", user: "\(secrets[8])" }
+              - { name: o, type: opsgenie, api_key: "\(secrets[9])", priority: P9 }
 
             """
         // DSNs are checked by building the probes, once the config itself is valid.
@@ -287,7 +288,7 @@ struct ContractTests {
               - { name: d, type: postgres, dsn: "host=h password=\(secrets[3]) dbname='x" }
 
             """
-        for (body, problems) in [(urls, 7), (dsns, 2)] {
+        for (body, problems) in [(urls, 9), (dsns, 2)] {
             let vitals = try VitalsProcess(configBody: body, arguments: ["validate"])
             #expect(await vitals.waitForExit(timeout: .seconds(10)) == 1)
             let err = vitals.stderrAfterExit
