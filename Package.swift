@@ -23,6 +23,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache.git", exact: "2.1.1"),
     ],
     targets: [
         // C libraries from the system. Each shim header holds only typed wrappers and includes.
@@ -37,7 +38,10 @@ let package = Package(
         .target(name: "CVitalsBuild", cSettings: [.define("VITALS_REVISION", to: "\"\(revision)\"")]),
 
         // YAML -> typed, located config values. No I/O beyond reading the files it is given.
-        .target(name: "VitalsConfig", dependencies: [.product(name: "Yams", package: "Yams")], swiftSettings: strict),
+        // Mustache: notifier templates are compiled (and tried) when the config loads.
+        .target(
+            name: "VitalsConfig", dependencies: [.product(name: "Yams", package: "Yams"), .product(name: "Mustache", package: "swift-mustache")],
+            swiftSettings: strict),
         // The domain: judgement, hysteresis, aggregation, history, scheduler. No sockets, no C.
         .target(name: "VitalsCore", dependencies: ["VitalsConfig"], swiftSettings: strict),
         // The I/O the probes, the alert transport and storage share: the epoll poller, the

@@ -95,8 +95,13 @@ public struct AlertNotification: Sendable, Codable, Equatable {
         case .resolved:
             text = summary
         }
-        let line = String(String.UnicodeScalarView(text.unicodeScalars.map { $0.properties.generalCategory == .control ? " " : $0 }))
+        let line = Self.oneLine(text)
         return line.count <= 200 ? line : String(line.prefix(199)) + "…"
+    }
+
+    /// `text` with control characters (line breaks) as spaces: safe in a mail header.
+    static func oneLine(_ text: String) -> String {
+        String(String.UnicodeScalarView(text.unicodeScalars.map { $0.properties.generalCategory == .control ? " " : $0 }))
     }
 
     /// A sentence with the status change and the reasons.

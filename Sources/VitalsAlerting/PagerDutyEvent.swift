@@ -39,9 +39,11 @@ public struct PagerDutyEvent: Encodable, Sendable {
         public var startsAt: String
         public var service: String
         public var serviceLabels: [String: String]
+        /// A `template`'s rendered body, when there is one.
+        public var text: String?
 
         enum CodingKeys: String, CodingKey {
-            case alert, subject, severity, message, failing, `repeat`, service
+            case alert, subject, severity, message, failing, `repeat`, service, text
             case serviceLabels = "service_labels"
             case previousStatus = "previous_status"
             case currentStatus = "current_status"

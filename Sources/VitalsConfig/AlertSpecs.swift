@@ -91,6 +91,8 @@ public struct NotifierSpec: Sendable, Equatable {
     /// `telegram`: the chat (`-1001234567890` or `@channel`); `pushover`: the user or group
     /// key (`user`), which is a secret there.
     public var chatID: String?
+    /// `template: {title, body}`: the message's text instead of the built-in one.
+    public var template: NotificationTemplate?
     public var location: SourceLocation
 
     /// Where `pagerduty` posts when no `url` is set: PagerDuty's Events API v2.

@@ -38,13 +38,14 @@ extension ConfigParser {
             let own = kind.map { Self.notifierKeys[$0] ?? [] } ?? Array(Set(Self.notifierKeys.values.joined())).sorted()
             guard
                 let f = Fields(
-                    item, reader: reader, file: file, path: path, allowed: ["name", "type", "timeout"] + own,
-                    structured: ["name", "type", "headers", "to", "tls"])
+                    item, reader: reader, file: file, path: path, allowed: ["name", "type", "timeout", "template"] + own,
+                    structured: ["name", "type", "headers", "to", "tls", "template"])
             else { continue }
             f.require("name")
             if type == nil { f.require("type") }
             let name = f.string("name").flatMap { uniqueName($0, f, &seen, kind: "notifier") }
             let timeout = f.duration("timeout")
+            let template = f.value("template").flatMap { parseTemplate($0, path: f.sub("template")) }
             guard let kind else { continue }
             guard let parsed = parseNotifierTarget(f, kind: kind), let name else { continue }
             var spec = NotifierSpec(
@@ -54,10 +55,43 @@ extension ConfigParser {
             spec.token = parsed.token
             spec.chatID = parsed.chatID
             spec.priority = parsed.priority
+            spec.template = template
             if let headers = parsed.headers { spec.headers = Dictionary(headers, uniquingKeysWith: { _, b in b }) }
             out.append(spec)
         }
         return out
+    }
+
+    /// `template: {title, body}`: each part compiled and tried on the sample contexts; a part
+    /// that fails is an error at its own line and column in the file.
+    private func parseTemplate(_ node: Node, path: String) -> NotificationTemplate? {
+        guard let f = Fields(node, reader: reader, file: file, path: path, allowed: ["title", "body"], structured: ["title", "body"]) else { return nil }
+        if !f.has("title") && !f.has("body") { reader.error(node, in: file, path, "expected title, body or both") }
+        func part(_ key: String) -> NotificationTemplate.Part? {
+            guard let value = f.value(key), let text = f.string(key) else { return nil }
+            switch NotificationTemplate.compile(text, at: position(of: value, path: f.sub(key))) {
+            case .success(let part): return part
+            case .failure(let error):
+                reader.error(at: error.location, error.path, error.message)
+                return nil
+            }
+        }
+        let (title, body) = (part("title"), part("body"))
+        guard title != nil || body != nil else { return nil }
+        return NotificationTemplate(title: title, body: body)
+    }
+
+    /// Where a scalar's text begins: see `TemplatePosition`.
+    private func position(of node: Node, path: String) -> TemplatePosition {
+        let start = reader.location(node, file)
+        let style = node.scalar?.style
+        var indent: Int?
+        if style == .literal || style == .folded, let text = reader.texts[file] {
+            // The first non-blank line after the indicator sets the block's indentation.
+            let lines = text.split(separator: "\n", omittingEmptySubsequences: false).dropFirst(start.line)
+            if let first = lines.first(where: { !$0.allSatisfy(\.isWhitespace) }) { indent = first.prefix { $0 == " " }.count }
+        }
+        return TemplatePosition(start: start, path: path, blockIndent: indent, quoted: style == .singleQuoted || style == .doubleQuoted)
     }
 
     /// `type` as written (after `${VAR}` substitution), and its node for errors.

@@ -713,3 +713,41 @@ enum OpsgenieSchema {
         }
     }
 }
+
+extension ChatChannelTests {
+    /// A notifier's `template` through the daemon: the receiver gets the text as rendered, the
+    /// values escaped for Mattermost's Markdown (the component's `_`), the template's own `**`
+    /// kept; the resolve renders its own branch.
+    @Test func aTemplatedMessageArrivesAsRendered() async throws {
+        let mattermost = try WebhookReceiver(reply: MattermostSchema.answer(rateLimitFirst: 0))
+        let watched = try await NotifierTests.Watched(
+            "tmpl_ated",
+            notifiers: """
+                  - name: mm
+                    type: mattermost
+                    url: "http://127.0.0.1:\(mattermost.port)/hooks/k"
+                    template:
+                      title: "**{{tag}}** {{alert}} ({{service}})"
+                      body: |
+                        {{#components}}
+                        - {{name}} is {{status}} since {{since}}
+                        {{/components}}
+                        {{#ends_at}}back at {{ends_at}}{{/ends_at}}
+                """,
+            notify: ["mm"])
+        let (target, component, vitals) = (watched.target, watched.component, watched.vitals)
+        defer { vitals.stop() }
+        target.close()
+        #expect(await mattermost.waitFor { $0.count == 1 }, "Mattermost took no post; log:\n\(vitals.stderr.suffix(1500))")
+        let escaped = component.replacingOccurrences(of: "_", with: "\\_")
+        let firing = try #require(jsonObject(mattermost.bodies[0])?["text"] as? String)
+        let lines = firing.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        #expect(lines.first == "**FIRING** \(escaped)-down (vitals)", "\(firing)")
+        #expect(lines.count == 4 && lines[1].hasPrefix("- \(escaped) is unhealthy since 20") && lines[1].hasSuffix("Z"), "\(firing)")
+        #expect(lines.dropFirst(2) == ["", ""], "no ends_at while firing: \(firing)")
+        try target.open()
+        #expect(await mattermost.waitFor { $0.count == 2 }, "Mattermost took no resolve")
+        let resolved = try #require(jsonObject(mattermost.bodies[1])?["text"] as? String)
+        #expect(resolved.hasPrefix("**RESOLVED** \(escaped)-down (vitals)\n- \(escaped) is healthy since \nback at 20"), "\(resolved)")
+    }
+}

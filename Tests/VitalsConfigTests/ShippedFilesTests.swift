@@ -57,5 +57,6 @@ struct ShippedFilesTests {
         ]
         let config = try ConfigLoader.load(file: file, environment: environment)
         #expect(Set(config.notifiers.map(\.kind)) == Set(NotifierSpec.Kind.allCases))
+        #expect(config.notifiers.contains { $0.template?.title != nil && $0.template?.body != nil }, "the template example")
     }
 }
