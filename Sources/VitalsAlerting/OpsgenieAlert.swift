@@ -114,13 +114,6 @@ public struct OpsgenieAlert: Encodable, Sendable {
     /// The rule's free-text `severity` as P1 (critical) to P5 (informational); anything else by
     /// status (unhealthy P2, degraded P3).
     static func priority(_ text: String, status: HealthStatus) -> Int {
-        switch text.lowercased() {
-        case "critical", "crit", "fatal", "emergency", "page", "p1": 1
-        case "error", "err", "major", "high", "p2": 2
-        case "warning", "warn", "minor", "medium", "p3": 3
-        case "low", "notice", "p4": 4
-        case "info", "informational", "none", "p5": 5
-        default: status == .unhealthy ? 2 : 3
-        }
+        AlertNotification.severityRank(text) ?? (status == .unhealthy ? 2 : 3)
     }
 }

@@ -114,11 +114,11 @@ public struct PagerDutyEvent: Encodable, Sendable {
     /// The rule's free-text `severity` on PagerDuty's four levels; anything else by status
     /// (unhealthy is critical, degraded a warning).
     static func severity(_ text: String, status: HealthStatus) -> String {
-        switch text.lowercased() {
-        case "critical", "crit", "fatal", "emergency", "page", "high", "p1": "critical"
-        case "error", "err", "major", "p2": "error"
-        case "warning", "warn", "minor", "medium", "p3": "warning"
-        case "info", "informational", "notice", "low", "none", "p4", "p5": "info"
+        switch AlertNotification.severityRank(text) {
+        case 1: "critical"
+        case 2: "error"
+        case 3: "warning"
+        case 4, 5: "info"
         default: status == .unhealthy ? "critical" : "warning"
         }
     }
