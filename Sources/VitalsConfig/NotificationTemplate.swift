@@ -52,9 +52,10 @@ public struct NotificationTemplate: Sendable, Equatable {
     /// drops (a standalone tag), so the template's first line keeps its own standalone tags.
     static let plainText = "{{%CONTENT_TYPE:TEXT}}\n"
 
-    /// Compiles `source` (found at `start`, a scalar of YAML `style` in `text`) and renders it
-    /// against the samples; the problem, positioned in the file, when it fails.
-    static func compile(_ source: String, at position: TemplatePosition) -> Result<Part, ConfigError> {
+    /// Compiles `source` and renders it against the samples; the problem, positioned in the
+    /// file, when it fails. `markup` checks what a sample renders to, for a channel that
+    /// refuses a message it cannot parse (Telegram's HTML).
+    static func compile(_ source: String, at position: TemplatePosition, markup: ((String) -> String?)? = nil) -> Result<Part, ConfigError> {
         let compiled: MustacheTemplate
         do {
             compiled = try MustacheTemplate(string: plainText + source)
@@ -67,7 +68,7 @@ public struct NotificationTemplate: Sendable, Equatable {
         }
         for sample in TemplateContext.samples {
             let root = MissRecorder(sample.tree)
-            _ = compiled.render(root)
+            let text = compiled.render(root)
             // A documented value absent from this sample (`ends_at` while firing) is no mistake.
             if let name = root.misses.first(where: { !known.contains($0) }) {
                 let (line, column) = Self.position(of: name, in: source)
@@ -75,6 +76,9 @@ public struct NotificationTemplate: Sendable, Equatable {
                     ConfigError(
                         location: position.location(line: line, column: column), path: position.path,
                         message: "template names {{\(name)}}, which notifications do not have (see the README's message template context)"))
+            }
+            if let problem = markup?(text) {
+                return .failure(ConfigError(location: position.start, path: position.path, message: "template renders to a message the channel refuses: \(problem)"))
             }
         }
         return .success(Part(source: source, location: position.start, compiled: compiled))

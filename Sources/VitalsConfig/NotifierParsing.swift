@@ -45,7 +45,7 @@ extension ConfigParser {
             if type == nil { f.require("type") }
             let name = f.string("name").flatMap { uniqueName($0, f, &seen, kind: "notifier") }
             let timeout = f.duration("timeout")
-            let template = f.value("template").flatMap { parseTemplate($0, path: f.sub("template")) }
+            let template = f.value("template").flatMap { parseTemplate($0, path: f.sub("template"), kind: kind) }
             guard let kind else { continue }
             guard let parsed = parseNotifierTarget(f, kind: kind), let name else { continue }
             var spec = NotifierSpec(
@@ -64,12 +64,13 @@ extension ConfigParser {
 
     /// `template: {title, body}`: each part compiled and tried on the sample contexts; a part
     /// that fails is an error at its own line and column in the file.
-    private func parseTemplate(_ node: Node, path: String) -> NotificationTemplate? {
+    private func parseTemplate(_ node: Node, path: String, kind: NotifierSpec.Kind?) -> NotificationTemplate? {
         guard let f = Fields(node, reader: reader, file: file, path: path, allowed: ["title", "body"], structured: ["title", "body"]) else { return nil }
         if !f.has("title") && !f.has("body") { reader.error(node, in: file, path, "expected title, body or both") }
         func part(_ key: String) -> NotificationTemplate.Part? {
             guard let value = f.value(key), let text = f.string(key) else { return nil }
-            switch NotificationTemplate.compile(text, at: position(of: value, path: f.sub(key))) {
+            let markup = kind == .telegram ? TelegramHTML.problem(in:) : nil
+            switch NotificationTemplate.compile(text, at: position(of: value, path: f.sub(key)), markup: markup) {
             case .success(let part): return part
             case .failure(let error):
                 reader.error(at: error.location, error.path, error.message)

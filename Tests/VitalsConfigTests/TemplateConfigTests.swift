@@ -69,6 +69,24 @@ import Testing
         #expect(found.contains { $0.hasPrefix("c.yaml:9:20: notifiers[0].template.body: template names {{staus}}") }, "\(found)")
     }
 
+    /// Telegram refuses HTML it cannot parse (a final 400): a template whose own text is not
+    /// Telegram's HTML is refused when the config loads.
+    @Test func aTelegramTemplateMustRenderToTelegramsHTML() {
+        let found = errors(
+            """
+            notifiers:
+              - { name: a, type: telegram, bot_token: "1:x", chat_id: 1, template: { title: "<b>{{alert}}</b> &#x1F525; &amp; <a href=\\"{{url}}\\">go</a>" } }
+              - { name: b, type: telegram, bot_token: "1:x", chat_id: 1, template: { title: "{{alert}} < 3" } }
+              - { name: c, type: telegram, bot_token: "1:x", chat_id: 1, template: { body: "<b>{{alert}}" } }
+              - { name: d, type: telegram, bot_token: "1:x", chat_id: 1, template: { body: "<h1>{{alert}}</h1> R&D" } }
+              - { name: e, type: discord, url: "https://discord.com/api/webhooks/1/x", template: { body: "{{alert}} < 3 & <h1>" } }
+            """)
+        #expect(found.count == 3, "\(found)")
+        #expect(found.contains { $0.contains("notifiers[1].template.title: template renders to a message the channel refuses: a < opens no tag") }, "\(found)")
+        #expect(found.contains { $0.contains("notifiers[2].template.body") && $0.contains("<b> is not closed") }, "\(found)")
+        #expect(found.contains { $0.contains("notifiers[3].template.body") && $0.contains("<h1> is not a tag Telegram knows") }, "\(found)")
+    }
+
     @Test func anEmptyOrUnknownTemplateKeyIsAnError() {
         let found = errors(Self.head + "      subject: \"{{alert}}\"\n")
         #expect(found.count == 2 && found.contains { $0.contains("template.subject: unknown key") }, "\(found)")
