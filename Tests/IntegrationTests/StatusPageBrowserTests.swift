@@ -68,7 +68,7 @@ struct StatusPageBrowserTests {
 
     /// Loads `url` with scripts off: the DOM and a screenshot in one run, within a minute.
     static func load(_ url: String, name: String, in folder: ScratchFolder) throws -> Load {
-        let chromium = try #require(TestEnvironment.server("VITALS_TEST_CHROMIUM"))
+        let chromium = try TestEnvironment.require("VITALS_TEST_CHROMIUM")
         let png = folder.url.appendingPathComponent(name + ".png")
         let out = folder.url.appendingPathComponent(name + ".dom")
         let err = folder.url.appendingPathComponent(name + ".log")
