@@ -72,14 +72,16 @@ let package = Package(
         // Helpers more than one test target uses (test servers from the environment, processes).
         .target(name: "VitalsTestSupport", path: "Tests/VitalsTestSupport", swiftSettings: strict),
         .testTarget(name: "VitalsConfigTests", dependencies: ["VitalsConfig"], swiftSettings: strict),
-        .testTarget(name: "VitalsCoreTests", dependencies: ["VitalsCore", "VitalsConfig"], swiftSettings: strict),
+        .testTarget(name: "VitalsCoreTests", dependencies: ["VitalsCore", "VitalsConfig", "VitalsTestSupport"], swiftSettings: strict),
         .testTarget(
             name: "VitalsProbesTests", dependencies: ["VitalsProbes", "VitalsIO", "VitalsTestSupport"],
             // Plugin scripts the tests run in place (found through #filePath), not resources.
             exclude: ["Fixtures"], swiftSettings: strict),
+        // The I/O layer's own tests: the blocking lane, the DNS reply parser, echo packets and sockets.
+        .testTarget(name: "VitalsIOTests", dependencies: ["VitalsIO", "VitalsTestSupport"], swiftSettings: strict),
         .testTarget(name: "VitalsStorageTests", dependencies: ["VitalsStorage", "VitalsIO"], swiftSettings: strict),
         .testTarget(
-            name: "VitalsAlertingTests", dependencies: ["VitalsAlerting", "VitalsIO", .product(name: "Logging", package: "swift-log")],
+            name: "VitalsAlertingTests", dependencies: ["VitalsAlerting", "VitalsIO", "VitalsTestSupport", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict),
         .testTarget(
             name: "VitalsServerTests",
