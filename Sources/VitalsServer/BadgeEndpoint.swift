@@ -43,7 +43,7 @@ extension HealthRoutes {
     /// path under `/badge/` that is not a badge.
     func badge(_ call: RouteCall, _ metric: BadgeRequest.Metric, _ format: BadgeRequest.Format) async -> HealthAnswer {
         guard let b = BadgeRequest(component: call["name"], metric: metric, window: call["window"], format: format) else {
-            return .plain(404, "not found\n")
+            return .notFound
         }
         return await badgeAnswer(b, call.request)
     }

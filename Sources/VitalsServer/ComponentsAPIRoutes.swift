@@ -37,10 +37,7 @@ extension HealthRoutes {
     func componentHistory(_ call: RouteCall) async -> HealthAnswer {
         let name = call["name"]
         let parsed: HistoryQuery
-        switch historyQuery(call) {
-        case .failure(let refused): return refused.answer
-        case .success(let q): parsed = q
-        }
+        do { parsed = try historyQuery(call) } catch { return error.answer }
         guard let history = extras.history else { return .plain(404, "history is not available\n") }
         let read = await history(name, parsed)
         guard let entries = read.value else { return .storageUnavailable(read.unavailableReason ?? "") }
@@ -51,10 +48,7 @@ extension HealthRoutes {
     func componentTransitions(_ call: RouteCall) async -> HealthAnswer {
         let name = call["name"]
         let parsed: HistoryQuery
-        switch historyQuery(call) {
-        case .failure(let refused): return refused.answer
-        case .success(let q): parsed = q
-        }
+        do { parsed = try historyQuery(call) } catch { return error.answer }
         guard let transitions = extras.transitions else { return .plain(404, "transitions are not available\n") }
         let read = await transitions(name, parsed)
         guard let page = read.value else { return .storageUnavailable(read.unavailableReason ?? "") }
@@ -83,11 +77,11 @@ extension HealthRoutes {
 
     /// The page of a component's history asked for, or the answer refusing it: 404 for a name
     /// the config does not have, 400 for a query that does not parse.
-    private func historyQuery(_ call: RouteCall) -> Result<HistoryQuery, Refused> {
-        guard source.snapshot().component(named: call["name"]) != nil else { return .failure(Refused(answer: .unknownComponent)) }
+    private func historyQuery(_ call: RouteCall) throws(Refused) -> HistoryQuery {
+        guard source.snapshot().component(named: call["name"]) != nil else { throw Refused(answer: .unknownComponent) }
         switch HistoryQuery.parse(call.query) {
-        case .failure(let error): return .failure(Refused(answer: .plain(400, error.message + "\n")))
-        case .success(let q): return .success(q)
+        case .failure(let error): throw Refused(answer: .plain(400, error.message + "\n"))
+        case .success(let q): return q
         }
     }
 

@@ -125,6 +125,9 @@ public struct HealthAnswer: Sendable {
             body: "{\"error\":\"storage unavailable\",\"reason\":" + JSONString.quoted(reason) + "}", extraHeaders: [("retry-after", "5")])
     }
 
+    /// 404 for a path no route takes.
+    static var notFound: HealthAnswer { .plain(404, "not found\n") }
+
     /// 404 for a component the config does not have.
     static var unknownComponent: HealthAnswer { .plain(404, "unknown component\n") }
 
@@ -183,7 +186,7 @@ public final class HealthRoutes: Sendable {
 
     /// Any request's answer, off the event loop: storage reads are async.
     public func answerSlowly(_ request: HealthRequest) async -> HealthAnswer {
-        guard let (route, parameters) = Self.table.match(request.path) else { return .plain(404, "not found\n") }
+        guard let (route, parameters) = Self.table.match(request.path) else { return .notFound }
         if let refused = refusal(request, route) { return refused }
         let call = RouteCall(request: request, parameters: parameters)
         switch route.handler {
@@ -195,7 +198,7 @@ public final class HealthRoutes: Sendable {
     /// The answer of a route that reads no storage: 404 for a path no route takes (whatever the
     /// method), then 405, 401, and the route's handler.
     public func answer(_ request: HealthRequest) -> HealthAnswer {
-        guard let (route, parameters) = Self.table.match(request.path) else { return .plain(404, "not found\n") }
+        guard let (route, parameters) = Self.table.match(request.path) else { return .notFound }
         if let refused = refusal(request, route) { return refused }
         switch route.handler {
         case .inline(let handler), .rendered(let handler): return handler(self, RouteCall(request: request, parameters: parameters))

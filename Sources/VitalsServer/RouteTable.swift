@@ -1,3 +1,5 @@
+import Foundation
+
 /// Who may call a route.
 enum Access: Sendable, Equatable {
     /// Never needs the token: the probe endpoints, which kubelet and load balancers call bare.
@@ -34,7 +36,8 @@ struct RouteCall: Sendable {
 
 /// One endpoint: its path template, methods, who may call it and its handler. Everything the
 /// server decides before a handler runs (404, 405 with `Allow`, 401, on or off the event loop)
-/// comes from these, and `OpenAPITests` checks the table against `api/openapi.json`.
+/// comes from these, and `OpenAPITests` checks the table against `api/openapi.json`. A class:
+/// every request's lookup hands out one reference, not a copy of the fields.
 final class Route: Sendable {
     /// `/api/v1/components/{name}/history`: literal segments, and parameters that are a whole
     /// segment, or a segment's start before a literal end (`{window}.svg`).
@@ -144,7 +147,7 @@ struct RouteTable: Sendable {
         var guarded: [String: Route] = [:]
         for (namespace, members) in byNamespace where !members.contains(where: { $0.access == .open }) {
             let access: Access = members.contains { $0.access == .token } ? .token : .statusPage
-            guarded[namespace] = Route(namespace, access, .rendered { _, _ in .plain(404, "not found\n") })
+            guarded[namespace] = Route(namespace, access, .rendered { _, _ in .notFound })
         }
         self.guarded = guarded
     }
