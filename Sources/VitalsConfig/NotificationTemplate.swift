@@ -75,7 +75,7 @@ public struct NotificationTemplate: Sendable, Equatable {
                 return .failure(
                     ConfigError(
                         location: position.location(line: line, column: column), path: position.path,
-                        message: "template names {{\(name)}}, which notifications do not have (see the README's message template context)"))
+                        message: "template names {{\(name)}}, which notifications do not have (see docs/alerting.md, Message templates)"))
             }
             if let problem = markup?(text) {
                 return .failure(ConfigError(location: position.start, path: position.path, message: "template renders to a message the channel refuses: \(problem)"))

@@ -1,7 +1,7 @@
 import Foundation
 
 /// What a notifier's `template` can name: one context for every channel (documented in the
-/// README, "Message templates").
+/// docs/alerting.md, "Message templates").
 ///
 /// `service` (the name), `service_title`, `labels` (the service's), `alert` (the rule),
 /// `state` (`firing` or `resolved`), `tag` (`FIRING`, `STILL FIRING`, `RESOLVED`), `repeat`,

@@ -3,7 +3,7 @@ import Testing
 import VitalsTestSupport
 
 /// The `email`, `pagerduty` and `log` notifiers through the running daemon and its libcurl
-/// transport: real SMTP servers (aiosmtpd, started by `scripts/test-env.sh`: plain, STARTTLS
+/// transport: real SMTP servers (aiosmtpd, started by `scripts/test-servers/test-env.sh`: plain, STARTTLS
 /// with AUTH, SMTPS with AUTH), a loopback receiver that checks PagerDuty's Events API v2
 /// schema and answers as PagerDuty does, and the daemon's own log in JSON.
 @Suite(.serialized) struct NotifierTests {
@@ -36,11 +36,13 @@ import VitalsTestSupport
 
     @Test(.enabled(if: TestEnvironment.serversAvailable, TestEnvironment.skipReason))
     func mailArrivesThroughEveryKindOfSMTPServer() async throws {
-        guard let plain = TestEnvironment.server("VITALS_TEST_SMTP"), let starttls = TestEnvironment.server("VITALS_TEST_SMTP_STARTTLS"),
-            let smtps = TestEnvironment.server("VITALS_TEST_SMTPS"), let user = TestEnvironment.server("VITALS_TEST_SMTP_USER"),
-            let password = TestEnvironment.server("VITALS_TEST_SMTP_PASSWORD"), let ca = TestEnvironment.server("VITALS_TEST_CA_FILE"),
-            let folder = TestEnvironment.server("VITALS_TEST_SMTP_MAIL")
-        else { return }
+        let plain = try TestEnvironment.require("VITALS_TEST_SMTP")
+        let starttls = try TestEnvironment.require("VITALS_TEST_SMTP_STARTTLS")
+        let smtps = try TestEnvironment.require("VITALS_TEST_SMTPS")
+        let user = try TestEnvironment.require("VITALS_TEST_SMTP_USER")
+        let password = try TestEnvironment.require("VITALS_TEST_SMTP_PASSWORD")
+        let ca = try TestEnvironment.require("VITALS_TEST_CA_FILE")
+        let folder = try TestEnvironment.require("VITALS_TEST_SMTP_MAIL")
         let mail = MailFolder(path: folder)
         let scratch = ScratchFolder()
         defer { scratch.remove() }
@@ -250,7 +252,7 @@ enum PagerDutySchema {
     }
 }
 
-/// What the test SMTP servers saved (`scripts/test-smtp.py`): one JSON file per message with
+/// What the test SMTP servers saved (`scripts/test-servers/test-smtp.py`): one JSON file per message with
 /// the envelope, the session (TLS, login) and Python's reading of the message.
 struct MailFolder {
     let path: String
@@ -303,7 +305,8 @@ extension NotifierTests {
     /// shows as text), while the template's own tags stay HTML.
     @Test(.enabled(if: TestEnvironment.serversAvailable, TestEnvironment.skipReason))
     func aTemplatedMailIsEscapedOnlyInItsHTMLPart() async throws {
-        guard let plain = TestEnvironment.server("VITALS_TEST_SMTP"), let folder = TestEnvironment.server("VITALS_TEST_SMTP_MAIL") else { return }
+        let plain = try TestEnvironment.require("VITALS_TEST_SMTP")
+        let folder = try TestEnvironment.require("VITALS_TEST_SMTP_MAIL")
         let mail = MailFolder(path: folder)
         let target = try TCPTarget()
         try target.open()

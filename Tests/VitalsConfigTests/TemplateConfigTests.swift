@@ -65,7 +65,7 @@ import Testing
 
                 """)
         #expect(found.count == 2, "\(found)")
-        #expect(found.contains("c.yaml:6:23: notifiers[0].template.title: template names {{alrt}}, which notifications do not have (see the README's message template context)"), "\(found)")
+        #expect(found.contains("c.yaml:6:23: notifiers[0].template.title: template names {{alrt}}, which notifications do not have (see docs/alerting.md, Message templates)"), "\(found)")
         #expect(found.contains { $0.hasPrefix("c.yaml:9:20: notifiers[0].template.body: template names {{staus}}") }, "\(found)")
     }
 
