@@ -474,6 +474,16 @@ enum TelegramSchema {
                 }
                 rest = rest[rest.index(after: end)...]
             } else if ch == "&" {
+                // Telegram: "All numerical HTML entities are supported", and of the named ones
+                // only these four.
+                if rest.hasPrefix("&#"), let semi = rest.firstIndex(of: ";") {
+                    let digits = rest[rest.index(rest.startIndex, offsetBy: 2)..<semi]
+                    let value = digits.first == "x" ? UInt32(digits.dropFirst(), radix: 16) : UInt32(digits)
+                    guard let value, let scalar = Unicode.Scalar(value) else { return nil }
+                    out.unicodeScalars.append(scalar)
+                    rest = rest[rest.index(after: semi)...]
+                    continue
+                }
                 guard let entity = ["&lt;": "<", "&gt;": ">", "&amp;": "&", "&quot;": "\""].first(where: { rest.hasPrefix($0.key) }) else { return nil }
                 out += entity.value
                 rest = rest.dropFirst(entity.key.count)
