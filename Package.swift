@@ -3,7 +3,7 @@ import PackageDescription
 
 let strict: [SwiftSetting] = [.swiftLanguageMode(.v6)]
 
-/// The git revision `vitals --version` and `vitals_build_info` report: scripts/build/build-release.sh
+/// The git revision `vitals --version` and `vitals_build_info` report: scripts/build-release.sh
 /// sets VITALS_REVISION (from git, or the image's build argument). Not Context.gitInformation:
 /// SwiftPM keeps the evaluated manifest across commits, so it would report an old revision,
 /// while a changed environment variable makes it evaluate this file again. Only quotes-free
@@ -46,12 +46,22 @@ let package = Package(
         .target(name: "VitalsIO", dependencies: ["VitalsConfig", "CCurl", "CLibPQ", "CSQLite", "CAres", "CVitalsSystem"], swiftSettings: strict),
         // Storage backends behind VitalsCore's `Storage`: the SQLite schema and its migrations
         // (the backends themselves are issue 11's work in progress).
-        .target(name: "VitalsStorage", dependencies: ["VitalsConfig", "VitalsCore", "VitalsIO"], swiftSettings: strict),
+        // The peer reader and the service lock of replicas sharing PostgreSQL live here too.
+        .target(
+            name: "VitalsStorage",
+            dependencies: [
+                "VitalsConfig", "VitalsCore", "VitalsIO", .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ], swiftSettings: strict),
         // One file per probe type, on VitalsIO (hiredis is the Redis probe's alone).
         .target(name: "VitalsProbes", dependencies: ["VitalsConfig", "VitalsCore", "VitalsIO", "CCurl", "CLibPQ", "CHiredis", "CVitalsSystem"], swiftSettings: strict),
-        // Alert rules, notifier queues and payloads.
+        // Alert rules, notifier queues and payloads; the loop feeding them from the store.
         .target(
-            name: "VitalsAlerting", dependencies: ["VitalsConfig", "VitalsCore", .product(name: "Logging", package: "swift-log")], swiftSettings: strict),
+            name: "VitalsAlerting",
+            dependencies: [
+                "VitalsConfig", "VitalsCore", .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ], swiftSettings: strict),
         // Routes and renderers over the published snapshot.
         .target(name: "VitalsServer", dependencies: [
             "VitalsConfig", "VitalsCore", "CVitalsSystem", "CVitalsBuild",
@@ -95,7 +105,7 @@ let package = Package(
 )
 
 // libFuzzer targets (`make fuzz`, and briefly in `make test`): built only with VITALS_FUZZ set,
-// by scripts/checks/fuzz.sh with `-sanitize=fuzzer,address`, which supplies their `main`.
+// by scripts/fuzz.sh with `-sanitize=fuzzer,address`, which supplies their `main`.
 if Context.environment["VITALS_FUZZ"] != nil {
     let fuzzers: [(String, [Target.Dependency])] = [
         ("FuzzConfig", ["VitalsConfig"]),
