@@ -15,7 +15,6 @@ import VitalsStorage
 final class Daemon: Sendable {
     let store: HealthStore
     let scheduler: Scheduler<ContinuousClock>
-    let registry = ProbeRegistry.standard()
     let config: CurrentValue<Config>
     let configPath: String?
     /// `--shard` and `storage:` together, worked out once.
@@ -51,7 +50,7 @@ final class Daemon: Sendable {
         self.sharding = sharding
         self.drainDelay = drainDelay
         self.logger = logger
-        let components = try Self.scheduled(config, sharding: sharding, registry: registry)
+        let components = try Self.scheduled(config, sharding: sharding)
         self.storage = storage
         store = HealthStore(components: components.map(\.spec), recorder: storage as? any ResultRecorder)
         sharding.follow(config, in: store)
@@ -185,8 +184,8 @@ final class Daemon: Sendable {
 
     /// This replica's components with their probes; fails on settings a probe cannot use, in
     /// any component, owned by this replica or not.
-    static func scheduled(_ config: Config, sharding: Sharding, registry: ProbeRegistry) throws(ConfigErrors) -> [ScheduledComponent] {
-        try Preflight.components(of: config, registry: registry).filter { sharding.owns($0.spec.name) }
+    static func scheduled(_ config: Config, sharding: Sharding) throws(ConfigErrors) -> [ScheduledComponent] {
+        try Preflight.components(of: config).filter { sharding.owns($0.spec.name) }
     }
 
     func run() async throws {
@@ -249,7 +248,7 @@ final class Daemon: Sendable {
     func reload() {
         do throws(ConfigErrors) {
             let new = try ConfigSource.load(configPath)
-            let components = try Self.scheduled(new, sharding: sharding, registry: registry)
+            let components = try Self.scheduled(new, sharding: sharding)
             let old = config.exchange(new)
             if old.server.listen != new.server.listen {
                 logger.warning("server.listen changed: restart vitals to listen on the new address")
