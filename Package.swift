@@ -82,7 +82,7 @@ let package = Package(
         // Helpers more than one test target uses (test servers from the environment, processes).
         .target(name: "VitalsTestSupport", path: "Tests/VitalsTestSupport", swiftSettings: strict),
         .testTarget(name: "VitalsConfigTests", dependencies: ["VitalsConfig"], swiftSettings: strict),
-        .testTarget(name: "VitalsCoreTests", dependencies: ["VitalsCore", "VitalsConfig"], swiftSettings: strict),
+        .testTarget(name: "VitalsCoreTests", dependencies: ["VitalsCore", "VitalsConfig", "VitalsTestSupport"], swiftSettings: strict),
         .testTarget(
             name: "VitalsProbesTests", dependencies: ["VitalsProbes", "VitalsIO", "VitalsTestSupport"],
             // Plugin scripts the tests run in place (found through #filePath), not resources.

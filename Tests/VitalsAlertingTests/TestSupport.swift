@@ -1,9 +1,9 @@
 import Foundation
 import Synchronization
 import Testing
+import VitalsTestSupport
 import VitalsConfig
 import VitalsCore
-import VitalsTestSupport
 
 @testable import VitalsAlerting
 
