@@ -9,29 +9,31 @@ run: release
 	.build/release/vitals run --config $(CONFIG)
 
 ## The one release build (static Swift runtime) that make run, make dist, the benchmarks,
-## make test and the image all use: scripts/build-release.sh holds its flags.
+## make test and the image all use: scripts/build/build-release.sh holds its flags.
 release:
-	@scripts/install-deps.sh build
-	scripts/build-release.sh
+	@scripts/build/install-deps.sh build
+	scripts/build/build-release.sh
 
 ## .build/dist/vitals-VERSION-linux-ARCH.tar.gz: the release binary, config/, probes/, the
-## systemd unit, README.md and DEBIAN-PACKAGES (the runtime packages it needs).
+## systemd unit, README.md, docs/ and DEBIAN-PACKAGES (the runtime packages it needs).
 dist:
-	@scripts/install-deps.sh build
-	scripts/dist.sh
+	@scripts/build/install-deps.sh build
+	scripts/build/dist.sh
 
 build:
-	@scripts/install-deps.sh build
+	@scripts/build/install-deps.sh build
 	swift build
 
 ## Start throwaway PostgreSQL, Redis, nginx and Alertmanager on loopback, run `swift test`
 ## against them, and always stop them.
 test:
-	@scripts/install-deps.sh test
-	@scripts/run-tests.sh
+	@scripts/build/install-deps.sh test
+	@scripts/checks/run-tests.sh
 
+## Benchmarks/run.sh: the benchmarks Benchmarks/index.tsv marks `bench` (spec section 10's);
+## `Benchmarks/run.sh NAME...` runs any other row of it (docs/benchmarks.md).
 bench: release
-	@scripts/install-deps.sh bench
+	@scripts/build/install-deps.sh bench
 	Benchmarks/run.sh
 
 ## Benchmarks/soak.sh: 2,000 components at 1 s against healthy, refused, hung, reset and slow
@@ -45,15 +47,15 @@ soak: release
 ## threads, fds, VmPTE and the results table at the start and the end.
 ABUSE_SECONDS ?= 600
 abuse: release
-	@scripts/install-deps.sh bench
+	@scripts/build/install-deps.sh bench
 	DURATION=$(ABUSE_SECONDS) Benchmarks/abuse.sh
 
 ## libFuzzer on the config loader, perfdata, Redis replies, the HTTP request pipeline and DNS replies:
 ## FUZZ_SECONDS each (make test runs each for a few seconds).
 FUZZ_SECONDS ?= 300
 fuzz:
-	@scripts/install-deps.sh build
-	scripts/fuzz.sh $(FUZZ_SECONDS)
+	@scripts/build/install-deps.sh build
+	scripts/checks/fuzz.sh $(FUZZ_SECONDS)
 
 clean:
 	rm -rf .build

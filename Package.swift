@@ -3,7 +3,7 @@ import PackageDescription
 
 let strict: [SwiftSetting] = [.swiftLanguageMode(.v6)]
 
-/// The git revision `vitals --version` and `vitals_build_info` report: scripts/build-release.sh
+/// The git revision `vitals --version` and `vitals_build_info` report: scripts/build/build-release.sh
 /// sets VITALS_REVISION (from git, or the image's build argument). Not Context.gitInformation:
 /// SwiftPM keeps the evaluated manifest across commits, so it would report an old revision,
 /// while a changed environment variable makes it evaluate this file again. Only quotes-free
@@ -105,7 +105,7 @@ let package = Package(
 )
 
 // libFuzzer targets (`make fuzz`, and briefly in `make test`): built only with VITALS_FUZZ set,
-// by scripts/fuzz.sh with `-sanitize=fuzzer,address`, which supplies their `main`.
+// by scripts/checks/fuzz.sh with `-sanitize=fuzzer,address`, which supplies their `main`.
 if Context.environment["VITALS_FUZZ"] != nil {
     let fuzzers: [(String, [Target.Dependency])] = [
         ("FuzzConfig", ["VitalsConfig"]),

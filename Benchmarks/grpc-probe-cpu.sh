@@ -3,7 +3,7 @@
 # against a local grpcio health server, next to CPU per http probe of a local nginx, in one run:
 # the grpc probe is the http probe's engine with a framed body and trailers, so it should cost
 # about the same. PROBES components of each kind at a 1 s interval, one kind after the other.
-# Needs python3 with grpcio and grpcio-health-checking (scripts/install-deps.sh test).
+# Needs python3 with grpcio and grpcio-health-checking (scripts/build/install-deps.sh test).
 source "$(dirname "$0")/lib.sh"
 ensure_release_build
 SECONDS_PER_SIDE=${SECONDS_PER_SIDE:-20}
@@ -18,7 +18,7 @@ mkdir -p "$work/certs"
 openssl req -x509 -newkey rsa:2048 -nodes -keyout "$work/certs/server.key" -out "$work/certs/server.pem" -days 1 \
     -subj "/CN=localhost" 2>/dev/null
 grpc_port=$(free_port); control=$(free_port)
-taskset -c "$LOAD_CPUS" python3 "$BENCH_ROOT/scripts/grpc-health-server.py" --plain "$grpc_port" --tls "$(free_port)" \
+taskset -c "$LOAD_CPUS" python3 "$BENCH_ROOT/scripts/test-servers/grpc-health-server.py" --plain "$grpc_port" --tls "$(free_port)" \
     --hostile "$(free_port)" --control "$control" --certs "$work/certs" 2>"$work/grpc.log" &
 gpid=$!
 wait_http "http://127.0.0.1:$control/" 400

@@ -8,8 +8,8 @@ SERVER_CPUS=${SERVER_CPUS:-0}
 LOAD_CPUS=${LOAD_CPUS:-1}
 VITALS_BIN="${VITALS_BIN:-$BENCH_ROOT/.build/release/vitals}"
 
-# shellcheck source=scripts/ports.sh
-source "$BENCH_ROOT/scripts/ports.sh"
+# shellcheck source=scripts/lib/ports.sh
+source "$BENCH_ROOT/scripts/lib/ports.sh"
 
 # wait_http URL [tries]: polls until the URL answers with any HTTP status.
 wait_http() {
@@ -55,12 +55,12 @@ stop_nginx() {
     [ -f "$dir/nginx.pid" ] && kill "$(cat "$dir/nginx.pid")" 2>/dev/null || true
 }
 
-# The build that ships (scripts/build-release.sh), brought up to date (a no-op when nothing
+# The build that ships (scripts/build/build-release.sh), brought up to date (a no-op when nothing
 # changed), so what is measured is what `make dist` and the image ship. A VITALS_BIN given from
 # outside is measured as it is.
 ensure_release_build() {
     if [ "$VITALS_BIN" = "$BENCH_ROOT/.build/release/vitals" ]; then
-        (cd "$BENCH_ROOT" && scripts/build-release.sh >&2)
+        (cd "$BENCH_ROOT" && scripts/build/build-release.sh >&2)
     fi
 }
 

@@ -8,7 +8,7 @@
 # the reference): p50/p99. When chromium is installed, the time it takes to load, lay out and
 # paint the page with scripts off, against an empty page, best of three.
 #   COMPONENTS (1000), REQUESTS (200), VITALS=path to another binary.
-#   SCREENSHOT=docs/status-page.png COMPONENTS=50: the page as the README shows it, some
+#   SCREENSHOT=docs/status-page.png COMPONENTS=50: the page as docs/status-page.md shows it, some
 #   components degraded or unhealthy (memory thresholds no machine meets, ports nothing
 #   listens on), taken at 1280 px wide.
 set -euo pipefail

@@ -12,7 +12,7 @@
 # attacks, with its own daemon and its own file.
 set -euo pipefail
 here="$(cd "$(dirname "$0")/.." && pwd)"
-source "$here/../scripts/ports.sh"
+source "$here/../scripts/lib/ports.sh"
 bin=${1:-$here/../.build/release/vitals}
 seconds=${2:-180}
 components=${COMPONENTS:-300}

@@ -43,7 +43,7 @@ public struct NotificationContext: Sendable, Equatable {
     }
 }
 
-/// The `webhook` notifier's JSON body. Schema (stable; documented in the README):
+/// The `webhook` notifier's JSON body. Schema (stable; documented in docs/alerting.md):
 ///
 /// ```json
 /// {"version":"1","status":"firing","repeat":false,"alert":"service-degraded","subject":"service",

@@ -6,7 +6,7 @@ import CVitalsBuild
 /// and the OpenAPI document report them.
 public enum VitalsVersion {
     public static let current = "0.1.0"
-    /// "unknown" for a plain `swift build`; scripts/build-release.sh embeds `git describe`'s.
+    /// "unknown" for a plain `swift build`; scripts/build/build-release.sh embeds `git describe`'s.
     public static let revision = String(cString: vitals_build_revision())
     /// `vitals --version`: "0.1.0 (revision 5148c2b)".
     public static var description: String { "\(current) (revision \(revision))" }

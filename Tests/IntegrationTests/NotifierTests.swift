@@ -3,7 +3,7 @@ import Testing
 import VitalsTestSupport
 
 /// The `email`, `pagerduty` and `log` notifiers through the running daemon and its libcurl
-/// transport: real SMTP servers (aiosmtpd, started by `scripts/test-env.sh`: plain, STARTTLS
+/// transport: real SMTP servers (aiosmtpd, started by `scripts/test-servers/test-env.sh`: plain, STARTTLS
 /// with AUTH, SMTPS with AUTH), a loopback receiver that checks PagerDuty's Events API v2
 /// schema and answers as PagerDuty does, and the daemon's own log in JSON.
 @Suite(.serialized) struct NotifierTests {
@@ -250,7 +250,7 @@ enum PagerDutySchema {
     }
 }
 
-/// What the test SMTP servers saved (`scripts/test-smtp.py`): one JSON file per message with
+/// What the test SMTP servers saved (`scripts/test-servers/test-smtp.py`): one JSON file per message with
 /// the envelope, the session (TLS, login) and Python's reading of the message.
 struct MailFolder {
     let path: String

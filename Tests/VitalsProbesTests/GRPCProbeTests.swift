@@ -7,7 +7,7 @@ import VitalsTestSupport
 @testable import VitalsProbes
 
 /// `grpc` against a real grpc.health.v1 server (grpcio-health-checking, started by
-/// `scripts/test-env.sh`, plain and TLS), flipped between statuses through its control port;
+/// `scripts/test-servers/test-env.sh`, plain and TLS), flipped between statuses through its control port;
 /// its misbehaving twin; a server that stalls mid-call; a socket that never answers.
 @Suite(.serialized) struct GRPCProbeTests {
     static let available = TestEnvironment.serversAvailable

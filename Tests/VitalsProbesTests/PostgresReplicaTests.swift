@@ -5,7 +5,7 @@ import VitalsCore
 @testable import VitalsProbes
 
 /// The `postgres` probe against the real streaming replica `make test` starts next to the test
-/// primary (scripts/test-env.sh): role, recovery, replication lag and its thresholds.
+/// primary (scripts/test-servers/test-env.sh): role, recovery, replication lag and its thresholds.
 ///
 /// Serialized: one test pauses the replica's replay and one restarts the replica, which the
 /// others must not see.

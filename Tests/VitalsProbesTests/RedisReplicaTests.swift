@@ -4,7 +4,7 @@ import VitalsConfig
 import VitalsCore
 @testable import VitalsProbes
 
-/// The `redis` probe against the real replicas `make test` starts (scripts/test-env.sh): one
+/// The `redis` probe against the real replicas `make test` starts (scripts/test-servers/test-env.sh): one
 /// replicating the test Redis, one whose master is a port nothing listens on.
 @Suite(.enabled(if: DBServers.redisReplicasAvailable, DBServers.skipRedisReplicas))
 struct RedisReplicaTests {

@@ -5,7 +5,7 @@ import VitalsCore
 
 /// The OpenAPI document and the routes describe the same endpoints: every documented path is
 /// served, every served path is documented. What the answers look like is checked against it
-/// by schemathesis on a live daemon (`scripts/api-check.sh`, part of `make test`).
+/// by schemathesis on a live daemon (`scripts/checks/api-check.sh`, part of `make test`).
 struct OpenAPITests {
     static var document: [String: Any] {
         (try? JSONSerialization.jsonObject(with: Data(OpenAPIDocument.json.utf8)) as? [String: Any]) ?? [:]

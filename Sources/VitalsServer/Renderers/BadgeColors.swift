@@ -2,7 +2,7 @@ import VitalsConfig
 import VitalsCore
 
 /// Badge colours, in Gatus' six steps from green to red (what its users already read at a
-/// glance), plus shields.io's grey for "nothing known". The README's table is this file.
+/// glance), plus shields.io's grey for "nothing known". docs/status-page.md's table is this file.
 enum BadgeColors {
     static let awesome = "#40cc11"
     static let great = "#94cc11"

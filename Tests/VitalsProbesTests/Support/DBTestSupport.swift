@@ -5,7 +5,7 @@ import VitalsConfig
 import VitalsCore
 @testable import VitalsProbes
 
-/// The real servers `make test` starts (scripts/test-env.sh), read from the environment.
+/// The real servers `make test` starts (scripts/test-servers/test-env.sh), read from the environment.
 ///
 /// A test that needs one is enabled when its variables are set, or when
 /// `VITALS_TEST_REQUIRE_SERVERS` is set: then a missing variable fails the test (through

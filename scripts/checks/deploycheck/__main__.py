@@ -1,4 +1,4 @@
-"""python3 scripts/deploycheck SECTION ARGS...: the structural checks of scripts/check-deploy.sh.
+"""python3 scripts/checks/deploycheck SECTION ARGS...: the structural checks of scripts/checks/check-deploy.sh.
 Each section prints every problem it finds and exits 1 if there was one."""
 import os
 import sys

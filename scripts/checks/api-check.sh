@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Checks the HTTP API against its own OpenAPI document, on a live daemon, offline:
-#   scripts/api-check.sh [VITALS_BINARY]     (default .build/debug/vitals)
+#   scripts/checks/api-check.sh [VITALS_BINARY]     (default .build/debug/vitals)
 # - starts Vitals with a token, sqlite storage in a temporary folder, an alert rule, and
 #   components that pass and fail (TCP and HTTP against itself, a closed port, memory);
 # - fetches /api/v1/openapi.json with the token (and checks it is refused without), and
@@ -8,12 +8,12 @@
 # - runs schemathesis over every operation with every check (status codes and content types
 #   as documented, bodies and headers against their schemas, invalid input refused with a
 #   4xx, valid input accepted, the token enforced, other methods 405, no 5xx), settings in
-#   scripts/api-check.toml. VITALS_API_CHECK_EXAMPLES (default 60) cases per operation and
+#   scripts/checks/api-check.toml. VITALS_API_CHECK_EXAMPLES (default 60) cases per operation and
 #   phase, VITALS_API_CHECK_SEED (default 1) so that a failure reproduces: about 30 s here.
 set -euo pipefail
-cd "$(dirname "$0")/.."
-# shellcheck source=scripts/ports.sh
-source scripts/ports.sh
+cd "$(dirname "$0")/../.."
+# shellcheck source=scripts/lib/ports.sh
+source scripts/lib/ports.sh
 vitals=$(realpath "${1:-.build/debug/vitals}")
 root=$(pwd)
 
@@ -23,7 +23,7 @@ for module in schemathesis openapi_spec_validator; do
     python3 -c "import $module" 2>/dev/null || missing+=("python module $module")
 done
 if [ ${#missing[@]} -gt 0 ]; then
-    echo "api-check: missing ${missing[*]} (scripts/install-deps.sh test installs them)" >&2
+    echo "api-check: missing ${missing[*]} (scripts/build/install-deps.sh test installs them)" >&2
     exit 1
 fi
 if [ ! -x "$vitals" ]; then
@@ -46,7 +46,7 @@ port=$(free_port)
 base="http://127.0.0.1:$port"
 token="api-check-$RANDOM$RANDOM"
 printf '%s\n' "$token" > "$tmp/token"
-# Component and group names are also in scripts/api-check.toml.
+# Component and group names are also in scripts/checks/api-check.toml.
 cat > "$tmp/vitals.yaml" <<YAML
 server:
   listen: "127.0.0.1:$port"
@@ -99,7 +99,7 @@ python3 -m openapi_spec_validator "$tmp/openapi.json" || status=1
 echo "== api-check: schemathesis, ${VITALS_API_CHECK_EXAMPLES:-60} cases per operation and phase"
 # From the temporary folder: schemathesis and Hypothesis keep caches in the working directory.
 (cd "$tmp" && python3 -c 'import sys; from schemathesis.cli import schemathesis; sys.exit(schemathesis())' \
-    --no-color --config-file "$root/scripts/api-check.toml" run "$tmp/openapi.json" --url "$base" "${auth[@]}" \
+    --no-color --config-file "$root/scripts/checks/api-check.toml" run "$tmp/openapi.json" --url "$base" "${auth[@]}" \
     --max-examples "${VITALS_API_CHECK_EXAMPLES:-60}" --seed "${VITALS_API_CHECK_SEED:-1}" --workers 1 \
     --generation-database none --request-timeout 10) || status=1
 

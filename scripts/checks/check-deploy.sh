@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
 # Checks everything under deploy/ with the tools its users run, offline, and fails loudly:
-#   scripts/check-deploy.sh [VITALS_BINARY]     (default .build/debug/vitals)
+#   scripts/checks/check-deploy.sh [VITALS_BINARY]     (default .build/debug/vitals)
 # - Kubernetes manifests against Kubernetes' schemas (kubernetes-validate --strict, every minor
 #   version from 1.28 to the newest it knows), then what
-#   kubelet and Prometheus rely on beyond them (scripts/deploycheck/kubernetes.py), their
+#   kubelet and Prometheus rely on beyond them (scripts/checks/deploycheck/kubernetes.py), their
 #   ConfigMaps through `vitals validate`;
 # - Prometheus: `promtool check config` on prometheus.yml and on scrape.yml made checkable,
-#   the rules' unit tests (scripts/test-alert-rules.sh);
-# - (the container image runs in a bare Debian root with the release build: scripts/check-image.sh)
+#   the rules' unit tests (scripts/checks/test-alert-rules.sh);
+# - (the container image runs in a bare Debian root with the release build: scripts/checks/check-image.sh)
 # - the systemd unit: `systemd-analyze verify` silent, `security` exposure at most 2.5;
 # - compose.yaml against the Compose specification's schema, and every file it mounts;
 # - the Grafana dashboard: units, per-instance breakdown, then a real Prometheus scraping two
@@ -16,11 +16,11 @@
 #   every panel's PromQL run through its HTTP API and required to return data, every rule's
 #   series required to exist and the rules this provokes to fire for the right subjects.
 set -euo pipefail
-cd "$(dirname "$0")/.."
-# shellcheck source=scripts/ports.sh
-source scripts/ports.sh
+cd "$(dirname "$0")/../.."
+# shellcheck source=scripts/lib/ports.sh
+source scripts/lib/ports.sh
 vitals=$(realpath "${1:-.build/debug/vitals}")
-check="python3 scripts/deploycheck"
+check="python3 scripts/checks/deploycheck"
 
 missing=()
 for tool in python3 promtool prometheus amtool systemd-analyze \
@@ -35,7 +35,7 @@ for module in yaml kubernetes_validate check_jsonschema; do
     python3 -c "import $module" 2>/dev/null || missing+=("python module $module")
 done
 if [ ${#missing[@]} -gt 0 ]; then
-    echo "check-deploy: missing ${missing[*]} (scripts/install-deps.sh test installs them)" >&2
+    echo "check-deploy: missing ${missing[*]} (scripts/build/install-deps.sh test installs them)" >&2
     exit 1
 fi
 if [ ! -x "$vitals" ]; then
@@ -68,7 +68,7 @@ $check kubernetes "$vitals" || status=1
 step "Prometheus configs and rules"
 promtool check config deploy/prometheus/prometheus.yml || status=1
 $check scrape-k8s "$tmp/scrape-checkable.yml" && promtool check config "$tmp/scrape-checkable.yml" || status=1
-scripts/test-alert-rules.sh || status=1
+scripts/checks/test-alert-rules.sh || status=1
 
 step "systemd unit"
 systemd-analyze security --offline=yes --no-pager deploy/systemd/vitals.service | tail -1 || true

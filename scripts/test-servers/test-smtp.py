@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""SMTP servers for the email notifier's tests (started by scripts/test-env.sh).
+"""SMTP servers for the email notifier's tests (started by scripts/test-servers/test-env.sh).
 
 Three aiosmtpd servers in one process, on the ports given:
   plain     no STARTTLS, no AUTH

@@ -35,7 +35,7 @@ def check_dist(tarball):
             check(all(n == folder or n.startswith(folder + "/") for n in names), f"dist: {name} holds files outside {folder}/")
             tar.extractall(os.path.join(layer, "opt"), filter="data")
         home = os.path.join(layer, "opt", folder)
-        for part in ("vitals", "config/vitals.yaml", "probes/system.yaml", "vitals.service", "README.md", "DEBIAN-PACKAGES"):
+        for part in ("vitals", "config/vitals.yaml", "probes/system.yaml", "vitals.service", "README.md", "docs/configuration.md", "DEBIAN-PACKAGES"):
             check(os.path.exists(os.path.join(home, part)), f"dist: {name} has no {folder}/{part}")
         with open(os.path.join(home, "DEBIAN-PACKAGES")) as f:
             packages = f.read().split()
@@ -56,7 +56,7 @@ def check_dist(tarball):
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         out, _ = v.communicate(timeout=30)
         rootfs.done(v)
-        # The revision of the checkout it was built from (scripts/build-release.sh embeds it).
+        # The revision of the checkout it was built from (scripts/build/build-release.sh embeds it).
         head = subprocess.run(["git", "-C", REPO, "rev-parse", "--short=12", "HEAD"], capture_output=True, text=True).stdout.strip()
         check(v.returncode == 0 and out.split()[:2] == [version, "(revision"] and (not head or f"(revision {head}" in out),
               f"dist: vitals --version printed {out.strip()!r}, not {version} and the revision {head or '(no git here)'}")

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Throwaway servers for the tests, on free loopback ports, everything under one folder:
-#   scripts/test-env.sh start DIR   # starts them, writes DIR/env (export lines)
-#   scripts/test-env.sh stop DIR    # stops them and removes DIR
+#   scripts/test-servers/test-env.sh start DIR   # starts them, writes DIR/env (export lines)
+#   scripts/test-servers/test-env.sh stop DIR    # stops them and removes DIR
 # Servers: PostgreSQL (role with a password) and a streaming replica of it, Redis (password +
 # ACL user + unix socket), a Redis replica of it with its link up and one whose master is
 # unreachable, nginx (HTTP, HTTPS with a test CA, HTTPS with an expired certificate),
@@ -12,8 +12,8 @@ set -euo pipefail
 cmd=${1:?start or stop}
 dir=${2:?folder}
 
-# shellcheck source=scripts/ports.sh
-source "$(dirname "$0")/ports.sh"
+# shellcheck source=scripts/lib/ports.sh
+source "$(dirname "$0")/../lib/ports.sh"
 
 wait_for() {  # wait_for DESCRIPTION COMMAND...: bounded wait (10 s)
     local what=$1; shift
@@ -344,7 +344,7 @@ start_pushgateway() {
 }
 
 # A real gRPC health server (grpcio-health-checking) in plain text and TLS, its control port
-# (PUT /services/NAME with SERVING or NOT_SERVING) and a misbehaving one: scripts/grpc-health-server.py.
+# (PUT /services/NAME with SERVING or NOT_SERVING) and a misbehaving one: scripts/test-servers/grpc-health-server.py.
 start_grpc() {
     local plain tls hostile control
     plain=$(free_port); tls=$(free_port); hostile=$(free_port); control=$(free_port)
@@ -388,7 +388,7 @@ CONF
     echo "export VITALS_TEST_DNS=127.0.0.1:$port" >> "$dir/env"
 }
 
-# SMTP servers for the email notifier (scripts/test-smtp.py on Debian's python3-aiosmtpd): plain,
+# SMTP servers for the email notifier (scripts/test-servers/test-smtp.py on Debian's python3-aiosmtpd): plain,
 # STARTTLS required then AUTH, and implicit TLS (smtps) with AUTH, all with the test CA's server
 # certificate. Each saves what it accepts as JSON under VITALS_TEST_SMTP_MAIL/FLAVOUR/.
 start_smtp() {

@@ -188,23 +188,23 @@ def stop(proc, what):
 
 
 def check_build_packages():
-    """One list of -dev packages: scripts/install-deps.sh's build_pkgs holds exactly the -dev
+    """One list of -dev packages: scripts/build/install-deps.sh's build_pkgs holds exactly the -dev
     packages Package.swift's system libraries name, and the Containerfile's build stage installs
     them by running that script."""
     with open(os.path.join(REPO, "Package.swift")) as f:
         named = {p for group in re.findall(r"\.apt\(\[([^\]]*)\]\)", f.read()) for p in re.findall(r'"([^"]+)"', group)}
-    with open(os.path.join(REPO, "scripts", "install-deps.sh")) as f:
+    with open(os.path.join(REPO, "scripts", "build", "install-deps.sh")) as f:
         listed = re.search(r"^build_pkgs=\(([^)]*)\)", f.read(), re.M)
     listed = set(listed.group(1).split()) if listed else set()
     check(named and named == {p for p in listed if p.endswith("-dev")},
-          f"scripts/install-deps.sh build_pkgs' -dev packages {sorted(p for p in listed if p.endswith('-dev'))} are not Package.swift's {sorted(named)}")
+          f"scripts/build/install-deps.sh build_pkgs' -dev packages {sorted(p for p in listed if p.endswith('-dev'))} are not Package.swift's {sorted(named)}")
     with open(os.path.join(DEPLOY, "Containerfile")) as f:
         text = f.read()
     build = text[: text.rindex("\nFROM ")]
     check(re.search(r"^RUN .*install-deps\.sh build", build, re.M),
-          "Containerfile: the build stage does not install its packages with scripts/install-deps.sh build")
-    check(re.search(r"^RUN .*scripts/build-release\.sh", build, re.M),
-          "Containerfile: the build stage does not build with scripts/build-release.sh, the one release build")
+          "Containerfile: the build stage does not install its packages with scripts/build/install-deps.sh build")
+    check(re.search(r"^RUN .*scripts/build/build-release\.sh", build, re.M),
+          "Containerfile: the build stage does not build with scripts/build/build-release.sh, the one release build")
 
 
 def check_image(vitals):

@@ -1,27 +1,27 @@
 #!/usr/bin/env bash
 # Installs the Debian packages Vitals builds and tests with, when they are missing.
 # As root it runs apt-get; otherwise it names what is missing and fails.
-#   scripts/install-deps.sh build   # libraries the build links
-#   scripts/install-deps.sh test    # plus the servers and tools the tests start
-#   scripts/install-deps.sh bench   # plus blackbox_exporter, the reference of http-probe-cpu
+#   scripts/build/install-deps.sh build   # libraries the build links
+#   scripts/build/install-deps.sh test    # plus the servers and tools the tests start
+#   scripts/build/install-deps.sh bench   # plus blackbox_exporter, the reference of http-probe-cpu
 set -euo pipefail
 
 # The one list of what the build links: deploy/Containerfile's build stage runs this script, and
-# scripts/check-image.sh checks that its -dev packages are the ones Package.swift names.
+# scripts/checks/check-image.sh checks that its -dev packages are the ones Package.swift names.
 build_pkgs=(libcurl4-openssl-dev libpq-dev libhiredis-dev libsqlite3-dev pkg-config libc-ares-dev)
 test_pkgs=(postgresql redis-server nginx-light prometheus prometheus-alertmanager monitoring-plugins-basic openssl curl wrk python3
            python3-pip systemd util-linux iproute2 dnsmasq-base chromium)
 test_pkgs+=(prometheus-pushgateway)
-# The email notifier's test SMTP servers (scripts/test-smtp.py runs on /usr/bin/python3).
+# The email notifier's test SMTP servers (scripts/test-servers/test-smtp.py runs on /usr/bin/python3).
 test_pkgs+=(python3-aiosmtpd)
-# scripts/check-image.sh: the bare Debian root the image and the tarball are run in.
+# scripts/checks/check-image.sh: the bare Debian root the image and the tarball are run in.
 test_pkgs+=(mmdebstrap)
-# scripts/check-deploy.sh: Kubernetes' schemas (shipped inside kubernetes-validate, offline) and
+# scripts/checks/check-deploy.sh: Kubernetes' schemas (shipped inside kubernetes-validate, offline) and
 # the Compose specification's schema (vendored in check-jsonschema).
 pip_pkgs=(kubernetes-validate==1.37.0 check-jsonschema==0.39.0 pyyaml)
-# The grpc probe's tests: a real grpc.health.v1 server (scripts/grpc-health-server.py).
+# The grpc probe's tests: a real grpc.health.v1 server (scripts/test-servers/grpc-health-server.py).
 pip_pkgs+=(grpcio==1.85.3 grpcio-health-checking==1.85.1)
-# scripts/api-check.sh: the OpenAPI document's validator, and schemathesis to test the API by it.
+# scripts/checks/api-check.sh: the OpenAPI document's validator, and schemathesis to test the API by it.
 pip_pkgs+=(openapi-spec-validator==0.9.0 schemathesis==4.32.5)
 
 # abuse.sh reads the results table of the daemon under attack with the sqlite3 shell.

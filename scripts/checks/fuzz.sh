@@ -3,9 +3,9 @@
 # SECONDS (default 60), starting from its seed corpus in Tests/Fuzz/corpus/NAME. What a run
 # adds to the corpus stays in a temporary folder; a crash, a leak or a timeout is written to
 # .build/fuzz/findings/ and fails the script.
-#   scripts/fuzz.sh [SECONDS] [TARGET...]
+#   scripts/checks/fuzz.sh [SECONDS] [TARGET...]
 set -euo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/../.."
 seconds=${1:-60}
 shift || true
 targets=("$@")

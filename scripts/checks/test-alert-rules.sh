@@ -2,7 +2,7 @@
 # Checks deploy/prometheus/rules.yml and runs its unit tests (rules.test.yml) with promtool
 # (Debian: apt-get install prometheus). Fails on any error.
 set -euo pipefail
-cd "$(dirname "$0")/../deploy/prometheus"
+cd "$(dirname "$0")/../../deploy/prometheus"
 
 promtool=$(command -v promtool || true)
 if [ -z "$promtool" ]; then

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""The gRPC peers of the grpc probe's tests, started by scripts/test-env.sh.
+"""The gRPC peers of the grpc probe's tests, started by scripts/test-servers/test-env.sh.
 
   grpc-health-server.py --plain PORT --tls PORT --hostile PORT --control PORT --certs DIR
 
