@@ -1,8 +1,6 @@
 import Foundation
 import Logging
 import ServiceLifecycle
-import UnixSignals
-import Synchronization
 import VitalsAlerting
 import VitalsConfig
 import VitalsCore
@@ -266,62 +264,6 @@ final class Daemon: Sendable {
         } catch {
             reloadStatus.record(ok: false)
             for e in error.errors { logger.error("config reload rejected: \(e.description)") }
-        }
-    }
-}
-
-/// A value a reload replaces and readers on any task read.
-final class CurrentValue<Value: Sendable>: Sendable {
-    private let current: Mutex<Value>
-    init(_ value: Value) { current = Mutex(value) }
-    var value: Value { current.withLock { $0 } }
-    func set(_ value: Value) { current.withLock { $0 = value } }
-    /// Replaces the value; returns the one it replaced.
-    func exchange(_ value: Value) -> Value {
-        current.withLock { c in
-            defer { c = value }
-            return c
-        }
-    }
-}
-
-/// The outcome of the last config reload, for `/metrics`; a rejected reload keeps the time of
-/// the last good one.
-final class ReloadStatus: Sendable {
-    private let state = Mutex<(ok: Bool, at: Date)>((true, Date()))
-
-    func record(ok: Bool) {
-        state.withLock { $0 = ok ? (true, Date()) : (false, $0.at) }
-    }
-
-    func metrics() -> String {
-        let (ok, at) = state.withLock { $0 }
-        var m = PrometheusText()
-        m.family("vitals_config_last_reload_successful", "gauge", "Whether the last config reload succeeded.")
-        m.sample("vitals_config_last_reload_successful", [], ok ? 1 : 0)
-        m.family("vitals_config_last_reload_success_timestamp_seconds", "gauge", "When the config was last loaded successfully.")
-        m.sample("vitals_config_last_reload_success_timestamp_seconds", [], at.timeIntervalSince1970.rounded(.down))
-        return m.out
-    }
-}
-
-/// Runs the scheduler until graceful shutdown, then cancels it: in-flight probes are ended.
-struct SchedulerService: Service {
-    let scheduler: Scheduler<ContinuousClock>
-    func run() async throws {
-        try await cancelWhenGracefulShutdown {
-            await scheduler.run()
-        }
-    }
-}
-
-/// Reloads the config on SIGHUP.
-struct ReloadService: Service {
-    let daemon: Daemon
-    func run() async throws {
-        let signals = await UnixSignalsSequence(trapping: .sighup)
-        try await cancelWhenGracefulShutdown {
-            for await _ in signals { daemon.reload() }
         }
     }
 }
