@@ -87,6 +87,8 @@ let package = Package(
             name: "VitalsProbesTests", dependencies: ["VitalsProbes", "VitalsIO", "VitalsTestSupport"],
             // Plugin scripts the tests run in place (found through #filePath), not resources.
             exclude: ["Fixtures"], swiftSettings: strict),
+        // The I/O layer's own tests: the blocking lane, the DNS reply parser, echo packets and sockets.
+        .testTarget(name: "VitalsIOTests", dependencies: ["VitalsIO", "VitalsTestSupport"], swiftSettings: strict),
         .testTarget(name: "VitalsStorageTests", dependencies: ["VitalsStorage", "VitalsIO"], swiftSettings: strict),
         .testTarget(
             name: "VitalsAlertingTests", dependencies: ["VitalsAlerting", "VitalsIO", "VitalsTestSupport", .product(name: "Logging", package: "swift-log")],

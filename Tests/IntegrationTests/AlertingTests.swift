@@ -60,7 +60,7 @@ struct AlertingTests {
     /// does, and a webhook that is down for its first request (the retry delivers it).
     @Test(.enabled(if: TestEnvironment.serversAvailable, TestEnvironment.skipReason))
     func alertmanagerSlackAndARetriedWebhookThroughTheDaemon() async throws {
-        guard let alertmanager = TestEnvironment.server("VITALS_TEST_ALERTMANAGER") else { return }
+        let alertmanager = try TestEnvironment.require("VITALS_TEST_ALERTMANAGER")
         let target = try TCPTarget()
         try target.open()
         let slack = try WebhookReceiver(accepts: SlackSchema.accepts)

@@ -74,7 +74,8 @@ struct ContractTests {
     /// is unhealthy. (`vitals_storage_*` come with the storage issue.)
     @Test(.enabled(if: TestEnvironment.serversAvailable, TestEnvironment.skipReason))
     func everyMetricFamilyOfSection6IsOnALiveScrape() async throws {
-        guard let https = TestEnvironment.server("VITALS_TEST_HTTPS"), let ca = TestEnvironment.server("VITALS_TEST_CA_FILE") else { return }
+        let https = try TestEnvironment.require("VITALS_TEST_HTTPS")
+        let ca = try TestEnvironment.require("VITALS_TEST_CA_FILE")
         let closed = try FreePort.pick()
         let receiver = try WebhookReceiver()
         let body = """
@@ -161,9 +162,9 @@ struct ContractTests {
     /// alert payload (the `log` notifier's lines included).
     @Test(.enabled(if: TestEnvironment.serversAvailable, TestEnvironment.skipReason))
     func noSecretReachesTheLogOrAnyEndpoint() async throws {
-        guard let http = TestEnvironment.server("VITALS_TEST_HTTP"), let smtp = TestEnvironment.server("VITALS_TEST_SMTP_STARTTLS"),
-            let ca = TestEnvironment.server("VITALS_TEST_CA_FILE")
-        else { return }
+        let http = try TestEnvironment.require("VITALS_TEST_HTTP")
+        let smtp = try TestEnvironment.require("VITALS_TEST_SMTP_STARTTLS")
+        let ca = try TestEnvironment.require("VITALS_TEST_CA_FILE")
         let closed = try FreePort.pick()
         let receiver = try WebhookReceiver()
         struct Kind {

@@ -36,11 +36,13 @@ import VitalsTestSupport
 
     @Test(.enabled(if: TestEnvironment.serversAvailable, TestEnvironment.skipReason))
     func mailArrivesThroughEveryKindOfSMTPServer() async throws {
-        guard let plain = TestEnvironment.server("VITALS_TEST_SMTP"), let starttls = TestEnvironment.server("VITALS_TEST_SMTP_STARTTLS"),
-            let smtps = TestEnvironment.server("VITALS_TEST_SMTPS"), let user = TestEnvironment.server("VITALS_TEST_SMTP_USER"),
-            let password = TestEnvironment.server("VITALS_TEST_SMTP_PASSWORD"), let ca = TestEnvironment.server("VITALS_TEST_CA_FILE"),
-            let folder = TestEnvironment.server("VITALS_TEST_SMTP_MAIL")
-        else { return }
+        let plain = try TestEnvironment.require("VITALS_TEST_SMTP")
+        let starttls = try TestEnvironment.require("VITALS_TEST_SMTP_STARTTLS")
+        let smtps = try TestEnvironment.require("VITALS_TEST_SMTPS")
+        let user = try TestEnvironment.require("VITALS_TEST_SMTP_USER")
+        let password = try TestEnvironment.require("VITALS_TEST_SMTP_PASSWORD")
+        let ca = try TestEnvironment.require("VITALS_TEST_CA_FILE")
+        let folder = try TestEnvironment.require("VITALS_TEST_SMTP_MAIL")
         let mail = MailFolder(path: folder)
         let scratch = ScratchFolder()
         defer { scratch.remove() }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import VitalsTestSupport
 import VitalsConfig
 import VitalsCore
 @testable import VitalsProbes
@@ -190,7 +191,7 @@ struct PostgresProbeTests {
     /// A unix-socket DSN (`host=/dir`), when the environment names the socket folder.
     @Test func unixSocketDSN() async throws {
         let pg = try DBServers.postgres()
-        guard let dir = DBServers.env["VITALS_TEST_PG_SOCKET_DIR"] else { return }  // an extra: older environments lack it
+        let dir = try TestEnvironment.require("VITALS_TEST_PG_SOCKET_DIR")
         let probe = try Self.probe(dsn: "host=\(dir) port=\(pg.port) dbname=vitals user=vitals", password: pg.password)
         let r = await probe.run(deadline: .now + .seconds(2))
         #expect(r.success, "\(r.message)")

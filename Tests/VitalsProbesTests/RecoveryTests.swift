@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import VitalsTestSupport
 import VitalsConfig
 import VitalsCore
 @testable import VitalsProbes
@@ -72,7 +73,7 @@ import VitalsCore
     }
 
     @Test(.enabled(if: TestServers.nginxAvailable, TestServers.skipNginx)) func httpRecoversAfterSuccessThreshold() async throws {
-        guard let http = TestServers.value("VITALS_TEST_HTTP") else { return }
+        let http = try TestEnvironment.require("VITALS_TEST_HTTP")
         let (proxy, base) = try Self.proxied(http)
         defer { proxy.stop() }
         var settings = HTTPSettings(url: "\(base)/health")
@@ -82,7 +83,8 @@ import VitalsCore
     }
 
     @Test(.enabled(if: TestServers.nginxAvailable, TestServers.skipNginx)) func httpsRecoversAfterSuccessThreshold() async throws {
-        guard let https = TestServers.value("VITALS_TEST_HTTPS"), let ca = TestServers.value("VITALS_TEST_CA_FILE") else { return }
+        let https = try TestEnvironment.require("VITALS_TEST_HTTPS")
+        let ca = try TestEnvironment.require("VITALS_TEST_CA_FILE")
         let (proxy, base) = try Self.proxied(https)
         defer { proxy.stop() }
         var settings = HTTPSettings(url: "\(base)/health")
@@ -92,7 +94,8 @@ import VitalsCore
     }
 
     @Test(.enabled(if: TestServers.nginxAvailable, TestServers.skipNginx)) func tlsTCPRecoversAfterSuccessThreshold() async throws {
-        guard let https = TestServers.value("VITALS_TEST_HTTPS"), let ca = TestServers.value("VITALS_TEST_CA_FILE") else { return }
+        let https = try TestEnvironment.require("VITALS_TEST_HTTPS")
+        let ca = try TestEnvironment.require("VITALS_TEST_CA_FILE")
         let (proxy, _) = try Self.proxied(https)
         defer { proxy.stop() }
         var settings = TCPSettings(address: "127.0.0.1:\(proxy.port)")
