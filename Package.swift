@@ -50,12 +50,22 @@ let package = Package(
         .target(name: "VitalsIO", dependencies: ["VitalsConfig", "CCurl", "CLibPQ", "CSQLite", "CAres", "CVitalsSystem"], swiftSettings: strict),
         // Storage backends behind VitalsCore's `Storage`: the SQLite schema and its migrations
         // (the backends themselves are issue 11's work in progress).
-        .target(name: "VitalsStorage", dependencies: ["VitalsConfig", "VitalsCore", "VitalsIO"], swiftSettings: strict),
+        // The peer reader and the service lock of replicas sharing PostgreSQL live here too.
+        .target(
+            name: "VitalsStorage",
+            dependencies: [
+                "VitalsConfig", "VitalsCore", "VitalsIO", .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ], swiftSettings: strict),
         // One file per probe type, on VitalsIO (hiredis is the Redis probe's alone).
         .target(name: "VitalsProbes", dependencies: ["VitalsConfig", "VitalsCore", "VitalsIO", "CCurl", "CLibPQ", "CHiredis", "CVitalsSystem"], swiftSettings: strict),
-        // Alert rules, notifier queues and payloads.
+        // Alert rules, notifier queues and payloads; the loop feeding them from the store.
         .target(
-            name: "VitalsAlerting", dependencies: ["VitalsConfig", "VitalsCore", .product(name: "Logging", package: "swift-log")], swiftSettings: strict),
+            name: "VitalsAlerting",
+            dependencies: [
+                "VitalsConfig", "VitalsCore", .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ], swiftSettings: strict),
         // Routes and renderers over the published snapshot.
         .target(name: "VitalsServer", dependencies: [
             "VitalsConfig", "VitalsCore", "CVitalsSystem", "CVitalsBuild",

@@ -20,7 +20,7 @@ import VitalsIO
         settings.record = record
         settings.server = server
         configure(&settings)
-        return try DNSProbe(spec: ComponentSpec(name: "t", timeout: timeout, probe: .dns(settings)))
+        return try DNSProbe(settings: settings, timeout: timeout)
     }
 
     func run(_ p: DNSProbe) async -> ProbeResult { await p.run(deadline: .now.advanced(by: p.timeout)) }

@@ -14,7 +14,7 @@ struct ExecProbeTests {
     ) throws -> ExecProbe {
         var e = ExecSettings(command: command, workingDirectory: folder)
         e.environment = env.mapValues(Secret.init)
-        return try ExecProbe(spec: ComponentSpec(name: "x", interval: .seconds(10), timeout: timeout, probe: .exec(e)), running: running)
+        return try ExecProbe(settings: e, timeout: timeout, running: running)
     }
 
     static func run(_ command: [String], env: [String: String] = [:], timeout: Duration = .seconds(2)) async throws -> ProbeResult {

@@ -15,7 +15,7 @@ import VitalsTestSupport
     static let skip: Comment = "gRPC test server not configured (run `make test`)"
 
     func probe(_ address: String, service: String = "", tls: TLSSettings? = nil, timeout: Duration = .seconds(2)) throws -> GRPCProbe {
-        try GRPCProbe(spec: ComponentSpec(name: "g", timeout: timeout, probe: .grpc(GRPCSettings(address: address, service: service, tls: tls))))
+        try GRPCProbe(settings: GRPCSettings(address: address, service: service, tls: tls), timeout: timeout)
     }
 
     func run(_ p: GRPCProbe) async -> ProbeResult {

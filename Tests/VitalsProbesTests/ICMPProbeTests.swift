@@ -22,7 +22,8 @@ struct ICMPProbeTests {
     }
 
     static func run(_ spec: ComponentSpec, socket: EchoSocket.Kind?) async throws -> (ProbeResult, Duration) {
-        let probe = try ICMPProbe(spec: spec, socket: socket)
+        guard case .icmp(let settings) = spec.probe else { fatalError("ICMPProbeTests.spec makes icmp components") }
+        let probe = try ICMPProbe(settings: settings, timeout: spec.timeout, socket: socket)
         let start = ContinuousClock.now
         let r = await probe.run(deadline: start + spec.timeout)
         return (r, start.duration(to: .now))

@@ -17,7 +17,7 @@ struct PostgresProbeTests {
         settings.password = password.map(Secret.init)
         if let query { settings.query = query }
         settings.expectRole = role
-        return try PostgresProbe(spec: DBTest.spec(.postgres(settings), timeout: timeout, thresholds: thresholds))
+        return try PostgresProbe(settings: settings, timeout: timeout, thresholds: thresholds)
     }
 
     static func healthy(query: String? = nil, role: PostgresSettings.Role? = nil, thresholds: Thresholds = Thresholds()) throws -> (PostgresProbe, DBServers.Postgres) {
@@ -289,7 +289,7 @@ struct PostgresProbeTextTests {
         var settings = PostgresSettings(dsn: Secret("postgres://app:hunter2@db:5432/x?bogus_option=1"))
         settings.password = Secret("other-secret")
         #expect {
-            try PostgresProbe(spec: DBTest.spec(.postgres(settings)))
+            try PostgresProbe(settings: settings, timeout: .seconds(2))
         } throws: { error in
             let text = "\(error)"
             return text.hasPrefix("invalid dsn: ") && !text.contains("hunter2") && !text.contains("other-secret")

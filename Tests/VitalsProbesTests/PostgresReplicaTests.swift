@@ -40,7 +40,7 @@ struct PostgresReplicaTests {
             command: ["\(bin)/psql", "-X", "-q", "-h", "127.0.0.1", "-p", "\(port)", "-U", "postgres", "-d", "postgres", "-c", sql],
             workingDirectory: "/")
         settings.environment = [:]
-        let r = await (try ExecProbe(spec: ComponentSpec(name: "psql", interval: .seconds(60), timeout: .seconds(10), probe: .exec(settings))))
+        let r = await (try ExecProbe(settings: settings, timeout: .seconds(10)))
             .run(deadline: .now + .seconds(10))
         #expect(r.number("exit_code") == 0, "psql \(sql): \(r.message)", sourceLocation: sourceLocation)
     }

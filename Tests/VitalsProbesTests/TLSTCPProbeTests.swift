@@ -14,7 +14,7 @@ import VitalsCore
         var tls = TLSSettings()
         configure(&settings, &tls)
         settings.tls = tls
-        return try TLSTCPProbe(spec: ComponentSpec(name: "t", timeout: timeout, probe: .tcp(settings)))
+        return try TLSTCPProbe(settings: settings, timeout: timeout)
     }
 
     func run(_ p: TLSTCPProbe) async -> ProbeResult {
@@ -99,11 +99,5 @@ import VitalsCore
         let took = start.duration(to: .now)
         #expect(result.message == "timeout after 500ms")
         #expect(took >= .milliseconds(490) && took < .milliseconds(500) + Timing.slack, "took \(took)")
-    }
-
-    @Test func rejectsComponentsWithoutTLS() {
-        #expect(throws: ProbeSetupError.self) {
-            try TLSTCPProbe(spec: ComponentSpec(name: "t", probe: .tcp(TCPSettings(address: "127.0.0.1:1"))))
-        }
     }
 }

@@ -33,7 +33,7 @@ func httpProbe(
 ) throws -> HTTPProbe {
     var settings = HTTPSettings(url: url)
     configure(&settings)
-    return try HTTPProbe(spec: ComponentSpec(name: "t", timeout: timeout, probe: .http(settings)))
+    return try HTTPProbe(settings: settings, timeout: timeout)
 }
 
 extension HTTPProbe {
