@@ -23,6 +23,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache.git", exact: "2.1.1"),
     ],
     targets: [
         // C libraries from the system. Each shim header holds only typed wrappers and includes.
@@ -37,7 +38,10 @@ let package = Package(
         .target(name: "CVitalsBuild", cSettings: [.define("VITALS_REVISION", to: "\"\(revision)\"")]),
 
         // YAML -> typed, located config values. No I/O beyond reading the files it is given.
-        .target(name: "VitalsConfig", dependencies: [.product(name: "Yams", package: "Yams")], swiftSettings: strict),
+        // Mustache: notifier templates are compiled (and tried) when the config loads.
+        .target(
+            name: "VitalsConfig", dependencies: [.product(name: "Yams", package: "Yams"), .product(name: "Mustache", package: "swift-mustache")],
+            swiftSettings: strict),
         // The domain: judgement, hysteresis, aggregation, history, scheduler. No sockets, no C.
         .target(name: "VitalsCore", dependencies: ["VitalsConfig"], swiftSettings: strict),
         // The I/O the probes, the alert transport and storage share: the epoll poller, the
@@ -46,12 +50,22 @@ let package = Package(
         .target(name: "VitalsIO", dependencies: ["VitalsConfig", "CCurl", "CLibPQ", "CSQLite", "CAres", "CVitalsSystem"], swiftSettings: strict),
         // Storage backends behind VitalsCore's `Storage`: the SQLite schema and its migrations
         // (the backends themselves are issue 11's work in progress).
-        .target(name: "VitalsStorage", dependencies: ["VitalsConfig", "VitalsCore", "VitalsIO"], swiftSettings: strict),
+        // The peer reader and the service lock of replicas sharing PostgreSQL live here too.
+        .target(
+            name: "VitalsStorage",
+            dependencies: [
+                "VitalsConfig", "VitalsCore", "VitalsIO", .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ], swiftSettings: strict),
         // One file per probe type, on VitalsIO (hiredis is the Redis probe's alone).
         .target(name: "VitalsProbes", dependencies: ["VitalsConfig", "VitalsCore", "VitalsIO", "CCurl", "CLibPQ", "CHiredis", "CVitalsSystem"], swiftSettings: strict),
-        // Alert rules, notifier queues and payloads.
+        // Alert rules, notifier queues and payloads; the loop feeding them from the store.
         .target(
-            name: "VitalsAlerting", dependencies: ["VitalsConfig", "VitalsCore", .product(name: "Logging", package: "swift-log")], swiftSettings: strict),
+            name: "VitalsAlerting",
+            dependencies: [
+                "VitalsConfig", "VitalsCore", .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ], swiftSettings: strict),
         // Routes and renderers over the published snapshot.
         .target(name: "VitalsServer", dependencies: [
             "VitalsConfig", "VitalsCore", "CVitalsSystem", "CVitalsBuild",
@@ -72,14 +86,16 @@ let package = Package(
         // Helpers more than one test target uses (test servers from the environment, processes).
         .target(name: "VitalsTestSupport", path: "Tests/VitalsTestSupport", swiftSettings: strict),
         .testTarget(name: "VitalsConfigTests", dependencies: ["VitalsConfig"], swiftSettings: strict),
-        .testTarget(name: "VitalsCoreTests", dependencies: ["VitalsCore", "VitalsConfig"], swiftSettings: strict),
+        .testTarget(name: "VitalsCoreTests", dependencies: ["VitalsCore", "VitalsConfig", "VitalsTestSupport"], swiftSettings: strict),
         .testTarget(
             name: "VitalsProbesTests", dependencies: ["VitalsProbes", "VitalsIO", "VitalsTestSupport"],
             // Plugin scripts the tests run in place (found through #filePath), not resources.
             exclude: ["Fixtures"], swiftSettings: strict),
+        // The I/O layer's own tests: the blocking lane, the DNS reply parser, echo packets and sockets.
+        .testTarget(name: "VitalsIOTests", dependencies: ["VitalsIO", "VitalsTestSupport"], swiftSettings: strict),
         .testTarget(name: "VitalsStorageTests", dependencies: ["VitalsStorage", "VitalsIO", "VitalsTestSupport"], swiftSettings: strict),
         .testTarget(
-            name: "VitalsAlertingTests", dependencies: ["VitalsAlerting", "VitalsIO", .product(name: "Logging", package: "swift-log")],
+            name: "VitalsAlertingTests", dependencies: ["VitalsAlerting", "VitalsIO", "VitalsTestSupport", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict),
         .testTarget(
             name: "VitalsServerTests",

@@ -631,7 +631,7 @@ struct AlertBook: Sendable {
             notifier: spec.name,
             Delivery(
                 instanceKey: instance.key, eventID: eventID, kind: kind, body: PayloadEncoder.body(for: n, spec: spec, context: context, now: now),
-                createdAt: now))
+                createdAt: now, url: PayloadEncoder.address(for: n, spec: spec, context: context)))
     }
 
     /// Alertmanager forgets a firing alert at its `endsAt`: re-post every `resendInterval`.

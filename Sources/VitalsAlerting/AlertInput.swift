@@ -152,7 +152,7 @@ public struct AlertInput: Sendable, Equatable {
     public var failing: [FailingComponent] {
         components
             .filter { $0.status == .degraded || $0.status == .unhealthy }
-            .map { FailingComponent(component: $0.name, status: $0.status, message: $0.message) }
+            .map { FailingComponent(component: $0.name, status: $0.status, message: $0.message, since: $0.since) }
             .sorted(by: FailingComponent.worstFirst)
     }
 }
@@ -162,11 +162,34 @@ public struct FailingComponent: Sendable, Equatable, Codable {
     public var component: String
     public var status: HealthStatus
     public var message: String
+    /// Since when it has had this status, where known (a notifier template's `since`).
+    public var since: Date?
 
-    public init(component: String, status: HealthStatus, message: String) {
+    public init(component: String, status: HealthStatus, message: String, since: Date? = nil) {
         self.component = component
         self.status = status
         self.message = message
+        self.since = since
+    }
+
+    enum CodingKeys: String, CodingKey { case component, status, message, since }
+
+    /// `since` as RFC 3339 text, absent when unknown: payloads (the webhook's `failing`) and the
+    /// persisted alert state, where notifications saved before it existed have none.
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(component, forKey: .component)
+        try c.encode(status, forKey: .status)
+        try c.encode(message, forKey: .message)
+        try c.encodeIfPresent(since.map(RFC3339.string), forKey: .since)
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        component = try c.decode(String.self, forKey: .component)
+        status = try c.decode(HealthStatus.self, forKey: .status)
+        message = try c.decode(String.self, forKey: .message)
+        since = try c.decodeIfPresent(String.self, forKey: .since).flatMap(RFC3339.date)
     }
 }
 

@@ -20,10 +20,11 @@ struct DeliveryChannel: Sendable {
         self.transport = transport
         notifier = spec.name
         switch spec.kind {
-        case .webhook, .slack, .alertmanager, .pagerduty, .discord, .teams, .telegram, .ntfy, .mattermost, .pushover, .googleChat:
+        case .webhook, .slack, .alertmanager, .pagerduty, .discord, .teams, .telegram, .ntfy, .mattermost, .pushover, .googleChat, .opsgenie:
             var headers: [(String, String)] = [("Content-Type", "application/json"), ("User-Agent", "vitals-alerting")]
             for (name, value) in spec.headers.sorted(by: { $0.key < $1.key }) { headers.append((name, value.value)) }
             if spec.kind == .ntfy, let token = spec.token { headers.append(("Authorization", "Bearer \(token.value)")) }
+            if spec.kind == .opsgenie, let key = spec.token { headers.append(("Authorization", "GenieKey \(key.value)")) }
             route = .post(url: PayloadEncoder.postURL(spec), headers: headers)
         case .email:
             let settings = spec.email ?? EmailSettings(from: "", to: [])
@@ -36,11 +37,12 @@ struct DeliveryChannel: Sendable {
         }
     }
 
-    /// One attempt with an encoded body (`PayloadEncoder.body`).
-    func send(_ body: [UInt8], timeout: Duration) async -> TransportOutcome {
+    /// One attempt with an encoded body (`PayloadEncoder.body`), posted to `url` when the
+    /// delivery has an address of its own (`Delivery.url`), else to the notifier's.
+    func send(_ body: [UInt8], to address: String? = nil, timeout: Duration) async -> TransportOutcome {
         switch route {
         case .post(let url, let headers):
-            return await transport.post(url: url, headers: headers, body: body, timeout: timeout)
+            return await transport.post(url: address ?? url, headers: headers, body: body, timeout: timeout)
         case .mail(var mail):
             mail.message = body
             return await transport.sendMail(mail, timeout: timeout)

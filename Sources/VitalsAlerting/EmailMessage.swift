@@ -15,6 +15,14 @@ public struct EmailMessage: Sendable {
     public var notification: AlertNotification
     public var settings: EmailSettings
     public var context: NotificationContext
+    /// A `template` rendered: the subject, the plain-text body, and the body again with its
+    /// values HTML-escaped for the HTML part. Nil parts keep the built-in text.
+    struct Rendered: Sendable {
+        var title: String?
+        var text: String?
+        var html: String?
+    }
+    var rendered: Rendered?
 
     public init(_ n: AlertNotification, settings: EmailSettings, context: NotificationContext) {
         notification = n
@@ -35,7 +43,10 @@ public struct EmailMessage: Sendable {
     public static let maxHeaderOctets = 256
 
     /// The Subject as a reader sees it once decoded, at most `maxHeaderOctets`.
-    public var subject: String { Self.cut("[\(notification.tag)] \(notification.headline)", octets: Self.maxHeaderOctets) }
+    public var subject: String {
+        if let title = rendered?.title { return Self.cut(AlertNotification.oneLine(title), octets: Self.maxHeaderOctets) }
+        return Self.cut("[\(notification.tag)] \(notification.headline)", octets: Self.maxHeaderOctets)
+    }
 
     public func bytes() -> [UInt8] { Array(text().utf8) }
 
@@ -102,6 +113,7 @@ public struct EmailMessage: Sendable {
     }
 
     func plainBody() -> String {
+        if let text = rendered?.text { return text.hasSuffix("\n") ? text : text + "\n" }
         let l = lines
         var out = l.title + "\n\n"
         for (k, v) in l.facts { out += (k + ":").padding(toLength: 10, withPad: " ", startingAt: 0) + v + "\n" }
@@ -112,6 +124,9 @@ public struct EmailMessage: Sendable {
     }
 
     func htmlBody() -> String {
+        if let html = rendered?.html {
+            return "<!doctype html><html><body style=\"font-family:sans-serif;white-space:pre-wrap\">\(html)</body></html>"
+        }
         let l = lines
         let color = notification.status == .resolved ? "#1a7f37" : (notification.currentStatus == .unhealthy ? "#cf222e" : "#9a6700")
         var out = "<!doctype html><html><body style=\"font-family:sans-serif\">"

@@ -95,8 +95,28 @@ public struct AlertNotification: Sendable, Codable, Equatable {
         case .resolved:
             text = summary
         }
-        let line = String(String.UnicodeScalarView(text.unicodeScalars.map { $0.properties.generalCategory == .control ? " " : $0 }))
+        let line = Self.oneLine(text)
         return line.count <= 200 ? line : String(line.prefix(199)) + "…"
+    }
+
+    /// A rule's free-text `severity` on the five levels paging services share: 1 critical
+    /// (`critical`, `page`, `high`, `p1`...), 2 error, 3 warning, 4 low, 5 informational; nil
+    /// for anything else (then each channel decides by status). PagerDuty folds 4 and 5 into
+    /// `info`; Opsgenie's P1-P5 are these.
+    static func severityRank(_ text: String) -> Int? {
+        switch text.lowercased() {
+        case "critical", "crit", "fatal", "emergency", "page", "high", "p1": 1
+        case "error", "err", "major", "p2": 2
+        case "warning", "warn", "minor", "medium", "p3": 3
+        case "low", "notice", "p4": 4
+        case "info", "informational", "none", "p5": 5
+        default: nil
+        }
+    }
+
+    /// `text` with control characters (line breaks) as spaces: safe in a mail header.
+    static func oneLine(_ text: String) -> String {
+        String(String.UnicodeScalarView(text.unicodeScalars.map { $0.properties.generalCategory == .control ? " " : $0 }))
     }
 
     /// A sentence with the status change and the reasons.

@@ -22,6 +22,9 @@ struct Delivery: Sendable {
     var kind: DeliveryKind
     var body: [UInt8]
     var createdAt: Date
+    /// Where this one goes when not to the notifier's own URL (`PayloadEncoder.address`: an
+    /// Opsgenie close is addressed by the alert's alias). Same queue, retries and headers.
+    var url: String? = nil
 }
 
 /// The result of one attempt, as the queue reports it back to the rule engine.
@@ -161,8 +164,8 @@ final class NotifierQueue: Sendable {
         }
         while true {
             attempt += 1
-            let body = delivery.body
-            let outcome = await Self.bounded(timeout: spec.timeout) { await channel.send(body, timeout: self.spec.timeout) }
+            let (body, url) = (delivery.body, delivery.url)
+            let outcome = await Self.bounded(timeout: spec.timeout) { await channel.send(body, to: url, timeout: self.spec.timeout) }
             let status: Int?
             let error: String
             switch outcome {

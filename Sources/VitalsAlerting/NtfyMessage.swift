@@ -31,9 +31,7 @@ public struct NtfyMessage: Encodable, Sendable {
             // UTF-16 units ≥ characters; bytes can be three per unit, so the list gets 700 units.
             lines.append(ChatText.list(items, total: n.failing.count, limit: 700))
         }
-        var text = lines.joined(separator: "\n")
-        while text.utf8.count > Self.maxMessageBytes { text = ChatText.cut(text, text.utf16.count * 3 / 4) }
-        message = text
+        message = Self.fitted(lines.joined(separator: "\n"))
         switch n.status {
         case .resolved:
             priority = min(configured ?? 3, 3)
@@ -43,6 +41,13 @@ public struct NtfyMessage: Encodable, Sendable {
             tags = [n.currentStatus == .unhealthy ? "rotating_light" : "warning"]
         }
         click = context.detailsURL
+    }
+
+    /// `text` cut until its UTF-8 fits under ntfy's attachment limit.
+    static func fitted(_ text: String) -> String {
+        var text = text
+        while text.utf8.count > maxMessageBytes { text = ChatText.cut(text, text.utf16.count * 3 / 4) }
+        return text
     }
 
     public func body() -> [UInt8] { encodeJSON(self) }

@@ -39,9 +39,11 @@ public struct PagerDutyEvent: Encodable, Sendable {
         public var startsAt: String
         public var service: String
         public var serviceLabels: [String: String]
+        /// A `template`'s rendered body, when there is one.
+        public var text: String?
 
         enum CodingKeys: String, CodingKey {
-            case alert, subject, severity, message, failing, `repeat`, service
+            case alert, subject, severity, message, failing, `repeat`, service, text
             case serviceLabels = "service_labels"
             case previousStatus = "previous_status"
             case currentStatus = "current_status"
@@ -99,23 +101,24 @@ public struct PagerDutyEvent: Encodable, Sendable {
     }
 
     /// `vitals/SERVICE/ALERT/SUBJECT`, SERVICE being the name with its labels
-    /// (`orders{env=prod}`, `ServiceIdentity.key`); past PagerDuty's 255 characters, a prefix
-    /// and a stable hash of the whole (still the same on every replica and after a restart).
-    static func dedupKey(service: String, alert: String, subject: String) -> String {
+    /// (`orders{env=prod}`, `ServiceIdentity.key`); past `limit` (PagerDuty's 255 characters,
+    /// Opsgenie's alias takes 512), a prefix and a stable hash of the whole (still the same on
+    /// every replica and after a restart).
+    static func dedupKey(service: String, alert: String, subject: String, limit: Int = maxDedupKey) -> String {
         let key = "vitals/\(service)/\(alert)/\(subject)"
-        guard key.count > maxDedupKey else { return key }
+        guard key.count > limit else { return key }
         let hash = String(StableHash.of(key), radix: 16)
-        return String(key.prefix(maxDedupKey - hash.count - 1)) + "#" + hash
+        return String(key.prefix(limit - hash.count - 1)) + "#" + hash
     }
 
     /// The rule's free-text `severity` on PagerDuty's four levels; anything else by status
     /// (unhealthy is critical, degraded a warning).
     static func severity(_ text: String, status: HealthStatus) -> String {
-        switch text.lowercased() {
-        case "critical", "crit", "fatal", "emergency", "page", "high", "p1": "critical"
-        case "error", "err", "major", "p2": "error"
-        case "warning", "warn", "minor", "medium", "p3": "warning"
-        case "info", "informational", "notice", "low", "none", "p4", "p5": "info"
+        switch AlertNotification.severityRank(text) {
+        case 1: "critical"
+        case 2: "error"
+        case 3: "warning"
+        case 4, 5: "info"
         default: status == .unhealthy ? "critical" : "warning"
         }
     }

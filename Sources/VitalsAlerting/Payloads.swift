@@ -54,12 +54,15 @@ public struct NotificationContext: Sendable, Equatable {
 ///  "service_labels":{"env":"prod"}}
 /// ```
 ///
-/// `service_title` is the name when no title is set; `service_labels` is `{}` without labels.
+/// `service_title` is the name when no title is set; `service_labels` is `{}` without labels;
+/// a failing component's `since` is there when known; `title` and `text` only with a `template`.
 /// ```
 /// ```
 public struct WebhookPayload: Encodable, Sendable {
     public var notification: AlertNotification
     public var context: NotificationContext
+    /// With a `template`: its rendered `title` and `text`, added to the payload.
+    var rendered: RenderedText?
 
     public init(_ notification: AlertNotification, context: NotificationContext) {
         self.notification = notification
@@ -67,7 +70,7 @@ public struct WebhookPayload: Encodable, Sendable {
     }
 
     enum Keys: String, CodingKey {
-        case version, status, `repeat`, alert, subject, severity, message, failing, startsAt, endsAt, url, service
+        case version, status, `repeat`, alert, subject, severity, message, failing, startsAt, endsAt, url, service, title, text
         case serviceTitle = "service_title"
         case serviceLabels = "service_labels"
         case previousStatus = "previous_status"
@@ -94,6 +97,8 @@ public struct WebhookPayload: Encodable, Sendable {
         try c.encode(context.serviceName, forKey: .service)
         try c.encode(context.service.displayName, forKey: .serviceTitle)
         try c.encode(context.service.labels, forKey: .serviceLabels)
+        try c.encodeIfPresent(rendered?.title, forKey: .title)
+        try c.encodeIfPresent(rendered?.body, forKey: .text)
     }
 
     public func body() -> [UInt8] { encodeJSON(self) }
@@ -226,7 +231,8 @@ public struct AlertmanagerAlert: Codable, Sendable, Equatable {
 public enum PayloadEncoder {
     /// What `spec` sends for `n`: a JSON body, a mail message, or a log line's fields.
     public static func body(for n: AlertNotification, spec: NotifierSpec, context: NotificationContext, now: Date) -> [UInt8] {
-        switch spec.kind {
+        if let template = spec.template { return templated(template, for: n, spec: spec, context: context, now: now) }
+        return switch spec.kind {
         case .webhook: WebhookPayload(n, context: context).body()
         case .slack: SlackPayload(n, context: context).body()
         case .alertmanager: AlertmanagerAlert.body([AlertmanagerAlert(n, context: context, now: now)])
@@ -241,7 +247,15 @@ public enum PayloadEncoder {
         case .telegram: TelegramMessage(n, chatID: spec.chatID ?? "", context: context).body()
         case .ntfy:
             NtfyMessage(n, topic: NotifierSpec.ntfyTopic(of: spec.url.value)?.topic ?? "", priority: spec.priority, context: context).body()
+        case .opsgenie: OpsgenieAlert.body(n, priority: spec.priority, context: context)
         }
+    }
+
+    /// Where this one notification goes when that is not the notifier's `postURL`: Opsgenie
+    /// closes an alert at an address made of its alias. Nil for every other delivery.
+    public static func address(for n: AlertNotification, spec: NotifierSpec, context: NotificationContext) -> String? {
+        guard spec.kind == .opsgenie, n.status == .resolved else { return nil }
+        return OpsgenieAlert.closeURL(base: spec.url.value, alias: OpsgenieAlert.alias(n, context: context))
     }
 
     /// Where a notifier posts: the configured URL, or `{base}/api/v2/alerts` for Alertmanager.
@@ -252,6 +266,7 @@ public enum PayloadEncoder {
             var base = spec.url.value
             while base.hasSuffix("/") { base.removeLast() }
             return base + "/api/v2/alerts"
+        case .opsgenie: return OpsgenieAlert.createURL(base: spec.url.value)
         case .ntfy:
             // A JSON publish goes to the server's root, the topic inside.
             return NotifierSpec.ntfyTopic(of: spec.url.value)?.server ?? spec.url.value

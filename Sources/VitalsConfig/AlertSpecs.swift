@@ -61,7 +61,7 @@ public struct AlertRuleSpec: Sendable, Equatable {
 /// `notifiers:` entries.
 public struct NotifierSpec: Sendable, Equatable {
     public enum Kind: String, Sendable, Equatable, CaseIterable {
-        case webhook, slack, alertmanager, email, pagerduty, log, discord, teams, telegram, ntfy, mattermost, pushover
+        case webhook, slack, alertmanager, email, pagerduty, log, discord, teams, telegram, ntfy, mattermost, pushover, opsgenie
         case googleChat = "google_chat"
 
         /// `webhook, slack, ... or log`: for the error that names what `type` may be.
@@ -82,13 +82,17 @@ public struct NotifierSpec: Sendable, Equatable {
     /// `pagerduty` only: the Events API v2 integration key (`routing_key`), a secret.
     public var routingKey: Secret?
     /// The provider's credential, a secret: `telegram`'s `bot_token` (it goes in the request
-    /// path), `ntfy`'s access `token` (sent as `Authorization: Bearer`).
+    /// path), `ntfy`'s access `token` (sent as `Authorization: Bearer`), `opsgenie`'s `api_key`
+    /// (sent as `Authorization: GenieKey`).
     public var token: Secret?
-    /// `ntfy` only: the message priority, 1 (min) to 5 (max); nil picks one by status.
+    /// `ntfy`: the message priority, 1 (min) to 5 (max); `opsgenie`: the alert's priority P1
+    /// to P5 as 1 to 5. Nil picks one by status (ntfy) or severity (opsgenie).
     public var priority: Int?
     /// `telegram`: the chat (`-1001234567890` or `@channel`); `pushover`: the user or group
     /// key (`user`), which is a secret there.
     public var chatID: String?
+    /// `template: {title, body}`: the message's text instead of the built-in one.
+    public var template: NotificationTemplate?
     public var location: SourceLocation
 
     /// Where `pagerduty` posts when no `url` is set: PagerDuty's Events API v2.
@@ -106,6 +110,9 @@ public struct NotifierSpec: Sendable, Equatable {
 
     /// Where `pushover` posts when no `url` is set: the Message API.
     public static let pushoverURL = "https://api.pushover.net/1/messages.json"
+    /// Where `opsgenie` posts when no `url` is set: the Alert API's US region (EU accounts set
+    /// `url: https://api.eu.opsgenie.com`).
+    public static let opsgenieAPIURL = "https://api.opsgenie.com"
     /// Where `telegram` posts when no `url` is set: the Bot API.
     public static let telegramAPIURL = "https://api.telegram.org"
 

@@ -15,6 +15,7 @@ extension ConfigParser {
         .telegram: ["url", "bot_token", "chat_id"],
         .ntfy: ["url", "token", "priority"],
         .pushover: ["url", "token", "user"],
+        .opsgenie: ["url", "api_key", "priority"],
     ]
 
     func parseNotifiers(_ node: Node) -> [NotifierSpec] {
@@ -37,13 +38,14 @@ extension ConfigParser {
             let own = kind.map { Self.notifierKeys[$0] ?? [] } ?? Array(Set(Self.notifierKeys.values.joined())).sorted()
             guard
                 let f = Fields(
-                    item, reader: reader, file: file, path: path, allowed: ["name", "type", "timeout"] + own,
-                    structured: ["name", "type", "headers", "to", "tls"])
+                    item, reader: reader, file: file, path: path, allowed: ["name", "type", "timeout", "template"] + own,
+                    structured: ["name", "type", "headers", "to", "tls", "template"])
             else { continue }
             f.require("name")
             if type == nil { f.require("type") }
             let name = f.string("name").flatMap { uniqueName($0, f, &seen, kind: "notifier") }
             let timeout = f.duration("timeout")
+            let template = f.value("template").flatMap { parseTemplate($0, path: f.sub("template"), kind: kind) }
             guard let kind else { continue }
             guard let parsed = parseNotifierTarget(f, kind: kind), let name else { continue }
             var spec = NotifierSpec(
@@ -53,10 +55,44 @@ extension ConfigParser {
             spec.token = parsed.token
             spec.chatID = parsed.chatID
             spec.priority = parsed.priority
+            spec.template = template
             if let headers = parsed.headers { spec.headers = Dictionary(headers, uniquingKeysWith: { _, b in b }) }
             out.append(spec)
         }
         return out
+    }
+
+    /// `template: {title, body}`: each part compiled and tried on the sample contexts; a part
+    /// that fails is an error at its own line and column in the file.
+    private func parseTemplate(_ node: Node, path: String, kind: NotifierSpec.Kind?) -> NotificationTemplate? {
+        guard let f = Fields(node, reader: reader, file: file, path: path, allowed: ["title", "body"], structured: ["title", "body"]) else { return nil }
+        if !f.has("title") && !f.has("body") { reader.error(node, in: file, path, "expected title, body or both") }
+        func part(_ key: String) -> NotificationTemplate.Part? {
+            guard let value = f.value(key), let text = f.string(key) else { return nil }
+            let markup = kind == .telegram ? TelegramHTML.problem(in:) : nil
+            switch NotificationTemplate.compile(text, at: position(of: value, path: f.sub(key)), markup: markup) {
+            case .success(let part): return part
+            case .failure(let error):
+                reader.error(at: error.location, error.path, error.message)
+                return nil
+            }
+        }
+        let (title, body) = (part("title"), part("body"))
+        guard title != nil || body != nil else { return nil }
+        return NotificationTemplate(title: title, body: body)
+    }
+
+    /// Where a scalar's text begins: see `TemplatePosition`.
+    private func position(of node: Node, path: String) -> TemplatePosition {
+        let start = reader.location(node, file)
+        let style = node.scalar?.style
+        var indent: Int?
+        if style == .literal || style == .folded, let text = reader.texts[file] {
+            // The first non-blank line after the indicator sets the block's indentation.
+            let lines = text.split(separator: "\n", omittingEmptySubsequences: false).dropFirst(start.line)
+            if let first = lines.first(where: { !$0.allSatisfy(\.isWhitespace) }) { indent = first.prefix { $0 == " " }.count }
+        }
+        return TemplatePosition(start: start, path: path, blockIndent: indent, quoted: style == .singleQuoted || style == .doubleQuoted)
     }
 
     /// `type` as written (after `${VAR}` substitution), and its node for errors.
@@ -152,6 +188,22 @@ extension ConfigParser {
             let user = key("user")
             guard let token, let user, Syntax.isHTTPURL(url.value) else { return nil }
             return NotifierTarget(url: url, token: token, chatID: user.value)
+        case .opsgenie:
+            let url = f.secret("url") ?? Secret(NotifierSpec.opsgenieAPIURL)
+            if !Syntax.isHTTPURL(url.value) { f.error("url", "expected the API's base URL, https://api.opsgenie.com or https://api.eu.opsgenie.com") }
+            f.require("api_key")
+            // Goes in a header (`Authorization: GenieKey KEY`): no spaces or line breaks.
+            let key = f.secret("api_key")
+            let keyOK = key.map { !$0.value.isEmpty && $0.value.utf8.allSatisfy { (0x21..<0x7F).contains($0) } }
+            if keyOK == false { f.error("api_key", "expected an API key (an integration's key, a UUID): printable ASCII, no spaces") }
+            var priority: Int?
+            if let text = f.string("priority") {
+                let digits = text.uppercased().hasPrefix("P") ? String(text.dropFirst()) : ""
+                priority = Int(digits).flatMap { (1...5).contains($0) ? $0 : nil }
+                if priority == nil { f.error("priority", "expected P1 (critical) to P5 (informational)" + f.got("priority", text)) }
+            }
+            guard let key, keyOK == true, Syntax.isHTTPURL(url.value), priority != nil || !f.has("priority") else { return nil }
+            return NotifierTarget(url: url, token: key, priority: priority)
         case .email:
             return parseEmailTarget(f)
         case .log:

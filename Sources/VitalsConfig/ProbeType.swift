@@ -1,11 +1,11 @@
 /// Every probe type this build knows, and the one place a new one is registered.
 ///
-/// Adding a type (the README's contributing section has the whole recipe): a case here and
-/// in `ProbeSettings`, a file in `ProbeTypes/` with its settings, their parsing and validation
-/// and its allowed thresholds (`ProbeConfig`), its probe in `VitalsProbes` with one `register`
-/// line in `StandardProbes.swift`, its example file and its tests. Every switch over a type is
-/// exhaustive, so a forgotten piece is a compile error; a forgotten `register` line fails
-/// `everyTypeHasAProbe` (there is no default that turns an unknown type into another).
+/// Adding a type (docs/development.md has the whole recipe): a case here and in
+/// `ProbeSettings`, a file in `ProbeTypes/` with its settings, their parsing and validation and
+/// its allowed thresholds (`ProbeConfig`), its probe in `VitalsProbes` with one line in
+/// `ProbeFactory.swift`, its example file and its tests. Every switch over a type is
+/// exhaustive, the probe factory's included, so a forgotten piece is a compile error (there is
+/// no default that turns an unknown type into another).
 public enum ProbeType: String, CaseIterable, Sendable {
     case http, postgres, redis, tcp, exec, disk, memory, cpu, grpc, icmp, dns
 

@@ -11,6 +11,9 @@ import Yams
 final class YAMLReader {
     private(set) var errors: [ConfigError] = []
     let environment: [String: String]
+    /// Each file's text as composed: where a block scalar's content starts (its indentation)
+    /// is not in the node, and a template error points inside one.
+    private(set) var texts: [String: String] = [:]
 
     init(environment: [String: String]) { self.environment = environment }
 
@@ -30,6 +33,7 @@ final class YAMLReader {
     func compose(_ yaml: String, file: String) -> Node? {
         // A byte order mark (editors on Windows write one) is not part of the document.
         let yaml = yaml.hasPrefix("\u{FEFF}") ? String(yaml.dropFirst()) : yaml
+        texts[file] = yaml
         do {
             guard let node = try Yams.compose(yaml: yaml) else {
                 error(at: SourceLocation(file: file, line: 1, column: 1), "", "the file is empty")

@@ -27,27 +27,3 @@ extension Probe {
     public var blockedSince: ContinuousClock.Instant? { nil }
 }
 
-/// Builds a probe from a component's settings: one `register` line per type. The rest of a
-/// new type is its config file and its probe file (the README's "Adding a probe type").
-public struct ProbeRegistry: Sendable {
-    public typealias Factory = @Sendable (ComponentSpec) throws -> any Probe
-    private var factories: [String: Factory] = [:]
-
-    public init() {}
-
-    public mutating func register(_ type: String, _ factory: @escaping Factory) {
-        factories[type] = factory
-    }
-
-    public var types: [String] { factories.keys.sorted() }
-
-    public func makeProbe(for spec: ComponentSpec) throws -> any Probe {
-        guard let factory = factories[spec.type] else { throw UnsupportedProbeType(type: spec.type) }
-        return try factory(spec)
-    }
-}
-
-public struct UnsupportedProbeType: Error, CustomStringConvertible {
-    public var type: String
-    public var description: String { "probe type '\(type)' is not available in this build" }
-}

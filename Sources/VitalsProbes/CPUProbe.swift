@@ -39,8 +39,7 @@ public struct CPUProbe: Probe {
     /// The previous run's reading: each run measures the time since it.
     private let previous = SampleBox()
 
-    public init(spec: ComponentSpec, paths: Paths = Paths(), cores: Int = ProcessInfo.processInfo.activeProcessorCount, firstSample: Duration = .milliseconds(250)) throws {
-        guard case .cpu = spec.probe else { throw ProbeSetupError("not a cpu component") }
+    public init(paths: Paths = Paths(), cores: Int = ProcessInfo.processInfo.activeProcessorCount, firstSample: Duration = .milliseconds(250)) {
         self.paths = paths
         self.cores = max(1, cores)
         self.firstSample = firstSample

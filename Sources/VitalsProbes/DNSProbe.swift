@@ -25,8 +25,7 @@ public struct DNSProbe: Probe {
     static let answersInMessage = 3
     static let shownLength = 80
 
-    public init(spec: ComponentSpec) throws {
-        guard case .dns(let settings) = spec.probe else { throw ProbeSetupError("not a dns component") }
+    public init(settings: DNSSettings, timeout: Duration) throws {
         record = settings.record
         if settings.record == .ptr, let address = IPAddressText.parse(settings.query) {
             name = IPAddressText.reverseName(address)
@@ -44,7 +43,7 @@ public struct DNSProbe: Probe {
             guard let regex = BodyRegex(pattern) else { throw ProbeSetupError("answer_regex /\(pattern)/ does not compile", key: "expect") }
             return regex
         }
-        timeout = spec.timeout
+        self.timeout = timeout
     }
 
     /// The lookup's one wait, on the socket poller, ends at the deadline.

@@ -18,8 +18,7 @@ public struct DiskProbe: Probe {
 
     public var blockedSince: ContinuousClock.Instant? { lane.busySince }
 
-    public init(spec: ComponentSpec, mountsFile: String = "/proc/self/mounts") throws {
-        guard case .disk(let settings) = spec.probe else { throw ProbeSetupError("not a disk component") }
+    public init(settings: DiskSettings, mountsFile: String = "/proc/self/mounts") {
         path = settings.path
         self.mountsFile = mountsFile
     }

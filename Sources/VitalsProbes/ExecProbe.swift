@@ -44,11 +44,10 @@ public struct ExecProbe: Probe {
         return secretNameParts.contains { upper.contains($0) }
     }
 
-    public init(spec: ComponentSpec, running: RunningPlugins = .shared) throws {
+    public init(settings: ExecSettings, timeout: Duration, running: RunningPlugins = .shared) throws {
         self.running = running
-        guard case .exec(let settings) = spec.probe, let program = settings.command.first else {
-            throw ProbeSetupError("not an exec component")
-        }
+        // The config refuses an empty command; a probe built from code is told too.
+        guard let program = settings.command.first else { throw ProbeSetupError("command is empty", key: "command") }
         workingDirectory = settings.workingDirectory
         executable = Self.resolve(program, in: settings.workingDirectory)
         argv = settings.command
@@ -56,7 +55,7 @@ public struct ExecProbe: Probe {
         for (k, v) in settings.environment { env[k] = v.value }
         environment = env.keys.sorted().map { "\($0)=\(env[$0]!)" }
         secrets = settings.environment.filter { Self.holdsSecret($0.key) }.values.map(\.value)
-        timeout = spec.timeout
+        self.timeout = timeout
     }
 
     /// A relative path resolves against the config's folder; a bare name searches a fixed PATH.

@@ -31,11 +31,9 @@ public struct GRPCProbe: Probe {
     /// A reply is one frame of a few bytes; past this the transfer is stopped, not read on.
     static let maxReplyBytes = 16 << 10
 
-    /// From a component of type `grpc`.
-    public init(spec: ComponentSpec, engine: CurlEngine = .shared) throws {
-        guard case .grpc(let settings) = spec.probe else { throw ProbeSetupError("not a grpc component") }
+    public init(settings: GRPCSettings, timeout: Duration, engine: CurlEngine = .shared) throws {
         self.settings = settings
-        timeout = spec.timeout
+        self.timeout = timeout
         self.engine = engine
         let (host, port) = try HostPort.split(settings.address)
         let scheme = settings.tls == nil ? "http" : "https"

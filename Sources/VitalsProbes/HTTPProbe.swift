@@ -25,12 +25,6 @@ public struct HTTPProbe: Probe {
     /// Read once here, not on every run.
     private let isHTTPS: Bool
 
-    /// From a component of type `http`.
-    public init(spec: ComponentSpec, engine: CurlEngine = .shared) throws {
-        guard case .http(let settings) = spec.probe else { throw ProbeSetupError("not an http component") }
-        try self.init(settings: settings, timeout: spec.timeout, engine: engine)
-    }
-
     public init(settings: HTTPSettings, timeout: Duration, engine: CurlEngine = .shared) throws {
         self.settings = settings
         self.timeout = timeout

@@ -33,14 +33,13 @@ public struct ICMPProbe: Probe {
     /// Payload of a request: the run's cookie, then a pattern up to ping's 56 bytes.
     static let payloadSize = 56
 
-    public init(spec: ComponentSpec) throws { try self.init(spec: spec, socket: nil) }
+    public init(settings: ICMPSettings, timeout: Duration) throws { try self.init(settings: settings, timeout: timeout, socket: nil) }
 
-    package init(spec: ComponentSpec, socket: EchoSocket.Kind?) throws {
-        guard case .icmp(let settings) = spec.probe else { throw ProbeSetupError("not an icmp component") }
+    package init(settings: ICMPSettings, timeout: Duration, socket: EchoSocket.Kind?) throws {
         host = settings.host
         count = settings.count
-        packetInterval = settings.packetInterval(timeout: spec.timeout)
-        timeout = spec.timeout
+        packetInterval = settings.packetInterval(timeout: timeout)
+        self.timeout = timeout
         socketKind = socket
     }
 

@@ -15,8 +15,7 @@ public struct MemoryProbe: Probe {
     }
     let paths: Paths
 
-    public init(spec: ComponentSpec, paths: Paths = Paths()) throws {
-        guard case .memory = spec.probe else { throw ProbeSetupError("not a memory component") }
+    public init(paths: Paths = Paths()) {
         self.paths = paths
     }
 

@@ -48,8 +48,8 @@ public struct PostgresProbe: Probe {
 
     public var blockedSince: ContinuousClock.Instant? { lane.busySince }
 
-    public init(spec: ComponentSpec) throws {
-        guard case .postgres(let settings) = spec.probe else { throw ProbeSetupError("not a postgres component") }
+    /// `thresholds`: the component's; the server's state is read only when one needs it.
+    public init(settings: PostgresSettings, timeout: Duration, thresholds: Thresholds = Thresholds()) throws {
         let dsn = settings.dsn.value
         var secrets = Redactor.dsnPasswords(of: dsn)
         if let p = settings.password?.value, !p.isEmpty { secrets.append(p) }
@@ -68,7 +68,7 @@ public struct PostgresProbe: Probe {
 
         // Our defaults first (the DSN may override them), then the DSN, then the password
         // from `password`/`password_file`, which wins over one written in the DSN.
-        let seconds = max(2, Int(spec.timeout.seconds.rounded(.up)))  // libpq treats 1 as 2
+        let seconds = max(2, Int(timeout.seconds.rounded(.up)))  // libpq treats 1 as 2
         var keywords = ["connect_timeout", "application_name", "dbname"]
         var values = [String(seconds), "vitals", dsn]
         // An empty one (`${PGPASSWORD:-}` unset) is none: the DSN's, or ~/.pgpass, then applies.
@@ -81,9 +81,9 @@ public struct PostgresProbe: Probe {
 
         query = settings.query
         expectRole = settings.expectRole
-        needsState = settings.expectRole != nil || spec.thresholds["replication_lag"] != nil
-            || spec.thresholds["connections_percent"] != nil
-        timeout = spec.timeout
+        needsState = settings.expectRole != nil || thresholds["replication_lag"] != nil
+            || thresholds["connections_percent"] != nil
+        self.timeout = timeout
     }
 
     public func run(deadline: ContinuousClock.Instant) async -> ProbeResult {

@@ -49,8 +49,7 @@ public struct RedisProbe: Probe {
         _ = signal(SIGPIPE, SIG_IGN)
     }()
 
-    public init(spec: ComponentSpec) throws {
-        guard case .redis(let settings) = spec.probe else { throw ProbeSetupError("not a redis component") }
+    public init(settings: RedisSettings, timeout: Duration) throws {
         Self.ignoreSIGPIPE
         target = try Self.parseAddress(settings.address)
         // An empty password is no password: `password: "${REDIS_PASSWORD:-}"` with the variable
@@ -67,7 +66,7 @@ public struct RedisProbe: Probe {
         for section in Self.infoSections { commands.append(["INFO", section]) }
         self.commands = commands
         secrets = [password].compactMap { $0 }
-        timeout = spec.timeout
+        self.timeout = timeout
     }
 
     static func parseAddress(_ address: String) throws -> Target {

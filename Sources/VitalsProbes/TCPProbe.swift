@@ -18,12 +18,11 @@ public struct TCPProbe: Probe {
     /// Where this probe's blocking calls run, one at a time (`BlockingLane`).
     let lane = BlockingLane()
 
-    public init(spec: ComponentSpec) throws {
-        guard case .tcp(let settings) = spec.probe else { throw ProbeSetupError("not a tcp component") }
+    public init(settings: TCPSettings, timeout: Duration) throws {
         (host, port) = try HostPort.split(settings.address)
         send = settings.send
         expect = try settings.expect.map(StreamExpect.init(pattern:))
-        timeout = spec.timeout
+        self.timeout = timeout
     }
 
     /// Every wait (the name lookup, connect, write, read) ends at the deadline.

@@ -20,14 +20,7 @@ public struct TLSTCPProbe: Probe {
     private let port: Int
     private let expect: StreamExpect?
 
-    /// From a component of type `tcp` whose `tls` is set (`tls: true` or a map).
-    public init(spec: ComponentSpec, engine: CurlEngine = .shared) throws {
-        guard case .tcp(let settings) = spec.probe, settings.tls != nil else {
-            throw ProbeSetupError("not a tcp component with tls")
-        }
-        try self.init(settings: settings, timeout: spec.timeout, engine: engine)
-    }
-
+    /// For a component of type `tcp` whose `tls` is set (`tls: true` or a map).
     public init(settings: TCPSettings, timeout: Duration, engine: CurlEngine = .shared) throws {
         self.settings = settings
         self.tls = settings.tls ?? TLSSettings()

@@ -96,21 +96,12 @@ struct AckRefusal: Error, Equatable {
     static func bad(_ message: String) -> AckRefusal { AckRefusal(status: 400, message: message) }
 }
 
-extension Route {
-    /// `/api/v1/alerts/ID/ack` with one non-empty path segment as ID (`%3A` for `:` is fine).
-    static func alertAckID(_ path: String) -> String? {
-        let prefix = "/api/v1/alerts/", suffix = "/ack"
-        guard path.hasPrefix(prefix), path.hasSuffix(suffix), path.count > prefix.count + suffix.count else { return nil }
-        let segment = path.dropFirst(prefix.count).dropLast(suffix.count)
-        guard !segment.contains("/"), let id = String(segment).removingPercentEncoding, !id.isEmpty else { return nil }
-        return id
-    }
-}
-
 extension HealthRoutes {
-    /// `POST /api/v1/alerts/ID/ack`, after the method and token checks every guarded route
-    /// makes: 200 with the alert as `/alerts` lists it, 404 when no alert with that id fires.
-    func acknowledge(_ request: HealthRequest, id: String) -> HealthAnswer {
+    /// `POST /api/v1/alerts/ID/ack` (the id percent-decoded: `%3A` for `:` is fine), after the
+    /// method and token checks every guarded route makes: 200 with the alert as `/alerts` lists
+    /// it, 404 when no alert with that id fires.
+    func acknowledge(_ call: RouteCall) -> HealthAnswer {
+        let request = call.request, id = call["id"]
         guard let acknowledge = extras.acknowledge else { return .plain(404, "alerting is not configured\n") }
         switch AckRequest.parse(body: request.body, contentType: request.contentType) {
         case .failure(let refusal):

@@ -19,31 +19,35 @@ struct BadgeRequest: Sendable, Equatable {
     var kind: Kind
     var format: Format
 
-    init?(path: String) {
-        let prefix = "/badge/"
-        guard path.hasPrefix(prefix) else { return nil }
-        let parts = path.dropFirst(prefix.count).split(separator: "/", omittingEmptySubsequences: false)
-        guard parts.count == 2 || parts.count == 3, !parts[0].isEmpty, let dot = parts.last!.lastIndex(of: ".") else { return nil }
-        let file = parts.last!
-        guard let format = Format(rawValue: String(file[file.index(after: dot)...])) else { return nil }
-        let stem = String(file[..<dot])
-        component = String(parts[0])
+    /// Which figure a badge shows: its route says (`RouteTable.vitals`).
+    enum Metric: Sendable {
+        case status, uptime, latency
+    }
+
+    /// The badge a route asks for, or nil for a window the uptime endpoint does not have.
+    init?(component: String, metric: Metric, window: String, format: Format) {
+        self.component = component
         self.format = format
-        if parts.count == 2 {
-            guard stem == "status" else { return nil }
+        switch metric {
+        case .status:
             kind = .status
-        } else {
-            guard UptimeReport.windows.contains(where: { $0.0 == stem }) else { return nil }
-            switch parts[1] {
-            case "uptime": kind = .uptime(window: stem)
-            case "latency": kind = .latency(window: stem)
-            default: return nil
-            }
+        case .uptime, .latency:
+            guard UptimeReport.windows.contains(where: { $0.0 == window }) else { return nil }
+            kind = metric == .uptime ? .uptime(window: window) : .latency(window: window)
         }
     }
 }
 
 extension HealthRoutes {
+    /// A badge's route: 404 for a window the uptime endpoint does not have, as for any other
+    /// path under `/badge/` that is not a badge.
+    func badge(_ call: RouteCall, _ metric: BadgeRequest.Metric, _ format: BadgeRequest.Format) async -> HealthAnswer {
+        guard let b = BadgeRequest(component: call["name"], metric: metric, window: call["window"], format: format) else {
+            return .notFound
+        }
+        return await badgeAnswer(b, call.request)
+    }
+
     /// A badge, or 404 for a component the config does not have.
     ///
     /// Cached as `no-cache` with an `ETag`: GitHub shows README images through its camo proxy,
@@ -52,7 +56,7 @@ extension HealthRoutes {
     /// `no-cache` makes every view revalidate, and the ETag (a hash of the body) lets that
     /// revalidation be a bodiless 304 while the badge has not changed.
     func badgeAnswer(_ b: BadgeRequest, _ request: HealthRequest) async -> HealthAnswer {
-        guard let component = source.snapshot().component(named: b.component) else { return .plain(404, "unknown component\n") }
+        guard let component = source.snapshot().component(named: b.component) else { return .unknownComponent }
         let badge: Badge
         switch b.kind {
         case .status:

@@ -1,8 +1,6 @@
 import Foundation
 import Logging
 import ServiceLifecycle
-import UnixSignals
-import Synchronization
 import VitalsAlerting
 import VitalsConfig
 import VitalsCore
@@ -15,62 +13,60 @@ import VitalsStorage
 final class Daemon: Sendable {
     let store: HealthStore
     let scheduler: Scheduler<ContinuousClock>
-    let registry = ProbeRegistry.standard()
-    let config: Mutex<Config>
+    let config: CurrentValue<Config>
     let configPath: String?
-    let shard: Shard?
+    /// `--shard` and `storage:` together, worked out once.
+    let sharding: Sharding
     let drainDelay: Duration
     let logger: Logger
     let reloadStatus = ReloadStatus()
     let alerts: AlertEngine<ContinuousClock>
+    /// What alerting is shown of the store, and when.
+    let feed: AlertFeed<ContinuousClock>
     /// Where results, transitions and alert state go beyond memory (`storage:`).
     let storage: any Storage
     /// The routes the server answers with; built once so a reload can hand them a new token.
     let routes: HealthRoutes
     /// Set while this sharded replica holds the service lock (see `ServiceLockService`).
     let holdsServiceLock = ServiceLockFlag()
-    /// The latest status changes from the store's events: when each status began and what it
-    /// was before, for alerting's `for` and `previous_status`.
-    let statusChanges = Mutex(AlertInput.StatusChanges())
     /// `service.name` of the current config, for `vitals_build_info`.
     let serviceName: CurrentValue<String>
 
-    /// Who evaluates `on: service` rules: this replica alone when not sharded; with shared
-    /// storage, the one sharded replica holding the lock, over every component.
-    var serviceScope: AlertInput.ServiceScope {
-        guard shard != nil, storage is PostgresStorage else { return .own }
-        return holdsServiceLock.value ? .all : .elsewhere
-    }
-
-    /// What alerting is shown now: the snapshot, the thresholds its rules watch, the changes.
-    func alertInput() -> AlertInput {
-        let thresholds = config.withLock { Set($0.alerts.compactMap(\.threshold)) }
-        return AlertInput(snapshot: store.snapshot(), service: serviceScope, thresholds: thresholds, changes: statusChanges.withLock { $0 })
+    /// Who evaluates `on: service` rules: this replica alone unless sharded on shared storage;
+    /// then the one sharded replica holding the lock, over every component.
+    static func serviceScope(_ sharding: Sharding, lock: ServiceLockFlag) -> AlertInput.ServiceScope {
+        guard case .shared = sharding else { return .own }
+        return lock.value ? .all : .elsewhere
     }
 
     init(config: Config, configPath: String?, shard: Shard?, drainDelay: Duration, storage: any Storage, logger: Logger) throws {
-        self.config = Mutex(config)
+        let current = CurrentValue(config)
+        self.config = current
         serviceName = CurrentValue(config.service.name)
         self.configPath = configPath
-        self.shard = shard
+        let sharding = Sharding(shard: shard, storage: storage)
+        self.sharding = sharding
         self.drainDelay = drainDelay
         self.logger = logger
-        let components = try Self.scheduled(config, shard: shard, registry: registry)
+        let components = try Self.scheduled(config, sharding: sharding)
         self.storage = storage
         store = HealthStore(components: components.map(\.spec), recorder: storage as? any ResultRecorder)
-        if shard != nil, storage is PostgresStorage { store.setPeers(Self.peers(config, shard: shard), slack: PeerService.slack) }
+        sharding.follow(config, in: store)
         scheduler = Scheduler(clock: ContinuousClock(), store: store, maxConcurrentProbes: config.server.maxConcurrentProbes)
         scheduler.update(components)
         var alertOptions = AlertEngine<ContinuousClock>.Options()
         // Replicas sharing one store keep their component alerts apart (each its own
         // components'), and their service alerts in one place, for whichever holds the lock.
-        if let shard, storage is PostgresStorage {
+        if case .shared(let shard, _) = sharding {
             alertOptions.stateNamespace = "alerts/shard-\(shard.index)-of-\(shard.count)"
             alertOptions.serviceStateNamespace = "alerts/service"
         }
         let alerts = AlertEngine(
             config: config, storage: storage, transport: CurlTransport(), clock: ContinuousClock(), options: alertOptions, logger: logger)
         self.alerts = alerts
+        feed = AlertFeed(
+            store: store, clock: ContinuousClock(), rules: { current.value.alerts },
+            scope: { [holdsServiceLock] in Self.serviceScope(sharding, lock: holdsServiceLock) }, observe: { alerts.observe($0) })
         let reloadStatus = reloadStatus
         let storageMetrics: @Sendable () -> String = { [storage] in (storage as? any PersistentStorage)?.metricsText() ?? "" }
         // One reader for every backend: the database's tables, or memory's rings and roll-ups.
@@ -124,20 +120,14 @@ final class Daemon: Sendable {
         }
     }
 
-    /// The components of the config that other replicas probe.
-    static func peers(_ config: Config, shard: Shard?) -> [ComponentSpec] {
-        guard let shard else { return [] }
-        return config.components.filter { !shard.owns($0.name) }
-    }
-
     /// This replica's components with their probes; fails on settings a probe cannot use, in
     /// any component, owned by this replica or not.
-    static func scheduled(_ config: Config, shard: Shard?, registry: ProbeRegistry) throws(ConfigErrors) -> [ScheduledComponent] {
-        try Preflight.components(of: config, registry: registry).filter { shard?.owns($0.spec.name) ?? true }
+    static func scheduled(_ config: Config, sharding: Sharding) throws(ConfigErrors) -> [ScheduledComponent] {
+        try Preflight.components(of: config).filter { sharding.owns($0.spec.name) }
     }
 
     func run() async throws {
-        let config = self.config.withLock { $0 }
+        let config = self.config.value
         let alerts = self.alerts
         // Bound before anything says "started": a busy address fails the start on its own words.
         let server = try await HealthServer(
@@ -151,34 +141,36 @@ final class Daemon: Sendable {
             let stored = await storage.restore(components: mine.map { ($0.name, $0.resultsToRestore) })
             for (name, kept) in stored { store.restore(component: name, stored: kept) }
         }
-        let group = ServiceGroup(
-            configuration: .init(
-                services: [
-                    .init(service: server),
-                    .init(service: SchedulerService(scheduler: scheduler)),
-                    .init(service: AlertingService(engine: alerts, store: store, hasRules: { [self] in
-                        !self.config.withLock { $0.alerts.isEmpty }
-                    }, hasThresholdRules: { [self] in self.config.withLock { $0.alerts.contains { $0.threshold != nil } } }, scope: { [self] in self.serviceScope }, record: { [self] event in self.statusChanges.withLock { $0.record(event) } },
-                    input: { [self] in self.alertInput() })),
-                    .init(service: ServiceLockService(storage: shard == nil ? nil : storage as? PostgresStorage, flag: holdsServiceLock, alerts: alerts, logger: logger)),
-                    .init(service: ReloadService(daemon: self)),
-                    .init(service: StatusLogService(store: store, logger: logger)),
-                    .init(service: PushService(store: store, settings: { [self] in
-                        self.config.withLock { ($0.pushGateway, $0.service.name) }
-                    }, logger: logger)),
-                    .init(service: PeerService(store: store, storage: storage as? PostgresStorage, shard: shard)),
-                    .init(service: DrainService(delay: drainDelay, onDrain: { [store, logger] in
-                        logger.info("shutting down: readiness now answers 503")
-                        store.setDraining()
-                    })),
-                ],
-                gracefulShutdownSignals: [.sigterm, .sigint],
-                logger: logger))
+        // Shutdown runs through these in reverse order: draining first, the server last.
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
+            .init(service: server),
+            .init(service: SchedulerService(scheduler: scheduler)),
+            .init(service: AlertingService(engine: alerts, feed: feed)),
+        ]
+        if case .shared(_, let postgres) = sharding {
+            services.append(.init(service: ServiceLockService(
+                storage: postgres, flag: holdsServiceLock, adopt: { await alerts.adoptServiceState() },
+                release: { alerts.releaseServiceState() }, logger: logger)))
+        }
+        services += [
+            .init(service: ReloadService(daemon: self)),
+            .init(service: StatusLogService(store: store, logger: logger)),
+            .init(service: PushService(store: store, settings: { [config = self.config] in
+                let c = config.value
+                return (c.pushGateway, c.service.name)
+            }, logger: logger)),
+        ]
+        if case .shared(_, let postgres) = sharding { services.append(.init(service: PeerService(store: store, storage: postgres))) }
+        services.append(.init(service: DrainService(delay: drainDelay, onDrain: { [store, logger] in
+            logger.info("shutting down: readiness now answers 503")
+            store.setDraining()
+        })))
+        let group = ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         logger.info(
             "vitals started",
             metadata: [
                 "config": "\(config.file)", "listen": "\(server.address)", "storage": "\(config.storage.kind.rawValue)",
-                "components": .stringConvertible(scheduler.scheduled.count), "shard": "\(shard?.description ?? "-")",
+                "components": .stringConvertible(scheduler.scheduled.count), "shard": "\(sharding.shard?.description ?? "-")",
             ])
         try await group.run()
         // Plugins still running after the in-flight bound are ended with their whole tree
@@ -194,145 +186,24 @@ final class Daemon: Sendable {
     func reload() {
         do throws(ConfigErrors) {
             let new = try ConfigSource.load(configPath)
-            let components = try Self.scheduled(new, shard: shard, registry: registry)
-            let old = config.withLock { c in
-                defer { c = new }
-                return c
-            }
+            let components = try Self.scheduled(new, sharding: sharding)
+            let old = config.exchange(new)
             if old.server.listen != new.server.listen {
                 logger.warning("server.listen changed: restart vitals to listen on the new address")
             }
             store.update(components: components.map(\.spec))
-            if shard != nil, storage is PostgresStorage { store.setPeers(Self.peers(new, shard: shard), slack: PeerService.slack) }
+            sharding.follow(new, in: store)
             scheduler.update(components)
             alerts.reload(config: new)
             serviceName.set(new.service.name)
             routes.setToken(new.server.detailedToken)
             routes.setPublicStatus(new.server.publicStatus)
-            alerts.observe(alertInput())
+            feed.observe()
             reloadStatus.record(ok: true)
             logger.info("config reloaded", metadata: ["components": .stringConvertible(components.count)])
         } catch {
             reloadStatus.record(ok: false)
             for e in error.errors { logger.error("config reload rejected: \(e.description)") }
-        }
-    }
-}
-
-/// A value a reload replaces and readers on any task read.
-final class CurrentValue<Value: Sendable>: Sendable {
-    private let current: Mutex<Value>
-    init(_ value: Value) { current = Mutex(value) }
-    var value: Value { current.withLock { $0 } }
-    func set(_ value: Value) { current.withLock { $0 = value } }
-}
-
-/// The outcome of the last config reload, for `/metrics`; a rejected reload keeps the time of
-/// the last good one.
-final class ReloadStatus: Sendable {
-    private let state = Mutex<(ok: Bool, at: Date)>((true, Date()))
-
-    func record(ok: Bool) {
-        state.withLock { $0 = ok ? (true, Date()) : (false, $0.at) }
-    }
-
-    func metrics() -> String {
-        let (ok, at) = state.withLock { $0 }
-        var m = PrometheusText()
-        m.family("vitals_config_last_reload_successful", "gauge", "Whether the last config reload succeeded.")
-        m.sample("vitals_config_last_reload_successful", [], ok ? 1 : 0)
-        m.family("vitals_config_last_reload_success_timestamp_seconds", "gauge", "When the config was last loaded successfully.")
-        m.sample("vitals_config_last_reload_success_timestamp_seconds", [], at.timeIntervalSince1970.rounded(.down))
-        return m.out
-    }
-}
-
-/// Runs the scheduler until graceful shutdown, then cancels it: in-flight probes are ended.
-struct SchedulerService: Service {
-    let scheduler: Scheduler<ContinuousClock>
-    func run() async throws {
-        try await cancelWhenGracefulShutdown {
-            await scheduler.run()
-        }
-    }
-}
-
-/// Reloads the config on SIGHUP.
-struct ReloadService: Service {
-    let daemon: Daemon
-    func run() async throws {
-        let signals = await UnixSignalsSequence(trapping: .sighup)
-        try await cancelWhenGracefulShutdown {
-            for await _ in signals { daemon.reload() }
-        }
-    }
-}
-
-/// Feeds alerting from the store's status changes and runs its queues, until shutdown.
-///
-/// Status events only mark the state changed; at most four times a second the engine observes
-/// one snapshot. With ten thousand components a snapshot per event (every first result is one)
-/// would cost O(components) each time.
-struct AlertingService: Service {
-    let engine: AlertEngine<ContinuousClock>
-    let store: HealthStore
-    /// Without rules there is nothing to evaluate: no snapshot is built at all.
-    let hasRules: @Sendable () -> Bool
-    /// Threshold rules read every result, not only status changes.
-    let hasThresholdRules: @Sendable () -> Bool
-    let scope: @Sendable () -> AlertInput.ServiceScope
-    /// Takes in each status change (for `since` and `previous_status`).
-    let record: @Sendable (HealthEvent) -> Void
-    /// The view to observe (`Daemon.alertInput`).
-    let input: @Sendable () -> AlertInput
-
-    final class Dirty: Sendable {
-        let flag = Atomic<Bool>(true)
-    }
-
-    func run() async throws {
-        let events = store.events()
-        let dirty = Dirty()
-        try await cancelWhenGracefulShutdown {
-            await withDiscardingTaskGroup { group in
-                group.addTask { await engine.run() }
-                group.addTask {
-                    for await event in events {
-                        record(event)
-                        dirty.flag.store(true, ordering: .releasing)
-                    }
-                }
-                group.addTask {
-                    var last = AlertInput.ServiceScope.own
-                    var looked = ContinuousClock.now
-                    var generation = store.resultGeneration
-                    var statusGeneration = store.statusGeneration
-                    while !Task.isCancelled {
-                        // Threshold rules read every result, not only status changes.
-                        if hasThresholdRules(), store.resultGeneration != generation {
-                            generation = store.resultGeneration
-                            dirty.flag.store(true, ordering: .releasing)
-                        }
-                        // Changes no event tells of: startup completing, a component restored
-                        // from storage (stale, so unknown) getting its first fresh result.
-                        if store.statusGeneration != statusGeneration {
-                            statusGeneration = store.statusGeneration
-                            dirty.flag.store(true, ordering: .releasing)
-                        }
-                        // Sharded, the other shards' components change without events here: every
-                        // second a fresh look, and at once when the service lock moves.
-                        let scope = scope()
-                        if scope != last { dirty.flag.store(true, ordering: .releasing) }
-                        if scope != .own, ContinuousClock.now - looked >= .seconds(1) { dirty.flag.store(true, ordering: .releasing) }
-                        last = scope
-                        if hasRules(), dirty.flag.exchange(false, ordering: .acquiringAndReleasing) {
-                            looked = .now
-                            engine.observe(input())
-                        }
-                        try? await Task.sleep(for: .milliseconds(250))
-                    }
-                }
-            }
         }
     }
 }

@@ -10,12 +10,12 @@ enum Preflight {
     /// A probe for each component of `config`, or every component's refusal. All components
     /// are checked, a sharded replica's included: every replica agrees on whether a config is
     /// valid, whichever components it owns.
-    static func components(of config: Config, registry: ProbeRegistry = .standard()) throws(ConfigErrors) -> [ScheduledComponent] {
+    static func components(of config: Config) throws(ConfigErrors) -> [ScheduledComponent] {
         var built: [ScheduledComponent] = []
         var refused: [ConfigError] = []
         for spec in config.components {
             do {
-                built.append(ScheduledComponent(spec: spec, probe: try registry.makeProbe(for: spec)))
+                built.append(ScheduledComponent(spec: spec, probe: try ProbeFactory.probe(for: spec)))
             } catch {
                 let key = (error as? ProbeSetupError)?.key
                 let location = key.flatMap { spec.keyLocations[$0] } ?? spec.location

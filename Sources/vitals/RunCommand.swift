@@ -69,6 +69,7 @@ struct RunCommand: AsyncParsableCommand {
 
 extension Logger.Level: @retroactive ExpressibleByArgument {}
 extension LogFormat: ExpressibleByArgument {}
+extension Shard: ExpressibleByArgument {}
 
 enum Logging {
     static func make(level: Logger.Level, format: LogFormat) -> Logger {

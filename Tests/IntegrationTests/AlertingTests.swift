@@ -60,7 +60,7 @@ struct AlertingTests {
     /// does, and a webhook that is down for its first request (the retry delivers it).
     @Test(.enabled(if: TestEnvironment.serversAvailable, TestEnvironment.skipReason))
     func alertmanagerSlackAndARetriedWebhookThroughTheDaemon() async throws {
-        guard let alertmanager = TestEnvironment.server("VITALS_TEST_ALERTMANAGER") else { return }
+        let alertmanager = try TestEnvironment.require("VITALS_TEST_ALERTMANAGER")
         let target = try TCPTarget()
         try target.open()
         let slack = try WebhookReceiver(accepts: SlackSchema.accepts)
@@ -193,6 +193,9 @@ final class WebhookReceiver: Sendable {
         var body: String = ""
     }
     private let reply: (@Sendable (Int, String) -> Reply)?
+    /// Like `reply`, for a service whose answer depends on the request line and headers too
+    /// (an API with several endpoints and an auth header): request number, head, body.
+    private let exchange: (@Sendable (Int, String, String) -> Reply)?
 
     /// Bodies accepted, in order.
     var bodies: [String] { received.withLock { $0.bodies } }
@@ -204,12 +207,14 @@ final class WebhookReceiver: Sendable {
 
     init(
         failFirst: Int = 0, accepts: @escaping @Sendable (String) -> Bool = { _ in true },
-        respond: (@Sendable (String) -> (status: Int, body: String))? = nil, reply: (@Sendable (Int, String) -> Reply)? = nil
+        respond: (@Sendable (String) -> (status: Int, body: String))? = nil, reply: (@Sendable (Int, String) -> Reply)? = nil,
+        exchange: (@Sendable (Int, String, String) -> Reply)? = nil
     ) throws {
         self.failFirst = failFirst
         self.accepts = accepts
         self.respond = respond
         self.reply = reply
+        self.exchange = exchange
         port = try FreePort.pick()
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         self.fd = fd
@@ -251,7 +256,7 @@ final class WebhookReceiver: Sendable {
                             r.requests += 1
                             return r.requests
                         }
-                        let answer = n <= failFirst ? nil : self.reply?(n, String(body)) ?? respond.map { r in
+                        let answer = n <= failFirst ? nil : self.exchange?(n, head, String(body)) ?? self.reply?(n, String(body)) ?? respond.map { r in
                             let a = r(String(body))
                             return Reply(status: a.status, body: a.body)
                         }

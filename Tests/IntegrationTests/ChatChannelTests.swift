@@ -474,6 +474,16 @@ enum TelegramSchema {
                 }
                 rest = rest[rest.index(after: end)...]
             } else if ch == "&" {
+                // Telegram: "All numerical HTML entities are supported", and of the named ones
+                // only these four.
+                if rest.hasPrefix("&#"), let semi = rest.firstIndex(of: ";") {
+                    let digits = rest[rest.index(rest.startIndex, offsetBy: 2)..<semi]
+                    let value = digits.first == "x" ? UInt32(digits.dropFirst(), radix: 16) : UInt32(digits)
+                    guard let value, let scalar = Unicode.Scalar(value) else { return nil }
+                    out.unicodeScalars.append(scalar)
+                    rest = rest[rest.index(after: semi)...]
+                    continue
+                }
                 guard let entity = ["&lt;": "<", "&gt;": ">", "&amp;": "&", "&quot;": "\""].first(where: { rest.hasPrefix($0.key) }) else { return nil }
                 out += entity.value
                 rest = rest.dropFirst(entity.key.count)
@@ -611,5 +621,143 @@ enum TeamsSchema {
             if action["type"] as? String != "Action.OpenUrl" || !((action["url"] as? String)?.hasPrefix("http") ?? false) { out.append("bad action") }
         }
         return out
+    }
+}
+
+extension ChatChannelTests {
+    /// Opsgenie: the first create is rate limited (429 with Retry-After, waited out), then the
+    /// alert is created with the key (from `api_key_file`) in `Authorization: GenieKey`; the
+    /// resolve closes it by its alias at its own URL, through the same queue; a malformed key
+    /// is Opsgenie's 422, tried once; neither key shows anywhere.
+    @Test func opsgenieCreatesThenClosesByAliasAndA422IsFinal() async throws {
+        let key = UUID().uuidString.lowercased()
+        let malformed = "not-a-key-" + String(UInt64.random(in: 0...UInt64.max), radix: 36)
+        let genie = try WebhookReceiver(exchange: OpsgenieSchema.answer(rateLimitFirst: 1, key: key))
+        // Its own receiver, so which notifier meets the 429 is not a race.
+        let refusing = try WebhookReceiver(exchange: OpsgenieSchema.answer(rateLimitFirst: 0, key: key))
+        let scratch = ScratchFolder()
+        defer { scratch.remove() }
+        let keyFile = try Self.secretFile(scratch, key)
+        let watched = try await NotifierTests.Watched(
+            "paged",
+            notifiers: """
+                  - { name: genie, type: opsgenie, url: "http://127.0.0.1:\(genie.port)/", api_key_file: \(keyFile.path), priority: P2 }
+                  - { name: genie-bad, type: opsgenie, url: "http://127.0.0.1:\(refusing.port)", api_key: "\(malformed)" }
+                """,
+            notify: ["genie", "genie-bad"])
+        let (target, component, vitals) = (watched.target, watched.component, watched.vitals)
+        defer { vitals.stop() }
+        let started = Date()
+        target.close()
+        #expect(await genie.waitFor { $0.count == 1 }, "Opsgenie created no alert; log:\n\(vitals.stderr.suffix(1500))")
+        #expect(genie.arrivals.first.map { $0.timeIntervalSince(started) >= 3 } == true, "the Retry-After was not waited out")
+        let create = try #require(jsonObject(genie.bodies[0]))
+        let alias = try #require(create["alias"] as? String)
+        #expect(alias.hasPrefix("vitals/vitals/\(component)-down/\(component)") && create["priority"] as? String == "P2", "\(create)")
+        #expect((create["message"] as? String)?.hasPrefix("\(component) unhealthy") == true, "\(create)")
+        try target.open()
+        #expect(await genie.waitFor { $0.count == 2 }, "Opsgenie closed nothing")
+        let unreserved = CharacterSet(charactersIn: "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
+        let encoded = try #require(alias.addingPercentEncoding(withAllowedCharacters: unreserved))
+        #expect(genie.headers.contains("POST /v2/alerts/\(encoded)/close?identifierType=alias HTTP/1.1"), "\(genie.headers.filter { $0.hasPrefix("POST") })")
+        #expect(jsonObject(genie.bodies[1])?["user"] as? String == "Vitals")
+
+        let alerts = try await vitals.waitFor("/alerts") { _, b in b.contains(#""notifier":"genie-bad""#) }.body
+        let attempts = try NotifierTests.attempts(alerts)
+        let bad = attempts.filter { $0["notifier"] as? String == "genie-bad" }
+        #expect(bad.first?["outcome"] as? String == "rejected" && bad.first?["status_code"] as? Int == 422, "\(bad)")
+        #expect(bad.allSatisfy { $0["outcome"] as? String == "rejected" } && refusing.requests == bad.count, "a 422 was retried: \(bad)")
+        let limited = attempts.first { $0["notifier"] as? String == "genie" && $0["status_code"] as? Int == 429 }
+        #expect(limited?["error"] as? String == "HTTP 429, Retry-After 3s", "\(attempts)")
+        try await Self.expectSentTwiceKeeping([key, malformed], notifier: "genie", vitals)
+    }
+}
+
+/// Opsgenie's Alert API v2 as its OpenAPI definition (opsgenie/opsgenie-oas, definitions/
+/// alert.yaml: `CreateAlertPayload`, `CloseAlertPayload`; paths/alert.yaml) and the Alert API
+/// documentation's field limits give it: `POST /v2/alerts` and `POST /v2/alerts/{identifier}
+/// /close?identifierType=alias`, `Authorization: GenieKey KEY`; `202 {"result":"Request will be
+/// processed","took":..,"requestId":..}`; `422 {"message":..,"took":..,"requestId":..}` for a
+/// payload or key it refuses; `429` with its `X-RateLimit-*` headers when throttled (here with
+/// `Retry-After` too). The checks are written from those documents by hand: the definition
+/// itself is not on this machine to validate against.
+enum OpsgenieSchema {
+    static let action: Set = ["user", "note", "source"]
+    static let create: Set = action.union(["message", "alias", "description", "responders", "visibleTo", "actions", "tags", "details", "entity", "priority"])
+
+    static func answer(rateLimitFirst: Int, key: String) -> @Sendable (Int, String, String) -> WebhookReceiver.Reply {
+        { n, head, body in
+            func reply(_ status: Int, _ text: String, headers: [String] = []) -> WebhookReceiver.Reply {
+                WebhookReceiver.Reply(status: status, headers: headers, body: #"{"\#(status == 202 ? "result" : "message")":"\#(text)","took":0.01,"requestId":"r-\#(n)"}"#)
+            }
+            if n <= rateLimitFirst {
+                return reply(429, "Too many requests", headers: ["Retry-After: 3", "X-RateLimit-State: THROTTLED", "X-RateLimit-Period-In-Sec: 60"])
+            }
+            let lines = head.split(separator: "\r\n").map(String.init)
+            let auth = lines.first { $0.lowercased().hasPrefix("authorization:") }.map { String($0.dropFirst("authorization:".count)).trimmingCharacters(in: .whitespaces) }
+            guard auth == "GenieKey \(key)" else { return reply(422, "Key format is not valid!") }
+            guard lines.contains(where: { $0.lowercased() == "content-type: application/json" }) else { return reply(415, "Unsupported Media Type") }
+            guard let m = jsonObject(body) else { return reply(422, "Could not parse the request body") }
+            func string(_ k: String, max: Int) -> Bool { m[k] == nil || ((m[k] as? String).map { $0.count <= max } ?? false) }
+            let requestLine = lines.first ?? ""
+            if requestLine == "POST /v2/alerts HTTP/1.1" {
+                if !Set(m.keys).isSubset(of: create) { return reply(422, "unknown fields") }
+                guard let message = m["message"] as? String, !message.isEmpty, message.count <= 130 else { return reply(422, "Message can not be empty or longer than 130.") }
+                guard string("alias", max: 512), string("description", max: 15000), string("entity", max: 512), string("source", max: 100), string("user", max: 100)
+                else { return reply(422, "field too long") }
+                if let p = m["priority"], !["P1", "P2", "P3", "P4", "P5"].contains(p as? String ?? "") { return reply(422, "Priority should be one of [P1, P2, P3, P4, P5]") }
+                if let t = m["tags"] { guard let tags = t as? [String], tags.count <= 20, tags.allSatisfy({ $0.count <= 50 }) else { return reply(422, "bad tags") } }
+                if let d = m["details"] {
+                    guard let details = d as? [String: Any], details.values.allSatisfy({ $0 is String }),
+                        details.reduce(0, { $0 + $1.key.count + (($1.value as? String)?.count ?? 0) }) <= 8000
+                    else { return reply(422, "details must map strings to strings, 8000 characters in all") }
+                }
+                return reply(202, "Request will be processed")
+            }
+            if requestLine.hasPrefix("POST /v2/alerts/"), requestLine.hasSuffix("/close?identifierType=alias HTTP/1.1") {
+                if !Set(m.keys).isSubset(of: action) { return reply(422, "unknown fields") }
+                guard string("user", max: 100), string("source", max: 100), string("note", max: 25000) else { return reply(422, "field too long") }
+                return reply(202, "Request will be processed")
+            }
+            return reply(404, "No handler found")
+        }
+    }
+}
+
+extension ChatChannelTests {
+    /// A notifier's `template` through the daemon: the receiver gets the text as rendered, the
+    /// values escaped for Mattermost's Markdown (the component's `_`), the template's own `**`
+    /// kept; the resolve renders its own branch.
+    @Test func aTemplatedMessageArrivesAsRendered() async throws {
+        let mattermost = try WebhookReceiver(reply: MattermostSchema.answer(rateLimitFirst: 0))
+        let watched = try await NotifierTests.Watched(
+            "tmpl_ated",
+            notifiers: """
+                  - name: mm
+                    type: mattermost
+                    url: "http://127.0.0.1:\(mattermost.port)/hooks/k"
+                    template:
+                      title: "**{{tag}}** {{alert}} ({{service}})"
+                      body: |
+                        {{#components}}
+                        - {{name}} is {{status}} since {{since}}
+                        {{/components}}
+                        {{#ends_at}}back at {{ends_at}}{{/ends_at}}
+                """,
+            notify: ["mm"])
+        let (target, component, vitals) = (watched.target, watched.component, watched.vitals)
+        defer { vitals.stop() }
+        target.close()
+        #expect(await mattermost.waitFor { $0.count == 1 }, "Mattermost took no post; log:\n\(vitals.stderr.suffix(1500))")
+        let escaped = component.replacingOccurrences(of: "_", with: "\\_")
+        let firing = try #require(jsonObject(mattermost.bodies[0])?["text"] as? String)
+        let lines = firing.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        #expect(lines.first == "**FIRING** \(escaped)-down (vitals)", "\(firing)")
+        #expect(lines.count == 4 && lines[1].hasPrefix("- \(escaped) is unhealthy since 20") && lines[1].hasSuffix("Z"), "\(firing)")
+        #expect(lines.dropFirst(2) == ["", ""], "no ends_at while firing: \(firing)")
+        try target.open()
+        #expect(await mattermost.waitFor { $0.count == 2 }, "Mattermost took no resolve")
+        let resolved = try #require(jsonObject(mattermost.bodies[1])?["text"] as? String)
+        #expect(resolved.hasPrefix("**RESOLVED** \(escaped)-down (vitals)\n- \(escaped) is healthy since \nback at 20"), "\(resolved)")
     }
 }

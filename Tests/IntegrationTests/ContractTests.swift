@@ -74,7 +74,8 @@ struct ContractTests {
     /// is unhealthy. (`vitals_storage_*` come with the storage issue.)
     @Test(.enabled(if: TestEnvironment.serversAvailable, TestEnvironment.skipReason))
     func everyMetricFamilyOfSection6IsOnALiveScrape() async throws {
-        guard let https = TestEnvironment.server("VITALS_TEST_HTTPS"), let ca = TestEnvironment.server("VITALS_TEST_CA_FILE") else { return }
+        let https = try TestEnvironment.require("VITALS_TEST_HTTPS")
+        let ca = try TestEnvironment.require("VITALS_TEST_CA_FILE")
         let closed = try FreePort.pick()
         let receiver = try WebhookReceiver()
         let body = """
@@ -161,9 +162,9 @@ struct ContractTests {
     /// alert payload (the `log` notifier's lines included).
     @Test(.enabled(if: TestEnvironment.serversAvailable, TestEnvironment.skipReason))
     func noSecretReachesTheLogOrAnyEndpoint() async throws {
-        guard let http = TestEnvironment.server("VITALS_TEST_HTTP"), let smtp = TestEnvironment.server("VITALS_TEST_SMTP_STARTTLS"),
-            let ca = TestEnvironment.server("VITALS_TEST_CA_FILE")
-        else { return }
+        let http = try TestEnvironment.require("VITALS_TEST_HTTP")
+        let smtp = try TestEnvironment.require("VITALS_TEST_SMTP_STARTTLS")
+        let ca = try TestEnvironment.require("VITALS_TEST_CA_FILE")
         let closed = try FreePort.pick()
         let receiver = try WebhookReceiver()
         struct Kind {
@@ -268,7 +269,7 @@ struct ContractTests {
 
     /// Validation errors about secret-carrying keys name the key, never its value.
     @Test func validationErrorsCarryNoSecret() async throws {
-        let secrets = ["long-Secret-91", "q7z", "pg-Secret-33", "k9w", "hook-Secret-55", "discord-Secret-29", "bot/Secret-17", "pushover-Secret-4", "po-User-Secret-6"]
+        let secrets = ["long-Secret-91", "q7z", "pg-Secret-33", "k9w", "hook-Secret-55", "discord-Secret-29", "bot/Secret-17", "pushover-Secret-4", "po-User-Secret-6", "genie Secret-8"]
         let urls = """
             components:
               - { name: a, type: http, url: "ftp://u:\(secrets[0])@h/" }
@@ -278,6 +279,7 @@ struct ContractTests {
               - { name: d, type: discord, url: "discord.com/api/webhooks/1/\(secrets[5])" }
               - { name: t, type: telegram, bot_token: "\(secrets[6])", chat_id: 1 }
               - { name: p, type: pushover, token: "\(secrets[7])", user: "\(secrets[8])" }
+              - { name: o, type: opsgenie, api_key: "\(secrets[9])", priority: P9 }
 
             """
         // DSNs are checked by building the probes, once the config itself is valid.
@@ -287,7 +289,7 @@ struct ContractTests {
               - { name: d, type: postgres, dsn: "host=h password=\(secrets[3]) dbname='x" }
 
             """
-        for (body, problems) in [(urls, 7), (dsns, 2)] {
+        for (body, problems) in [(urls, 9), (dsns, 2)] {
             let vitals = try VitalsProcess(configBody: body, arguments: ["validate"])
             #expect(await vitals.waitForExit(timeout: .seconds(10)) == 1)
             let err = vitals.stderrAfterExit

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import VitalsTestSupport
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif
@@ -276,33 +277,5 @@ struct DaemonTests {
         let observations = component?["observations"] as? [String: Any]
         #expect(observations?["used_percent"] is Double)
         #expect(observations?["mount"] as? String == "/")
-    }
-}
-
-/// `promtool check metrics`, the format check Prometheus users trust.
-enum Promtool {
-    static func checkMetrics(_ text: String) throws {
-        let promtool = "/usr/bin/promtool"
-        guard FileManager.default.isExecutableFile(atPath: promtool) else {
-            if ProcessInfo.processInfo.environment["VITALS_TEST_REQUIRE_SERVERS"] != nil {
-                Issue.record("promtool is not installed")
-            }
-            return
-        }
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: promtool)
-        p.arguments = ["check", "metrics"]
-        let input = Pipe()
-        let output = Pipe()
-        p.standardInput = input
-        p.standardOutput = output
-        p.standardError = output
-        try p.run()
-        input.fileHandleForWriting.write(Data(text.utf8))
-        try input.fileHandleForWriting.close()
-        p.waitUntilExit()
-        let out = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        // promtool exits 1 for lint warnings (e.g. naming) as well as errors; report both.
-        #expect(p.terminationStatus == 0, "promtool check metrics: \(out)")
     }
 }

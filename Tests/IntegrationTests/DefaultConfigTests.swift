@@ -31,7 +31,7 @@ struct DefaultConfigTests {
     }
 
     @Test func embeddedCopyMatchesTheRepository() throws {
-        let (status, out) = try Self.run(URL(fileURLWithPath: "/bin/bash"), ["scripts/build/embed-default-config.sh", "--check"], in: Self.root)
+        let (status, out) = try Self.run(URL(fileURLWithPath: "/bin/bash"), ["scripts/build/embed.sh", "--check"], in: Self.root)
         #expect(status == 0, "\(out)")
     }
 

@@ -175,7 +175,7 @@ import VitalsTestSupport
     /// Alertmanager. Two alerts; each resolved only by its own daemon.
     @Test(.enabled(if: TestEnvironment.serversAvailable, TestEnvironment.skipReason))
     func twoServicesTwoAlertsInOneAlertmanager() async throws {
-        guard let alertmanager = TestEnvironment.server("VITALS_TEST_ALERTMANAGER") else { return }
+        let alertmanager = try TestEnvironment.require("VITALS_TEST_ALERTMANAGER")
         let name = "db-down-\(UInt32.random(in: 0...UInt32.max))"
         let targets = [try TCPTarget(), try TCPTarget()]
         for t in targets { try t.open() }
@@ -237,7 +237,7 @@ import VitalsTestSupport
     /// the service on `vitals_build_info`, and the text passes `promtool check metrics`.
     @Test(.enabled(if: TestEnvironment.serversAvailable, TestEnvironment.skipReason))
     func theDaemonPushesToTheGateway() async throws {
-        guard let gateway = TestEnvironment.server("VITALS_TEST_PUSHGATEWAY") else { return }
+        let gateway = try TestEnvironment.require("VITALS_TEST_PUSHGATEWAY")
         let target = try TCPTarget()
         try target.open()
         let job = "sidecar-\(UInt32.random(in: 0...UInt32.max))"

@@ -172,4 +172,60 @@ struct HungStorageTests {
         #expect(!err.contains("probe notice"), "a probe's notices are dropped")
         #expect(err.contains("terminating connection due to immediate shutdown"), "the storage connections' notice is logged: \(err.suffix(1500))")
     }
+
+    /// PostgreSQL down under a running daemon for longer than a batch's retries (five, a second
+    /// apart): the probes and every endpoint that never reads storage keep answering at once
+    /// throughout, the batches that could not be written are counted `failed` (README: one that
+    /// goes away later costs only writes), and writes resume once it is back.
+    @Test(.timeLimit(.minutes(3)))
+    func anOutageCostsOnlyWritesAndIsCounted() async throws {
+        let cluster = try PrivateCluster()
+        defer { cluster.remove() }
+        let vitals = try VitalsProcess(configBody: """
+            defaults: { interval: 100ms, timeout: 80ms }
+            storage: { type: postgres, dsn: "\(cluster.dsn)" }
+            components:
+              - { name: mem, type: memory }
+
+            """)
+        defer { vitals.stop() }
+        try await vitals.waitFor("/metrics") { _, b in Self.writes(b, "written") > 0 }
+        #expect(Self.writes(try await vitals.get("/metrics").body, "failed") == 0)
+
+        try cluster.stop(mode: "immediate")
+        // Until the first batch is counted failed (its five tries take about 5 s), and all the
+        // while: kubelet's probes, the detailed view and the scrape answer, and the component
+        // keeps being probed (its last check moves on).
+        let deadline = ContinuousClock.now + .seconds(30)
+        var failed = 0
+        var lastChecks: Set<String> = []
+        while failed == 0, ContinuousClock.now < deadline {
+            for path in ["/health/live", "/health/ready", "/health/startup", "/health"] {
+                let started = ContinuousClock.now
+                let status = try await vitals.get(path).status
+                #expect(status == 200, "\(path) answered \(status) during the outage")
+                #expect(started.duration(to: .now) < .seconds(2), "\(path) took \(started.duration(to: .now)) during the outage")
+            }
+            let detailed = try await vitals.get("/health/detailed")
+            #expect(detailed.status == 200)
+            let component = (jsonObject(detailed.body)?["components"] as? [[String: Any]])?.first
+            #expect(component?["status"] as? String == "healthy", "\(detailed.body.prefix(500))")
+            if let last = component?["last_check"] as? String { lastChecks.insert(last) }
+            let metrics = try await vitals.get("/metrics")
+            #expect(metrics.status == 200)
+            failed = Self.writes(metrics.body, "failed")
+            try await Task.sleep(for: .milliseconds(200))
+        }
+        #expect(failed > 0, "no batch was counted failed within 30 s of the outage")
+        #expect(lastChecks.count >= 5, "the component was not probed on during the outage: \(lastChecks)")
+
+        try cluster.start()
+        let written = Self.writes(try await vitals.get("/metrics").body, "written")
+        try await vitals.waitFor("/metrics", timeout: .seconds(30)) { _, b in Self.writes(b, "written") > written + 10 }
+    }
+
+    /// `vitals_storage_writes_total{result}` from a scrape.
+    static func writes(_ metrics: String, _ result: String) -> Int {
+        Int(MetricSamples(metrics).value("vitals_storage_writes_total", ["result": result]) ?? 0)
+    }
 }

@@ -36,11 +36,13 @@ import VitalsTestSupport
 
     @Test(.enabled(if: TestEnvironment.serversAvailable, TestEnvironment.skipReason))
     func mailArrivesThroughEveryKindOfSMTPServer() async throws {
-        guard let plain = TestEnvironment.server("VITALS_TEST_SMTP"), let starttls = TestEnvironment.server("VITALS_TEST_SMTP_STARTTLS"),
-            let smtps = TestEnvironment.server("VITALS_TEST_SMTPS"), let user = TestEnvironment.server("VITALS_TEST_SMTP_USER"),
-            let password = TestEnvironment.server("VITALS_TEST_SMTP_PASSWORD"), let ca = TestEnvironment.server("VITALS_TEST_CA_FILE"),
-            let folder = TestEnvironment.server("VITALS_TEST_SMTP_MAIL")
-        else { return }
+        let plain = try TestEnvironment.require("VITALS_TEST_SMTP")
+        let starttls = try TestEnvironment.require("VITALS_TEST_SMTP_STARTTLS")
+        let smtps = try TestEnvironment.require("VITALS_TEST_SMTPS")
+        let user = try TestEnvironment.require("VITALS_TEST_SMTP_USER")
+        let password = try TestEnvironment.require("VITALS_TEST_SMTP_PASSWORD")
+        let ca = try TestEnvironment.require("VITALS_TEST_CA_FILE")
+        let folder = try TestEnvironment.require("VITALS_TEST_SMTP_MAIL")
         let mail = MailFolder(path: folder)
         let scratch = ScratchFolder()
         defer { scratch.remove() }
@@ -294,5 +296,50 @@ struct MailFolder {
             if ContinuousClock.now >= deadline { return nil }
             try? await Task.sleep(for: .milliseconds(50))
         }
+    }
+}
+
+extension NotifierTests {
+    /// An email `template` through a real SMTP server: the subject and the text part have the
+    /// values as they are, the HTML part has them HTML-escaped (a service title full of markup
+    /// shows as text), while the template's own tags stay HTML.
+    @Test(.enabled(if: TestEnvironment.serversAvailable, TestEnvironment.skipReason))
+    func aTemplatedMailIsEscapedOnlyInItsHTMLPart() async throws {
+        let plain = try TestEnvironment.require("VITALS_TEST_SMTP")
+        let folder = try TestEnvironment.require("VITALS_TEST_SMTP_MAIL")
+        let mail = MailFolder(path: folder)
+        let target = try TCPTarget()
+        try target.open()
+        let component = "mailtmpl-\(UInt32.random(in: 0...UInt32.max))"
+        let title = #"Ops <b>&</b> "Co""#
+        let vitals = try VitalsProcess(
+            configBody: """
+                service: { name: ops, title: '\(title)' }
+                defaults: { interval: 200ms, timeout: 150ms, failure_threshold: 1 }
+                components:
+                  - { name: \(component), type: tcp, address: "127.0.0.1:\(target.port)" }
+                notifiers:
+                  - name: mail
+                    type: email
+                    url: "\(plain)"
+                    from: vitals@example.com
+                    to: [oncall@example.com]
+                    template:
+                      title: "{{tag}} {{alert}} for {{service_title}}"
+                      body: "<i>{{subject}}</i> is {{status}} at {{service_title}}"
+                alerts:
+                  - { name: \(component)-down, on: \(component), when: unhealthy, for: 0s, notify: [mail] }
+
+                """)
+        defer { vitals.stop() }
+        try await vitals.waitFor("/health/ready") { s, _ in s == 200 }
+        target.close()
+        let got = await mail.waitFor("plain") { $0.header("X-Vitals-Subject") == component }
+        let m = try #require(got, "no templated mail; log:\n\(vitals.stderr.suffix(2000))")
+        #expect(m.subject == "FIRING \(component)-down for \(title)", "\(m.subject)")
+        #expect(m.defects.isEmpty, "\(m.defects)")
+        #expect(m.part("text/plain")?.trimmingCharacters(in: .newlines) == "<i>\(component)</i> is unhealthy at \(title)")
+        let html = try #require(m.part("text/html"))
+        #expect(html.contains("<i>\(component)</i> is unhealthy at Ops &lt;b&gt;&amp;&lt;/b&gt; &quot;Co&quot;"), "\(html)")
     }
 }

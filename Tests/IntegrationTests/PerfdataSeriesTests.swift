@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import VitalsTestSupport
 
 /// A plugin that prints `x=1 y=5s x=2 exit_code=9`, and `x=3 y=7s z=4` in its long output
 /// (Tests/VitalsProbesTests/Fixtures/plugins/repeats), run by the real daemon: one series per

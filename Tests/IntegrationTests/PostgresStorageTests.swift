@@ -16,9 +16,9 @@ struct PostgresStorageTests {
         let socketDir: String
 
         init() throws {
-            port = try #require(TestEnvironment.server("VITALS_TEST_PG_PORT"))
-            password = try #require(TestEnvironment.server("VITALS_TEST_PG_PASSWORD"))
-            socketDir = try #require(TestEnvironment.server("VITALS_TEST_PG_SOCKET_DIR"))
+            port = try TestEnvironment.require("VITALS_TEST_PG_PORT")
+            password = try TestEnvironment.require("VITALS_TEST_PG_PASSWORD")
+            socketDir = try TestEnvironment.require("VITALS_TEST_PG_SOCKET_DIR")
             try psql("CREATE DATABASE \(name)", database: "vitals")
         }
 
@@ -53,6 +53,28 @@ struct PostgresStorageTests {
         @discardableResult
         private func run(_ tool: String, _ args: [String], env: [String: String], capture: Bool = true) throws -> String {
             try Tool.run(tool, args, env: env, capture: capture)
+        }
+    }
+
+    /// Waits, at most `timeout`, until `done` holds (polled every 100 ms); the caller checks it.
+    static func wait(_ timeout: Duration, until done: () throws -> Bool) async throws {
+        let deadline = ContinuousClock.now + timeout
+        while try !done(), ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(100)) }
+    }
+
+    /// Each replica's stderr so far, kept (reading a process's stderr takes it).
+    final class Logs {
+        let replicas: [VitalsProcess]
+        private(set) var text: [String]
+        init(_ replicas: [VitalsProcess]) {
+            self.replicas = replicas
+            text = replicas.map { _ in "" }
+        }
+        func read() { for i in replicas.indices { text[i] += replicas[i].stderr } }
+        /// The first of `indices` that has logged taking the service lock.
+        func holder(among indices: [Int]) -> Int? {
+            read()
+            return indices.first { text[$0].contains("holding the service lock") }
         }
     }
 
@@ -285,35 +307,72 @@ struct PostgresStorageTests {
             + "alerts:\n  - { name: service-down, on: service, when: unhealthy, for: 0s, repeat: 0, notify: [hook] }\n"
         let replicas = try (0..<3).map { try VitalsProcess(configBody: body, arguments: ["run", "--shard", "\($0)/3"]) }
         defer { for r in replicas { r.stop() } }
-        var logs = Array(repeating: "", count: replicas.count)
-        func holder(among indices: [Int]) -> Int? {
-            for i in indices { logs[i] += replicas[i].stderr }
-            return indices.first { logs[$0].contains("holding the service lock") }
-        }
+        let logs = Logs(replicas)
         func statuses() -> [String] { receiver.bodies.compactMap { (jsonObject($0)?["status"] as? String) } }
-        func wait(_ timeout: Duration, until done: () -> Bool) async throws {
-            let deadline = ContinuousClock.now + timeout
-            while !done(), ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(100)) }
-        }
 
-        try await wait(.seconds(20)) { statuses() == ["firing"] }
+        try await Self.wait(.seconds(20)) { statuses() == ["firing"] }
         try #require(statuses() == ["firing"], "\(receiver.bodies)")
-        let first = try #require(holder(among: [0, 1, 2]), "no replica logged holding the service lock")
+        let first = try #require(logs.holder(among: [0, 1, 2]), "no replica logged holding the service lock")
         replicas[first].signal(SIGTERM)
         #expect(await replicas[first].waitForExit(timeout: .seconds(20)) == 0)
         let others = [0, 1, 2].filter { $0 != first }
         var successor: Int?
-        try await wait(.seconds(15)) {
-            successor = holder(among: others)
+        try await Self.wait(.seconds(15)) {
+            successor = logs.holder(among: others)
             return successor != nil
         }
-        try #require(successor != nil, "no replica took the service lock over: \(others.map { logs[$0].suffix(1500) })")
-        // The new holder evaluates the still-failing service at once: nothing to send.
-        try await Task.sleep(for: .seconds(2))
+        let next = try #require(successor, "no replica took the service lock over: \(others.map { logs.text[$0].suffix(1500) })")
+        // The new holder continues the alert (adopted, firing) and sees the failing service
+        // (both failing components unhealthy in its view), which it evaluates at once on
+        // taking the lock: nothing to send for it.
+        try await replicas[next].waitFor("/metrics", timeout: .seconds(15)) { _, b in
+            MetricSamples(b).value("vitals_alerts_firing", ["alert": "service-down"]) == 1
+        }
+        try await replicas[next].waitFor("/api/v1/components", timeout: .seconds(15)) { _, b in
+            let list = (jsonObject(b)?["components"] as? [[String: Any]]) ?? []
+            return list.filter { ($0["name"] as? String)?.hasPrefix("failing") == true && $0["status"] as? String == "unhealthy" }.count >= 1
+        }
         #expect(statuses() == ["firing"], "the new holder fired again: \(receiver.bodies)")
         try FileManager.default.removeItem(at: broken)
-        try await wait(.seconds(15)) { statuses().count >= 2 }
-        try await Task.sleep(for: .seconds(1))
+        try await Self.wait(.seconds(15)) { statuses().count >= 2 }
+        // Nothing more is sent once every replica has stopped (each drains its queue on
+        // SIGTERM): the whole sequence is the one firing and its resolve.
+        for i in others {
+            replicas[i].signal(SIGTERM)
+            #expect(await replicas[i].waitForExit(timeout: .seconds(20)) == 0)
+        }
         #expect(statuses() == ["firing", "resolved"], "\(receiver.bodies)")
+    }
+
+    /// The replica holding the service lock loses its database connection (its backend ended
+    /// with `pg_terminate_backend`, as a failover or a cut link does): the server releases the
+    /// lock with the session, the holder sees it lost, and the other replica takes it (README:
+    /// when its session ends another takes the lock within a second or two).
+    @Test func theServiceLockMovesWhenItsHolderLosesItsConnection() async throws {
+        let db = try Database()
+        defer { db.drop() }
+        let body = "defaults: { interval: 300ms, timeout: 200ms }\n" + db.storageSection + "components:\n"
+            + (0..<4).map { "  - { name: c\($0), type: memory }\n" }.joined()
+        let replicas = try (0..<2).map { try VitalsProcess(configBody: body, arguments: ["run", "--shard", "\($0)/2"]) }
+        defer { for r in replicas { r.stop() } }
+        let logs = Logs(replicas)
+        // The backend holding this database's advisory lock (the service lock is its only one).
+        let lockHolder = "SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND granted AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"
+        var holder: Int?
+        try await Self.wait(.seconds(20)) {
+            holder = logs.holder(among: [0, 1])
+            return holder != nil
+        }
+        let first = try #require(holder, "no replica logged holding the service lock: \(logs.text)")
+        let pid = try db.psql(lockHolder)
+        try #require(Int(pid) != nil, "one backend holds the lock: \(pid)")
+
+        #expect(try db.psql("SELECT pg_terminate_backend(\(pid))") == "t")
+        let other = 1 - first
+        try await Self.wait(.seconds(15)) { logs.holder(among: [other]) != nil }
+        #expect(logs.holder(among: [other]) != nil, "the other replica did not take the lock: \(logs.text.map { $0.suffix(1500) })")
+        #expect(logs.text[first].contains("service lock lost"), "\(logs.text[first].suffix(1500))")
+        let now = try db.psql(lockHolder)
+        #expect(Int(now) != nil && now != pid, "the lock is held by \(now), before by \(pid)")
     }
 }

@@ -29,7 +29,7 @@ struct PushGatewayTests {
 
     @Test(.enabled(if: TestEnvironment.serversAvailable, TestEnvironment.skipReason))
     func theResultsReachTheGatewayUnderTheJob() async throws {
-        guard let gateway = TestEnvironment.server("VITALS_TEST_PUSHGATEWAY") else { return }
+        let gateway = try TestEnvironment.require("VITALS_TEST_PUSHGATEWAY")
         let target = try TCPTarget()
         try target.open()
         let job = "nightly-\(UInt32.random(in: 0...UInt32.max))"
@@ -67,7 +67,7 @@ struct PushGatewayTests {
     /// A job name with a `/` goes base64-encoded, the only form the Pushgateway reads it in.
     @Test(.enabled(if: TestEnvironment.serversAvailable, TestEnvironment.skipReason))
     func aJobWithASlash() async throws {
-        guard let gateway = TestEnvironment.server("VITALS_TEST_PUSHGATEWAY") else { return }
+        let gateway = try TestEnvironment.require("VITALS_TEST_PUSHGATEWAY")
         let target = try TCPTarget()
         try target.open()
         let job = "team/db-\(UInt32.random(in: 0...UInt32.max))"

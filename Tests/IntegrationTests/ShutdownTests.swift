@@ -11,10 +11,12 @@ struct ShutdownTests {
     /// exit handlers once ran under a thread still inside libcrypto (exit 139 in 2 to 3 of 20).
     @Test(.enabled(if: TestEnvironment.serversAvailable, TestEnvironment.skipReason))
     func sigtermWithHTTPSPostgresAndRedisInFlightExitsZero() async throws {
-        guard let https = TestEnvironment.server("VITALS_TEST_HTTPS"), let ca = TestEnvironment.server("VITALS_TEST_CA_FILE"),
-            let dsn = TestEnvironment.server("VITALS_TEST_PG_DSN"), let pgPassword = TestEnvironment.server("VITALS_TEST_PG_PASSWORD"),
-            let redis = TestEnvironment.server("VITALS_TEST_REDIS"), let redisPassword = TestEnvironment.server("VITALS_TEST_REDIS_PASSWORD")
-        else { return }
+        let https = try TestEnvironment.require("VITALS_TEST_HTTPS")
+        let ca = try TestEnvironment.require("VITALS_TEST_CA_FILE")
+        let dsn = try TestEnvironment.require("VITALS_TEST_PG_DSN")
+        let pgPassword = try TestEnvironment.require("VITALS_TEST_PG_PASSWORD")
+        let redis = try TestEnvironment.require("VITALS_TEST_REDIS")
+        let redisPassword = try TestEnvironment.require("VITALS_TEST_REDIS_PASSWORD")
         var body = "defaults:\n  interval: 200ms\n  timeout: 150ms\ncomponents:\n"
         for i in 0..<40 {
             body += "  - { name: web\(i), type: http, url: \"\(https)/\", tls: { ca_file: \"\(ca)\" } }\n"

@@ -85,4 +85,26 @@ struct StorageFailureTests {
             (MetricSamples(b).value("vitals_storage_writes_total", ["result": "written"]) ?? 0) > written
         }
     }
+
+    /// `storage: postgres` whose server cannot be reached at start (nothing listens on the
+    /// port): the start fails with exit 78 (README: a database that cannot be reached at start
+    /// fails the start), naming what it could not reach and never the password, before serving.
+    @Test func anUnreachablePostgresRefusesTheStart() async throws {
+        let closed = try FreePort.pick()
+        let password = "s3cr3t-\(UInt32.random(in: 0...UInt32.max))"
+        let vitals = try VitalsProcess(configBody: """
+            storage: { type: postgres, dsn: "postgres://vitals@127.0.0.1:\(closed)/vitals?sslmode=disable&connect_timeout=2", password: "\(password)" }
+            components:
+              - { name: m, type: memory }
+
+            """)
+        defer { vitals.stop() }
+        let status = await vitals.waitForExit(timeout: .seconds(20))
+        #expect(status == 78)
+        // Still running (the start did not fail): what it logged so far, without waiting for an end.
+        let err = status == nil ? vitals.stderr : vitals.stderrAfterExit
+        #expect(err.contains("127.0.0.1") && err.contains("\(closed)"), "\(err)")
+        #expect(!err.contains(password), "the password leaked: \(err)")
+        #expect(!err.contains("vitals started"), "\(err)")
+    }
 }

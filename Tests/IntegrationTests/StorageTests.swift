@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import VitalsTestSupport
 import VitalsIO
 
 /// `storage: sqlite` in a running daemon: every result and status change
@@ -147,9 +148,10 @@ extension StorageTests {
 
 extension StorageTests {
     /// `kill -9` mid-write: the next start finds a consistent database (SQLite's WAL recovery),
-    /// restores the history, and lost only what was still queued (the target, at most the last
-    /// second, is measured by `Benchmarks/storage.sh`; this bound only catches a writer that
-    /// never commits).
+    /// restores the history, and lost only what was still queued: at most the last second of
+    /// results (the spec's storage bound, section 10; the writer commits a small batch every 250 ms,
+    /// `StorageOptions.flushInterval`, so a second leaves room for a loaded machine while a
+    /// writer that batched for longer, or never committed, fails).
     @Test func aKilledDaemonLeavesAConsistentDatabase() async throws {
         let target = try TCPTarget()
         try target.open()
@@ -175,7 +177,7 @@ extension StorageTests {
         #expect(count >= 20)
         let lost = killedAt.timeIntervalSince1970 - at
         print("kill -9: the newest stored result was \(Int(lost * 1000)) ms before the kill")
-        #expect(lost < 5, "the newest stored result is \(lost) s older than the kill")
+        #expect(lost < 1, "the newest stored result is \(lost) s older than the kill: more than the last second was lost")
 
         let second = try VitalsProcess(configBody: body.replacingOccurrences(of: "interval: 100ms", with: "interval: 10s"))
         defer { second.stop() }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import VitalsTestSupport
 
 /// Windowed thresholds in a running daemon, against exec plugins whose outcome and latency the
 /// test controls with a counter file: one probe in five fails, or one in five answers slowly.

@@ -1,19 +1,15 @@
 import Foundation
 import Testing
+import VitalsTestSupport
 import VitalsConfig
 import VitalsCore
 
 @testable import VitalsAlerting
 
 /// Against a real Alertmanager when `VITALS_TEST_ALERTMANAGER=http://127.0.0.1:PORT` is set
-/// (`make test` starts one). With `VITALS_TEST_REQUIRE_SERVERS=1` a missing server fails.
+/// (`make test` starts one; there a missing server fails, through `TestEnvironment.require`).
 @Suite struct AlertmanagerTests {
-    static let base = ProcessInfo.processInfo.environment["VITALS_TEST_ALERTMANAGER"]
-    static let required = ProcessInfo.processInfo.environment["VITALS_TEST_REQUIRE_SERVERS"] == "1"
-
-    @Test func missingServerFailsWhenRequired() {
-        if Self.required { #expect(Self.base != nil, "VITALS_TEST_ALERTMANAGER is not set but VITALS_TEST_REQUIRE_SERVERS=1") }
-    }
+    static let available = TestEnvironment.required || ProcessInfo.processInfo.environment["VITALS_TEST_ALERTMANAGER"] != nil
 
     func alerts(_ base: String) async throws -> [[String: Any]] {
         let (status, body) = try #require(await LoopbackTransport.get(base + "/api/v2/alerts"))
@@ -22,9 +18,9 @@ import VitalsCore
     }
 
     /// In each style an alert name is written in (kebab, snake, Prometheus' CamelCase), sent as written.
-    @Test(.enabled(if: base != nil), arguments: ["vitals-test-", "vitals_test_", "VitalsTest"])
+    @Test(.enabled(if: available, "VITALS_TEST_ALERTMANAGER is not set (run `make test`)"), arguments: ["vitals-test-", "vitals_test_", "VitalsTest"])
     func firesAndResolvesAgainstAlertmanager(prefix: String) async throws {
-        let base = try #require(Self.base)
+        let base = try TestEnvironment.require("VITALS_TEST_ALERTMANAGER")
         let name = prefix + "\(UInt32.random(in: 0...UInt32.max))"
         let clock = ManualClock(epoch: Date())
         let e = AlertEngine(

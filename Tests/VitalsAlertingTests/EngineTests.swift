@@ -1,6 +1,7 @@
 import Foundation
 import Synchronization
 import Testing
+import VitalsTestSupport
 import VitalsConfig
 import VitalsCore
 
@@ -60,7 +61,7 @@ import VitalsCore
         #expect(metrics.contains("vitals_alerts_sent_total{notifier=\"ops\",result=\"success\"} 2\n"))
         #expect(metrics.contains("vitals_alerts_firing{alert=\"db-down\"} 0\n"))
         #expect(metrics.contains("# TYPE vitals_alert_queue_dropped_total counter\n"))
-        try checkWithPromtool(metrics)
+        try Promtool.checkMetrics(metrics)
     }
 
     @Test func persistentStateSurvivesARestartWithoutDoubleFiring() async throws {
@@ -179,28 +180,5 @@ import VitalsCore
         e.reload(rules: [], notifiers: [], maintenance: [])
         let got = await receiver.waitFor(2)
         #expect((got.dropFirst().first?.json as? [String: Any])?["status"] as? String == "resolved")
-    }
-
-    /// Validates the exposition with `promtool check metrics` when it is installed.
-    func checkWithPromtool(_ text: String) throws {
-        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/promtool") else {
-            // `make test` installs it: there a missing promtool fails the test, never passes it.
-            if ProcessInfo.processInfo.environment["VITALS_TEST_REQUIRE_SERVERS"] == "1" { Issue.record("promtool is not installed") }
-            return
-        }
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/promtool")
-        p.arguments = ["check", "metrics"]
-        let input = Pipe()
-        let output = Pipe()
-        p.standardInput = input
-        p.standardOutput = output
-        p.standardError = output
-        try p.run()
-        input.fileHandleForWriting.write(Data(text.utf8))
-        try input.fileHandleForWriting.close()
-        let out = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        p.waitUntilExit()
-        #expect(p.terminationStatus == 0, "promtool: \(out)")
     }
 }

@@ -132,3 +132,35 @@ struct NotifierConfigTests {
         #expect(found.allSatisfy { !$0.contains("tk_ab cd") }, "\(found)")
     }
 }
+
+extension NotifierConfigTests {
+    /// `opsgenie`: the US API by default, `url` for the EU one, the key from a file, P1-P5.
+    @Test func opsgenieTakesRegionKeyAndPriority() throws {
+        let dir = try ConfigFolder()
+        try dir.write("secrets/genie", "eb243592-faa2-4ba2-a551q-1afdf565c889\n")
+        let file = try dir.write(
+            "vitals.yaml",
+            """
+            notifiers:
+              - { name: us, type: opsgenie, api_key_file: secrets/genie }
+              - { name: eu, type: opsgenie, url: "https://api.eu.opsgenie.com", api_key: k-1, priority: p4 }
+
+            """)
+        let c = try ConfigLoader.load(file: file, environment: [:])
+        #expect(c.notifiers[0].url.value == "https://api.opsgenie.com" && c.notifiers[0].priority == nil)
+        #expect(c.notifiers[0].token?.value == "eb243592-faa2-4ba2-a551q-1afdf565c889")
+        #expect(c.notifiers[0].secretValues.contains("eb243592-faa2-4ba2-a551q-1afdf565c889"))
+        #expect(c.notifiers[1].url.value == "https://api.eu.opsgenie.com" && c.notifiers[1].priority == 4)
+        let found = errors(
+            """
+            notifiers:
+              - { name: a, type: opsgenie }
+              - { name: b, type: opsgenie, api_key: "k 1" }
+              - { name: c, type: opsgenie, api_key: k, priority: P6 }
+              - { name: d, type: opsgenie, api_key: k, url: "api.opsgenie.com" }
+            """)
+        #expect(found.count == 4, "\(found)")
+        #expect(found.contains { $0.contains("notifiers[2].priority") && $0.contains("P1 (critical) to P5") }, "\(found)")
+        #expect(found.allSatisfy { !$0.contains("k 1") }, "\(found)")
+    }
+}

@@ -53,9 +53,10 @@ struct ShippedFilesTests {
             "HOOK_TOKEN": "t", "SLACK_WEBHOOK_URL": "https://hooks.slack.com/services/T0/B0/X", "SMTP_PASSWORD": "p",
             "PD_ROUTING_KEY": "k", "DISCORD_WEBHOOK_URL": "https://discord.com/api/webhooks/1/x",
             "TELEGRAM_BOT_TOKEN": "123456:ABC-def_1", "NTFY_TOKEN": "tk_x", "MATTERMOST_HOOK_URL": "https://chat.example.com/hooks/k",
-            "GOOGLE_CHAT_WEBHOOK_URL": "https://chat.googleapis.com/v1/spaces/A/messages?key=k&token=t", "PUSHOVER_APP_TOKEN": String(repeating: "a", count: 30), "PUSHOVER_USER_KEY": String(repeating: "u", count: 30), "TEAMS_WORKFLOW_URL": "https://prod-1.westeurope.logic.azure.com/workflows/1/triggers/manual/paths/invoke?sig=x",
+            "GOOGLE_CHAT_WEBHOOK_URL": "https://chat.googleapis.com/v1/spaces/A/messages?key=k&token=t", "PUSHOVER_APP_TOKEN": String(repeating: "a", count: 30), "PUSHOVER_USER_KEY": String(repeating: "u", count: 30), "TEAMS_WORKFLOW_URL": "https://prod-1.westeurope.logic.azure.com/workflows/1/triggers/manual/paths/invoke?sig=x", "OPSGENIE_API_KEY": "eb243592-faa2-4ba2-a551-1afdf565c889",
         ]
         let config = try ConfigLoader.load(file: file, environment: environment)
         #expect(Set(config.notifiers.map(\.kind)) == Set(NotifierSpec.Kind.allCases))
+        #expect(config.notifiers.contains { $0.template?.title != nil && $0.template?.body != nil }, "the template example")
     }
 }

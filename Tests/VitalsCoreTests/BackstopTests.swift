@@ -1,5 +1,6 @@
 import Synchronization
 import Testing
+import VitalsTestSupport
 @testable import VitalsCore
 
 /// Probes that end by their deadline on their own get no timer: the backstop's sweep catches

@@ -1,17 +1,14 @@
 import Foundation
 import Synchronization
 import Testing
+import VitalsTestSupport
 import VitalsConfig
 @testable import VitalsCore
 
 /// What the store takes up from storage after a restart, and how a component goes stale.
 struct HealthStoreRestoreTests {
-    /// A settable wall clock for the store.
-    final class WallClock: Sendable {
-        private let date = Mutex(Date(timeIntervalSince1970: 1_800_000_000))
-        var now: Date { date.withLock { $0 } }
-        func advance(_ seconds: Double) { date.withLock { $0 = $0.addingTimeInterval(seconds) } }
-    }
+    /// The store's wall clock, moved by the test.
+    static func wallClock() -> ManualClock { ManualClock(epoch: Date(timeIntervalSince1970: 1_800_000_000)) }
 
     static func spec(_ name: String) -> ComponentSpec {
         // interval 10 s, timeout 2 s: stale 22 s after its newest result.
@@ -26,9 +23,9 @@ struct HealthStoreRestoreTests {
     /// and startup until a result of this run; the fresh result applies on top of the restored
     /// hysteresis (success_threshold 2 still needs two good results).
     @Test func restoredComponentLooksAsBeforeButReadinessWaits() throws {
-        let clock = WallClock()
-        let store = HealthStore(components: [Self.spec("db")], now: { clock.now })
-        let t0 = clock.now
+        let clock = HealthStoreRestoreTests.wallClock()
+        let store = HealthStore(components: [Self.spec("db")], now: { clock.wallNow })
+        let t0 = clock.wallNow
         let history = (0..<6).map { i in
             HistoryEntry(at: t0.addingTimeInterval(Double(i - 6) * 10), judgement: i < 2 ? .healthy : .unhealthy, latency: .milliseconds(3), message: i < 2 ? "ok" : "connection refused")
         }
@@ -70,13 +67,13 @@ struct HealthStoreRestoreTests {
     /// `stale: no result since <time>`, never as its last status; a cached snapshot does not
     /// hide it, and the next result ends it.
     @Test func componentTurnsStaleAfterTwoIntervalsAndTimeout() {
-        let clock = WallClock()
-        let store = HealthStore(components: [Self.spec("api")], now: { clock.now })
+        let clock = HealthStoreRestoreTests.wallClock()
+        let store = HealthStore(components: [Self.spec("api")], now: { clock.wallNow })
         store.record(component: "api", result: ProbeResult(success: true, latency: .milliseconds(2), message: "ok"))
-        let at = clock.now
-        clock.advance(21)
+        let at = clock.wallNow
+        clock.advance(by: .seconds(21))
         #expect(store.snapshot().components[0].status == .healthy)
-        clock.advance(1)
+        clock.advance(by: .seconds(1))
         let stale = store.snapshot().components[0]
         #expect(stale.status == .unknown)
         #expect(stale.staleSince == at)
@@ -88,9 +85,9 @@ struct HealthStoreRestoreTests {
 
     /// A restored component whose newest result is older than its staleness shows stale at once.
     @Test func restoredResultsFromLongAgoAreStale() {
-        let clock = WallClock()
-        let store = HealthStore(components: [Self.spec("api")], now: { clock.now })
-        let old = clock.now.addingTimeInterval(-3600)
+        let clock = HealthStoreRestoreTests.wallClock()
+        let store = HealthStore(components: [Self.spec("api")], now: { clock.wallNow })
+        let old = clock.wallNow.addingTimeInterval(-3600)
         store.restore(component: "api", stored: StoredComponent(history: [HistoryEntry(at: old, judgement: .healthy, latency: .milliseconds(1), message: "ok")], transitions: []))
         let c = store.snapshot().components[0]
         #expect(c.status == .unknown)

@@ -1,4 +1,5 @@
 import Testing
+import VitalsTestSupport
 
 @testable import VitalsCore
 

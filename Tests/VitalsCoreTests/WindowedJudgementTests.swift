@@ -1,13 +1,13 @@
 import Foundation
 import Synchronization
 import Testing
+import VitalsTestSupport
 import VitalsConfig
 @testable import VitalsCore
 
 /// Windowed thresholds through the health store, on a clock the test moves: every result is
 /// judged over the component's recent results, and what the window shows is in the snapshot.
 struct WindowedJudgementTests {
-    typealias WallClock = HealthStoreRestoreTests.WallClock
 
     /// Interval 10 s, failure_threshold 3; success_rate over 5m: degraded under 90 %, unhealthy
     /// under 50 %; latency_p95 over 5m: degraded from 250 ms.
@@ -20,10 +20,10 @@ struct WindowedJudgementTests {
 
     /// Records `result` on the store's one component, 10 s later than the previous one, and
     /// returns the component as it then stands.
-    static func prober(_ store: HealthStore, _ clock: WallClock) -> (ProbeResult) -> ComponentSnapshot {
+    static func prober(_ store: HealthStore, _ clock: ManualClock) -> (ProbeResult) -> ComponentSnapshot {
         { result in
             store.record(component: "api", result: result)
-            clock.advance(10)
+            clock.advance(by: .seconds(10))
             return store.snapshot().components[0]
         }
     }
@@ -35,8 +35,8 @@ struct WindowedJudgementTests {
     /// failed probe itself counts toward failure_threshold like any other), and the reason says
     /// what crossed over which window.
     @Test func oneFailureInFiveDegradesAtEightyPercent() throws {
-        let clock = WallClock()
-        let probe = Self.prober(HealthStore(components: [Self.spec()], now: { clock.now }), clock)
+        let clock = HealthStoreRestoreTests.wallClock()
+        let probe = Self.prober(HealthStore(components: [Self.spec()], now: { clock.wallNow }), clock)
         for _ in 0..<3 { _ = probe(Self.ok()) }
         var c = probe(Self.ok())
         #expect(c.status == .healthy)
@@ -70,8 +70,8 @@ struct WindowedJudgementTests {
 
     /// Slow answers in the window raise its p95 over the level; they age out of it and it clears.
     @Test func slowAnswersDegradeTheP95UntilTheyLeaveTheWindow() {
-        let clock = WallClock()
-        let probe = Self.prober(HealthStore(components: [Self.spec()], now: { clock.now }), clock)
+        let clock = HealthStoreRestoreTests.wallClock()
+        let probe = Self.prober(HealthStore(components: [Self.spec()], now: { clock.wallNow }), clock)
         // Nineteen fast, one slow: the p95 of twenty is the 19th, fast.
         var c = probe(Self.ok(400))
         for _ in 0..<19 { c = probe(Self.ok(10)) }
@@ -91,9 +91,9 @@ struct WindowedJudgementTests {
     /// successful probe judged unhealthy by a threshold still counts as a success), so the
     /// first result of this run is judged over the whole window.
     @Test func theWindowIsRebuiltFromStoredResults() {
-        let clock = WallClock()
-        let store = HealthStore(components: [Self.spec()], now: { clock.now })
-        let t0 = clock.now
+        let clock = HealthStoreRestoreTests.wallClock()
+        let store = HealthStore(components: [Self.spec()], now: { clock.wallNow })
+        let t0 = clock.wallNow
         let stored = (0..<20).map { (i: Int) -> HistoryEntry in
             let failed = i % 4 == 3
             let at = t0.addingTimeInterval(Double(i - 20) * 10)
@@ -115,13 +115,13 @@ struct WindowedJudgementTests {
     /// Only components with a windowed threshold keep a window; a reload that adds one seeds it
     /// from the history in memory, and one that removes it drops it.
     @Test func aReloadAddsOrDropsTheWindow() {
-        let clock = WallClock()
+        let clock = HealthStoreRestoreTests.wallClock()
         var plain = Self.spec()
         plain.thresholds = Thresholds()
-        let store = HealthStore(components: [plain], now: { clock.now })
+        let store = HealthStore(components: [plain], now: { clock.wallNow })
         for i in 0..<6 {
             store.record(component: "api", result: i == 0 ? Self.refused : Self.ok())
-            clock.advance(10)
+            clock.advance(by: .seconds(10))
         }
         var c = store.snapshot().components[0]
         #expect(c.windowReadings.isEmpty)

@@ -7,7 +7,6 @@ import VitalsCore
 /// `cpu`: the arithmetic over fixture files (pure logic), and the real `/proc/stat` under a
 /// busy loop the test starts.
 struct CPUProbeTests {
-    static let spec = ComponentSpec(name: "cpu", probe: .cpu(CPUSettings()))
 
     /// A folder with the files the probe reads, rewritten between runs.
     final class Fixture: Sendable {
@@ -34,7 +33,7 @@ struct CPUProbeTests {
         let f = try Fixture()
         try f.stat(busy: 1000, idle: 9000)
         try f.write("loadavg", "3.00 2.00 1.00 2/300 4242\n")
-        let probe = try CPUProbe(spec: Self.spec, paths: f.paths, cores: 4, firstSample: .milliseconds(1))
+        let probe = CPUProbe(paths: f.paths, cores: 4, firstSample: .milliseconds(1))
         let first = await probe.run(deadline: .now + .seconds(1))
         #expect(first.number("usage_percent") == 0, "nothing changed between the first run's two samples")
         try f.stat(busy: 1750, idle: 9250)  // 750 of 1,000 jiffies busy
@@ -53,7 +52,7 @@ struct CPUProbeTests {
         try f.stat(busy: 100, idle: 100_000)
         try f.write("cpu.max", "50000 100000\n")
         try f.write("cpu.stat", "usage_usec 0\nuser_usec 0\nsystem_usec 0\nnr_periods 0\nnr_throttled 0\nthrottled_usec 0\n")
-        let probe = try CPUProbe(spec: Self.spec, paths: f.paths, cores: 2, firstSample: .milliseconds(1))
+        let probe = CPUProbe(paths: f.paths, cores: 2, firstSample: .milliseconds(1))
         _ = await probe.run(deadline: .now + .seconds(1))
         try f.write("cpu.stat", "usage_usec 1000\nnr_periods 40\nnr_throttled 10\n")
         let r = await probe.run(deadline: .now + .seconds(1))
@@ -96,7 +95,7 @@ struct CPUProbeTests {
 
     /// The real `/proc/stat`: two busy loops (one per core of this machine) raise usage.
     @Test func aBusyLoopRaisesRealUsage() async throws {
-        let probe = try CPUProbe(spec: Self.spec, firstSample: .milliseconds(200))
+        let probe = CPUProbe(firstSample: .milliseconds(200))
         let cores = ProcessInfo.processInfo.activeProcessorCount
         let loops = (0..<cores).map { _ in
             let p = Process()

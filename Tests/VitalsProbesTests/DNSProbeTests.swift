@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import VitalsTestSupport
 import VitalsConfig
 import VitalsCore
 import VitalsIO
@@ -8,7 +9,7 @@ import VitalsIO
 /// `dns` against dnsmasq (`make test` starts it: `VITALS_TEST_DNS`), a UDP socket that never
 /// answers, a closed port, and a peer answering with a malformed reply.
 @Suite(.serialized) struct DNSProbeTests {
-    static let available = DBServers.required || ProcessInfo.processInfo.environment["VITALS_TEST_DNS"] != nil
+    static let available = TestEnvironment.required || ProcessInfo.processInfo.environment["VITALS_TEST_DNS"] != nil
     static let skip: Comment = "dnsmasq test server not configured (set VITALS_TEST_DNS, or run `make test`)"
 
     func probe(
@@ -19,7 +20,7 @@ import VitalsIO
         settings.record = record
         settings.server = server
         configure(&settings)
-        return try DNSProbe(spec: ComponentSpec(name: "t", timeout: timeout, probe: .dns(settings)))
+        return try DNSProbe(settings: settings, timeout: timeout)
     }
 
     func run(_ p: DNSProbe) async -> ProbeResult { await p.run(deadline: .now.advanced(by: p.timeout)) }
@@ -38,7 +39,7 @@ import VitalsIO
     /// Prometheus and /health/detailed show.
     @Test(.enabled(if: available, skip), arguments: records)
     func answersEachRecordType(query: String, record: DNSRecordType, answer: String) async throws {
-        guard let server = TestServers.value("VITALS_TEST_DNS") else { return }
+        let server = try TestEnvironment.require("VITALS_TEST_DNS")
         let result = await run(try probe(query, record, server: server) { $0.expect.answerRegex = "^" + NSRegularExpression.escapedPattern(for: answer) + "$" })
         #expect(result.success, "\(result.message)")
         #expect(result.message == "NOERROR, 1 answer: \(answer)")
@@ -53,7 +54,7 @@ import VitalsIO
 
     /// An A query for an alias answers the CNAME and the address; the regex needs one to match.
     @Test(.enabled(if: available, skip)) func followsACNAME() async throws {
-        guard let server = TestServers.value("VITALS_TEST_DNS") else { return }
+        let server = try TestEnvironment.require("VITALS_TEST_DNS")
         let result = await run(try probe("www.vitals.test", server: server) { $0.expect.answerRegex = #"^10\."# })
         #expect(result.success, "\(result.message)")
         #expect(result.message == "NOERROR, 2 answers: CNAME api.vitals.test, 10.0.0.5")
@@ -61,7 +62,7 @@ import VitalsIO
     }
 
     @Test(.enabled(if: available, skip)) func nxdomainSaysSo() async throws {
-        guard let server = TestServers.value("VITALS_TEST_DNS") else { return }
+        let server = try TestEnvironment.require("VITALS_TEST_DNS")
         let missing = await run(try probe("gone.vitals.test", server: server))
         #expect(!missing.success)
         #expect(missing.message == "NXDOMAIN: gone.vitals.test does not exist")
@@ -76,7 +77,7 @@ import VitalsIO
     /// dnsmasq has no upstream: a name outside vitals.test is REFUSED, and the probe reports the
     /// server's code (c-ares would otherwise hide it behind its own error).
     @Test(.enabled(if: available, skip)) func otherResponseCodesNameTheServer() async throws {
-        guard let server = TestServers.value("VITALS_TEST_DNS") else { return }
+        let server = try TestEnvironment.require("VITALS_TEST_DNS")
         let result = await run(try probe("example.com", server: server))
         #expect(!result.success)
         #expect(result.message == "REFUSED from \(server), expected NOERROR")
@@ -85,7 +86,7 @@ import VitalsIO
 
     /// NOERROR without a record of the asked type is what a deleted record looks like.
     @Test(.enabled(if: available, skip)) func noRecordOfTheAskedTypeFails() async throws {
-        guard let server = TestServers.value("VITALS_TEST_DNS") else { return }
+        let server = try TestEnvironment.require("VITALS_TEST_DNS")
         let result = await run(try probe("api.vitals.test", .mx, server: server))
         #expect(!result.success)
         #expect(result.message == "NOERROR but no MX record for api.vitals.test")
@@ -93,7 +94,7 @@ import VitalsIO
     }
 
     @Test(.enabled(if: available, skip)) func answerRegexMustMatchAnAnswer() async throws {
-        guard let server = TestServers.value("VITALS_TEST_DNS") else { return }
+        let server = try TestEnvironment.require("VITALS_TEST_DNS")
         let result = await run(try probe("api.vitals.test", server: server) { $0.expect.answerRegex = #"^192\."# })
         #expect(!result.success)
         #expect(result.message == #"no answer matches "^192\." (10.0.0.5)"#)
@@ -103,7 +104,7 @@ import VitalsIO
     /// Three TXT records of 400 bytes do not fit in 512 bytes: dnsmasq sets TC over UDP, c-ares
     /// asks again over TCP, and every record arrives whole.
     @Test(.enabled(if: available, skip)) func truncatedAnswerIsAskedAgainOverTCP() async throws {
-        guard let server = TestServers.value("VITALS_TEST_DNS") else { return }
+        let server = try TestEnvironment.require("VITALS_TEST_DNS")
         let x400 = String(repeating: "x", count: 400)
         let result = await run(try probe("big.vitals.test", .txt, server: server) { $0.expect.answerRegex = "^x{400}-3$" })
         #expect(result.success, "\(result.message)")

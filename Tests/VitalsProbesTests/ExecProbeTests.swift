@@ -14,7 +14,7 @@ struct ExecProbeTests {
     ) throws -> ExecProbe {
         var e = ExecSettings(command: command, workingDirectory: folder)
         e.environment = env.mapValues(Secret.init)
-        return try ExecProbe(spec: ComponentSpec(name: "x", interval: .seconds(10), timeout: timeout, probe: .exec(e)), running: running)
+        return try ExecProbe(settings: e, timeout: timeout, running: running)
     }
 
     static func run(_ command: [String], env: [String: String] = [:], timeout: Duration = .seconds(2)) async throws -> ProbeResult {
@@ -244,14 +244,10 @@ struct ExecProbeTests {
 
     /// Debian's monitoring-plugins run unchanged.
     @Test(.enabled(
-        if: DBServers.required || FileManager.default.isExecutableFile(atPath: "/usr/lib/nagios/plugins/check_tcp"),
+        if: TestEnvironment.required || FileManager.default.isExecutableFile(atPath: "/usr/lib/nagios/plugins/check_tcp"),
         "monitoring-plugins-basic is not installed (`make test` installs it)"))
     func monitoringPluginsRunUnchanged() async throws {
-        let dir = "/usr/lib/nagios/plugins"
-        guard FileManager.default.isExecutableFile(atPath: "\(dir)/check_tcp") else {
-            if ProcessInfo.processInfo.environment["VITALS_TEST_REQUIRE_SERVERS"] != nil { Issue.record("monitoring-plugins-basic is not installed") }
-            return
-        }
+        _ = try TestEnvironment.requireExecutable("/usr/lib/nagios/plugins/check_tcp")
         let server = try LoopbackServer(.hang)
         let tcp = try await Self.run(["check_tcp", "-H", "127.0.0.1", "-p", "\(server.port)"])
         #expect(tcp.success, "\(tcp.message)")
@@ -266,13 +262,14 @@ struct ExecProbeTests {
         let freePercent = Double(fs.f_bavail) / Double(fs.f_blocks) * 100
         #expect(disk.number("exit_code") == (freePercent > 1 ? 0 : 2), "\(disk.message)")
         #expect(disk.observations.contains { $0.name == "/" }, "\(disk.observations)")
-        if let http = ProcessInfo.processInfo.environment["VITALS_TEST_HTTP"], let url = URL(string: http), let port = url.port {
+        let http = try TestEnvironment.require("VITALS_TEST_HTTP")
+        if let url = URL(string: http), let port = url.port {
             let ok = try await Self.run(["check_http", "-H", "127.0.0.1", "-p", "\(port)", "-u", "/health", "-s", "UP"])
             #expect(ok.success, "\(ok.message)")
             let bad = try await Self.run(["check_http", "-H", "127.0.0.1", "-p", "\(port)", "-u", "/status/503"])
             #expect(!bad.success)
-        } else if ProcessInfo.processInfo.environment["VITALS_TEST_REQUIRE_SERVERS"] != nil {
-            Issue.record("VITALS_TEST_HTTP is not set")
+        } else {
+            Issue.record("VITALS_TEST_HTTP has no port: \(http)")
         }
     }
 }

@@ -15,7 +15,7 @@ import VitalsTestSupport
     static let skip: Comment = "gRPC test server not configured (run `make test`)"
 
     func probe(_ address: String, service: String = "", tls: TLSSettings? = nil, timeout: Duration = .seconds(2)) throws -> GRPCProbe {
-        try GRPCProbe(spec: ComponentSpec(name: "g", timeout: timeout, probe: .grpc(GRPCSettings(address: address, service: service, tls: tls))))
+        try GRPCProbe(settings: GRPCSettings(address: address, service: service, tls: tls), timeout: timeout)
     }
 
     func run(_ p: GRPCProbe) async -> ProbeResult {
@@ -24,7 +24,7 @@ import VitalsTestSupport
 
     /// Sets `service`'s status on the test server; it answers once the status is in place.
     func set(_ service: String, _ status: String) async throws {
-        let control = try #require(TestServers.value("VITALS_TEST_GRPC_CONTROL"))
+        let control = try TestEnvironment.require("VITALS_TEST_GRPC_CONTROL")
         let response = await CurlEngine.shared.perform(
             CurlRequest(method: "PUT", url: "\(control)/services/\(service)", body: Array(status.utf8), timeout: .seconds(5)))
         #expect(response.statusCode == 204, "control port: \(response.failure?.description ?? "status \(response.statusCode)")")
@@ -34,7 +34,7 @@ import VitalsTestSupport
     func service(_ name: String) -> String { "vitals.\(name)-\(UUID().uuidString.prefix(8))" }
 
     @Test(.enabled(if: available, skip)) func servingFlipsToNotServingAndBack() async throws {
-        let address = try #require(TestServers.value("VITALS_TEST_GRPC"))
+        let address = try TestEnvironment.require("VITALS_TEST_GRPC")
         let name = service("Users")
         let p = try probe(address, service: name)
         try await set(name, "SERVING")
@@ -59,13 +59,13 @@ import VitalsTestSupport
     }
 
     @Test(.enabled(if: available, skip)) func emptyServiceIsTheServersOverallHealth() async throws {
-        let address = try #require(TestServers.value("VITALS_TEST_GRPC"))
+        let address = try TestEnvironment.require("VITALS_TEST_GRPC")
         let result = await run(try probe(address))
         #expect(result.success && result.message == "SERVING", "\(result.message)")
     }
 
     @Test(.enabled(if: available, skip)) func aServiceTheServerDoesNotKnowIsNotFound() async throws {
-        let address = try #require(TestServers.value("VITALS_TEST_GRPC"))
+        let address = try TestEnvironment.require("VITALS_TEST_GRPC")
         let result = await run(try probe(address, service: "vitals.Nobody"))
         #expect(!result.success)
         #expect(result.message == #"grpc-status 5 NOT_FOUND: service "vitals.Nobody" unknown to the server"#)
@@ -73,8 +73,8 @@ import VitalsTestSupport
     }
 
     @Test(.enabled(if: available, skip)) func overTLSWithTheTestCA() async throws {
-        let address = try #require(TestServers.value("VITALS_TEST_GRPC_TLS"))
-        let ca = try #require(TestServers.value("VITALS_TEST_CA_FILE"))
+        let address = try TestEnvironment.require("VITALS_TEST_GRPC_TLS")
+        let ca = try TestEnvironment.require("VITALS_TEST_CA_FILE")
         var tls = TLSSettings()
         tls.caFile = ca
         let name = service("Secure")
@@ -98,8 +98,8 @@ import VitalsTestSupport
     }
 
     @Test(.enabled(if: available, skip)) func plainTextAgainstTLSAndTheReverseFail() async throws {
-        let plain = try #require(TestServers.value("VITALS_TEST_GRPC"))
-        let secure = try #require(TestServers.value("VITALS_TEST_GRPC_TLS"))
+        let plain = try TestEnvironment.require("VITALS_TEST_GRPC")
+        let secure = try TestEnvironment.require("VITALS_TEST_GRPC_TLS")
         let h2cToTLS = await run(try probe(secure))
         #expect(!h2cToTLS.success && h2cToTLS.number("serving_status") == nil, "\(h2cToTLS.message)")
         var tls = TLSSettings()
@@ -109,7 +109,7 @@ import VitalsTestSupport
     }
 
     @Test(.enabled(if: available, skip)) func aServerThatStallsCostsTheTimeout() async throws {
-        let address = try #require(TestServers.value("VITALS_TEST_GRPC"))
+        let address = try TestEnvironment.require("VITALS_TEST_GRPC")
         let start = ContinuousClock.now
         // The server accepts the call and never answers it (until the client goes away).
         let result = await run(try probe(address, service: "vitals.Stall", timeout: .seconds(1)))
@@ -136,7 +136,7 @@ import VitalsTestSupport
     }
 
     @Test(.enabled(if: available, skip)) func hostileRepliesAreBounded() async throws {
-        let address = try #require(TestServers.value("VITALS_TEST_GRPC_HOSTILE"))
+        let address = try TestEnvironment.require("VITALS_TEST_GRPC_HOSTILE")
         // 1 MiB sent; 16 KiB read, then the transfer is stopped.
         let huge = await run(try probe(address, service: "vitals.Huge"))
         #expect(!huge.success && huge.message == "reply over 16 KiB", "\(huge.message)")
@@ -175,8 +175,8 @@ import VitalsTestSupport
     }
 
     @Test(.enabled(if: TestServers.nginxAvailable, TestServers.skipNginx)) func anHTTPServerThatIsNotGRPC() async throws {
-        let https = try #require(TestServers.value("VITALS_TEST_HTTPS"))
-        let ca = try #require(TestServers.value("VITALS_TEST_CA_FILE"))
+        let https = try TestEnvironment.require("VITALS_TEST_HTTPS")
+        let ca = try TestEnvironment.require("VITALS_TEST_CA_FILE")
         var tls = TLSSettings()
         tls.caFile = ca
         // nginx answers the POST over HTTP/1.1 (ALPN) with an error page and no grpc-status.

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import VitalsTestSupport
 import VitalsConfig
 import VitalsCore
 @testable import VitalsProbes
@@ -10,7 +11,7 @@ import VitalsCore
 /// compete with 200 concurrent probes of another test.
 @Suite(.serialized) struct HTTPProbeTests {
     @Test(.enabled(if: TestServers.nginxAvailable, TestServers.skipNginx)) func healthyEndpointReportsStatusVersionBytesAndPhases() async throws {
-        guard let base = TestServers.value("VITALS_TEST_HTTP") else { return }
+        let base = try TestEnvironment.require("VITALS_TEST_HTTP")
         let result = try await httpProbe(base + "/health").runOnce()
         #expect(result.success, "\(result.message)")
         #expect(result.message == "status 200")
@@ -27,7 +28,7 @@ import VitalsCore
     }
 
     @Test(.enabled(if: TestServers.nginxAvailable, TestServers.skipNginx)) func statusOutsideTheExpectedSetFails() async throws {
-        guard let base = TestServers.value("VITALS_TEST_HTTP") else { return }
+        let base = try TestEnvironment.require("VITALS_TEST_HTTP")
         let result = try await httpProbe(base + "/status/503").runOnce()
         #expect(!result.success)
         #expect(result.message == "status 503 not in 200-399")
@@ -40,7 +41,7 @@ import VitalsCore
     }
 
     @Test(.enabled(if: TestServers.nginxAvailable, TestServers.skipNginx)) func bodyContainsRegexAndJSON() async throws {
-        guard let base = TestServers.value("VITALS_TEST_HTTP") else { return }
+        let base = try TestEnvironment.require("VITALS_TEST_HTTP")
         let url = base + "/health"
         #expect(try await httpProbe(url) { $0.expect.bodyContains = "UP" }.runOnce().success)
         #expect(try await httpProbe(url) { $0.expect.bodyContains = "ok" }.runOnce().message == #"body does not contain "ok""#)
@@ -59,7 +60,7 @@ import VitalsCore
     }
 
     @Test(.enabled(if: TestServers.nginxAvailable, TestServers.skipNginx)) func redirectsFollowedOrNot() async throws {
-        guard let base = TestServers.value("VITALS_TEST_HTTP") else { return }
+        let base = try TestEnvironment.require("VITALS_TEST_HTTP")
         let followed = try await httpProbe(base + "/redirect") { $0.expect.json = JSONExpectation(path: "$.status", equals: "UP") }.runOnce()
         #expect(followed.success, "\(followed.message)")
         #expect(followed.number("status_code") == 200)
@@ -117,7 +118,7 @@ import VitalsCore
     }
 
     @Test(.enabled(if: TestServers.nginxAvailable, TestServers.skipNginx)) func hungServerEndsAtTheDeadlineWithoutDelayingOthers() async throws {
-        guard let base = TestServers.value("VITALS_TEST_HTTP") else { return }
+        let base = try TestEnvironment.require("VITALS_TEST_HTTP")
         let hung = try LoopbackServer(.hang)
         defer { hung.stop() }
         let hungProbe = try httpProbe("http://127.0.0.1:\(hung.port)/health", timeout: .milliseconds(800))
@@ -145,7 +146,7 @@ import VitalsCore
     /// nginx echoes what arrived (`/echo` proxies to a location that prints the method, a
     /// header, the content type and the body): the probe sends the configured ones.
     @Test(.enabled(if: TestServers.nginxAvailable, TestServers.skipNginx)) func methodHeadersAndBodyReachTheServer() async throws {
-        guard let base = TestServers.value("VITALS_TEST_HTTP") else { return }
+        let base = try TestEnvironment.require("VITALS_TEST_HTTP")
         let post = try await httpProbe(base + "/echo") {
             $0.method = "POST"
             $0.headers = [(name: "X-Vitals-Test", value: Secret("probe-42")), (name: "Content-Type", value: Secret("application/json"))]
@@ -166,7 +167,8 @@ import VitalsCore
     /// `cert_expiry` is judged like any observation, lower is worse: the test certificate ends
     /// in 30 days, so `{ degraded: 60d, unhealthy: 3d }` is degraded, `{ degraded: 14d, ... }` healthy.
     @Test(.enabled(if: TestServers.nginxAvailable, TestServers.skipNginx)) func certExpiryIsJudged() async throws {
-        guard let https = TestServers.value("VITALS_TEST_HTTPS"), let ca = TestServers.value("VITALS_TEST_CA_FILE") else { return }
+        let https = try TestEnvironment.require("VITALS_TEST_HTTPS")
+        let ca = try TestEnvironment.require("VITALS_TEST_CA_FILE")
         let result = try await httpProbe(https + "/health") { $0.tls.caFile = ca }.runOnce()
         #expect(result.success, "\(result.message)")
         let day = 86_400.0
@@ -196,7 +198,8 @@ import VitalsCore
     }
 
     @Test(.enabled(if: TestServers.nginxAvailable, TestServers.skipNginx)) func httpsWithTheTestCA() async throws {
-        guard let https = TestServers.value("VITALS_TEST_HTTPS"), let ca = TestServers.value("VITALS_TEST_CA_FILE") else { return }
+        let https = try TestEnvironment.require("VITALS_TEST_HTTPS")
+        let ca = try TestEnvironment.require("VITALS_TEST_CA_FILE")
         let result = try await httpProbe(https + "/health") { $0.tls.caFile = ca }.runOnce()
         #expect(result.success, "\(result.message)")
         let expiry = try #require(result.number("cert_expiry"))
@@ -209,7 +212,8 @@ import VitalsCore
     }
 
     @Test(.enabled(if: TestServers.nginxAvailable, TestServers.skipNginx)) func serverNameVerifiesAndConnectsToTheURLsHost() async throws {
-        guard let https = TestServers.value("VITALS_TEST_HTTPS"), let ca = TestServers.value("VITALS_TEST_CA_FILE") else { return }
+        let https = try TestEnvironment.require("VITALS_TEST_HTTPS")
+        let ca = try TestEnvironment.require("VITALS_TEST_CA_FILE")
         // The test certificate names 127.0.0.1 and localhost: checked as `localhost`, it passes...
         let named = try await httpProbe(https + "/health") {
             $0.tls.caFile = ca
@@ -228,7 +232,7 @@ import VitalsCore
     }
 
     @Test(.enabled(if: TestServers.nginxAvailable, TestServers.skipNginx)) func httpsResetDuringTheHandshakeSaysSo() async throws {
-        guard let https = TestServers.value("VITALS_TEST_HTTPS") else { return }
+        let https = try TestEnvironment.require("VITALS_TEST_HTTPS")
         let port = try #require(Int(TestServers.address(of: https).split(separator: ":").last ?? ""))
         let proxy = try ToggleProxy(to: port, on: false)  // accepts, then resets
         defer { proxy.stop() }
@@ -248,7 +252,7 @@ import VitalsCore
     }
 
     @Test(.enabled(if: TestServers.nginxAvailable, TestServers.skipNginx)) func httpsWithoutTheCAFailsVerification() async throws {
-        guard let https = TestServers.value("VITALS_TEST_HTTPS") else { return }
+        let https = try TestEnvironment.require("VITALS_TEST_HTTPS")
         let result = try await httpProbe(https + "/health") { $0.tls.caFile = nil }.runOnce()
         #expect(!result.success)
         #expect(result.message == "TLS: unable to get local issuer certificate")
@@ -256,15 +260,15 @@ import VitalsCore
     }
 
     @Test(.enabled(if: TestServers.nginxAvailable, TestServers.skipNginx)) func insecureSkipVerifyStillReportsExpiry() async throws {
-        guard let https = TestServers.value("VITALS_TEST_HTTPS") else { return }
+        let https = try TestEnvironment.require("VITALS_TEST_HTTPS")
         let result = try await httpProbe(https + "/health") { $0.tls.insecureSkipVerify = true }.runOnce()
         #expect(result.success, "\(result.message)")
         #expect((result.number("cert_expiry") ?? 0) > 0)
     }
 
     @Test(.enabled(if: TestServers.nginxAvailable, TestServers.skipNginx)) func expiredCertificate() async throws {
-        guard let expired = TestServers.value("VITALS_TEST_HTTPS_EXPIRED"), let ca = TestServers.value("VITALS_TEST_CA_FILE")
-        else { return }
+        let expired = try TestEnvironment.require("VITALS_TEST_HTTPS_EXPIRED")
+        let ca = try TestEnvironment.require("VITALS_TEST_CA_FILE")
         let result = try await httpProbe(expired + "/") { $0.tls.caFile = ca }.runOnce()
         #expect(!result.success)
         #expect(result.message == "certificate expired")
@@ -275,12 +279,12 @@ import VitalsCore
     }
 
     @Test(.enabled(if: TestServers.nginxAvailable, TestServers.skipNginx)) func clientCertificate() async throws {
-        guard let ca = TestServers.value("VITALS_TEST_CA_FILE"), let cert = TestServers.value("VITALS_TEST_CLIENT_CERT"),
-            let key = TestServers.value("VITALS_TEST_CLIENT_KEY")
-        else { return }
+        let ca = try TestEnvironment.require("VITALS_TEST_CA_FILE")
+        let cert = try TestEnvironment.require("VITALS_TEST_CLIENT_CERT")
+        let key = try TestEnvironment.require("VITALS_TEST_CLIENT_KEY")
         // nginx with `ssl_verify_client on`: it answers 400 without a certificate from the test
         // CA, and names the certificate it was given.
-        guard let url = TestServers.value("VITALS_TEST_HTTPS_MTLS") else { return }
+        let url = try TestEnvironment.require("VITALS_TEST_HTTPS_MTLS")
         let result = try await httpProbe(url + "/health") {
             $0.tls.caFile = ca
             $0.tls.clientCertFile = cert
@@ -294,7 +298,7 @@ import VitalsCore
     }
 
     @Test(.enabled(if: TestServers.nginxAvailable, TestServers.skipNginx)) func bodyCapStopsReadingAndIsNotAnError() async throws {
-        guard let base = TestServers.value("VITALS_TEST_HTTP") else { return }
+        let base = try TestEnvironment.require("VITALS_TEST_HTTP")
         let result = try await httpProbe(base + "/big").runOnce()
         #expect(result.success, "\(result.message)")
         #expect(result.number("response_bytes") == Double(1 << 20))
@@ -308,7 +312,7 @@ import VitalsCore
     }
 
     @Test(.enabled(if: TestServers.nginxAvailable, TestServers.skipNginx)) func manyConcurrentProbes() async throws {
-        guard let base = TestServers.value("VITALS_TEST_HTTP") else { return }
+        let base = try TestEnvironment.require("VITALS_TEST_HTTP")
         let probe = try httpProbe(base + "/health", timeout: .seconds(10)) { $0.expect.json = JSONExpectation(path: "$.status", equals: "UP") }
         let results = await withTaskGroup(of: ProbeResult.self) { group in
             for _ in 0..<200 { group.addTask { await probe.runOnce() } }
@@ -335,7 +339,7 @@ import VitalsCore
     }
 
     @Test(.enabled(if: TestServers.nginxAvailable, TestServers.skipNginx)) func enginePerformsAGeneralPOST() async throws {
-        guard let base = TestServers.value("VITALS_TEST_HTTP") else { return }
+        let base = try TestEnvironment.require("VITALS_TEST_HTTP")
         let response = await CurlEngine.shared.perform(CurlRequest(
             method: "POST", url: base + "/health", headers: [CurlHeader("Content-Type", "application/json")],
             body: Array(#"{"alert":"x"}"#.utf8), timeout: .seconds(5)))

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import VitalsTestSupport
 import VitalsConfig
 import VitalsCore
 @testable import VitalsProbes
@@ -16,7 +17,7 @@ struct PostgresProbeTests {
         settings.password = password.map(Secret.init)
         if let query { settings.query = query }
         settings.expectRole = role
-        return try PostgresProbe(spec: DBTest.spec(.postgres(settings), timeout: timeout, thresholds: thresholds))
+        return try PostgresProbe(settings: settings, timeout: timeout, thresholds: thresholds)
     }
 
     static func healthy(query: String? = nil, role: PostgresSettings.Role? = nil, thresholds: Thresholds = Thresholds()) throws -> (PostgresProbe, DBServers.Postgres) {
@@ -190,7 +191,7 @@ struct PostgresProbeTests {
     /// A unix-socket DSN (`host=/dir`), when the environment names the socket folder.
     @Test func unixSocketDSN() async throws {
         let pg = try DBServers.postgres()
-        guard let dir = DBServers.env["VITALS_TEST_PG_SOCKET_DIR"] else { return }  // an extra: older environments lack it
+        let dir = try TestEnvironment.require("VITALS_TEST_PG_SOCKET_DIR")
         let probe = try Self.probe(dsn: "host=\(dir) port=\(pg.port) dbname=vitals user=vitals", password: pg.password)
         let r = await probe.run(deadline: .now + .seconds(2))
         #expect(r.success, "\(r.message)")
@@ -288,7 +289,7 @@ struct PostgresProbeTextTests {
         var settings = PostgresSettings(dsn: Secret("postgres://app:hunter2@db:5432/x?bogus_option=1"))
         settings.password = Secret("other-secret")
         #expect {
-            try PostgresProbe(spec: DBTest.spec(.postgres(settings)))
+            try PostgresProbe(settings: settings, timeout: .seconds(2))
         } throws: { error in
             let text = "\(error)"
             return text.hasPrefix("invalid dsn: ") && !text.contains("hunter2") && !text.contains("other-secret")

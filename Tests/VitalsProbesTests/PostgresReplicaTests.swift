@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import VitalsTestSupport
 import VitalsConfig
 import VitalsCore
 @testable import VitalsProbes
@@ -34,12 +35,12 @@ struct PostgresReplicaTests {
     /// Runs `sql` with psql as `postgres`, outside a transaction (`ALTER SYSTEM` refuses one,
     /// and the probe wraps its query in one). Through ExecProbe, under a deadline.
     static func psql(_ sql: String, port: Int, sourceLocation: Testing.SourceLocation = #_sourceLocation) async throws {
-        let bin = try #require(DBServers.env["VITALS_TEST_PG_BIN"], "VITALS_TEST_PG_BIN is not set")
+        let bin = try TestEnvironment.require("VITALS_TEST_PG_BIN")
         var settings = ExecSettings(
             command: ["\(bin)/psql", "-X", "-q", "-h", "127.0.0.1", "-p", "\(port)", "-U", "postgres", "-d", "postgres", "-c", sql],
             workingDirectory: "/")
         settings.environment = [:]
-        let r = await (try ExecProbe(spec: ComponentSpec(name: "psql", interval: .seconds(60), timeout: .seconds(10), probe: .exec(settings))))
+        let r = await (try ExecProbe(settings: settings, timeout: .seconds(10)))
             .run(deadline: .now + .seconds(10))
         #expect(r.number("exit_code") == 0, "psql \(sql): \(r.message)", sourceLocation: sourceLocation)
     }
@@ -142,8 +143,8 @@ struct PostgresReplicaTests {
     /// the replay position, until the primary writes again: that is not lag either.
     @Test(.enabled(if: geteuid() == 0, "restarting the replica takes root (runuser -u postgres), as `make test` runs"))
     func restartedReplicaOfAnIdlePrimaryHasNoLag() async throws {
-        let data = try #require(DBServers.env["VITALS_TEST_PG_REPLICA_DATA"], "VITALS_TEST_PG_REPLICA_DATA is not set")
-        let bin = try #require(DBServers.env["VITALS_TEST_PG_BIN"], "VITALS_TEST_PG_BIN is not set")
+        let data = try TestEnvironment.require("VITALS_TEST_PG_REPLICA_DATA")
+        let bin = try TestEnvironment.require("VITALS_TEST_PG_BIN")
         let replica = try DBServers.postgresReplica()
         try await Self.commitOnThePrimaryAndWaitForReplay()
 

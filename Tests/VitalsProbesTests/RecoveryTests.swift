@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import VitalsTestSupport
 import VitalsConfig
 import VitalsCore
 @testable import VitalsProbes
@@ -72,27 +73,29 @@ import VitalsCore
     }
 
     @Test(.enabled(if: TestServers.nginxAvailable, TestServers.skipNginx)) func httpRecoversAfterSuccessThreshold() async throws {
-        guard let http = TestServers.value("VITALS_TEST_HTTP") else { return }
+        let http = try TestEnvironment.require("VITALS_TEST_HTTP")
         let (proxy, base) = try Self.proxied(http)
         defer { proxy.stop() }
         var settings = HTTPSettings(url: "\(base)/health")
         settings.expect.json = JSONExpectation(path: "$.status", equals: "UP")
         let spec = Self.spec(.http(settings))
-        try await Self.expectRecovery(spec, probe: try HTTPProbe(spec: spec)) { proxy.isOn = $0 }
+        try await Self.expectRecovery(spec, probe: try ProbeFactory.probe(for: spec)) { proxy.isOn = $0 }
     }
 
     @Test(.enabled(if: TestServers.nginxAvailable, TestServers.skipNginx)) func httpsRecoversAfterSuccessThreshold() async throws {
-        guard let https = TestServers.value("VITALS_TEST_HTTPS"), let ca = TestServers.value("VITALS_TEST_CA_FILE") else { return }
+        let https = try TestEnvironment.require("VITALS_TEST_HTTPS")
+        let ca = try TestEnvironment.require("VITALS_TEST_CA_FILE")
         let (proxy, base) = try Self.proxied(https)
         defer { proxy.stop() }
         var settings = HTTPSettings(url: "\(base)/health")
         settings.tls.caFile = ca
         let spec = Self.spec(.http(settings))
-        try await Self.expectRecovery(spec, probe: try HTTPProbe(spec: spec)) { proxy.isOn = $0 }
+        try await Self.expectRecovery(spec, probe: try ProbeFactory.probe(for: spec)) { proxy.isOn = $0 }
     }
 
     @Test(.enabled(if: TestServers.nginxAvailable, TestServers.skipNginx)) func tlsTCPRecoversAfterSuccessThreshold() async throws {
-        guard let https = TestServers.value("VITALS_TEST_HTTPS"), let ca = TestServers.value("VITALS_TEST_CA_FILE") else { return }
+        let https = try TestEnvironment.require("VITALS_TEST_HTTPS")
+        let ca = try TestEnvironment.require("VITALS_TEST_CA_FILE")
         let (proxy, _) = try Self.proxied(https)
         defer { proxy.stop() }
         var settings = TCPSettings(address: "127.0.0.1:\(proxy.port)")
@@ -100,7 +103,7 @@ import VitalsCore
         tls.caFile = ca
         settings.tls = tls
         let spec = Self.spec(.tcp(settings))
-        try await Self.expectRecovery(spec, probe: try TLSTCPProbe(spec: spec)) { proxy.isOn = $0 }
+        try await Self.expectRecovery(spec, probe: try ProbeFactory.probe(for: spec)) { proxy.isOn = $0 }
     }
 
     @Test(.enabled(if: DBServers.postgresAvailable, DBServers.skipPostgres))
@@ -112,7 +115,7 @@ import VitalsCore
         settings.password = Secret(pg.password)
         settings.expectRole = .primary
         let spec = Self.spec(.postgres(settings))
-        try await Self.expectRecovery(spec, probe: try PostgresProbe(spec: spec)) { proxy.isOn = $0 }
+        try await Self.expectRecovery(spec, probe: try ProbeFactory.probe(for: spec)) { proxy.isOn = $0 }
     }
 
     @Test(.enabled(if: DBServers.redisAvailable, DBServers.skipRedis))
@@ -124,7 +127,7 @@ import VitalsCore
         var settings = RedisSettings(address: "127.0.0.1:\(proxy.port)")
         settings.password = Secret(redis.password)
         let spec = Self.spec(.redis(settings))
-        try await Self.expectRecovery(spec, probe: try RedisProbe(spec: spec)) { proxy.isOn = $0 }
+        try await Self.expectRecovery(spec, probe: try ProbeFactory.probe(for: spec)) { proxy.isOn = $0 }
     }
 
     @Test func execRecoversAfterSuccessThreshold() async throws {
@@ -133,7 +136,7 @@ import VitalsCore
         defer { try? FileManager.default.removeItem(at: folder) }
         let state = folder.appendingPathComponent("state").path
         let spec = Self.spec(.exec(ExecSettings(command: ["./up_if_file", state], workingDirectory: ExecProbeTests.fixtures)))
-        try await Self.expectRecovery(spec, probe: try ExecProbe(spec: spec)) { up in
+        try await Self.expectRecovery(spec, probe: try ProbeFactory.probe(for: spec)) { up in
             try (up ? "up\n" : "down\n").write(toFile: state, atomically: true, encoding: .utf8)
         }
     }

@@ -16,7 +16,7 @@ struct RedisProbeTests {
         settings.username = username
         settings.password = password.map(Secret.init)
         settings.db = db
-        return try RedisProbe(spec: DBTest.spec(.redis(settings), timeout: timeout, thresholds: thresholds))
+        return try RedisProbe(settings: settings, timeout: timeout)
     }
 
     static func expectHealthy(_ r: ProbeResult, secrets: [String], sourceLocation: Testing.SourceLocation = #_sourceLocation) {
@@ -272,12 +272,12 @@ struct RedisProbeTextTests {
     @Test func emptyPasswordIsNoPassword() throws {
         var settings = RedisSettings(address: "127.0.0.1:6379")
         settings.password = Secret("")
-        #expect(try RedisProbe(spec: DBTest.spec(.redis(settings))).commands.first == ["PING"])
+        #expect(try RedisProbe(settings: settings, timeout: .seconds(2)).commands.first == ["PING"])
         settings.username = "app"
-        #expect(try RedisProbe(spec: DBTest.spec(.redis(settings))).commands.first == ["AUTH", "app", ""])
+        #expect(try RedisProbe(settings: settings, timeout: .seconds(2)).commands.first == ["AUTH", "app", ""])
         settings.password = Secret("pw")
         settings.db = 2
-        #expect(try RedisProbe(spec: DBTest.spec(.redis(settings))).commands.prefix(3) == [["AUTH", "app", "pw"], ["SELECT", "2"], ["PING"]])
+        #expect(try RedisProbe(settings: settings, timeout: .seconds(2)).commands.prefix(3) == [["AUTH", "app", "pw"], ["SELECT", "2"], ["PING"]])
     }
 
     // The hiredis constants, without importing the C module into the tests.

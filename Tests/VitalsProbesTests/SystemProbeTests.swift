@@ -9,7 +9,7 @@ struct TCPProbeTests {
         var t = TCPSettings(address: "127.0.0.1:\(port)")
         t.send = Array(send.utf8)
         t.expect = expect
-        return try TCPProbe(spec: ComponentSpec(name: "t", interval: .seconds(10), timeout: timeout, probe: .tcp(t)))
+        return try TCPProbe(settings: t, timeout: timeout)
     }
 
     @Test func connects() async throws {
@@ -76,7 +76,7 @@ struct TCPProbeTests {
     @Test func unresolvableHost() async throws {
         var t = TCPSettings(address: "no-such-host.invalid:80")
         t.expect = nil
-        let p = try TCPProbe(spec: ComponentSpec(name: "t", probe: .tcp(t)))
+        let p = try TCPProbe(settings: t, timeout: .seconds(2))
         let r = await p.run(deadline: .now + .seconds(2))
         #expect(!r.success)
         #expect(r.message.hasPrefix("could not resolve host"))
@@ -86,7 +86,7 @@ struct TCPProbeTests {
 struct DiskProbeTests {
     @Test func rootAndATemporaryFolder() async throws {
         for path in ["/", FileManager.default.temporaryDirectory.path] {
-            let p = try DiskProbe(spec: ComponentSpec(name: "d", probe: .disk(DiskSettings(path: path))))
+            let p = DiskProbe(settings: DiskSettings(path: path))
             let r = await p.run(deadline: .now + .seconds(1))
             #expect(r.success, "\(r.message)")
             let used = try #require(r.number("used_percent"))
@@ -99,7 +99,7 @@ struct DiskProbeTests {
     }
 
     @Test func missingPathFails() async throws {
-        let p = try DiskProbe(spec: ComponentSpec(name: "d", probe: .disk(DiskSettings(path: "/nonexistent/vitals"))))
+        let p = DiskProbe(settings: DiskSettings(path: "/nonexistent/vitals"))
         let r = await p.run(deadline: .now + .seconds(1))
         #expect(!r.success)
         #expect(r.message == "statvfs /nonexistent/vitals: No such file or directory")
@@ -130,7 +130,7 @@ struct MemoryProbeTests {
     static let meminfo = "MemTotal:       16000000 kB\nMemFree:         1000000 kB\nMemAvailable:    8000000 kB\n"
 
     @Test func hostMeminfo() async throws {
-        let p = try MemoryProbe(spec: ComponentSpec(name: "m", probe: .memory(MemorySettings())), paths: try Self.fixture(meminfo: Self.meminfo, max: nil, current: nil))
+        let p = MemoryProbe(paths: try Self.fixture(meminfo: Self.meminfo, max: nil, current: nil))
         let r = await p.run(deadline: .now + .seconds(1))
         #expect(r.number("available_percent") == 50)
         #expect(r.observation("scope") == .text("host"))
@@ -138,7 +138,7 @@ struct MemoryProbeTests {
 
     @Test func tighterCgroupLimitWins() async throws {
         let paths = try Self.fixture(meminfo: Self.meminfo, max: "1073741824\n", current: "966367641\n")
-        let p = try MemoryProbe(spec: ComponentSpec(name: "m", probe: .memory(MemorySettings())), paths: paths)
+        let p = MemoryProbe(paths: paths)
         let r = await p.run(deadline: .now + .seconds(1))
         #expect(r.number("available_percent") == 10)
         #expect(r.number("total_bytes") == 1_073_741_824)
@@ -147,12 +147,12 @@ struct MemoryProbeTests {
 
     @Test func unlimitedCgroupIsIgnored() async throws {
         let paths = try Self.fixture(meminfo: Self.meminfo, max: "max\n", current: "966367641\n")
-        let p = try MemoryProbe(spec: ComponentSpec(name: "m", probe: .memory(MemorySettings())), paths: paths)
+        let p = MemoryProbe(paths: paths)
         #expect(await p.run(deadline: .now + .seconds(1)).number("available_percent") == 50)
     }
 
     @Test func thisMachine() async throws {
-        let p = try MemoryProbe(spec: ComponentSpec(name: "m", probe: .memory(MemorySettings())))
+        let p = MemoryProbe()
         let r = await p.run(deadline: .now + .seconds(1))
         #expect(r.success)
         #expect((0...100).contains(r.number("available_percent") ?? -1))

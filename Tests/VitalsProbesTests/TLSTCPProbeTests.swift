@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import VitalsTestSupport
 import VitalsConfig
 import VitalsCore
 @testable import VitalsProbes
@@ -13,7 +14,7 @@ import VitalsCore
         var tls = TLSSettings()
         configure(&settings, &tls)
         settings.tls = tls
-        return try TLSTCPProbe(spec: ComponentSpec(name: "t", timeout: timeout, probe: .tcp(settings)))
+        return try TLSTCPProbe(settings: settings, timeout: timeout)
     }
 
     func run(_ p: TLSTCPProbe) async -> ProbeResult {
@@ -21,7 +22,8 @@ import VitalsCore
     }
 
     @Test(.enabled(if: TestServers.nginxAvailable, TestServers.skipNginx)) func handshakeReportsCertificateExpiry() async throws {
-        guard let https = TestServers.value("VITALS_TEST_HTTPS"), let ca = TestServers.value("VITALS_TEST_CA_FILE") else { return }
+        let https = try TestEnvironment.require("VITALS_TEST_HTTPS")
+        let ca = try TestEnvironment.require("VITALS_TEST_CA_FILE")
         let result = await run(try probe(TestServers.address(of: https)) { _, tls in tls.caFile = ca })
         #expect(result.success, "\(result.message)")
         #expect(result.message == "TLS handshake ok")
@@ -32,7 +34,8 @@ import VitalsCore
     }
 
     @Test(.enabled(if: TestServers.nginxAvailable, TestServers.skipNginx)) func serverNameOverride() async throws {
-        guard let https = TestServers.value("VITALS_TEST_HTTPS"), let ca = TestServers.value("VITALS_TEST_CA_FILE") else { return }
+        let https = try TestEnvironment.require("VITALS_TEST_HTTPS")
+        let ca = try TestEnvironment.require("VITALS_TEST_CA_FILE")
         // The test certificate names 127.0.0.1 and localhost: verifying as localhost passes,
         // as another name fails, whatever address is dialled.
         let ok = await run(try probe(TestServers.address(of: https)) { _, tls in
@@ -49,7 +52,8 @@ import VitalsCore
     }
 
     @Test(.enabled(if: TestServers.nginxAvailable, TestServers.skipNginx)) func sendAndExpectOverTLS() async throws {
-        guard let https = TestServers.value("VITALS_TEST_HTTPS"), let ca = TestServers.value("VITALS_TEST_CA_FILE") else { return }
+        let https = try TestEnvironment.require("VITALS_TEST_HTTPS")
+        let ca = try TestEnvironment.require("VITALS_TEST_CA_FILE")
         let address = TestServers.address(of: https)
         let ok = await run(try probe(address) { s, tls in
             tls.caFile = ca
@@ -69,9 +73,9 @@ import VitalsCore
     }
 
     @Test(.enabled(if: TestServers.nginxAvailable, TestServers.skipNginx)) func verificationFailures() async throws {
-        guard let https = TestServers.value("VITALS_TEST_HTTPS"), let expired = TestServers.value("VITALS_TEST_HTTPS_EXPIRED"),
-            let ca = TestServers.value("VITALS_TEST_CA_FILE")
-        else { return }
+        let https = try TestEnvironment.require("VITALS_TEST_HTTPS")
+        let expired = try TestEnvironment.require("VITALS_TEST_HTTPS_EXPIRED")
+        let ca = try TestEnvironment.require("VITALS_TEST_CA_FILE")
         let untrusted = await run(try probe(TestServers.address(of: https)))
         #expect(untrusted.message == "TLS: unable to get local issuer certificate")
         let old = await run(try probe(TestServers.address(of: expired)) { _, tls in tls.caFile = ca })
@@ -95,11 +99,5 @@ import VitalsCore
         let took = start.duration(to: .now)
         #expect(result.message == "timeout after 500ms")
         #expect(took >= .milliseconds(490) && took < .milliseconds(500) + Timing.slack, "took \(took)")
-    }
-
-    @Test func rejectsComponentsWithoutTLS() {
-        #expect(throws: ProbeSetupError.self) {
-            try TLSTCPProbe(spec: ComponentSpec(name: "t", probe: .tcp(TCPSettings(address: "127.0.0.1:1"))))
-        }
     }
 }

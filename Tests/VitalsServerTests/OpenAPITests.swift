@@ -3,14 +3,23 @@ import Testing
 import VitalsCore
 @testable import VitalsServer
 
-/// The OpenAPI document and the routes describe the same endpoints: every documented path is
-/// served, every served path is documented. What the answers look like is checked against it
-/// by schemathesis on a live daemon (`scripts/checks/api-check.sh`, part of `make test`).
+/// The OpenAPI document (api/openapi.json) and the route table describe the same endpoints:
+/// every route is documented with its methods, every documented path is a route. What the
+/// answers look like is checked against it by schemathesis on a live daemon
+/// (`scripts/checks/api-check.sh`, part of `make test`).
 struct OpenAPITests {
-    static var document: [String: Any] {
-        (try? JSONSerialization.jsonObject(with: Data(OpenAPIDocument.json.utf8)) as? [String: Any]) ?? [:]
+    /// The document, parsed: one that does not parse fails every test that reads it.
+    static func document() throws -> [String: Any] {
+        let parsed = try JSONSerialization.jsonObject(with: Data(OpenAPIDocument.json.utf8))
+        return try #require(parsed as? [String: Any], "the OpenAPI document is not a JSON object")
     }
-    static var paths: [String: [String: Any]] { document["paths"] as? [String: [String: Any]] ?? [:] }
+
+    static func paths() throws -> [String: [String: Any]] {
+        try #require(try document()["paths"] as? [String: [String: Any]], "the OpenAPI document has no paths")
+    }
+
+    static let table = RouteTable.vitals
+    static let operations: Set<String> = ["get", "put", "post", "delete", "patch", "head", "options", "trace"]
 
     /// One request path for every kind of route.
     static let samples = [
@@ -22,67 +31,73 @@ struct OpenAPITests {
         "/", "/components/orders-db",
     ]
 
-    /// The documented path of a route. A new kind of route does not compile until it has one.
-    static func documentedPath(_ route: Route) -> String? {
-        switch route {
-        case .live: "/health/live"
-        case .ready: "/health/ready"
-        case .startup: "/health/startup"
-        case .health: "/health"
-        case .detailed: "/health/detailed"
-        case .metrics: "/metrics"
-        case .alerts: "/alerts"
-        case .components: "/api/v1/components"
-        case .openapi: "/api/v1/openapi.json"
-        case .alertAck: "/api/v1/alerts/{id}/ack"
-        case .statusPage: "/"
-        case .componentPage: "/components/{name}"
-        case .group: "/health/group/{group}"
-        case .component(_, let part): part == .summary ? "/api/v1/components/{name}" : "/api/v1/components/{name}/" + part.rawValue
-        case .badge(let b):
-            switch b.kind {
-            case .status: "/badge/{name}/status.\(b.format.rawValue)"
-            case .uptime: "/badge/{name}/uptime/{window}.\(b.format.rawValue)"
-            case .latency: "/badge/{name}/latency/{window}.\(b.format.rawValue)"
-            }
-        case .notFound, .guardedNotFound: nil
-        }
-    }
-
     /// A documented path with its parameters filled in: `{window}` with a real window.
     static func instance(_ template: String) -> String {
         template.replacingOccurrences(of: "{window}", with: "7d").replacingOccurrences(of: "{name}", with: "orders-db")
             .replacingOccurrences(of: "{group}", with: "core").replacingOccurrences(of: "{id}", with: "db-down")
     }
 
-    @Test func isOpenAPI31WithThisVersion() throws {
-        #expect(Self.document["openapi"] as? String == "3.1.0")
-        let info = try #require(Self.document["info"] as? [String: Any])
-        #expect(info["version"] as? String == VitalsVersion.current)
-        #expect(Self.paths.count >= 25)
+    /// A path item's JSON pointer, as a `$ref` names it: `#/paths/~1health~1live`.
+    static func pointer(_ path: String) -> String {
+        "#/paths/" + path.replacingOccurrences(of: "~", with: "~0").replacingOccurrences(of: "/", with: "~1")
     }
 
-    @Test func everyServedPathIsDocumented() {
+    @Test func isOpenAPI31WithThisVersion() throws {
+        let document = try Self.document()
+        #expect(document["openapi"] as? String == "3.1.0")
+        let info = try #require(document["info"] as? [String: Any])
+        #expect(info["version"] as? String == VitalsVersion.current)
+        #expect(try Self.paths().count >= 25)
+    }
+
+    @Test func everyRouteIsDocumentedWithItsMethods() throws {
+        let paths = try Self.paths()
+        for route in Self.table.routes {
+            guard let item = paths[route.template] else {
+                Issue.record("\(route.template) is served but not documented")
+                continue
+            }
+            // HEAD goes with GET (the same answer without its body), and is not listed.
+            #expect(!route.methods.contains("GET") || route.methods.contains("HEAD"), "\(route.template)")
+            let served = Set(route.methods.filter { $0 != "HEAD" }.map { $0.lowercased() })
+            let documented = Set(item.keys).intersection(Self.operations)
+            #expect(documented == served, "\(route.template): documented \(documented.sorted()), served \(served.sorted())")
+            for alias in route.aliases {
+                #expect(paths[alias]?["$ref"] as? String == Self.pointer(route.template), "\(alias) is not documented as \(route.template)")
+            }
+        }
+    }
+
+    @Test func everyDocumentedPathIsARoute() throws {
+        for (path, item) in try Self.paths() {
+            if let ref = item["$ref"] as? String {
+                let route = Self.table.routes.first { $0.aliases.contains(path) }
+                #expect(route.map { Self.pointer($0.template) } == ref, "\(path) is documented as \(ref) but not routed there")
+            } else {
+                #expect(Self.table.routes.contains { $0.template == path }, "\(path) is documented but no route serves it")
+            }
+        }
+    }
+
+    /// Each template, filled in, is routed to its own entry with every parameter: no route
+    /// shadows another.
+    @Test func everyTemplateRoutesToItself() {
+        for route in Self.table.routes {
+            let match = Self.table.match(Self.instance(route.template)[...])
+            #expect(match?.route === route, "\(route.template) is routed to \(match?.route.template ?? "nothing")")
+            let names = route.segments.compactMap { if case .parameter(let name, _) = $0 { name } else { nil } }
+            #expect(match.map { Set($0.parameters.keys) } == Set(names), "\(route.template)")
+        }
+    }
+
+    @Test func everySampleIsADocumentedRoute() throws {
+        let paths = try Self.paths()
         for sample in Self.samples {
-            let route = Route(path: sample)
-            guard let path = Self.documentedPath(route) else {
+            guard let route = Self.table.match(sample[...])?.route, Self.table.routes.contains(where: { $0 === route }) else {
                 Issue.record("\(sample) is not routed")
                 continue
             }
-            #expect(Self.paths[path] != nil, "\(sample) (\(path)) is served but not documented")
-        }
-        // The aliases are documented under their own names too.
-        #expect(Self.paths["/livez"]?["$ref"] as? String == "#/paths/~1health~1live")
-        #expect(Self.paths["/readyz"]?["$ref"] as? String == "#/paths/~1health~1ready")
-    }
-
-    @Test func everyDocumentedPathIsServed() {
-        for (path, item) in Self.paths where item["$ref"] == nil {
-            let route = Route(path: Self.instance(path))
-            #expect(Self.documentedPath(route) == path, "\(path) is documented but routed as \(route)")
-            let methods = Set(item.keys).intersection(["get", "put", "post", "delete", "patch", "head", "options"])
-            let expected: Set<String> = path.hasSuffix("/ack") ? ["post"] : ["get"]
-            #expect(methods == expected, "\(path): \(methods.sorted()); the routes answer GET and HEAD, the acknowledgement POST")
+            #expect(paths[route.template] != nil, "\(sample) (\(route.template)) is served but not documented")
         }
     }
 

@@ -156,12 +156,14 @@ struct RenderersTests {
     }
 
     @Test func routes() {
-        #expect(Route(path: "/health/group/core") == .group("core"))
-        #expect(Route(path: "/health/group/") == .notFound)
-        #expect(Route(path: "/health/group/a/b") == .notFound)
-        #expect(Route(path: "/health/ready") == .ready)
-        #expect(Route(path: "/probe") == .notFound)
-        #expect(Route(path: "/metrics").needsToken)
-        #expect(!Route(path: "/health/ready").needsToken)
+        let table = RouteTable.vitals
+        #expect(table.match("/health/group/core")?.route.template == "/health/group/{group}")
+        #expect(table.match("/health/group/core")?.parameters == ["group": "core"])
+        #expect(table.match("/health/group/")?.route.template == nil)
+        #expect(table.match("/health/group/a/b")?.route.template == nil)
+        #expect(table.match("/health/ready")?.route.template == "/health/ready")
+        #expect(table.match("/probe")?.route.template == nil)
+        #expect(table.match("/metrics")?.route.access == .token)
+        #expect(table.match("/health/ready")?.route.access == .open)
     }
 }

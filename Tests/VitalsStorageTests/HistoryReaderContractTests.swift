@@ -27,8 +27,9 @@ struct HistoryReaderContractTests {
         var close: @Sendable () -> Void
     }
 
-    /// Nil when the backend's server is not configured (PostgreSQL outside `make test`).
-    static func open(_ backend: Backend) async throws -> Opened? {
+    /// A backend whose server is not configured (PostgreSQL outside `make test`) skips the case,
+    /// or fails it under `make test` (`TestEnvironment.require`).
+    static func open(_ backend: Backend) async throws -> Opened {
         switch backend {
         case .memory:
             let m = MemoryStorage()
@@ -38,8 +39,8 @@ struct HistoryReaderContractTests {
             let s = try SQLiteStorage(path: path)
             return Opened(storage: s, recorder: s, written: { s.writes.written }, close: { s.close(); SQLiteSchemaTests.remove(path) })
         case .postgres:
-            guard let dsn = TestEnvironment.server("VITALS_TEST_PG_DSN") else { return nil }
-            let s = try await PostgresStorage.open(dsn: dsn, password: TestEnvironment.server("VITALS_TEST_PG_PASSWORD"))
+            let dsn = try TestEnvironment.require("VITALS_TEST_PG_DSN")
+            let s = try await PostgresStorage.open(dsn: dsn, password: try TestEnvironment.require("VITALS_TEST_PG_PASSWORD"))
             return Opened(storage: s, recorder: s, written: { s.writes.written }, close: { s.close() })
         }
     }
@@ -77,7 +78,7 @@ struct HistoryReaderContractTests {
 
     @Test(arguments: Backend.allCases)
     func everyBackendAnswersTheSame(_ backend: Backend) async throws {
-        guard let opened = try await Self.open(backend) else { return }
+        let opened = try await Self.open(backend)
         defer { opened.close() }
         // Names of their own: PostgreSQL's database is shared with other tests.
         let tag = UInt32.random(in: 0...UInt32.max)

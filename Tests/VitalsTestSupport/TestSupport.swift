@@ -3,25 +3,64 @@ import Testing
 
 /// What more than one test target needs, written once.
 public enum TestEnvironment {
-    /// A test server's address from the environment. Under `make test`
-    /// (`VITALS_TEST_REQUIRE_SERVERS=1`) a missing one is a recorded failure; elsewhere the test
-    /// that needs it is skipped and this says why.
-    public static func server(_ name: String) -> String? {
+    /// Set under `make test`: scripts/test-env.sh writes `VITALS_TEST_REQUIRE_SERVERS=1` into
+    /// the env file scripts/run-tests.sh sources, so there every test server and tool is expected.
+    public static let required = ProcessInfo.processInfo.environment["VITALS_TEST_REQUIRE_SERVERS"] == "1"
+
+    /// A test server's address (or any other `VITALS_TEST_*` value) from the environment. When
+    /// it is missing the test never passes by testing nothing: see `missing`.
+    public static func require(_ name: String, sourceLocation: SourceLocation = #_sourceLocation) throws -> String {
         if let v = ProcessInfo.processInfo.environment[name], !v.isEmpty { return v }
-        if ProcessInfo.processInfo.environment["VITALS_TEST_REQUIRE_SERVERS"] == "1" {
-            Issue.record("\(name) is not set (VITALS_TEST_REQUIRE_SERVERS=1): run through `make test`")
-        } else {
-            print("skipping: \(name) is not set; `make test` starts the test servers")
-        }
-        return nil
+        try missing("\(name) is not set", sourceLocation: sourceLocation)
+    }
+
+    /// A program a test runs (promtool, the monitoring plugins), when it is installed.
+    public static func requireExecutable(_ path: String, sourceLocation: SourceLocation = #_sourceLocation) throws -> String {
+        if FileManager.default.isExecutableFile(atPath: path) { return path }
+        try missing("\(path) is not installed", sourceLocation: sourceLocation)
+    }
+
+    /// The one answer to "this test cannot run here": under `make test` (`required`) the test
+    /// fails with the reason; elsewhere (only some servers started by hand) it is cancelled with
+    /// the reason, which `swift test` reports as a skip, never as a pass.
+    public static func missing(_ what: String, sourceLocation: SourceLocation = #_sourceLocation) throws -> Never {
+        if required { throw Missing(reason: "\(what), but VITALS_TEST_REQUIRE_SERVERS=1 (make test) expects every test server") }
+        try Test.cancel("skipped: \(what); `make test` starts the test servers", sourceLocation: sourceLocation)
+    }
+
+    public struct Missing: Error, CustomStringConvertible {
+        public var reason: String
+        public var description: String { reason }
     }
 
     /// True under `make test` and wherever the test servers were started by hand; a test that
-    /// needs them is `.enabled(if: TestEnvironment.serversAvailable, ...)`, so elsewhere it is a skip.
-    public static let serversAvailable = ProcessInfo.processInfo.environment["VITALS_TEST_REQUIRE_SERVERS"] == "1"
-        || ProcessInfo.processInfo.environment["VITALS_TEST_HTTPS"] != nil
+    /// needs them is `.enabled(if: TestEnvironment.serversAvailable, ...)`, so elsewhere it is a
+    /// skip (and a test that needs a server the hand-started set lacks: `require`).
+    public static let serversAvailable = required || ProcessInfo.processInfo.environment["VITALS_TEST_HTTPS"] != nil
 
     public static let skipReason: Comment = "test servers not configured (run `make test`)"
+}
+
+/// `promtool check metrics`, the format check Prometheus users trust (`make test` installs it).
+public enum Promtool {
+    public static func checkMetrics(_ text: String, sourceLocation: SourceLocation = #_sourceLocation) throws {
+        let promtool = try TestEnvironment.requireExecutable("/usr/bin/promtool", sourceLocation: sourceLocation)
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: promtool)
+        p.arguments = ["check", "metrics"]
+        let input = Pipe()
+        let output = Pipe()
+        p.standardInput = input
+        p.standardOutput = output
+        p.standardError = output
+        try p.run()
+        input.fileHandleForWriting.write(Data(text.utf8))
+        try input.fileHandleForWriting.close()
+        let out = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        p.waitUntilExit()
+        // promtool exits 1 for lint warnings (e.g. naming) as well as errors; report both.
+        #expect(p.terminationStatus == 0, "promtool check metrics: \(out)", sourceLocation: sourceLocation)
+    }
 }
 
 public enum Processes {

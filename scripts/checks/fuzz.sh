@@ -16,15 +16,29 @@ export VITALS_FUZZ=1
 export SWIFT_BACKTRACE=enable=no
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=0}
 build=(swift build --build-path .build/fuzz -Xswiftc -sanitize=fuzzer,address -Xswiftc -enable-testing -Xswiftc -use-ld=lld)
-for t in "${targets[@]}"; do "${build[@]}" --product "$t" 2>&1 | grep -E "error|warning: unre" || true; done
 bin=$("${build[@]}" --show-bin-path)
+failed=0
+# A target that does not build fails the script: its binary from an earlier build must not be
+# fuzzed in its place, so it is removed first and a failed build is never run.
+unbuilt=()
+for t in "${targets[@]}"; do
+    rm -f "$bin/$t"
+    if out=$("${build[@]}" --product "$t" 2>&1); then
+        grep -E "warning: unre" <<<"$out" || true
+    else
+        failed=1
+        unbuilt+=("$t")
+        echo "fuzz: $t FAILED TO BUILD:" >&2
+        { grep -E "error" <<<"$out" || tail -20 <<<"$out"; } | head -30 >&2
+    fi
+done
 
 findings=.build/fuzz/findings
 mkdir -p "$findings"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-failed=0
 for t in "${targets[@]}"; do
+    [[ " ${unbuilt[*]} " == *" $t "* ]] && continue
     [ -x "$bin/$t" ] || { echo "fuzz: $t did not build" >&2; failed=1; continue; }
     mkdir -p "$work/$t"
     cp Tests/Fuzz/corpus/"$t"/* "$work/$t/"

@@ -11,12 +11,17 @@ struct PrivateCluster {
     let bin: String
 
     init() throws {
-        bin = try #require(TestEnvironment.server("VITALS_TEST_PG_BIN"))
+        bin = try TestEnvironment.require("VITALS_TEST_PG_BIN")
         dir = FileManager.default.temporaryDirectory.appendingPathComponent("vitals-pg-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         try FileManager.default.setAttributes([.ownerAccountName: "postgres"], ofItemAtPath: dir)
         port = try FreePort.pick()
         try Tool.run("/usr/sbin/runuser", ["-u", "postgres", "--", bin + "/initdb", "-D", dir + "/data", "-A", "trust", "-U", "vitals", "--no-sync", "-E", "UTF8"], capture: false)
+        try start()
+    }
+
+    /// Starts the server (again, after `stop`), on the same port.
+    func start() throws {
         try pgctl([
             "-o", "-p \(port) -k \(dir) -c listen_addresses=127.0.0.1 -c fsync=off", "-l", dir + "/server.log", "-w", "-t", "30", "start",
         ])

@@ -3,19 +3,19 @@ import Synchronization
 import Testing
 import VitalsConfig
 import VitalsCore
+import VitalsTestSupport
 @testable import VitalsProbes
 
 /// The real servers `make test` starts (scripts/test-servers/test-env.sh), read from the environment.
 ///
-/// A test that needs one is enabled when its variables are set, or when
-/// `VITALS_TEST_REQUIRE_SERVERS` is set: then a missing variable fails the test (through
-/// `#require`) instead of skipping it, so CI cannot pass by silently testing nothing.
+/// A test that needs one is enabled when its variables are set, or under `make test`
+/// (`TestEnvironment.required`): then a missing variable fails the test instead of skipping it,
+/// so CI cannot pass by silently testing nothing.
 enum DBServers {
     static let env = ProcessInfo.processInfo.environment
-    static let required = env["VITALS_TEST_REQUIRE_SERVERS"].map { !$0.isEmpty && $0 != "0" } ?? false
 
-    static let postgresAvailable = required || env["VITALS_TEST_PG_DSN"] != nil
-    static let redisAvailable = required || env["VITALS_TEST_REDIS"] != nil
+    static let postgresAvailable = TestEnvironment.required || env["VITALS_TEST_PG_DSN"] != nil
+    static let redisAvailable = TestEnvironment.required || env["VITALS_TEST_REDIS"] != nil
     static let skipPostgres: Comment = "PostgreSQL test server not configured (set VITALS_TEST_PG_DSN, or run `make test`)"
     static let skipRedis: Comment = "Redis test server not configured (set VITALS_TEST_REDIS, or run `make test`)"
 
@@ -54,8 +54,8 @@ enum DBServers {
         var superuserDSN: String { "postgres://postgres@127.0.0.1:\(port)/postgres?sslmode=disable" }
     }
 
-    static let postgresReplicaAvailable = required || env["VITALS_TEST_PG_REPLICA_DSN"] != nil
-    static let redisReplicasAvailable = required || env["VITALS_TEST_REDIS_REPLICA"] != nil
+    static let postgresReplicaAvailable = TestEnvironment.required || env["VITALS_TEST_PG_REPLICA_DSN"] != nil
+    static let redisReplicasAvailable = TestEnvironment.required || env["VITALS_TEST_REDIS_REPLICA"] != nil
     static let skipPostgresReplica: Comment = "PostgreSQL replica not configured (set VITALS_TEST_PG_REPLICA_DSN, or run `make test`)"
     static let skipRedisReplicas: Comment = "Redis replicas not configured (set VITALS_TEST_REDIS_REPLICA, or run `make test`)"
 
@@ -70,7 +70,7 @@ enum DBServers {
     }
 
     static func variable(_ name: String) throws -> String {
-        try #require(env[name], "\(name) is not set")
+        try TestEnvironment.require(name)
     }
 }
 

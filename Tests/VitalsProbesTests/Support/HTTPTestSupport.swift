@@ -5,16 +5,12 @@ import VitalsConfig
 import VitalsCore
 @testable import VitalsProbes
 
-/// The servers `make test` starts, from the environment. With `VITALS_TEST_REQUIRE_SERVERS=1`
-/// a missing variable is a test failure; otherwise a test that needs nginx is reported as
-/// skipped, with the reason (`nginxAvailable` in its `.enabled(if:)` trait).
+/// The servers `make test` starts, from the environment (`TestEnvironment.require` reads each
+/// one): a test that needs nginx is reported as skipped, with the reason, where it is not set
+/// (`nginxAvailable` in its `.enabled(if:)` trait).
 enum TestServers {
-    static let nginxAvailable = DBServers.required || ProcessInfo.processInfo.environment["VITALS_TEST_HTTP"] != nil
+    static let nginxAvailable = TestEnvironment.required || ProcessInfo.processInfo.environment["VITALS_TEST_HTTP"] != nil
     static let skipNginx: Comment = "nginx test server not configured (set VITALS_TEST_HTTP and the rest, or run `make test`)"
-
-    static func value(_ name: String) -> String? {
-        optional(name) ?? TestEnvironment.server(name)
-    }
 
     /// An extra not every environment provides: never a failure.
     static func optional(_ name: String) -> String? {
@@ -37,7 +33,7 @@ func httpProbe(
 ) throws -> HTTPProbe {
     var settings = HTTPSettings(url: url)
     configure(&settings)
-    return try HTTPProbe(spec: ComponentSpec(name: "t", timeout: timeout, probe: .http(settings)))
+    return try HTTPProbe(settings: settings, timeout: timeout)
 }
 
 extension HTTPProbe {

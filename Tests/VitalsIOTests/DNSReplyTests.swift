@@ -1,4 +1,5 @@
 import Testing
+import VitalsTestSupport
 import VitalsIO
 
 /// The DNS reply parser on messages written byte by byte: each record type as text, escapes,

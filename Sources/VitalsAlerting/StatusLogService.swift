@@ -1,6 +1,5 @@
 import Logging
 import ServiceLifecycle
-import VitalsAlerting
 import VitalsCore
 
 /// Logs every component and service status change, with the message that explains it, until
@@ -12,11 +11,16 @@ import VitalsCore
 ///
 /// A first result that is healthy is only logged at debug level: with ten thousand components
 /// a start would otherwise print ten thousand lines that say nothing went wrong.
-struct StatusLogService: Service {
+public struct StatusLogService: Service {
     let store: HealthStore
     let logger: Logger
 
-    func run() async throws {
+    public init(store: HealthStore, logger: Logger) {
+        self.store = store
+        self.logger = logger
+    }
+
+    public func run() async throws {
         let events = store.events()
         await cancelWhenGracefulShutdown {
             var reasons = ServiceReasons()

@@ -6,11 +6,16 @@ import VitalsCore
 ///
 /// It is listed last in the service group, and the group shuts services down in reverse order,
 /// so draining starts before the scheduler or the server stop.
-struct DrainService: Service {
+public struct DrainService: Service {
     let delay: Duration
     let onDrain: @Sendable () -> Void
 
-    func run() async throws {
+    public init(delay: Duration, onDrain: @escaping @Sendable () -> Void) {
+        self.delay = delay
+        self.onDrain = onDrain
+    }
+
+    public func run() async throws {
         // Wait for graceful shutdown (or cancellation) without doing anything else.
         try? await gracefulShutdown()
         onDrain()

@@ -1,13 +1,12 @@
 import Logging
 import ServiceLifecycle
 import Synchronization
-import VitalsAlerting
-import VitalsStorage
 
 /// Whether this replica holds the service lock, read by alerting on every look.
-final class ServiceLockFlag: Sendable {
+public final class ServiceLockFlag: Sendable {
     private let held = Atomic<Bool>(false)
-    var value: Bool { held.load(ordering: .acquiring) }
+    public init() {}
+    public var value: Bool { held.load(ordering: .acquiring) }
     func set(_ v: Bool) { held.store(v, ordering: .releasing) }
 }
 
@@ -17,28 +16,41 @@ final class ServiceLockFlag: Sendable {
 /// database connection), the server releases the lock and the next replica to ask takes over,
 /// continuing the service alerts from the state the previous holder saved (not firing them
 /// again).
-struct ServiceLockService: Service {
-    let storage: PostgresStorage?
+///
+/// Only a replica sharded on shared storage runs it (`Sharding.shared`).
+public struct ServiceLockService: Service {
+    let storage: PostgresStorage
     let flag: ServiceLockFlag
-    let alerts: AlertEngine<ContinuousClock>
+    /// Before the flag says "held": takes over the saved service alert state (alerting's
+    /// `adoptServiceState`), so evaluating does not start from nothing and fire again.
+    let adopt: @Sendable () async -> Void
+    /// After the flag says "not held": lets go of it (alerting's `releaseServiceState`).
+    let release: @Sendable () -> Void
     let logger: Logger
 
-    func run() async throws {
-        guard let storage else {
-            try await gracefulShutdown()
-            return
-        }
+    public init(
+        storage: PostgresStorage, flag: ServiceLockFlag, adopt: @escaping @Sendable () async -> Void,
+        release: @escaping @Sendable () -> Void, logger: Logger
+    ) {
+        self.storage = storage
+        self.flag = flag
+        self.adopt = adopt
+        self.release = release
+        self.logger = logger
+    }
+
+    public func run() async throws {
         try await cancelWhenGracefulShutdown {
             while !Task.isCancelled {
                 let held = await storage.holdServiceLock()
                 if held != flag.value {
                     if held {
                         // The saved state first: evaluating from nothing would fire again.
-                        await alerts.adoptServiceState()
+                        await adopt()
                         flag.set(true)
                     } else {
                         flag.set(false)
-                        alerts.releaseServiceState()
+                        release()
                     }
                     logger.info(held ? "holding the service lock: evaluating on: service alert rules" : "service lock lost: on: service alert rules are evaluated elsewhere")
                 }
