@@ -7,6 +7,8 @@ import VitalsCore
 extension HealthRoutes {
     func componentList(_ call: RouteCall) async -> HealthAnswer {
         let snapshot = source.snapshot()
+        // Without a history reader there are no uptime windows to list (the same as
+        // `uptimeWindows` answers for one component).
         var windows: [String: [(String, UptimeReport)]] = [:]
         if let reader = extras.history {
             for (label, window) in UptimeReport.windows.prefix(4) {
@@ -15,12 +17,6 @@ extension HealthRoutes {
                 for c in snapshot.allComponents {
                     windows[c.name, default: []].append((label, reports[c.name] ?? UptimeReport(uptime: nil, coverage: 0, buckets: [])))
                 }
-            }
-        } else {
-            for c in snapshot.allComponents {
-                let read = await summaryWindows(c.name)
-                guard let w = read.value else { return .storageUnavailable(read.unavailableReason ?? "") }
-                windows[c.name] = w
             }
         }
         return HealthAnswer(ComponentsAPI.list(snapshot, windows: windows))
