@@ -63,8 +63,12 @@ public final class AlertFeed<C: Clock>: Sendable where C.Duration == Duration {
         await withDiscardingTaskGroup { group in
             group.addTask {
                 for await event in events {
-                    self.changes.withLock { $0.record(event) }
-                    dirty.mark()
+                    // Marked under the same lock: whoever sees the change recorded also sees
+                    // the state dirty, so a look cannot come after the record yet miss the mark.
+                    self.changes.withLock {
+                        $0.record(event)
+                        dirty.mark()
+                    }
                 }
             }
             group.addTask { await self.look(dirty) }
