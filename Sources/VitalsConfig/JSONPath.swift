@@ -9,6 +9,19 @@ public struct JSONPath: Sendable, Equatable {
     }
     public let steps: [Step]
 
+    public init(steps: [Step]) { self.steps = steps }
+
+    /// The path as `expect.json` writes it: `$.a.b[0]`, `$["key with.dots"]`.
+    public var text: String {
+        "$" + steps.map { step in
+            switch step {
+            case .index(let i): "[\(i)]"
+            case .key(let k) where !k.isEmpty && !k.contains(where: { ".[]\"'".contains($0) }): ".\(k)"
+            case .key(let k): "[\"\(k)\"]"
+            }
+        }.joined()
+    }
+
     public init?(_ text: String) {
         guard text.hasPrefix("$") else { return nil }
         var s = text.dropFirst()

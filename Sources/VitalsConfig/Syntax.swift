@@ -85,8 +85,8 @@ enum Syntax {
         return s.unicodeScalars.allSatisfy { $0.value > 0x20 && $0.value != 0x7f && !"<>()[],;:\"\\".unicodeScalars.contains($0) }
     }
 
-    /// Whether the pattern compiles as the probes compile it (NSRegularExpression, ICU syntax).
-    static func isRegex(_ s: String) -> Bool { (try? NSRegularExpression(pattern: s)) != nil }
+    /// Whether the pattern compiles as the probes compile it (`RegexProgram`: the linear-time subset).
+    static func isRegex(_ s: String) -> Bool { (try? RegexProgram(s)) != nil }
 
     static let weekdays = [
         "sun": 1, "mon": 2, "tue": 3, "wed": 4, "thu": 5, "fri": 6, "sat": 7,

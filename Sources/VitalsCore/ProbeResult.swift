@@ -15,6 +15,9 @@ public struct ProbeResult: Sendable, Equatable {
     /// A status the target reported about itself (a Nagios plugin's exit 1 means degraded);
     /// the judgement is at least this bad.
     public var reportedStatus: HealthStatus?
+    /// How each of the component's conditions came out on this result (empty when it has
+    /// none, or when the probe failed before there was anything to judge).
+    public var conditions: [ConditionCheck] = []
 
     public init(
         success: Bool, latency: Duration, message: String, observations: [Observation] = [],
@@ -42,6 +45,15 @@ public struct ProbeResult: Sendable, Equatable {
     /// after it started`. The scheduler also counts such a run as skipped.
     public static func stillHung(startedAt: ContinuousClock.Instant, latency: Duration = .zero) -> ProbeResult {
         .failure("previous run still hung \(DurationFormat.short(startedAt.duration(to: .now))) after it started", latency: latency)
+    }
+
+    /// Records the conditions' outcomes; any failure fails the result and is named in its
+    /// message (after the probe's own failure, when it had one).
+    public mutating func apply(_ outcomes: [ConditionOutcome]) {
+        conditions = outcomes.checks
+        guard let failed = outcomes.failureMessage else { return }
+        message = success ? failed : message + "; " + failed
+        success = false
     }
 
     public func observation(_ name: String) -> Observation.Value? {

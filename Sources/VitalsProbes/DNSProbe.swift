@@ -16,7 +16,8 @@ public struct DNSProbe: Probe {
     let record: DNSRecordType
     let server: ListenAddress?
     let expectedRCode: Int
-    let answerRegex: BodyRegex?
+    /// `answer_regex`, `body_not_contains` and the written conditions, built once.
+    let conditions: [Condition]
     let timeout: Duration
 
     /// Answers shown in the `answers` observation (8) and in messages (3), each cut at
@@ -39,9 +40,10 @@ public struct DNSProbe: Probe {
             throw ProbeSetupError("not an IP address (c-ares does not look up its servers' names): \(written)", key: "server")
         }
         expectedRCode = settings.expect.rcode
-        answerRegex = try settings.expect.answerRegex.map { pattern in
-            guard let regex = BodyRegex(pattern) else { throw ProbeSetupError("answer_regex /\(pattern)/ does not compile", key: "expect") }
-            return regex
+        do {
+            conditions = try settings.expect.allConditions()
+        } catch {
+            throw ProbeSetupError("expect: \(error)", key: "expect")
         }
         self.timeout = timeout
     }
@@ -92,12 +94,25 @@ public struct DNSProbe: Probe {
         if expectedRCode == DNSRCode.noError, !reply.answers.contains(where: { $0.type == record.code }) {
             return fail("NOERROR but no \(record.rawValue) record for \(name)" + (answers.isEmpty ? "" : " (\(Self.shown(answers)))"))
         }
-        if let answerRegex, !answers.contains(where: answerRegex.matches) {
-            return fail("no answer matches \"\(answerRegex.pattern)\"" + (answers.isEmpty ? "" : " (\(Self.shown(answers)))"))
-        }
+        // `status` is the response code's name, `answers` the list, `body` the answers one per line.
+        var evaluator = ConditionEvaluator(
+            ConditionSubject(
+                latency: lookupTime, status: .string(code), body: Array(answers.joined(separator: "\n").utf8), observations: observations,
+                named: ["answers": .json(.array(answers.map(JSONValue.string)))]))
+        let outcomes = evaluator.evaluate(conditions)
         var message = code + (overTCP ? " over TCP" : "")
         if !answers.isEmpty { message += ", \(answers.count) answer\(answers.count == 1 ? "" : "s"): \(Self.shown(answers))" }
-        return ProbeResult(success: true, latency: lookupTime, message: message, observations: observations)
+        var result = ProbeResult(success: true, latency: lookupTime, message: message, observations: observations)
+        result.apply(outcomes)
+        let failed = outcomes.filter { !$0.passed }
+        if !failed.isEmpty {
+            // An `answer_regex` failure quotes the answers it was tried on.
+            result.message = failed.map { outcome in
+                guard case .answerRegex? = outcome.condition.legacy, outcome.reason == nil, !answers.isEmpty else { return outcome.failureMessage }
+                return outcome.failureMessage + " (\(Self.shown(answers)))"
+            }.joined(separator: "; ")
+        }
+        return result
     }
 
     /// `10.0.0.5, 10.0.0.6 (+3 more)`: the first answers, each cut to a readable length.

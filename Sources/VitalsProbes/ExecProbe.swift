@@ -31,6 +31,8 @@ public struct ExecProbe: Probe {
     /// plugin may echo what it was given. Other variables (`QUEUE: orders`, `WARN: 100`) are
     /// settings that a plugin's message names on purpose.
     let secrets: [String]
+    /// `expect.conditions`: `status` is the exit code, `body` the output (stdout).
+    let conditions: [Condition]
     /// Where this probe's running plugins are registered (a test keeps its own).
     let running: RunningPlugins
     /// Where this probe's blocking calls run, one at a time (`BlockingLane`).
@@ -55,6 +57,7 @@ public struct ExecProbe: Probe {
         for (k, v) in settings.environment { env[k] = v.value }
         environment = env.keys.sorted().map { "\($0)=\(env[$0]!)" }
         secrets = settings.environment.filter { Self.holdsSecret($0.key) }.values.map(\.value)
+        conditions = settings.expect.checks
         self.timeout = timeout
     }
 
@@ -141,7 +144,16 @@ public struct ExecProbe: Probe {
         close(errRead)
 
         if timedOut { return .timeout(after: timeout) }
-        var result = Self.result(exit: exit ?? .signal(SIGKILL), stdout: stdout.text, stderr: stderr.text, latency: latency)
+        let ended = exit ?? .signal(SIGKILL)
+        var result = Self.result(exit: ended, stdout: stdout.text, stderr: stderr.text, latency: latency)
+        if !conditions.isEmpty {
+            var status: ConditionValue?
+            if case .code(let code) = ended { status = .number(Double(code), text: nil) }
+            var evaluator = ConditionEvaluator(
+                ConditionSubject(latency: latency, status: status, body: Array(stdout.text.utf8), observations: result.observations))
+            result.apply(evaluator.evaluate(conditions))
+            for i in result.conditions.indices { result.conditions[i].observed = Redactor.scrub(result.conditions[i].observed, secrets) }
+        }
         result.message = Redactor.scrub(result.message, secrets)
         return result
     }

@@ -27,6 +27,8 @@ public struct GRPCProbe: Probe {
     /// With `tls.server_name`: the libcurl `CONNECT_TO` entry that still connects to `address`.
     private let connectTo: [String]
     private let body: [UInt8]
+    /// `expect.conditions`, judged on a reply that carried a serving status.
+    private let conditions: [Condition]
 
     /// A reply is one frame of a few bytes; past this the transfer is stopped, not read on.
     static let maxReplyBytes = 16 << 10
@@ -47,6 +49,7 @@ public struct GRPCProbe: Probe {
             connectTo = []
         }
         body = GRPCHealthWire.request(service: settings.service)
+        conditions = settings.expect.checks
     }
 
     /// The request a run sends; `grpc-timeout` tells the server the deadline too, so a server
@@ -109,7 +112,14 @@ public struct GRPCProbe: Probe {
             return result(false, error.description)
         }
         observations.append(Observation("serving_status", Double(status.number)))
-        return result(status == .serving, status.description)
+        // `status` is the serving status by name; headers and trailers are `header.NAME`.
+        var evaluator = ConditionEvaluator(
+            ConditionSubject(
+                latency: response.timings.total, status: .string(status.description), header: { response.header($0) },
+                observations: observations))
+        var judged = result(status == .serving, status.description)
+        judged.apply(evaluator.evaluate(conditions))
+        return judged
     }
 
     /// `grpc-status 12 UNIMPLEMENTED: Method not found!`. Health's Check answers an unknown
@@ -121,7 +131,7 @@ public struct GRPCProbe: Probe {
         if !text.isEmpty {
             message += ": \(text)"
         } else if code == 5 {
-            message += ": service \(HTTPProbe.quote(settings.service)) unknown to the server"
+            message += ": service \(TextExcerpt.quoted(settings.service)) unknown to the server"
         }
         return message
     }

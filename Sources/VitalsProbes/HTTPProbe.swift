@@ -15,8 +15,8 @@ public struct HTTPProbe: Probe {
     /// The component's timeout: only for the wording of `timeout after 2s`.
     public let timeout: Duration
     private let engine: CurlEngine
-    private let regex: BodyRegex?
-    private let jsonPath: JSONPath?
+    /// Every `expect` check as conditions, built (and their regexes compiled) once, here.
+    private let conditions: [Condition]
     /// Strings that must never appear in a message: header values and the URL's password.
     private let redactor: Redactor
     /// With `tls.server_name` on an https URL: the URL under that name, and the libcurl
@@ -29,17 +29,10 @@ public struct HTTPProbe: Probe {
         self.settings = settings
         self.timeout = timeout
         self.engine = engine
-        if let pattern = settings.expect.bodyRegex {
-            guard let regex = BodyRegex(pattern) else { throw ProbeSetupError("body_regex /\(pattern)/ does not compile", key: "expect") }
-            self.regex = regex
-        } else {
-            regex = nil
-        }
-        if let json = settings.expect.json {
-            guard let path = JSONPath(json.path) else { throw ProbeSetupError("json path '\(json.path)' is not like $.a.b[0].c", key: "expect") }
-            jsonPath = path
-        } else {
-            jsonPath = nil
+        do {
+            conditions = try settings.expect.allConditions()
+        } catch {
+            throw ProbeSetupError("expect: \(error)", key: "expect")
         }
         redactor = Redactor(settings.headers.map(\.value.value) + Redactor.userinfoPassword(of: settings.url))
         let isHTTPS = settings.url.lowercased().hasPrefix("https:")
@@ -86,31 +79,23 @@ public struct HTTPProbe: Probe {
             }
             return fail(failure.description)
         }
-        let expect = settings.expect
-        guard expect.status.contains(response.statusCode) else {
-            return fail("status \(response.statusCode) not in \(expect.status)")
-        }
-        let cut = response.bodyTruncated ? " (first \(Self.size(settings.maxBodyBytes)) read)" : ""
-        if expect.bodyContains != nil || regex != nil || jsonPath != nil {
-            let body = String(decoding: response.body, as: UTF8.self)
-            if let needle = expect.bodyContains, !body.contains(needle) {
-                return fail("body does not contain \(Self.quote(needle))\(cut)")
-            }
-            if let regex, !regex.matches(body) {
-                return fail("body does not match /\(regex.pattern)/\(cut)")
-            }
-            if let jsonPath, let json = expect.json {
-                guard let document = JSONValue.parse(response.body) else { return fail("body is not JSON\(cut)") }
-                guard let value = jsonPath.lookup(in: document) else { return fail("json \(json.path) not found") }
-                let text = value.stringForm
-                if text != json.equals {
-                    return fail("json \(json.path) is \(Self.quote(text)), expected \(Self.quote(json.equals))")
-                }
-            }
-        }
+        var evaluator = ConditionEvaluator(
+            ConditionSubject(
+                latency: latency, status: .number(Double(response.statusCode), text: nil), body: response.body,
+                header: { response.header($0) }, observations: observations))
+        let outcomes = evaluator.evaluate(conditions)
         var message = "status \(response.statusCode)"
         if response.bodyTruncated { message += ", body cut at \(Self.size(settings.maxBodyBytes))" }
-        return ProbeResult(success: true, latency: latency, message: message, observations: observations, phases: phases)
+        var result = ProbeResult(success: true, latency: latency, message: message, observations: observations, phases: phases)
+        result.apply(outcomes)
+        // A body check failed on a cut body says so: the text sought may lie past the cap.
+        if !result.success, response.bodyTruncated, outcomes.contains(where: { !$0.passed && $0.condition.readsBody }) {
+            result.message += " (first \(Self.size(settings.maxBodyBytes)) read)"
+        }
+        // What a condition read may echo a header value the request sent.
+        result.message = redact(result.message)
+        for i in result.conditions.indices { result.conditions[i].observed = redact(result.conditions[i].observed) }
+        return result
     }
 
     private func redact(_ message: String) -> String { redactor.scrub(message) }
@@ -155,32 +140,10 @@ public struct HTTPProbe: Probe {
         ]
     }
 
-    static func quote(_ s: String) -> String {
-        let short = s.count > 60 ? String(s.prefix(57)) + "..." : s
-        return "\"" + short.replacingOccurrences(of: "\n", with: "\\n").replacingOccurrences(of: "\"", with: "\\\"") + "\""
-    }
-
     static func size(_ bytes: Int) -> String {
         if bytes >= 1 << 20 && bytes % (1 << 20) == 0 { return "\(bytes >> 20) MiB" }
         if bytes >= 1 << 10 && bytes % (1 << 10) == 0 { return "\(bytes >> 10) KiB" }
         return "\(bytes) bytes"
-    }
-}
-
-/// A compiled `body_regex` / `expect` pattern (ICU syntax through `NSRegularExpression`, close
-/// to PCRE, like the tcp probe; `NSRegularExpression` is immutable and thread-safe).
-struct BodyRegex: Sendable {
-    let pattern: String
-    private let regex: NSRegularExpression
-
-    init?(_ pattern: String) {
-        guard let regex = try? NSRegularExpression(pattern: pattern, options: []) else { return nil }
-        self.pattern = pattern
-        self.regex = regex
-    }
-
-    func matches(_ text: String) -> Bool {
-        regex.firstMatch(in: text, options: [], range: NSRange(text.startIndex..., in: text)) != nil
     }
 }
 
@@ -220,168 +183,4 @@ enum URLParts {
 
     /// A host as a URL writes it: an IPv6 address in brackets.
     static func bracketed(_ host: String) -> String { host.contains(":") ? "[\(host)]" : host }
-}
-
-// MARK: - JSON for `expect.json`
-
-/// A JSON value that keeps numbers as written, so `equals: "1.50"` compares with what the
-/// server sent, not with a re-printed double.
-indirect enum JSONValue {
-    case string(String)
-    case number(String)
-    case bool(Bool)
-    case null
-    case array([JSONValue])
-    case object([(String, JSONValue)])
-
-    /// What `equals` is compared with: a string's contents, a number's text, `true`, `false`,
-    /// `null`, or compact JSON for arrays and objects.
-    var stringForm: String {
-        if case .string(let s) = self { return s }
-        return json
-    }
-
-    var json: String {
-        switch self {
-        case .string(let s): JSONValue.encode(s)
-        case .number(let n): n
-        case .bool(let b): b ? "true" : "false"
-        case .null: "null"
-        case .array(let items): "[" + items.map(\.json).joined(separator: ",") + "]"
-        case .object(let members): "{" + members.map { JSONValue.encode($0.0) + ":" + $0.1.json }.joined(separator: ",") + "}"
-        }
-    }
-
-    private static func encode(_ s: String) -> String { JSONString.quoted(s) }
-
-    static func parse(_ bytes: [UInt8]) -> JSONValue? {
-        var parser = JSONParser(bytes: bytes)
-        guard let value = parser.value(depth: 0) else { return nil }
-        parser.skipSpace()
-        return parser.index == bytes.count ? value : nil
-    }
-}
-
-private struct JSONParser {
-    let bytes: [UInt8]
-    var index = 0
-
-    mutating func skipSpace() {
-        while index < bytes.count, [0x20, 0x0A, 0x0D, 0x09].contains(bytes[index]) { index += 1 }
-    }
-
-    private mutating func take(_ c: Character) -> Bool {
-        skipSpace()
-        guard index < bytes.count, bytes[index] == c.asciiValue! else { return false }
-        index += 1
-        return true
-    }
-
-    mutating func value(depth: Int) -> JSONValue? {
-        guard depth < 256 else { return nil }
-        skipSpace()
-        guard index < bytes.count else { return nil }
-        switch bytes[index] {
-        case UInt8(ascii: "{"):
-            index += 1
-            var members: [(String, JSONValue)] = []
-            if take("}") { return .object(members) }
-            repeat {
-                skipSpace()
-                guard let key = string(), take(":"), let v = value(depth: depth + 1) else { return nil }
-                members.append((key, v))
-            } while take(",")
-            return take("}") ? .object(members) : nil
-        case UInt8(ascii: "["):
-            index += 1
-            var items: [JSONValue] = []
-            if take("]") { return .array(items) }
-            repeat {
-                guard let v = value(depth: depth + 1) else { return nil }
-                items.append(v)
-            } while take(",")
-            return take("]") ? .array(items) : nil
-        case UInt8(ascii: "\""):
-            return string().map(JSONValue.string)
-        case UInt8(ascii: "t"): return literal("true", .bool(true))
-        case UInt8(ascii: "f"): return literal("false", .bool(false))
-        case UInt8(ascii: "n"): return literal("null", .null)
-        default:
-            let start = index
-            while index < bytes.count, "+-0123456789.eE".utf8.contains(bytes[index]) { index += 1 }
-            let text = String(decoding: bytes[start..<index], as: UTF8.self)
-            return index > start && Double(text) != nil ? .number(text) : nil
-        }
-    }
-
-    private mutating func literal(_ word: String, _ v: JSONValue) -> JSONValue? {
-        let w = Array(word.utf8)
-        guard index + w.count <= bytes.count, Array(bytes[index..<index + w.count]) == w else { return nil }
-        index += w.count
-        return v
-    }
-
-    private mutating func string() -> String? {
-        guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { return nil }
-        index += 1
-        var out: [UInt8] = []
-        while index < bytes.count {
-            let c = bytes[index]
-            index += 1
-            if c == UInt8(ascii: "\"") { return String(decoding: out, as: UTF8.self) }
-            guard c == UInt8(ascii: "\\") else {
-                out.append(c)
-                continue
-            }
-            guard index < bytes.count else { return nil }
-            let e = bytes[index]
-            index += 1
-            switch e {
-            case UInt8(ascii: "n"): out.append(0x0A)
-            case UInt8(ascii: "t"): out.append(0x09)
-            case UInt8(ascii: "r"): out.append(0x0D)
-            case UInt8(ascii: "b"): out.append(0x08)
-            case UInt8(ascii: "f"): out.append(0x0C)
-            case UInt8(ascii: "u"):
-                guard var code = hex4() else { return nil }
-                // A character outside the BMP is a surrogate pair: two \u escapes.
-                if (0xD800..<0xDC00).contains(code), index + 1 < bytes.count, bytes[index] == UInt8(ascii: "\\"),
-                    bytes[index + 1] == UInt8(ascii: "u")
-                {
-                    index += 2
-                    guard let low = hex4(), (0xDC00..<0xE000).contains(low) else { return nil }
-                    code = 0x10000 + ((code - 0xD800) << 10) + (low - 0xDC00)
-                }
-                out += Array(String(Unicode.Scalar(code).map(Character.init) ?? "\u{FFFD}").utf8)
-            default: out.append(e)
-            }
-        }
-        return nil
-    }
-
-    private mutating func hex4() -> UInt32? {
-        guard index + 4 <= bytes.count, let v = UInt32(String(decoding: bytes[index..<index + 4], as: UTF8.self), radix: 16)
-        else { return nil }
-        index += 4
-        return v
-    }
-}
-
-extension JSONPath {
-    func lookup(in root: JSONValue) -> JSONValue? {
-        var current = root
-        for step in steps {
-            switch (step, current) {
-            case (.key(let k), .object(let members)):
-                guard let v = members.first(where: { $0.0 == k })?.1 else { return nil }
-                current = v
-            case (.index(let i), .array(let items)):
-                guard i < items.count else { return nil }
-                current = items[i]
-            default:
-                return nil
-            }
-        }
-        return current
-    }
 }

@@ -14,6 +14,8 @@ public struct TCPProbe: Probe {
     let port: Int
     let send: [UInt8]
     let expect: StreamExpect?
+    /// `expect.conditions` and `body_not_contains`, judged on what was read.
+    let conditions: [Condition]
     let timeout: Duration
     /// Where this probe's blocking calls run, one at a time (`BlockingLane`).
     let lane = BlockingLane()
@@ -21,7 +23,8 @@ public struct TCPProbe: Probe {
     public init(settings: TCPSettings, timeout: Duration) throws {
         (host, port) = try HostPort.split(settings.address)
         send = settings.send
-        expect = try settings.expect.map(StreamExpect.init(pattern:))
+        conditions = settings.conditions.checks
+        expect = try StreamExpect(pattern: settings.expect, conditions: conditions)
         self.timeout = timeout
     }
 
@@ -45,8 +48,9 @@ public struct TCPProbe: Probe {
             }
         }
         guard let expect else {
-            return ProbeResult(
-                success: true, latency: connected, message: "connected in \(Self.ms(connected))", observations: observations)
+            var result = ProbeResult(success: true, latency: connected, message: "connected in \(Self.ms(connected))", observations: observations)
+            result.apply(StreamExpect.judge(conditions, body: nil, result: result))
+            return result
         }
         let outcome = await expect.read(timeout: timeout) { max -> StreamExpect.Read<TCPConnection.Failure> in
             switch await connection.read(max: max, deadline: deadline) {
@@ -56,11 +60,12 @@ public struct TCPProbe: Probe {
             }
         }
         switch outcome {
-        case .matched(let count):
-            observations.append(Observation("bytes_read", Double(count), unit: "bytes"))
-            return ProbeResult(
-                success: true, latency: start.duration(to: .now), message: "connected, expect \"\(expect.regex.pattern)\" matched",
-                observations: observations)
+        case .matched(let received):
+            observations.append(Observation("bytes_read", Double(received.count), unit: "bytes"))
+            var result = ProbeResult(
+                success: true, latency: start.duration(to: .now), message: "connected, \(expect.matchedText(received))", observations: observations)
+            result.apply(StreamExpect.judge(conditions, body: received, result: result))
+            return result
         case .noMatch(let message, let atTimeout):
             return .failure(message, latency: atTimeout ? timeout : start.duration(to: .now), observations: observations)
         case .failed(let failure):
@@ -99,10 +104,12 @@ enum HostPort {
 }
 
 extension StreamExpect {
-    /// The `expect` of a tcp component; a pattern that does not compile is refused at its key.
-    init(pattern: String) throws {
-        guard let regex = BodyRegex(pattern) else { throw ProbeSetupError("expect /\(pattern)/ does not compile", key: "expect") }
-        self.init(regex: regex)
+    /// A tcp component's conditions on a connection that succeeded: `body` is what was read
+    /// (nil when nothing was), there is no `status`.
+    static func judge(_ conditions: [Condition], body: [UInt8]?, result: ProbeResult) -> [ConditionOutcome] {
+        guard !conditions.isEmpty else { return [] }
+        var evaluator = ConditionEvaluator(ConditionSubject(latency: result.latency, body: body, observations: result.observations))
+        return evaluator.evaluate(conditions)
     }
 }
 

@@ -19,6 +19,8 @@ public struct TLSTCPProbe: Probe {
     private let host: String
     private let port: Int
     private let expect: StreamExpect?
+    /// `expect.conditions` and `body_not_contains`, judged on what was read.
+    private let conditions: [Condition]
 
     /// For a component of type `tcp` whose `tls` is set (`tls: true` or a map).
     public init(settings: TCPSettings, timeout: Duration, engine: CurlEngine = .shared) throws {
@@ -27,7 +29,8 @@ public struct TLSTCPProbe: Probe {
         self.timeout = timeout
         self.engine = engine
         (host, port) = try HostPort.split(settings.address)
-        expect = try settings.expect.map(StreamExpect.init(pattern:))
+        conditions = settings.conditions.checks
+        expect = try StreamExpect(pattern: settings.expect, conditions: conditions)
     }
 
     func request(deadline: ContinuousClock.Instant) -> CurlRequest {
@@ -75,7 +78,9 @@ public struct TLSTCPProbe: Probe {
         guard let expect else {
             // Handshake only: libcurl's own measure, like the HTTP probe.
             let latency = settings.send.isEmpty ? t.total : elapsed()
-            return ProbeResult(success: true, latency: latency, message: "TLS handshake ok", observations: observations, phases: phases)
+            var result = ProbeResult(success: true, latency: latency, message: "TLS handshake ok", observations: observations, phases: phases)
+            result.apply(StreamExpect.judge(conditions, body: nil, result: result))
+            return result
         }
         let outcome = await expect.read(timeout: timeout) { max -> StreamExpect.Read<CurlConnection.IOError> in
             do throws(CurlConnection.IOError) {
@@ -85,11 +90,12 @@ public struct TLSTCPProbe: Probe {
             }
         }
         switch outcome {
-        case .matched(let count):
-            observations.append(Observation("bytes_read", Double(count), unit: "bytes"))
-            return ProbeResult(
-                success: true, latency: elapsed(), message: "TLS handshake ok, expect \"\(expect.regex.pattern)\" matched",
-                observations: observations, phases: phases)
+        case .matched(let received):
+            observations.append(Observation("bytes_read", Double(received.count), unit: "bytes"))
+            var result = ProbeResult(
+                success: true, latency: elapsed(), message: "TLS handshake ok, \(expect.matchedText(received))", observations: observations, phases: phases)
+            result.apply(StreamExpect.judge(conditions, body: received, result: result))
+            return result
         case .noMatch(let message, let atTimeout):
             return .failure(message, latency: atTimeout ? timeout : elapsed(), observations: observations)
         case .failed(let error):

@@ -485,6 +485,19 @@ enum OpenAPIDocument {
               "consecutive_failures": {"type": "integer", "minimum": 0},
               "last_success": {"type": ["string", "null"], "format": "date-time"},
               "observations": {"type": "object", "additionalProperties": {"type": ["number", "string", "null"]}},
+              "conditions": {
+                "description": "Each condition of the component's expect (written, or standing for status, body_contains, body_regex, json, answer_regex, body_not_contains) on the last result: the values it read, or why it could not be decided, and whether it held.",
+                "type": "array",
+                "items": {
+                  "type": "object",
+                  "required": ["condition", "passed", "observed"],
+                  "properties": {
+                    "condition": {"type": "string"},
+                    "passed": {"type": "boolean"},
+                    "observed": {"type": "string"}
+                  }
+                }
+              },
               "phases_ms": {"type": "object", "additionalProperties": {"type": ["number", "null"]}},
               "thresholds": {"type": "object", "additionalProperties": {"type": "object", "additionalProperties": {"type": ["number", "null"]}}},
               "uptime": {"type": "object", "additionalProperties": {"type": ["number", "null"], "minimum": 0, "maximum": 1}},

@@ -269,6 +269,12 @@ http {
         ssl_certificate_key $dir/certs/server.key;
         root $n/www;
         location = /health { default_type application/json; return 200 '{"status":"UP"}'; }
+        # For conditions: an empty list to measure with len(), and a header to read.
+        location = /items {
+            default_type application/json;
+            add_header X-Vitals-Stage canary;
+            return 200 '{"status":"UP","items":[]}';
+        }
         location = /status/503 { return 503; }
         location = /status/404 { return 404; }
         location = /redirect { return 302 /health; }

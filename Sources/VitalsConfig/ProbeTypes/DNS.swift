@@ -59,7 +59,14 @@ public struct DNSExpectation: Sendable, Equatable {
     public var rcode: Int = DNSRCode.noError
     /// At least one answer, as text, must match (validated at parse time).
     public var answerRegex: String? = nil
+    /// `conditions` and `body_not_contains` (the body is the answers, one per line).
+    public var conditions = ConditionExpectation()
     public init() {}
+
+    /// `answer_regex` as a condition, then `body_not_contains` and the written conditions.
+    public func allConditions() throws -> [Condition] {
+        (try answerRegex.map { [try Condition.answerRegex($0)] } ?? []) + conditions.checks
+    }
 }
 
 extension DNSSettings: ProbeConfig {
@@ -94,9 +101,9 @@ extension ConfigParser {
                 f.error("server", "expected an IP address, IP:port or [IPv6]:port" + f.got("server", s))
             }
         }
-        if let e = f.value("expect"),
-            let ef = Fields(e, reader: reader, file: f.file, path: f.sub("expect"), allowed: ["rcode", "answer_regex"])
-        {
+        let (conditions, ef) = parseConditionExpect(f, body: true, extra: ["rcode", "answer_regex"])
+        d.expect.conditions = conditions
+        if let ef {
             if let r = ef.string("rcode") {
                 if let code = DNSRCode.code(r) {
                     d.expect.rcode = code

@@ -9,6 +9,8 @@ public struct ExecSettings: Sendable, Equatable {
     public var workingDirectory: String
     /// Added to a clean environment.
     public var environment: [String: Secret] = [:]
+    /// `expect: { conditions, body_not_contains }`: `status` is the exit code, `body` the output.
+    public var expect = ConditionExpectation()
     public init(command: [String], workingDirectory: String) {
         self.command = command
         self.workingDirectory = workingDirectory
@@ -17,8 +19,8 @@ public struct ExecSettings: Sendable, Equatable {
 
 extension ExecSettings: ProbeConfig {
     static let type = ProbeType.exec
-    static let keys = ["command", "env"]
-    static let structuredKeys: Set<String> = ["command", "env"]
+    static let keys = ["command", "env", "expect"]
+    static let structuredKeys: Set<String> = ["command", "env", "expect"]
     static let thresholds: Set<String> = ["latency"]
     /// Any perfdata label is a measurement too.
     static let acceptsAnyMeasurement = true
@@ -45,6 +47,7 @@ extension ConfigParser {
         if let env = f.secretMap("env", validName: { YAMLReader.isVariableName(Substring($0)) }, nameRule: " for an environment variable") {
             e.environment = Dictionary(env, uniquingKeysWith: { _, b in b })
         }
+        e.expect = parseConditionExpect(f, body: true).0
         return e
     }
 }

@@ -11,6 +11,8 @@ public struct GRPCSettings: Sendable, Equatable {
     /// Nil: plain text (HTTP/2 with prior knowledge, as gRPC servers expect); set: TLS, with
     /// HTTP/2 chosen by ALPN.
     public var tls: TLSSettings? = nil
+    /// `expect: { conditions }`: `status` is the serving status (`SERVING`).
+    public var expect = ConditionExpectation()
     public init(address: String, service: String = "", tls: TLSSettings? = nil) {
         self.address = address
         self.service = service
@@ -20,8 +22,8 @@ public struct GRPCSettings: Sendable, Equatable {
 
 extension GRPCSettings: ProbeConfig {
     static let type = ProbeType.grpc
-    static let keys = ["address", "service", "tls"]
-    static let structuredKeys: Set<String> = ["tls"]
+    static let keys = ["address", "service", "tls", "expect"]
+    static let structuredKeys: Set<String> = ["tls", "expect"]
     static let thresholds: Set<String> = ["latency", "cert_expiry"]
     var probeSettings: ProbeSettings { .grpc(self) }
     static func parse(_ f: Fields, _ parser: ConfigParser) -> Self? { parser.parseGRPC(f) }
@@ -33,6 +35,8 @@ extension ConfigParser {
         if !Syntax.isHostPort(address) {
             f.error("address", "expected host:port" + f.got("address", address))
         }
-        return GRPCSettings(address: address, service: f.string("service") ?? "", tls: parseOptionalTLS(f))
+        var g = GRPCSettings(address: address, service: f.string("service") ?? "", tls: parseOptionalTLS(f))
+        g.expect = parseConditionExpect(f, body: false).0
+        return g
     }
 }

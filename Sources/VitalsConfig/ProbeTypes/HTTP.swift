@@ -41,7 +41,24 @@ public struct HTTPExpectation: Sendable, Equatable {
     /// Validated at parse time (compiles as a regex).
     public var bodyRegex: String? = nil
     public var json: JSONExpectation? = nil
+    /// `conditions` and `body_not_contains`.
+    public var conditions = ConditionExpectation()
     public init() {}
+
+    /// Every check of a response as conditions, in the order they are reported: the status,
+    /// `body_contains`, `body_regex`, `json`, `body_not_contains`, then the written conditions.
+    /// Built when the probe is (at load); throws for a `body_regex` or json path that the
+    /// config check would have refused.
+    public func allConditions() throws -> [Condition] {
+        var list = [Condition.status(in: status)]
+        if let bodyContains { list.append(.bodyContains(bodyContains)) }
+        if let bodyRegex { list.append(try Condition.bodyRegex(bodyRegex)) }
+        if let json {
+            guard let path = JSONPath(json.path) else { throw ConditionSyntaxError(offset: 0, message: "json path '\(json.path)' is not like $.a.b[0].c") }
+            list.append(.json(path, equals: json.equals))
+        }
+        return list + conditions.checks
+    }
 }
 
 /// `json: { path: "$.status", equals: "UP" }`: a dotted path with optional `[index]` steps.
@@ -91,8 +108,9 @@ extension ConfigParser {
 
     private func parseHTTPExpect(_ node: Node, path: String, file: String) -> HTTPExpectation {
         var e = HTTPExpectation()
-        let keys = ["status", "body_contains", "body_regex", "json"]
-        guard let f = Fields(node, reader: reader, file: file, path: path, allowed: keys, structured: ["status", "json"]) else { return e }
+        let keys = ["status", "body_contains", "body_regex", "json", "conditions", "body_not_contains"]
+        guard let f = Fields(node, reader: reader, file: file, path: path, allowed: keys, structured: ["status", "json", "conditions"]) else { return e }
+        parseConditionKeys(f, into: &e.conditions)
         if let s = f.value("status"), let set = parseStatus(s, path: f.sub("status"), file: file) { e.status = set }
         e.bodyContains = f.string("body_contains")
         if let re = f.string("body_regex") {

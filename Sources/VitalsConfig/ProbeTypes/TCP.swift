@@ -8,8 +8,11 @@ public struct TCPSettings: Sendable, Equatable {
     public var address: String
     /// Bytes to send after connecting, escapes (`\r \n \x00`) already decoded.
     public var send: [UInt8] = []
-    /// Regex the first bytes read must match (validated at parse time).
+    /// Regex the first bytes read must match (validated at parse time): `expect: "^SSH-"` or
+    /// `expect: { regex: "^SSH-" }`.
     public var expect: String? = nil
+    /// `expect: { conditions, body_not_contains }`, judged on what was read (`body`).
+    public var conditions = ConditionExpectation()
     /// `tls: true` does a TLS handshake and reports certificate expiry.
     public var tls: TLSSettings? = nil
     public init(address: String) { self.address = address }
@@ -18,7 +21,7 @@ public struct TCPSettings: Sendable, Equatable {
 extension TCPSettings: ProbeConfig {
     static let type = ProbeType.tcp
     static let keys = ["address", "send", "expect", "tls"]
-    static let structuredKeys: Set<String> = ["tls"]
+    static let structuredKeys: Set<String> = ["tls", "expect"]
     static let thresholds: Set<String> = ["latency", "cert_expiry"]
     var probeSettings: ProbeSettings { .tcp(self) }
     static func parse(_ f: Fields, _ parser: ConfigParser) -> Self? { parser.parseTCP(f) }
@@ -38,7 +41,13 @@ extension ConfigParser {
                 f.error("send", "bad escape (use \\r \\n \\t \\\\ \\0 or \\xHH)")
             }
         }
-        if let e = f.string("expect") {
+        if f.value("expect")?.mapping != nil {
+            let (conditions, ef) = parseConditionExpect(f, body: true, extra: ["regex"])
+            t.conditions = conditions
+            if let ef, let e = ef.string("regex") {
+                if Syntax.isRegex(e) { t.expect = e } else { ef.error("regex", "not a valid regular expression: \(e)") }
+            }
+        } else if let e = f.string("expect") {
             if Syntax.isRegex(e) {
                 t.expect = e
             } else {

@@ -35,7 +35,7 @@ enum ComponentPage {
             out += ". The status is live; results are this run's, from memory.</p>"
         }
         out += facts(c, input)
-        if details { out += observations(c) }
+        if details { out += observations(c) + conditions(c) }
         out += thresholds(c)
         out += uptime(input.uptime)
         out += latency(input)
@@ -72,6 +72,19 @@ enum ComponentPage {
             case .text(let t): value = t
             }
             out += "<tr><td>" + HTML.text(o.name) + "<td>" + HTML.text(value) + "</tr>"
+        }
+        return out + "</tbody></table></section>"
+    }
+
+    /// The `expect` conditions on the last result, each with what it read: shown only where
+    /// messages are (a value read may quote the body).
+    static func conditions(_ c: ComponentSnapshot) -> String {
+        let checks = c.lastResult?.conditions ?? []
+        guard !checks.isEmpty else { return "" }
+        var out = "<section><h2>Conditions</h2><table><thead><tr><th>condition<th>result<th>observed</tr></thead><tbody>"
+        for check in checks {
+            out += "<tr><td><code>" + HTML.text(check.condition) + "</code><td>" + (check.passed ? "passed" : "<strong>failed</strong>")
+            out += "<td>" + HTML.text(check.observed) + "</tr>"
         }
         return out + "</tbody></table></section>"
     }

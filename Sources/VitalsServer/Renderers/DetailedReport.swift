@@ -55,6 +55,17 @@ public enum DetailedReport {
                 }
             }
         }
+        // Each condition of `expect` on the last result: what it read and whether it held.
+        o.key("conditions")
+        o.array { a in
+            for check in c.lastResult?.conditions ?? [] {
+                a.object { e in
+                    e.field("condition", check.condition)
+                    e.field("passed", check.passed)
+                    e.field("observed", check.observed)
+                }
+            }
+        }
         if let phases = c.lastResult?.phases, !phases.isEmpty {
             o.key("phases_ms")
             o.object { p in for phase in phases { p.field(phase.name, milliseconds(phase.seconds)) } }
