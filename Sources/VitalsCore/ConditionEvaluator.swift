@@ -125,20 +125,8 @@ public struct ConditionEvaluator {
 
     private mutating func truth(_ e: ConditionExpression) -> Truth {
         switch e {
-        case .and(let a, let b):
-            let l = truth(a)
-            if l == .no { return .no }
-            let r = truth(b)
-            if r == .no { return .no }
-            if case .undecided = l { return l }
-            return r
-        case .or(let a, let b):
-            let l = truth(a)
-            if l == .yes { return .yes }
-            let r = truth(b)
-            if r == .yes { return .yes }
-            if case .undecided = l { return l }
-            return r
+        case .and(let a, let b): return either(a, b, decidedBy: .no)
+        case .or(let a, let b): return either(a, b, decidedBy: .yes)
         case .not(let inner):
             switch truth(inner) {
             case .yes: return .no
@@ -162,6 +150,17 @@ public struct ConditionEvaluator {
             case .success(let v): return .undecided("\(v.shown) is not true or false")
             }
         }
+    }
+
+    /// `&&` (decided by a no) and `||` (decided by a yes): a decisive side wins even over an
+    /// undecided one; otherwise the first undecided reason, else the right side's answer.
+    private mutating func either(_ a: ConditionExpression, _ b: ConditionExpression, decidedBy decisive: Truth) -> Truth {
+        let l = truth(a)
+        if l == decisive { return l }
+        let r = truth(b)
+        if r == decisive { return r }
+        if case .undecided = l { return l }
+        return r
     }
 
     struct Missing: Error {

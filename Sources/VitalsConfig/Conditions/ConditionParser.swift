@@ -175,26 +175,22 @@ private struct Parser {
         if depth > ConditionParser.maxDepth { throw error("condition nested deeper than \(ConditionParser.maxDepth) levels") }
     }
 
-    mutating func or(depth: Int) throws(ConditionSyntaxError) -> Parsed {
-        var lhs = try and(depth: depth)
-        while isSymbol("||") {
-            _ = next()
-            let rhs = try and(depth: depth)
-            try requireCondition(lhs.expression, at: lhs.start, what: lhs.source)
-            try requireCondition(rhs.expression, at: rhs.start, what: rhs.source)
-            lhs = parsed(.or(lhs.expression, rhs.expression), lhs.start, rhs.end)
-        }
-        return lhs
-    }
+    mutating func or(depth: Int) throws(ConditionSyntaxError) -> Parsed { try chain("||", depth: depth) }
 
-    mutating func and(depth: Int) throws(ConditionSyntaxError) -> Parsed {
-        var lhs = try unary(depth: depth)
-        while isSymbol("&&") {
+    /// `a || b || c` over `&&` chains, `a && b && c` over unary terms; both sides must be conditions.
+    mutating func chain(_ symbol: String, depth: Int) throws(ConditionSyntaxError) -> Parsed {
+        func side(_ p: inout Parser) throws(ConditionSyntaxError) -> Parsed {
+            if symbol == "||" { return try p.chain("&&", depth: depth) }
+            return try p.unary(depth: depth)
+        }
+        var lhs = try side(&self)
+        while isSymbol(symbol) {
             _ = next()
-            let rhs = try unary(depth: depth)
+            let rhs = try side(&self)
             try requireCondition(lhs.expression, at: lhs.start, what: lhs.source)
             try requireCondition(rhs.expression, at: rhs.start, what: rhs.source)
-            lhs = parsed(.and(lhs.expression, rhs.expression), lhs.start, rhs.end)
+            let joined: ConditionExpression = symbol == "||" ? .or(lhs.expression, rhs.expression) : .and(lhs.expression, rhs.expression)
+            lhs = parsed(joined, lhs.start, rhs.end)
         }
         return lhs
     }
