@@ -138,6 +138,7 @@ struct CheckRow {
                 "name": r.spec.name, "type": r.spec.type, "critical": r.spec.critical, "status": r.status.rawValue,
                 "success": r.result.success, "latency_ms": (r.result.latency.seconds * 1_000_000).rounded() / 1000,
                 "message": r.message, "observations": observations(r.result),
+                "conditions": r.result.conditions.map { ["condition": $0.condition, "passed": $0.passed, "observed": $0.observed] as [String: Any] },
             ]
         }
         let object: [String: Any] = ["status": overall.rawValue, "components": items]

@@ -60,6 +60,28 @@ struct ConditionsTests {
         #expect(page.body.contains("<code><bdi>len(body.items) &gt; 0</bdi></code><td><strong>failed</strong><td><bdi>len(body.items) = 0</bdi>"))
     }
 
+    /// `vitals check --format json` lists the conditions too.
+    @Test(.enabled(if: TestEnvironment.serversAvailable, TestEnvironment.skipReason))
+    func checkPrintsEachCondition() async throws {
+        let http = try TestEnvironment.require("VITALS_TEST_HTTP")
+        let body = """
+            components:
+              - { name: catalog, type: http, url: "\(http)/items", expect: { conditions: ["len(body.items) > 0"] } }
+
+            """
+        let vitals = try VitalsProcess(configBody: body, arguments: ["check", "--format", "json"])
+        defer { vitals.stop() }
+        #expect(await vitals.waitForExit(timeout: .seconds(30)) == 2)
+        let json = try #require(jsonObject(vitals.stdoutAfterExit))
+        let component = try #require((json["components"] as? [[String: Any]])?.first)
+        let checks = try #require(component["conditions"] as? [[String: Any]])
+        #expect(checks.count == 2)
+        #expect(checks.last?["condition"] as? String == "len(body.items) > 0")
+        #expect(checks.last?["observed"] as? String == "len(body.items) = 0")
+        #expect(checks.last?["passed"] as? Bool == false)
+        #expect(component["message"] as? String == #"condition "len(body.items) > 0" failed: len(body.items) = 0"#)
+    }
+
     /// A condition that does not parse is refused at load (`validate` exits 1) with FILE:LINE:COL inside it.
     @Test func aBadConditionIsRefusedAtItsColumn() async throws {
         let body = """
