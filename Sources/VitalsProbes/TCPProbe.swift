@@ -64,7 +64,7 @@ public struct TCPProbe: Probe {
             observations.append(Observation("bytes_read", Double(received.count), unit: "bytes"))
             var result = ProbeResult(
                 success: true, latency: start.duration(to: .now), message: "connected, \(expect.matchedText(received))", observations: observations)
-            result.apply(StreamExpect.judge(conditions, body: received, result: result))
+            result.apply(StreamExpect.judge(expect.pattern.map { [$0] + conditions } ?? conditions, body: received, result: result))
             return result
         case .noMatch(let message, let atTimeout):
             return .failure(message, latency: atTimeout ? timeout : start.duration(to: .now), observations: observations)
@@ -104,8 +104,8 @@ enum HostPort {
 }
 
 extension StreamExpect {
-    /// A tcp component's conditions on a connection that succeeded: `body` is what was read
-    /// (nil when nothing was), there is no `status`.
+    /// A tcp component's conditions (its `expect` regex first, when it has one) on a connection
+    /// that succeeded: `body` is what was read (nil when nothing was), there is no `status`.
     static func judge(_ conditions: [Condition], body: [UInt8]?, result: ProbeResult) -> [ConditionOutcome] {
         guard !conditions.isEmpty else { return [] }
         var evaluator = ConditionEvaluator(ConditionSubject(latency: result.latency, body: body, observations: result.observations))

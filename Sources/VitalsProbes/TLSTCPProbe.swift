@@ -94,7 +94,7 @@ public struct TLSTCPProbe: Probe {
             observations.append(Observation("bytes_read", Double(received.count), unit: "bytes"))
             var result = ProbeResult(
                 success: true, latency: elapsed(), message: "TLS handshake ok, \(expect.matchedText(received))", observations: observations, phases: phases)
-            result.apply(StreamExpect.judge(conditions, body: received, result: result))
+            result.apply(StreamExpect.judge(expect.pattern.map { [$0] + conditions } ?? conditions, body: received, result: result))
             return result
         case .noMatch(let message, let atTimeout):
             return .failure(message, latency: atTimeout ? timeout : elapsed(), observations: observations)

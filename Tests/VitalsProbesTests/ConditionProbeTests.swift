@@ -93,6 +93,13 @@ import VitalsCore
         let ok = try await TCPProbe(settings: settings, timeout: .seconds(2)).run(deadline: .now + .seconds(2))
         #expect(ok.success, "\(ok.message)")
         #expect(ok.message.hasPrefix("connected, read "))
+        #expect(ok.conditions.map(\.condition) == ["body matches '^HTTP/1\\.1 200'", "!(body contains '503')"])
+        // With an `expect` regex, it is judged (and listed) first.
+        settings.expect = "^HTTP/1\\.1"
+        let both = try await TCPProbe(settings: settings, timeout: .seconds(2)).run(deadline: .now + .seconds(2))
+        #expect(both.message == #"connected, expect "^HTTP/1\.1" matched"#)
+        #expect(both.conditions.map(\.condition) == ["body matches '^HTTP/1\\.1'", "body matches '^HTTP/1\\.1 200'", "!(body contains '503')"])
+        #expect(both.conditions.allSatisfy { $0.passed })
         settings.conditions.bodyNotContains = "HTTP/1.1"
         let bad = try await TCPProbe(settings: settings, timeout: .seconds(2)).run(deadline: .now + .seconds(2))
         #expect(bad.message == #"body contains "HTTP/1.1""#)
