@@ -141,6 +141,7 @@ struct ConditionConfigTests {
         ("      conditions:\n        - \"body matches '\\\\.(' && x\"\n", "c.yaml:7:29: components[a].expect.conditions[0]: regex: missing ) for the ( here"),
         // single quotes: '' is one quote in the value.
         ("      conditions:\n        - 'body contains ''x'' &&'\n", "c.yaml:7:34: components[a].expect.conditions[0]: expected a value (a name such as status, latency, body or header.NAME, a number, a duration or a string), found the end of the condition"),
+        ("      conditions: [\"stauts_code == 200\"]\n", "c.yaml:6:21: components[a].expect.conditions[0]: unknown name stauts_code (did you mean status_code?): this probe type has status, latency, body, header, cert_expiry, cert_expiry_timestamp, http_version, redirects, response_bytes, status_code"),
         ("      conditions: status == 200\n", "c.yaml:6:19: components[a].expect.conditions: expected a list of conditions such as [\"status == 200\", \"latency < 300ms\"]"),
         ("      conditions:\n        - { a: 1 }\n", "c.yaml:7:11: components[a].expect.conditions[0]: expected a condition in quotes, such as \"status == 200\""),
     ])

@@ -104,4 +104,45 @@ import VitalsCore
         let bad = try await TCPProbe(settings: settings, timeout: .seconds(2)).run(deadline: .now + .seconds(2))
         #expect(bad.message == #"body contains "HTTP/1.1""#)
     }
+
+    /// A condition may name only what the type reports (a typo is a load error): so every
+    /// observation a real run reports must be among the names the config accepts.
+    @Test(.enabled(if: TestServers.nginxAvailable, TestServers.skipNginx)) func everyObservationReportedCanBeNamed() async throws {
+        let https = try TestEnvironment.require("VITALS_TEST_HTTPS")
+        let ca = try TestEnvironment.require("VITALS_TEST_CA_FILE")
+        let http = try await httpProbe(https + "/health") { $0.tls.caFile = ca }.runOnce()
+        #expect(http.number("cert_expiry") != nil)
+        #expect(Set(http.observations.map(\.name)).isSubset(of: HTTPSettings.conditionNames), "\(http.observations.map(\.name))")
+
+        var tls = TCPSettings(address: String(https.dropFirst("https://".count)))
+        tls.tls = TLSSettings()
+        tls.tls?.caFile = ca
+        tls.send = Array("GET /health HTTP/1.0\r\n\r\n".utf8)
+        tls.expect = "^HTTP"
+        let t = try await TLSTCPProbe(settings: tls, timeout: .seconds(2)).run(deadline: .now + .seconds(2))
+        #expect(t.success, "\(t.message)")
+        #expect(Set(t.observations.map(\.name)).isSubset(of: TCPSettings.conditionNames), "\(t.observations.map(\.name))")
+        var plain = tls
+        plain.tls = nil
+        plain.address = String(try TestEnvironment.require("VITALS_TEST_HTTP").dropFirst("http://".count))
+        let p = try await TCPProbe(settings: plain, timeout: .seconds(2)).run(deadline: .now + .seconds(2))
+        #expect(Set(p.observations.map(\.name)).isSubset(of: TCPSettings.conditionNames), "\(p.observations.map(\.name))")
+    }
+
+    @Test(.enabled(if: DNSProbeTests.available, DNSProbeTests.skip)) func everyDNSObservationCanBeNamed() async throws {
+        var settings = DNSSettings(query: "api.vitals.test")
+        settings.server = try TestEnvironment.require("VITALS_TEST_DNS")
+        let r = try await DNSProbe(settings: settings, timeout: .seconds(2)).run(deadline: .now + .seconds(2))
+        #expect(r.success, "\(r.message)")
+        // `serial` (an SOA answer's) is named in DNSProbeTests.soaSerialIsAnObservation.
+        #expect(DNSSettings.conditionNames.contains("serial"))
+        #expect(Set(r.observations.map(\.name)).isSubset(of: DNSSettings.conditionNames), "\(r.observations.map(\.name))")
+    }
+
+    @Test(.enabled(if: GRPCProbeTests.available, GRPCProbeTests.skip)) func everyGRPCObservationCanBeNamed() async throws {
+        let r = try await GRPCProbe(settings: GRPCSettings(address: try TestEnvironment.require("VITALS_TEST_GRPC")), timeout: .seconds(2))
+            .run(deadline: .now + .seconds(2))
+        #expect(r.number("grpc_status") != nil, "\(r.message)")
+        #expect(Set(r.observations.map(\.name)).isSubset(of: GRPCSettings.conditionNames), "\(r.observations.map(\.name))")
+    }
 }

@@ -15,9 +15,10 @@ public struct Condition: Sendable, Equatable, CustomStringConvertible {
         self.legacy = legacy
     }
 
-    /// Parses `text`; the error's offset points at the offending token.
-    public init(parsing text: String) throws(ConditionSyntaxError) {
-        self.init(source: text, expression: try ConditionParser.parse(text))
+    /// Parses `text`; the error's offset points at the offending token. `names`: see
+    /// `ConditionParser.parse`.
+    public init(parsing text: String, names: Set<String>? = nil) throws(ConditionSyntaxError) {
+        self.init(source: text, expression: try ConditionParser.parse(text, names: names))
     }
 
     public var description: String { source }

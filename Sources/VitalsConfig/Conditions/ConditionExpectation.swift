@@ -94,18 +94,18 @@ extension Condition {
 extension ConfigParser {
     /// An `expect` mapping of `conditions` (and `body_not_contains` where the probe has a
     /// body), plus any `extra` keys the caller reads itself from the returned fields.
-    func parseConditionExpect(_ f: Fields, body: Bool, extra: [String] = []) -> (ConditionExpectation, Fields?) {
+    func parseConditionExpect(_ f: Fields, body: Bool, names: Set<String>?, extra: [String] = []) -> (ConditionExpectation, Fields?) {
         var e = ConditionExpectation()
         guard let node = f.value("expect") else { return (e, nil) }
         let keys = ["conditions"] + (body ? ["body_not_contains"] : []) + extra
         guard let ef = Fields(node, reader: reader, file: f.file, path: f.sub("expect"), allowed: keys, structured: ["conditions"]) else { return (e, nil) }
-        parseConditionKeys(ef, into: &e)
+        parseConditionKeys(ef, into: &e, names: names)
         return (e, ef)
     }
 
     /// Reads `conditions` and `body_not_contains` from an `expect` mapping into `e`. Each
     /// condition's error points into its text: file, line, and the column of the token.
-    func parseConditionKeys(_ f: Fields, into e: inout ConditionExpectation) {
+    func parseConditionKeys(_ f: Fields, into e: inout ConditionExpectation, names: Set<String>?) {
         e.bodyNotContains = f.string("body_not_contains")
         guard let list = f.value("conditions") else { return }
         guard let items = list.sequence else {
@@ -124,7 +124,7 @@ extension ConfigParser {
             }
             guard let text = reader.substitute(item, file: f.file, path: path) else { continue }
             do {
-                e.conditions.append(try Condition(parsing: text))
+                e.conditions.append(try Condition(parsing: text, names: names))
             } catch {
                 // After `${VAR}` substitution the text no longer lines up with the file: the
                 // error then points at the condition's start.

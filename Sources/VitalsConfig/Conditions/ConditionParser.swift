@@ -18,12 +18,15 @@ public enum ConditionParser {
     public static let maxLength = 1024
     public static let maxDepth = 32
 
-    public static func parse(_ text: String) throws(ConditionSyntaxError) -> ConditionExpression {
+    /// `names`: the observations the probe type reports, which a name other than `status`,
+    /// `latency`, `body` and `header` must be one of (a typo is an error at load, not a
+    /// condition that never holds); nil accepts any (a plugin's perfdata labels).
+    public static func parse(_ text: String, names: Set<String>? = nil) throws(ConditionSyntaxError) -> ConditionExpression {
         let scalars = Array(text.unicodeScalars)
         guard scalars.count <= maxLength else {
             throw ConditionSyntaxError(offset: maxLength, message: "condition longer than \(maxLength) characters")
         }
-        var p = Parser(text: scalars, tokens: try ConditionLexer.tokens(scalars))
+        var p = Parser(text: scalars, tokens: try ConditionLexer.tokens(scalars), names: names)
         let e = try p.or(depth: 0)
         if p.peek.kind != .end { throw p.error("expected && or || or the end of the condition, found \(p.peek.shown)") }
         try p.requireCondition(e.expression, at: e.start, what: e.source)
@@ -137,6 +140,7 @@ enum ConditionLexer {
 private struct Parser {
     let text: [Unicode.Scalar]
     let tokens: [ConditionToken]
+    let names: Set<String>?
     var index = 0
 
     /// A parsed piece, where it starts and its source text.
@@ -147,9 +151,10 @@ private struct Parser {
         var source: String
     }
 
-    init(text: [Unicode.Scalar], tokens: [ConditionToken]) {
+    init(text: [Unicode.Scalar], tokens: [ConditionToken], names: Set<String>?) {
         self.text = text
         self.tokens = tokens
+        self.names = names
     }
 
     var peek: ConditionToken { tokens[index] }
@@ -335,7 +340,13 @@ private struct Parser {
             switch name {
             case "status": return done(.status)
             case "latency": return done(.latency)
-            default: return done(.named(name))
+            default:
+                if let names, !names.contains(name) {
+                    let all = ["status", "latency", "body", "header"] + names.sorted()
+                    let near = KeySuggestion.nearest(to: name, in: all).map { " (did you mean \($0)?)" } ?? ""
+                    throw error("unknown name \(name)\(near): this probe type has \(all.joined(separator: ", "))", at: start.offset)
+                }
+                return done(.named(name))
             }
         }
     }

@@ -69,6 +69,11 @@ public struct DNSExpectation: Sendable, Equatable {
     }
 }
 
+extension DNSSettings {
+    /// The observations a condition may name (`DNSProbe`), and `answers`, the list.
+    public static let conditionNames: Set<String> = ["rcode", "answer_count", "lookup_time", "serial", "answers", "transport"]
+}
+
 extension DNSSettings: ProbeConfig {
     static let type = ProbeType.dns
     static let keys = ["query", "record", "server", "expect"]
@@ -101,7 +106,7 @@ extension ConfigParser {
                 f.error("server", "expected an IP address, IP:port or [IPv6]:port" + f.got("server", s))
             }
         }
-        let (conditions, ef) = parseConditionExpect(f, body: true, extra: ["rcode", "answer_regex"])
+        let (conditions, ef) = parseConditionExpect(f, body: true, names: DNSSettings.conditionNames, extra: ["rcode", "answer_regex"])
         d.expect.conditions = conditions
         if let ef {
             if let r = ef.string("rcode") {

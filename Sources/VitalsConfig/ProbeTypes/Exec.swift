@@ -47,7 +47,8 @@ extension ConfigParser {
         if let env = f.secretMap("env", validName: { YAMLReader.isVariableName(Substring($0)) }, nameRule: " for an environment variable") {
             e.environment = Dictionary(env, uniquingKeysWith: { _, b in b })
         }
-        e.expect = parseConditionExpect(f, body: true).0
+        // Any name: a plugin's perfdata labels are its own.
+        e.expect = parseConditionExpect(f, body: true, names: nil).0
         return e
     }
 }

@@ -20,6 +20,11 @@ public struct GRPCSettings: Sendable, Equatable {
     }
 }
 
+extension GRPCSettings {
+    /// The observations a condition may name (`GRPCProbe`).
+    public static let conditionNames: Set<String> = ["serving_status", "grpc_status", "cert_expiry", "cert_expiry_timestamp"]
+}
+
 extension GRPCSettings: ProbeConfig {
     static let type = ProbeType.grpc
     static let keys = ["address", "service", "tls", "expect"]
@@ -36,7 +41,7 @@ extension ConfigParser {
             f.error("address", "expected host:port" + f.got("address", address))
         }
         var g = GRPCSettings(address: address, service: f.string("service") ?? "", tls: parseOptionalTLS(f))
-        g.expect = parseConditionExpect(f, body: false).0
+        g.expect = parseConditionExpect(f, body: false, names: GRPCSettings.conditionNames).0
         return g
     }
 }

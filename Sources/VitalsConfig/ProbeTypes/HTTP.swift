@@ -71,6 +71,11 @@ public struct JSONExpectation: Sendable, Equatable {
     }
 }
 
+extension HTTPSettings {
+    /// The observations a condition may name (`VitalsProbes/HTTPProbe.swift` reports them).
+    public static let conditionNames: Set<String> = ["status_code", "http_version", "response_bytes", "redirects", "cert_expiry", "cert_expiry_timestamp"]
+}
+
 extension HTTPSettings: ProbeConfig {
     static let type = ProbeType.http
     static let keys = ["url", "method", "headers", "body", "expect", "follow_redirects", "tls", "max_body"]
@@ -110,7 +115,7 @@ extension ConfigParser {
         var e = HTTPExpectation()
         let keys = ["status", "body_contains", "body_regex", "json", "conditions", "body_not_contains"]
         guard let f = Fields(node, reader: reader, file: file, path: path, allowed: keys, structured: ["status", "json", "conditions"]) else { return e }
-        parseConditionKeys(f, into: &e.conditions)
+        parseConditionKeys(f, into: &e.conditions, names: HTTPSettings.conditionNames)
         if let s = f.value("status"), let set = parseStatus(s, path: f.sub("status"), file: file) { e.status = set }
         e.bodyContains = f.string("body_contains")
         if let re = f.string("body_regex") {

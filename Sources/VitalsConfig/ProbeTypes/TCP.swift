@@ -18,6 +18,11 @@ public struct TCPSettings: Sendable, Equatable {
     public init(address: String) { self.address = address }
 }
 
+extension TCPSettings {
+    /// The observations a condition may name (`TCPProbe`, `TLSTCPProbe`).
+    public static let conditionNames: Set<String> = ["connect_time", "bytes_read", "cert_expiry", "cert_expiry_timestamp"]
+}
+
 extension TCPSettings: ProbeConfig {
     static let type = ProbeType.tcp
     static let keys = ["address", "send", "expect", "tls"]
@@ -42,7 +47,7 @@ extension ConfigParser {
             }
         }
         if f.value("expect")?.mapping != nil {
-            let (conditions, ef) = parseConditionExpect(f, body: true, extra: ["regex"])
+            let (conditions, ef) = parseConditionExpect(f, body: true, names: TCPSettings.conditionNames, extra: ["regex"])
             t.conditions = conditions
             if let ef, let e = ef.string("regex") {
                 if Syntax.isRegex(e) { t.expect = e } else { ef.error("regex", "not a valid regular expression: \(e)") }
