@@ -14,19 +14,13 @@ printf '{"status":"UP","version":"2.4.1","items":[{"id":1},{"id":2},{"id":3}]}\n
 target="http://127.0.0.1:$nginx_port/items.json"
 conditions='expect: { conditions: ["status == 200", "body.status == '"'UP'"'", "len(body.items) > 0", "header.server contains '"'nginx'"'", "latency < 500ms", "body.version matches '"'^2\\\\.'"'"] }'
 
-# measure NAME SETTINGS: CPU microseconds per probe of PROBES http components.
+# measure NAME SETTINGS: "US_CPU_PER_PROBE PROBES FAILURES" of PROBES http components.
 measure() {
-    local name=$1 settings=$2 vport v0 v1 n0 n1 failures
+    local name=$1 settings=$2 vport cpu probes failures
     vport=$(free_port)
     probe_config "$work/$name.yaml" "$vport" "$PROBES" http "$settings"
-    start_vitals "$work/$name.yaml" "$vport"
-    sleep 2
-    v0=$(cpu_seconds "$VPID"); n0=$(metric_sum "http://127.0.0.1:$vport" vitals_probes_total)
-    sleep "$SECONDS_PER_SIDE"
-    v1=$(cpu_seconds "$VPID"); n1=$(metric_sum "http://127.0.0.1:$vport" vitals_probes_total)
-    failures=$(curl -s "http://127.0.0.1:$vport/metrics" | awk '/^vitals_probes_total/ && /result="failure"/ {s += $2} END {print s + 0}')
-    kill "$VPID"; wait "$VPID" 2>/dev/null; VPID=""
-    python3 -c "import sys; v0, v1, n0, n1 = map(float, sys.argv[1:5]); print(f'{(v1 - v0) / (n1 - n0) * 1e6:.1f} {n1 - n0:.0f} {sys.argv[5]}')" "$v0" "$v1" "$n0" "$n1" "$failures"
+    read -r cpu probes failures <<< "$(vitals_probe_cost "$work/$name.yaml" "$vport")"
+    echo "$(awk -v c="$cpu" -v n="$probes" 'BEGIN {printf "%.1f", c / n * 1e6}') $probes $failures"
 }
 
 read -r plain plain_n plain_fail <<< "$(measure plain "url: \"$target\"")"

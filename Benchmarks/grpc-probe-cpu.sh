@@ -28,15 +28,7 @@ measure() {
     local kind=$1 target=$2 port
     port=$(free_port)
     probe_config "$work/$kind.yaml" "$port" "$PROBES" "$kind" "$target"
-    start_vitals "$work/$kind.yaml" "$port"
-    sleep 2
-    local v0 n0 v1 n1 failures
-    v0=$(cpu_seconds "$VPID"); n0=$(metric_sum "http://127.0.0.1:$port" vitals_probes_total)
-    sleep "$SECONDS_PER_SIDE"
-    v1=$(cpu_seconds "$VPID"); n1=$(metric_sum "http://127.0.0.1:$port" vitals_probes_total)
-    failures=$(curl -s "http://127.0.0.1:$port/metrics" | awk '/^vitals_probes_total/ && /result="failure"/ {s += $2} END {print s + 0}')
-    kill "$VPID"; wait "$VPID" 2>/dev/null || true; VPID=""
-    echo "$(awk -v a="$v0" -v b="$v1" 'BEGIN {print b - a}') $((n1 - n0)) $failures"
+    vitals_probe_cost "$work/$kind.yaml" "$port"
 }
 
 grpc=$(measure grpc "address: \"127.0.0.1:$grpc_port\"")

@@ -37,14 +37,9 @@ kill "$bpid"; bpid=""
 # Vitals: PROBES http components at a 1 s interval against the same file.
 vport=$(free_port)
 probe_config "$work/vitals.yaml" "$vport" "$PROBES" http "url: \"$target\""
-start_vitals "$work/vitals.yaml" "$vport"
-sleep 2
-v0=$(cpu_seconds "$VPID"); n0=$(metric_sum "http://127.0.0.1:$vport" vitals_probes_total)
-sleep "$SECONDS_PER_SIDE"
-v1=$(cpu_seconds "$VPID"); n1=$(metric_sum "http://127.0.0.1:$vport" vitals_probes_total)
-failures=$(curl -s "http://127.0.0.1:$vport/metrics" | awk '/^vitals_probes_total/ && /result="failure"/ {s += $2} END {print s + 0}')
+read -r vcpu vprobes failures <<< "$(vitals_probe_cost "$work/vitals.yaml" "$vport")"
 
-python3 - "$b0" "$b1" "$bprobes" "$s0" "$s1" "$sprobes" "$v0" "$v1" "$n0" "$n1" "$failures" "$PROBES" <<'PY'
+python3 - "$b0" "$b1" "$bprobes" "$s0" "$s1" "$sprobes" 0 "$vcpu" 0 "$vprobes" "$failures" "$PROBES" <<'PY'
 import sys
 b0, b1, bn, s0, s1, sn, v0, v1, n0, n1, fail, rate = map(float, sys.argv[1:])
 b = (b1 - b0) / bn * 1e6

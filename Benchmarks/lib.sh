@@ -114,6 +114,21 @@ start_vitals() {
     wait_http "http://127.0.0.1:$2/health/live" "${3:-200}"
 }
 
+# vitals_probe_cost CONFIG PORT: runs Vitals on CONFIG (listening on PORT), lets it settle 2 s,
+# then prints "CPU_SECONDS PROBES FAILURES" over SECONDS_PER_SIDE and stops it: the measure
+# of the CPU-per-probe benchmarks.
+vitals_probe_cost() {
+    local config=$1 port=$2 v0 n0 v1 n1 failures
+    start_vitals "$config" "$port"
+    sleep 2
+    v0=$(cpu_seconds "$VPID"); n0=$(metric_sum "http://127.0.0.1:$port" vitals_probes_total)
+    sleep "$SECONDS_PER_SIDE"
+    v1=$(cpu_seconds "$VPID"); n1=$(metric_sum "http://127.0.0.1:$port" vitals_probes_total)
+    failures=$(curl -s "http://127.0.0.1:$port/metrics" | awk '/^vitals_probes_total/ && /result="failure"/ {s += $2} END {print s + 0}')
+    kill "$VPID"; wait "$VPID" 2>/dev/null || true; VPID=""
+    echo "$(awk -v a="$v0" -v b="$v1" 'BEGIN {print b - a}') $((n1 - n0)) $failures"
+}
+
 # probe_config FILE PORT COUNT KIND SETTINGS: a config of COUNT components of type KIND, each
 # with the same SETTINGS (`url: "..."`), probed every second with a 500 ms timeout: the shape the
 # CPU-per-probe benchmarks measure.
