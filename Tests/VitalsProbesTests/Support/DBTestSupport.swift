@@ -69,6 +69,26 @@ enum DBServers {
         (try variable("VITALS_TEST_REDIS_REPLICA"), try variable("VITALS_TEST_REDIS_REPLICA_DOWN"))
     }
 
+    static let mysqlAvailable = TestEnvironment.required || env["VITALS_TEST_MYSQL_DSN"] != nil
+    static let skipMySQL: Comment = "MariaDB test server not configured (set VITALS_TEST_MYSQL_DSN, or run `make test`)"
+
+    /// The MariaDB primary (`vitals` with a password; `vitals_tls` must use TLS), its replica,
+    /// and a replica whose primary is unreachable (same `vitals` user and password).
+    struct MySQL {
+        var dsn: String
+        var password: String
+        var tlsDSN: String
+        var replicaDSN: String
+        var replicaDownDSN: String
+    }
+
+    static func mysql() throws -> MySQL {
+        MySQL(
+            dsn: try variable("VITALS_TEST_MYSQL_DSN"), password: try variable("VITALS_TEST_MYSQL_PASSWORD"),
+            tlsDSN: try variable("VITALS_TEST_MYSQL_TLS_DSN"), replicaDSN: try variable("VITALS_TEST_MYSQL_REPLICA_DSN"),
+            replicaDownDSN: try variable("VITALS_TEST_MYSQL_REPLICA_DOWN_DSN"))
+    }
+
     static func variable(_ name: String) throws -> String {
         try TestEnvironment.require(name)
     }
