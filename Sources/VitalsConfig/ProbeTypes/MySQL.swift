@@ -119,13 +119,7 @@ extension ConfigParser {
         if case .failure(let e) = MySQLDSN.parse(dsn.value) { f.error("dsn", e.text) }
         var m = MySQLSettings(dsn: dsn)
         m.password = f.secret("password")
-        if let q = f.string("query") {
-            if q.trimmingCharacters(in: .whitespaces).isEmpty {
-                f.error("query", "the query is empty")
-            } else {
-                m.query = q
-            }
-        }
+        if let q = f.query() { m.query = q }
         if let mode = f.string("ssl_mode") {
             if let s = MySQLSettings.SSLMode(rawValue: mode) {
                 m.sslMode = s

@@ -110,6 +110,23 @@ enum DBTest {
         return (result, deadline.duration(to: end), start.duration(to: end))
     }
 
+    /// Runs `stuck` (aimed at a server that accepts and never answers) with a 600 ms budget and,
+    /// 50 ms later, `healthy` beside it: the stuck one must end at its deadline with a timeout,
+    /// and the healthy one before that deadline, not behind it. Returns the healthy one's result.
+    static func expectHungEndsAtTheDeadline(
+        _ stuck: any Probe, beside healthy: any Probe, sourceLocation: Testing.SourceLocation = #_sourceLocation
+    ) async throws -> ProbeResult {
+        async let stuckRun = timed(stuck, timeout: .milliseconds(600))
+        try await Task.sleep(for: .milliseconds(50))
+        let other = await timed(healthy, timeout: .seconds(2))
+        let (r, past, _) = await stuckRun
+        #expect(!r.success, sourceLocation: sourceLocation)
+        #expect(r.message == "timeout after 600ms", sourceLocation: sourceLocation)
+        #expect(past >= .milliseconds(-5) && past < Timing.slack, "returned \(past) past the deadline", sourceLocation: sourceLocation)
+        #expect(other.elapsed < .milliseconds(550), "the healthy probe took \(other.elapsed) next to a hung one", sourceLocation: sourceLocation)
+        return other.result
+    }
+
     static func latencyThreshold(degraded: Duration) -> Thresholds {
         Thresholds(["latency": Threshold(degraded: degraded.seconds, unit: .seconds)])
     }
