@@ -8,8 +8,9 @@ import VitalsIO
 /// A libmariadb connection driven through its non-blocking API, for the mysql probe: every
 /// `_start`/`_cont` pair returns at once with the socket event it waits for, and the run parks
 /// on the `SocketPoller` for it under the deadline. No call here waits inside libmariadb, but
-/// one: `mysql_real_connect_start` resolves a host name with a blocking `getaddrinfo`, so for a
-/// name (not an IP address) that first step runs on the probe's `BlockingLane`.
+/// the connect's steps may: `mysql_real_connect_start` resolves a host name with a blocking
+/// `getaddrinfo`, and a TLS setup takes a process-wide lock and loads CA files; so for a name
+/// (not an IP address), and with TLS, the connect's steps run on the probe's `BlockingLane`.
 ///
 /// Rows are read one at a time (`mysql_use_result` + `mysql_fetch_row_start`), never stored
 /// whole, and counted against `maxResultBytes`; libmariadb itself refuses any one packet (a
@@ -67,28 +68,33 @@ struct MySQLSession {
             return .failure(.other("out of memory starting a libmariadb connection"))
         }
         let session = MySQLSession(connection: connection, deadline: deadline, maxResultBytes: maxResultBytes, keptRows: keptRows)
-        var status: Int32
-        if IPAddressText.parse(target.host) != nil {
-            status = connection.connectStart()
-        } else {
-            // getaddrinfo inside: on the executor, given up at the deadline; a start left
-            // running frees its connection on its own thread when it returns.
-            switch await lane.run(abandoningAt: deadline, onAbandon: { _ in connection.abort() }, { connection.connectStart() }) {
-            case .value(let s): status = s
+        // A host name is resolved inside the start (getaddrinfo, no timeout of its own). And
+        // with TLS, one step sets up an SSL_CTX: libmariadb 3.3 builds a new one per connection
+        // under a process-wide lock, loading the system CA bundle when no ca_file is given
+        // (milliseconds of CPU each, and the lock is waited for). Such steps run on the
+        // executor, given up at the deadline; a step left running frees the connection on its
+        // own thread when it returns. Without either, every step returns at once, here.
+        let offPool = target.sslMode != .disabled || IPAddressText.parse(target.host) == nil
+        func step(_ body: @escaping @Sendable () -> Int32) async -> Result<Int32, Failure> {
+            guard offPool else { return .success(body()) }
+            switch await lane.run(abandoningAt: deadline, onAbandon: { _ in connection.abort() }, body) {
+            case .value(let s): return .success(s)
             case .gaveUp: return .failure(Task.isCancelled ? .cancelled : .timedOut)
             case .busy(let busy):
                 connection.abort()
                 return .failure(.busy(busy))
             }
         }
-        while status != 0 {
+        var next = await step { connection.connectStart() }
+        while case .success(let status) = next, status != 0 {
             switch await session.wait(status) {
-            case .success(let ready): status = connection.connectCont(ready)
+            case .success(let ready): next = await step { connection.connectCont(ready) }
             case .failure(let f):
                 connection.abort()
                 return .failure(f)
             }
         }
+        if case .failure(let f) = next { return .failure(f) }
         if !connection.connected {
             let failure = session.lastError
             connection.abort()

@@ -15,7 +15,7 @@ struct MySQLConfigTests {
 
     @Test func defaults() throws {
         let m = try settings("    dsn: \"mysql://monitor@db/app\"\n")
-        #expect(m.query == "SELECT 1" && m.sslMode == .preferred && m.tls == nil && m.password == nil)
+        #expect(m.query == "SELECT 1" && m.sslMode == .disabled && m.tls == nil && m.password == nil)
     }
 
     @Test(arguments: [

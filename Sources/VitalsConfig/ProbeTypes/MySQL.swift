@@ -9,10 +9,10 @@ public struct MySQLSettings: Sendable, Equatable {
     public var query: String = "SELECT 1"
     /// Whether and how TLS is used; MySQL's client names (`--ssl-mode`).
     public enum SSLMode: String, Sendable, Equatable, CaseIterable {
-        /// Plain text.
+        /// Plain text (the default). mysql_native_password and caching_sha2_password never send
+        /// the password itself.
         case disabled
-        /// TLS when the server offers it, plain text otherwise, no certificate check (the default,
-        /// as for the `mysql` client).
+        /// TLS when the server offers it, plain text otherwise, no certificate check.
         case preferred
         /// TLS or fail; the certificate is not checked.
         case required
@@ -20,7 +20,10 @@ public struct MySQLSettings: Sendable, Equatable {
         /// DSN's host name.
         case verifyIdentity = "verify_identity"
     }
-    public var sslMode: SSLMode = .preferred
+    /// Disabled unless asked for: libmariadb 3.3 (Debian 12) builds a TLS context for every
+    /// connection, and without a `tls.ca_file` loads the whole system CA bundle into it, about
+    /// 40 ms of CPU per run under a process-wide lock; with a `ca_file` about 5 ms.
+    public var sslMode: SSLMode = .disabled
     /// `tls.ca_file`, `tls.client_cert_file` and `tls.client_key_file` (the others do not apply).
     public var tls: TLSSettings? = nil
     public init(dsn: Secret) { self.dsn = dsn }
