@@ -65,7 +65,8 @@ struct MySQLProbeTests {
     @Test func passwordInTheDSNWorksAndNeverShows() async throws {
         let my = try DBServers.mysql()
         let withPassword = my.dsn.replacingOccurrences(of: "vitals@", with: "vitals:\(my.password)@")
-        let r = try await Self.probe(dsn: withPassword, password: nil, sslMode: .preferred).run(deadline: .now + .seconds(2))
+        let ca = try TestEnvironment.require("VITALS_TEST_CA_FILE")
+        let r = try await Self.probe(dsn: withPassword, password: nil, sslMode: .preferred, caFile: ca).run(deadline: .now + .seconds(2))
         #expect(r.success, "\(r.message)")
         #expect(r.observation("tls_cipher") != nil, "ssl_mode: preferred, and the server offers TLS")
         DBTest.expectClean(r.message, secrets: [my.password])
@@ -183,7 +184,9 @@ struct MySQLProbeTests {
         let plain = try await Self.probe(dsn: my.tlsDSN, password: my.password, sslMode: .disabled).run(deadline: .now + .seconds(2))
         #expect(!plain.success)
         #expect(plain.message.hasPrefix("access denied"), "\(plain.message)")
-        let unknownCA = try await Self.probe(dsn: my.tlsDSN, password: my.password, sslMode: .verifyIdentity, caFile: "/etc/ssl/certs/ca-certificates.crt")
+        // A CA file that does not sign the server's certificate (a leaf, not even a CA).
+        let client = try TestEnvironment.require("VITALS_TEST_CLIENT_CERT")
+        let unknownCA = try await Self.probe(dsn: my.tlsDSN, password: my.password, sslMode: .verifyIdentity, caFile: client)
             .run(deadline: .now + .seconds(2))
         #expect(!unknownCA.success)
         #expect(unknownCA.message.lowercased().contains("certificate") || unknownCA.message.contains("TLS"), "\(unknownCA.message)")
