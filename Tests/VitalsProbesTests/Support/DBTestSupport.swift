@@ -127,6 +127,16 @@ enum DBTest {
         return other.result
     }
 
+    /// A healthy database run: connect and query times measured and within its latency, judged
+    /// healthy without thresholds, its message clean.
+    static func expectHealthyRun(_ r: ProbeResult, secrets: [String], sourceLocation: Testing.SourceLocation = #_sourceLocation) throws {
+        let connect = try #require(r.number("connect_time"), sourceLocation: sourceLocation)
+        let query = try #require(r.number("query_time"), sourceLocation: sourceLocation)
+        #expect(connect > 0 && query > 0 && connect + query <= r.latency.seconds + 1e-6, sourceLocation: sourceLocation)
+        #expect(Judge.judge(r, thresholds: Thresholds()).status == .healthy, sourceLocation: sourceLocation)
+        expectClean(r.message, secrets: secrets, sourceLocation: sourceLocation)
+    }
+
     static func latencyThreshold(degraded: Duration) -> Thresholds {
         Thresholds(["latency": Threshold(degraded: degraded.seconds, unit: .seconds)])
     }
