@@ -212,10 +212,10 @@ start_redis_replicas() {
 # MariaDB (Debian's mariadb-server): a primary with binary logs and TLS (the test CA's server
 # certificate), a user with a password and one that must use TLS; a replica streaming from it;
 # and a replica whose primary is unreachable (its IO thread stays Connecting).
-start_mysql_instance() {  # start_mysql_instance NAME SERVER_ID -> prints its port
-    local name=$1 id=$2 port m=$dir/$1 user=()
-    port=$(free_port)
-    mkdir -p "$m"
+start_mysql_instance() {  # start_mysql_instance NAME SERVER_ID PORT (its port also in DIR/NAME/port)
+    local name=$1 id=$2 port=$3 m=$dir/$1 user=()
+    # Its own tmpdir: three bootstraps at once in /tmp collide on their temporary tables' names.
+    mkdir -p "$m/tmp"
     # mariadbd refuses to run as root: as the mysql user, in a folder it owns.
     if [ "$(id -u)" -eq 0 ]; then user=(--user=mysql); fi
     cp "$dir/certs/server.pem" "$dir/certs/server.key" "$dir/certs/ca.pem" "$m/"
@@ -228,6 +228,7 @@ port=$port
 bind-address=127.0.0.1
 pid-file=$m/mariadbd.pid
 log-error=$m/error.log
+tmpdir=$m/tmp
 skip-name-resolve
 innodb_buffer_pool_size=16M
 innodb_log_file_size=8M
@@ -242,7 +243,7 @@ CNF
         >"$m/install.log" 2>&1 || { echo "test-env: mariadb-install-db failed:" >&2; cat "$m/install.log" >&2; return 1; }
     mariadbd --defaults-file="$m/my.cnf" "${user[@]}" >>"$m/error.log" 2>&1 &
     wait_for "mariadb $name" mariadb --no-defaults -S "$m/mysql.sock" -u root -e "SELECT 1"
-    echo "$port"
+    echo "$port" > "$m/port"
 }
 
 mysql_as_root() {  # mysql_as_root NAME SQL
@@ -252,8 +253,14 @@ mysql_as_root() {  # mysql_as_root NAME SQL
 start_mysql() {
     local port replica down password dead
     password=vitals-my-$RANDOM$RANDOM
-    port=$(start_mysql_instance mysql 1)
-    echo "$port" > "$dir/mysql/port"
+    # The three at once: mariadb-install-db takes several seconds each.
+    # Ports picked one after another, so no two draw the same free port.
+    local pids=() pid
+    port=$(free_port); replica=$(free_port); down=$(free_port)
+    start_mysql_instance mysql 1 "$port" & pids+=($!)
+    start_mysql_instance mysql-replica 2 "$replica" & pids+=($!)
+    start_mysql_instance mysql-replica-down 3 "$down" & pids+=($!)
+    for pid in "${pids[@]}"; do wait "$pid"; done
     mysql_as_root mysql "CREATE DATABASE vitals;
         CREATE USER 'vitals'@'127.0.0.1' IDENTIFIED BY '$password';
         GRANT SELECT, PROCESS, SLAVE MONITOR ON *.* TO 'vitals'@'127.0.0.1';
@@ -261,9 +268,7 @@ start_mysql() {
         GRANT SELECT ON vitals.* TO 'vitals_tls'@'127.0.0.1';
         CREATE USER 'repl'@'127.0.0.1' IDENTIFIED BY '$password';
         GRANT REPLICATION SLAVE ON *.* TO 'repl'@'127.0.0.1';"
-    replica=$(start_mysql_instance mysql-replica 2)
     dead=$(dead_port)
-    down=$(start_mysql_instance mysql-replica-down 3)
     mysql_as_root mysql-replica "CHANGE MASTER TO MASTER_HOST='127.0.0.1', MASTER_PORT=$port, MASTER_USER='repl',
         MASTER_PASSWORD='$password', MASTER_USE_GTID=current_pos, MASTER_CONNECT_RETRY=1; START SLAVE;"
     mysql_as_root mysql-replica-down "CREATE USER 'vitals'@'127.0.0.1' IDENTIFIED BY '$password';
