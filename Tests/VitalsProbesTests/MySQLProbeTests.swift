@@ -189,6 +189,24 @@ struct MySQLProbeTests {
         for r in [verified, required, plain, unknownCA] { DBTest.expectClean(r.message, secrets: [my.password]) }
     }
 
+    /// `vitals_tls` may not read the replica status: the run still succeeds, without a role,
+    /// unless a `replica_lag_seconds` threshold needs the answer, and then it says why.
+    @Test func replicaStatusWithoutThePrivilege() async throws {
+        let my = try DBServers.mysql()
+        let ca = try TestEnvironment.require("VITALS_TEST_CA_FILE")
+        let plain = try await Self.probe(dsn: my.tlsDSN, password: my.password, sslMode: .verifyIdentity, caFile: ca)
+            .run(deadline: .now + .seconds(2))
+        #expect(plain.success, "\(plain.message)")
+        #expect(plain.message.hasSuffix(", query ok") && !plain.message.contains("primary"), "\(plain.message)")
+        #expect(plain.observation("role") == nil)
+        let judged = try await Self.probe(
+            dsn: my.tlsDSN, password: my.password, sslMode: .verifyIdentity, caFile: ca, thresholds: Self.lag(degraded: 5, unhealthy: 60)
+        ).run(deadline: .now + .seconds(2))
+        #expect(!judged.success)
+        #expect(judged.message.hasPrefix("could not read server state: access denied"), "\(judged.message)")
+        DBTest.expectClean(judged.message, secrets: [my.password])
+    }
+
     /// The replica reports its lag (0 when caught up) and its threads, judged by the thresholds.
     @Test func replicaReportsItsLag() async throws {
         let my = try DBServers.mysql()
