@@ -30,6 +30,7 @@ let package = Package(
         .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
         .systemLibrary(name: "CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
         .systemLibrary(name: "CHiredis", pkgConfig: "hiredis", providers: [.apt(["libhiredis-dev"])]),
+        .systemLibrary(name: "CMariaDB", pkgConfig: "libmariadb", providers: [.apt(["libmariadb-dev"])]),
         .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
         .systemLibrary(name: "CAres", pkgConfig: "libcares", providers: [.apt(["libc-ares-dev"])]),
         // Linux headers Swift's Glibc module does not export (epoll, eventfd, statvfs, spawn).
@@ -57,8 +58,10 @@ let package = Package(
                 "VitalsConfig", "VitalsCore", "VitalsIO", .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ], swiftSettings: strict),
-        // One file per probe type, on VitalsIO (hiredis is the Redis probe's alone).
-        .target(name: "VitalsProbes", dependencies: ["VitalsConfig", "VitalsCore", "VitalsIO", "CCurl", "CLibPQ", "CHiredis", "CVitalsSystem"], swiftSettings: strict),
+        // One file per probe type, on VitalsIO (hiredis is the Redis probe's alone, libmariadb the MySQL probe's).
+        .target(
+            name: "VitalsProbes", dependencies: ["VitalsConfig", "VitalsCore", "VitalsIO", "CCurl", "CLibPQ", "CHiredis", "CMariaDB", "CVitalsSystem"],
+            swiftSettings: strict),
         // Alert rules, notifier queues and payloads; the loop feeding them from the store.
         .target(
             name: "VitalsAlerting",

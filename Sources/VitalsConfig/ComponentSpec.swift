@@ -57,6 +57,7 @@ public enum ProbeSettings: Sendable, Equatable {
     case http(HTTPSettings)
     case postgres(PostgresSettings)
     case redis(RedisSettings)
+    case mysql(MySQLSettings)
     case tcp(TCPSettings)
     case exec(ExecSettings)
     case disk(DiskSettings)
@@ -72,6 +73,7 @@ public enum ProbeSettings: Sendable, Equatable {
         case .http: .http
         case .postgres: .postgres
         case .redis: .redis
+        case .mysql: .mysql
         case .tcp: .tcp
         case .exec: .exec
         case .disk: .disk

@@ -12,6 +12,16 @@ extension Fields {
     /// A value that must never be printed: no message about it quotes it.
     func secret(_ key: String) -> Secret? { string(key).map(Secret.init) }
 
+    /// A database probe's `query`: nil when absent, refused (and nil) when blank.
+    func query(_ key: String = "query") -> String? {
+        guard let q = string(key) else { return nil }
+        if q.trimmingCharacters(in: .whitespaces).isEmpty {
+            error(key, "the query is empty")
+            return nil
+        }
+        return q
+    }
+
     func bool(_ key: String) -> Bool? {
         guard let s = string(key) else { return nil }
         switch s.lowercased() {

@@ -7,7 +7,7 @@
 /// exhaustive, the probe factory's included, so a forgotten piece is a compile error (there is
 /// no default that turns an unknown type into another).
 public enum ProbeType: String, CaseIterable, Sendable {
-    case http, postgres, redis, tcp, exec, disk, memory, cpu, grpc, icmp, dns
+    case http, postgres, redis, mysql, tcp, exec, disk, memory, cpu, grpc, icmp, dns
 
     /// The type's settings, parser and thresholds.
     var config: any ProbeConfig.Type {
@@ -15,6 +15,7 @@ public enum ProbeType: String, CaseIterable, Sendable {
         case .http: HTTPSettings.self
         case .postgres: PostgresSettings.self
         case .redis: RedisSettings.self
+        case .mysql: MySQLSettings.self
         case .tcp: TCPSettings.self
         case .exec: ExecSettings.self
         case .disk: DiskSettings.self

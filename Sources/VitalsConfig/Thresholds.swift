@@ -49,6 +49,8 @@ public struct Threshold: Sendable, Equatable {
         "latency": (.seconds, .higherIsWorse),
         "cert_expiry": (.seconds, .lowerIsWorse),
         "replication_lag": (.seconds, .higherIsWorse),
+        // A number of seconds, as MySQL says it (Seconds_Behind_Master): `{ degraded: 5 }`.
+        "replica_lag_seconds": (.count, .higherIsWorse),
         "connections_percent": (.percent, .higherIsWorse),
         "used_memory_percent": (.percent, .higherIsWorse),
         "connected_clients": (.count, .higherIsWorse),

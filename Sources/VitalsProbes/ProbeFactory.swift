@@ -19,6 +19,7 @@ public enum ProbeFactory {
         case .exec(let s): return try ExecProbe(settings: s, timeout: timeout)
         case .postgres(let s): return try PostgresProbe(settings: s, timeout: timeout, thresholds: spec.thresholds)
         case .redis(let s): return try RedisProbe(settings: s, timeout: timeout)
+        case .mysql(let s): return try MySQLProbe(settings: s, timeout: timeout, thresholds: spec.thresholds)
         case .grpc(let s): return try GRPCProbe(settings: s, timeout: timeout)
         case .dns(let s): return try DNSProbe(settings: s, timeout: timeout)
         }

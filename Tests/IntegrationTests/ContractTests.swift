@@ -165,6 +165,8 @@ struct ContractTests {
         let http = try TestEnvironment.require("VITALS_TEST_HTTP")
         let smtp = try TestEnvironment.require("VITALS_TEST_SMTP_STARTTLS")
         let ca = try TestEnvironment.require("VITALS_TEST_CA_FILE")
+        // The real MariaDB, which refuses the wrong password (and its message names the user).
+        let mysqlAt = try TestEnvironment.require("VITALS_TEST_MYSQL_DSN").replacingOccurrences(of: "mysql://vitals@", with: "")
         let closed = try FreePort.pick()
         let receiver = try WebhookReceiver()
         struct Kind {
@@ -173,6 +175,8 @@ struct ContractTests {
         }
         let dsn = Kind(long: "pg-Password-81x", short: "p3q")
         let redis = Kind(long: "redis-Password-27q", short: "r5t")
+        let mysql = Kind(long: "mysql-Password-64d", short: "y7k")
+        let mysqlDSN = Kind(long: "mysql-DSN-Password-12e", short: "z3f")
         let userinfo = Kind(long: "url-Userinfo-55k", short: "u8w")
         let header = Kind(long: "header-Value-19z", short: "h2j")
         let env = Kind(long: "plugin-Env-73m", short: "e6v")
@@ -188,13 +192,15 @@ struct ContractTests {
         let ntfyToken = Kind(long: "tk_ntfy-Token-92w", short: "n4c")
         let hookKey = Kind(long: "mattermost-Key-15y", short: "m6z")
         let chatKey = Kind(long: "gchat-Token-73u", short: "g2x")
-        let probeKinds = [dsn, redis, userinfo, header, env]
+        let probeKinds = [dsn, redis, mysql, mysqlDSN, userinfo, header, env]
         var components = ""
         for (i, k) in [("long", \Kind.long), ("short", \Kind.short)].enumerated() {
             let (tag, secret) = k
             components += """
                   - { name: db-\(tag), type: postgres, dsn: "postgres://vitals:\(dsn[keyPath: secret])@127.0.0.1:\(closed)/vitals?sslmode=disable" }
                   - { name: cache-\(tag), type: redis, address: "127.0.0.1:\(closed)", password: "\(redis[keyPath: secret])" }
+                  - { name: legacy-\(tag), type: mysql, dsn: "mysql://vitals@\(mysqlAt)", password: "\(mysql[keyPath: secret])" }
+                  - { name: legacy-dsn-\(tag), type: mysql, dsn: "mysql://vitals:\(mysqlDSN[keyPath: secret])@\(mysqlAt)" }
                   - name: api-\(tag)
                     type: http
                     url: "\(http.replacingOccurrences(of: "://", with: "://vitals:\(userinfo[keyPath: secret])@"))/echo-auth"
@@ -239,7 +245,7 @@ struct ContractTests {
             """
         let vitals = try VitalsProcess(configBody: body)
         defer { vitals.stop() }
-        let names = ["db", "cache", "api", "plugin"].flatMap { ["\($0)-long", "\($0)-short"] }
+        let names = ["db", "cache", "legacy", "legacy-dsn", "api", "plugin"].flatMap { ["\($0)-long", "\($0)-short"] }
         let detailed = try await vitals.waitFor("/health/detailed") { _, b in
             b.components(separatedBy: "\"status\":\"unhealthy\"").count > names.count && b.contains("CRITICAL: token is")
                 && b.contains(#"json $.auth is \"<redacted>\""#)

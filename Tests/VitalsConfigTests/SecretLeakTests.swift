@@ -26,6 +26,9 @@ struct SecretLeakTests {
               - name: cache
                 type: redis
                 address_file: \(addressFile)
+              - name: legacy
+                type: mysql
+                dsn: "mysql://vitals:\(Self.secret)@"
               - name: job
                 type: exec
                 command: [x]
@@ -35,7 +38,7 @@ struct SecretLeakTests {
               - { name: chat, type: slack, url: "hooks.slack.com/\(Self.secret)", headers: { X-Key: { a: \(Self.secret) } } }
             """
         let found = errors(yaml)
-        #expect(found.count == 10, "\(found)")
+        #expect(found.count == 11, "\(found)")
         #expect(found.allSatisfy { !$0.contains(Self.secret) }, "\(found)")
     }
 

@@ -43,11 +43,7 @@ struct PostgresProbeTests {
         #expect(r.observation("replication_lag") == nil)
         let connections = try #require(r.number("connections_percent"))
         #expect(connections > 0 && connections <= 100)
-        let connect = try #require(r.number("connect_time"))
-        let query = try #require(r.number("query_time"))
-        #expect(connect > 0 && query > 0 && connect + query <= r.latency.seconds + 1e-6)
-        #expect(Judge.judge(r, thresholds: Thresholds()).status == .healthy)
-        DBTest.expectClean(r.message, secrets: [pg.password])
+        try DBTest.expectHealthyRun(r, secrets: [pg.password])
     }
 
     @Test func passwordInTheDSNWorksAndNeverShows() async throws {
@@ -204,18 +200,8 @@ struct PostgresProbeTests {
         defer { withExtendedLifetime(hung) {} }
         let stuck = try Self.probe(dsn: Self.dsn(port: hung.port), password: "pw", timeout: .milliseconds(600))
         let (healthy, _) = try Self.healthy()
-
-        async let stuckRun = DBTest.timed(stuck, timeout: .milliseconds(600))
-        try await Task.sleep(for: .milliseconds(50))
-        let other = await DBTest.timed(healthy, timeout: .seconds(2))
-        let (r, past, _) = await stuckRun
-
-        #expect(!r.success)
-        #expect(r.message == "timeout after 600ms")
-        #expect(past >= .milliseconds(-5) && past < Timing.slack, "returned \(past) past the deadline")
-        #expect(other.result.success, "\(other.result.message)")
-        // Before the hung one's deadline: it did not wait behind it.
-        #expect(other.elapsed < .milliseconds(550), "the healthy probe took \(other.elapsed) next to a hung one")
+        let other = try await DBTest.expectHungEndsAtTheDeadline(stuck, beside: healthy)
+        #expect(other.success, "\(other.message)")
     }
 
     @Test(arguments: ["disable", "prefer"])

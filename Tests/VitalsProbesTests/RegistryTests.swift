@@ -21,6 +21,7 @@ struct RegistryTests {
             (.exec(ExecSettings(command: ["/bin/true"], workingDirectory: "/")), ExecProbe.self),
             (.postgres(PostgresSettings(dsn: Secret("postgres://127.0.0.1:1/x"))), PostgresProbe.self),
             (.redis(RedisSettings(address: "127.0.0.1:1")), RedisProbe.self),
+            (.mysql(MySQLSettings(dsn: Secret("mysql://u@127.0.0.1:1/x"))), MySQLProbe.self),
             (.grpc(GRPCSettings(address: "127.0.0.1:1")), GRPCProbe.self),
             (.dns(DNSSettings(query: "example.test")), DNSProbe.self),
         ]

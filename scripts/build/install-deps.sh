@@ -8,10 +8,12 @@ set -euo pipefail
 
 # The one list of what the build links: deploy/Containerfile's build stage runs this script, and
 # scripts/checks/check-image.sh checks that its -dev packages are the ones Package.swift names.
-build_pkgs=(libcurl4-openssl-dev libpq-dev libhiredis-dev libsqlite3-dev pkg-config libc-ares-dev)
+build_pkgs=(libcurl4-openssl-dev libpq-dev libhiredis-dev libmariadb-dev libsqlite3-dev pkg-config libc-ares-dev)
 test_pkgs=(postgresql redis-server nginx-light prometheus prometheus-alertmanager monitoring-plugins-basic openssl curl wrk python3
            python3-pip systemd util-linux iproute2 dnsmasq-base chromium)
 test_pkgs+=(prometheus-pushgateway)
+# The mysql probe's tests: a MariaDB primary, its replica and a cut-off replica (test-env.sh).
+test_pkgs+=(mariadb-server mariadb-client)
 # The email notifier's test SMTP servers (scripts/test-servers/test-smtp.py runs on /usr/bin/python3).
 test_pkgs+=(python3-aiosmtpd)
 # scripts/checks/check-image.sh: the bare Debian root the image and the tarball are run in.
@@ -58,7 +60,7 @@ export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 # Debian starts some of these as system services on install; the tests start their own.
-for svc in nginx redis-server postgresql prometheus prometheus-alertmanager prometheus-node-exporter prometheus-blackbox-exporter \
+for svc in nginx redis-server postgresql mariadb prometheus prometheus-alertmanager prometheus-node-exporter prometheus-blackbox-exporter \
     prometheus-pushgateway; do
     (command -v systemctl >/dev/null && systemctl stop "$svc" 2>/dev/null) || service "$svc" stop >/dev/null 2>&1 || true
 done

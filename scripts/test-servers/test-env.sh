@@ -6,7 +6,8 @@
 # ACL user + unix socket), a Redis replica of it with its link up and one whose master is
 # unreachable, nginx (HTTP, HTTPS with a test CA, HTTPS with an expired certificate),
 # Alertmanager, a Pushgateway, a gRPC health server (plain, TLS, and a misbehaving one), dnsmasq,
-# SMTP (plain, STARTTLS + AUTH, SMTPS).
+# SMTP (plain, STARTTLS + AUTH, SMTPS), MariaDB (TLS, a password, a replica and one whose primary
+# is unreachable).
 set -euo pipefail
 
 cmd=${1:?start or stop}
@@ -205,6 +206,84 @@ start_redis_replicas() {
     {
         echo "export VITALS_TEST_REDIS_REPLICA=127.0.0.1:$up"
         echo "export VITALS_TEST_REDIS_REPLICA_DOWN=127.0.0.1:$down"
+    } >> "$dir/env"
+}
+
+# MariaDB (Debian's mariadb-server): a primary with binary logs and TLS (the test CA's server
+# certificate), a user with a password and one that must use TLS; a replica streaming from it;
+# and a replica whose primary is unreachable (its IO thread stays Connecting).
+start_mysql_instance() {  # start_mysql_instance NAME SERVER_ID PORT (its port also in DIR/NAME/port)
+    local name=$1 id=$2 port=$3 m=$dir/$1 user=()
+    # Its own tmpdir: three bootstraps at once in /tmp collide on their temporary tables' names.
+    mkdir -p "$m/tmp"
+    # mariadbd refuses to run as root: as the mysql user, in a folder it owns.
+    if [ "$(id -u)" -eq 0 ]; then user=(--user=mysql); fi
+    cp "$dir/certs/server.pem" "$dir/certs/server.key" "$dir/certs/ca.pem" "$m/"
+    chmod 644 "$m/server.key"
+    cat > "$m/my.cnf" <<CNF
+[mariadbd]
+datadir=$m/data
+socket=$m/mysql.sock
+port=$port
+bind-address=127.0.0.1
+pid-file=$m/mariadbd.pid
+log-error=$m/error.log
+tmpdir=$m/tmp
+skip-name-resolve
+innodb_buffer_pool_size=16M
+innodb_log_file_size=8M
+server-id=$id
+log-bin=binlog
+ssl-ca=$m/ca.pem
+ssl-cert=$m/server.pem
+ssl-key=$m/server.key
+CNF
+    [ ${#user[@]} -gt 0 ] && chown -R mysql:mysql "$m"
+    mariadb-install-db --defaults-file="$m/my.cnf" "${user[@]}" --auth-root-authentication-method=socket --skip-test-db \
+        >"$m/install.log" 2>&1 || { echo "test-env: mariadb-install-db failed:" >&2; cat "$m/install.log" >&2; return 1; }
+    mariadbd --defaults-file="$m/my.cnf" "${user[@]}" >>"$m/error.log" 2>&1 &
+    wait_for "mariadb $name" mariadb --no-defaults -S "$m/mysql.sock" -u root -e "SELECT 1"
+    echo "$port" > "$m/port"
+}
+
+mysql_as_root() {  # mysql_as_root NAME SQL
+    mariadb --no-defaults -S "$dir/$1/mysql.sock" -u root -e "$2"
+}
+
+start_mysql() {
+    local port replica down password dead
+    password=vitals-my-$RANDOM$RANDOM
+    # The three at once: mariadb-install-db takes several seconds each.
+    # Ports picked one after another, so no two draw the same free port.
+    local pids=() pid
+    port=$(free_port); replica=$(free_port); down=$(free_port)
+    start_mysql_instance mysql 1 "$port" & pids+=($!)
+    start_mysql_instance mysql-replica 2 "$replica" & pids+=($!)
+    start_mysql_instance mysql-replica-down 3 "$down" & pids+=($!)
+    for pid in "${pids[@]}"; do wait "$pid"; done
+    mysql_as_root mysql "CREATE DATABASE vitals;
+        CREATE USER 'vitals'@'127.0.0.1' IDENTIFIED BY '$password';
+        GRANT SELECT, PROCESS, SLAVE MONITOR ON *.* TO 'vitals'@'127.0.0.1';
+        CREATE USER 'vitals_tls'@'127.0.0.1' IDENTIFIED BY '$password' REQUIRE SSL;
+        GRANT SELECT ON vitals.* TO 'vitals_tls'@'127.0.0.1';
+        CREATE USER 'repl'@'127.0.0.1' IDENTIFIED BY '$password';
+        GRANT REPLICATION SLAVE ON *.* TO 'repl'@'127.0.0.1';"
+    dead=$(dead_port)
+    mysql_as_root mysql-replica "CHANGE MASTER TO MASTER_HOST='127.0.0.1', MASTER_PORT=$port, MASTER_USER='repl',
+        MASTER_PASSWORD='$password', MASTER_USE_GTID=current_pos, MASTER_CONNECT_RETRY=1; START SLAVE;"
+    mysql_as_root mysql-replica-down "CREATE USER 'vitals'@'127.0.0.1' IDENTIFIED BY '$password';
+        GRANT SELECT, PROCESS, SLAVE MONITOR ON *.* TO 'vitals'@'127.0.0.1';
+        CHANGE MASTER TO MASTER_HOST='127.0.0.1', MASTER_PORT=$dead, MASTER_USER='repl',
+        MASTER_PASSWORD='$password', MASTER_CONNECT_RETRY=1; START SLAVE;"
+    # Caught up: the users made on the primary have reached the replica.
+    wait_for "mariadb replica" bash -c "mariadb --no-defaults -S '$dir/mysql-replica/mysql.sock' -u root -N \
+        -e \"SELECT COUNT(*) FROM mysql.user WHERE user = 'vitals'\" | grep -qx 1"
+    {
+        echo "export VITALS_TEST_MYSQL_DSN='mysql://vitals@127.0.0.1:$port/vitals'"
+        echo "export VITALS_TEST_MYSQL_PASSWORD='$password'"
+        echo "export VITALS_TEST_MYSQL_TLS_DSN='mysql://vitals_tls@127.0.0.1:$port/vitals'"
+        echo "export VITALS_TEST_MYSQL_REPLICA_DSN='mysql://vitals@127.0.0.1:$replica/vitals'"
+        echo "export VITALS_TEST_MYSQL_REPLICA_DOWN_DSN='mysql://vitals@127.0.0.1:$down'"
     } >> "$dir/env"
 }
 
@@ -438,6 +517,7 @@ start)
     start_redis
     start_redis_replicas
     start_redis_limited
+    start_mysql
     start_nginx
     start_alertmanager
     start_pushgateway
@@ -454,11 +534,18 @@ stop)
         [ -d "$dir/pgr/data" ] && runuser -u postgres -- "$(cat "$dir/pg/bin")/pg_ctl" -D "$dir/pgr/data" -m immediate stop >/dev/null 2>&1 || true
         runuser -u postgres -- "$(cat "$dir/pg/bin")/pg_ctl" -D "$dir/pg/data" -m immediate stop >/dev/null 2>&1 || true
     fi
-    for pidfile in "$dir/redis-replica/redis.pid" "$dir/redis-replica-down/redis.pid" "$dir/redis/redis.pid" "$dir/redis-limited/redis.pid" \
+    for pidfile in "$dir/mysql-replica/mariadbd.pid" "$dir/mysql-replica-down/mariadbd.pid" "$dir/mysql/mariadbd.pid" \
+        "$dir/redis-replica/redis.pid" "$dir/redis-replica-down/redis.pid" "$dir/redis/redis.pid" "$dir/redis-limited/redis.pid" \
         "$dir/nginx/nginx.pid" "$dir/am/pid" "$dir/pushgateway/pid" "$dir/grpc/pid" "$dir/dnsmasq/pid"; do
         [ -f "$pidfile" ] && kill "$(cat "$pidfile")" 2>/dev/null || true
     done
     [ -f "$dir/smtp/pid" ] && kill "$(cat "$dir/smtp/pid")" 2>/dev/null || true
+    # mariadbd flushes before it exits: wait for it (bounded) before its folder goes.
+    for pidfile in "$dir"/mysql*/mariadbd.pid; do
+        [ -f "$pidfile" ] || continue
+        pid=$(cat "$pidfile")
+        for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    done
     sleep 0.2
     rm -rf "$dir"
     ;;

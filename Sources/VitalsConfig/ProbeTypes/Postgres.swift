@@ -31,13 +31,7 @@ extension ConfigParser {
         }
         var p = PostgresSettings(dsn: dsn)
         p.password = f.secret("password")
-        if let q = f.string("query") {
-            if q.trimmingCharacters(in: .whitespaces).isEmpty {
-                f.error("query", "the query is empty")
-            } else {
-                p.query = q
-            }
-        }
+        if let q = f.query() { p.query = q }
         if let e = f.value("expect"), let ef = Fields(e, reader: reader, file: f.file, path: f.sub("expect"), allowed: ["role"]),
             let role = ef.string("role")
         {

@@ -69,6 +69,26 @@ enum DBServers {
         (try variable("VITALS_TEST_REDIS_REPLICA"), try variable("VITALS_TEST_REDIS_REPLICA_DOWN"))
     }
 
+    static let mysqlAvailable = TestEnvironment.required || env["VITALS_TEST_MYSQL_DSN"] != nil
+    static let skipMySQL: Comment = "MariaDB test server not configured (set VITALS_TEST_MYSQL_DSN, or run `make test`)"
+
+    /// The MariaDB primary (`vitals` with a password; `vitals_tls` must use TLS), its replica,
+    /// and a replica whose primary is unreachable (same `vitals` user and password).
+    struct MySQL {
+        var dsn: String
+        var password: String
+        var tlsDSN: String
+        var replicaDSN: String
+        var replicaDownDSN: String
+    }
+
+    static func mysql() throws -> MySQL {
+        MySQL(
+            dsn: try variable("VITALS_TEST_MYSQL_DSN"), password: try variable("VITALS_TEST_MYSQL_PASSWORD"),
+            tlsDSN: try variable("VITALS_TEST_MYSQL_TLS_DSN"), replicaDSN: try variable("VITALS_TEST_MYSQL_REPLICA_DSN"),
+            replicaDownDSN: try variable("VITALS_TEST_MYSQL_REPLICA_DOWN_DSN"))
+    }
+
     static func variable(_ name: String) throws -> String {
         try TestEnvironment.require(name)
     }
@@ -88,6 +108,33 @@ enum DBTest {
         let result = await probe.run(deadline: deadline)
         let end = ContinuousClock.now
         return (result, deadline.duration(to: end), start.duration(to: end))
+    }
+
+    /// Runs `stuck` (aimed at a server that accepts and never answers) with a 600 ms budget and,
+    /// 50 ms later, `healthy` beside it: the stuck one must end at its deadline with a timeout,
+    /// and the healthy one before that deadline, not behind it. Returns the healthy one's result.
+    static func expectHungEndsAtTheDeadline(
+        _ stuck: any Probe, beside healthy: any Probe, sourceLocation: Testing.SourceLocation = #_sourceLocation
+    ) async throws -> ProbeResult {
+        async let stuckRun = timed(stuck, timeout: .milliseconds(600))
+        try await Task.sleep(for: .milliseconds(50))
+        let other = await timed(healthy, timeout: .seconds(2))
+        let (r, past, _) = await stuckRun
+        #expect(!r.success, sourceLocation: sourceLocation)
+        #expect(r.message == "timeout after 600ms", sourceLocation: sourceLocation)
+        #expect(past >= .milliseconds(-5) && past < Timing.slack, "returned \(past) past the deadline", sourceLocation: sourceLocation)
+        #expect(other.elapsed < .milliseconds(550), "the healthy probe took \(other.elapsed) next to a hung one", sourceLocation: sourceLocation)
+        return other.result
+    }
+
+    /// A healthy database run: connect and query times measured and within its latency, judged
+    /// healthy without thresholds, its message clean.
+    static func expectHealthyRun(_ r: ProbeResult, secrets: [String], sourceLocation: Testing.SourceLocation = #_sourceLocation) throws {
+        let connect = try #require(r.number("connect_time"), sourceLocation: sourceLocation)
+        let query = try #require(r.number("query_time"), sourceLocation: sourceLocation)
+        #expect(connect > 0 && query > 0 && connect + query <= r.latency.seconds + 1e-6, sourceLocation: sourceLocation)
+        #expect(Judge.judge(r, thresholds: Thresholds()).status == .healthy, sourceLocation: sourceLocation)
+        expectClean(r.message, secrets: secrets, sourceLocation: sourceLocation)
     }
 
     static func latencyThreshold(degraded: Duration) -> Thresholds {
