@@ -21,6 +21,7 @@ public enum ProbeFactory {
         case .redis(let s): return try RedisProbe(settings: s, timeout: timeout)
         case .grpc(let s): return try GRPCProbe(settings: s, timeout: timeout)
         case .dns(let s): return try DNSProbe(settings: s, timeout: timeout)
+        case .push: return PushedProbe()
         }
     }
 }
