@@ -111,17 +111,8 @@ struct PushMonitorTests {
 
     /// `vitals push ARGS`, its exit code and its stdout and stderr together.
     static func vitalsPush(_ arguments: [String]) throws -> (code: Int32, output: String) {
-        let process = Process()
-        process.executableURL = VitalsProcess.binary
-        process.arguments = ["push"] + arguments
-        process.environment = ["PATH": "/usr/bin:/bin"]
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let output = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: output, as: UTF8.self))
+        let (code, output) = try DefaultConfigTests.run(VitalsProcess.binary, ["push"] + arguments, in: FileManager.default.temporaryDirectory)
+        return (code, output)
     }
 }
 
