@@ -186,7 +186,8 @@ enum OpenAPIDocument {
         "summary": "Push to a push component",
         "tags": ["push"],
         "security": [{"pushToken": []}, {"pushQueryToken": []}],
-        "parameters": [{"$ref": "#/components/parameters/componentName"}, {"$ref": "#/components/parameters/pushToken"}, {"$ref": "#/components/parameters/pushStatus"}, {"$ref": "#/components/parameters/pushMsg"}, {"$ref": "#/components/parameters/pushDuration"}, {"$ref": "#/components/parameters/pushExitCode"}],
+        "description": "The parameters in a form body (the server also takes them in the query string, each once in all).",
+        "parameters": [{"$ref": "#/components/parameters/componentName"}, {"$ref": "#/components/parameters/pushToken"}],
         "responses": {
           "200": {"description": "recorded as the component's result (HEAD: the name and token are right; nothing recorded)", "content": {"text/plain": {"schema": {"type": "string"}}}},
           "400": {"description": "an unknown or repeated parameter, or a value out of its form (status up or down, duration like 2s or 1500ms, exit_code a whole number)", "content": {"text/plain": {"schema": {"type": "string"}}}},
@@ -453,7 +454,7 @@ enum OpenAPIDocument {
           "token": {"type": "string"},
           "status": {"type": "string", "enum": ["up", "down"]},
           "msg": {"type": "string"},
-          "duration": {"type": "string", "pattern": "^([0-9]+(\\.[0-9]+)?(ms|s|m|h|d))+$"},
+          "duration": {"type": "string", "pattern": "^([0-9]{1,4}(\\.[0-9]{1,3})?(ms|s|m|h|d)){1,3}$"},
           "exit_code": {"type": "integer", "format": "int32"}
         }
       },
@@ -818,7 +819,7 @@ enum OpenAPIDocument {
       "pushToken": {"name": "token", "in": "query", "required": false, "description": "the component's token, for tools that cannot send `Authorization: Bearer` (which keeps it out of proxies' logs)", "schema": {"type": "string"}},
       "pushStatus": {"name": "status", "in": "query", "required": false, "description": "default up; a non-zero exit_code means down", "schema": {"type": "string", "enum": ["up", "down"]}},
       "pushMsg": {"name": "msg", "in": "query", "required": false, "description": "one line; control characters become spaces; cut at 256 characters", "schema": {"type": "string"}},
-      "pushDuration": {"name": "duration", "in": "query", "required": false, "description": "how long the job took: the result's latency", "schema": {"type": "string", "pattern": "^([0-9]+(\\.[0-9]+)?(ms|s|m|h|d))+$"}, "example": "1500ms"},
+      "pushDuration": {"name": "duration", "in": "query", "required": false, "description": "how long the job took: the result's latency", "schema": {"type": "string", "pattern": "^([0-9]{1,4}(\\.[0-9]{1,3})?(ms|s|m|h|d)){1,3}$"}, "example": "1500ms"},
       "pushExitCode": {"name": "exit_code", "in": "query", "required": false, "description": "kept as the exit_code observation; not 0 means down", "schema": {"type": "integer", "format": "int32"}},
       "badgeWindow": {"name": "window", "in": "path", "required": true, "schema": {"$ref": "#/components/schemas/Window"}, "example": "30d"},
       "since": {
