@@ -23,6 +23,10 @@ struct PushMonitorTests {
         components:
           - { name: job, type: push, interval: \(interval), grace: \(grace), token_file: "\(tokenFile.path)", thresholds: { latency: { degraded: 5s } } }
           - { name: mem, type: memory, interval: 1s, timeout: 500ms }
+        notifiers:
+          - { name: audit, type: log }
+        alerts:
+          - { name: job-silent, on: job, when: unhealthy, for: 0s, notify: [audit] }
 
         """
     }
@@ -75,6 +79,10 @@ struct PushMonitorTests {
         vitals.signal(SIGTERM)
         #expect(await vitals.waitForExit(timeout: .seconds(20)) == 0)
         let log = vitals.stderrAfterExit
+        // Like any result: on the component's page, and alerted on.
+        #expect(views[5].contains("no push since"))
+        let alerted = log.split(separator: "\n").contains { $0.contains(#"msg="alert notification""#) && $0.contains("alert=job-silent") && $0.contains("status=firing") }
+        #expect(alerted, "\(log)")
         for text in views + [log] { #expect(!text.contains(Self.token), "the token leaked: \(text.prefix(300))") }
     }
 
