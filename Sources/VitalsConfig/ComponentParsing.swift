@@ -76,11 +76,12 @@ extension ConfigParser {
         }
         spec.interval = f.duration("interval") ?? defaults.interval
         spec.timeout = f.duration("timeout") ?? defaults.timeout
-        spec.failureThreshold = f.int("failure_threshold", min: 1) ?? defaults.failureThreshold
+        spec.failureThreshold = f.int("failure_threshold", min: 1) ?? kind.config.defaultFailureThreshold ?? defaults.failureThreshold
         spec.successThreshold = f.int("success_threshold", min: 1) ?? defaults.successThreshold
         spec.history = f.int("history", min: 1, max: 100_000) ?? defaults.history
         // Only when this component sets one of them: a bad pair in `defaults` is reported there, once.
-        if spec.timeout >= spec.interval, f.has("timeout") || f.has("interval") {
+        // A push component has no probe to time out: its silence is judged by `grace`.
+        if !kind.isPushed, spec.timeout >= spec.interval, f.has("timeout") || f.has("interval") {
             f.error(f.has("timeout") ? "timeout" : "interval", Self.timeoutMessage(spec.timeout, spec.interval))
         }
         if let t = f.value("thresholds") { spec.thresholds = parseThresholds(t, type: kind, interval: spec.interval, path: f.sub("thresholds"), file: file) }

@@ -43,12 +43,25 @@ public struct ComponentSpec: Sendable, Equatable {
 
     /// How long a result may stand without another (spec section 4): 2 x interval + timeout.
     /// Past it the status is not known; uptime never counts that time as up.
-    public var staleAfter: Duration { interval * 2 + timeout }
+    /// A push component is judged by its deadline instead (its timeout means nothing): past
+    /// `interval + grace` a missed push is recorded, again every interval, so it goes stale
+    /// only when this daemon (or the shard owning it) stops watching.
+    public var staleAfter: Duration {
+        if let deadline = pushDeadline { return deadline.interval * 2 + deadline.grace }
+        return interval * 2 + timeout
+    }
+
+    /// A push component's interval and grace (the default grace resolved); nil for the others.
+    public var pushDeadline: (interval: Duration, grace: Duration)? {
+        guard case .push(let p) = probe else { return nil }
+        return (interval, p.grace ?? PushSettings.defaultGrace(interval: interval))
+    }
 
     /// Whether two specs probe the same thing the same way; on reload, a component whose
     /// name and probe settings are unchanged keeps its history and state.
+    /// A push component's new token (a rotation) is not a new probe.
     public func sameProbe(as other: ComponentSpec) -> Bool {
-        name == other.name && probe == other.probe && interval == other.interval && timeout == other.timeout
+        name == other.name && probe.withoutPushToken == other.probe.withoutPushToken && interval == other.interval && timeout == other.timeout
     }
 }
 
@@ -66,6 +79,7 @@ public enum ProbeSettings: Sendable, Equatable {
     case grpc(GRPCSettings)
     case icmp(ICMPSettings)
     case dns(DNSSettings)
+    case push(PushSettings)
 
     /// Which type this is: an exhaustive switch, so a new case cannot be forgotten here.
     public var kind: ProbeType {
@@ -82,11 +96,19 @@ public enum ProbeSettings: Sendable, Equatable {
         case .grpc: .grpc
         case .icmp: .icmp
         case .dns: .dns
+        case .push: .push
         }
     }
 
     /// The config `type` string.
     public var type: String { kind.rawValue }
+
+    /// These settings with a push component's token blanked, for comparing what is judged.
+    var withoutPushToken: ProbeSettings {
+        guard case .push(var p) = self else { return self }
+        p.token = Secret("")
+        return .push(p)
+    }
 }
 
 public struct TLSSettings: Sendable, Equatable {

@@ -7,7 +7,7 @@
 /// exhaustive, the probe factory's included, so a forgotten piece is a compile error (there is
 /// no default that turns an unknown type into another).
 public enum ProbeType: String, CaseIterable, Sendable {
-    case http, postgres, redis, mysql, tcp, exec, disk, memory, cpu, grpc, icmp, dns
+    case http, postgres, redis, mysql, tcp, exec, disk, memory, cpu, grpc, icmp, dns, push
 
     /// The type's settings, parser and thresholds.
     var config: any ProbeConfig.Type {
@@ -24,6 +24,7 @@ public enum ProbeType: String, CaseIterable, Sendable {
         case .grpc: GRPCSettings.self
         case .icmp: ICMPSettings.self
         case .dns: DNSSettings.self
+        case .push: PushSettings.self
         }
     }
 
@@ -35,6 +36,10 @@ public enum ProbeType: String, CaseIterable, Sendable {
 
     /// Whether any name is a measurement too (exec's perfdata labels).
     public var acceptsAnyMeasurement: Bool { config.acceptsAnyMeasurement }
+
+    /// Fed from outside (`push`): never probed, and its first result may never come, so it does
+    /// not hold startup (spec section 12).
+    public var isPushed: Bool { self == .push }
 }
 
 /// What a probe type brings to the config: its settings value, the keys it reads, which of them
@@ -47,6 +52,8 @@ protocol ProbeConfig: Sendable, Equatable {
     static var structuredKeys: Set<String> { get }
     static var thresholds: Set<String> { get }
     static var acceptsAnyMeasurement: Bool { get }
+    /// `failure_threshold` when the component sets none (nil: the `defaults` one).
+    static var defaultFailureThreshold: Int? { get }
     static func parse(_ f: Fields, _ parser: ConfigParser) -> Self?
     /// This value as the component's `probe`.
     var probeSettings: ProbeSettings { get }
@@ -58,5 +65,6 @@ protocol ProbeConfig: Sendable, Equatable {
 extension ProbeConfig {
     static var structuredKeys: Set<String> { [] }
     static var acceptsAnyMeasurement: Bool { false }
+    static var defaultFailureThreshold: Int? { nil }
     func check(in spec: ComponentSpec, _ f: Fields) {}
 }

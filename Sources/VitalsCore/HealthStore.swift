@@ -31,11 +31,16 @@ public final class HealthStore: Sendable {
 
         /// The status the tallies count.
         var tallied: HealthStatus { fresh ? state.status : .unknown }
+        /// Startup waits for its first result: every component but a push one, whose first push
+        /// may be a day away (spec section 12).
+        var awaited: Bool { !spec.probe.kind.isPushed }
     }
 
     private struct State {
         var entries: [Entry]
         var index: [String: Int]
+        /// Components startup waits for (`Entry.awaited`), and how many of them have a result.
+        var awaited = 0
         var withResult = 0
         var startupComplete = false
         var draining = false
@@ -108,7 +113,7 @@ public final class HealthStore: Sendable {
             let talliedBefore = s.entries[i].tallied
             if !s.entries[i].fresh {
                 s.entries[i].fresh = true
-                s.withResult += 1
+                if s.entries[i].awaited { s.withResult += 1 }
             }
             // In place (`inout` through the array's subscript): a copy of the entry would share
             // its history buffer with the array and copy all of it on the append.
@@ -132,7 +137,7 @@ public final class HealthStore: Sendable {
             }
             s.generation += 1
             s.cached = nil
-            if retallied || (!s.startupComplete && s.withResult == s.entries.count) {
+            if retallied || (!s.startupComplete && s.withResult == s.awaited) {
                 let before = s.status
                 Self.refresh(&s)
                 if before != s.status { Self.emit(&s, .service(from: before, to: s.status, at: at)) }
@@ -301,7 +306,7 @@ public final class HealthStore: Sendable {
             }
             s.entries = kept
             Self.reindex(&s)
-            s.withResult = kept.filter(\.fresh).count
+            s.withResult = kept.filter { $0.fresh && $0.awaited }.count
             let before = s.status
             Self.refresh(&s)
             if before != s.status { Self.emit(&s, .service(from: before, to: s.status, at: at)) }
@@ -439,6 +444,7 @@ public final class HealthStore: Sendable {
 
     private static func reindex(_ s: inout State) {
         s.index = Dictionary(s.entries.enumerated().map { ($1.spec.name, $0) }, uniquingKeysWith: { a, _ in a })
+        s.awaited = s.entries.filter(\.awaited).count
         s.counts = StatusCounts()
         s.critical = StatusCounts()
         s.nonCritical = StatusCounts()
@@ -451,7 +457,7 @@ public final class HealthStore: Sendable {
     /// Recomputes the service status from the tallies, O(1), on status changes only; the
     /// readiness view is rebuilt lazily when read.
     private static func refresh(_ s: inout State) {
-        if !s.startupComplete && s.withResult == s.entries.count { s.startupComplete = true }
+        if !s.startupComplete && s.withResult == s.awaited { s.startupComplete = true }
         s.status = Aggregation.serviceStatus(
             critical: s.critical, nonCritical: s.nonCritical, unknown: Aggregation.UnknownCounts(startupComplete: s.startupComplete))
         s.statusGeneration += 1

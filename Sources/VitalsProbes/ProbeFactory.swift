@@ -22,6 +22,7 @@ public enum ProbeFactory {
         case .mysql(let s): return try MySQLProbe(settings: s, timeout: timeout, thresholds: spec.thresholds)
         case .grpc(let s): return try GRPCProbe(settings: s, timeout: timeout)
         case .dns(let s): return try DNSProbe(settings: s, timeout: timeout)
+        case .push: return PushedProbe()
         }
     }
 }

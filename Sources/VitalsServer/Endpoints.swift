@@ -16,6 +16,8 @@ extension RouteTable {
         Route("/api/v1/openapi.json", .token, .rendered { $0.openAPI($1) }),
         // Alerting (AlertAck.swift).
         Route("/api/v1/alerts/{id}/ack", methods: ["POST"], .token, .rendered { $0.acknowledge($1) }, decodesParameters: true),
+        // Push monitors (PushRequest.swift): the component's own token, not the API's.
+        Route("/api/v1/push/{name}", methods: ["GET", "HEAD", "POST"], .push, .reads { await $0.push($1) }),
         // The components API, from storage (ComponentsAPIRoutes.swift).
         Route("/api/v1/components", .token, .reads { await $0.componentList($1) }),
         Route("/api/v1/components/{name}", .token, .reads { await $0.componentSummary($1) }),

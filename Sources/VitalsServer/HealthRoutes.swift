@@ -21,6 +21,9 @@ public struct ServerExtras: Sendable {
     public var acknowledge: (@Sendable (_ id: String, _ by: String, _ comment: String) -> String?)?
     /// Maintenance windows running at `now` or starting within a week, for the status page.
     public var maintenance: (@Sendable (_ now: Date) -> [MaintenanceNotice])?
+    /// Push components' tokens and where their pushes go (`/api/v1/push/NAME`); without it,
+    /// every push is a 404.
+    public var push: (any PushReceiver)?
     /// `service.name`, for the `service` label of `vitals_build_info` (spec section 11).
     public var serviceName: @Sendable () -> String = { "vitals" }
 
@@ -201,7 +204,7 @@ public final class HealthRoutes: Sendable {
     /// and badges (`Access.statusPage`) need none.
     func unauthorized(_ request: HealthRequest, _ route: Route) -> HealthAnswer? {
         switch route.access {
-        case .open: return nil
+        case .open, .push: return nil
         case .statusPage where publicStatus.withLock({ $0 }): return nil
         case .token, .statusPage:
             guard let token = token.withLock({ $0 }), !token.accepts(authorization: request.authorization) else { return nil }

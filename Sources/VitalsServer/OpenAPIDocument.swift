@@ -16,10 +16,10 @@ enum OpenAPIDocument {
   "info": {
     "title": "Vitals",
     "version": "\#(VitalsVersion.current)",
-    "description": "Health checks and synthetic probes: Kubernetes probe endpoints, reports, Prometheus metrics, alerts, history and badges. Every endpoint answers GET and HEAD (the acknowledgement: POST); other methods are 405. With `server.detailed_token_file` set, every operation marked with the bearer scheme needs `Authorization: Bearer <token>` (this document included, as all of `/api/`); the probe endpoints never do and never show a probe message."
+    "description": "Health checks and synthetic probes: Kubernetes probe endpoints, reports, Prometheus metrics, alerts, history and badges. Every endpoint answers GET and HEAD (the acknowledgement: POST; a push: POST too); other methods are 405. With `server.detailed_token_file` set, every operation marked with the bearer scheme needs `Authorization: Bearer <token>` (this document included, as all of `/api/`); the probe endpoints never do and never show a probe message."
   },
   "security": [{"bearer": []}],
-  "tags": [{"name": "probes"}, {"name": "reports"}, {"name": "alerts"}, {"name": "api"}, {"name": "badges"}, {"name": "pages"}],
+  "tags": [{"name": "probes"}, {"name": "reports"}, {"name": "alerts"}, {"name": "api"}, {"name": "push"}, {"name": "badges"}, {"name": "pages"}],
   "paths": {
     "/health/live": {
       "get": {
@@ -162,6 +162,44 @@ enum OpenAPIDocument {
         },
         "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Acknowledgement"}}}},
         "operationId": "ackAlert"
+      }
+    },
+    "/api/v1/push/{name}": {
+      "get": {
+        "summary": "Push to a push component (tools that cannot POST)",
+        "tags": ["push"],
+        "security": [{"pushToken": []}, {"pushQueryToken": []}],
+        "parameters": [{"$ref": "#/components/parameters/componentName"}, {"$ref": "#/components/parameters/pushToken"}, {"$ref": "#/components/parameters/pushStatus"}, {"$ref": "#/components/parameters/pushMsg"}, {"$ref": "#/components/parameters/pushDuration"}, {"$ref": "#/components/parameters/pushExitCode"}],
+        "responses": {
+          "200": {"description": "recorded as the component's result (HEAD: the name and token are right; nothing recorded)", "content": {"text/plain": {"schema": {"type": "string"}}}},
+          "400": {"description": "an unknown or repeated parameter, or a value out of its form (status up or down, duration like 2s or 1500ms, exit_code a whole number)", "content": {"text/plain": {"schema": {"type": "string"}}}},
+          "401": {"description": "the token is not this push component's (the API's token is not one)", "headers": {"WWW-Authenticate": {"schema": {"type": "string"}}}, "content": {"text/plain": {"schema": {"type": "string"}}}},
+          "404": {"description": "no push component of this name", "content": {"text/plain": {"schema": {"type": "string"}}}},
+          "413": {"description": "a body over 4 KiB", "content": {"text/plain": {"schema": {"type": "string"}}}},
+          "415": {"description": "a body that is not application/x-www-form-urlencoded", "content": {"text/plain": {"schema": {"type": "string"}}}},
+          "429": {"description": "more than one push a second for this component; not recorded", "headers": {"Retry-After": {"schema": {"type": "integer"}}}, "content": {"text/plain": {"schema": {"type": "string"}}}},
+          "503": {"description": "a sharded replica could not hand the push to the shared store for the replica that owns the component", "headers": {"Retry-After": {"schema": {"type": "integer"}}}, "content": {"text/plain": {"schema": {"type": "string"}}}}
+        },
+        "operationId": "pushGet"
+      },
+      "post": {
+        "summary": "Push to a push component",
+        "tags": ["push"],
+        "security": [{"pushToken": []}, {"pushQueryToken": []}],
+        "description": "The parameters in a form body (the server also takes them in the query string, each once in all).",
+        "parameters": [{"$ref": "#/components/parameters/componentName"}, {"$ref": "#/components/parameters/pushToken"}],
+        "responses": {
+          "200": {"description": "recorded as the component's result (HEAD: the name and token are right; nothing recorded)", "content": {"text/plain": {"schema": {"type": "string"}}}},
+          "400": {"description": "an unknown or repeated parameter, or a value out of its form (status up or down, duration like 2s or 1500ms, exit_code a whole number)", "content": {"text/plain": {"schema": {"type": "string"}}}},
+          "401": {"description": "the token is not this push component's (the API's token is not one)", "headers": {"WWW-Authenticate": {"schema": {"type": "string"}}}, "content": {"text/plain": {"schema": {"type": "string"}}}},
+          "404": {"description": "no push component of this name", "content": {"text/plain": {"schema": {"type": "string"}}}},
+          "413": {"description": "a body over 4 KiB", "content": {"text/plain": {"schema": {"type": "string"}}}},
+          "415": {"description": "a body that is not application/x-www-form-urlencoded", "content": {"text/plain": {"schema": {"type": "string"}}}},
+          "429": {"description": "more than one push a second for this component; not recorded", "headers": {"Retry-After": {"schema": {"type": "integer"}}}, "content": {"text/plain": {"schema": {"type": "string"}}}},
+          "503": {"description": "a sharded replica could not hand the push to the shared store for the replica that owns the component", "headers": {"Retry-After": {"schema": {"type": "integer"}}}, "content": {"text/plain": {"schema": {"type": "string"}}}}
+        },
+        "requestBody": {"required": false, "content": {"application/x-www-form-urlencoded": {"schema": {"$ref": "#/components/schemas/Push"}}}},
+        "operationId": "push"
       }
     },
     "/api/v1/components": {
@@ -409,6 +447,17 @@ enum OpenAPIDocument {
   },
   "components": {
     "schemas": {
+      "Push": {
+        "type": "object",
+        "additionalProperties": false,
+        "properties": {
+          "token": {"type": "string"},
+          "status": {"type": "string", "enum": ["up", "down"]},
+          "msg": {"type": "string"},
+          "duration": {"type": "string", "pattern": "^([0-9]{1,4}(\\.[0-9]{1,3})?(ms|s|m|h|d)){1,3}$"},
+          "exit_code": {"type": "integer", "format": "int32"}
+        }
+      },
       "Status": {"type": "string", "enum": ["healthy", "degraded", "unhealthy", "unknown"]},
       "Window": {"type": "string", "enum": ["1h", "24h", "7d", "30d", "90d", "365d"]},
       "Verdict": {"type": "object", "required": ["status"], "properties": {"status": {"type": "string", "enum": ["pass", "fail"]}}},
@@ -780,6 +829,11 @@ enum OpenAPIDocument {
       "groupName": {"name": "group", "in": "path", "required": true, "schema": {"type": "string"}, "example": "core"},
       "componentName": {"name": "name", "in": "path", "required": true, "schema": {"type": "string"}, "example": "orders-db"},
       "alertId": {"name": "id", "in": "path", "required": true, "schema": {"type": "string"}},
+      "pushToken": {"name": "token", "in": "query", "required": false, "description": "the component's token, for tools that cannot send `Authorization: Bearer` (which keeps it out of proxies' logs)", "schema": {"type": "string"}},
+      "pushStatus": {"name": "status", "in": "query", "required": false, "description": "default up; a non-zero exit_code means down", "schema": {"type": "string", "enum": ["up", "down"]}},
+      "pushMsg": {"name": "msg", "in": "query", "required": false, "description": "one line; control characters become spaces; cut at 256 characters", "schema": {"type": "string"}},
+      "pushDuration": {"name": "duration", "in": "query", "required": false, "description": "how long the job took: the result's latency", "schema": {"type": "string", "pattern": "^([0-9]{1,4}(\\.[0-9]{1,3})?(ms|s|m|h|d)){1,3}$"}, "example": "1500ms"},
+      "pushExitCode": {"name": "exit_code", "in": "query", "required": false, "description": "kept as the exit_code observation; not 0 means down", "schema": {"type": "integer", "format": "int32"}},
       "badgeWindow": {"name": "window", "in": "path", "required": true, "schema": {"$ref": "#/components/schemas/Window"}, "example": "30d"},
       "since": {
         "name": "since",
@@ -879,7 +933,9 @@ enum OpenAPIDocument {
         "type": "http",
         "scheme": "bearer",
         "description": "the token in `server.detailed_token_file`; when it is not set, nothing needs a token"
-      }
+      },
+      "pushToken": {"type": "http", "scheme": "bearer", "description": "a push component's own token (`token_file`), never the API's"},
+      "pushQueryToken": {"type": "apiKey", "in": "query", "name": "token", "description": "the same token as ?token=, for tools that cannot set a header"}
     }
   }
 }

@@ -1,7 +1,7 @@
 /// A request's query string, parsed once. `?verbose` (with or without a value) and repeated
 /// `?exclude=NAME` are the cases the health endpoints care about.
 struct Query {
-    private var pairs: [(String, String)] = []
+    private(set) var pairs: [(String, String)] = []
 
     init(_ raw: String?) {
         guard let raw, !raw.isEmpty else { return }

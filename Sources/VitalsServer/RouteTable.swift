@@ -9,6 +9,9 @@ enum Access: Sendable, Equatable {
     /// As `token`, unless `server.public_status` opens it (spec section 9): the status page,
     /// the component pages and the badges.
     case statusPage
+    /// Not the API's token but the component's own, checked by the handler (`push`): a cron
+    /// job is given the token of its component, never one that reads the whole API.
+    case push
 }
 
 /// A route's answer, and where it is made.

@@ -36,6 +36,14 @@ enum PostgresSchema {
         """,
         // 2: whether each probe succeeded (as in SQLite's migration 2); NULL in rows from before it.
         "ALTER TABLE results ADD COLUMN success boolean;",
+        // 3: pushes that landed on a replica which does not own their component, until the
+        // owner takes them (`PostgresPushes.swift`).
+        """
+        CREATE TABLE pushes (
+            id bigserial PRIMARY KEY, component text NOT NULL, at double precision NOT NULL, success boolean NOT NULL,
+            latency double precision NOT NULL, message text NOT NULL, observations text NOT NULL DEFAULT '{}');
+        CREATE INDEX pushes_by_component ON pushes (component);
+        """,
     ]
 
     static var version: Int { migrations.count }

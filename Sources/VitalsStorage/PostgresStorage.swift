@@ -108,6 +108,8 @@ public final class PostgresStorage: PersistentStorage {
     }
 
     /// An endpoint's read: under the read deadline, through the breaker.
+    func endpointRead(_ sql: String) async -> StorageRead<[[String?]]> { await read(sql) }
+
     private func read(_ sql: String) async -> StorageRead<[[String?]]> {
         let reader = self.reader
         return await reads.read { deadline, ended in

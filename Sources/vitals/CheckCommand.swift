@@ -55,7 +55,13 @@ struct CheckCommand: AsyncParsableCommand {
                 throw ExitCode(ExitCodes.checkUnknown)
             }
             specs = specs.filter { component.contains($0.name) }
+            if let pushed = specs.first(where: { $0.probe.kind.isPushed }) {
+                printError("'\(pushed.name)' is a push component: only a running daemon sees its pushes")
+                throw ExitCode(ExitCodes.checkUnknown)
+            }
         }
+        // Push components are fed from outside: a one-shot check has nothing to judge them by.
+        specs = specs.filter { !$0.probe.kind.isPushed }
         let probes: [(ComponentSpec, any Probe)]
         do {
             // Every component, like `run`: a config `run` refuses is not checked in part.

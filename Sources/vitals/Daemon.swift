@@ -13,6 +13,8 @@ import VitalsStorage
 final class Daemon: Sendable {
     let store: HealthStore
     let scheduler: Scheduler<ContinuousClock>
+    /// Push components: their pushes and their missed deadlines (they are not scheduled).
+    let pushWatch: PushWatch<ContinuousClock>
     let config: CurrentValue<Config>
     let configPath: String?
     /// `--shard` and `storage:` together, worked out once.
@@ -53,7 +55,9 @@ final class Daemon: Sendable {
         store = HealthStore(components: components.map(\.spec), recorder: storage as? any ResultRecorder)
         sharding.follow(config, in: store)
         scheduler = Scheduler(clock: ContinuousClock(), store: store, maxConcurrentProbes: config.server.maxConcurrentProbes)
-        scheduler.update(components)
+        scheduler.update(components.filter { !$0.spec.probe.kind.isPushed })
+        pushWatch = PushWatch(clock: ContinuousClock(), store: store, forward: sharding.shared.map(Self.forward))
+        pushWatch.update(config.components, owns: sharding.owns)
         var alertOptions = AlertEngine<ContinuousClock>.Options()
         // Replicas sharing one store keep their component alerts apart (each its own
         // components'), and their service alerts in one place, for whichever holds the lock.
@@ -78,6 +82,7 @@ final class Daemon: Sendable {
                 guard case .acknowledged(let json) = alerts.acknowledge(id: id, by: by, comment: comment) else { return nil }
                 return json
             })
+        extras.push = pushWatch
         let serviceName = self.serviceName
         extras.serviceName = { serviceName.value }
         extras.maintenance = { now in
@@ -88,6 +93,12 @@ final class Daemon: Sendable {
             }
         }
         routes = HealthRoutes(source: store, token: config.server.detailedToken, publicStatus: config.server.publicStatus, extras: extras)
+    }
+
+    /// A push for a component another shard owns goes to the shared store, where its owner
+    /// takes it (`PushWatchService`): recorded once, judged there.
+    static func forward(_ postgres: PostgresStorage) -> PushWatch<ContinuousClock>.Forward {
+        { name, result, at in await postgres.forwardPush(component: name, result: result, at: at) }
     }
 
     /// `storage:` as configured. SQLite is opened (and its schema created or migrated) before
@@ -136,7 +147,7 @@ final class Daemon: Sendable {
         let scheduler = self.scheduler
         if storage.isPersistent {
             // History from before this start, before the first probe runs.
-            let names = scheduler.scheduled
+            let names = scheduler.scheduled.union(pushWatch.owned)
             let mine = config.components.filter { names.contains($0.name) }
             let stored = await storage.restore(components: mine.map { ($0.name, $0.resultsToRestore) })
             for (name, kept) in stored { store.restore(component: name, stored: kept) }
@@ -145,6 +156,7 @@ final class Daemon: Sendable {
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
             .init(service: server),
             .init(service: SchedulerService(scheduler: scheduler)),
+            .init(service: PushWatchService(watch: pushWatch, shared: sharding.shared)),
             .init(service: AlertingService(engine: alerts, feed: feed)),
         ]
         if case .shared(_, let postgres) = sharding {
@@ -170,7 +182,7 @@ final class Daemon: Sendable {
             "vitals started",
             metadata: [
                 "config": "\(config.file)", "listen": "\(server.address)", "storage": "\(config.storage.kind.rawValue)",
-                "components": .stringConvertible(scheduler.scheduled.count), "shard": "\(sharding.shard?.description ?? "-")",
+                "components": .stringConvertible(scheduler.scheduled.count + pushWatch.owned.count), "shard": "\(sharding.shard?.description ?? "-")",
             ])
         try await group.run()
         // Plugins still running after the in-flight bound are ended with their whole tree
@@ -193,7 +205,8 @@ final class Daemon: Sendable {
             }
             store.update(components: components.map(\.spec))
             sharding.follow(new, in: store)
-            scheduler.update(components)
+            scheduler.update(components.filter { !$0.spec.probe.kind.isPushed })
+            pushWatch.update(new.components, owns: sharding.owns)
             alerts.reload(config: new)
             serviceName.set(new.service.name)
             routes.setToken(new.server.detailedToken)

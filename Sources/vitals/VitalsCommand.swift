@@ -7,7 +7,7 @@ struct VitalsCommand: AsyncParsableCommand {
         commandName: "vitals",
         abstract: "Health-check and synthetic probe orchestrator.",
         version: VitalsVersion.description,
-        subcommands: [RunCommand.self, CheckCommand.self, ValidateCommand.self])
+        subcommands: [RunCommand.self, CheckCommand.self, ValidateCommand.self, PushCommand.self])
 }
 
 /// Exit codes of spec section 2.

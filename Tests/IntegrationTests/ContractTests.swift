@@ -192,6 +192,8 @@ struct ContractTests {
         let ntfyToken = Kind(long: "tk_ntfy-Token-92w", short: "n4c")
         let hookKey = Kind(long: "mattermost-Key-15y", short: "m6z")
         let chatKey = Kind(long: "gchat-Token-73u", short: "g2x")
+        // A push token is at least 16 characters (a shorter one is refused at load): no short kind.
+        let pushToken = "push-Token-31b7e0c2a9"
         let probeKinds = [dsn, redis, mysql, mysqlDSN, userinfo, header, env]
         var components = ""
         for (i, k) in [("long", \Kind.long), ("short", \Kind.short)].enumerated() {
@@ -214,6 +216,7 @@ struct ContractTests {
                 """
             _ = i
         }
+        components += "  - { name: pushed, type: push, interval: 1h, token: \"\(pushToken)\" }\n"
         let body = """
             defaults: { interval: 200ms, timeout: 150ms, failure_threshold: 1 }
             components:
@@ -252,7 +255,13 @@ struct ContractTests {
         }
         #expect(await receiver.waitFor { bodies in names.allSatisfy { n in bodies.contains { $0.contains("\"\(n)\"") } } })
         _ = try await vitals.waitFor("/alerts") { _, b in b.contains(#""notifier":"mail-long""#) && b.contains(#""notifier":"mail-short""#) }
+        // A push with its token in the query string (which must not reach a log line), and a wrong one.
+        #expect(try await vitals.get("/api/v1/push/pushed?token=\(pushToken)&msg=from%20cron").status == 200)
+        #expect(try await vitals.get("/api/v1/push/pushed?token=\(pushToken.dropLast())x").status == 401)
+        _ = try await vitals.waitFor("/health/detailed") { _, b in b.contains("from cron") }
         let views = [
+            try await vitals.get("/health/detailed").body, try await vitals.get("/api/v1/components").body,
+            try await vitals.get("/api/v1/components/pushed/history").body,
             detailed.body, try await vitals.get("/metrics").body, try await vitals.get("/alerts").body,
             try await vitals.get("/health/detailed", headers: ["Accept": "application/health+json"]).body,
         ]
@@ -267,6 +276,8 @@ struct ContractTests {
                 for view in views { #expect(!leaks(view, secret), "\(secret) is in an endpoint: \(view.prefix(300))") }
             }
         }
+        #expect(!leaks(log, pushToken), "the push token is in the log")
+        for view in views { #expect(!leaks(view, pushToken), "the push token is in an endpoint: \(view.prefix(300))") }
         // The receiver is the notifier's destination: it sees its own header, never a probe's secret.
         for kind in probeKinds {
             for secret in [kind.long, kind.short] { #expect(!leaks(receiver.bodies.joined(), secret), "\(secret) reached the webhook") }

@@ -24,6 +24,7 @@ struct RegistryTests {
             (.mysql(MySQLSettings(dsn: Secret("mysql://u@127.0.0.1:1/x"))), MySQLProbe.self),
             (.grpc(GRPCSettings(address: "127.0.0.1:1")), GRPCProbe.self),
             (.dns(DNSSettings(query: "example.test")), DNSProbe.self),
+            (.push(PushSettings(token: Secret("0123456789abcdef"))), PushedProbe.self),
         ]
         #expect(Set(table.map(\.0.kind)) == Set(ProbeType.allCases), "one row per type at least")
         for (settings, expected) in table {

@@ -46,6 +46,8 @@ port=$(free_port)
 base="http://127.0.0.1:$port"
 token="api-check-$RANDOM$RANDOM"
 printf '%s\n' "$token" > "$tmp/token"
+# The push component's own token: scripts/checks/api-check.toml hands it to ?token= too.
+printf '%s\n' "api-check-push-token-0001" > "$tmp/push-token"
 # Component and group names are also in scripts/checks/api-check.toml.
 cat > "$tmp/vitals.yaml" <<YAML
 server:
@@ -62,6 +64,7 @@ components:
   - { name: web, type: http, groups: [core], url: "$base/health/live" }
   - { name: closed, type: tcp, critical: false, address: "127.0.0.1:$(free_port)" }
   - { name: memory, type: memory }
+  - { name: heartbeat, type: push, interval: 1h, token_file: "$tmp/push-token" }
 notifiers:
   - { name: hook, type: webhook, url: "$base/hook" }
 alerts:

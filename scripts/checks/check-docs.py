@@ -184,7 +184,7 @@ def scratch_files(text, scratch):
         if path not in made:
             os.makedirs(os.path.dirname(local), exist_ok=True)
             with open(local, "w") as f:
-                f.write("docs-example\n")
+                f.write("docs-example-secret-placeholder\n")
             made[path] = local
         return m.group(1) + local
 
