@@ -78,6 +78,7 @@ final class Daemon: Sendable {
                 guard case .acknowledged(let json) = alerts.acknowledge(id: id, by: by, comment: comment) else { return nil }
                 return json
             })
+        extras.incidents = IncidentBook(storage: storage)
         let serviceName = self.serviceName
         extras.serviceName = { serviceName.value }
         extras.maintenance = { now in
@@ -87,7 +88,7 @@ final class Daemon: Sendable {
                     schedule: w.schedule)
             }
         }
-        routes = HealthRoutes(source: store, token: config.server.detailedToken, publicStatus: config.server.publicStatus, extras: extras)
+        routes = HealthRoutes(source: store, token: config.server.detailedToken, publicStatus: config.server.publicStatus, pages: config.statusPages, extras: extras)
     }
 
     /// `storage:` as configured. SQLite is opened (and its schema created or migrated) before
@@ -198,6 +199,7 @@ final class Daemon: Sendable {
             serviceName.set(new.service.name)
             routes.setToken(new.server.detailedToken)
             routes.setPublicStatus(new.server.publicStatus)
+            routes.setPages(new.statusPages)
             feed.observe()
             reloadStatus.record(ok: true)
             logger.info("config reloaded", metadata: ["components": .stringConvertible(components.count)])
