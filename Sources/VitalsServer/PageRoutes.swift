@@ -86,7 +86,8 @@ extension HealthRoutes {
             guard let page = all.first(where: { $0.slug == slug }), page.isPublic else { return false }
             return parameters["name"].map { shownOnPublic($0, on: [page]) } ?? true
         }
-        if route.template == "/" { return all[0].isPublic }
+        // `/` and its feed are the first page.
+        if route.template == "/" || route.template == "/feed.atom" { return all[0].isPublic }
         return parameters["name"].map { shownOnPublic($0, on: all) } ?? false
     }
 
