@@ -66,10 +66,7 @@ struct IncidentRequest {
     /// 415 unless the body says it is JSON (a cross-site form cannot), 400 unless it is an
     /// object with only `keys`.
     static func jsonObject(_ body: [UInt8], _ contentType: String?, keys: [String]) -> Result<[String: Any], AckRefusal> {
-        let mediaType = contentType?.split(separator: ";").first?.trimmingCharacters(in: .whitespaces).lowercased()
-        guard mediaType == "application/json" else {
-            return .failure(AckRefusal(status: 415, message: "send the body as Content-Type: application/json"))
-        }
+        if let refused = AckRefusal.unlessJSON(contentType) { return .failure(refused) }
         guard let object = (try? JSONSerialization.jsonObject(with: Data(body))) as? [String: Any] else {
             return .failure(.bad("the body must be a JSON object with " + keys.joined(separator: ", ")))
         }
