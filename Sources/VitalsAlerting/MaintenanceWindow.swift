@@ -71,6 +71,8 @@ public struct MaintenanceWindow: Sendable, Equatable {
         guard let day = calendar.date(byAdding: .day, value: offset, to: date) else { return nil }
         var parts = calendar.dateComponents([.year, .month, .day, .weekday], from: day)
         if let weekday = spec.weekday, parts.weekday != weekday { return nil }
+        // A one-off window runs on its day only.
+        if let d = spec.date, parts.year != d.year || parts.month != d.month || parts.day != d.day { return nil }
         parts.weekday = nil
         parts.hour = spec.hour
         parts.minute = spec.minute
@@ -81,8 +83,9 @@ public struct MaintenanceWindow: Sendable, Equatable {
     /// When it runs, as the config says it: `Sun 02:00 for 2h Europe/Berlin`.
     public var schedule: String {
         let days = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"]
-        let day = spec.weekday.flatMap { (1...7).contains($0) ? days[$0 - 1] : nil } ?? "daily"
         let pad = { (n: Int) in n < 10 ? "0\(n)" : "\(n)" }
+        let day = spec.date.map { "\($0.year)-" + pad($0.month) + "-" + pad($0.day) }
+            ?? spec.weekday.flatMap { (1...7).contains($0) ? days[$0 - 1] : nil } ?? "daily"
         let zone = unknownTimeZone ? "UTC (unknown time zone \(spec.timezone))" : spec.timezone
         return "\(day) \(pad(spec.hour)):\(pad(spec.minute)) for \(DurationFormat.short(spec.duration)) \(zone)"
     }

@@ -166,6 +166,9 @@ public struct MaintenanceWindowSpec: Sendable, Equatable {
     public var components: [String]
     /// 1 = Sunday ... 7 = Saturday; nil means every day.
     public var weekday: Int?
+    /// A one-off window (`start: "2026-12-24 02:00"`): the day it runs, once; nil for a
+    /// recurring one.
+    public var date: CivilDate?
     public var hour: Int
     public var minute: Int
     public var duration: Duration
@@ -184,5 +187,15 @@ public struct MaintenanceWindowSpec: Sendable, Equatable {
         self.duration = duration
         self.timezone = timezone
         self.location = location
+    }
+}
+
+/// A calendar day as the config writes it (`2026-12-24`), read in the window's time zone.
+public struct CivilDate: Sendable, Equatable {
+    public var year: Int, month: Int, day: Int
+    public init(year: Int, month: Int, day: Int) {
+        self.year = year
+        self.month = month
+        self.day = day
     }
 }

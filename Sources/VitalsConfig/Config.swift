@@ -11,6 +11,8 @@ public struct Config: Sendable, Equatable {
     public var maintenance: [MaintenanceWindowSpec]
     /// `service:`: the name and labels every alert carries.
     public var service = ServiceIdentity()
+    /// `status_pages:`: pages for customers at `/status/SLUG`, the first also at `/`.
+    public var statusPages: [StatusPageSpec] = []
     /// `push_gateway:`: where the daemon pushes its metrics, if anywhere.
     public var pushGateway: PushGatewayConfig?
     /// The main config file (absolute path); includes and relative paths resolve against its folder.

@@ -8,7 +8,7 @@ struct ConfigParser {
     /// The main config file.
     let file: String
 
-    static let topKeys = ["server", "defaults", "include", "components", "storage", "alerts", "notifiers", "maintenance", "service", "push_gateway"]
+    static let topKeys = ["server", "defaults", "include", "components", "storage", "alerts", "notifiers", "maintenance", "service", "push_gateway", "status_pages"]
 
     func parseRoot(_ root: Node, into config: inout Config) {
         guard ConfigFile.looksLikeConfig(root, known: Self.topKeys) else {
@@ -32,6 +32,7 @@ struct ConfigParser {
         let names = Set(config.components.map(\.name))
         if let a = f.value("alerts") { config.alerts = parseAlerts(a, components: config.components, notifiers: Set(config.notifiers.map(\.name))) }
         if let m = f.value("maintenance") { config.maintenance = parseMaintenance(m, components: names) }
+        if let p = f.value("status_pages") { config.statusPages = parseStatusPages(p, components: config.components) }
         config.file = file
     }
 

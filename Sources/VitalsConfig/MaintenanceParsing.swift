@@ -19,9 +19,9 @@ extension ConfigParser {
             for (j, n) in names.enumerated() where !components.contains(n) {
                 reader.error(f.value("components")?.sequence?[j], in: file, f.sub("components") + "[\(j)]", "no component is named \"\(n)\"")
             }
-            let start = f.string("start").flatMap { s -> (weekday: Int?, hour: Int, minute: Int)? in
+            let start = f.string("start").flatMap { s -> (weekday: Int?, date: CivilDate?, hour: Int, minute: Int)? in
                 guard let parsed = Syntax.maintenanceStart(s) else {
-                    f.error("start", "expected \"Sun 02:00\" (weekly) or \"02:00\" (daily)" + f.got("start", s))
+                    f.error("start", "expected \"Sun 02:00\" (weekly), \"02:00\" (daily) or \"2026-12-24 02:00\" (once)" + f.got("start", s))
                     return nil
                 }
                 return parsed
@@ -33,10 +33,11 @@ extension ConfigParser {
                 if timezone == nil { f.error("timezone", "unknown time zone" + f.got("timezone", tz) + " (use an IANA name such as UTC or Europe/Berlin)") }
             }
             guard let start, let duration, let timezone else { continue }
-            out.append(
-                MaintenanceWindowSpec(
-                    components: names, weekday: start.weekday, hour: start.hour, minute: start.minute, duration: duration,
-                    timezone: timezone, location: reader.location(item, file)))
+            var window = MaintenanceWindowSpec(
+                components: names, weekday: start.weekday, hour: start.hour, minute: start.minute, duration: duration,
+                timezone: timezone, location: reader.location(item, file))
+            window.date = start.date
+            out.append(window)
         }
         return out
     }

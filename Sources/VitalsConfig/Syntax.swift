@@ -94,15 +94,20 @@ enum Syntax {
     ]
 
     /// `"Sun 02:00"` (weekly) or `"02:00"` (daily): weekday (1 = Sunday, nil = daily), hour, minute.
-    static func maintenanceStart(_ s: String) -> (weekday: Int?, hour: Int, minute: Int)? {
+    static func maintenanceStart(_ s: String) -> (weekday: Int?, date: CivilDate?, hour: Int, minute: Int)? {
         let parts = s.split(separator: " ")
         var weekday: Int?
+        var date: CivilDate?
         let time: Substring
         switch parts.count {
         case 1: time = parts[0]
         case 2:
-            guard let w = weekdays[parts[0].lowercased()] else { return nil }
-            weekday = w
+            if let d = civilDate(parts[0]) {
+                date = d
+            } else {
+                guard let w = weekdays[parts[0].lowercased()] else { return nil }
+                weekday = w
+            }
             time = parts[1]
         default: return nil
         }
@@ -110,6 +115,17 @@ enum Syntax {
         guard hm.count == 2, hm[0].count <= 2, hm[1].count == 2, let h = Int(hm[0]), let m = Int(hm[1]),
             (0..<24).contains(h), (0..<60).contains(m)
         else { return nil }
-        return (weekday, h, m)
+        return (weekday, date, h, m)
+    }
+
+    /// `2026-12-24`: a real day of a year from 2000 to 9999 (the 30th of February is not one).
+    static func civilDate(_ s: Substring) -> CivilDate? {
+        let p = s.split(separator: "-", omittingEmptySubsequences: false)
+        guard p.count == 3, p[0].count == 4, p[1].count == 2, p[2].count == 2, let y = Int(p[0]), let m = Int(p[1]), let d = Int(p[2]),
+            (2000...9999).contains(y), (1...12).contains(m), d >= 1
+        else { return nil }
+        let leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0
+        let days = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][m - 1]
+        return d <= days ? CivilDate(year: y, month: m, day: d) : nil
     }
 }

@@ -18,10 +18,7 @@ struct AckRequest: Equatable {
     /// keeps a cross-site HTML form, which cannot send `application/json`, from acknowledging
     /// alerts on a server without a token), 400 for anything but the object above.
     static func parse(body: [UInt8], contentType: String?) -> Result<AckRequest, AckRefusal> {
-        let mediaType = contentType?.split(separator: ";").first?.trimmingCharacters(in: .whitespaces).lowercased()
-        guard mediaType == "application/json" else {
-            return .failure(AckRefusal(status: 415, message: "send the body as Content-Type: application/json"))
-        }
+        if let refused = AckRefusal.unlessJSON(contentType) { return .failure(refused) }
         guard let object = (try? JSONSerialization.jsonObject(with: Data(body))) as? [String: Any] else {
             return .failure(.bad(#"the body must be a JSON object: {"by":"...","comment":"..."}"#))
         }
@@ -94,6 +91,13 @@ struct AckRefusal: Error, Equatable {
     var message: String
 
     static func bad(_ message: String) -> AckRefusal { AckRefusal(status: 400, message: message) }
+
+    /// 415 unless the body says it is JSON: a cross-site HTML form cannot send
+    /// `application/json`, so this also keeps one from posting to a server without a token.
+    static func unlessJSON(_ contentType: String?) -> AckRefusal? {
+        let mediaType = contentType?.split(separator: ";").first?.trimmingCharacters(in: .whitespaces).lowercased()
+        return mediaType == "application/json" ? nil : AckRefusal(status: 415, message: "send the body as Content-Type: application/json")
+    }
 }
 
 extension HealthRoutes {

@@ -18,6 +18,11 @@ extension RouteTable {
         Route("/api/v1/alerts/{id}/ack", methods: ["POST"], .token, .rendered { $0.acknowledge($1) }, decodesParameters: true),
         // Push monitors (PushRequest.swift): the component's own token, not the API's.
         Route("/api/v1/push/{name}", methods: ["GET", "HEAD", "POST"], .push, .reads { await $0.push($1) }),
+        // Incidents people write (IncidentRoutes.swift).
+        Route("/api/v1/incidents", methods: ["GET", "HEAD", "POST"], .token, .reads { routes, call in
+            call.request.method == "POST" ? await routes.postIncident(call) : await routes.listIncidents(call)
+        }),
+        Route("/api/v1/incidents/{id}/updates", methods: ["POST"], .token, .reads { await $0.postIncidentUpdate($1) }),
         // The components API, from storage (ComponentsAPIRoutes.swift).
         Route("/api/v1/components", .token, .reads { await $0.componentList($1) }),
         Route("/api/v1/components/{name}", .token, .reads { await $0.componentSummary($1) }),
@@ -27,6 +32,12 @@ extension RouteTable {
         // Pages (PageRoutes.swift) and badges (BadgeEndpoint.swift): public with `public_status`.
         Route("/", .statusPage, .reads { await $0.statusPage($1) }),
         Route("/components/{name}", .statusPage, .reads { await $0.componentPage($1) }),
+        // `status_pages:` (StatusPagesRoutes.swift): public when the page is.
+        Route("/status/{slug}", .statusPage, .reads { await $0.statusPage($1) }),
+        Route("/status/{slug}/logo.svg", .statusPage, .rendered { $0.pageLogo($1) }),
+        Route("/status/{slug}/components/{name}", .statusPage, .reads { await $0.componentPage($1) }),
+        Route("/status/{slug}/feed.atom", .statusPage, .reads { await $0.pageFeed($1) }),
+        Route("/feed.atom", .statusPage, .reads { await $0.pageFeed($1) }),
         Route("/badge/{name}/status.svg", .statusPage, .reads { await $0.badge($1, .status, .svg) }),
         Route("/badge/{name}/status.json", .statusPage, .reads { await $0.badge($1, .status, .json) }),
         Route("/badge/{name}/uptime/{window}.svg", .statusPage, .reads { await $0.badge($1, .uptime, .svg) }),

@@ -24,6 +24,8 @@ public struct ServerExtras: Sendable {
     /// Push components' tokens and where their pushes go (`/api/v1/push/NAME`); without it,
     /// every push is a 404.
     public var push: (any PushReceiver)?
+    /// Incidents and announcements people post (`/api/v1/incidents`), shown on the pages.
+    public var incidents: IncidentBook?
     /// `service.name`, for the `service` label of `vitals_build_info` (spec section 11).
     public var serviceName: @Sendable () -> String = { "vitals" }
 
@@ -129,6 +131,8 @@ public final class HealthRoutes: Sendable {
     let token: Mutex<BearerToken?>
     /// `server.public_status`: the status page, component pages and badges need no token.
     let publicStatus: Mutex<Bool>
+    /// `status_pages:` (a reload swaps them): `/status/SLUG`, the first also at `/`.
+    let pages: Mutex<[StatusPageSpec]>
     let extras: ServerExtras
     /// The status page's long history, read from storage at most every 30 s.
     let pageHistory = PageHistoryCache()
@@ -145,10 +149,13 @@ public final class HealthRoutes: Sendable {
         case ready, startup, health
     }
 
-    public init(source: any HealthSource, token: Secret?, publicStatus: Bool = false, extras: ServerExtras = ServerExtras()) {
+    public init(
+        source: any HealthSource, token: Secret?, publicStatus: Bool = false, pages: [StatusPageSpec] = [], extras: ServerExtras = ServerExtras()
+    ) {
         self.source = source
         self.token = Mutex(token.map(BearerToken.init))
         self.publicStatus = Mutex(publicStatus)
+        self.pages = Mutex(pages)
         self.extras = extras
     }
 
@@ -163,6 +170,11 @@ public final class HealthRoutes: Sendable {
         publicStatus.withLock { $0 = open }
     }
 
+    /// Replaces the status pages (a reload).
+    public func setPages(_ new: [StatusPageSpec]) {
+        pages.withLock { $0 = new }
+    }
+
     /// Whether the request is answered off the event loop (`Route.answersOffLoop`): storage
     /// reads, full snapshot renders and every route that needs the token, so that they never
     /// hold up the probe endpoints.
@@ -173,7 +185,7 @@ public final class HealthRoutes: Sendable {
     /// Any request's answer, off the event loop: storage reads are async.
     public func answerSlowly(_ request: HealthRequest) async -> HealthAnswer {
         guard let (route, parameters) = Self.table.match(request.path) else { return .notFound }
-        if let refused = refusal(request, route) { return refused }
+        if let refused = refusal(request, route, parameters) { return refused }
         let call = RouteCall(request: request, parameters: parameters)
         switch route.handler {
         case .inline(let handler), .rendered(let handler): return handler(self, call)
@@ -185,7 +197,7 @@ public final class HealthRoutes: Sendable {
     /// method), then 405, 401, and the route's handler.
     public func answer(_ request: HealthRequest) -> HealthAnswer {
         guard let (route, parameters) = Self.table.match(request.path) else { return .notFound }
-        if let refused = refusal(request, route) { return refused }
+        if let refused = refusal(request, route, parameters) { return refused }
         switch route.handler {
         case .inline(let handler), .rendered(let handler): return handler(self, RouteCall(request: request, parameters: parameters))
         case .reads: return .plain(500, "answered off the event loop\n")
@@ -193,19 +205,20 @@ public final class HealthRoutes: Sendable {
     }
 
     /// 405 for a method the endpoint does not take, then `unauthorized`.
-    func refusal(_ request: HealthRequest, _ route: Route) -> HealthAnswer? {
+    func refusal(_ request: HealthRequest, _ route: Route, _ parameters: [String: String]) -> HealthAnswer? {
         guard route.takes(request.method) else {
             return .plain(405, "method not allowed\n", [("allow", route.allow)])
         }
-        return unauthorized(request, route)
+        return unauthorized(request, route, parameters)
     }
 
     /// 401 without the token where the route needs one: with `public_status`, the status pages
-    /// and badges (`Access.statusPage`) need none.
-    func unauthorized(_ request: HealthRequest, _ route: Route) -> HealthAnswer? {
+    /// and badges (`Access.statusPage`) need none; a public page of `status_pages` opens
+    /// itself and what it shows (`isPublic`).
+    func unauthorized(_ request: HealthRequest, _ route: Route, _ parameters: [String: String]) -> HealthAnswer? {
         switch route.access {
         case .open, .push: return nil
-        case .statusPage where publicStatus.withLock({ $0 }): return nil
+        case .statusPage where publicStatus.withLock({ $0 }) || isPublic(route, parameters): return nil
         case .token, .statusPage:
             guard let token = token.withLock({ $0 }), !token.accepts(authorization: request.authorization) else { return nil }
             return .plain(401, "unauthorized\n", [("www-authenticate", "Bearer realm=\"vitals\"")])
@@ -214,8 +227,8 @@ public final class HealthRoutes: Sendable {
 
     /// 401 without the token, for a body too large to read: the token comes before the size.
     func refusalBeforeBody(_ request: HealthRequest) -> HealthAnswer? {
-        guard let (route, _) = Self.table.match(request.path) else { return nil }
-        return unauthorized(request, route)
+        guard let (route, parameters) = Self.table.match(request.path) else { return nil }
+        return unauthorized(request, route, parameters)
     }
 
     func cached(_ slot: HotAnswer, render: () -> Rendered) -> HealthAnswer {

@@ -19,7 +19,7 @@ enum OpenAPIDocument {
     "description": "Health checks and synthetic probes: Kubernetes probe endpoints, reports, Prometheus metrics, alerts, history and badges. Every endpoint answers GET and HEAD (the acknowledgement: POST; a push: POST too); other methods are 405. With `server.detailed_token_file` set, every operation marked with the bearer scheme needs `Authorization: Bearer <token>` (this document included, as all of `/api/`); the probe endpoints never do and never show a probe message."
   },
   "security": [{"bearer": []}],
-  "tags": [{"name": "probes"}, {"name": "reports"}, {"name": "alerts"}, {"name": "api"}, {"name": "push"}, {"name": "badges"}, {"name": "pages"}],
+  "tags": [{"name": "probes"}, {"name": "reports"}, {"name": "alerts"}, {"name": "api"}, {"name": "push"}, {"name": "incidents"}, {"name": "badges"}, {"name": "pages"}],
   "paths": {
     "/health/live": {
       "get": {
@@ -202,6 +202,58 @@ enum OpenAPIDocument {
         "operationId": "push"
       }
     },
+    "/api/v1/incidents": {
+      "get": {
+        "summary": "Incidents and announcements people posted",
+        "tags": ["incidents"],
+        "parameters": [
+          {"name": "since", "in": "query", "schema": {"type": "string", "format": "date-time"}, "description": "only those created at or after this time"},
+          {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 10000}, "description": "50 a page, newest first (default 1)"}
+        ],
+        "responses": {
+          "200": {"description": "newest first", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/IncidentList"}}}},
+          "400": {"description": "since is not an RFC 3339 time before the year 10000, or page is not 1 to 10000", "content": {"text/plain": {"schema": {"type": "string"}}}},
+          "401": {"$ref": "#/components/responses/Unauthorized"},
+          "404": {"description": "this server keeps no incidents", "content": {"text/plain": {"schema": {"type": "string"}}}}
+        },
+        "operationId": "incidents"
+      },
+      "post": {
+        "summary": "Post an incident or an announcement",
+        "tags": ["incidents"],
+        "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/IncidentPost"}}}},
+        "responses": {
+          "201": {"description": "stored; the incident with its id", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Incident"}}}},
+          "400": {"description": "an unknown key, component or page, a status, type or impact outside its list, a title not one line of at most 200 characters, no message or one over 4000 characters", "content": {"text/plain": {"schema": {"type": "string"}}}},
+          "401": {"$ref": "#/components/responses/Unauthorized"},
+          "404": {"description": "this server keeps no incidents", "content": {"text/plain": {"schema": {"type": "string"}}}},
+          "409": {"description": "1000 incidents are kept and every one is open", "content": {"text/plain": {"schema": {"type": "string"}}}},
+          "413": {"description": "a body over 64 KiB", "content": {"text/plain": {"schema": {"type": "string"}}}},
+          "415": {"description": "a body that is not application/json", "content": {"text/plain": {"schema": {"type": "string"}}}},
+          "503": {"description": "storage did not take it; nothing was stored", "content": {"text/plain": {"schema": {"type": "string"}}}}
+        },
+        "operationId": "postIncident"
+      }
+    },
+    "/api/v1/incidents/{id}/updates": {
+      "post": {
+        "summary": "Add an update to an incident",
+        "tags": ["incidents"],
+        "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "string"}}],
+        "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/IncidentUpdatePost"}}}},
+        "responses": {
+          "200": {"description": "the incident with the update", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Incident"}}}},
+          "400": {"description": "an unknown key, no status or one outside its list, no message or one over 4000 characters", "content": {"text/plain": {"schema": {"type": "string"}}}},
+          "401": {"$ref": "#/components/responses/Unauthorized"},
+          "404": {"description": "no incident with this id", "content": {"text/plain": {"schema": {"type": "string"}}}},
+          "409": {"description": "the incident has 100 updates, the most one keeps", "content": {"text/plain": {"schema": {"type": "string"}}}},
+          "413": {"description": "a body over 64 KiB", "content": {"text/plain": {"schema": {"type": "string"}}}},
+          "415": {"description": "a body that is not application/json", "content": {"text/plain": {"schema": {"type": "string"}}}},
+          "503": {"description": "storage did not take it; nothing was stored", "content": {"text/plain": {"schema": {"type": "string"}}}}
+        },
+        "operationId": "postIncidentUpdate"
+      }
+    },
     "/api/v1/components": {
       "get": {
         "summary": "Every component",
@@ -344,6 +396,76 @@ enum OpenAPIDocument {
         "operationId": "componentPage"
       }
     },
+    "/status/{slug}": {
+      "get": {
+        "summary": "A status page of status_pages",
+        "tags": ["pages"],
+        "parameters": [{"$ref": "#/components/parameters/pageSlug"}],
+        "responses": {
+          "200": {
+            "description": "the page's title, logo, description and links, its state in words, and the components it shows by group; no token needed when the page is public",
+            "content": {"text/html": {"schema": {"type": "string"}}}
+          },
+          "404": {"$ref": "#/components/responses/NotFound"},
+          "401": {"$ref": "#/components/responses/Unauthorized"}
+        },
+        "operationId": "namedStatusPage"
+      }
+    },
+    "/status/{slug}/logo.svg": {
+      "get": {
+        "summary": "A status page's logo",
+        "tags": ["pages"],
+        "parameters": [{"$ref": "#/components/parameters/pageSlug"}],
+        "responses": {
+          "200": {"description": "the SVG of logo_file, from memory", "content": {"image/svg+xml": {"schema": {"type": "string"}}}},
+          "404": {"$ref": "#/components/responses/NotFound"},
+          "401": {"$ref": "#/components/responses/Unauthorized"}
+        },
+        "operationId": "statusPageLogo"
+      }
+    },
+    "/status/{slug}/components/{name}": {
+      "get": {
+        "summary": "Component page of a status page",
+        "tags": ["pages"],
+        "parameters": [{"$ref": "#/components/parameters/pageSlug"}, {"$ref": "#/components/parameters/componentName"}],
+        "responses": {
+          "200": {
+            "description": "as /components/{name}, for a component the page shows (404 otherwise)",
+            "content": {"text/html": {"schema": {"type": "string"}}}
+          },
+          "404": {"$ref": "#/components/responses/NotFound"},
+          "401": {"$ref": "#/components/responses/Unauthorized"}
+        },
+        "operationId": "statusPageComponent"
+      }
+    },
+    "/status/{slug}/feed.atom": {
+      "get": {
+        "summary": "A status page's incidents as an Atom feed",
+        "tags": ["pages"],
+        "parameters": [{"$ref": "#/components/parameters/pageSlug"}],
+        "responses": {
+          "200": {"description": "Atom (RFC 4287): the page's incidents and announcements, newest first, 50 at most", "content": {"application/atom+xml": {"schema": {"type": "string"}}}},
+          "404": {"$ref": "#/components/responses/NotFound"},
+          "401": {"$ref": "#/components/responses/Unauthorized"}
+        },
+        "operationId": "statusPageFeed"
+      }
+    },
+    "/feed.atom": {
+      "get": {
+        "summary": "The incidents of / as an Atom feed",
+        "tags": ["pages"],
+        "responses": {
+          "200": {"description": "Atom (RFC 4287): the page's incidents and announcements, newest first, 50 at most", "content": {"application/atom+xml": {"schema": {"type": "string"}}}},
+          "404": {"$ref": "#/components/responses/NotFound"},
+          "401": {"$ref": "#/components/responses/Unauthorized"}
+        },
+        "operationId": "feed"
+      }
+    },
     "/badge/{name}/status.svg": {
       "get": {
         "summary": "Badge: the component's status (svg)",
@@ -459,6 +581,51 @@ enum OpenAPIDocument {
         }
       },
       "Status": {"type": "string", "enum": ["healthy", "degraded", "unhealthy", "unknown"]},
+      "IncidentStatus": {"type": "string", "enum": ["investigating", "identified", "monitoring", "resolved"]},
+      "Incident": {
+        "type": "object",
+        "required": ["id", "type", "title", "status", "impact", "components", "pages", "created_at", "updated_at", "updates"],
+        "properties": {
+          "id": {"type": "integer", "minimum": 1},
+          "type": {"type": "string", "enum": ["incident", "announcement"]},
+          "title": {"type": "string"},
+          "status": {"$ref": "#/components/schemas/IncidentStatus"},
+          "impact": {"type": "string", "enum": ["none", "minor", "major", "critical"]},
+          "components": {"type": "array", "items": {"type": "string"}},
+          "pages": {"type": "array", "items": {"type": "string"}, "description": "status page slugs; empty: every page"},
+          "created_at": {"type": "string", "format": "date-time"},
+          "updated_at": {"type": "string", "format": "date-time"},
+          "updates": {"type": "array", "description": "oldest first", "items": {
+            "type": "object", "required": ["at", "status", "message"],
+            "properties": {"at": {"type": "string", "format": "date-time"}, "status": {"$ref": "#/components/schemas/IncidentStatus"}, "message": {"type": "string"}}
+          }}
+        }
+      },
+      "IncidentList": {
+        "type": "object",
+        "required": ["incidents", "page", "total"],
+        "properties": {"incidents": {"type": "array", "items": {"$ref": "#/components/schemas/Incident"}}, "page": {"type": "integer"}, "total": {"type": "integer"}}
+      },
+      "IncidentPost": {
+        "type": "object",
+        "required": ["title", "message"],
+        "additionalProperties": false,
+        "properties": {
+          "title": {"type": "string", "minLength": 1, "maxLength": 200},
+          "type": {"type": "string", "enum": ["incident", "announcement"], "default": "incident"},
+          "status": {"$ref": "#/components/schemas/IncidentStatus"},
+          "impact": {"type": "string", "enum": ["none", "minor", "major", "critical"]},
+          "components": {"type": "array", "items": {"type": "string"}, "maxItems": 100},
+          "pages": {"type": "array", "items": {"type": "string"}, "maxItems": 100},
+          "message": {"type": "string", "minLength": 1, "maxLength": 4000}
+        }
+      },
+      "IncidentUpdatePost": {
+        "type": "object",
+        "required": ["status", "message"],
+        "additionalProperties": false,
+        "properties": {"status": {"$ref": "#/components/schemas/IncidentStatus"}, "message": {"type": "string", "minLength": 1, "maxLength": 4000}}
+      },
       "Window": {"type": "string", "enum": ["1h", "24h", "7d", "30d", "90d", "365d"]},
       "Verdict": {"type": "object", "required": ["status"], "properties": {"status": {"type": "string", "enum": ["pass", "fail"]}}},
       "Readiness": {
@@ -780,6 +947,7 @@ enum OpenAPIDocument {
       "Acknowledgement": {
         "type": "object",
         "required": ["by"],
+      "pageSlug": {"name": "slug", "in": "path", "required": true, "schema": {"type": "string", "pattern": "^[a-z0-9-]{1,64}$"}, "example": "public"},
         "additionalProperties": false,
         "properties": {
           "by": {

@@ -83,6 +83,7 @@ final class Daemon: Sendable {
                 return json
             })
         extras.push = pushWatch
+        extras.incidents = IncidentBook(storage: storage)
         let serviceName = self.serviceName
         extras.serviceName = { serviceName.value }
         extras.maintenance = { now in
@@ -92,7 +93,7 @@ final class Daemon: Sendable {
                     schedule: w.schedule)
             }
         }
-        routes = HealthRoutes(source: store, token: config.server.detailedToken, publicStatus: config.server.publicStatus, extras: extras)
+        routes = HealthRoutes(source: store, token: config.server.detailedToken, publicStatus: config.server.publicStatus, pages: config.statusPages, extras: extras)
     }
 
     /// A push for a component another shard owns goes to the shared store, where its owner
@@ -211,6 +212,7 @@ final class Daemon: Sendable {
             serviceName.set(new.service.name)
             routes.setToken(new.server.detailedToken)
             routes.setPublicStatus(new.server.publicStatus)
+            routes.setPages(new.statusPages)
             feed.observe()
             reloadStatus.record(ok: true)
             logger.info("config reloaded", metadata: ["components": .stringConvertible(components.count)])

@@ -137,7 +137,7 @@ struct StatusPageBrowserTests {
         for (name, word) in Self.expected {
             #expect(Self.row(status.dom, name, word), "\(name) is not shown \(word)")
         }
-        #expect(status.dom.contains("✗ Service outage"))
+        #expect(status.dom.contains("✗ Partial outage"))
         #expect(status.dom.contains("Group <bdi>core</bdi>") && status.dom.contains("Group <bdi>edge</bdi>") && status.dom.contains("Other components"))
         // The plugin's markup is text on the page: in the DOM as escaped text, never elements.
         #expect(status.dom.contains("&lt;script&gt;alert('x')&lt;/script&gt; \"quoted\" &amp; &lt;b&gt;bold&lt;/b&gt;"))
@@ -155,6 +155,61 @@ struct StatusPageBrowserTests {
         #expect(component.dom.contains(/<section><h2>Last [0-9]+ results<\/h2><table>/), "no table of the last results")
         let missing = try Self.load(setup.base + "/components/nothing", name: "missing", in: setup.folder)
         #expect(missing.dom.contains("unknown component"))
+    }
+
+    /// What Chromium's layout came to at one width (Fixtures/page_width.py).
+    struct Layout: Decodable {
+        var scrollWidth: Int
+        var clientWidth: Int
+        var log: [String]
+    }
+
+    /// Lays `url` out `width` CSS pixels wide, scripts off, and keeps a full-page screenshot.
+    static func layout(_ url: String, width: Int, name: String, in folder: ScratchFolder) throws -> Layout {
+        let chromium = try TestEnvironment.require("VITALS_TEST_CHROMIUM")
+        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/page_width.py")
+        let png = folder.url.appendingPathComponent("\(name)-\(width).png")
+        let out = folder.url.appendingPathComponent("\(name)-\(width).json")
+        FileManager.default.createFile(atPath: out.path, contents: nil)
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/timeout")
+        // python3 from PATH: the one `pip` (scripts/build/install-deps.sh) gave websocket-client to.
+        p.arguments = ["60", "/usr/bin/env", "python3", script.path, chromium, url, String(width), png.path]
+        p.standardOutput = try FileHandle(forWritingTo: out)
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        p.waitUntilExit()
+        #expect(p.terminationStatus == 0, "page_width.py failed on \(url) at \(width) px")
+        if let keep = ProcessInfo.processInfo.environment["VITALS_TEST_SCREENSHOTS"] {
+            try? FileManager.default.createDirectory(atPath: keep, withIntermediateDirectories: true)
+            try? FileManager.default.removeItem(atPath: keep + "/\(name)-\(width).png")
+            try? FileManager.default.copyItem(atPath: png.path, toPath: keep + "/\(name)-\(width).png")
+        }
+        return try JSONDecoder().decode(Layout.self, from: Data(contentsOf: out))
+    }
+
+    /// At a phone's 390 px, a tablet's 768 and a desktop's 1280, no page scrolls sideways and
+    /// nothing is blocked by the policy; the components are one table, so their columns line
+    /// up across groups.
+    @Test func thePagesFitAPhoneATabletAndADesktop() async throws {
+        let setup = try Setup()
+        defer { setup.stop() }
+        try await setup.vitals.waitFor("/api/v1/components/plugin") { s, b in s == 200 && b.contains("\"status\":\"degraded\"") }
+        try await setup.vitals.waitFor("/health") { _, b in b.contains("\"unhealthy\":2") }
+        for width in [390, 768, 1280] {
+            for (path, name) in [("/", "status"), ("/components/plugin", "component")] {
+                let layout = try Self.layout(setup.base + path, width: width, name: name, in: setup.folder)
+                // A desktop's scroll bar takes its 15 px from the width (a phone's overlays the page).
+                #expect(layout.clientWidth <= width && layout.clientWidth >= width - 20, "\(path) was laid out \(layout.clientWidth) px wide, not \(width)")
+                #expect(layout.scrollWidth <= layout.clientWidth, "\(path) at \(width) px scrolls sideways: \(layout.scrollWidth) px of content")
+                #expect(layout.log.isEmpty, "\(path) at \(width) px: \(layout.log)")
+            }
+        }
+        let status = try Self.load(setup.base + "/", name: "aligned", in: setup.folder)
+        #expect(status.dom.matches(of: /<table class="cs">/).count == 1, "the groups are not one table")
+        for (name, word) in Self.expected {
+            #expect(Self.row(status.dom, name, word), "\(name) is not shown \(word)")
+        }
     }
 
     /// `public_status: true` with a token: the pages open without it and then say how things

@@ -40,6 +40,23 @@ import VitalsCore
         #expect(daily.nextStart(after: date("2026-11-24T03:00:00Z"), within: .seconds(3600)) == date("2026-11-24T04:00:00Z"))
     }
 
+    /// `start: "2026-12-24 02:00"`: once, on that day in its zone; never again a year or a day later.
+    @Test func aOneOffWindowRunsOnceOnItsDate() {
+        var spec = MaintenanceWindowSpec(components: [], weekday: nil, hour: 23, minute: 0, duration: .seconds(3 * 3600), timezone: "Europe/Berlin")
+        spec.date = CivilDate(year: 2026, month: 12, day: 24)
+        let w = MaintenanceWindow(spec)
+        // 23:00 Berlin is 22:00 UTC; three hours, over midnight.
+        #expect(!w.isActive(at: date("2026-12-24T21:59:59Z")))
+        #expect(w.isActive(at: date("2026-12-24T22:00:00Z")))
+        #expect(w.isActive(at: date("2026-12-25T00:59:59Z")))
+        #expect(!w.isActive(at: date("2026-12-25T01:00:00Z")))
+        #expect(!w.isActive(at: date("2026-12-25T22:30:00Z")), "ran again the next day")
+        #expect(!w.isActive(at: date("2027-12-24T22:30:00Z")), "ran again a year later")
+        #expect(w.nextStart(after: date("2026-12-20T00:00:00Z"), within: .seconds(7 * 86_400)) == date("2026-12-24T22:00:00Z"))
+        #expect(w.nextStart(after: date("2026-12-24T22:30:00Z"), within: .seconds(400 * 86_400)) == nil)
+        #expect(w.schedule == "2026-12-24 23:00 for 3h Europe/Berlin")
+    }
+
     @Test func windowSpanningMidnightAndDailyWindows() {
         let sat = MaintenanceWindow(MaintenanceWindowSpec(components: [], weekday: 7, hour: 23, minute: 30, duration: .seconds(3600), timezone: "UTC"))
         #expect(sat.isActive(at: date("2026-11-22T00:15:00Z")))  // Sunday 00:15, started Saturday

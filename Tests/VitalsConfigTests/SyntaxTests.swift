@@ -64,10 +64,16 @@ struct SyntaxTests {
     }
 
     @Test func maintenanceStarts() {
-        #expect(Syntax.maintenanceStart("Sun 02:00")! == (1, 2, 0))
-        #expect(Syntax.maintenanceStart("saturday 23:59")! == (7, 23, 59))
-        #expect(Syntax.maintenanceStart("2:05")! == (nil, 2, 5))
-        for bad in ["Sunx 02:00", "02:60", "24:00", "02", "Sun", "Sun 02:00 UTC", "02:5", ":30"] {
+        #expect(Syntax.maintenanceStart("Sun 02:00")! == (1, nil, 2, 0))
+        #expect(Syntax.maintenanceStart("saturday 23:59")! == (7, nil, 23, 59))
+        #expect(Syntax.maintenanceStart("2:05")! == (nil, nil, 2, 5))
+        // Once, on a date.
+        #expect(Syntax.maintenanceStart("2026-12-24 02:00")! == (nil, CivilDate(year: 2026, month: 12, day: 24), 2, 0))
+        #expect(Syntax.maintenanceStart("2028-02-29 23:30")! == (nil, CivilDate(year: 2028, month: 2, day: 29), 23, 30))
+        for bad in [
+            "Sunx 02:00", "02:60", "24:00", "02", "Sun", "Sun 02:00 UTC", "02:5", ":30", "2026-02-30 02:00", "2027-02-29 02:00",
+            "10000-01-01 02:00", "2026-13-01 02:00", "2026-1-01 02:00", "2026-12-24", "2026-12-24 25:00",
+        ] {
             #expect(Syntax.maintenanceStart(bad) == nil, "\(bad)")
         }
     }

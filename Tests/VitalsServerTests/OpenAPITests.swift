@@ -28,7 +28,8 @@ struct OpenAPITests {
         "/api/v1/components/orders-db/transitions", "/api/v1/components/orders-db/uptime", "/api/v1/openapi.json",
         "/badge/orders-db/status.svg", "/badge/orders-db/status.json", "/badge/orders-db/uptime/30d.svg", "/badge/orders-db/uptime/30d.json",
         "/badge/orders-db/latency/24h.svg", "/badge/orders-db/latency/24h.json", "/api/v1/alerts/db-down:orders-db/ack",
-        "/", "/components/orders-db",
+        "/", "/components/orders-db", "/status/public", "/status/public/logo.svg", "/status/public/components/orders-db",
+        "/status/public/feed.atom", "/feed.atom", "/api/v1/incidents", "/api/v1/incidents/7/updates",
     ]
 
     /// A documented path with its parameters filled in: `{window}` with a real window.

@@ -53,7 +53,7 @@ struct PagesTests {
         ])
         let html = Self.page(s)
         let text = Self.text(html)
-        #expect(text.contains("✗ Service outage"))
+        #expect(text.contains("✗ Partial outage"))
         #expect(text.contains("1 unhealthy, 1 degraded, 2 of 4 healthy"))
         // Incidents first, the worst first, each with since, for how long and why.
         let incidents = try! #require(html.range(of: "Current incidents"))
@@ -80,7 +80,7 @@ struct PagesTests {
 
     @Test func everythingHealthyReadsSo() {
         let html = Self.page(Self.snapshot([Self.component("a", .healthy), Self.component("b", .healthy)]))
-        #expect(Self.text(html).contains("✓ All systems operational"))
+        #expect(Self.text(html).contains("✓ Operational"))
         #expect(html.contains("None: every component is healthy."))
     }
 

@@ -12,7 +12,7 @@ struct RouteTableTests {
     /// the status pages', `/health/` (which holds the probes) is nobody's.
     @Test func guardedNamespacesComeFromTheirRoutes() {
         let guarded = RouteTable.vitals.guarded.mapValues(\.access)
-        #expect(guarded == ["/api/": .token, "/components/": .statusPage, "/badge/": .statusPage])
+        #expect(guarded == ["/api/": .token, "/components/": .statusPage, "/badge/": .statusPage, "/status/": .statusPage])
         for path in ["/api/", "/api/v2/anything", "/api/v1/components/a/b/c"] {
             #expect(RouteTable.vitals.match(path[...])?.route.template == "/api/", "\(path)")
         }

@@ -25,6 +25,10 @@ pip_pkgs=(kubernetes-validate==1.37.0 check-jsonschema==0.39.0 pyyaml)
 pip_pkgs+=(grpcio==1.85.3 grpcio-health-checking==1.85.1)
 # scripts/checks/api-check.sh: the OpenAPI document's validator, and schemathesis to test the API by it.
 pip_pkgs+=(openapi-spec-validator==0.9.0 schemathesis==4.32.5)
+# The status page's layout test reads scrollWidth from Chromium over DevTools (Fixtures/page_width.py).
+pip_pkgs+=(websocket-client==1.9.2)
+# The Atom feeds are read by a real feed parser (IncidentDaemonTests).
+pip_pkgs+=(feedparser==6.0.14)
 
 # abuse.sh reads the results table of the daemon under attack with the sqlite3 shell.
 bench_pkgs=(prometheus-blackbox-exporter sqlite3)
@@ -41,6 +45,7 @@ pip_missing=()
 if [ "${1:-build}" = test ]; then
     python3 -c 'import kubernetes_validate, check_jsonschema, yaml, openapi_spec_validator, schemathesis' 2>/dev/null || pip_missing=("${pip_pkgs[@]}")
     python3 -c 'import grpc, grpc_health.v1.health' 2>/dev/null || pip_missing=("${pip_pkgs[@]}")
+    python3 -c 'import websocket, feedparser' 2>/dev/null || pip_missing=("${pip_pkgs[@]}")
 fi
 [ ${#missing[@]} -eq 0 ] && [ ${#pip_missing[@]} -eq 0 ] && exit 0
 

@@ -18,6 +18,8 @@ enum ComponentPage {
         var now: Date
         /// Why storage could not give the history (the page shows the live status and what memory holds).
         var unavailable: String? = nil
+        /// The page it came from: `../` is `/`, `../../SLUG` a `status_pages` page.
+        var back = "../"
     }
 
     /// The charts: window label, its length, and the longest gap between buckets drawn as one line.
@@ -28,7 +30,7 @@ enum ComponentPage {
     static func render(_ input: Input) -> Rendered {
         let c = input.component
         let details = input.audience.showsDetails
-        var out = "<header><p><a href=\"../\">← all components</a></p><h1>" + HTML.text(c.name) + " " + HTML.badge(c.status) + "</h1>"
+        var out = "<header><p><a href=\"" + HTML.escape(input.back) + "\">← all components</a></p><h1>" + HTML.text(c.name) + " " + HTML.badge(c.status) + "</h1>"
         out += "<p class=\"m\">As of " + HTML.time(input.now) + " · refreshes every \(StatusPage.refresh) s</p></header><main>"
         if let reason = input.unavailable {
             out += "<p class=\"m\" role=\"status\">History is unavailable: storage did not answer" + (details ? " (" + HTML.escape(reason) + ")" : "")
@@ -68,7 +70,7 @@ enum ComponentPage {
         for o in obs {
             let value: String
             switch o.value {
-            case .number(let v): value = (v == v.rounded() && abs(v) < 1e15 ? String(Int(v)) : String(v)) + (o.unit.map { " " + $0 } ?? "")
+            case .number(let v): value = HTML.quantity(o.name, v, unit: o.unit)
             case .text(let t): value = t
             }
             out += "<tr><td>" + HTML.text(o.name) + "<td>" + HTML.text(value) + "</tr>"
@@ -99,7 +101,7 @@ enum ComponentPage {
                 guard let v else { return "–" }
                 let worse = t.direction == .higherIsWorse ? "above " : "below "
                 switch t.unit {
-                case .seconds: return worse + HTML.latency(v)
+                case .seconds: return worse + HTML.seconds(v)
                 case .percent: return worse + SVG.number(v) + "%"
                 case .count: return worse + SVG.number(v)
                 }
@@ -109,15 +111,12 @@ enum ComponentPage {
         return out + "</tbody></table></section>"
     }
 
+    /// A row per window (not a column: seven columns do not fit a phone).
     static func uptime(_ windows: [(String, UptimeReport)]) -> String {
         guard !windows.isEmpty else { return "" }
-        var out = "<section><h2>Uptime</h2><table><thead><tr><th>window"
-        for (label, _) in windows { out += "<th class=\"r\">" + label }
-        out += "</tr></thead><tbody><tr><td>up"
-        for (_, r) in windows { out += "<td class=\"r\">" + HTML.percent(r.uptime) }
-        out += "</tr><tr><td>coverage"
-        for (_, r) in windows { out += "<td class=\"r\">" + HTML.percent(r.coverage) }
-        return out + "</tr></tbody></table><p class=\"m\">Up is healthy or degraded, over the time the status was known; coverage is the known share of the window.</p></section>"
+        var out = "<section><h2>Uptime</h2><table><thead><tr><th>window<th class=\"r\">up<th class=\"r\">coverage</tr></thead><tbody>"
+        for (label, r) in windows { out += "<tr><td>" + label + "<td class=\"r\">" + HTML.percent(r.uptime) + "<td class=\"r\">" + HTML.percent(r.coverage) + "</tr>" }
+        return out + "</tbody></table><p class=\"m\">Up is healthy or degraded, over the time the status was known; coverage is the known share of the window.</p></section>"
     }
 
     static func latency(_ input: Input) -> String {
@@ -126,10 +125,10 @@ enum ComponentPage {
         for (label, window, gap) in charts {
             let from = input.now.addingTimeInterval(-window.seconds)
             let buckets = input.uptime.first { $0.0 == label }?.1.buckets ?? []
+            let period = label == "30d" ? 86_400.0 : 3600.0
             var points: [SVG.Point] = buckets.compactMap { b in
                 guard let avg = b.latencyAvg else { return nil }
-                let half = label == "30d" ? 43_200.0 : 1800.0
-                return SVG.Point(at: b.start.addingTimeInterval(half), min: b.latencyMin ?? avg, avg: avg, max: b.latencyMax ?? avg)
+                return SVG.Point(at: bucketMiddle(b.start, period: period, from: from, to: input.now), min: b.latencyMin ?? avg, avg: avg, max: b.latencyMax ?? avg)
             }
             var chartGap = gap
             // Without roll-ups (no history reader, or none kept yet), the day chart draws the results kept in memory.
@@ -144,6 +143,15 @@ enum ComponentPage {
             out += SVG.latencyChart(points, from: from, to: input.now, gap: chartGap, degraded: latency?.degraded, unhealthy: latency?.unhealthy, label: what)
         }
         return out + "</section>"
+    }
+
+    /// Where a bucket's point is drawn: the middle of the part of it inside the chart. The
+    /// current hour has not ended (its middle would lie in the future, right of the chart) and
+    /// the oldest began before the chart's start.
+    static func bucketMiddle(_ start: Date, period: Double, from: Date, to: Date) -> Date {
+        let a = max(start, from)
+        let b = min(start.addingTimeInterval(period), to)
+        return b <= a ? min(max(start, from), to) : a.addingTimeInterval(b.timeIntervalSince(a) / 2)
     }
 
     /// Status changes, newest first, each with how long the status it brought lasted.

@@ -80,6 +80,11 @@ enum HTML {
         return s + " UTC"
     }
 
+    /// `14:05` for a time within the last day, `Nov 22` before: short enough for a table cell.
+    static func short(_ d: Date, now: Date) -> String {
+        now.timeIntervalSince(d) < 86_400 ? String(RFC3339.string(d).dropFirst(11).prefix(5)) : day(d)
+    }
+
     /// `Nov 22`: a day within the last 90, as a strip's cell names it.
     static func day(_ d: Date) -> String {
         let (_, month, day) = RFC3339.civil(days: Int64((d.timeIntervalSince1970 / 86_400).rounded(.down)))
@@ -95,6 +100,38 @@ enum HTML {
         if s < 3600 { return "\(s / 60)m" }
         if s < 86_400 { return "\(s / 3600)h" + (s % 3600 >= 60 ? " \(s % 3600 / 60)m" : "") }
         return "\(s / 86_400)d" + (s % 86_400 >= 3600 ? " \(s % 86_400 / 3600)h" : "")
+    }
+
+    /// A number of seconds as people read it: a latency under a minute (`3.1 ms`, `2.3 s`),
+    /// longer ones as a span (`10d`, `3h 12m`), negative ones (an expired certificate) as
+    /// `-2d`. Never `863953 seconds` nor `1209600.0 s`.
+    static func seconds(_ v: Double) -> String {
+        if abs(v) < 60 { return latency(v) }
+        return (v < 0 ? "-" : "") + span(abs(v))
+    }
+
+    /// An observation's value with its unit, for a person: seconds as `seconds`, a Unix time
+    /// (a `_timestamp` observation, such as a certificate's expiry) as a date, bytes in KiB,
+    /// MiB or GiB, percentages with `%`.
+    static func quantity(_ name: String, _ v: Double, unit: String?) -> String {
+        switch unit {
+        case "seconds" where name.hasSuffix("_timestamp"): return time(Date(timeIntervalSince1970: v))
+        case "seconds": return seconds(v)
+        case "percent": return number(v) + "%"
+        case "bytes":
+            let steps = [(1_073_741_824.0, " GiB"), (1_048_576.0, " MiB"), (1024.0, " KiB")]
+            for (size, name) in steps where abs(v) >= size { return fixed(v / size, 1) + name }
+            return number(v) + " B"
+        default: return number(v) + (unit.map { " " + $0 } ?? "")
+        }
+    }
+
+    /// A plain number: whole numbers without decimals, others with up to three.
+    static func number(_ v: Double) -> String {
+        if v == v.rounded() && abs(v) < 1e15 { return String(Int(v)) }
+        var s = fixed(v, 3)
+        while s.hasSuffix("0") { s.removeLast() }
+        return s
     }
 
     /// An uptime ratio as a percentage with as many decimals as tell nines apart: `100%`,
@@ -141,11 +178,20 @@ enum HTML {
         td,th{padding:3px 6px;border-bottom:1px solid var(--line);vertical-align:middle}td.r,th.r{text-align:right;white-space:nowrap}table.cs td:nth-child(3),table.cs td:nth-child(4),table.cs th:nth-child(3),table.cs th:nth-child(4){text-align:right;white-space:nowrap}\
         ul.inc{padding-left:18px}ul.inc li{margin:2px 0}\
         svg.s{width:270px;height:16px;display:block}svg.c{width:180px;height:16px;display:block}svg.l{width:96px;height:16px;display:inline-block;vertical-align:middle;margin-right:4px}\
-        svg.s,svg.c{-webkit-mask-image:repeating-linear-gradient(90deg,#000 0 2.4px,transparent 2.4px 3px);mask-image:repeating-linear-gradient(90deg,#000 0 2.4px,transparent 2.4px 3px)}td.st small{font-weight:normal}svg rect{height:16px;fill:var(--h)}svg rect.d{fill:var(--d)}svg rect.u{fill:var(--u)}svg rect.n{fill:var(--nb)}\
+        svg.s{-webkit-mask-image:repeating-linear-gradient(90deg,#000 0 .889%,transparent .889% 1.111%);mask-image:repeating-linear-gradient(90deg,#000 0 .889%,transparent .889% 1.111%)}\
+        svg.c{-webkit-mask-image:repeating-linear-gradient(90deg,#000 0 1.333%,transparent 1.333% 1.667%);mask-image:repeating-linear-gradient(90deg,#000 0 1.333%,transparent 1.333% 1.667%)}td.st small{font-weight:normal}svg rect{height:16px;fill:var(--h)}svg rect.d{fill:var(--d)}svg rect.u{fill:var(--u)}svg rect.n{fill:var(--nb)}\
         svg polyline{fill:none;stroke:var(--fg);stroke-width:1.2}\
         svg.chart{width:100%;max-width:900px;height:auto;display:block}svg.chart text{font-size:11px;fill:var(--mute)}svg.chart circle{fill:var(--fg)}\
         svg.chart .band{fill:var(--line);opacity:.6}svg.chart .axis{stroke:var(--line)}h3{font-size:13px;margin:12px 0 2px}\
         svg.chart .td{stroke:var(--d);stroke-dasharray:4 3}svg.chart .tu{stroke:var(--u);stroke-dasharray:4 3}\
-        dl{display:grid;grid-template-columns:max-content auto;gap:2px 12px}dt{color:var(--mute)}dd{margin:0}
+        dl{display:grid;grid-template-columns:max-content minmax(0,1fr);gap:2px 12px}dt{color:var(--mute)}dd{margin:0}\
+        article.pi{border-left:4px solid var(--n);padding:2px 10px;margin:8px 0}article.pi.d{border-color:var(--d)}article.pi.u{border-color:var(--u)}ol.up{list-style:none;padding:0;margin:4px 0}ol.up li{margin:4px 0;white-space:pre-wrap}\
+        img.logo{height:28px;max-width:160px;vertical-align:middle}nav{margin:4px 0 8px}body{overflow-wrap:anywhere}tr.g th{padding-top:14px;font-size:14px;color:var(--fg)}tr.g small{font-weight:normal}\
+        @media (max-width:960px){body{padding:0 10px 16px}td,th{padding:3px 4px}\
+        table.cs,table.cs tbody{display:block}table.cs thead{display:none}\
+        table.cs tr{display:grid;grid-template-columns:minmax(0,1fr) 7.5em 5.6em 5.6em;align-items:center;border-bottom:1px solid var(--line)}\
+        table.cs tr.g,table.cs tr.g th{display:block}table.cs td{border:0}table.cs td:nth-child(5),table.cs td:nth-child(6){grid-column:1/-1}table.cs td:nth-child(7){display:none}\
+        table.cs td:nth-child(3)::before{content:"24h ";font-size:11px;color:var(--mute)}table.cs td:nth-child(4)::before{content:"30d ";font-size:11px;color:var(--mute)}\
+        svg.s,svg.c{width:100%;height:auto}}
         """
 }

@@ -186,7 +186,8 @@ enum SVG {
         let drawn = [degraded, unhealthy].compactMap { $0 }.filter { $0 <= reach }
         let yMax = max(max(dataMax, drawn.max() ?? 0) * 1.1, 1e-6)
         let span = max(1, to.timeIntervalSince(from))
-        func x(_ d: Date) -> String { number(left + (right - left) * d.timeIntervalSince(from) / span) }
+        // Clamped: a point outside [from, to] (a clock step, a bucket's rounding) stays on the chart's edge.
+        func x(_ d: Date) -> String { number(left + (right - left) * min(1, max(0, d.timeIntervalSince(from) / span))) }
         func y(_ v: Double) -> String { number(bottom - (bottom - top) * min(v, yMax) / yMax) }
 
         var out = "<svg class=\"chart\" viewBox=\"0 0 \(Int(w)) \(Int(h))\" role=\"img\" aria-label=\"" + HTML.escape(label) + "\"><title>"

@@ -18,62 +18,101 @@ enum StatusPage {
         var alerts: [FiringAlert] = []
         var audience: PageAudience
         var now: Date
+        /// The `status_pages` entry shown (nil: every component, titled "Status").
+        var page: StatusPageSpec? = nil
+        /// Prefixed to component links: `SLUG/` at `/status/SLUG`, nothing at `/`.
+        var base = ""
+        /// Prefixed to the logo's and the feed's paths: `SLUG/` at `/status/SLUG`, `status/SLUG/` at `/`.
+        var pageBase = ""
+        /// Incidents and announcements people posted that this page shows: open ones, and
+        /// those resolved in the last 14 days.
+        var posted: (open: [PostedIncident], past: [PostedIncident]) = ([], [])
     }
 
     static func render(_ input: Input) -> Rendered {
-        let components = input.snapshot.allComponents
-        let overall = overallStatus(input.snapshot)
-        var out = "<header><h1>Status</h1><p class=\"m\">As of " + HTML.time(input.now) + " · \(components.count) components · refreshes every \(refresh) s</p>"
-        out += banner(overall, components) + "</header><main>"
+        let components = shown(input.snapshot.allComponents, on: input.page)
+        let state = pageState(input, components)
+        var out = "<header>" + heading(input) + "<p class=\"m\">As of " + HTML.time(input.now) + " · \(components.count) components · refreshes every \(refresh) s</p>"
+        out += banner(state, components) + "</header><main>"
         if let reason = input.history.unavailable {
             // Statuses are live; only the history is missing. The reason may name a host: with the token only.
             out += "<p class=\"m\" role=\"status\">History is unavailable: storage did not answer"
             out += (input.audience.showsDetails ? " (" + HTML.escape(reason) + ")" : "") + ". Statuses below are live.</p>"
         }
+        out += IncidentsView.section("Announcements", input.posted.open.filter { $0.kind == .announcement })
+        out += IncidentsView.section("Reported incidents", input.posted.open.filter { $0.kind == .incident })
         out += incidents(components, input)
         if input.audience.showsDetails { out += alerts(input.alerts, now: input.now) }
         out += maintenance(input.maintenance, now: input.now)
-        for (group, members) in groups(components) { out += section(group, members, components, input) }
+        out += componentTable(components, input)
+        out += IncidentsView.section("Past incidents <small>(14 days)</small>", input.posted.past, empty: "None reported in the last 14 days.")
         out += "</main>"
-        return HTML.page(title: "Status: " + overall.rawValue, refresh: refresh, body: out)
+        return HTML.page(title: (input.page?.title ?? "Status") + ": " + state.words, refresh: refresh, body: out)
     }
 
-    /// The service status over every component of the config, also those other replicas probe
+    /// The page's state over every component of the config, also those other replicas probe
     /// (the snapshot's own status covers this replica's shard only).
-    static func overallStatus(_ s: HealthSnapshot) -> HealthStatus {
-        guard !s.peers.isEmpty else { return s.status }
-        let members = s.allComponents.map { Aggregation.Member(name: $0.name, critical: $0.spec.critical, status: $0.status) }
-        return Aggregation.serviceStatus(members, startupComplete: s.startupComplete)
+    static func pageState(_ input: Input, _ components: [ComponentSnapshot]) -> PageState {
+        let active = input.maintenance.filter(\.active)
+        let members = components.map { c in
+            PageState.Member(
+                critical: c.spec.critical, status: c.status,
+                inMaintenance: active.contains { $0.components.isEmpty || $0.components.contains(c.name) })
+        }
+        return PageState.of(members, startupComplete: input.snapshot.startupComplete)
     }
 
-    static func banner(_ overall: HealthStatus, _ components: [ComponentSnapshot]) -> String {
+    /// The page's title, logo, description and links (a `status_pages` entry), or "Status".
+    static func heading(_ input: Input) -> String {
+        guard let page = input.page else { return "<h1>Status</h1>" }
+        var out = "<h1>"
+        if page.logoSVG != nil { out += "<img class=\"logo\" src=\"" + HTML.escape(input.pageBase) + "logo.svg\" alt=\"\"> " }
+        out += HTML.text(page.title) + "</h1>"
+        if let d = page.description { out += "<p>" + HTML.text(d) + "</p>" }
+        if !page.links.isEmpty {
+            // http(s) only (the config refuses other schemes); escaped like every attribute.
+            out += "<nav>" + page.links.map { "<a href=\"" + HTML.escape($0.url) + "\" rel=\"noopener noreferrer\">" + HTML.text($0.title) + "</a>" }.joined(separator: " · ") + "</nav>"
+        }
+        return out
+    }
+
+    /// The components a page shows, in its order: those it names, or its groups' members, or all.
+    static func shown(_ all: [ComponentSnapshot], on page: StatusPageSpec?) -> [ComponentSnapshot] {
+        guard let page else { return all }
+        if !page.components.isEmpty {
+            let byName = Dictionary(all.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
+            return page.components.compactMap { byName[$0] }
+        }
+        return all.filter { page.shows($0.name, groups: $0.spec.groups) }
+    }
+
+    static func banner(_ state: PageState, _ components: [ComponentSnapshot]) -> String {
         var counts = StatusCounts()
         for c in components { counts[c.status] += 1 }
-        let words: String
-        switch overall {
-        case .healthy: words = "All systems operational"
-        case .degraded: words = "Degraded service"
-        case .unhealthy: words = "Service outage"
-        case .unknown: words = "Status not yet known"
-        }
         var detail: [String] = []
-        for s in [HealthStatus.unhealthy, .degraded, .unknown] where counts[s] > 0 { detail.append("\(counts[s]) \(s.rawValue)") }
+        for s in [HealthStatus.unhealthy, .degraded, .unknown] where counts[s] > 0 {
+            detail.append("\(counts[s]) " + (s == .unknown && state == .checking ? "not checked yet" : s.rawValue))
+        }
         detail.append("\(counts.healthy) of \(components.count) healthy")
-        return "<p class=\"banner " + HTML.cls(overall) + "\" role=\"status\">" + HTML.symbol(overall) + " " + words
+        return "<p class=\"banner " + HTML.cls(state.status) + "\" role=\"status\">" + state.symbol + " " + state.words
             + " <small>(" + detail.joined(separator: ", ") + ")</small></p>"
     }
 
     /// Components not healthy, worst first, then the longest-standing.
     static func incidents(_ components: [ComponentSnapshot], _ input: Input) -> String {
         let rank: [HealthStatus: Int] = [.unhealthy: 0, .degraded: 1, .unknown: 2]
-        let open = components.filter { $0.status != .healthy }.sorted {
+        // During startup a component without its first result is being checked, not an incident.
+        let starting = !input.snapshot.startupComplete
+        let open = components.filter { $0.status != .healthy && !(starting && $0.status == .unknown) }.sorted {
             rank[$0.status, default: 3] != rank[$1.status, default: 3] ? rank[$0.status, default: 3] < rank[$1.status, default: 3] : $0.since < $1.since
         }
         var out = "<section><h2>Current incidents</h2>"
-        guard !open.isEmpty else { return out + "<p>None: every component is healthy.</p></section>" }
+        guard !open.isEmpty else {
+            return out + (starting ? "<p>None so far: the first checks are still running.</p></section>" : "<p>None: every component is healthy.</p></section>")
+        }
         out += "<ul class=\"inc\">"
         for c in open {
-            out += "<li>" + HTML.badge(c.status) + " " + link(c) + (c.spec.critical ? "" : " <small>(non-critical)</small>")
+            out += "<li>" + HTML.badge(c.status) + " " + link(c, input.base) + (c.spec.critical ? "" : " <small>(non-critical)</small>")
             out += " since " + HTML.time(c.since) + " <small>(for " + HTML.span(input.now.timeIntervalSince(c.since)) + ")</small>"
             if input.audience.showsDetails, let message = c.lastResult?.message, !message.isEmpty { out += ": " + HTML.text(message) }
             out += "</li>"
@@ -110,7 +149,7 @@ enum StatusPage {
     /// Each named group with its members (indices into `components`) in config order, the
     /// ungrouped last. Indices, not copies: a thousand snapshots with their history are not
     /// copied for a page.
-    static func groups(_ components: [ComponentSnapshot]) -> [(String?, [Int])] {
+    static func groups(_ components: [ComponentSnapshot], only: [String]? = nil) -> [(String?, [Int])] {
         var order: [String] = []
         var members: [String: [Int]] = [:]
         var ungrouped: [Int] = []
@@ -121,23 +160,38 @@ enum StatusPage {
                 members[g, default: []].append(i)
             }
         }
+        // A page that names its groups shows those, in its order.
+        if let only, !only.isEmpty { return only.compactMap { g in members[g].map { (g, $0) } } }
         var out: [(String?, [Int])] = order.map { ($0, members[$0]!) }
         if !ungrouped.isEmpty { out.append((nil, ungrouped)) }
         return out
     }
 
-    static func section(_ group: String?, _ members: [Int], _ components: [ComponentSnapshot], _ input: Input) -> String {
+    /// Every component in one table, each group a band of rows under its heading row: one
+    /// table, so the columns line up across groups (a table per group sized each on its own).
+    /// On a phone the stylesheet lays each row out as a grid of the same columns instead.
+    static func componentTable(_ components: [ComponentSnapshot], _ input: Input) -> String {
+        var out = "<section><h2>Components</h2><table class=\"cs\"><thead><tr><th>component<th>status<th>24h<th>30d<th>last 90 days<th>last checks<th>latency</tr></thead>"
+        let grouped = components.contains { !$0.spec.groups.isEmpty }
+        for (group, members) in groups(components, only: input.page?.groups) {
+            out += "<tbody>"
+            if grouped { out += groupRow(group, members, components) }
+            for i in members { row(components[i], input, into: &out) }
+            out += "</tbody>"
+        }
+        return out + "</table></section>"
+    }
+
+    /// A group's heading row: its name and how many of its members are in each status.
+    static func groupRow(_ group: String?, _ members: [Int], _ components: [ComponentSnapshot]) -> String {
         var counts = StatusCounts()
         for i in members { counts[components[i].status] += 1 }
         var tally: [String] = []
         for s in [HealthStatus.healthy, .degraded, .unhealthy, .unknown] where counts[s] > 0 {
             tally.append(HTML.symbol(s) + " \(counts[s]) " + s.rawValue)
         }
-        let title = group.map { "Group " + HTML.text($0) } ?? (input.snapshot.allComponents.contains { !$0.spec.groups.isEmpty } ? "Other components" : "Components")
-        var out = "<section><h2>" + title + " <small>" + tally.joined(separator: " · ") + "</small></h2>"
-        out += "<table class=\"cs\"><thead><tr><th>component<th>status<th>24h<th>30d<th>last 90 days<th>last checks<th>latency</tr></thead><tbody>"
-        for i in members { row(components[i], input, into: &out) }
-        return out + "</tbody></table></section>"
+        let title = group.map { "Group " + HTML.text($0) } ?? "Other components"
+        return "<tr class=\"g\"><th colspan=\"7\" scope=\"rowgroup\">" + title + " <small>" + tally.joined(separator: " · ") + "</small></th></tr>"
     }
 
     static func row(_ c: ComponentSnapshot, _ input: Input, into out: inout String) {
@@ -145,19 +199,35 @@ enum StatusPage {
         let hours = h.hours[c.name] ?? []
         let day = UptimeReport(rollups: hours, in: RollupWindow(.seconds(86_400), now: input.now))
         let month = UptimeReport(rollups: h.days[c.name] ?? [], in: RollupWindow(.seconds(30 * 86_400), now: input.now))
-        out += "<tr><td>" + link(c) + (c.spec.critical ? "" : "<br><small>non-critical</small>")
+        out += "<tr><td>" + link(c, input.base) + (c.spec.critical ? "" : "<br><small>non-critical</small>")
         out += "<td class=\"st " + HTML.cls(c.status) + "\">" + HTML.symbol(c.status) + " " + c.status.rawValue + "<br><small>for "
             + HTML.span(input.now.timeIntervalSince(c.since)) + "</small>"
-        out += "<td>" + uptimeCell(day) + "<td>" + uptimeCell(month)
+        let first = firstKnown(h.days[c.name] ?? [], now: input.now)
+        out += "<td>" + uptimeCell(day, from: input.now.addingTimeInterval(-86_400), first: first, now: input.now)
+        out += "<td>" + uptimeCell(month, from: input.now.addingTimeInterval(-30 * 86_400), first: first, now: input.now)
         out += "<td>" + SVG.dayStrip(SVG.days(h.days[c.name] ?? [], incidents: h.incidents[c.name] ?? [:], now: input.now))
         out += "<td>" + SVG.checkStrip(c.history, details: input.audience.showsDetails)
         out += "<td>" + sparkline(c, hours: hours)
         out += "</tr>"
     }
 
-    /// `99.93%` over `coverage 100%`: the figure never goes without how much of the window it knows.
-    static func uptimeCell(_ r: UptimeReport) -> String {
-        HTML.percent(r.uptime) + "<br><small>cov " + HTML.percent(r.coverage) + "</small>"
+    /// `99.93%` over `cov 100%`: the figure never goes without how much of the window it
+    /// knows. When what is known began inside the window (a fresh install, a new component),
+    /// it says since when instead: `cov 0.4%` on every row of a new page is noise, not news.
+    static func uptimeCell(_ r: UptimeReport, from: Date, first: Date?, now: Date) -> String {
+        guard let u = r.uptime else { return "–<br><small>no data yet</small>" }
+        if let first, first > from.addingTimeInterval(60) {
+            return HTML.percent(u) + "<br><small title=\"since " + HTML.time(first) + "\">since " + HTML.short(first, now: now) + "</small>"
+        }
+        return HTML.percent(u) + "<br><small>cov " + HTML.percent(r.coverage) + "</small>"
+    }
+
+    /// When the component's known history began, from its oldest daily roll-up with known time
+    /// (its known seconds counted back from the end of that day, or from now for today).
+    static func firstKnown(_ days: [Rollup], now: Date) -> Date? {
+        guard let r = days.first(where: { $0.healthy + $0.degraded + $0.unhealthy > 0 }) else { return nil }
+        let end = min(r.start.addingTimeInterval(86_400), now)
+        return max(r.start, end.addingTimeInterval(-(r.healthy + r.degraded + r.unhealthy)))
     }
 
     /// Hourly averages over 24 hours where roll-ups are kept, the last results otherwise.
@@ -171,8 +241,8 @@ enum StatusPage {
         return SVG.sparkline(values, title: title) + "<small>" + HTML.latency(c.lastResult?.latency.seconds ?? avg) + "</small>"
     }
 
-    static func link(_ c: ComponentSnapshot) -> String {
-        "<a href=\"components/" + HTML.escape(c.name) + "\">" + HTML.text(c.name) + "</a>"
+    static func link(_ c: ComponentSnapshot, _ base: String) -> String {
+        "<a href=\"" + HTML.escape(base) + "components/" + HTML.escape(c.name) + "\">" + HTML.text(c.name) + "</a>"
     }
 }
 
