@@ -36,6 +36,16 @@ enum PostgresSchema {
         """,
         // 2: whether each probe succeeded (as in SQLite's migration 2); NULL in rows from before it.
         "ALTER TABLE results ADD COLUMN success boolean;",
+        // 3: locations (spec section 14): where each result was probed from; each location's
+        // latest state of each component (after its own hysteresis), which the members of the
+        // other locations read to apply the quorum; and each location's canary.
+        """
+        ALTER TABLE results ADD COLUMN location text NOT NULL DEFAULT 'default';
+        CREATE TABLE location_status (
+            component text NOT NULL, location text NOT NULL, status text NOT NULL, last_check double precision NOT NULL,
+            latency double precision NOT NULL, message text NOT NULL, PRIMARY KEY (component, location));
+        CREATE TABLE location_canary (location text PRIMARY KEY, failed boolean NOT NULL, at double precision NOT NULL);
+        """,
     ]
 
     static var version: Int { migrations.count }
