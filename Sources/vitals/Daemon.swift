@@ -15,6 +15,8 @@ final class Daemon: Sendable {
     let scheduler: Scheduler<ContinuousClock>
     let config: CurrentValue<Config>
     let configPath: String?
+    /// `--location`, put over the file's `fleet.location` at every load (reloads too).
+    let locationFlag: String?
     /// `--shard` and `storage:` together, worked out once.
     let sharding: Sharding
     let drainDelay: Duration
@@ -39,11 +41,12 @@ final class Daemon: Sendable {
         return lock.value ? .all : .elsewhere
     }
 
-    init(config: Config, configPath: String?, shard: Shard?, drainDelay: Duration, storage: any Storage, logger: Logger) throws {
+    init(config: Config, configPath: String?, location: String? = nil, shard: Shard?, drainDelay: Duration, storage: any Storage, logger: Logger) throws {
         let current = CurrentValue(config)
         self.config = current
         serviceName = CurrentValue(config.service.name)
         self.configPath = configPath
+        locationFlag = location
         let sharding = Sharding(shard: shard, storage: storage)
         self.sharding = sharding
         self.drainDelay = drainDelay
@@ -181,11 +184,22 @@ final class Daemon: Sendable {
         logger.info("vitals stopped")
     }
 
+    /// The config at `path` (see `ConfigSource`) with `--location` or `VITALS_LOCATION` in
+    /// place of `fleet.location`.
+    static func load(_ path: String?, location: String?) throws(ConfigErrors) -> Config {
+        try ConfigSource.load(path).withLocation(flag: location, environment: ProcessInfo.processInfo.environment)
+    }
+
     /// SIGHUP: a valid new config replaces the old one, keeping the state of unchanged
     /// components; an invalid one is logged and the old config keeps running.
     func reload() {
         do throws(ConfigErrors) {
-            let new = try ConfigSource.load(configPath)
+            let new = try Self.load(configPath, location: locationFlag)
+            if (new.fleet == nil) != (config.value.fleet == nil) {
+                throw ConfigErrors([ConfigError(
+                    location: new.fleet?.sourceLocation ?? SourceLocation(file: new.file, line: 0, column: 0), path: "fleet",
+                    message: "a reload cannot make a replica join or leave a fleet: restart vitals")])
+            }
             let components = try Self.scheduled(new, sharding: sharding)
             let old = config.exchange(new)
             if old.server.listen != new.server.listen {
