@@ -344,17 +344,25 @@ public final class HealthStore: Sendable {
     public func updateLocations(_ reports: [String: [LocationReport]], canaryFailed: Bool) {
         let at = now()
         state.withLock { s in
+            // New reports (a newer result, another latency) are shown even when the verdict stays.
+            var news = s.canaryFailed != canaryFailed
             s.canaryFailed = canaryFailed
-            for i in s.entries.indices { s.entries[i].others = reports[s.entries[i].spec.name] ?? [] }
-            Self.resettle(&s, at: at, recorder: recorder)
+            for i in s.entries.indices {
+                let now = reports[s.entries[i].spec.name] ?? []
+                if now != s.entries[i].others {
+                    s.entries[i].others = now
+                    news = true
+                }
+            }
+            Self.resettle(&s, at: at, recorder: recorder, news: news)
         }
     }
 
     /// Every component's verdict worked out again at `at`; a shown status that changed is
     /// retallied, recorded and told like one a result changed.
-    private static func resettle(_ s: inout State, at: Date, recorder: (any ResultRecorder)?) {
+    private static func resettle(_ s: inout State, at: Date, recorder: (any ResultRecorder)?, news: Bool = true) {
         var retallied = false
-        var changed = false
+        var changed = news
         for i in s.entries.indices {
             let before = s.entries[i].tallied
             let verdict = s.entries[i].verdict

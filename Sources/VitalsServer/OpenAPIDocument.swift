@@ -168,6 +168,7 @@ enum OpenAPIDocument {
       "get": {
         "summary": "Every component",
         "tags": ["api"],
+        "parameters": [{"$ref": "#/components/parameters/location"}],
         "responses": {
           "200": {
             "description": "status, since, last check, and uptime with coverage over 1h, 24h, 7d and 30d",
@@ -183,7 +184,7 @@ enum OpenAPIDocument {
       "get": {
         "summary": "One component",
         "tags": ["api"],
-        "parameters": [{"$ref": "#/components/parameters/componentName"}],
+        "parameters": [{"$ref": "#/components/parameters/componentName"}, {"$ref": "#/components/parameters/location"}],
         "responses": {
           "200": {
             "description": "as in /health/detailed, plus uptime by window",
@@ -470,7 +471,24 @@ enum OpenAPIDocument {
           "status": {"$ref": "#/components/schemas/Status"},
           "since": {"type": ["string", "null"], "format": "date-time"},
           "last_check": {"type": ["string", "null"], "format": "date-time"},
-          "stale_since": {"type": "string", "format": "date-time"}
+          "stale_since": {"type": "string", "format": "date-time"},
+          "partial": {"type": "boolean", "description": "in a fleet with locations: some fresh locations fail, fewer than the quorum (the status is then degraded)"},
+          "failing_locations": {"type": "array", "items": {"type": "string"}, "description": "the fresh locations that report degraded or unhealthy"},
+          "quorum": {"type": "integer", "description": "the quorum applied: fleet.quorum, or a majority of the fresh locations"},
+          "locations": {"type": "array", "items": {"$ref": "#/components/schemas/LocationReport"}, "description": "each location's report, by name (with ?location=, that one only)"}
+        }
+      },
+      "LocationReport": {
+        "type": "object",
+        "required": ["location", "status", "last_check", "latency_ms", "counted", "left_out"],
+        "properties": {
+          "location": {"type": "string"},
+          "status": {"$ref": "#/components/schemas/Status", "description": "after that location's own hysteresis"},
+          "last_check": {"type": ["string", "null"], "format": "date-time"},
+          "latency_ms": {"type": ["number", "null"]},
+          "message": {"type": "string"},
+          "counted": {"type": "boolean", "description": "fresh, and counted toward the quorum"},
+          "left_out": {"type": ["string", "null"], "enum": ["stale", "canary", null], "description": "why it is not counted: no result within 2 x interval + timeout, or its canary fails"}
         }
       },
       "Component": {
@@ -756,6 +774,14 @@ enum OpenAPIDocument {
         "style": "form",
         "explode": true,
         "schema": {"type": "array", "items": {"type": "string"}}
+      },
+      "location": {
+        "name": "location",
+        "in": "query",
+        "required": false,
+        "description": "in a fleet with locations: only this location's report under `locations` (the list leaves out components it has no report of)",
+        "schema": {"type": "string"},
+        "example": "fra"
       },
       "scope": {
         "name": "scope",

@@ -55,6 +55,10 @@ final class Daemon: Sendable {
         self.storage = storage
         store = HealthStore(components: components.map(\.spec), recorder: storage as? any ResultRecorder)
         sharding.follow(config, in: store)
+        // A fleet's members apply the quorum over their locations (LocationService reads the others').
+        if let fleet = config.fleet, storage is PostgresStorage {
+            store.setLocations(LocationSetup(location: fleet.location, quorum: fleet.quorum, slack: PeerService.slack))
+        }
         scheduler = Scheduler(clock: ContinuousClock(), store: store, maxConcurrentProbes: config.server.maxConcurrentProbes)
         scheduler.update(components)
         var alertOptions = AlertEngine<ContinuousClock>.Options()
@@ -95,8 +99,9 @@ final class Daemon: Sendable {
 
     /// `storage:` as configured. SQLite is opened (and its schema created or migrated) before
     /// anything starts, so a file that cannot be used fails the start in its own words.
-    static func openStorage(_ config: StorageConfig, logger: Logger) async throws -> any Storage {
+    static func openStorage(_ config: StorageConfig, location: String = FleetSpec.defaultLocation, logger: Logger) async throws -> any Storage {
         var options = StorageOptions()
+        options.location = location
         options.retention = config.retention
         options.transitionRetention = config.rollupRetention
         let kind = config.kind.rawValue
@@ -126,7 +131,9 @@ final class Daemon: Sendable {
     /// This replica's components with their probes; fails on settings a probe cannot use, in
     /// any component, owned by this replica or not.
     static func scheduled(_ config: Config, sharding: Sharding) throws(ConfigErrors) -> [ScheduledComponent] {
-        try Preflight.components(of: config).filter { sharding.owns($0.spec.name) }
+        try Preflight.components(of: config).filter { c in
+            sharding.owns(c.spec.name) && config.fleet.map { FleetSpec.probes(c.spec, from: $0.location) } ?? true
+        }
     }
 
     func run() async throws {
@@ -164,6 +171,10 @@ final class Daemon: Sendable {
             }, logger: logger)),
         ]
         if case .shared(_, let postgres) = sharding { services.append(.init(service: PeerService(store: store, storage: postgres))) }
+        if let fleet = config.fleet, let postgres = storage as? PostgresStorage {
+            services.append(.init(service: LocationService(
+                store: store, storage: postgres, location: fleet.location, canary: LocationCanary.check(fleet.locationCanary, logger: logger))))
+        }
         services.append(.init(service: DrainService(delay: drainDelay, onDrain: { [store, logger] in
             logger.info("shutting down: readiness now answers 503")
             store.setDraining()

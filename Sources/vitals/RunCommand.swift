@@ -49,7 +49,7 @@ struct RunCommand: AsyncParsableCommand {
             // What `validate` refuses about storage, said the same way (file, line, column).
             let refused = Preflight.storage(of: config)
             guard refused.isEmpty else { throw ConfigErrors(refused) }
-            let storage = try await Daemon.openStorage(config.storage, logger: logger)
+            let storage = try await Daemon.openStorage(config.storage, location: config.fleet?.location ?? FleetSpec.defaultLocation, logger: logger)
             daemon = try Daemon(config: config, configPath: options.config, location: location, shard: shard, drainDelay: drain, storage: storage, logger: logger)
         } catch let errors as ConfigErrors {
             for e in errors.errors { printError(e.description) }
