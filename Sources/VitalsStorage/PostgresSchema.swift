@@ -36,6 +36,12 @@ enum PostgresSchema {
         """,
         // 2: whether each probe succeeded (as in SQLite's migration 2); NULL in rows from before it.
         "ALTER TABLE results ADD COLUMN success boolean;",
+        // 3: fleet members (spec section 14), their leases in the database's own time.
+        """
+        CREATE TABLE fleet_members (
+            member text PRIMARY KEY, location text NOT NULL, config_hash text NOT NULL, started_at timestamptz NOT NULL,
+            renewed_at timestamptz NOT NULL, lease_seconds double precision NOT NULL, components integer NOT NULL DEFAULT 0);
+        """,
     ]
 
     static var version: Int { migrations.count }
