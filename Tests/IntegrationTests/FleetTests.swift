@@ -57,6 +57,13 @@ struct FleetTests {
         return shares
     }
 
+    /// `n` members of one config on `db`, once they have settled.
+    static func members(_ n: Int, on db: Database, lease: String, count: Int) async throws -> (members: [VitalsProcess], shares: [Set<String>]) {
+        let body = Self.body(db, lease: lease, count: count)
+        let members = try (0..<n).map { _ in try VitalsProcess(configBody: body) }
+        return (members, try await settled(members, count: count))
+    }
+
     static func dbNow(_ db: Database) throws -> Double { try #require(Double(try db.psql("SELECT extract(epoch FROM now())"))) }
 
     /// For each of `names`, the time of its first stored result after `after`.
@@ -88,10 +95,8 @@ struct FleetTests {
         let db = try Database()
         defer { db.drop() }
         let lease = 3.0
-        let body = Self.body(db, lease: "3s", count: 90)
-        let members = try (0..<3).map { _ in try VitalsProcess(configBody: body) }
+        let (members, shares) = try await Self.members(3, on: db, lease: "3s", count: 90)
         defer { for m in members { m.stop() } }
-        let shares = try await Self.settled(members, count: 90)
         let victim = try #require(shares.first)
         #expect(!victim.isEmpty)
         for s in shares { #expect(s.count > 90 / 6, "an uneven share: \(shares.map(\.count))") }
@@ -112,10 +117,8 @@ struct FleetTests {
         let db = try Database()
         defer { db.drop() }
         let lease = 6.0
-        let body = Self.body(db, lease: "6s", count: 40)
-        let members = try (0..<2).map { _ in try VitalsProcess(configBody: body) }
+        let (members, shares) = try await Self.members(2, on: db, lease: "6s", count: 40)
         defer { for m in members { m.stop() } }
-        let shares = try await Self.settled(members, count: 40)
         let leaving = try #require(shares.first)
         let id = try #require(await Self.fleet(members[0])?["member"] as? String)
         let stoppedAt = try Self.dbNow(db)
@@ -132,10 +135,9 @@ struct FleetTests {
     @Test func aJoiningMemberTakesAboutAThirdWithinALease() async throws {
         let db = try Database()
         defer { db.drop() }
-        let body = Self.body(db, lease: "3s", count: 90)
-        var members = try (0..<2).map { _ in try VitalsProcess(configBody: body) }
+        var (members, _) = try await Self.members(2, on: db, lease: "3s", count: 90)
         defer { for m in members { m.stop() } }
-        _ = try await Self.settled(members, count: 90)
+        let body = Self.body(db, lease: "3s", count: 90)
         let joinedAt = try Self.dbNow(db)
         let start = ContinuousClock.now
         members.append(try VitalsProcess(configBody: body))
@@ -192,10 +194,8 @@ struct FleetTests {
     @Test func membersSayWhichConfigTheyRunAndAReloadDropsNothing() async throws {
         let db = try Database()
         defer { db.drop() }
-        let body = Self.body(db, lease: "3s", count: 30)
-        let members = try (0..<2).map { _ in try VitalsProcess(configBody: body) }
+        let (members, _) = try await Self.members(2, on: db, lease: "3s", count: 30)
         defer { for m in members { m.stop() } }
-        _ = try await Self.settled(members, count: 30)
         func hashes(_ from: VitalsProcess) async -> [String: String] {
             let list = (await Self.fleet(from)?["members"] as? [[String: Any]]) ?? []
             return Dictionary(list.compactMap { m in (m["id"] as? String).flatMap { id in (m["config_hash"] as? String).map { (id, $0) } } },
@@ -224,5 +224,56 @@ struct FleetTests {
         var all: [String] = []
         for m in members { all += await Self.owned(m).filter { $0 != "extra" } }
         #expect(Set(all) == Set(Self.names(30)))
+    }
+
+    /// Component alerts once for the fleet: a component's alert fires once, its owner is killed
+    /// while it fires, the new owner adopts the stored state (no second firing), and the
+    /// resolve comes once, from the new owner, to a real receiver.
+    @Test func aComponentAlertFiresAndResolvesOnceAcrossAKill() async throws {
+        let db = try Database()
+        defer { db.drop() }
+        let receiver = try WebhookReceiver()
+        let folder = ScratchFolder()
+        defer { folder.remove() }
+        let state = folder.url.appendingPathComponent("exit").path
+        try "0\n".write(toFile: state, atomically: true, encoding: .utf8)
+        let body = Self.body(db, lease: "3s", count: 20) + """
+              - { name: app, type: exec, interval: 500ms, timeout: 400ms, failure_threshold: 1, command: ["/bin/sh", "-c", "exit $(cat \(state))"] }
+            notifiers: [{ name: hook, type: webhook, url: "http://127.0.0.1:\(receiver.port)/" }]
+            alerts: [{ name: app-down, on: app, when: unhealthy, notify: [hook] }]
+
+            """
+        let members = try (0..<2).map { _ in try VitalsProcess(configBody: body) }
+        defer { for m in members { m.stop() } }
+        let shares = try await Self.settled(members, count: 21)
+        let owner = try #require(shares.firstIndex { $0.contains("app") })
+        let survivor = members[1 - owner]
+        try "2\n".write(toFile: state, atomically: true, encoding: .utf8)
+        func statuses() -> [String] { receiver.bodies.compactMap { jsonObject($0)?["status"] as? String } }
+        var deadline = ContinuousClock.now + .seconds(15)
+        while statuses().isEmpty, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(100)) }
+        #expect(statuses() == ["firing"])
+        // Killed once the owner has stored that the receiver took the firing (a kill before that
+        // would have the new owner send it again, as a restart does: at least once).
+        deadline = ContinuousClock.now + .seconds(10)
+        func stored() throws -> String {
+            try db.psql("SELECT convert_from(decode(value, 'base64'), 'UTF8') FROM state WHERE namespace = 'alerts/components'")
+        }
+        while try !stored().contains("\"acked\":{\"hook\""), ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(50)) }
+        let saved = try stored()
+        #expect(saved.contains("\"acked\":{\"hook\""), "\(saved)")
+        members[owner].signal(SIGKILL)
+        // The survivor takes app over and continues its alert from the stored state.
+        deadline = ContinuousClock.now + .seconds(15)
+        while ContinuousClock.now < deadline {
+            if await Self.owned(survivor).contains("app"), let alerts = try? await survivor.get("/alerts").body, alerts.contains("app-down") { break }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        #expect(await Self.owned(survivor).contains("app"))
+        try "0\n".write(toFile: state, atomically: true, encoding: .utf8)
+        deadline = ContinuousClock.now + .seconds(15)
+        while statuses().count < 2, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(100)) }
+        // Had the survivor started from nothing, a second firing would have come before the resolve.
+        #expect(statuses() == ["firing", "resolved"])
     }
 }
