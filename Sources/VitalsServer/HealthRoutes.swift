@@ -21,6 +21,8 @@ public struct ServerExtras: Sendable {
     public var acknowledge: (@Sendable (_ id: String, _ by: String, _ comment: String) -> String?)?
     /// Maintenance windows running at `now` or starting within a week, for the status page.
     public var maintenance: (@Sendable (_ now: Date) -> [MaintenanceNotice])?
+    /// The `/api/v1/fleet` JSON body, when this replica is a fleet member (spec section 14).
+    public var fleet: (@Sendable () -> String)?
     /// `service.name`, for the `service` label of `vitals_build_info` (spec section 11).
     public var serviceName: @Sendable () -> String = { "vitals" }
 

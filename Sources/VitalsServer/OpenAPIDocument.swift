@@ -144,6 +144,26 @@ enum OpenAPIDocument {
         "operationId": "alerts"
       }
     },
+    "/api/v1/fleet": {
+      "get": {
+        "summary": "Fleet members",
+        "tags": ["api"],
+        "responses": {
+          "200": {
+            "description": "this member (id, location, whether it is fenced) and every live member it sees: location, config hash, start, last renewal (the database's time), lease, and how many components it probes",
+            "content": {"application/json": {"schema": {"type": "object", "required": ["member", "location", "fenced", "lease_seconds", "members"], "properties": {
+              "member": {"type": "string"}, "location": {"type": "string"}, "fenced": {"type": "boolean"}, "lease_seconds": {"type": "number"},
+              "members": {"type": "array", "items": {"type": "object", "required": ["id", "location", "config_hash", "started", "renewed_at", "lease_seconds", "components"], "properties": {
+                "id": {"type": "string"}, "location": {"type": "string"}, "config_hash": {"type": "string"},
+                "started": {"type": "string", "format": "date-time"}, "renewed_at": {"type": "string", "format": "date-time"},
+                "lease_seconds": {"type": "number"}, "components": {"type": "integer"}}}}}}}}
+          },
+          "401": {"$ref": "#/components/responses/Unauthorized"},
+          "404": {"description": "this replica is not a fleet member (no fleet: in its config)", "content": {"text/plain": {"schema": {"type": "string"}}}}
+        },
+        "operationId": "fleet"
+      }
+    },
     "/api/v1/alerts/{id}/ack": {
       "post": {
         "summary": "Acknowledge an alert",

@@ -36,7 +36,13 @@ enum PostgresSchema {
         """,
         // 2: whether each probe succeeded (as in SQLite's migration 2); NULL in rows from before it.
         "ALTER TABLE results ADD COLUMN success boolean;",
-        // 3: locations (spec section 14): where each result was probed from; each location's
+        // 3: fleet members (spec section 14), their leases in the database's own time.
+        """
+        CREATE TABLE fleet_members (
+            member text PRIMARY KEY, location text NOT NULL, config_hash text NOT NULL, started_at timestamptz NOT NULL,
+            renewed_at timestamptz NOT NULL, lease_seconds double precision NOT NULL, components integer NOT NULL DEFAULT 0);
+        """,
+        // 4: locations (spec section 14): where each result was probed from; each location's
         // latest state of each component (after its own hysteresis), which the members of the
         // other locations read to apply the quorum; and each location's canary.
         """

@@ -20,6 +20,8 @@ public final class PostgresStorage: PersistentStorage {
     /// rules: a session-level advisory lock, released by the server when the session ends.
     private let lockLink: PostgresLink
     private let holdsLock = Mutex(false)
+    /// Fleet membership's own session: its renewals never wait behind a slow read or a batch.
+    let fleetLink: PostgresLink
     /// Reads on the endpoints' path: a deadline each, and fast 503s while the server does not answer.
     private let reads = ReadGuard(name: "postgres")
     /// The shards' reads of each other's components (not an endpoint's).
@@ -27,8 +29,9 @@ public final class PostgresStorage: PersistentStorage {
 
     public var isPersistent: Bool { true }
 
-    private init(options: Options, writerLink: PostgresLink, reader: PostgresLink, lockLink: PostgresLink) {
+    private init(options: Options, writerLink: PostgresLink, reader: PostgresLink, lockLink: PostgresLink, fleetLink: PostgresLink) {
         self.options = options
+        self.fleetLink = fleetLink
         self.writerLink = writerLink
         self.reader = reader
         self.lockLink = lockLink
@@ -51,7 +54,8 @@ public final class PostgresStorage: PersistentStorage {
         }
         return PostgresStorage(
             options: options, writerLink: link, reader: PostgresLink(dsn: dsn, password: password, notice: options.notice),
-            lockLink: PostgresLink(dsn: dsn, password: password, notice: options.notice))
+            lockLink: PostgresLink(dsn: dsn, password: password, notice: options.notice),
+            fleetLink: PostgresLink(dsn: dsn, password: password, notice: options.notice))
     }
 
     public var writes: StorageCounts { writer.writes }
@@ -61,6 +65,7 @@ public final class PostgresStorage: PersistentStorage {
         writerLink.close()
         reader.close()
         lockLink.close()
+        fleetLink.close()
     }
 
     public func metricsText() -> String { writer.metricsText() }

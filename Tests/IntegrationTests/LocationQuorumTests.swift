@@ -2,6 +2,8 @@ import Foundation
 import Testing
 import VitalsTestSupport
 
+@testable import VitalsStorage
+
 /// Three real daemons, each its own location (`--location`), against one real PostgreSQL: each
 /// probes every component, applies its own hysteresis, writes its location's state, reads the
 /// others', and shows the quorum's verdict (spec section 14).
@@ -106,7 +108,7 @@ extension PostgresStorageTests {
             #expect(try db.psql("SELECT string_agg(DISTINCT location, ',' ORDER BY location) FROM results") == "fra,nyc,sgp")
             #expect(try db.psql("SELECT string_agg(location || '=' || status, ',' ORDER BY location) FROM location_status WHERE component = 'one-down'")
                 == "fra=healthy,nyc=healthy,sgp=unhealthy")
-            #expect(try db.psql("SELECT max(version) FROM vitals_schema") == "3")
+            #expect(try db.psql("SELECT max(version) FROM vitals_schema") == "\(PostgresSchema.version)")
         }
 
         /// sgp's canary fails (a closed port; the others' is their own liveness endpoint, which

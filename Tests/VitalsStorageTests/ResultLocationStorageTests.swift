@@ -11,11 +11,7 @@ struct ResultLocationStorageTests {
         let path = SQLiteSchemaTests.file()
         defer { SQLiteSchemaTests.remove(path) }
         do {
-            let db = try SQLiteDatabase(path: path)
-            try db.execute("CREATE TABLE vitals_schema (version INTEGER NOT NULL, migrated_at REAL NOT NULL)")
-            try db.execute(SQLiteSchema.migrations[0])
-            try db.execute(SQLiteSchema.migrations[1])
-            try db.execute("INSERT INTO vitals_schema VALUES (2, 0)")
+            let db = try SQLiteSchemaTests.older(path, version: 2)
             try db.execute("INSERT INTO results (component, at, status, latency, message, success) VALUES ('api', 1800000000, 'healthy', 0.5, 'old', 1)")
         }
         var options = StorageOptions()
