@@ -92,6 +92,9 @@ struct AlertBook: Sendable {
 
     private(set) var instances: [String: AlertInstance] = [:]
     private(set) var lastInput: AlertInput?
+    /// The components whose rules this member evaluates, when not all (a fleet member: those
+    /// it owns now). Others are neither stepped nor cleared: their owner evaluates them.
+    private(set) var evaluated: Set<String>?
     /// The view before `lastInput`: what a subject was before it started matching.
     private var previousInput: AlertInput?
 
@@ -143,6 +146,7 @@ struct AlertBook: Sendable {
                     previous: input.servicePrevious ?? previousInput?.serviceStatus)
                 step(rule, subject: "service", isService: true, seen, at: now, into: &actions)
             case .component(let name):
+                if let evaluated, !evaluated.contains(name) { continue }
                 if let c = input.component(named: name), let seen = observed(c, by: rule) {
                     step(rule, subject: name, isService: false, seen, at: now, into: &actions)
                 } else {
@@ -151,11 +155,14 @@ struct AlertBook: Sendable {
             case .anyComponent:
                 var present = Set<String>()
                 for c in input.components {
+                    if let evaluated, !evaluated.contains(c.name) { continue }
                     guard let seen = observed(c, by: rule) else { continue }
                     present.insert(c.name)
                     step(rule, subject: c.name, isService: false, seen, at: now, into: &actions)
                 }
-                for key in instances.keys.sorted() where instances[key]!.rule == rule.name && !present.contains(instances[key]!.subject) {
+                for key in instances.keys.sorted() where instances[key]!.rule == rule.name && !present.contains(instances[key]!.subject)
+                    && evaluated.map({ $0.contains(instances[key]!.subject) }) ?? true
+                {
                     clear(key: key, reason: gone(instances[key]!.subject, for: rule, in: input), at: now, into: &actions)
                 }
             }
@@ -457,6 +464,29 @@ struct AlertBook: Sendable {
     mutating func adoptService(_ saved: [AlertInstance], at now: Date) -> [BookAction] {
         releaseService()
         return restore(saved.filter(\.isService), at: now)
+    }
+
+    /// A fleet member: from now on only the components it takes over here have their rules
+    /// evaluated (none at first). See `adoptComponents`.
+    mutating func evaluateOnlyAdopted() {
+        if evaluated == nil { evaluated = [] }
+    }
+
+    /// A fleet member took `components` over: their alerts continue from the state the previous
+    /// owner saved (no second firing; unconfirmed notifications sent again, as after a restart).
+    mutating func adoptComponents(_ components: Set<String>, _ saved: [AlertInstance], at now: Date) -> [BookAction] {
+        guard evaluated != nil else { return [] }
+        for key in instances.keys.sorted() where !instances[key]!.isService && components.contains(instances[key]!.subject) { _ = dropInstance(key) }
+        evaluated!.formUnion(components)
+        return restore(saved.filter { !$0.isService && components.contains($0.subject) }, at: now)
+    }
+
+    /// The components went to another member: their alerts are forgotten here without a word
+    /// (the new owner continues them from the saved state).
+    mutating func releaseComponents(_ components: Set<String>) {
+        guard evaluated != nil else { return }
+        evaluated!.subtract(components)
+        for key in instances.keys.sorted() where !instances[key]!.isService && components.contains(instances[key]!.subject) { _ = dropInstance(key) }
     }
 
     /// The service lock went elsewhere: this replica forgets its `on: service` alerts without a

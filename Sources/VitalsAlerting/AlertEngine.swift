@@ -32,6 +32,9 @@ public final class AlertEngine<C: Clock>: Sendable where C.Duration == Duration 
         /// sharing one store keep it in one place, so that whichever takes the service lock
         /// continues it (`adoptServiceState`) instead of firing again.
         public var serviceStateNamespace: String?
+        /// A fleet member: component rules are evaluated only for the components it took over
+        /// (`adoptComponents`), whose state moves with them in `stateNamespace`, shared by all.
+        public var adoptsComponents = false
 
         public init(
             queueCapacity: Int = 256, retry: RetryPolicy = RetryPolicy(), tickInterval: Duration? = .seconds(5),
@@ -205,8 +208,11 @@ public final class AlertEngine<C: Clock>: Sendable where C.Duration == Duration 
         var saved = await loadSaved(from: options.stateNamespace)
         // With a namespace of their own, service alerts wait for the service lock (`adoptServiceState`).
         if options.serviceStateNamespace != nil { saved.removeAll(where: \.isService) }
+        // A fleet member's component alerts wait for it to own the component (`adoptComponents`).
+        if options.adoptsComponents { saved.removeAll(where: { !$0.isService }) }
         let at = now()
         let queues: [NotifierQueue] = shell.withLock { shell in
+            if options.adoptsComponents { shell.book.evaluateOnlyAdopted() }
             var actions = shell.book.restore(saved, at: at)
             shell.restored = true
             if var input = shell.stashed {
@@ -312,6 +318,26 @@ public final class AlertEngine<C: Clock>: Sendable where C.Duration == Duration 
     public func releaseServiceState() {
         guard options.serviceStateNamespace != nil else { return }
         shell.withLock { $0.book.releaseService() }
+    }
+
+    /// This fleet member took `components` over: their alerts continue from the state their
+    /// previous owner saved, so a failover neither fires an alert again nor loses its resolve.
+    /// Call it once the components are in the store (until then they are not evaluated here).
+    public func adoptComponents(_ components: Set<String>) async {
+        guard options.adoptsComponents, !components.isEmpty else { return }
+        await started()
+        let saved = await loadSaved(from: options.stateNamespace)
+        let at = now()
+        shell.withLock { shell in
+            perform(shell.book.adoptComponents(components, saved, at: at), in: &shell)
+        }
+    }
+
+    /// The components went to another member (or this one fenced itself): their alerts are
+    /// dropped here without notifying or saving anything. Call it before they leave the store.
+    public func releaseComponents(_ components: Set<String>) {
+        guard options.adoptsComponents, !components.isEmpty else { return }
+        shell.withLock { $0.book.releaseComponents(components) }
     }
 
     /// Returns once `run` has loaded the saved state and alerting acts on observations

@@ -5,12 +5,13 @@ import Yams
 extension ConfigParser {
     static let commonKeys = [
         "name", "type", "critical", "groups", "interval", "timeout", "failure_threshold", "success_threshold", "history", "thresholds",
+        "locations",
     ]
     /// Each type's own keys, from the types themselves.
     static let typeKeys: [String: [String]] = Dictionary(uniqueKeysWithValues: ProbeType.allCases.map { ($0.rawValue, $0.keys) })
     /// Keys whose values are mappings or lists (no `K_file` form), and the two the parser reads
     /// before it knows which keys are allowed; each type adds its own.
-    static let structuredComponentKeys: Set<String> = ["name", "type", "groups", "thresholds"]
+    static let structuredComponentKeys: Set<String> = ["name", "type", "groups", "thresholds", "locations"]
 
     func parseComponents(_ node: Node, file: String, defaults: ComponentDefaults) -> [DeclaredComponent] {
         if node.isNull { return [] }
@@ -74,6 +75,7 @@ extension ConfigParser {
         for (i, g) in spec.groups.enumerated() where !Syntax.isName(g) {
             reader.error(f.value("groups")?.sequence?[i], in: file, f.sub("groups") + "[\(i)]", "\"\(g)\" is not a valid group name: \(Syntax.nameRule)")
         }
+        spec.locations = parseLocations(f)
         spec.interval = f.duration("interval") ?? defaults.interval
         spec.timeout = f.duration("timeout") ?? defaults.timeout
         spec.failureThreshold = f.int("failure_threshold", min: 1) ?? kind.config.defaultFailureThreshold ?? defaults.failureThreshold

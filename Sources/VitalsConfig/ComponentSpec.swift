@@ -5,6 +5,8 @@ public struct ComponentSpec: Sendable, Equatable {
     /// Default true: an unhealthy critical component makes the service unready.
     public var critical: Bool
     public var groups: [String]
+    /// `locations: [fra, iad]`: the fleet locations that probe it; empty: every location.
+    public var locations: [String] = []
     public var interval: Duration
     public var timeout: Duration
     public var failureThreshold: Int

@@ -15,6 +15,8 @@ public struct Config: Sendable, Equatable {
     public var statusPages: [StatusPageSpec] = []
     /// `push_gateway:`: where the daemon pushes its metrics, if anywhere.
     public var pushGateway: PushGatewayConfig?
+    /// `fleet:`: this replica is a member of a fleet on the shared PostgreSQL (nil: it is not).
+    public var fleet: FleetSpec?
     /// The main config file (absolute path); includes and relative paths resolve against its folder.
     public var file: String
 

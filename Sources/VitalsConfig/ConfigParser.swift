@@ -8,7 +8,7 @@ struct ConfigParser {
     /// The main config file.
     let file: String
 
-    static let topKeys = ["server", "defaults", "include", "components", "storage", "alerts", "notifiers", "maintenance", "service", "push_gateway", "status_pages"]
+    static let topKeys = ["server", "defaults", "include", "components", "storage", "alerts", "notifiers", "maintenance", "service", "push_gateway", "status_pages", "fleet"]
 
     func parseRoot(_ root: Node, into config: inout Config) {
         guard ConfigFile.looksLikeConfig(root, known: Self.topKeys) else {
@@ -28,6 +28,7 @@ struct ConfigParser {
         }
         config.components = uniqueComponents(declared)
         if let s = f.value("storage") { parseStorage(s, into: &config.storage) }
+        if let s = f.value("fleet") { config.fleet = parseFleet(s, storage: config.storage) }
         if let n = f.value("notifiers") { config.notifiers = parseNotifiers(n) }
         let names = Set(config.components.map(\.name))
         if let a = f.value("alerts") { config.alerts = parseAlerts(a, components: config.components, notifiers: Set(config.notifiers.map(\.name))) }

@@ -28,9 +28,16 @@ public final class HealthStore: Sendable {
         /// Has a result of this run. Until then the tallies (service status, readiness, `/health`
         /// counts) count it `unknown`, whatever status was restored from before the restart.
         var fresh = false
+        /// What the other locations last reported of it (a fleet with locations), and the
+        /// verdict of the quorum over them and this location; nil verdict without locations.
+        var others: [LocationReport] = []
+        var verdict: LocationVerdict?
+        /// The status shown and counted: this location's own (`state.status`) without
+        /// locations, the quorum's verdict with them.
+        var shown: HealthStatus = .unknown
 
         /// The status the tallies count.
-        var tallied: HealthStatus { fresh ? state.status : .unknown }
+        var tallied: HealthStatus { fresh ? shown : .unknown }
         /// Startup waits for its first result: every component but a push one, whose first push
         /// may be a day away (spec section 12).
         var awaited: Bool { !spec.probe.kind.isPushed }
@@ -68,6 +75,10 @@ public final class HealthStore: Sendable {
         var peers: [ComponentSpec] = []
         var peerStatus: [String: StoredStatus] = [:]
         var peerSlack: Duration = .zero
+        /// Set in a fleet with locations: this process's location and the quorum.
+        var locations: LocationSetup?
+        /// This location's canary fails: its own reports are left out of the quorum.
+        var canaryFailed = false
     }
 
     private let state: Mutex<State>
@@ -117,24 +128,15 @@ public final class HealthStore: Sendable {
             }
             // In place (`inout` through the array's subscript): a copy of the entry would share
             // its history buffer with the array and copy all of it on the append.
-            let (entry, transition, critical) = Self.apply(result, judgement: judgement, at: at, to: &s.entries[i])
-            let to = s.entries[i].state.status
+            let (entry, own, critical) = Self.apply(result, judgement: judgement, at: at, to: &s.entries[i])
+            let transition = Self.settle(&s.entries[i], own: own, result: true, message: entry.message, s.locations, canaryFailed: s.canaryFailed, at: at)
+            let to = s.entries[i].shown
             recorder?.recorded(
-                component: name, entry: entry, observations: result.observations, status: to, staleAfter: s.entries[i].spec.staleAfter,
+                component: name, entry: entry, observations: result.observations, status: s.entries[i].state.status,
+                staleAfter: s.entries[i].spec.staleAfter,
                 transition: transition)
             if let from = transition?.from { Self.emit(&s, .component(name: name, from: from, to: to, at: at, message: entry.message)) }
-            let retallied = talliedBefore != to
-            if retallied {
-                s.counts[talliedBefore] -= 1
-                s.counts[to] += 1
-                if critical {
-                    s.critical[talliedBefore] -= 1
-                    s.critical[to] += 1
-                } else {
-                    s.nonCritical[talliedBefore] -= 1
-                    s.nonCritical[to] += 1
-                }
-            }
+            let retallied = Self.retally(&s, from: talliedBefore, to: to, critical: critical)
             s.generation += 1
             s.cached = nil
             if retallied || (!s.startupComplete && s.withResult == s.awaited) {
@@ -155,9 +157,67 @@ public final class HealthStore: Sendable {
         return result.adding(e.windowReadings)
     }
 
-    /// One result into its component's entry: last result, counters, history, uptime and
-    /// hysteresis. Returns its history entry (with the message shown, threshold crossed
-    /// included), the status change it caused if any, and the component's criticality.
+    /// Moves a component's count from one status to another in the tallies; false when the
+    /// status did not change.
+    private static func retally(_ s: inout State, from: HealthStatus, to: HealthStatus, critical: Bool) -> Bool {
+        guard from != to else { return false }
+        s.counts[from] -= 1
+        s.counts[to] += 1
+        if critical {
+            s.critical[from] -= 1
+            s.critical[to] += 1
+        } else {
+            s.nonCritical[from] -= 1
+            s.nonCritical[to] += 1
+        }
+        return true
+    }
+
+    /// Works out the status a component shows after a change of this location's state (`own`:
+    /// the change its hysteresis made, if any) or of what the other locations report: without
+    /// locations its own status; with them the quorum's verdict over every location's report,
+    /// this one's included. Records the change of the shown status, which is what history,
+    /// alerts and uptime follow, and returns it.
+    private static func settle(
+        _ e: inout Entry, own: StatusTransition?, result: Bool, message: String, _ locations: LocationSetup?, canaryFailed: Bool, at: Date
+    ) -> StatusTransition? {
+        let before = e.shown
+        if let locations {
+            let mine = report(e, locations, canaryFailed: canaryFailed)
+            let verdict = LocationVerdict.combine(
+                [mine] + e.others.filter { $0.location != locations.location }, staleAfter: e.spec.staleAfter + locations.slack,
+                quorum: locations.quorum, now: at)
+            e.verdict = verdict
+            e.shown = verdict.status
+        } else {
+            e.verdict = nil
+            e.shown = e.state.status
+        }
+        let changed = before != e.shown
+        // Before this run's first result here, the others' reports are shown, but nothing has
+        // changed yet that this process saw happen.
+        guard e.fresh else { return nil }
+        // Uptime weighs the shown status by time: at each result, and at each change of it.
+        if result || changed { e.uptime.record(at: at, status: e.shown, staleAfter: e.spec.staleAfter) }
+        guard changed else { return nil }
+        let transition =
+            locations == nil && own != nil
+            ? own! : StatusTransition(at: at, from: before, to: e.shown, message: e.verdict.map { "\($0.summary): \(message)" } ?? message)
+        e.since = at
+        e.transitions.append(transition)
+        return transition
+    }
+
+    /// This location's report of a component: its own status after hysteresis.
+    private static func report(_ e: Entry, _ setup: LocationSetup, canaryFailed: Bool) -> LocationReport {
+        LocationReport(
+            location: setup.location, status: e.state.status, lastCheck: e.lastCheck, latency: e.lastResult?.latency,
+            message: e.lastResult?.message ?? "", canaryFailed: canaryFailed)
+    }
+
+    /// One result into its component's entry: last result, counters, history and hysteresis.
+    /// Returns its history entry (with the message shown, threshold crossed included), the
+    /// change this location's hysteresis made if any, and the component's criticality.
     private static func apply(
         _ result: ProbeResult, judgement: Judgement, at: Date, to e: inout Entry
     ) -> (entry: HistoryEntry, transition: StatusTransition?, critical: Bool) {
@@ -174,11 +234,6 @@ public final class HealthStore: Sendable {
         let entry = HistoryEntry(at: at, judgement: judgement.status, latency: result.latency, message: shown.message, success: result.success)
         e.history.append(entry)
         let transition = e.state.apply(judgement.status).map { StatusTransition(at: at, from: $0, to: e.state.status, message: shown.message) }
-        e.uptime.record(at: at, status: e.state.status, staleAfter: e.spec.staleAfter)
-        if let transition {
-            e.since = at
-            e.transitions.append(transition)
-        }
         e.lastJudgement = judgement.status
         e.lastResult = shown
         return (entry, transition, e.spec.critical)
@@ -238,6 +293,7 @@ public final class HealthStore: Sendable {
         e.state = .replaying(
             oldestFirst.map(\.judgement), endingIn: stored.transitions.first?.to, failureThreshold: e.spec.failureThreshold,
             successThreshold: e.spec.successThreshold)
+        e.shown = e.state.status
         if let since = stored.transitions.first?.at { e.since = since }
         guard let newest = stored.history.first else { return }
         e.lastCheck = newest.at
@@ -270,6 +326,70 @@ public final class HealthStore: Sendable {
     }
 
     public var peerNames: [String] { state.withLock { $0.peers.map(\.name) } }
+
+    /// Takes part in a fleet with locations (spec section 14): from now on each component shows
+    /// the quorum's verdict over this location's status and what `updateLocations` brings of
+    /// the others. Nil: this process's own status again.
+    public func setLocations(_ setup: LocationSetup?) {
+        let at = now()
+        state.withLock { s in
+            s.locations = setup
+            Self.resettle(&s, at: at, recorder: recorder)
+        }
+    }
+
+    public var locationSetup: LocationSetup? { state.withLock { $0.locations } }
+
+    /// The components this location probes (the ones whose reports the other locations read).
+    public var componentNames: [String] { state.withLock { $0.entries.map(\.spec.name) } }
+
+    /// What the other locations last reported of each component (read from the shared store),
+    /// and whether this location's canary fails. Also called as time passes with nothing new:
+    /// a location's reports turn stale with time alone.
+    public func updateLocations(_ reports: [String: [LocationReport]], canaryFailed: Bool) {
+        let at = now()
+        state.withLock { s in
+            // New reports (a newer result, another latency) are shown even when the verdict stays.
+            var news = s.canaryFailed != canaryFailed
+            s.canaryFailed = canaryFailed
+            for i in s.entries.indices {
+                let now = reports[s.entries[i].spec.name] ?? []
+                if now != s.entries[i].others {
+                    s.entries[i].others = now
+                    news = true
+                }
+            }
+            Self.resettle(&s, at: at, recorder: recorder, news: news)
+        }
+    }
+
+    /// Every component's verdict worked out again at `at`; a shown status that changed is
+    /// retallied, recorded and told like one a result changed.
+    private static func resettle(_ s: inout State, at: Date, recorder: (any ResultRecorder)?, news: Bool = true) {
+        var retallied = false
+        var changed = news
+        for i in s.entries.indices {
+            let before = s.entries[i].tallied
+            let verdict = s.entries[i].verdict
+            let message = s.entries[i].lastResult?.message ?? ""
+            let t = settle(&s.entries[i], own: nil, result: false, message: message, s.locations, canaryFailed: s.canaryFailed, at: at)
+            if verdict != s.entries[i].verdict { changed = true }
+            guard let t else { continue }
+            changed = true
+            let name = s.entries[i].spec.name
+            recorder?.changed(component: name, transition: t)
+            if s.entries[i].fresh { emit(&s, .component(name: name, from: t.from, to: t.to, at: at, message: t.message)) }
+            if retally(&s, from: before, to: s.entries[i].tallied, critical: s.entries[i].spec.critical) { retallied = true }
+        }
+        guard changed else { return }
+        s.generation += 1
+        s.cached = nil
+        if retallied {
+            let before = s.status
+            refresh(&s)
+            if before != s.status { emit(&s, .service(from: before, to: s.status, at: at)) }
+        }
+    }
 
     /// What the other replicas last wrote of their components (read from shared storage).
     public func updatePeers(_ status: [String: StoredStatus]) {
@@ -379,12 +499,20 @@ public final class HealthStore: Sendable {
             var until = Date.distantFuture
             let components = s.entries.map { e in
                 var c = ComponentSnapshot(
-                    spec: e.spec, status: e.state.status, since: e.since, lastCheck: e.lastCheck, lastResult: e.lastResult,
+                    spec: e.spec, status: e.shown, since: e.since, lastCheck: e.lastCheck, lastResult: e.lastResult,
                     lastJudgement: e.lastJudgement, consecutiveFailures: e.state.consecutiveFailures,
                     consecutiveSuccesses: e.state.consecutiveSuccesses, lastSuccess: e.lastSuccess, history: e.history.elements,
                     uptime: e.uptime.windows(at: at), counters: e.counters)
                 c.windowReadings = e.windowReadings
-                if let staleAt = c.markStale(at: at) { until = min(until, staleAt) }
+                if let verdict = e.verdict, let setup = s.locations {
+                    // The quorum leaves out stale locations itself, this one included; it is
+                    // worked out again as time passes (`updateLocations`).
+                    c.verdict = verdict
+                    c.locations = ([Self.report(e, setup, canaryFailed: s.canaryFailed)] + e.others.filter { $0.location != setup.location })
+                        .sorted { $0.location < $1.location }
+                } else if let staleAt = c.markStale(at: at) {
+                    until = min(until, staleAt)
+                }
                 return c
             }
             let peers = s.peers.map { spec in

@@ -68,7 +68,7 @@ public final class PushWatch<C: Clock>: PushReceiver, Sendable where C.Duration 
 
     /// The config's components (all of them: a sharded replica takes pushes for every push
     /// component and hands the others' on); `owns` says which this replica judges.
-    public func update(_ specs: [ComponentSpec], owns: (String) -> Bool = { _ in true }) {
+    public func update(_ specs: [ComponentSpec], owns: (ComponentSpec) -> Bool = { _ in true }) {
         let pushed = specs.filter { $0.probe.kind.isPushed }
         let now = clock.now
         let wall = wallNow()
@@ -76,7 +76,7 @@ public final class PushWatch<C: Clock>: PushReceiver, Sendable where C.Duration 
             s.tokens = Dictionary(pushed.compactMap { spec in
                 if case .push(let p) = spec.probe { (spec.name, p.token) } else { nil }
             }, uniquingKeysWith: { a, _ in a })
-            s.owned = Set(pushed.map(\.name).filter(owns))
+            s.owned = Set(pushed.filter(owns).map(\.name))
             s.deadlines.set(pushed.filter { s.owned.contains($0.name) }, now: now, wallNow: wall)
             s.deadlines.keepRates(of: Set(s.tokens.keys))
         }

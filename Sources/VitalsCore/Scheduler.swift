@@ -109,7 +109,11 @@ public final class Scheduler<C: Clock>: Sendable where C.Duration == Duration {
 
     /// Sets the components to run: starts new ones, stops removed ones, restarts changed ones
     /// (a different probe or schedule); unchanged ones keep running undisturbed.
-    public func update(_ components: [ScheduledComponent]) {
+    ///
+    /// `firstRunIn`: for new components named there, the first run is that far from now rather
+    /// than at the stable spread: a fleet member taking a component over continues the previous
+    /// owner's rhythm (its last result plus one interval), or runs an overdue one at once.
+    public func update(_ components: [ScheduledComponent], firstRunIn: [String: Duration] = [:]) {
         let now = clock.now
         state.withLock { s in
             let names = Set(components.map(\.spec.name))
@@ -118,7 +122,12 @@ public final class Scheduler<C: Clock>: Sendable where C.Duration == Duration {
                 if let old = s.slots[c.spec.name], old.held.component.spec.sameProbe(as: c.spec) { continue }
                 s.nextToken += 1
                 s.slots[c.spec.name] = Slot(held: Held(c), token: s.nextToken)
-                if let started = s.started { Self.planFirst(&s, name: c.spec.name, from: max(started, now)) }
+                guard let started = s.started else { continue }
+                if let wait = firstRunIn[c.spec.name] {
+                    Self.plan(&s, name: c.spec.name, token: s.nextToken, at: now.advanced(by: max(.zero, min(wait, c.spec.interval))))
+                } else {
+                    Self.planFirst(&s, name: c.spec.name, from: max(started, now))
+                }
             }
         }
     }

@@ -76,6 +76,10 @@ public struct ComponentSnapshot: Sendable {
     /// Each windowed threshold's reading at the last result (`success_rate`, `latency_p95`...),
     /// judged or not yet; empty for a component without one.
     public var windowReadings: [WindowReading] = []
+    /// In a fleet with locations: every location's report (this one's included), by name, and
+    /// the quorum's verdict over them, which `status` is. Empty and nil otherwise.
+    public var locations: [LocationReport] = []
+    public var verdict: LocationVerdict?
 
     public init(
         spec: ComponentSpec, status: HealthStatus = .unknown, since: Date, lastCheck: Date? = nil,

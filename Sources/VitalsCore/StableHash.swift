@@ -8,6 +8,18 @@ public enum StableHash {
             h ^= UInt64(b)
             h = h &* 0x100_0000_01b3
         }
+        return finalize(h)
+    }
+
+    /// Two hashes made one, as well spread as either (rendezvous weights: a member's and a
+    /// component's hash, without hashing their concatenated names for every pair).
+    public static func mix(_ a: UInt64, _ b: UInt64) -> UInt64 {
+        finalize(a ^ (b &* 0x9e37_79b9_7f4a_7c15))
+    }
+
+    /// splitmix64's finalizer: every input bit flips about half the output bits.
+    static func finalize(_ x: UInt64) -> UInt64 {
+        var h = x
         h = (h ^ (h >> 30)) &* 0xbf58_476d_1ce4_e5b9
         h = (h ^ (h >> 27)) &* 0x94d0_49bb_1331_11eb
         return h ^ (h >> 31)

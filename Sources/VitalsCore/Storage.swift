@@ -82,6 +82,13 @@ public protocol ResultRecorder: Sendable {
     func recorded(
         component: String, entry: HistoryEntry, observations: [Observation], status: HealthStatus, staleAfter: Duration,
         transition: StatusTransition?)
+    func changed(component: String, transition: StatusTransition)
+}
+
+extension ResultRecorder {
+    /// A change of a component's status that no result of this process made (the other
+    /// locations' reports moved the quorum's verdict): recorded like a result's change.
+    public func changed(component: String, transition: StatusTransition) {}
 }
 
 /// What storage kept of one component from before this start (`Storage.restore`): enough for

@@ -19,7 +19,7 @@ extension HealthRoutes {
                 }
             }
         }
-        return HealthAnswer(ComponentsAPI.list(snapshot, windows: windows))
+        return HealthAnswer(ComponentsAPI.list(snapshot, windows: windows, location: call.query.first("location")))
     }
 
     func componentSummary(_ call: RouteCall) async -> HealthAnswer {
@@ -27,7 +27,7 @@ extension HealthRoutes {
         guard let component = source.snapshot().component(named: name) else { return .unknownComponent }
         let read = await summaryWindows(name)
         guard let windows = read.value else { return .storageUnavailable(read.unavailableReason ?? "") }
-        return HealthAnswer(ComponentsAPI.one(component, windows: windows))
+        return HealthAnswer(ComponentsAPI.one(component, windows: windows, location: call.query.first("location")))
     }
 
     func componentHistory(_ call: RouteCall) async -> HealthAnswer {

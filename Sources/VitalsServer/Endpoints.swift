@@ -13,6 +13,7 @@ extension RouteTable {
         Route("/health/detailed", .token, .rendered { $0.detailed($1) }),
         Route("/metrics", .token, .rendered { $0.metrics($1) }),
         Route("/alerts", .token, .rendered { $0.alerts($1) }),
+        Route("/api/v1/fleet", .token, .rendered { $0.fleet($1) }),
         Route("/api/v1/openapi.json", .token, .rendered { $0.openAPI($1) }),
         // Alerting (AlertAck.swift).
         Route("/api/v1/alerts/{id}/ack", methods: ["POST"], .token, .rendered { $0.acknowledge($1) }, decodesParameters: true),

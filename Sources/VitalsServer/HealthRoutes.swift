@@ -26,6 +26,8 @@ public struct ServerExtras: Sendable {
     public var push: (any PushReceiver)?
     /// Incidents and announcements people post (`/api/v1/incidents`), shown on the pages.
     public var incidents: IncidentBook?
+    /// The `/api/v1/fleet` JSON body, when this replica is a fleet member (spec section 14).
+    public var fleet: (@Sendable () -> String)?
     /// `service.name`, for the `service` label of `vitals_build_info` (spec section 11).
     public var serviceName: @Sendable () -> String = { "vitals" }
 

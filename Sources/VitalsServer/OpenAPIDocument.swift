@@ -144,6 +144,26 @@ enum OpenAPIDocument {
         "operationId": "alerts"
       }
     },
+    "/api/v1/fleet": {
+      "get": {
+        "summary": "Fleet members",
+        "tags": ["api"],
+        "responses": {
+          "200": {
+            "description": "this member (id, location, whether it is fenced) and every live member it sees: location, config hash, start, last renewal (the database's time), lease, and how many components it probes",
+            "content": {"application/json": {"schema": {"type": "object", "required": ["member", "location", "fenced", "lease_seconds", "members"], "properties": {
+              "member": {"type": "string"}, "location": {"type": "string"}, "fenced": {"type": "boolean"}, "lease_seconds": {"type": "number"},
+              "members": {"type": "array", "items": {"type": "object", "required": ["id", "location", "config_hash", "started", "renewed_at", "lease_seconds", "components"], "properties": {
+                "id": {"type": "string"}, "location": {"type": "string"}, "config_hash": {"type": "string"},
+                "started": {"type": "string", "format": "date-time"}, "renewed_at": {"type": "string", "format": "date-time"},
+                "lease_seconds": {"type": "number"}, "components": {"type": "integer"}}}}}}}}
+          },
+          "401": {"$ref": "#/components/responses/Unauthorized"},
+          "404": {"description": "this replica is not a fleet member (no fleet: in its config)", "content": {"text/plain": {"schema": {"type": "string"}}}}
+        },
+        "operationId": "fleet"
+      }
+    },
     "/api/v1/alerts/{id}/ack": {
       "post": {
         "summary": "Acknowledge an alert",
@@ -258,6 +278,7 @@ enum OpenAPIDocument {
       "get": {
         "summary": "Every component",
         "tags": ["api"],
+        "parameters": [{"$ref": "#/components/parameters/location"}],
         "responses": {
           "200": {
             "description": "status, since, last check, and uptime with coverage over 1h, 24h, 7d and 30d",
@@ -273,7 +294,7 @@ enum OpenAPIDocument {
       "get": {
         "summary": "One component",
         "tags": ["api"],
-        "parameters": [{"$ref": "#/components/parameters/componentName"}],
+        "parameters": [{"$ref": "#/components/parameters/componentName"}, {"$ref": "#/components/parameters/location"}],
         "responses": {
           "200": {
             "description": "as in /health/detailed, plus uptime by window",
@@ -686,7 +707,24 @@ enum OpenAPIDocument {
           "status": {"$ref": "#/components/schemas/Status"},
           "since": {"type": ["string", "null"], "format": "date-time"},
           "last_check": {"type": ["string", "null"], "format": "date-time"},
-          "stale_since": {"type": "string", "format": "date-time"}
+          "stale_since": {"type": "string", "format": "date-time"},
+          "partial": {"type": "boolean", "description": "in a fleet with locations: some fresh locations fail, fewer than the quorum (the status is then degraded)"},
+          "failing_locations": {"type": "array", "items": {"type": "string"}, "description": "the fresh locations that report degraded or unhealthy"},
+          "quorum": {"type": "integer", "description": "the quorum applied: fleet.quorum, or a majority of the fresh locations"},
+          "locations": {"type": "array", "items": {"$ref": "#/components/schemas/LocationReport"}, "description": "each location's report, by name (with ?location=, that one only)"}
+        }
+      },
+      "LocationReport": {
+        "type": "object",
+        "required": ["location", "status", "last_check", "latency_ms", "counted", "left_out"],
+        "properties": {
+          "location": {"type": "string"},
+          "status": {"$ref": "#/components/schemas/Status", "description": "after that location's own hysteresis"},
+          "last_check": {"type": ["string", "null"], "format": "date-time"},
+          "latency_ms": {"type": ["number", "null"]},
+          "message": {"type": "string"},
+          "counted": {"type": "boolean", "description": "fresh, and counted toward the quorum"},
+          "left_out": {"type": ["string", "null"], "enum": ["stale", "canary", null], "description": "why it is not counted: no result within 2 x interval + timeout, or its canary fails"}
         }
       },
       "Component": {
@@ -986,6 +1024,14 @@ enum OpenAPIDocument {
         "style": "form",
         "explode": true,
         "schema": {"type": "array", "items": {"type": "string"}}
+      },
+      "location": {
+        "name": "location",
+        "in": "query",
+        "required": false,
+        "description": "in a fleet with locations: only this location's report under `locations` (the list leaves out components it has no report of)",
+        "schema": {"type": "string"},
+        "example": "fra"
       },
       "scope": {
         "name": "scope",

@@ -19,6 +19,11 @@ extension HealthRoutes {
         return HealthAnswer(status: 200, contentType: "application/json", body: alerts())
     }
 
+    func fleet(_ call: RouteCall) -> HealthAnswer {
+        guard let fleet = extras.fleet else { return .plain(404, "not a fleet member (no fleet: in the config)\n") }
+        return HealthAnswer(status: 200, contentType: "application/json", body: fleet())
+    }
+
     func openAPI(_ call: RouteCall) -> HealthAnswer {
         HealthAnswer(status: 200, contentType: "application/json", body: OpenAPIDocument.json)
     }

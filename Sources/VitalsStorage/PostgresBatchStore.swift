@@ -3,14 +3,17 @@ import VitalsCore
 
 /// The PostgreSQL writer's side: each batch is one multi-statement query (one implicit
 /// transaction: all of it or none), rows of a table in one multi-row INSERT, and each
-/// component's latest state upserted into `component_status` for the other shards to read.
+/// component's latest state upserted into `component_status` for the other shards to read, and
+/// into `location_status` under this process's location for the other locations to read.
 struct PostgresBatchStore: BatchStore {
     let link: PostgresLink
+    /// Written with every result (`StorageOptions.location`).
+    var location = "default"
     /// Per batch: a database that does not answer in this time costs the batch a retry.
     var timeout: Duration = .seconds(10)
 
     func commit(_ batch: [StorageWrite], rollups: [RollupBook.Key: RollupBook.Delta]) throws(StorageFailure) {
-        let sql = Self.sql(batch, rollups: rollups)
+        let sql = Self.sql(batch, rollups: rollups, location: location)
         if sql.isEmpty { return }
         if case .failure(let f) = link.queryWaiting(sql, timeout: timeout) { throw f }
     }
@@ -54,7 +57,7 @@ struct PostgresBatchStore: BatchStore {
         return StorageSize(bytes: row[0].flatMap { Int64($0) }, oldestResult: row[1].flatMap(Double.init).map { Date(timeIntervalSince1970: $0) })
     }
 
-    static func sql(_ batch: [StorageWrite], rollups: [RollupBook.Key: RollupBook.Delta]) -> String {
+    static func sql(_ batch: [StorageWrite], rollups: [RollupBook.Key: RollupBook.Delta], location: String = "default") -> String {
         let q = PGText.literal, n = PGText.number
         var results: [String] = [], transitions: [String] = [], statements: [String] = []
         /// The newest result of each component in the batch, and the time of its newest transition.
@@ -64,7 +67,7 @@ struct PostgresBatchStore: BatchStore {
             switch write {
             case .result(let c, let e, let observations, let status, let staleAfter):
                 let obs = StoredObservations.json(observations)
-                results.append("(\(q(c)),\(n(e.at.timeIntervalSince1970)),\(q(e.judgement.rawValue)),\(n(e.latency.seconds)),\(q(e.message)),\(q(obs)),\(e.success))")
+                results.append("(\(q(c)),\(n(e.at.timeIntervalSince1970)),\(q(e.judgement.rawValue)),\(n(e.latency.seconds)),\(q(e.message)),\(q(obs)),\(e.success),\(q(location)))")
                 if latest[c].map({ $0.entry.at <= e.at }) ?? true { latest[c] = (e, observations, status, staleAfter) }
             case .transition(let c, let t):
                 transitions.append("(\(q(c)),\(n(t.at.timeIntervalSince1970)),\(q(t.from.rawValue)),\(q(t.to.rawValue)),\(q(t.message)))")
@@ -78,7 +81,7 @@ struct PostgresBatchStore: BatchStore {
         }
         var sql: [String] = []
         if !results.isEmpty {
-            sql.append("INSERT INTO results (component, at, status, latency, message, observations, success) VALUES " + results.joined(separator: ","))
+            sql.append("INSERT INTO results (component, at, status, latency, message, observations, success, location) VALUES " + results.joined(separator: ","))
         }
         if !transitions.isEmpty {
             sql.append("INSERT INTO transitions (component, at, from_status, to_status, message) VALUES " + transitions.joined(separator: ","))
@@ -117,6 +120,16 @@ struct PostgresBatchStore: BatchStore {
                     since = coalesce(excluded.since, component_status.since), last_check = excluded.last_check,
                     latency = excluded.latency, message = excluded.message, observations = excluded.observations,
                     stale_after = excluded.stale_after
+                """)
+            let located = latest.sorted { $0.key < $1.key }.map { c, l in
+                "(\(q(c)),\(q(location)),\(q(l.status.rawValue)),\(n(l.entry.at.timeIntervalSince1970)),\(n(l.entry.latency.seconds)),\(q(l.entry.message)))"
+            }
+            sql.append(
+                """
+                INSERT INTO location_status (component, location, status, last_check, latency, message) VALUES \(located.joined(separator: ","))
+                ON CONFLICT (component, location) DO UPDATE SET status = excluded.status, last_check = excluded.last_check,
+                    latency = excluded.latency, message = excluded.message
+                WHERE location_status.last_check <= excluded.last_check
                 """)
         }
         return sql.joined(separator: ";\n")

@@ -36,7 +36,23 @@ enum PostgresSchema {
         """,
         // 2: whether each probe succeeded (as in SQLite's migration 2); NULL in rows from before it.
         "ALTER TABLE results ADD COLUMN success boolean;",
-        // 3: pushes that landed on a replica which does not own their component, until the
+        // 3: fleet members (spec section 14), their leases in the database's own time.
+        """
+        CREATE TABLE fleet_members (
+            member text PRIMARY KEY, location text NOT NULL, config_hash text NOT NULL, started_at timestamptz NOT NULL,
+            renewed_at timestamptz NOT NULL, lease_seconds double precision NOT NULL, components integer NOT NULL DEFAULT 0);
+        """,
+        // 4: locations (spec section 14): where each result was probed from; each location's
+        // latest state of each component (after its own hysteresis), which the members of the
+        // other locations read to apply the quorum; and each location's canary.
+        """
+        ALTER TABLE results ADD COLUMN location text NOT NULL DEFAULT 'default';
+        CREATE TABLE location_status (
+            component text NOT NULL, location text NOT NULL, status text NOT NULL, last_check double precision NOT NULL,
+            latency double precision NOT NULL, message text NOT NULL, PRIMARY KEY (component, location));
+        CREATE TABLE location_canary (location text PRIMARY KEY, failed boolean NOT NULL, at double precision NOT NULL);
+        """,
+        // 5: pushes that landed on a replica which does not own their component, until the
         // owner takes them (`PostgresPushes.swift`).
         """
         CREATE TABLE pushes (

@@ -20,6 +20,8 @@ public final class PostgresStorage: PersistentStorage {
     /// rules: a session-level advisory lock, released by the server when the session ends.
     private let lockLink: PostgresLink
     private let holdsLock = Mutex(false)
+    /// Fleet membership's own session: its renewals never wait behind a slow read or a batch.
+    let fleetLink: PostgresLink
     /// Reads on the endpoints' path: a deadline each, and fast 503s while the server does not answer.
     private let reads = ReadGuard(name: "postgres")
     /// The shards' reads of each other's components (not an endpoint's).
@@ -27,12 +29,13 @@ public final class PostgresStorage: PersistentStorage {
 
     public var isPersistent: Bool { true }
 
-    private init(options: Options, writerLink: PostgresLink, reader: PostgresLink, lockLink: PostgresLink) {
+    private init(options: Options, writerLink: PostgresLink, reader: PostgresLink, lockLink: PostgresLink, fleetLink: PostgresLink) {
         self.options = options
+        self.fleetLink = fleetLink
         self.writerLink = writerLink
         self.reader = reader
         self.lockLink = lockLink
-        writer = StorageWriter(name: "postgres", options: options, store: PostgresBatchStore(link: writerLink))
+        writer = StorageWriter(name: "postgres", options: options, store: PostgresBatchStore(link: writerLink, location: options.location))
     }
 
     /// Connects, creates or migrates the schema (refusing a newer one), and starts the writer.
@@ -51,7 +54,8 @@ public final class PostgresStorage: PersistentStorage {
         }
         return PostgresStorage(
             options: options, writerLink: link, reader: PostgresLink(dsn: dsn, password: password, notice: options.notice),
-            lockLink: PostgresLink(dsn: dsn, password: password, notice: options.notice))
+            lockLink: PostgresLink(dsn: dsn, password: password, notice: options.notice),
+            fleetLink: PostgresLink(dsn: dsn, password: password, notice: options.notice))
     }
 
     public var writes: StorageCounts { writer.writes }
@@ -61,6 +65,7 @@ public final class PostgresStorage: PersistentStorage {
         writerLink.close()
         reader.close()
         lockLink.close()
+        fleetLink.close()
     }
 
     public func metricsText() -> String { writer.metricsText() }
@@ -70,6 +75,7 @@ public final class PostgresStorage: PersistentStorage {
         component: String, entry: HistoryEntry, observations: [Observation], status: HealthStatus, staleAfter: Duration,
         transition: StatusTransition?
     ) { writer.recorded(component, entry, observations, status, staleAfter, transition) }
+    public func changed(component: String, transition: StatusTransition) { writer.enqueue(.transition(component, transition)) }
     public func record(component: String, entry: HistoryEntry) async { writer.recorded(component, entry) }
     public func record(component: String, transition: StatusTransition) async { writer.enqueue(.transition(component, transition)) }
     public func put(namespace: String, key: String, value: Data) async throws { try await writer.committed { .put(namespace, key, value, $0) } }
@@ -279,6 +285,41 @@ public final class PostgresStorage: PersistentStorage {
                 observations: row[6].map(StoredObservations.parse) ?? [], staleAfter: .milliseconds(Int64(staleAfter * 1000)))
         }
         return out
+    }
+
+    /// What the other locations last wrote of the named components (`location_status`, each
+    /// after that location's own hysteresis), with whether each location's canary fails, in
+    /// one query. Nil when the database did not answer.
+    public func locationReports(components names: [String], except location: String) async -> [String: [LocationReport]]? {
+        guard !names.isEmpty else { return [:] }
+        let sql = """
+            SELECT s.component, s.location, s.status, s.last_check, s.latency, s.message, coalesce(c.failed, false)
+            FROM location_status s LEFT JOIN location_canary c ON c.location = s.location
+            WHERE s.component = ANY(\(PGText.array(names))) AND s.location <> \(Self.q(location))
+            """
+        guard case .success(let rows) = await reader.query(sql, timeout: readTimeout) else { return nil }
+        var out: [String: [LocationReport]] = [:]
+        for row in rows {
+            guard row.count == 7, let c = row[0], let at = row[1], let status = row[2].flatMap(HealthStatus.init(rawValue:)),
+                let last = row[3].flatMap(Double.init), let latency = row[4].flatMap(Double.init), let message = row[5]
+            else { continue }
+            out[c, default: []].append(
+                LocationReport(
+                    location: at, status: status, lastCheck: Date(timeIntervalSince1970: last),
+                    latency: .microseconds(Int64((latency * 1_000_000).rounded())), message: message, canaryFailed: row[6] == "t"))
+        }
+        return out
+    }
+
+    /// Whether this location's canary fails, for the other locations to leave it out.
+    @discardableResult
+    public func setCanary(location: String, failed: Bool, at date: Date) async -> Bool {
+        let sql = """
+            INSERT INTO location_canary (location, failed, at) VALUES (\(Self.q(location)), \(failed), \(PGText.number(date.timeIntervalSince1970)))
+            ON CONFLICT (location) DO UPDATE SET failed = excluded.failed, at = excluded.at
+            """
+        if case .success = await reader.query(sql, timeout: readTimeout) { return true }
+        return false
     }
 
     private static func rollupsSQL(components: [String], period: RollupPeriod, from: Date, to: Date) -> String {

@@ -11,10 +11,14 @@ struct SQLiteBatchStore: BatchStore {
     private let put: SQLiteStatement
     private let remove: SQLiteStatement
     private let rollup: SQLiteStatement
+    /// Written with every result (`StorageOptions.location`).
+    let location: String
 
-    init(_ db: SQLiteDatabase) throws(SQLiteError) {
+    init(_ db: SQLiteDatabase, location: String) throws(SQLiteError) {
         self.db = db
-        result = try db.prepare("INSERT INTO results (component, at, status, latency, message, observations, success) VALUES (?, ?, ?, ?, ?, ?, ?)")
+        self.location = location
+        result = try db.prepare(
+            "INSERT INTO results (component, at, status, latency, message, observations, success, location) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
         transition = try db.prepare("INSERT INTO transitions (component, at, from_status, to_status, message) VALUES (?, ?, ?, ?, ?)")
         put = try db.prepare("INSERT INTO state (namespace, key, value) VALUES (?, ?, ?) ON CONFLICT (namespace, key) DO UPDATE SET value = excluded.value")
         remove = try db.prepare("DELETE FROM state WHERE namespace = ? AND key = ?")
@@ -29,7 +33,7 @@ struct SQLiteBatchStore: BatchStore {
                     case .result(let c, let e, let observations, _, _):
                         try result.run([
                             .text(c), .real(e.at.timeIntervalSince1970), .text(e.judgement.rawValue), .real(e.latency.seconds), .text(e.message),
-                            .text(StoredObservations.json(observations)), .integer(e.success ? 1 : 0),
+                            .text(StoredObservations.json(observations)), .integer(e.success ? 1 : 0), .text(location),
                         ])
                     case .transition(let c, let t):
                         try transition.run([.text(c), .real(t.at.timeIntervalSince1970), .text(t.from.rawValue), .text(t.to.rawValue), .text(t.message)])

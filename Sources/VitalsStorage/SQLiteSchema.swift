@@ -50,6 +50,9 @@ enum SQLiteSchema {
         // 2: whether each probe succeeded (a windowed success_rate rebuilt on start counts probes,
         // and a successful probe may be judged unhealthy); NULL in rows from before it.
         "ALTER TABLE results ADD COLUMN success INTEGER;",
+        // 3: the location each result was probed from (`fleet.location`); rows from before it
+        // were probed from the one location there was.
+        "ALTER TABLE results ADD COLUMN location TEXT NOT NULL DEFAULT 'default';",
     ]
 
     /// The version this build writes.

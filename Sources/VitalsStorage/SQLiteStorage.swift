@@ -39,7 +39,7 @@ public final class SQLiteStorage: PersistentStorage {
         try SQLiteSchema.migrate(db)
         do {
             reader = Locked(try SQLiteDatabase(path: path, readOnly: true))
-            writer = StorageWriter(name: path, options: options, store: try SQLiteBatchStore(db))
+            writer = StorageWriter(name: path, options: options, store: try SQLiteBatchStore(db, location: options.location))
         } catch {
             throw StorageError.database(path: path, message: error.message)
         }
@@ -58,6 +58,7 @@ public final class SQLiteStorage: PersistentStorage {
         component: String, entry: HistoryEntry, observations: [Observation], status: HealthStatus, staleAfter: Duration,
         transition: StatusTransition?
     ) { writer.recorded(component, entry, observations, status, staleAfter, transition) }
+    public func changed(component: String, transition: StatusTransition) { writer.enqueue(.transition(component, transition)) }
     public func record(component: String, entry: HistoryEntry) async { writer.recorded(component, entry) }
     public func record(component: String, transition: StatusTransition) async { writer.enqueue(.transition(component, transition)) }
     public func put(namespace: String, key: String, value: Data) async throws { try await writer.committed { .put(namespace, key, value, $0) } }

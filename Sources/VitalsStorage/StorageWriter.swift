@@ -33,6 +33,9 @@ public struct StorageOptions: Sendable {
     /// PostgreSQL's notices and warnings on storage connections (libpq would print them to
     /// stderr); dropped when nil.
     public var notice: (@Sendable (_ text: String) -> Void)? = nil
+    /// The location this process probes from (`fleet.location`), written with each of its
+    /// results so that a fleet's locations keep theirs apart.
+    public var location = "default"
     public init() {}
 }
 

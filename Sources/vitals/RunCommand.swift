@@ -14,6 +14,9 @@ struct RunCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Watch only this share of the components: I/N (0-based), by a stable hash of the name.")
     var shard: Shard?
 
+    @Option(name: .long, help: "The fleet location this member probes from (over VITALS_LOCATION and fleet.location).")
+    var location: String?
+
     @Option(name: .long, help: "How long readiness answers 503 after SIGTERM before the server stops (e.g. 1s).")
     var drainDelay: String = "1s"
 
@@ -26,8 +29,13 @@ struct RunCommand: AsyncParsableCommand {
     func run() async throws {
         let logger = Logging.make(level: logLevel, format: logFormat)
         let config: Config
-        do {
-            config = try ConfigSource.load(options.config)
+        do throws(ConfigErrors) {
+            config = try Daemon.load(options.config, location: location)
+            if config.fleet != nil, let shard {
+                throw ConfigErrors([ConfigError(
+                    location: config.fleet?.sourceLocation ?? SourceLocation(file: config.file, line: 0, column: 0), path: "fleet",
+                    message: "--shard \(shard) and fleet: exclude each other: a fleet shares the components itself (drop --shard)")])
+            }
         } catch {
             for e in error.errors { printError(e.description) }
             throw ExitCode(ExitCodes.config)
@@ -41,8 +49,8 @@ struct RunCommand: AsyncParsableCommand {
             // What `validate` refuses about storage, said the same way (file, line, column).
             let refused = Preflight.storage(of: config)
             guard refused.isEmpty else { throw ConfigErrors(refused) }
-            let storage = try await Daemon.openStorage(config.storage, logger: logger)
-            daemon = try Daemon(config: config, configPath: options.config, shard: shard, drainDelay: drain, storage: storage, logger: logger)
+            let storage = try await Daemon.openStorage(config.storage, location: config.fleet?.location ?? FleetSpec.defaultLocation, logger: logger)
+            daemon = try Daemon(config: config, configPath: options.config, location: location, shard: shard, drainDelay: drain, storage: storage, logger: logger)
         } catch let errors as ConfigErrors {
             for e in errors.errors { printError(e.description) }
             throw ExitCode(ExitCodes.config)

@@ -104,7 +104,7 @@ struct PostgresStorageTests {
         }
         first.signal(SIGTERM)
         #expect(await first.waitForExit(timeout: .seconds(20)) == 0)
-        #expect(try db.psql("SELECT max(version) FROM vitals_schema") == "2")
+        #expect(try db.psql("SELECT max(version) FROM vitals_schema") == "\(PostgresSchema.version)")
         // Whether each probe succeeded, apart from its judgement (a windowed success_rate is rebuilt from it).
         #expect(try db.psql("SELECT bool_and(success) FROM results WHERE component = 'target'") == "t")
         #expect(try db.psql("SELECT bool_or(success) FROM results WHERE component = 'closed'") == "f")

@@ -223,6 +223,42 @@ import VitalsCore
         #expect(b.observe(input(101, service: .healthy)).deliveries.isEmpty)
     }
 
+    /// A component moves between fleet members: the old owner drops its alert without a word
+    /// and no longer steps or clears it (it leaves that member's store: no "no longer
+    /// configured" resolve); the new owner continues it from the saved state. One firing, one
+    /// resolve, across the move.
+    @Test func aFleetMemberTakingAComponentOverContinuesItsAlert() {
+        let rules = [
+            AlertRuleSpec(name: "db-down", on: .component("db"), when: .unhealthy, repeatInterval: .seconds(600), notify: ["ops"]),
+            AlertRuleSpec(name: "any-down", on: .anyComponent, when: .unhealthy, notify: ["ops"]),
+        ]
+        var owner = book(rules)
+        owner.evaluateOnlyAdopted()
+        // Owning nothing yet: nothing is evaluated.
+        #expect(owner.observe(input(0, [("db", .unhealthy)])).deliveries.isEmpty)
+        _ = owner.adoptComponents(["db"], [], at: at(1))
+        let fired = owner.observe(input(2, [("db", .unhealthy)]))
+        #expect(fired.bodies.map { $0["alert"] as? String } == ["db-down", "any-down"])
+        for d in fired.deliveries {
+            _ = owner.record(AttemptReport(notifier: "ops", instanceKey: d.delivery.instanceKey, eventID: d.delivery.eventID, kind: .firing, attempt: 1, at: at(3), result: .delivered(status: 200)))
+        }
+        let saved = Array(owner.instances.values)
+
+        // The component goes to another member: the old owner says nothing, now or later.
+        owner.releaseComponents(["db"])
+        #expect(owner.instances.isEmpty)
+        #expect(owner.observe(input(10, [])).deliveries.isEmpty)
+        #expect(owner.observe(input(11, [("db", .unhealthy)])).deliveries.isEmpty)
+        #expect(owner.tick(at: at(700)).deliveries.isEmpty)
+
+        var successor = book(rules)
+        successor.evaluateOnlyAdopted()
+        #expect(successor.adoptComponents(["db"], saved, at: at(10)).deliveries.isEmpty)
+        #expect(successor.observe(input(11, [("db", .unhealthy)])).deliveries.isEmpty)
+        #expect(successor.tick(at: at(602)).bodies.map { $0["repeat"] as? Bool } == [true])
+        #expect(successor.observe(input(700, [("db", .healthy)])).bodies.map { $0["status"] as? String } == ["resolved", "resolved"])
+    }
+
     @Test func alertmanagerIsRepostedEveryMinuteWhileFiring() throws {
         let am = NotifierSpec(name: "am", kind: .alertmanager, url: Secret("http://127.0.0.1:9093/"))
         var b = book([AlertRuleSpec(name: "db-down", on: .component("db"), when: .unhealthy, notify: ["am"])], notifiers: [am])

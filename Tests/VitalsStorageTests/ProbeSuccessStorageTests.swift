@@ -45,10 +45,7 @@ struct ProbeSuccessStorageTests {
         let path = SQLiteSchemaTests.file()
         defer { SQLiteSchemaTests.remove(path) }
         do {
-            let db = try SQLiteDatabase(path: path)
-            try db.execute("CREATE TABLE vitals_schema (version INTEGER NOT NULL, migrated_at REAL NOT NULL)")
-            try db.execute(SQLiteSchema.migrations[0])
-            try db.execute("INSERT INTO vitals_schema VALUES (1, 0)")
+            let db = try SQLiteSchemaTests.older(path, version: 1)
             try db.execute(
                 "INSERT INTO results (component, at, status, latency, message) VALUES ('api', 1800000000, 'unhealthy', 0.5, 'refused'), ('api', 1800000001, 'degraded', 0.4, 'slow')")
         }

@@ -10,6 +10,15 @@ struct SQLiteSchemaTests {
         FileManager.default.temporaryDirectory.appendingPathComponent("vitals-\(UUID().uuidString).db").path
     }
 
+    /// A file as an older Vitals left it: the schema of `version`, for a migration to take up.
+    static func older(_ path: String, version: Int) throws -> SQLiteDatabase {
+        let db = try SQLiteDatabase(path: path)
+        try db.execute("CREATE TABLE vitals_schema (version INTEGER NOT NULL, migrated_at REAL NOT NULL)")
+        for m in SQLiteSchema.migrations.prefix(version) { try db.execute(m) }
+        try db.execute("INSERT INTO vitals_schema VALUES (\(version), 0)")
+        return db
+    }
+
     static func remove(_ path: String) {
         for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
     }

@@ -37,6 +37,7 @@ enum ComponentPage {
             out += ". The status is live; results are this run's, from memory.</p>"
         }
         out += facts(c, input)
+        out += locations(c, details: details)
         if details { out += observations(c) + conditions(c) }
         out += thresholds(c)
         out += uptime(input.uptime)
@@ -61,6 +62,22 @@ enum ComponentPage {
         if c.consecutiveFailures > 0 { fact("consecutive failures", "\(c.consecutiveFailures)") }
         if let stale = c.staleSince { fact("stale", "no result since " + HTML.time(stale)) }
         return out + "</dl></section>"
+    }
+
+    /// In a fleet with locations: each location's status and latency side by side, and why a
+    /// location is not counted; the message only for an audience that sees details.
+    static func locations(_ c: ComponentSnapshot, details: Bool) -> String {
+        guard let v = c.verdict else { return "" }
+        var out = "<section><h2>Locations</h2><p class=\"m\">" + HTML.escape(v.summary) + (v.partial ? " · partial" : "")
+        out += " · quorum \(v.quorum)</p><table><thead><tr><th>location<th>status<th>latency<th>last check<th>counted"
+        out += (details ? "<th>message" : "") + "</tr></thead><tbody>"
+        for r in c.locations {
+            let why = v.leftOut.first { $0.location == r.location }.map { "no: " + ($0.reason == .canary ? "canary fails" : "stale") } ?? "yes"
+            out += "<tr><td>" + HTML.text(r.location) + "<td>" + HTML.badge(r.status) + "<td>" + (r.latency.map { HTML.latency($0.seconds) } ?? "")
+            out += "<td>" + (r.lastCheck.map(HTML.time) ?? "none yet") + "<td>" + why
+            out += (details ? "<td>" + HTML.text(r.message) : "") + "</tr>"
+        }
+        return out + "</tbody></table></section>"
     }
 
     static func observations(_ c: ComponentSnapshot) -> String {

@@ -3,16 +3,18 @@ import VitalsCore
 
 /// `/api/v1/components` and `/api/v1/components/NAME`: each component as `/health/detailed`
 /// shows it (the list without history and observations), plus uptime with coverage by window.
+/// `location` (`?location=`): only that location's report under `locations`, and in the list
+/// only the components it reports on.
 enum ComponentsAPI {
-    static func list(_ s: HealthSnapshot, windows: [String: [(String, UptimeReport)]]) -> Rendered {
+    static func list(_ s: HealthSnapshot, windows: [String: [(String, UptimeReport)]], location: String? = nil) -> Rendered {
         var w = JSONWriter()
         w.object { o in
             o.field("status", s.status.rawValue)
             o.key("components")
             o.array { a in
-                for c in s.allComponents {
+                for c in s.allComponents where location == nil || c.locations.contains(where: { $0.location == location }) {
                     a.object { e in
-                        DetailedReport.summary(c, into: &e)
+                        DetailedReport.summary(c, location: location, into: &e)
                         uptime(windows[c.name] ?? [], key: "uptime", into: &e)
                     }
                 }
@@ -21,10 +23,10 @@ enum ComponentsAPI {
         return .json(200, w)
     }
 
-    static func one(_ c: ComponentSnapshot, windows: [(String, UptimeReport)]) -> Rendered {
+    static func one(_ c: ComponentSnapshot, windows: [(String, UptimeReport)], location: String? = nil) -> Rendered {
         var w = JSONWriter()
         w.object { o in
-            DetailedReport.component(c, into: &o)
+            DetailedReport.component(c, location: location, into: &o)
             uptime(windows, key: "uptime_windows", into: &o)
         }
         return .json(200, w)

@@ -25,7 +25,7 @@ public enum DetailedReport {
 
     /// What a component is and how it stands: the head of its detailed entry, and the whole of
     /// its entry in `/api/v1/components`.
-    static func summary(_ c: ComponentSnapshot, into o: inout JSONWriter) {
+    static func summary(_ c: ComponentSnapshot, location: String? = nil, into o: inout JSONWriter) {
         o.field("name", c.name)
         o.field("type", c.spec.type)
         o.field("critical", c.spec.critical)
@@ -35,10 +35,37 @@ public enum DetailedReport {
         o.field("since", date: c.since)
         o.field("last_check", date: c.lastCheck)
         if let stale = c.staleSince { o.field("stale_since", date: stale) }
+        locations(c, only: location, into: &o)
     }
 
-    static func component(_ c: ComponentSnapshot, into o: inout JSONWriter) {
-        summary(c, into: &o)
+    /// In a fleet with locations: the quorum's verdict (which `status` is) and each location's
+    /// report side by side; `only` (`?location=`) keeps that location's report alone.
+    static func locations(_ c: ComponentSnapshot, only: String?, into o: inout JSONWriter) {
+        guard let v = c.verdict else { return }
+        o.field("partial", v.partial)
+        o.key("failing_locations")
+        o.array { a in for l in v.failing { a.string(l) } }
+        o.field("quorum", int: v.quorum)
+        o.key("locations")
+        o.array { a in
+            for r in c.locations where only == nil || r.location == only {
+                a.object { l in
+                    l.field("location", r.location)
+                    l.field("status", r.status.rawValue)
+                    l.field("last_check", date: r.lastCheck)
+                    l.key("latency_ms")
+                    if let x = r.latency { l.number(milliseconds(x.seconds)) } else { l.null() }
+                    l.field("message", r.message)
+                    l.field("counted", v.counted.contains(r.location))
+                    l.key("left_out")
+                    if let why = v.leftOut.first(where: { $0.location == r.location })?.reason { l.string(why.rawValue) } else { l.null() }
+                }
+            }
+        }
+    }
+
+    static func component(_ c: ComponentSnapshot, location: String? = nil, into o: inout JSONWriter) {
+        summary(c, location: location, into: &o)
         o.key("latency_ms")
         if let r = c.lastResult { o.number(milliseconds(r.latency.seconds)) } else { o.null() }
         o.key("message")

@@ -53,6 +53,36 @@ public enum MetricsRenderer {
         return m.out
     }
 
+    /// In a fleet with locations: each location's status and latency, beside the families
+    /// above (which show the quorum's verdict and this process's own probes), so that a
+    /// dashboard draws the locations side by side and no existing series changes its labels.
+    private static func locations(
+        _ m: inout PrometheusText, _ comps: [ComponentSnapshot], labels: (ComponentSnapshot) -> [(String, String)]
+    ) {
+        m.family("vitals_location_status", "gauge", "Each location's status of a component (after its own hysteresis) as a state set.")
+        for c in comps {
+            for r in c.locations {
+                for status in HealthStatus.allCases {
+                    m.sample("vitals_location_status", labels(c) + [("location", r.location), ("status", status.rawValue)], r.status == status ? 1 : 0)
+                }
+            }
+        }
+        m.family("vitals_location_probe_duration_seconds", "gauge", "Duration of each location's last probe of a component.")
+        for c in comps {
+            for r in c.locations { if let l = r.latency { m.sample("vitals_location_probe_duration_seconds", labels(c) + [("location", r.location)], l.seconds) } }
+        }
+        m.family("vitals_location_counted", "gauge", "1 when the location's report counts toward the quorum; 0 when stale or its canary fails.")
+        for c in comps {
+            guard let v = c.verdict else { continue }
+            for r in c.locations { m.sample("vitals_location_counted", labels(c) + [("location", r.location)], v.counted.contains(r.location) ? 1 : 0) }
+        }
+        m.family("vitals_component_partial", "gauge", "1 when some locations fail, fewer than the quorum (the component is then degraded).")
+        for c in comps {
+            guard let v = c.verdict else { continue }
+            m.sample("vitals_component_partial", labels(c), v.partial ? 1 : 0)
+        }
+    }
+
     private static func header(_ m: inout PrometheusText, service: HealthStatus?, name: String) {
         m.family("vitals_build_info", "gauge", "Vitals build information.")
         m.sample(
@@ -106,6 +136,7 @@ public enum MetricsRenderer {
                 m.sample("vitals_probe_observation", labels(c) + [("name", o.name)], v)
             }
         }
+        if !oneShot && comps.contains(where: { $0.verdict != nil }) { locations(&m, comps, labels: labels) }
         if !oneShot {
             m.family("vitals_probes_total", "counter", "Probe runs by result.")
             for c in comps {

@@ -2,7 +2,8 @@
 kubernetes-validate checks): the probes follow Kubernetes' rules, the startup budget covers
 spec section 4's startup, the pods are non-root with a read-only root, the ConfigMaps hold
 configs `vitals validate` accepts and no secret, history is where it survives (pod.py), the
-StatefulSet's --shard matches its replicas, the shipped scrape config keeps exactly the Vitals
+StatefulSet's --shard matches its replicas, a fleet is a Deployment with a
+PodDisruptionBudget (pod.py), the shipped scrape config keeps exactly the Vitals
 port of every pod, and the push-mode CronJob is sound (cronjob.py)."""
 import glob
 import os

@@ -127,6 +127,19 @@ def storage(workload, template, container, config, docs, name):
     st = config.get("storage") or {}
     kind = st.get("type", "memory")
     spec = workload["spec"]
+    if "fleet" in config:
+        # Spec section 14: a fleet is a Deployment of any size; --shard would fix its size.
+        check(kind == "postgres", f"{name}: a fleet needs storage: postgres, not {kind}")
+        check(workload["kind"] == "Deployment", f"{name}: a fleet is a Deployment (any replica count), not a {workload['kind']}")
+        check("--shard" not in (container.get("args") or []), f"{name}: a fleet member takes no --shard")
+        labels = template["metadata"].get("labels") or {}
+        budgets = [d for d in docs if d["kind"] == "PodDisruptionBudget"
+                   and all(labels.get(k) == v for k, v in ((d["spec"].get("selector") or {}).get("matchLabels") or {}).items())]
+        check(len(budgets) == 1, f"{name}: a fleet needs one PodDisruptionBudget selecting its pods (found {len(budgets)})")
+        for b in budgets:
+            check(b["spec"].get("maxUnavailable") == 1, f"{name}: its PodDisruptionBudget should let one replica go at a time (maxUnavailable: 1)")
+        rolling = (spec.get("strategy") or {}).get("rollingUpdate") or {}
+        check(rolling.get("maxUnavailable") == 0, f"{name}: a fleet rolls out with maxUnavailable: 0 (the new replica joins before an old one leaves)")
     if "--shard" in (container.get("args") or []):
         check(kind == "postgres", f"{name}: shards share one view only through storage: postgres, not {kind} (each replica would list only its own components)")
     if kind != "sqlite":

@@ -13,15 +13,15 @@ import Synchronization
 /// A descriptor is closed exactly once, by the last thread that uses it; switching off and
 /// `stop` only `shutdown` them, so no descriptor number is closed while another thread may
 /// still use it (or after it was reused by another test).
-final class ToggleProxy: Sendable {
-    let port: Int
-    let target: Int
+public final class ToggleProxy: Sendable {
+    public let port: Int
+    public let target: Int
     private let listener: Int32
     private let enabled: Flag
     private let stopped = Atomic(false)
     private let live = LiveConnections()
 
-    init(to target: Int, on: Bool = true) throws {
+    public init(to target: Int, on: Bool = true) throws {
         self.target = target
         enabled = Flag(on)
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
@@ -56,7 +56,7 @@ final class ToggleProxy: Sendable {
     }
 
     /// Whether connections are forwarded (true) or reset (false).
-    var isOn: Bool {
+    public var isOn: Bool {
         get { enabled.value }
         set {
             enabled.value = newValue
@@ -65,7 +65,7 @@ final class ToggleProxy: Sendable {
     }
 
     /// Idempotent; `deinit` calls it too.
-    func stop() {
+    public func stop() {
         guard !stopped.exchange(true, ordering: .acquiringAndReleasing) else { return }
         enabled.value = false
         shutdown(listener, Int32(SHUT_RDWR))
