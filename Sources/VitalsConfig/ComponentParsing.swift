@@ -5,13 +5,13 @@ import Yams
 extension ConfigParser {
     static let commonKeys = [
         "name", "type", "critical", "groups", "interval", "timeout", "failure_threshold", "success_threshold", "history", "thresholds",
-        "locations",
+        "locations", "slo",
     ]
     /// Each type's own keys, from the types themselves.
     static let typeKeys: [String: [String]] = Dictionary(uniqueKeysWithValues: ProbeType.allCases.map { ($0.rawValue, $0.keys) })
     /// Keys whose values are mappings or lists (no `K_file` form), and the two the parser reads
     /// before it knows which keys are allowed; each type adds its own.
-    static let structuredComponentKeys: Set<String> = ["name", "type", "groups", "thresholds", "locations"]
+    static let structuredComponentKeys: Set<String> = ["name", "type", "groups", "thresholds", "locations", "slo"]
 
     func parseComponents(_ node: Node, file: String, defaults: ComponentDefaults) -> [DeclaredComponent] {
         if node.isNull { return [] }
@@ -87,6 +87,7 @@ extension ConfigParser {
             f.error(f.has("timeout") ? "timeout" : "interval", Self.timeoutMessage(spec.timeout, spec.interval))
         }
         if let t = f.value("thresholds") { spec.thresholds = parseThresholds(t, type: kind, interval: spec.interval, path: f.sub("thresholds"), file: file) }
+        if let s = f.value("slo") { spec.slo = parseSLO(s, interval: spec.interval, path: f.sub("slo"), file: file) }
         guard let probe = kind.config.parse(f, self) else { return nil }
         probe.check(in: spec, f)
         spec.probe = probe.probeSettings

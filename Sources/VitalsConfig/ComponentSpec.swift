@@ -15,6 +15,8 @@ public struct ComponentSpec: Sendable, Equatable {
     public var history: Int
     public var thresholds: Thresholds
     public var probe: ProbeSettings
+    /// `slo:`: the objective its history is held to; nil when it has none.
+    public var slo: SLOSpec?
     /// Where the component was declared (for messages).
     public var location: SourceLocation
     /// Where each of its own keys' values is, so that a probe refusing a setting (`dsn`,

@@ -29,6 +29,7 @@ struct ConfigParser {
         config.components = uniqueComponents(declared)
         if let s = f.value("storage") { parseStorage(s, into: &config.storage) }
         if let s = f.value("fleet") { config.fleet = parseFleet(s, storage: config.storage) }
+        checkSLOWindows(config.components, rollupRetention: config.storage.rollupRetention)
         if let n = f.value("notifiers") { config.notifiers = parseNotifiers(n) }
         let names = Set(config.components.map(\.name))
         if let a = f.value("alerts") { config.alerts = parseAlerts(a, components: config.components, notifiers: Set(config.notifiers.map(\.name))) }

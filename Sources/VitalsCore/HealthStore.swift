@@ -25,6 +25,8 @@ public final class HealthStore: Sendable {
         /// Recent results for the windowed thresholds; nil for a component without one.
         var window: ResultWindow?
         var windowReadings: [WindowReading] = []
+        /// The last six hours by minute, for the burn rates of an `slo:`; nil without one.
+        var slo: SLOWindow?
         /// Has a result of this run. Until then the tallies (service status, readiness, `/health`
         /// counts) count it `unknown`, whatever status was restored from before the restart.
         var fresh = false
@@ -108,7 +110,7 @@ public final class HealthStore: Sendable {
         Entry(
             spec: spec, state: ComponentState(failureThreshold: spec.failureThreshold, successThreshold: spec.successThreshold),
             since: date, history: Ring(capacity: spec.history), transitions: Ring(capacity: 50),
-            window: spec.windowCapacity.map(ResultWindow.init(capacity:)))
+            window: spec.windowCapacity.map(ResultWindow.init(capacity:)), slo: spec.slo == nil ? nil : SLOWindow())
     }
 
     // MARK: Writing
@@ -198,7 +200,10 @@ public final class HealthStore: Sendable {
         // changed yet that this process saw happen.
         guard e.fresh else { return nil }
         // Uptime weighs the shown status by time: at each result, and at each change of it.
-        if result || changed { e.uptime.record(at: at, status: e.shown, staleAfter: e.spec.staleAfter) }
+        if result || changed {
+            e.uptime.record(at: at, status: e.shown, staleAfter: e.spec.staleAfter)
+            e.slo?.record(at: at, status: e.shown, staleAfter: e.spec.staleAfter)
+        }
         guard changed else { return nil }
         let transition =
             locations == nil && own != nil
@@ -301,6 +306,7 @@ public final class HealthStore: Sendable {
         e.lastSuccess = stored.history.first { $0.success }?.at
         e.lastResult = ProbeResult(success: newest.success, latency: newest.latency, message: newest.message, observations: stored.observations)
         e.uptime.seed(hourly: stored.hourly, until: newest.at)
+        e.slo?.seed(hourly: stored.hourly, until: newest.at)
         // The window from the results before the stop (storage reads as many as it holds), so the
         // first result of this run is judged over the same window as the last one before it.
         if var window = e.spec.windowCapacity.map(ResultWindow.init(capacity:)) {
@@ -418,6 +424,7 @@ public final class HealthStore: Sendable {
                     }
                     if e.spec.history != spec.history { e.history = e.history.resized(to: spec.history) }
                     Self.rewindow(&e, for: spec)
+                    if spec.slo == nil { e.slo = nil } else if e.slo == nil { e.slo = SLOWindow() }
                     e.spec = spec
                     kept.append(e)
                 } else {
@@ -542,6 +549,11 @@ public final class HealthStore: Sendable {
     public func uptime(component name: String, over window: Duration) -> (uptime: Double?, coverage: Double)? {
         let at = now()
         return state.withLock { s in s.index[name].map { s.entries[$0].uptime.report(over: window.seconds, at: at) } }
+    }
+
+    /// The components with an `slo:`, each with its minute ring (`SLOWindow`), in config order.
+    public func sloComponents() -> [(spec: ComponentSpec, ring: SLOWindow)] {
+        state.withLock { s in s.entries.compactMap { e in e.slo.map { (e.spec, $0) } } }
     }
 
     /// Status transitions of one component, newest first.

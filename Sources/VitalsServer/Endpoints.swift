@@ -30,6 +30,9 @@ extension RouteTable {
         Route("/api/v1/components/{name}/history", .token, .reads { await $0.componentHistory($1) }),
         Route("/api/v1/components/{name}/transitions", .token, .reads { await $0.componentTransitions($1) }),
         Route("/api/v1/components/{name}/uptime", .token, .reads { await $0.componentUptime($1) }),
+        // SLOs from the roll-ups and the minute rings (SLORoutes.swift).
+        Route("/api/v1/slos", .token, .reads { await $0.sloList($1) }),
+        Route("/api/v1/components/{name}/slo", .token, .reads { await $0.componentSLO($1) }),
         // Pages (PageRoutes.swift) and badges (BadgeEndpoint.swift): public with `public_status`.
         Route("/", .statusPage, .reads { await $0.statusPage($1) }),
         Route("/components/{name}", .statusPage, .reads { await $0.componentPage($1) }),

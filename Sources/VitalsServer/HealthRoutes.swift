@@ -19,6 +19,9 @@ public struct ServerExtras: Sendable {
     /// `POST /api/v1/alerts/ID/ack`: acknowledges the firing alert `id`; returns its `/alerts`
     /// entry (JSON), or nil when no alert with that id is firing.
     public var acknowledge: (@Sendable (_ id: String, _ by: String, _ comment: String) -> String?)?
+    /// Every SLO's standing now, or one component's (`SLOReader.statuses(only:)`); nil when
+    /// nothing reads them (no component has an `slo:`).
+    public var slos: (@Sendable (_ only: String?) async -> StorageRead<[SLOStatus]>)?
     /// Maintenance windows running at `now` or starting within a week, for the status page.
     public var maintenance: (@Sendable (_ now: Date) -> [MaintenanceNotice])?
     /// Push components' tokens and where their pushes go (`/api/v1/push/NAME`); without it,

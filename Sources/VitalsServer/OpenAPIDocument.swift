@@ -376,6 +376,38 @@ enum OpenAPIDocument {
         "operationId": "uptime"
       }
     },
+    "/api/v1/components/{name}/slo": {
+      "get": {
+        "summary": "One component's SLO: SLI, error budget and burn rates",
+        "tags": ["api"],
+        "parameters": [{"$ref": "#/components/parameters/componentName"}],
+        "responses": {
+          "200": {
+            "description": "the SLO's standing now, from the stored roll-ups and the minute ring kept in memory",
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/SLO"}}}
+          },
+          "404": {"$ref": "#/components/responses/NotFound"},
+          "401": {"$ref": "#/components/responses/Unauthorized"},
+          "503": {"$ref": "#/components/responses/StorageUnavailable"}
+        },
+        "operationId": "componentSLO"
+      }
+    },
+    "/api/v1/slos": {
+      "get": {
+        "summary": "Every SLO: SLI, error budget and burn rates, in config order",
+        "tags": ["api"],
+        "responses": {
+          "200": {
+            "description": "each component with an slo:, read in two roll-up queries",
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/SLOList"}}}
+          },
+          "401": {"$ref": "#/components/responses/Unauthorized"},
+          "503": {"$ref": "#/components/responses/StorageUnavailable"}
+        },
+        "operationId": "slos"
+      }
+    },
     "/api/v1/openapi.json": {
       "get": {
         "summary": "This document",
@@ -878,6 +910,71 @@ enum OpenAPIDocument {
             }
           },
           "next_cursor": {"type": ["string", "null"]}
+        }
+      },
+      "SLO": {
+        "type": "object",
+        "required": ["component", "objective", "good", "sli", "met", "coverage", "seconds", "error_budget", "burn_rates", "burning", "source"],
+        "properties": {
+          "component": {"type": "string"},
+          "generated_at": {"type": "string", "format": "date-time"},
+          "objective": {"type": "number", "description": "percent, as configured (99.9)"},
+          "window": {"type": "string", "description": "the rolling window (30d); absent for a calendar-month SLO"},
+          "calendar": {"type": "string", "enum": ["month"]},
+          "good": {"type": "array", "items": {"type": "string", "enum": ["healthy", "degraded"]}},
+          "sli": {"type": ["number", "null"], "description": "good seconds over known seconds in the window so far; null while nothing is known"},
+          "met": {"type": ["boolean", "null"]},
+          "coverage": {"type": "number", "description": "known seconds over the seconds of the window so far"},
+          "seconds": {
+            "type": "object",
+            "required": ["good", "bad", "unknown"],
+            "properties": {"good": {"type": "number"}, "bad": {"type": "number"}, "unknown": {"type": "number"}}
+          },
+          "error_budget": {
+            "type": "object",
+            "required": ["seconds", "consumed_seconds", "remaining_seconds", "consumed_ratio", "remaining_ratio"],
+            "properties": {
+              "seconds": {"type": "number", "description": "(1 - objective) x window"},
+              "consumed_seconds": {"type": "number", "description": "bad seconds so far"},
+              "remaining_seconds": {"type": "number", "description": "negative when overspent"},
+              "consumed_ratio": {"type": "number"},
+              "remaining_ratio": {"type": "number"}
+            }
+          },
+          "burn_rates": {
+            "type": "object",
+            "description": "per window (5m, 30m, 1h, 2h, 6h, 1d, 3d): the error ratio over the budget's share; rate null when nothing in the window was known",
+            "additionalProperties": {
+              "type": "object",
+              "required": ["rate", "coverage"],
+              "properties": {"rate": {"type": ["number", "null"]}, "coverage": {"type": "number"}}
+            }
+          },
+          "burning": {
+            "description": "the first multi-window burn-rate pair (the SRE workbook's defaults) that fires now, or null",
+            "oneOf": [
+              {"type": "null"},
+              {
+                "type": "object",
+                "required": ["severity", "long", "short", "factor"],
+                "properties": {
+                  "severity": {"type": "string", "enum": ["page", "ticket"]},
+                  "long": {"type": "string"},
+                  "short": {"type": "string"},
+                  "factor": {"type": "number"}
+                }
+              }
+            ]
+          },
+          "source": {"type": "string", "enum": ["storage", "process"], "description": "process: storage is memory, so the figures cover what this process has seen"}
+        }
+      },
+      "SLOList": {
+        "type": "object",
+        "required": ["generated_at", "slos"],
+        "properties": {
+          "generated_at": {"type": "string", "format": "date-time"},
+          "slos": {"type": "array", "items": {"$ref": "#/components/schemas/SLO"}}
         }
       },
       "Uptime": {

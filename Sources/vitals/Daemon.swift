@@ -36,6 +36,9 @@ final class Daemon: Sendable {
     let holdsServiceLock = ServiceLockFlag()
     /// `service.name` of the current config, for `vitals_build_info`.
     let serviceName: CurrentValue<String>
+    /// Reads the SLOs' standing; the board holds the latest for `/metrics`.
+    let slos: SLOReader
+    let sloBoard = SLOBoard()
 
     /// Who evaluates `on: service` rules: this replica alone unless sharded on shared storage;
     /// then the one sharded replica holding the lock, over every component.
@@ -102,8 +105,11 @@ final class Daemon: Sendable {
         let storageMetrics: @Sendable () -> String = { [storage] in (storage as? any PersistentStorage)?.metricsText() ?? "" }
         // One reader for every backend: the database's tables, or memory's rings and roll-ups.
         let history = storage.historyReader(over: store)
+        let slos = SLOReader(store: store, history: history, processOnly: !(storage is any PersistentStorage))
+        self.slos = slos
+        let sloBoard = sloBoard
         var extras = ServerExtras(
-            metrics: { reloadStatus.metrics() + alerts.metricsText() + storageMetrics() + (fleet?.metricsText() ?? "") },
+            metrics: { reloadStatus.metrics() + alerts.metricsText() + storageMetrics() + (fleet?.metricsText() ?? "") + sloBoard.metricsText() },
             alerts: { alerts.alertsJSON() },
             history: history,
             acknowledge: { id, by, comment in
@@ -115,6 +121,7 @@ final class Daemon: Sendable {
         let serviceName = self.serviceName
         extras.serviceName = { serviceName.value }
         if let fleet { extras.fleet = { fleet.json() } }
+        extras.slos = { await slos.statuses(only: $0) }
         extras.maintenance = { now in
             alerts.maintenance(at: now, within: .seconds(7 * 86_400)).map { w, start, active in
                 MaintenanceNotice(
@@ -253,6 +260,7 @@ final class Daemon: Sendable {
         services += [
             .init(service: ReloadService(daemon: self)),
             .init(service: StatusLogService(store: store, logger: logger)),
+            .init(service: SLOService(reader: slos, board: sloBoard)),
             .init(service: PushService(store: store, settings: { [config = self.config] in
                 let c = config.value
                 return (c.pushGateway, c.service.name)

@@ -26,8 +26,10 @@ struct HealthStoreRestoreTests {
         let clock = HealthStoreRestoreTests.wallClock()
         let store = HealthStore(components: [Self.spec("db")], now: { clock.wallNow })
         let t0 = clock.wallNow
-        let history = (0..<6).map { i in
-            HistoryEntry(at: t0.addingTimeInterval(Double(i - 6) * 10), judgement: i < 2 ? .healthy : .unhealthy, latency: .milliseconds(3), message: i < 2 ? "ok" : "connection refused")
+        let history: [HistoryEntry] = (0..<6).map { (i: Int) -> HistoryEntry in
+            let good = i < 2
+            let status: HealthStatus = good ? .healthy : .unhealthy
+            return HistoryEntry(at: t0.addingTimeInterval(Double(i - 6) * 10), judgement: status, latency: .milliseconds(3), message: good ? "ok" : "connection refused")
         }
         let hour = Date(timeIntervalSince1970: ((t0.timeIntervalSince1970 - 10) / 3600).rounded(.down) * 3600)
         store.restore(
