@@ -23,18 +23,27 @@ public actor IncidentBook {
         self.storage = storage
     }
 
-    /// Reads back what storage kept, once, before the first use (a blob that does not decode is
-    /// skipped, not fatal). Idempotent: a second read adds nothing new.
-    func load() async {
-        guard !loaded else { return }
+    /// Reads back what storage kept (a blob that does not decode is skipped, not fatal); the
+    /// daemon calls it at start, beside the other state it restores. Until one read succeeds,
+    /// it is tried again by each post (which must not reuse an id) and by the API's list; the
+    /// pages and feeds never wait on it: they show what is in memory, so a database that stops
+    /// answering costs them nothing. Returns whether what storage kept is in memory.
+    @discardableResult
+    public func load() async -> Bool {
+        guard !loaded else { return true }
+        guard let storage else {
+            loaded = true
+            return true
+        }
+        guard let blobs = try? await storage.all(namespace: Self.namespace) else { return false }
         loaded = true
-        guard let storage, let blobs = try? await storage.all(namespace: Self.namespace) else { return }
         let decoder = JSONDecoder()
         for (_, data) in blobs {
             guard let incident = try? decoder.decode(PostedIncident.self, from: data) else { continue }
             incidents[incident.id] = incident
             nextID = max(nextID, incident.id + 1)
         }
+        return true
     }
 
     public enum Refusal: Error, Equatable {
@@ -44,7 +53,7 @@ public actor IncidentBook {
     }
 
     public func create(_ draft: PostedIncident) async -> Result<PostedIncident, Refusal> {
-        await load()
+        guard await load() else { return .failure(Self.unread) }
         var incident = draft
         incident.id = nextID
         var evicted: Int?
@@ -65,7 +74,7 @@ public actor IncidentBook {
     }
 
     public func addUpdate(_ id: Int, _ update: PostedIncident.Update) async -> Result<PostedIncident, Refusal> {
-        await load()
+        guard await load() else { return .failure(Self.unread) }
         guard var incident = incidents[id] else { return .failure(.unknown) }
         guard incident.updates.count < PostedIncident.maxUpdates else {
             return .failure(.full("incident \(id) has \(PostedIncident.maxUpdates) updates, the most one keeps: post a new incident"))
@@ -76,16 +85,24 @@ public actor IncidentBook {
         return .success(incident)
     }
 
-    /// Newest first.
+    /// What a post refused while storage's incidents could not be read is told.
+    static let unread = Refusal.storage("storage's incidents could not be read (see the log); nothing was stored")
+
+    /// Newest first; the API's list tries storage first if it was not read yet.
     public func all() async -> [PostedIncident] {
         await load()
-        return incidents.values.sorted { $0.createdAt != $1.createdAt ? $0.createdAt > $1.createdAt : $0.id > $1.id }
+        return inMemory()
+    }
+
+    /// Newest first, from memory only: what the pages and feeds show.
+    public func inMemory() -> [PostedIncident] {
+        incidents.values.sorted { $0.createdAt != $1.createdAt ? $0.createdAt > $1.createdAt : $0.id > $1.id }
     }
 
     /// What a page shows: open incidents and announcements, and those resolved in the last 14
     /// days, newest first.
     public func forPage(_ slug: String?, now: Date) async -> (open: [PostedIncident], past: [PostedIncident]) {
-        let shown = await all().filter { $0.shows(onPage: slug) }
+        let shown = inMemory().filter { $0.shows(onPage: slug) }
         let since = now.addingTimeInterval(-Self.pastDays * 86_400)
         return (shown.filter { !$0.isResolved }, shown.filter { $0.isResolved && $0.updatedAt >= since })
     }

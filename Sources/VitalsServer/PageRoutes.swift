@@ -51,7 +51,7 @@ extension HealthRoutes {
     func pageFeed(_ call: RouteCall) async -> HealthAnswer {
         let page = statusPageSpec(call)
         if call.parameters["slug"] != nil && page == nil { return .notFound }
-        let incidents = await extras.incidents?.all().filter { $0.shows(onPage: page?.slug) } ?? []
+        let incidents = await extras.incidents?.inMemory().filter { $0.shows(onPage: page?.slug) } ?? []
         let path = call.parameters["slug"] != nil ? "/status/" + (page?.slug ?? "") : "/"
         return HealthAnswer(IncidentFeed.render(title: page?.title ?? "Status", path: path, incidents: incidents, now: Date()))
     }

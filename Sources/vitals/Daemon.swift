@@ -36,6 +36,8 @@ final class Daemon: Sendable {
     let holdsServiceLock = ServiceLockFlag()
     /// `service.name` of the current config, for `vitals_build_info`.
     let serviceName: CurrentValue<String>
+    /// Incidents and announcements people post, read back from storage at start.
+    let incidents: IncidentBook
     /// Reads the SLOs' standing; the board holds the latest for `/metrics`.
     let slos: SLOReader
     let sloBoard = SLOBoard()
@@ -105,6 +107,8 @@ final class Daemon: Sendable {
         let storageMetrics: @Sendable () -> String = { [storage] in (storage as? any PersistentStorage)?.metricsText() ?? "" }
         // One reader for every backend: the database's tables, or memory's rings and roll-ups.
         let history = storage.historyReader(over: store)
+        incidents = IncidentBook(storage: storage)
+        let incidents = incidents
         let slos = SLOReader(store: store, history: history, processOnly: !(storage is any PersistentStorage))
         self.slos = slos
         let sloBoard = sloBoard
@@ -117,7 +121,7 @@ final class Daemon: Sendable {
                 return json
             })
         extras.push = pushWatch
-        extras.incidents = IncidentBook(storage: storage)
+        extras.incidents = incidents
         let serviceName = self.serviceName
         extras.serviceName = { serviceName.value }
         if let fleet { extras.fleet = { fleet.json() } }
@@ -245,6 +249,8 @@ final class Daemon: Sendable {
             let stored = await storage.restore(components: mine.map { ($0.name, $0.resultsToRestore) })
             for (name, kept) in stored { store.restore(component: name, stored: kept) }
         }
+        // Posted incidents, before the pages show any (a failed read is tried again by posts).
+        if !(await incidents.load()) { logger.warning("posted incidents could not be read from storage yet: pages show none until they are") }
         // Shutdown runs through these in reverse order: draining first, the server last.
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
             .init(service: server),
