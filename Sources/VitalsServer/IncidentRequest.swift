@@ -2,9 +2,9 @@ import Foundation
 import VitalsCore
 
 /// The bodies of `POST /api/v1/incidents` and `POST /api/v1/incidents/ID/updates`, checked as
-/// strictly as the config: an unknown key, an unknown component or page, a status or impact
-/// outside its list, a title of more than one line or a text over its bound is a 400 that says
-/// which, and nothing is stored.
+/// strictly as the config: an unknown key, a status or impact outside its list, a title of
+/// more than one line or a text over its bound is a 400 that says which; a component or page
+/// the config does not have is a 404; nothing is stored.
 struct IncidentRequest {
     static let createKeys = ["title", "type", "status", "impact", "components", "pages", "message"]
     static let updateKeys = ["status", "message"]
@@ -76,24 +76,28 @@ struct IncidentRequest {
         return .success(object)
     }
 
+    /// Absent is the default; `null` is refused like any other value outside the list.
     static func choice<T: RawRepresentable>(_ value: Any?, _ type: T.Type, default d: T) -> T? where T.RawValue == String {
         switch value {
-        case nil, is NSNull: return d
+        case nil: return d
         case let s as String: return T(rawValue: s)
         default: return nil
         }
     }
 
+    /// A list of known names, absent for none. A name the config does not have is a 404 (what
+    /// it names does not exist), a value that is not a list of strings (`null` too) a 400.
     static func names(_ value: Any?, _ key: String, known: Set<String>, max: Int) -> Result<[String], AckRefusal> {
         switch value {
-        case nil, is NSNull: return .success([])
+        case nil: return .success([])
         case let list as [Any]:
             guard list.count <= max else { return .failure(.bad("\(key) names at most \(max)")) }
             var out: [String] = []
             for item in list {
                 guard let name = item as? String else { return .failure(.bad("\(key) must be a list of strings")) }
                 guard known.contains(name) else {
-                    return .failure(.bad("\(key): no \(key == "pages" ? "status page has the slug" : "component is named") \"\(name.prefix(80))\""))
+                    let what = key == "pages" ? "status page has the slug" : "component is named"
+                    return .failure(AckRefusal(status: 404, message: "\(key): no \(what) \"\(name.prefix(80))\""))
                 }
                 if !out.contains(name) { out.append(name) }
             }

@@ -246,7 +246,7 @@ enum OpenAPIDocument {
           "201": {"description": "stored; the incident with its id", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Incident"}}}},
           "400": {"description": "an unknown key, component or page, a status, type or impact outside its list, a title not one line of at most 200 characters, no message or one over 4000 characters", "content": {"text/plain": {"schema": {"type": "string"}}}},
           "401": {"$ref": "#/components/responses/Unauthorized"},
-          "404": {"description": "this server keeps no incidents", "content": {"text/plain": {"schema": {"type": "string"}}}},
+          "404": {"description": "this server keeps no incidents, or a component or page named in the body does not exist", "content": {"text/plain": {"schema": {"type": "string"}}}},
           "409": {"description": "1000 incidents are kept and every one is open", "content": {"text/plain": {"schema": {"type": "string"}}}},
           "413": {"description": "a body over 64 KiB", "content": {"text/plain": {"schema": {"type": "string"}}}},
           "415": {"description": "a body that is not application/json", "content": {"text/plain": {"schema": {"type": "string"}}}},
@@ -664,7 +664,7 @@ enum OpenAPIDocument {
         "required": ["title", "message"],
         "additionalProperties": false,
         "properties": {
-          "title": {"type": "string", "minLength": 1, "maxLength": 200},
+          "title": {"type": "string", "minLength": 1, "maxLength": 200, "description": "one line (no control character, no line or paragraph separator), not only spaces and invisible format characters", "pattern": "\#(ByText.pattern)"},
           "type": {"type": "string", "enum": ["incident", "announcement"], "default": "incident"},
           "status": {"$ref": "#/components/schemas/IncidentStatus"},
           "impact": {"type": "string", "enum": ["none", "minor", "major", "critical"]},
@@ -1082,7 +1082,6 @@ enum OpenAPIDocument {
       "Acknowledgement": {
         "type": "object",
         "required": ["by"],
-      "pageSlug": {"name": "slug", "in": "path", "required": true, "schema": {"type": "string", "pattern": "^[a-z0-9-]{1,64}$"}, "example": "public"},
         "additionalProperties": false,
         "properties": {
           "by": {
@@ -1139,6 +1138,7 @@ enum OpenAPIDocument {
       },
       "groupName": {"name": "group", "in": "path", "required": true, "schema": {"type": "string"}, "example": "core"},
       "componentName": {"name": "name", "in": "path", "required": true, "schema": {"type": "string"}, "example": "orders-db"},
+      "pageSlug": {"name": "slug", "in": "path", "required": true, "schema": {"type": "string", "pattern": "^[a-z0-9-]{1,64}$"}, "example": "public"},
       "alertId": {"name": "id", "in": "path", "required": true, "schema": {"type": "string"}},
       "pushToken": {"name": "token", "in": "query", "required": false, "description": "the component's token, for tools that cannot send `Authorization: Bearer` (which keeps it out of proxies' logs)", "schema": {"type": "string"}},
       "pushStatus": {"name": "status", "in": "query", "required": false, "description": "default up; a non-zero exit_code means down", "schema": {"type": "string", "enum": ["up", "down"]}},

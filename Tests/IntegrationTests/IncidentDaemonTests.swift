@@ -75,7 +75,8 @@ struct IncidentDaemonTests {
 
         // Bad input: a clear 4xx each, and nothing stored.
         let refused: [(String, String, Int, String)] = [
-            ("/api/v1/incidents", #"{"title":"x","message":"y","components":["nope"]}"#, 400, "no component is named \"nope\""),
+            ("/api/v1/incidents", #"{"title":"x","message":"y","components":["nope"]}"#, 404, "no component is named \"nope\""),
+            ("/api/v1/incidents", #"{"title":"x","message":"y","pages":null}"#, 400, "pages must be a list of strings"),
             ("/api/v1/incidents", #"{"title":"x","message":"y","status":"fixed"}"#, 400, "status must be one of"),
             ("/api/v1/incidents", #"{"title":"x","message":"y","colour":"red"}"#, 400, "unknown key \"colour\""),
             ("/api/v1/incidents", #"{"title":"two\nlines","message":"y"}"#, 400, "title must be one line"),
